@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sriovctl: make a host's SR-IOV setup match a YAML file.
+ *
+ * This file owns everything the user sees: option parsing, the subcommand
+ * table, exit codes, and printing of diagnostics. reconcile/ never prints.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "diag.h"
+#include "host.h"
+#include "plan.h"
+#include "render.h"
+#include "spec.h"
+#include "util.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_CHANGES = 2,
+	EXIT_BLOCKED = 3,
+	EXIT_USAGE = 64,
+	EXIT_INVALID = 65,
+};
+
+#define DEFAULT_LIBVIRT_URI "qemu:///system"
+
+struct args {
+	const char *file;  /* -f */
+	const char *state; /* --state */
+	const char *root;  /* --root, SRIOVCTL_ROOT */
+	const char *libvirt; /* --libvirt, SRIOVCTL_LIBVIRT_URI */
+	const char *format;  /* --format text|json|state */
+	bool quiet, detailed_exitcode, dry_run, force;
+	double timeout, lock_timeout;
+	int argc;
+	char **argv;
+};
+
+static const char *prog = "sriovctl";
+
+static _printf_(1, 2) int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '%s --help')\n", prog);
+	return EXIT_USAGE;
+}
+
+static void print_diag(struct diag *d)
+{
+	diag_sort(d);
+	diag_print(d, stderr);
+}
+
+/* ---- validate ---- */
+
+static int cmd_validate(struct args *a)
+{
+	int ret = EXIT_OK;
+
+	if (a->argc < 1)
+		return usage_error("validate: no file given");
+	for (int i = 0; i < a->argc; i++) {
+		_cleanup_(spec_freep) struct spec *s = NULL;
+		struct diag d;
+		int r;
+
+		diag_init(&d);
+		r = spec_load(a->argv[i], &d, &s);
+		print_diag(&d);
+		if (r < 0) {
+			ret = EXIT_INVALID;
+		} else if (!a->quiet) {
+			printf("%s: valid (%zu PF%s, %zu module%s, %zu guest%s)\n", a->argv[i],
+			       s->n_pfs, s->n_pfs == 1 ? "" : "s", s->n_modules,
+			       s->n_modules == 1 ? "" : "s", s->n_guests,
+			       s->n_guests == 1 ? "" : "s");
+		}
+		diag_release(&d);
+	}
+	return ret;
+}
+
+/* ---- observing: live host or --state ---- */
+
+static const char *libvirt_uri(const struct args *a, const struct spec *s)
+{
+	if (a->libvirt)
+		return a->libvirt;
+	if (s && s->libvirt_uri)
+		return s->libvirt_uri;
+	return DEFAULT_LIBVIRT_URI;
+}
+
+/* What the spec needs observed: its modules, their files, passthrough devices. */
+struct want {
+	const char **modules, **files, **pci;
+	size_t n_modules, n_files, n_pci;
+};
+
+static void want_release(struct want *w)
+{
+	free(w->modules);
+	free(w->files);
+	free(w->pci);
+}
+
+static int want_from_spec(const struct spec *s, struct want *w)
+{
+	*w = (struct want){0};
+	if (!s)
+		return 0;
+	size_t n_dev = 0;
+	for (size_t i = 0; i < s->n_guests; i++)
+		n_dev += s->guests[i].n_devices;
+	w->modules = calloc(s->n_modules + 1, sizeof(char *));
+	w->files = calloc(s->n_modules + 1, sizeof(char *));
+	w->pci = calloc(n_dev + 1, sizeof(char *));
+	if (!w->modules || !w->files || !w->pci)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_modules; i++) {
+		w->modules[w->n_modules++] = s->modules[i].name;
+		w->files[w->n_files++] = s->modules[i].file;
+	}
+	for (size_t i = 0; i < s->n_guests; i++)
+		for (size_t j = 0; j < s->guests[i].n_devices; j++)
+			if (s->guests[i].devices[j].pci)
+				w->pci[w->n_pci++] = s->guests[i].devices[j].pci;
+	return 0;
+}
+
+/* Observe the host (or load --state). Diagnostics go to d. */
+static int get_host(const struct args *a, const struct spec *s, struct diag *d,
+		    struct host **ret)
+{
+	struct want w;
+	int r;
+
+	if (a->state)
+		return state_load(a->state, d, ret);
+
+	r = want_from_spec(s, &w);
+	if (r < 0) {
+		want_release(&w);
+		return diag_error(d, NULL, r, "out of memory");
+	}
+	struct observe_opts o = {
+		.root = a->root,
+		.libvirt_uri = libvirt_uri(a, s),
+		.libvirt_required = s && s->n_guests > 0,
+		.modules = w.modules,
+		.n_modules = w.n_modules,
+		.files = w.files,
+		.n_files = w.n_files,
+		.pci = w.pci,
+		.n_pci = w.n_pci,
+	};
+	r = host_observe(&o, d, ret);
+	want_release(&w);
+	return r;
+}
+
+/* ---- show ---- */
+
+static int cmd_show(struct args *a)
+{
+	_cleanup_(spec_freep) struct spec *s = NULL;
+	_cleanup_(host_freep) struct host *h = NULL;
+	struct diag d;
+	int r, ret = EXIT_OK;
+
+	if (a->argc > 0)
+		return usage_error("show: unexpected argument '%s'", a->argv[0]);
+	const char *fmt = a->format ? a->format : "text";
+	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state"))
+		return usage_error("show: unknown format '%s' (text, json, state)", fmt);
+
+	diag_init(&d);
+	if (a->file) {
+		r = spec_load(a->file, &d, &s);
+		if (r < 0) {
+			print_diag(&d);
+			diag_release(&d);
+			return EXIT_INVALID;
+		}
+	}
+	r = get_host(a, s, &d, &h);
+	print_diag(&d);
+	diag_release(&d);
+	if (r < 0)
+		return EXIT_ERROR;
+
+	if (streq(fmt, "json"))
+		r = render_host_json(h, stdout);
+	else if (streq(fmt, "state"))
+		r = state_write(h, stdout);
+	else
+		r = render_host_text(h, stdout);
+	if (r < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "%s: error: cannot write output: %s\n", prog,
+			strerror(r < 0 ? -r : errno));
+		ret = EXIT_ERROR;
+	}
+	return ret;
+}
+
+/* ---- plan and apply ---- */
+
+static int check_host_guard(const struct args *a, const struct spec *s, const struct host *h,
+			    struct diag *d)
+{
+	if (!s->host || a->state)
+		return 0; /* planning a captured host is what --state is for */
+	if (h->hostname && streq(h->hostname, s->host))
+		return 0;
+	return diag_error(d, &s->host_loc, -EPERM,
+			  "this file is for host '%s', but this is '%s' (use --state to plan a captured host)",
+			  s->host, h->hostname ? h->hostname : "(unknown)");
+}
+
+/* Load the spec, get the host, compute the plan. Returns an exit code or -1 to go on. */
+static int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h,
+			 struct plan **ret_p)
+{
+	_cleanup_(spec_freep) struct spec *s = NULL;
+	_cleanup_(host_freep) struct host *h = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	struct diag d;
+	int r;
+
+	if (!a->file)
+		return usage_error("no desired-state file given (-f FILE)");
+	if (a->argc > 0)
+		return usage_error("unexpected argument '%s'", a->argv[0]);
+
+	diag_init(&d);
+	r = spec_load(a->file, &d, &s);
+	if (r < 0) {
+		print_diag(&d);
+		diag_release(&d);
+		return EXIT_INVALID;
+	}
+	r = get_host(a, s, &d, &h);
+	if (r >= 0)
+		r = check_host_guard(a, s, h, &d);
+	if (r >= 0) {
+		struct plan_opts o = {.force = a->force};
+		r = plan_compute(s, h, &o, &d, &p);
+	}
+	print_diag(&d);
+	diag_release(&d);
+	if (r < 0)
+		return EXIT_ERROR;
+	*ret_s = TAKE_PTR(s);
+	*ret_h = TAKE_PTR(h);
+	*ret_p = TAKE_PTR(p);
+	return -1;
+}
+
+static int print_plan(const struct args *a, const struct plan *p)
+{
+	int r = (a->format && streq(a->format, "json")) ? render_plan_json(p, stdout)
+							 : render_plan_text(p, stdout);
+	if (r < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "%s: error: cannot write output\n", prog);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int cmd_plan(struct args *a)
+{
+	_cleanup_(spec_freep) struct spec *s = NULL;
+	_cleanup_(host_freep) struct host *h = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	int ret;
+
+	if (a->format && !streq(a->format, "text") && !streq(a->format, "json"))
+		return usage_error("plan: unknown format '%s' (text, json)", a->format);
+	ret = load_and_plan(a, &s, &h, &p);
+	if (ret >= 0)
+		return ret;
+	if (print_plan(a, p) < 0)
+		return EXIT_ERROR;
+	if (a->detailed_exitcode && (p->n_changes > 0 || p->n_blocked > 0))
+		return EXIT_CHANGES;
+	return EXIT_OK;
+}
+
+static int cmd_apply(struct args *a)
+{
+	_cleanup_(spec_freep) struct spec *s = NULL;
+	_cleanup_(host_freep) struct host *h = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	struct diag d;
+	int ret, r;
+
+	if (a->format && !streq(a->format, "text") && !streq(a->format, "json"))
+		return usage_error("apply: unknown format '%s' (text, json)", a->format);
+	if (a->state && !a->dry_run)
+		return usage_error("apply: --state describes a captured host; it can only be used with --dry-run");
+	ret = load_and_plan(a, &s, &h, &p);
+	if (ret >= 0)
+		return ret;
+	if (print_plan(a, p) < 0)
+		return EXIT_ERROR;
+	if (p->n_blocked > 0) {
+		fprintf(stderr, "%s: error: %zu change%s blocked; nothing applied (see '! blocked' above; --force overrides)\n",
+			prog, p->n_blocked, p->n_blocked == 1 ? " is" : "s are");
+		return EXIT_BLOCKED;
+	}
+	if (a->dry_run)
+		return EXIT_OK;
+
+	diag_init(&d);
+	struct apply_opts o = {
+		.root = a->root,
+		.libvirt_uri = libvirt_uri(a, s),
+		.timeout = a->timeout,
+		.lock_timeout = a->lock_timeout,
+		.force = a->force,
+	};
+	r = apply_run(s, h, p, &o, &d);
+	print_diag(&d);
+	diag_release(&d);
+	return r < 0 ? EXIT_ERROR : EXIT_OK;
+}
+
+/* ---- dispatch ---- */
+
+struct command {
+	const char *name;
+	int (*run)(struct args *a);
+	const char *synopsis;
+};
+
+static const struct command commands[] = {
+	{"validate", cmd_validate, "validate [-q] FILE...      check desired-state files"},
+	{"show", cmd_show, "show [-f FILE] [--format text|json|state]  the observed host"},
+	{"plan", cmd_plan, "plan -f FILE [--json] [--detailed-exitcode]  what apply would do"},
+	{"apply", cmd_apply, "apply -f FILE [--dry-run] [--force]  make the host match FILE"},
+};
+
+static void help(void)
+{
+	printf("Usage: %s [OPTIONS] COMMAND [ARGS]\n\n"
+	       "Make a host's SR-IOV setup (VFs, VF settings, drivers, module options,\n"
+	       "libvirt guest assignments) match a desired-state YAML file.\n\n"
+	       "Commands:\n",
+	       prog);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		printf("  %s\n", commands[i].synopsis);
+	printf("\nOptions:\n"
+	       "  -f, --file FILE        desired-state file\n"
+	       "      --state FILE       use a saved host-state file instead of the live host\n"
+	       "      --root DIR         file root for /etc/modprobe.d and the lock (env SRIOVCTL_ROOT)\n"
+	       "      --libvirt URI      libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the file,\n"
+	       "                         else " DEFAULT_LIBVIRT_URI ")\n"
+	       "      --json             same as --format json\n"
+	       "      --format FMT       text (default), json; for show also state\n"
+	       "      --detailed-exitcode  plan: exit 2 when there are changes\n"
+	       "      --dry-run          apply: print the plan, change nothing\n"
+	       "      --force            apply blocked changes too (takes devices from guests)\n"
+	       "      --timeout SEC      apply: wait at most SEC for VFs to appear (default 120)\n"
+	       "      --lock-timeout SEC apply: wait at most SEC for another run (default 60)\n"
+	       "  -q, --quiet            validate: print nothing on success\n"
+	       "  -h, --help             this help\n"
+	       "  -V, --version          print the version\n\n"
+	       "Exit status: 0 success (plan: no changes), 1 error, 2 plan --detailed-exitcode\n"
+	       "with changes, 3 apply refused because of blocked changes, 64 usage error,\n"
+	       "65 invalid desired-state file.\n");
+}
+
+static int parse_seconds(const char *opt, const char *s, double *ret)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0 || v > 86400)
+		return usage_error("%s: invalid number of seconds '%s'", opt, s);
+	*ret = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_STATE = 256, OPT_ROOT, OPT_LIBVIRT, OPT_JSON, OPT_FORMAT, OPT_DETAILED,
+	       OPT_DRY_RUN, OPT_FORCE, OPT_TIMEOUT, OPT_LOCK_TIMEOUT };
+	static const struct option opts[] = {
+		{"file", required_argument, NULL, 'f'},
+		{"state", required_argument, NULL, OPT_STATE},
+		{"root", required_argument, NULL, OPT_ROOT},
+		{"libvirt", required_argument, NULL, OPT_LIBVIRT},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{},
+	};
+	struct args a = {
+		.root = getenv("SRIOVCTL_ROOT"),
+		.libvirt = getenv("SRIOVCTL_LIBVIRT_URI"),
+		.timeout = 120,
+		.lock_timeout = 60,
+	};
+	const struct command *cmd = NULL;
+	int c;
+
+	if (a.root && !*a.root)
+		a.root = NULL;
+	if (a.libvirt && !*a.libvirt)
+		a.libvirt = NULL;
+
+	/* options may come before or after the command: permute, as git does not but users expect */
+	while ((c = getopt_long(argc, argv, "f:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			a.file = optarg;
+			break;
+		case OPT_STATE:
+			a.state = optarg;
+			break;
+		case OPT_ROOT:
+			a.root = optarg;
+			break;
+		case OPT_LIBVIRT:
+			a.libvirt = optarg;
+			break;
+		case OPT_JSON:
+			a.format = "json";
+			break;
+		case OPT_FORMAT:
+			a.format = optarg;
+			break;
+		case OPT_DETAILED:
+			a.detailed_exitcode = true;
+			break;
+		case OPT_DRY_RUN:
+			a.dry_run = true;
+			break;
+		case OPT_FORCE:
+			a.force = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds("--timeout", optarg, &a.timeout))
+				return EXIT_USAGE;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if (parse_seconds("--lock-timeout", optarg, &a.lock_timeout))
+				return EXIT_USAGE;
+			break;
+		case 'q':
+			a.quiet = true;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		case 'V':
+			printf("sriovctl %s\n", VERSION);
+			return EXIT_OK;
+		default:
+			/* getopt printed what was wrong */
+			fprintf(stderr, "see '%s --help'\n", prog);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command given");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (streq(argv[optind], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd)
+		return usage_error("unknown command '%s'", argv[optind]);
+	a.argc = argc - optind - 1;
+	a.argv = argv + optind + 1;
+	return cmd->run(&a);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+
+#include "diag.h"
+
+void diag_init(struct diag *d)
+{
+	*d = (struct diag){0};
+}
+
+void diag_clear(struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].msg);
+	}
+	d->n = 0;
+	d->n_errors = 0;
+	d->n_warnings = 0;
+}
+
+void diag_release(struct diag *d)
+{
+	diag_clear(d);
+	free(d->v);
+	diag_init(d);
+}
+
+static void diag_add(struct diag *d, enum diag_level level, const struct src_loc *loc,
+		     const char *fmt, va_list ap)
+{
+	struct diag_entry *e = GROW(d->v, d->n, d->cap);
+	if (!e)
+		return; /* out of memory: the entry is lost, the caller still fails */
+	e->level = level;
+	if (loc && loc->file) {
+		e->file = strdup(loc->file);
+		e->line = loc->line;
+		e->col = loc->col;
+	}
+	if (vasprintf(&e->msg, fmt, ap) < 0)
+		e->msg = NULL;
+	if (level == DIAG_ERROR)
+		d->n_errors++;
+	else if (level == DIAG_WARNING)
+		d->n_warnings++;
+}
+
+int diag_error(struct diag *d, const struct src_loc *loc, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_add(d, DIAG_ERROR, loc, fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -EINVAL;
+}
+
+void diag_warning(struct diag *d, const struct src_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_add(d, DIAG_WARNING, loc, fmt, ap);
+	va_end(ap);
+}
+
+void diag_note(struct diag *d, const struct src_loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_add(d, DIAG_NOTE, loc, fmt, ap);
+	va_end(ap);
+}
+
+static int entry_cmp(const struct diag_entry *a, const struct diag_entry *b)
+{
+	int r = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+	if (r)
+		return r;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	return 0;
+}
+
+void diag_sort(struct diag *d)
+{
+	/* insertion sort: stable, and diagnostics lists are short */
+	for (size_t i = 1; i < d->n; i++) {
+		struct diag_entry e = d->v[i];
+		size_t j = i;
+		while (j > 0 && entry_cmp(&d->v[j - 1], &e) > 0) {
+			d->v[j] = d->v[j - 1];
+			j--;
+		}
+		d->v[j] = e;
+	}
+}
+
+static const char *level_name(enum diag_level l)
+{
+	switch (l) {
+	case DIAG_ERROR:
+		return "error";
+	case DIAG_WARNING:
+		return "warning";
+	default:
+		return "note";
+	}
+}
+
+void diag_print(const struct diag *d, FILE *f)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct diag_entry *e = &d->v[i];
+		if (e->file && e->line)
+			fprintf(f, "%s:%u:%u: ", e->file, e->line, e->col);
+		else if (e->file)
+			fprintf(f, "%s: ", e->file);
+		fprintf(f, "%s: %s\n", level_name(e->level), e->msg ? e->msg : "(out of memory)");
+	}
+}

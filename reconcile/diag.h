@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Diagnostics with a place. Library code never prints: it records errors
+ * and warnings here, and cmd/ decides what the user sees, as
+ * "FILE:LINE:COL: error: message" (or "error: message" without a place).
+ */
+#pragma once
+
+#include "util.h"
+
+/* A place in an input file. line and col are 1-based; 0 means unknown. */
+struct src_loc {
+	const char *file; /* not owned: points into the owning spec/host */
+	unsigned line;
+	unsigned col;
+};
+
+enum diag_level {
+	DIAG_ERROR,
+	DIAG_WARNING,
+	DIAG_NOTE,
+};
+
+struct diag_entry {
+	enum diag_level level;
+	char *file; /* owned copy; NULL when the message has no place */
+	unsigned line, col;
+	char *msg; /* owned */
+};
+
+struct diag {
+	struct diag_entry *v;
+	size_t n, cap;
+	size_t n_errors;
+	size_t n_warnings;
+};
+
+void diag_init(struct diag *d);
+void diag_release(struct diag *d);
+
+/*
+ * Record an error at loc (may be NULL). Returns err, which must be a
+ * negative errno, so that callers can write `return diag_error(...)`.
+ */
+int diag_error(struct diag *d, const struct src_loc *loc, int err, const char *fmt, ...)
+	_printf_(4, 5);
+void diag_warning(struct diag *d, const struct src_loc *loc, const char *fmt, ...)
+	_printf_(3, 4);
+void diag_note(struct diag *d, const struct src_loc *loc, const char *fmt, ...)
+	_printf_(3, 4);
+
+/* Stable sort of the entries by (file, line, col), keeping the rest in order. */
+void diag_sort(struct diag *d);
+
+/* Print every entry, one per line, to f. */
+void diag_print(const struct diag *d, FILE *f);
+
+/* Drop all entries. */
+void diag_clear(struct diag *d);

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * struct host: the observed state of a host, from the live system
+ * (observe.c, guests.c) or from a host-state file (state.c). The planner
+ * reads only this; it never looks at the system itself.
+ *
+ * Unknown values are -1 (ints) or NULL (strings), as in spec.h.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "spec.h"
+
+struct vf_state {
+	unsigned id;           /* index N of the PF's virtfnN link */
+	char *address;         /* "0000:0b:10.0" */
+	char *driver;          /* bound driver; NULL: none */
+	char *driver_override; /* NULL: none */
+	char *interface;       /* netdev name; NULL: none */
+	char *mac;             /* as the PF reports it (IFLA_VF_MAC); NULL unknown */
+	int vlan;              /* -1 unknown */
+	int qos;               /* -1 unknown */
+	int vlan_proto;        /* -1 unknown, enum vlan_proto */
+	int spoof_check;       /* -1 unknown, 0, 1 */
+	int trust;             /* -1 unknown, 0, 1 */
+	int link_state;        /* -1 unknown, enum link_state */
+	long long max_tx_rate; /* -1 unknown */
+	long long min_tx_rate; /* -1 unknown */
+};
+
+struct sriov_state {
+	unsigned total_vfs;    /* sriov_totalvfs */
+	unsigned num_vfs;      /* sriov_numvfs */
+	int drivers_autoprobe; /* -1 unknown, 0, 1 */
+	int offset;            /* sriov_offset; -1 unknown */
+	int stride;            /* sriov_stride; -1 unknown */
+	char *vf_device;       /* sriov_vf_device, "10ca"; NULL unknown */
+	struct vf_state *vfs;  /* sorted by id */
+	size_t n_vfs;
+};
+
+/* A PCI device: an SR-IOV PF (is_pf) or any other device of interest. */
+struct pci_dev_state {
+	char *address;        /* "0000:0b:00.0" */
+	char *vendor;         /* "8086" */
+	char *device;         /* "10c9" */
+	char *name;           /* from pci.ids, informative; NULL unknown */
+	char *driver;         /* NULL: no driver bound */
+	char **interfaces;    /* netdev names, sorted */
+	size_t n_interfaces;
+	bool is_pf;           /* has sriov_totalvfs */
+	struct sriov_state sriov; /* valid when is_pf */
+};
+
+struct module_param {
+	char *key;
+	char *value;
+};
+
+struct module_state {
+	char *name;
+	bool loaded;
+	struct module_param *params; /* /sys/module/NAME/parameters, sorted by key */
+	size_t n_params;
+};
+
+/* A modprobe.d file that matters to the spec. content NULL: absent. */
+struct file_state {
+	char *path; /* absolute, as on the host (without --root) */
+	char *content;
+};
+
+/* A device assigned to a guest, parsed from domain XML. */
+struct guest_dev_state {
+	enum device_type type; /* interface type='hostdev' or hostdev */
+	char *address;         /* source PCI address, normalised "0000:0b:10.0" */
+	char *mac;             /* NULL: none */
+	int vlan;              /* -1: no <vlan> */
+	char *virtualport_type; /* NULL: none */
+	char *profileid;        /* NULL: none */
+	bool managed;
+};
+
+struct domain_state {
+	char *name;
+	bool running;
+	char *xml;      /* persistent definition; NULL if transient */
+	char *live_xml; /* live definition; NULL when not running */
+	struct guest_dev_state *devs;      /* parsed from xml */
+	size_t n_devs;
+	struct guest_dev_state *live_devs; /* parsed from live_xml */
+	size_t n_live_devs;
+};
+
+struct host {
+	char *hostname;
+	struct pci_dev_state *pci; /* sorted by address */
+	size_t n_pci;
+	struct module_state *modules; /* sorted by name */
+	size_t n_modules;
+	struct file_state *files; /* sorted by path */
+	size_t n_files;
+	bool libvirt_ok;          /* domains were observed (libvirt reachable) */
+	struct domain_state *domains; /* sorted by name */
+	size_t n_domains;
+};
+
+struct host *host_new(void);
+void host_free(struct host *h);
+static inline void host_freep(struct host **h)
+{
+	host_free(*h);
+}
+
+/* Lookups; NULL when absent. */
+const struct pci_dev_state *host_find_pci(const struct host *h, const char *address);
+/* The PF with that address or netdev name. */
+const struct pci_dev_state *host_find_pf(const struct host *h, const char *pci_or_interface);
+/* The VF with that address, and its PF in *ret_pf (may be NULL). */
+const struct vf_state *host_find_vf(const struct host *h, const char *address,
+				    const struct pci_dev_state **ret_pf);
+const struct module_state *host_find_module(const struct host *h, const char *name);
+const char *module_state_param(const struct module_state *m, const char *key);
+const struct file_state *host_find_file(const struct host *h, const char *path);
+const struct domain_state *host_find_domain(const struct host *h, const char *name);
+
+/*
+ * The address of VF n of a PF from its offset and stride (for VFs not
+ * created yet), as the kernel computes it: routing id = pf + offset +
+ * n * stride. Returns an owned string, NULL if offset/stride are unknown.
+ */
+char *pf_vf_address(const struct pci_dev_state *pf, unsigned n);
+
+/* libvirt node-device name of a PCI address: "pci_0000_0b_10_0". Owned. */
+char *pci_nodedev_name(const char *address);
+
+/* Sort every array into the documented order (after building a host). */
+void host_sort(struct host *h);
+
+/* ---- state.c: the host-state file ---- */
+
+/*
+ * Load a host-state file (what `show --format state` writes). Errors go to
+ * d with their place. *ret owns the host.
+ */
+int state_load(const char *path, struct diag *d, struct host **ret);
+int state_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
+		      struct host **ret);
+
+/* Write h as a host-state file. Lossless for everything state_load reads. */
+int state_write(const struct host *h, FILE *out);
+
+/* ---- guests.c: domain XML ---- */
+
+/*
+ * Parse the PCI hostdevs and type='hostdev' interfaces of a domain XML.
+ * Accepts addresses in hex ("0x0b") or decimal ("11"); domain optional.
+ */
+int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret,
+			     size_t *ret_n);
+void guest_dev_state_release(struct guest_dev_state *g);
+
+/* ---- observe.c: the live host ---- */
+
+struct observe_opts {
+	const char *root;        /* file root for /etc/modprobe.d etc.; NULL: "/" */
+	const char *libvirt_uri; /* NULL: no guests observed */
+	bool libvirt_required;   /* an unreachable libvirt is an error, else a warning */
+	const char *const *modules; /* module names whose state matters */
+	size_t n_modules;
+	const char *const *files; /* modprobe.d paths whose content matters */
+	size_t n_files;
+	const char *const *pci;  /* extra PCI addresses to observe (passthrough) */
+	size_t n_pci;
+};
+
+/* Observe the live host. *ret owns the host. */
+int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret);

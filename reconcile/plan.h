@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The planner: a pure function of (spec, host) to an ordered list of
+ * actions. No I/O, no globals, deterministic order.
+ */
+#pragma once
+
+#include "host.h"
+#include "spec.h"
+
+/* In the order they are applied (DESIGN.md). */
+enum action_kind {
+	ACTION_DETACH = 0,
+	ACTION_WRITE_MODPROBE_CONF,
+	ACTION_RELOAD_MODULE,
+	ACTION_SET_NUM_VFS,
+	ACTION_SET_DRIVERS_AUTOPROBE,
+	ACTION_BIND_DRIVER,
+	ACTION_SET_VF,
+	ACTION_ATTACH,
+	_ACTION_KIND_MAX,
+};
+
+struct action {
+	enum action_kind kind;
+	char *target;     /* PF address, module name, file path or domain name */
+	char *device;     /* attach/detach/bind-driver/set-vf: PCI address; else NULL */
+	char *field;      /* set-vf: "mac", "vlan", ...; else NULL */
+	char *from, *to;  /* rendered values; NULL: none/absent */
+	char *reason;     /* why this change is needed */
+	char *why;        /* blocked actions: why it is not applied */
+	bool disruptive;  /* destroys or resets something (VFs re-created, module reload) */
+	bool live;        /* attach/detach: affect the running guest */
+	bool persistent;  /* attach/detach: affect the persistent definition */
+	char *pf;         /* set-vf / bind-driver / attach of a VF: owning PF address */
+	int vf_id;        /* -1 when not a VF */
+	/* attach/detach payload: the device as it should be (attach) or is (detach) */
+	struct guest_dev_state dev;
+	/* write-modprobe-conf: the complete new file content */
+	char *content;
+	/* set-num-vfs: numbers */
+	unsigned num_from, num_to;
+};
+
+struct plan {
+	struct action *changes;
+	size_t n_changes, cap_changes;
+	struct action *blocked;
+	size_t n_blocked, cap_blocked;
+};
+
+struct plan_opts {
+	bool force; /* blocked actions become changes (with a warning in d) */
+};
+
+/*
+ * Compute the plan. Problems that make a plan impossible (a PF that does
+ * not exist, num-vfs above sriov_totalvfs, a module option that disagrees
+ * with num-vfs) are errors in d with the spec's place, and the result is
+ * negative. *ret owns the plan.
+ */
+int plan_compute(const struct spec *s, const struct host *h, const struct plan_opts *o,
+		 struct diag *d, struct plan **ret);
+
+void plan_free(struct plan *p);
+static inline void plan_freep(struct plan **p)
+{
+	plan_free(*p);
+}
+
+const char *action_kind_to_string(enum action_kind k);
