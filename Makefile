@@ -35,6 +35,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 SHIM_SRC := $(sort $(wildcard tests/simhost/*.c))
 SHIM_SO  := $(if $(SHIM_SRC),$(B)/tests/simhost/fakekernel.so)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
 .PHONY: all check check-vm demo deps install clean fmt bench fuzz
 all: $(B)/sriovctl
@@ -53,6 +55,10 @@ $(B)/sriovctl: $(B)/cmd/sriovctl.o $(B)/libsriovctl.a
 $(B)/tests/%: tests/unit/%.c $(B)/libsriovctl.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Ireconcile -o $@ $< $(B)/libsriovctl.a $(PKG_LIBS) $(TEST_LIBS)
+
+$(B)/bench/%: tests/bench/%.c $(B)/libsriovctl.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ireconcile -o $@ $< $(B)/libsriovctl.a $(PKG_LIBS)
 
 # The fake kernel is LD_PRELOADed under umockdev: never sanitized (ASan
 # must not be loaded twice), position-independent.
@@ -77,7 +83,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all $(SHIM_SO)
 	@B=$(B) build-aux/demo.sh
 
-bench: all tests
+bench: all tests $(BENCH_BIN)
 	@B=$(B) tests/bench/run
 
 install: $(B)/sriovctl
