@@ -12,10 +12,10 @@
 #include "spec.h"
 #include "yamlutil.h"
 
-#define MODPROBE_DIR "/etc/modprobe.d/"
-#define MAX_VFS 65535u             /* sriov_totalvfs is 16 bits */
-#define MAX_RATE 4294967295LL      /* IFLA_VF_RATE carries u32 Mbit/s */
-#define MAX_PROFILEID 39           /* libvirt's profileid buffer holds 40 bytes */
+#define MODPROBE_DIR  "/etc/modprobe.d/"
+#define MAX_VFS	      65535u	   /* sriov_totalvfs is 16 bits */
+#define MAX_RATE      4294967295LL /* IFLA_VF_RATE carries u32 Mbit/s */
+#define MAX_PROFILEID 39	   /* libvirt's profileid buffer holds 40 bytes */
 
 /* A VF named in pfs[].vfs[]. */
 struct vf_ref {
@@ -30,16 +30,16 @@ struct vf_ref {
 /* A device named in guests.NAME.devices[]. */
 struct dev_ref {
 	size_t seq;
-	const char *guest;           /* the guest's name (key text) */
-	const char *pf_name;         /* vf: {pf:}, normalised; NULL for pci: */
+	const char *guest;   /* the guest's name (key text) */
+	const char *pf_name; /* vf: {pf:}, normalised; NULL for pci: */
 	const struct ynode *pf_node;
 	unsigned id;
 	const struct ynode *id_node;
-	const char *pci;             /* pci:; NULL for vf: */
-	const struct ynode *node;    /* the vf: or pci: value */
+	const char *pci;	  /* pci:; NULL for vf: */
+	const struct ynode *node; /* the vf: or pci: value */
 	const char *mac;
 	const struct ynode *mac_node;
-	size_t pf;                   /* resolved; SIZE_MAX: unknown */
+	size_t pf; /* resolved; SIZE_MAX: unknown */
 };
 
 /* Who uses a MAC: a device key and where. */
@@ -388,7 +388,10 @@ static int get_enum(struct loader *ld, const struct ynode *key, const struct yno
 				return (int)i;
 	for (size_t i = 0; i < n; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-			 i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+			 i == 0	      ? ""
+			 : i + 1 == n ? " or "
+				      : ", ",
+			 names[i]);
 	if (v->kind != YNODE_SCALAR)
 		wrong_type(ld, key, v, "a string");
 	else
@@ -419,12 +422,14 @@ static bool get_mac(struct loader *ld, const struct ynode *key, const struct yno
 	if (!t)
 		return false;
 	if (!mac_address_valid(t)) {
-		err(ld, v, "malformed MAC address '%s' (expected six hex pairs, e.g. 52:54:00:6d:90:02)",
+		err(ld, v,
+		    "malformed MAC address '%s' (expected six hex pairs, e.g. 52:54:00:6d:90:02)",
 		    q(ld, t));
 		return false;
 	}
 	if (mac_address_multicast(t)) {
-		err(ld, v, "MAC address '%s' is multicast (the first octet must be even)", q(ld, t));
+		err(ld, v, "MAC address '%s' is multicast (the first octet must be even)",
+		    q(ld, t));
 		return false;
 	}
 	free(*out);
@@ -468,20 +473,19 @@ static bool get_ifname(struct loader *ld, const struct ynode *key, const struct 
 	return get_str(ld, key, v, out);
 }
 
-
 /* ---- walking the tree ---- */
 
 static const char *const top_keys[] = {"version", "host", "libvirt", "modules", "pfs", "guests"};
 static const char *const libvirt_keys[] = {"uri"};
 static const char *const module_keys[] = {"options", "file", "reload"};
-static const char *const pf_keys[] = {"pci",	   "interface", "num-vfs", "method",
-				      "drivers-autoprobe", "vf-driver", "vfs"};
-static const char *const vf_keys[] = {"id",	     "mac",	    "vlan",	   "vlan-proto",
-				      "qos",	     "spoof-check", "trust",	   "link-state",
+static const char *const pf_keys[] = {
+    "pci", "interface", "num-vfs", "method", "drivers-autoprobe", "vf-driver", "vfs"};
+static const char *const vf_keys[] = {"id",	     "mac",	    "vlan",  "vlan-proto",
+				      "qos",	     "spoof-check", "trust", "link-state",
 				      "max-tx-rate", "min-tx-rate", "driver"};
 static const char *const guest_keys[] = {"prune", "devices"};
-static const char *const device_keys[] = {"vf",		 "pci",	       "type", "mac",
-					  "vlan",	 "virtualport", "persistent", "live"};
+static const char *const device_keys[] = {"vf",	  "pci",	 "type",       "mac",
+					  "vlan", "virtualport", "persistent", "live"};
 static const char *const vfsel_keys[] = {"pf", "id"};
 static const char *const vport_keys[] = {"type", "profileid"};
 
@@ -519,9 +523,15 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 	if (!item_is_mapping(ld, item, "VF"))
 		return;
 	struct vf_spec *vf = &pf->vfs[pf->n_vfs++];
-	*vf = (struct vf_spec){.vlan = -1, .vlan_proto = -1, .qos = -1, .spoof_check = -1,
-			       .trust = -1, .link_state = -1, .max_tx_rate = -1,
-			       .min_tx_rate = -1, .loc = item->loc};
+	*vf = (struct vf_spec){.vlan = -1,
+			       .vlan_proto = -1,
+			       .qos = -1,
+			       .spoof_check = -1,
+			       .trust = -1,
+			       .link_state = -1,
+			       .max_tx_rate = -1,
+			       .min_tx_rate = -1,
+			       .loc = item->loc};
 	for (size_t i = 0; i < item->n_pairs; i++) {
 		const struct ynode *k = item->pairs[i].key, *v = item->pairs[i].value;
 		const char *key = k->text;
@@ -541,8 +551,8 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 			if (get_int(ld, k, v, 0, 4095, &x))
 				vf->vlan = (int)x;
 		} else if (streq(key, "vlan-proto")) {
-			vf->vlan_proto = get_enum(ld, k, v, vlan_proto_names,
-						  ARRAY_SIZE(vlan_proto_names));
+			vf->vlan_proto =
+			    get_enum(ld, k, v, vlan_proto_names, ARRAY_SIZE(vlan_proto_names));
 		} else if (streq(key, "qos")) {
 			if (get_int(ld, k, v, 0, 7, &x))
 				vf->qos = (int)x;
@@ -553,8 +563,8 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 			if (get_bool(ld, k, v, &b))
 				vf->trust = b;
 		} else if (streq(key, "link-state")) {
-			vf->link_state = get_enum(ld, k, v, link_state_names,
-						  ARRAY_SIZE(link_state_names));
+			vf->link_state =
+			    get_enum(ld, k, v, link_state_names, ARRAY_SIZE(link_state_names));
 		} else if (streq(key, "max-tx-rate")) {
 			if (get_int(ld, k, v, 0, MAX_RATE, &x))
 				vf->max_tx_rate = x;
@@ -658,8 +668,7 @@ static char *option_text(struct loader *ld, const struct ynode *k, const struct 
 {
 	if (v->kind == YNODE_SCALAR && v->type == YSCALAR_BOOL)
 		return strdup(v->text[0] == 't' || v->text[0] == 'T' ? "1" : "0");
-	if (v->kind != YNODE_SCALAR ||
-	    (v->type != YSCALAR_INT && v->type != YSCALAR_STRING)) {
+	if (v->kind != YNODE_SCALAR || (v->type != YSCALAR_INT && v->type != YSCALAR_STRING)) {
 		wrong_type(ld, k, v, "an integer, a string or a boolean");
 		return NULL;
 	}
@@ -691,7 +700,9 @@ static void load_options(struct loader *ld, struct module_spec *m, const struct 
 		const struct ynode *k = map->pairs[i].key, *v = map->pairs[i].value;
 
 		if (!name_valid(k->text, NULL)) {
-			err(ld, k, "invalid option name '%s' of module '%s' (allowed: letters, digits and '_')",
+			err(ld, k,
+			    "invalid option name '%s' of module '%s' (allowed: letters, digits and "
+			    "'_')",
 			    q(ld, k->text), q(ld, m->name));
 			continue;
 		}
@@ -733,7 +744,8 @@ static void load_module(struct loader *ld, const struct ynode *key, const struct
 				if (t && !modprobe_file_valid(t))
 					err(ld, val,
 					    "module file '%s' must be " MODPROBE_DIR
-					    "NAME.conf (NAME of letters, digits, '.', '_', '-', '+', not starting with '.')",
+					    "NAME.conf (NAME of letters, digits, '.', '_', '-', "
+					    "'+', not starting with '.')",
 					    q(ld, t));
 				else if (t && get_str(ld, k, val, &m->file))
 					m->file_given = true;
@@ -767,7 +779,9 @@ static void load_vf_selector(struct loader *ld, const struct ynode *v, struct gu
 			if (!t)
 				continue;
 			if (!pci_norm(t, buf) && !ifname_valid(t)) {
-				err(ld, val, "'%s' in 'vf.pf' is neither a PCI address nor an interface name",
+				err(ld, val,
+				    "'%s' in 'vf.pf' is neither a PCI address nor an interface "
+				    "name",
 				    q(ld, t));
 				continue;
 			}
@@ -832,7 +846,8 @@ static void check_device_type(struct loader *ld, const struct guest_device *dev,
 	for (size_t i = 0; i < ARRAY_SIZE(only_interface); i++) {
 		const struct ypair *p = ynode_get_pair(item, only_interface[i]);
 		if (p)
-			err(ld, p->key, "'%s' is only valid for a device of type interface, not hostdev",
+			err(ld, p->key,
+			    "'%s' is only valid for a device of type interface, not hostdev",
 			    only_interface[i]);
 	}
 }
@@ -910,13 +925,14 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 	if (type >= 0)
 		dev->type = (enum device_type)type;
 	else
-		dev->type = sel_key && streq(sel_key->text, "pci") ? DEVICE_HOSTDEV
-								   : DEVICE_INTERFACE;
+		dev->type =
+		    sel_key && streq(sel_key->text, "pci") ? DEVICE_HOSTDEV : DEVICE_INTERFACE;
 	check_device_type(ld, dev, item);
 	dev->persistent = persistent;
 	dev->live = live;
 	if (!persistent && !live)
-		err(ld, item, "guest device has 'persistent' and 'live' both false: it would change nothing");
+		err(ld, item,
+		    "guest device has 'persistent' and 'live' both false: it would change nothing");
 	add_dev_ref(ld, &r);
 }
 
@@ -1068,8 +1084,9 @@ static void check_pfs(struct loader *ld)
 			const struct pf_spec *a = &s->pfs[i];
 			if ((a->pci && b->pci && streq(a->pci, b->pci)) ||
 			    (a->interface && b->interface && streq(a->interface, b->interface))) {
-				err(ld, ld->pf_nodes[j], "PF '%s' is declared twice (first at line %u)",
-				    pf_label(b), a->loc.line);
+				err(ld, ld->pf_nodes[j],
+				    "PF '%s' is declared twice (first at line %u)", pf_label(b),
+				    a->loc.line);
 				break;
 			}
 		}
@@ -1223,7 +1240,8 @@ static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
 	qsort(m, n, sizeof(*m), mac_dev_cmp);
 	for (size_t i = 1; i < n; i++) {
 		const struct mac_ref *a = &m[i - 1], *b = &m[i];
-		if (dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci) || streq(a->mac, b->mac))
+		if (dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci) ||
+		    streq(a->mac, b->mac))
 			continue;
 		_cleanup_(freep) char *db = device_name(ld->s, b->pf, b->id, b->pci);
 		if (!db) {
@@ -1247,14 +1265,21 @@ static void check_macs(struct loader *ld)
 	for (size_t i = 0; i < ld->n_vfs; i++) {
 		const struct vf_ref *r = &ld->vfs[i];
 		if (r->mac)
-			m[n++] = (struct mac_ref){.seq = r->seq, .mac = r->mac, .node = r->mac_node,
-						  .pf = r->pf, .id = r->id};
+			m[n++] = (struct mac_ref){.seq = r->seq,
+						  .mac = r->mac,
+						  .node = r->mac_node,
+						  .pf = r->pf,
+						  .id = r->id};
 	}
 	for (size_t i = 0; i < ld->n_devs; i++) {
 		const struct dev_ref *r = &ld->devs[i];
 		if (r->mac)
-			m[n++] = (struct mac_ref){.seq = r->seq, .mac = r->mac, .node = r->mac_node,
-						  .pf = r->pf, .id = r->id, .pci = r->pci};
+			m[n++] = (struct mac_ref){.seq = r->seq,
+						  .mac = r->mac,
+						  .node = r->mac_node,
+						  .pf = r->pf,
+						  .id = r->id,
+						  .pci = r->pci};
 	}
 	check_macs_of(ld, m, n);
 }

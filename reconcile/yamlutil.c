@@ -11,8 +11,8 @@
 
 struct frame {
 	struct ynode *node;
-	char *anchor;            /* owned; registered when the node ends */
-	struct ynode *pending;   /* mapping: key waiting for its value */
+	char *anchor;	       /* owned; registered when the node ends */
+	struct ynode *pending; /* mapping: key waiting for its value */
 };
 
 struct anchor {
@@ -34,8 +34,8 @@ struct builder {
 
 static struct src_loc mark_loc(const char *file, yaml_mark_t m)
 {
-	return (struct src_loc){.file = file, .line = (unsigned)m.line + 1,
-				.col = (unsigned)m.column + 1};
+	return (struct src_loc){
+	    .file = file, .line = (unsigned)m.line + 1, .col = (unsigned)m.column + 1};
 }
 
 /* Line and column (in characters) of byte offset off. */
@@ -258,9 +258,9 @@ static int check_duplicates(struct builder *b, struct ynode *map)
 		size_t j = i - 1;
 		while (j > 0 && streq(sorted[j - 1].key->text, dup->text))
 			j--;
-		b->soft_err = diag_error(b->d, &dup->loc, -EINVAL,
-					 "duplicate key '%s' (first at line %u)", dup->text,
-					 sorted[j].key->loc.line);
+		b->soft_err =
+		    diag_error(b->d, &dup->loc, -EINVAL, "duplicate key '%s' (first at line %u)",
+			       dup->text, sorted[j].key->loc.line);
 		sorted[i].key->kind = YNODE_SEQUENCE; /* mark: dropped below */
 	}
 	size_t k = 0;
@@ -275,8 +275,7 @@ static int check_duplicates(struct builder *b, struct ynode *map)
 	return 0;
 }
 
-static int check_tag(struct builder *b, const yaml_char_t *tag, const char *allowed,
-		     yaml_mark_t m)
+static int check_tag(struct builder *b, const yaml_char_t *tag, const char *allowed, yaml_mark_t m)
 {
 	if (!tag || streq((const char *)tag, "!") || streq((const char *)tag, allowed))
 		return 0;
@@ -325,14 +324,13 @@ static int on_scalar(struct builder *b, yaml_event_t *e)
 
 static int on_start(struct builder *b, yaml_event_t *e, enum ynode_kind kind)
 {
-	yaml_char_t *tag = kind == YNODE_MAPPING ? e->data.mapping_start.tag
-						 : e->data.sequence_start.tag;
-	yaml_char_t *anchor = kind == YNODE_MAPPING ? e->data.mapping_start.anchor
-						    : e->data.sequence_start.anchor;
+	yaml_char_t *tag =
+	    kind == YNODE_MAPPING ? e->data.mapping_start.tag : e->data.sequence_start.tag;
+	yaml_char_t *anchor =
+	    kind == YNODE_MAPPING ? e->data.mapping_start.anchor : e->data.sequence_start.anchor;
 	int r;
 
-	r = check_tag(b, tag, kind == YNODE_MAPPING ? YAML_MAP_TAG : YAML_SEQ_TAG,
-		      e->start_mark);
+	r = check_tag(b, tag, kind == YNODE_MAPPING ? YAML_MAP_TAG : YAML_SEQ_TAG, e->start_mark);
 	if (r < 0)
 		return r;
 	if (b->depth >= YAML_MAX_DEPTH) {
@@ -391,12 +389,12 @@ static int on_alias(struct builder *b, yaml_event_t *e)
 	b->alias_nodes = add_sat(b->alias_nodes, target->weight);
 	if (b->alias_nodes > YAML_MAX_ALIAS_NODES)
 		return diag_error(b->d, &l, -EINVAL,
-				  "aliases expand to more than %d nodes at alias '*%s' (refusing a billion-laughs document)",
+				  "aliases expand to more than %d nodes at alias '*%s' (refusing a "
+				  "billion-laughs document)",
 				  YAML_MAX_ALIAS_NODES, name);
 	if (b->depth + target->height > YAML_MAX_DEPTH)
-		return diag_error(b->d, &l, -EINVAL,
-				  "alias '*%s' nests deeper than %d levels", name,
-				  YAML_MAX_DEPTH);
+		return diag_error(b->d, &l, -EINVAL, "alias '*%s' nests deeper than %d levels",
+				  name, YAML_MAX_DEPTH);
 	return add_child(b, target);
 }
 
@@ -406,8 +404,7 @@ static int parser_error(struct builder *b, const yaml_parser_t *p, const char *b
 	const char *problem = p->problem ? p->problem : "cannot parse YAML";
 
 	if (p->error == YAML_MEMORY_ERROR)
-		return diag_error(b->d, NULL, -ENOMEM, "out of memory while parsing '%s'",
-				  b->file);
+		return diag_error(b->d, NULL, -ENOMEM, "out of memory while parsing '%s'", b->file);
 	if (p->error == YAML_READER_ERROR)
 		l = offset_loc(b->file, buf, len, p->problem_offset);
 	else

@@ -13,9 +13,9 @@
 
 #include "diag.h"
 
-#define YAML_MAX_INPUT (16u << 20) /* bytes */
-#define YAML_MAX_ALIAS_NODES 10000  /* nodes added by expanding aliases */
-#define YAML_MAX_DEPTH 64           /* nesting, aliases expanded */
+#define YAML_MAX_INPUT	     (16u << 20) /* bytes */
+#define YAML_MAX_ALIAS_NODES 10000	 /* nodes added by expanding aliases */
+#define YAML_MAX_DEPTH	     64		 /* nesting, aliases expanded */
 
 enum ynode_kind {
 	YNODE_SCALAR,
@@ -25,10 +25,10 @@ enum ynode_kind {
 
 /* The type of a scalar, resolved as the YAML 1.2 core schema does. */
 enum yscalar_type {
-	YSCALAR_NULL,   /* plain "", "~", "null", "Null", "NULL" */
-	YSCALAR_BOOL,   /* plain true/True/TRUE/false/False/FALSE */
-	YSCALAR_INT,    /* plain [-+]?[0-9]+ */
-	YSCALAR_FLOAT,  /* plain 1.5, 1e3, .inf, .nan ... */
+	YSCALAR_NULL,	/* plain "", "~", "null", "Null", "NULL" */
+	YSCALAR_BOOL,	/* plain true/True/TRUE/false/False/FALSE */
+	YSCALAR_INT,	/* plain [-+]?[0-9]+ */
+	YSCALAR_FLOAT,	/* plain 1.5, 1e3, .inf, .nan ... */
 	YSCALAR_STRING, /* anything else, and every quoted or !!str scalar */
 };
 
