@@ -64,7 +64,7 @@ struct loader {
 	const struct ynode **pf_nodes; /* per PF: its pci/interface value, else the item */
 	bool broken_pf; /* a PF without a usable name: unresolved references are expected */
 	bool oom;
-	char qbuf[4][100];
+	char qbuf[6][128];
 	unsigned qi;
 };
 
@@ -297,15 +297,23 @@ static void unknown_key(struct loader *ld, const struct ynode *key, const char *
 		err(ld, key, "unknown key '%s' %s", q(ld, key->text), where);
 }
 
+/* "a string 'x'", "an integer '7'", "null", "a list" ... */
+static const char *got(struct loader *ld, const struct ynode *v)
+{
+	char *out = ld->qbuf[ld->qi++ % ARRAY_SIZE(ld->qbuf)];
+
+	if (v->kind == YNODE_SCALAR && v->type != YSCALAR_NULL)
+		snprintf(out, sizeof(ld->qbuf[0]), "%s '%s'", ynode_describe(v), q(ld, v->text));
+	else
+		snprintf(out, sizeof(ld->qbuf[0]), "%s", ynode_describe(v));
+	return out;
+}
+
 static void wrong_type(struct loader *ld, const struct ynode *key, const struct ynode *v,
 		       const char *expected)
 {
-	if (v->kind == YNODE_SCALAR && v->type != YSCALAR_NULL)
-		err(ld, v, "wrong type for '%s': expected %s, got %s '%s'", q(ld, key->text),
-		    expected, ynode_describe(v), q(ld, v->text));
-	else
-		err(ld, v, "wrong type for '%s': expected %s, got %s", q(ld, key->text), expected,
-		    ynode_describe(v));
+	err(ld, v, "wrong type for '%s': expected %s, got %s", q(ld, key->text), expected,
+	    got(ld, v));
 }
 
 static bool is_kind(struct loader *ld, const struct ynode *key, const struct ynode *v,
@@ -495,7 +503,7 @@ static bool item_is_mapping(struct loader *ld, const struct ynode *item, const c
 {
 	if (item->kind == YNODE_MAPPING)
 		return true;
-	err(ld, item, "wrong type for %s: expected a mapping, got %s", what, ynode_describe(item));
+	err(ld, item, "wrong type for %s: expected a mapping, got %s", what, got(ld, item));
 	return false;
 }
 
@@ -1035,7 +1043,7 @@ static void load_top(struct loader *ld, const struct ynode *root)
 	}
 	if (root->kind != YNODE_MAPPING) {
 		err(ld, root, "expected a mapping with 'version: 1' at top level, got %s",
-		    ynode_describe(root));
+		    got(ld, root));
 		return;
 	}
 	for (size_t i = 0; i < root->n_pairs; i++) {
