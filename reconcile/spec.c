@@ -1069,6 +1069,13 @@ static void load_top(struct loader *ld, const struct ynode *root)
 
 /* ---- checks across places ---- */
 
+/* qsort, which must not be given a NULL array even when it is empty. */
+static void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static size_t pf_index(const struct spec *s, const struct pf_spec *pf)
 {
 	return (size_t)(pf - s->pfs);
@@ -1125,7 +1132,7 @@ static void check_vfs(struct loader *ld)
 {
 	for (size_t i = 0; i < ld->n_vfs; i++)
 		check_vf_exists(ld, ld->vfs[i].pf, ld->vfs[i].id, ld->vfs[i].id_node);
-	qsort(ld->vfs, ld->n_vfs, sizeof(*ld->vfs), vf_ref_cmp);
+	sort_n(ld->vfs, ld->n_vfs, sizeof(*ld->vfs), vf_ref_cmp);
 	for (size_t i = 1; i < ld->n_vfs; i++) {
 		const struct vf_ref *a = &ld->vfs[i - 1], *b = &ld->vfs[i];
 		if (a->pf == b->pf && a->id == b->id)
@@ -1182,7 +1189,7 @@ static void resolve_devs(struct loader *ld)
 static void check_devs(struct loader *ld)
 {
 	resolve_devs(ld);
-	qsort(ld->devs, ld->n_devs, sizeof(*ld->devs), dev_ref_cmp);
+	sort_n(ld->devs, ld->n_devs, sizeof(*ld->devs), dev_ref_cmp);
 	for (size_t i = 1, first = 0; i < ld->n_devs; i++) {
 		const struct dev_ref *a = &ld->devs[first], *b = &ld->devs[i];
 
@@ -1227,7 +1234,7 @@ static int mac_dev_cmp(const void *x, const void *y)
 /* One MAC on two devices; two MACs for one device. */
 static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
 {
-	qsort(m, n, sizeof(*m), mac_ref_cmp);
+	sort_n(m, n, sizeof(*m), mac_ref_cmp);
 	for (size_t i = 1, first = 0; i < n; i++) {
 		const struct mac_ref *a = &m[first], *b = &m[i];
 		if (!streq(a->mac, b->mac)) {
@@ -1245,7 +1252,7 @@ static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
 		err(ld, b->node, "MAC address '%s' is used twice: %s (line %u) and %s", b->mac, da,
 		    a->node->loc.line, db);
 	}
-	qsort(m, n, sizeof(*m), mac_dev_cmp);
+	sort_n(m, n, sizeof(*m), mac_dev_cmp);
 	for (size_t i = 1; i < n; i++) {
 		const struct mac_ref *a = &m[i - 1], *b = &m[i];
 		if (dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci) ||
