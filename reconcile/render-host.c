@@ -373,6 +373,8 @@ static char *guests_cell(json_object *o)
 static char *vendor_device(json_object *o)
 {
 	json_object *v = json_object_object_get(o, "vendor"), *d = json_object_object_get(o, "device");
+	if (!v && !d)
+		return NULL;
 	return strprintf("%s:%s", v ? json_object_get_string(v) : "-",
 			 d ? json_object_get_string(d) : "-");
 }

@@ -835,10 +835,9 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 		return parser_error(&L, &ps);
 	}
 	if (yaml_document_get_root_node(&doc2)) {
-		const yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
 		struct src_loc loc = {.file = L.name,
-				      .line = (unsigned)r2->start_mark.line + 1,
-				      .col = (unsigned)r2->start_mark.column + 1};
+				      .line = (unsigned)doc2.start_mark.line + 1,
+				      .col = (unsigned)doc2.start_mark.column + 1};
 		return diag_error(d, &loc, -EINVAL, "more than one YAML document");
 	}
 
