@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include <libxml/xmlerror.h>
 #include <yaml.h>
 
 #include "host.h"
@@ -450,6 +451,7 @@ static void load_vfs(struct loader *L, const yaml_node_t *seq, struct sriov_stat
 
 static void load_sriov(struct loader *L, const yaml_node_t *map, struct sriov_state *s)
 {
+	const yaml_node_t *num_node = map;
 	uint32_t seen = 0;
 
 	*s = (struct sriov_state){.drivers_autoprobe = -1, .offset = -1, .stride = -1};
@@ -463,6 +465,7 @@ static void load_sriov(struct loader *L, const yaml_node_t *map, struct sriov_st
 			break;
 		case SR_NUM:
 			get_uint(L, val, "num-vfs", UINT16_MAX, &s->num_vfs);
+			num_node = val;
 			break;
 		case SR_AUTOPROBE:
 			get_bool(L, val, "drivers-autoprobe", true, &s->drivers_autoprobe);
@@ -484,7 +487,7 @@ static void load_sriov(struct loader *L, const yaml_node_t *map, struct sriov_st
 	}
 	missing(L, map, seen, sriov_keys, 1u << SR_TOTAL | 1u << SR_NUM, "sriov");
 	if ((seen & 1u << SR_TOTAL) && (seen & 1u << SR_NUM) && s->num_vfs > s->total_vfs)
-		lerr(L, map, -EINVAL, "num-vfs %u exceeds total-vfs %u", s->num_vfs,
+		lerr(L, num_node, -EINVAL, "num-vfs %u exceeds total-vfs %u", s->num_vfs,
 		     s->total_vfs);
 }
 
@@ -671,11 +674,22 @@ static void parse_xml(struct loader *L, const yaml_node_t *n, const char *xml,
 
 	if (!xml)
 		return;
+	xmlResetLastError();
 	r = domain_xml_parse_devices(xml, devs, n_devs);
-	if (r == -ENOMEM)
+	if (r == -ENOMEM) {
 		lerr(L, n, r, "out of memory");
-	else if (r < 0)
-		lerr(L, n, r, "invalid domain XML: %s", strerror(-r));
+	} else if (r < 0) {
+		/* libxml2 keeps the parser's last error even when told not to print it */
+		const xmlError *e = xmlGetLastError();
+		if (e && e->level >= XML_ERR_ERROR && e->message) {
+			size_t len = strcspn(e->message, "\n");
+			lerr(L, n, r, "invalid domain XML: line %d: %.*s", e->line, (int)len,
+			     e->message);
+		} else {
+			lerr(L, n, r,
+			     "invalid domain XML: not a <domain>, or a PCI hostdev without a valid source address or VLAN tag");
+		}
+	}
 }
 
 static void load_domain(struct loader *L, const yaml_node_t *map, struct domain_state *dom)
@@ -858,8 +872,10 @@ int state_load(const char *path, struct diag *d, struct host **ret)
 	_cleanup_(freep) char *buf = NULL;
 	size_t len = 0;
 
-	if (!f)
-		return diag_error(d, NULL, -errno, "cannot open '%s': %m", path);
+	if (!f) {
+		int e = errno;
+		return diag_error(d, NULL, -e, "cannot open '%s': %s", path, strerror(e));
+	}
 	FILE *mem = open_memstream(&buf, &len);
 	if (!mem)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
