@@ -70,8 +70,7 @@ static char *attr(const xmlNode *n, const char *name, bool *oom)
  * A number as libvirt reads it (strtoul with base 0: "0x0b" hex, "11"
  * decimal). Absent: def if def >= 0, else an error.
  */
-static int attr_uint(const xmlNode *n, const char *name, long def, unsigned long max,
-		     unsigned *ret)
+static int attr_uint(const xmlNode *n, const char *name, long def, unsigned long max, unsigned *ret)
 {
 	_cleanup_(xml_charp_freep) xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
 	char *end;
@@ -104,8 +103,7 @@ static int source_address(const xmlNode *dev, char **ret)
 	if (!a)
 		return -EINVAL;
 	if (attr_uint(a, "domain", 0, 0xffff, &dom) < 0 ||
-	    attr_uint(a, "bus", -1, 0xff, &bus) < 0 ||
-	    attr_uint(a, "slot", -1, 0x1f, &slot) < 0 ||
+	    attr_uint(a, "bus", -1, 0xff, &bus) < 0 || attr_uint(a, "slot", -1, 0x1f, &slot) < 0 ||
 	    attr_uint(a, "function", -1, 7, &fn) < 0)
 		return -EINVAL;
 	*ret = strprintf("%04x:%02x:%02x.%x", dom, bus, slot, fn);
@@ -124,8 +122,8 @@ static int parse_device(const xmlNode *n, struct guest_dev_state *g)
 	int r;
 
 	*g = (struct guest_dev_state){
-		.type = name_is(n, "interface") ? DEVICE_INTERFACE : DEVICE_HOSTDEV,
-		.vlan = -1,
+	    .type = name_is(n, "interface") ? DEVICE_INTERFACE : DEVICE_HOSTDEV,
+	    .vlan = -1,
 	};
 	g->managed = attr_yes(n, "managed");
 	r = source_address(n, &g->address);
@@ -199,9 +197,9 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 		return -ENOMEM;
 	/* a union is returned in document order */
 	obj = xmlXPathEvalExpression(
-		(const xmlChar *)"/domain/devices/hostdev[@mode='subsystem' and @type='pci']"
-				 " | /domain/devices/interface[@type='hostdev']",
-		ctx);
+	    (const xmlChar *)"/domain/devices/hostdev[@mode='subsystem' and @type='pci']"
+			     " | /domain/devices/interface[@type='hostdev']",
+	    ctx);
 	if (!obj)
 		return -ENOMEM;
 

@@ -265,8 +265,7 @@ static int cmp_param(const void *a, const void *b)
 
 static int cmp_file(const void *a, const void *b)
 {
-	return cmp_str(((const struct file_state *)a)->path,
-		       ((const struct file_state *)b)->path);
+	return cmp_str(((const struct file_state *)a)->path, ((const struct file_state *)b)->path);
 }
 
 static int cmp_domain(const void *a, const void *b)
@@ -275,10 +274,10 @@ static int cmp_domain(const void *a, const void *b)
 		       ((const struct domain_state *)b)->name);
 }
 
-#define SORT(v, n, cmp)                                                        \
-	do {                                                                   \
-		if ((n) > 1)                                                   \
-			qsort((v), (n), sizeof(*(v)), (cmp));                  \
+#define SORT(v, n, cmp)                                                                            \
+	do {                                                                                       \
+		if ((n) > 1)                                                                       \
+			qsort((v), (n), sizeof(*(v)), (cmp));                                      \
 	} while (0)
 
 void host_sort(struct host *h)

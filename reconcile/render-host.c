@@ -222,7 +222,7 @@ int render_host_json(const struct host *h, FILE *out)
 	if (!o)
 		return -ENOMEM;
 	const char *s = json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s)
 		return -ENOMEM;
 	if (fputs(s, out) < 0 || fputc('\n', out) < 0)
@@ -338,7 +338,8 @@ static char *joined(json_object *arr)
 	if (!f)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : "", json_object_get_string(json_object_array_get_idx(arr, i)));
+		fprintf(f, "%s%s", i ? ", " : "",
+			json_object_get_string(json_object_array_get_idx(arr, i)));
 	if (!n)
 		fputs("-", f);
 	fclose(f);
@@ -372,7 +373,8 @@ static char *guests_cell(json_object *o)
 
 static char *vendor_device(json_object *o)
 {
-	json_object *v = json_object_object_get(o, "vendor"), *d = json_object_object_get(o, "device");
+	json_object *v = json_object_object_get(o, "vendor"),
+		    *d = json_object_object_get(o, "device");
 	if (!v && !d)
 		return NULL;
 	return strprintf("%s:%s", v ? json_object_get_string(v) : "-",
@@ -399,11 +401,12 @@ static void print_pfs(json_object *pci, FILE *out)
 	table_init(&vf, 7);
 	if (!first_vf)
 		return;
-	table_row(&pf, (char *[]){strdup("PF"), strdup("DEVICE"), strdup("DRIVER"),
-				  strdup("NETDEVS"), strdup("VFS"), strdup("AUTOPROBE"),
-				  strdup("NAME")});
-	table_row(&vf, (char *[]){strdup("VF"), strdup("ADDRESS"), strdup("DRIVER"),
-				  strdup("NETDEV"), strdup("MAC"), strdup("VLAN"), strdup("GUESTS")});
+	table_row(&pf,
+		  (char *[]){strdup("PF"), strdup("DEVICE"), strdup("DRIVER"), strdup("NETDEVS"),
+			     strdup("VFS"), strdup("AUTOPROBE"), strdup("NAME")});
+	table_row(&vf,
+		  (char *[]){strdup("VF"), strdup("ADDRESS"), strdup("DRIVER"), strdup("NETDEV"),
+			     strdup("MAC"), strdup("VLAN"), strdup("GUESTS")});
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(pci, i);
 		json_object *s = json_object_object_get(p, "sriov");
@@ -491,7 +494,8 @@ static void print_modules(json_object *mods, FILE *out)
 			}
 			fclose(f);
 		}
-		table_row(&t, (char *[]){cell(m, "name"), cell(m, "loaded"), buf && *buf ? buf : (free(buf), NULL)});
+		table_row(&t, (char *[]){cell(m, "name"), cell(m, "loaded"),
+					 buf && *buf ? buf : (free(buf), NULL)});
 	}
 	print_table(&t, out);
 }
@@ -516,7 +520,8 @@ static void print_files(json_object *files, FILE *out)
 		for (const char *s = json_object_get_string(c); *s;) {
 			size_t len = strcspn(s, "\n");
 			size_t end = len;
-			while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r'))
+			while (end > 0 &&
+			       (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r'))
 				end--;
 			fprintf(out, "  |%s%.*s\n", end ? " " : "", (int)end, s);
 			s += len;
@@ -557,8 +562,8 @@ static void print_domains(json_object *root, FILE *out)
 	}
 	table_init(&t, 9);
 	table_row(&t, (char *[]){strdup("DOMAIN"), strdup("STATE"), strdup("TYPE"),
-				 strdup("ADDRESS"), strdup("MANAGED"), strdup("MAC"), strdup("VLAN"),
-				 strdup("VIRTUALPORT"), strdup("IN")});
+				 strdup("ADDRESS"), strdup("MANAGED"), strdup("MAC"),
+				 strdup("VLAN"), strdup("VIRTUALPORT"), strdup("IN")});
 	for (size_t i = 0; i < json_object_array_length(doms); i++) {
 		json_object *d = json_object_array_get_idx(doms, i);
 		bool run = json_object_get_boolean(json_object_object_get(d, "running"));
@@ -571,9 +576,10 @@ static void print_domains(json_object *root, FILE *out)
 		json_object *devs = json_object_object_get(d, "devices");
 		for (size_t j = 0; j < json_object_array_length(devs); j++) {
 			json_object *g = json_object_array_get_idx(devs, j);
-			table_row(&t, (char *[]){strdup(""), strdup(""), cell(g, "type"),
-						 cell(g, "address"), cell(g, "managed"), cell(g, "mac"),
-						 cell(g, "vlan"), vport_cell(g), where_cell(g)});
+			table_row(&t,
+				  (char *[]){strdup(""), strdup(""), cell(g, "type"),
+					     cell(g, "address"), cell(g, "managed"), cell(g, "mac"),
+					     cell(g, "vlan"), vport_cell(g), where_cell(g)});
 		}
 	}
 	if (t.oom)

@@ -29,14 +29,14 @@ struct loader {
 static struct src_loc node_loc(const struct loader *L, const yaml_node_t *n)
 {
 	return (struct src_loc){
-		.file = L->name,
-		.line = n ? (unsigned)n->start_mark.line + 1 : 0,
-		.col = n ? (unsigned)n->start_mark.column + 1 : 0,
+	    .file = L->name,
+	    .line = n ? (unsigned)n->start_mark.line + 1 : 0,
+	    .col = n ? (unsigned)n->start_mark.column + 1 : 0,
 	};
 }
 
-static _printf_(4, 5) int lerr(struct loader *L, const yaml_node_t *n, int err,
-			       const char *fmt, ...)
+static _printf_(4, 5) int lerr(struct loader *L, const yaml_node_t *n, int err, const char *fmt,
+			       ...)
 {
 	struct src_loc loc = node_loc(L, n);
 	_cleanup_(freep) char *msg = NULL;
@@ -88,9 +88,9 @@ static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
 static const char *const true_words[] = {"true", "True", "TRUE", NULL};
 static const char *const false_words[] = {"false", "False", "FALSE", NULL};
 /* YAML 1.1 booleans other readers (PyYAML) resolve: never a plain string */
-static const char *const yaml11_words[] = {"y", "Y", "yes", "Yes", "YES", "n", "N",
-					   "no", "No", "NO", "on", "On", "ON",
-					   "off", "Off", "OFF", NULL};
+static const char *const yaml11_words[] = {"y",	 "Y",	"yes", "Yes", "YES", "n",
+					   "N",	 "no",	"No",  "NO",  "on",  "On",
+					   "ON", "off", "Off", "OFF", NULL};
 
 static enum plain_kind classify(const char *s)
 {
@@ -147,8 +147,7 @@ static int get_str(struct loader *L, const yaml_node_t *n, const char *what, boo
 		*ret = NULL;
 		return 0;
 	}
-	if (n->type != YAML_SCALAR_NODE ||
-	    (is_plain(n) && classify(sval(n)) != PLAIN_OTHER))
+	if (n->type != YAML_SCALAR_NODE || (is_plain(n) && classify(sval(n)) != PLAIN_OTHER))
 		return lerr(L, n, -EINVAL, "%s must be a string%s, not %s", what,
 			    nullable ? " or null" : "", type_name(n));
 	if (strlen(sval(n)) != n->data.scalar.length)
@@ -191,8 +190,8 @@ static int get_int(struct loader *L, const yaml_node_t *n, const char *what, lon
 	errno = 0;
 	long long v = strtoll(sval(n), &end, 10);
 	if (errno || *end || v < min || v > max)
-		return lerr(L, n, -ERANGE, "%s %s is out of range %lld..%lld", what, sval(n),
-			    min, max);
+		return lerr(L, n, -ERANGE, "%s %s is out of range %lld..%lld", what, sval(n), min,
+			    max);
 	*ret = v;
 	return 0;
 }
@@ -224,8 +223,7 @@ static int get_opt_int(struct loader *L, const yaml_node_t *n, const char *what,
 	return r;
 }
 
-static int get_opt_ll(struct loader *L, const yaml_node_t *n, const char *what,
-		      long long *ret)
+static int get_opt_ll(struct loader *L, const yaml_node_t *n, const char *what, long long *ret)
 {
 	if (is_null(n)) {
 		*ret = -1;
@@ -249,13 +247,12 @@ static int get_enum(struct loader *L, const yaml_node_t *n, const char *what,
 				return 0;
 			}
 	return lerr(L, n, -EINVAL, "%s must be one of %s%s%s%s%s, not '%s'", what, words[0],
-		    n_words > 1 ? ", " : "", n_words > 1 ? words[1] : "",
-		    n_words > 2 ? ", " : "", n_words > 2 ? words[2] : "",
+		    n_words > 1 ? ", " : "", n_words > 1 ? words[1] : "", n_words > 2 ? ", " : "",
+		    n_words > 2 ? words[2] : "",
 		    n->type == YAML_SCALAR_NODE ? sval(n) : type_name(n));
 }
 
-static bool expect(struct loader *L, const yaml_node_t *n, yaml_node_type_t t,
-		   const char *what)
+static bool expect(struct loader *L, const yaml_node_t *n, yaml_node_type_t t, const char *what)
 {
 	if (n->type == t)
 		return true;
@@ -293,11 +290,11 @@ static void missing(struct loader *L, const yaml_node_t *map, uint32_t seen,
 			lerr(L, map, -EINVAL, "%s: missing key '%s'", what, keys[i]);
 }
 
-#define FOREACH_PAIR(p, map)                                                   \
-	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start;            \
+#define FOREACH_PAIR(p, map)                                                                       \
+	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start;                                \
 	     p < (map)->data.mapping.pairs.top; p++)
-#define FOREACH_ITEM(it, seq)                                                  \
-	for (yaml_node_item_t *it = (seq)->data.sequence.items.start;          \
+#define FOREACH_ITEM(it, seq)                                                                      \
+	for (yaml_node_item_t *it = (seq)->data.sequence.items.start;                              \
 	     it < (seq)->data.sequence.items.top; it++)
 
 /* Canonical "dddd:bb:ss.f": accept either case, store lowercase. */
@@ -355,23 +352,43 @@ static int get_checked(struct loader *L, const yaml_node_t *n, const char *what,
 static const char *const vlan_proto_words[] = {"802.1Q", "802.1ad"};
 static const char *const link_state_words[] = {"auto", "enable", "disable"};
 
-enum { VF_ID, VF_ADDRESS, VF_DRIVER, VF_OVERRIDE, VF_INTERFACE, VF_MAC, VF_VLAN, VF_QOS,
-       VF_VLAN_PROTO, VF_SPOOF, VF_TRUST, VF_LINK, VF_MAX_TX, VF_MIN_TX };
-static const char *const vf_keys[] = {
-	"id",	       "address",    "driver", "driver-override", "interface",   "mac",
-	"vlan",	       "qos",	     "vlan-proto", "spoof-check", "trust", "link-state",
-	"max-tx-rate", "min-tx-rate", NULL};
+enum {
+	VF_ID,
+	VF_ADDRESS,
+	VF_DRIVER,
+	VF_OVERRIDE,
+	VF_INTERFACE,
+	VF_MAC,
+	VF_VLAN,
+	VF_QOS,
+	VF_VLAN_PROTO,
+	VF_SPOOF,
+	VF_TRUST,
+	VF_LINK,
+	VF_MAX_TX,
+	VF_MIN_TX
+};
+static const char *const vf_keys[] = {"id",	     "address",	    "driver", "driver-override",
+				      "interface",   "mac",	    "vlan",   "qos",
+				      "vlan-proto",  "spoof-check", "trust",  "link-state",
+				      "max-tx-rate", "min-tx-rate", NULL};
 
 static void load_vf(struct loader *L, const yaml_node_t *map, struct vf_state *v)
 {
 	uint32_t seen = 0;
 
-	*v = (struct vf_state){.vlan = -1, .qos = -1, .vlan_proto = -1, .spoof_check = -1,
-			       .trust = -1, .link_state = -1, .max_tx_rate = -1,
+	*v = (struct vf_state){.vlan = -1,
+			       .qos = -1,
+			       .vlan_proto = -1,
+			       .spoof_check = -1,
+			       .trust = -1,
+			       .link_state = -1,
+			       .max_tx_rate = -1,
 			       .min_tx_rate = -1};
 	if (!expect(L, map, YAML_MAPPING_NODE, "a VF"))
 		return;
-	FOREACH_PAIR(p, map) {
+	FOREACH_PAIR(p, map)
+	{
 		const yaml_node_t *val = node(L, p->value);
 		switch (key_index(L, node(L, p->key), "a VF", vf_keys, &seen)) {
 		case VF_ID:
@@ -423,8 +440,8 @@ static void load_vf(struct loader *L, const yaml_node_t *map, struct vf_state *v
 }
 
 enum { SR_TOTAL, SR_NUM, SR_AUTOPROBE, SR_OFFSET, SR_STRIDE, SR_VF_DEVICE, SR_VFS };
-static const char *const sriov_keys[] = {"total-vfs", "num-vfs", "drivers-autoprobe", "offset",
-					 "stride",    "vf-device", "vfs", NULL};
+static const char *const sriov_keys[] = {
+    "total-vfs", "num-vfs", "drivers-autoprobe", "offset", "stride", "vf-device", "vfs", NULL};
 
 static void load_vfs(struct loader *L, const yaml_node_t *seq, struct sriov_state *s)
 {
@@ -432,7 +449,8 @@ static void load_vfs(struct loader *L, const yaml_node_t *seq, struct sriov_stat
 
 	if (!expect(L, seq, YAML_SEQUENCE_NODE, "vfs"))
 		return;
-	FOREACH_ITEM(it, seq) {
+	FOREACH_ITEM(it, seq)
+	{
 		const yaml_node_t *item = node(L, *it);
 		struct vf_state *v = GROW(s->vfs, s->n_vfs, cap);
 		if (!v) {
@@ -457,7 +475,8 @@ static void load_sriov(struct loader *L, const yaml_node_t *map, struct sriov_st
 	*s = (struct sriov_state){.drivers_autoprobe = -1, .offset = -1, .stride = -1};
 	if (!expect(L, map, YAML_MAPPING_NODE, "sriov"))
 		return;
-	FOREACH_PAIR(p, map) {
+	FOREACH_PAIR(p, map)
+	{
 		const yaml_node_t *val = node(L, p->value);
 		switch (key_index(L, node(L, p->key), "sriov", sriov_keys, &seen)) {
 		case SR_TOTAL:
@@ -501,7 +520,8 @@ static void load_interfaces(struct loader *L, const yaml_node_t *seq, struct pci
 
 	if (!expect(L, seq, YAML_SEQUENCE_NODE, "interfaces"))
 		return;
-	FOREACH_ITEM(it, seq) {
+	FOREACH_ITEM(it, seq)
+	{
 		const yaml_node_t *item = node(L, *it);
 		char **s = GROW(p->interfaces, p->n_interfaces, cap);
 		if (!s) {
@@ -518,7 +538,8 @@ static void load_pci_dev(struct loader *L, const yaml_node_t *map, struct pci_de
 
 	if (!expect(L, map, YAML_MAPPING_NODE, "a pci device"))
 		return;
-	FOREACH_PAIR(pr, map) {
+	FOREACH_PAIR(pr, map)
+	{
 		const yaml_node_t *val = node(L, pr->value);
 		switch (key_index(L, node(L, pr->key), "a pci device", pci_keys, &seen)) {
 		case PCI_ADDRESS:
@@ -526,12 +547,10 @@ static void load_pci_dev(struct loader *L, const yaml_node_t *map, struct pci_de
 				    "a PCI address (dddd:bb:ss.f)", &p->address);
 			break;
 		case PCI_VENDOR:
-			get_checked(L, val, "vendor", true, hex4_ok, "four hex digits",
-				    &p->vendor);
+			get_checked(L, val, "vendor", true, hex4_ok, "four hex digits", &p->vendor);
 			break;
 		case PCI_DEVICE:
-			get_checked(L, val, "device", true, hex4_ok, "four hex digits",
-				    &p->device);
+			get_checked(L, val, "device", true, hex4_ok, "four hex digits", &p->device);
 			break;
 		case PCI_NAME:
 			get_str(L, val, "name", true, &p->name);
@@ -557,7 +576,8 @@ static void load_pci(struct loader *L, const yaml_node_t *seq, struct host *h)
 
 	if (!expect(L, seq, YAML_SEQUENCE_NODE, "pci"))
 		return;
-	FOREACH_ITEM(it, seq) {
+	FOREACH_ITEM(it, seq)
+	{
 		const yaml_node_t *item = node(L, *it);
 		struct pci_dev_state *p = GROW(h->pci, h->n_pci, cap);
 		if (!p) {
@@ -585,7 +605,8 @@ static void load_params(struct loader *L, const yaml_node_t *map, struct module_
 
 	if (!expect(L, map, YAML_MAPPING_NODE, "parameters"))
 		return;
-	FOREACH_PAIR(p, map) {
+	FOREACH_PAIR(p, map)
+	{
 		const yaml_node_t *k = node(L, p->key);
 		struct module_param *mp = GROW(m->params, m->n_params, cap);
 		if (!mp) {
@@ -607,7 +628,8 @@ static void load_modules(struct loader *L, const yaml_node_t *map, struct host *
 
 	if (!expect(L, map, YAML_MAPPING_NODE, "modules"))
 		return;
-	FOREACH_PAIR(p, map) {
+	FOREACH_PAIR(p, map)
+	{
 		const yaml_node_t *k = node(L, p->key), *val = node(L, p->value);
 		struct module_state *m = GROW(h->modules, h->n_modules, cap);
 		uint32_t seen = 0;
@@ -624,7 +646,8 @@ static void load_modules(struct loader *L, const yaml_node_t *map, struct host *
 				lerr(L, k, -EINVAL, "duplicate module '%s'", m->name);
 		if (!expect(L, val, YAML_MAPPING_NODE, "a module"))
 			continue;
-		FOREACH_PAIR(mp, val) {
+		FOREACH_PAIR(mp, val)
+		{
 			const yaml_node_t *v = node(L, mp->value);
 			switch (key_index(L, node(L, mp->key), "a module", module_keys, &seen)) {
 			case 0:
@@ -646,7 +669,8 @@ static void load_files(struct loader *L, const yaml_node_t *map, struct host *h)
 
 	if (!expect(L, map, YAML_MAPPING_NODE, "files"))
 		return;
-	FOREACH_PAIR(p, map) {
+	FOREACH_PAIR(p, map)
+	{
 		const yaml_node_t *k = node(L, p->key);
 		struct file_state *f = GROW(h->files, h->n_files, cap);
 		if (!f) {
@@ -687,7 +711,8 @@ static void parse_xml(struct loader *L, const yaml_node_t *n, const char *xml,
 			     e->message);
 		} else {
 			lerr(L, n, r,
-			     "invalid domain XML: not a <domain>, or a PCI hostdev without a valid source address or VLAN tag");
+			     "invalid domain XML: not a <domain>, or a PCI hostdev without a valid "
+			     "source address or VLAN tag");
 		}
 	}
 }
@@ -700,7 +725,8 @@ static void load_domain(struct loader *L, const yaml_node_t *map, struct domain_
 
 	if (!expect(L, map, YAML_MAPPING_NODE, "a domain"))
 		return;
-	FOREACH_PAIR(p, map) {
+	FOREACH_PAIR(p, map)
+	{
 		const yaml_node_t *val = node(L, p->value);
 		switch (key_index(L, node(L, p->key), "a domain", domain_keys, &seen)) {
 		case DOM_NAME:
@@ -734,7 +760,8 @@ static void load_domains(struct loader *L, const yaml_node_t *seq, struct host *
 
 	if (!expect(L, seq, YAML_SEQUENCE_NODE, "domains"))
 		return;
-	FOREACH_ITEM(it, seq) {
+	FOREACH_ITEM(it, seq)
+	{
 		const yaml_node_t *item = node(L, *it);
 		struct domain_state *dom = GROW(h->domains, h->n_domains, cap);
 		if (!dom) {
@@ -748,9 +775,18 @@ static void load_domains(struct loader *L, const yaml_node_t *seq, struct host *
 	}
 }
 
-enum { TOP_VERSION, TOP_KIND, TOP_HOSTNAME, TOP_PCI, TOP_MODULES, TOP_FILES, TOP_LIBVIRT,
-       TOP_DOMAINS, TOP_SIMULATE };
-static const char *const top_keys[] = {"version", "kind",    "hostname", "pci",	    "modules",
+enum {
+	TOP_VERSION,
+	TOP_KIND,
+	TOP_HOSTNAME,
+	TOP_PCI,
+	TOP_MODULES,
+	TOP_FILES,
+	TOP_LIBVIRT,
+	TOP_DOMAINS,
+	TOP_SIMULATE
+};
+static const char *const top_keys[] = {"version", "kind",    "hostname", "pci",	     "modules",
 				       "files",	  "libvirt", "domains",	 "simulate", NULL};
 
 static void load_top(struct loader *L, const yaml_node_t *root, struct host *h)
@@ -762,14 +798,16 @@ static void load_top(struct loader *L, const yaml_node_t *root, struct host *h)
 
 	if (!expect(L, root, YAML_MAPPING_NODE, "a host-state file"))
 		return;
-	FOREACH_PAIR(p, root) {
+	FOREACH_PAIR(p, root)
+	{
 		const yaml_node_t *val = node(L, p->value);
 		switch (key_index(L, node(L, p->key), "a host-state file", top_keys, &seen)) {
 		case TOP_VERSION:
 			get_int(L, val, "version", 1, 1, &version);
 			break;
 		case TOP_KIND:
-			if (get_str(L, val, "kind", false, &kind) >= 0 && !streq(kind, "host-state"))
+			if (get_str(L, val, "kind", false, &kind) >= 0 &&
+			    !streq(kind, "host-state"))
 				lerr(L, val, -EINVAL, "kind must be 'host-state', not '%s'", kind);
 			break;
 		case TOP_HOSTNAME:
@@ -804,9 +842,9 @@ static void load_top(struct loader *L, const yaml_node_t *root, struct host *h)
 static int parser_error(struct loader *L, const yaml_parser_t *ps)
 {
 	struct src_loc loc = {
-		.file = L->name,
-		.line = (unsigned)ps->problem_mark.line + 1,
-		.col = (unsigned)ps->problem_mark.column + 1,
+	    .file = L->name,
+	    .line = (unsigned)ps->problem_mark.line + 1,
+	    .col = (unsigned)ps->problem_mark.column + 1,
 	};
 	if (ps->context)
 		return diag_error(L->d, &loc, -EINVAL, "%s %s", ps->problem ? ps->problem : "",
@@ -944,9 +982,8 @@ static void w_map_start(struct writer *w, bool flow)
 {
 	yaml_event_t ev;
 	emit(w, &ev,
-	     yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-						 flow ? YAML_FLOW_MAPPING_STYLE
-						      : YAML_BLOCK_MAPPING_STYLE));
+	     yaml_mapping_start_event_initialize(
+		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
 }
 
 static void w_map_end(struct writer *w)
@@ -959,9 +996,8 @@ static void w_seq_start(struct writer *w, bool flow)
 {
 	yaml_event_t ev;
 	emit(w, &ev,
-	     yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-						  flow ? YAML_FLOW_SEQUENCE_STYLE
-						       : YAML_BLOCK_SEQUENCE_STYLE));
+	     yaml_sequence_start_event_initialize(
+		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
 }
 
 static void w_seq_end(struct writer *w)

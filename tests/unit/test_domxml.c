@@ -34,10 +34,10 @@ static struct parsed parse_ok(const char *xml)
 static void test_hostdev_hex_managed(void **state)
 {
 	(void)state;
-	_cleanup_(parsed_release) struct parsed p = parse_ok(DOMAIN(
-		"<hostdev mode='subsystem' type='pci' managed='yes'><source>"
-		"<address domain='0x0000' bus='0x0b' slot='0x10' function='0x2'/>"
-		"</source></hostdev>"));
+	_cleanup_(parsed_release) struct parsed p =
+	    parse_ok(DOMAIN("<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+			    "<address domain='0x0000' bus='0x0b' slot='0x10' function='0x2'/>"
+			    "</source></hostdev>"));
 
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.v[0].type, DEVICE_HOSTDEV);
@@ -53,11 +53,11 @@ static void test_hostdev_decimal_unmanaged_no_domain(void **state)
 {
 	(void)state;
 	/* decimal numbers, no domain attribute, managed absent and 'no' */
-	_cleanup_(parsed_release) struct parsed p = parse_ok(DOMAIN(
-		"<hostdev mode='subsystem' type='pci'><source>"
-		"<address bus='11' slot='16' function='1'/></source></hostdev>"
-		"<hostdev mode='subsystem' type='pci' managed='no'><source>"
-		"<address domain='1' bus='94' slot='31' function='7'/></source></hostdev>"));
+	_cleanup_(parsed_release) struct parsed p = parse_ok(
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source>"
+		   "<address bus='11' slot='16' function='1'/></source></hostdev>"
+		   "<hostdev mode='subsystem' type='pci' managed='no'><source>"
+		   "<address domain='1' bus='94' slot='31' function='7'/></source></hostdev>"));
 
 	assert_int_equal(p.n, 2);
 	assert_string_equal(p.v[0].address, "0000:0b:10.1");
@@ -69,14 +69,15 @@ static void test_hostdev_decimal_unmanaged_no_domain(void **state)
 static void test_interface_vlan_virtualport(void **state)
 {
 	(void)state;
-	_cleanup_(parsed_release) struct parsed p = parse_ok(DOMAIN(
-		"<interface type='hostdev' managed='yes'>"
-		"<mac address='52:54:00:6D:90:02'/>"
-		"<source><address type='pci' domain='0x0000' bus='0x0b' slot='0x10' function='0x0'/></source>"
-		"<vlan trunk='yes'><tag id='42'/><tag id='47'/></vlan>"
-		"<virtualport type='802.1Qbh'><parameters profileid='finance'/></virtualport>"
-		"<address type='pci' domain='0x0000' bus='0x00' slot='0x07' function='0x0'/>"
-		"</interface>"));
+	_cleanup_(parsed_release) struct parsed p = parse_ok(
+	    DOMAIN("<interface type='hostdev' managed='yes'>"
+		   "<mac address='52:54:00:6D:90:02'/>"
+		   "<source><address type='pci' domain='0x0000' bus='0x0b' slot='0x10' "
+		   "function='0x0'/></source>"
+		   "<vlan trunk='yes'><tag id='42'/><tag id='47'/></vlan>"
+		   "<virtualport type='802.1Qbh'><parameters profileid='finance'/></virtualport>"
+		   "<address type='pci' domain='0x0000' bus='0x00' slot='0x07' function='0x0'/>"
+		   "</interface>"));
 
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.v[0].type, DEVICE_INTERFACE);
@@ -92,11 +93,11 @@ static void test_interface_vlan_virtualport(void **state)
 static void test_interface_plain(void **state)
 {
 	(void)state;
-	_cleanup_(parsed_release) struct parsed p = parse_ok(DOMAIN(
-		"<interface type='hostdev'>"
-		"<source><address type='pci' bus='0x3b' slot='0x02' function='0x3'/></source>"
-		"<virtualport type='802.1Qbg'/>"
-		"</interface>"));
+	_cleanup_(parsed_release) struct parsed p = parse_ok(
+	    DOMAIN("<interface type='hostdev'>"
+		   "<source><address type='pci' bus='0x3b' slot='0x02' function='0x3'/></source>"
+		   "<virtualport type='802.1Qbg'/>"
+		   "</interface>"));
 
 	assert_int_equal(p.n, 1);
 	assert_string_equal(p.v[0].address, "0000:3b:02.3");
@@ -111,12 +112,16 @@ static void test_ignores_other_devices_keeps_order(void **state)
 {
 	(void)state;
 	_cleanup_(parsed_release) struct parsed p = parse_ok(DOMAIN(
-		"<interface type='network'><source network='default'/></interface>"
-		"<hostdev mode='subsystem' type='usb'><source><vendor id='0x1'/><product id='0x2'/></source></hostdev>"
-		"<interface type='hostdev'><source><address bus='0x0b' slot='0x11' function='0x0'/></source></interface>"
-		"<hostdev mode='capabilities' type='net'><source><interface>eth0</interface></source></hostdev>"
-		"<hostdev mode='subsystem' type='pci'><source><address bus='0x0b' slot='0x10' function='0x4'/></source></hostdev>"
-		"<disk type='file' device='disk'><source file='/x.img'/><target dev='vda'/></disk>"));
+	    "<interface type='network'><source network='default'/></interface>"
+	    "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1'/><product "
+	    "id='0x2'/></source></hostdev>"
+	    "<interface type='hostdev'><source><address bus='0x0b' slot='0x11' "
+	    "function='0x0'/></source></interface>"
+	    "<hostdev mode='capabilities' "
+	    "type='net'><source><interface>eth0</interface></source></hostdev>"
+	    "<hostdev mode='subsystem' type='pci'><source><address bus='0x0b' slot='0x10' "
+	    "function='0x4'/></source></hostdev>"
+	    "<disk type='file' device='disk'><source file='/x.img'/><target dev='vda'/></disk>"));
 
 	assert_int_equal(p.n, 2);
 	assert_int_equal(p.v[0].type, DEVICE_INTERFACE);
@@ -131,7 +136,8 @@ static void test_no_devices(void **state)
 	struct guest_dev_state *v = (void *)1;
 	size_t n = 99;
 
-	assert_int_equal(domain_xml_parse_devices("<domain type='kvm'><name>g</name></domain>", &v, &n), 0);
+	assert_int_equal(
+	    domain_xml_parse_devices("<domain type='kvm'><name>g</name></domain>", &v, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(v);
 }
@@ -140,21 +146,29 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"",
-		"<domain type='kvm'><devices>",
-		"not xml at all",
-		"<domain><devices><hostdev mode='subsystem' type='pci'></domain>",
-		"<network><name>default</name></network>",
-		/* source address missing or out of range */
-		DOMAIN("<hostdev mode='subsystem' type='pci'/>"),
-		DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0x0b' slot='0x10'/></source></hostdev>"),
-		DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0x100' slot='0' function='0'/></source></hostdev>"),
-		DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0' slot='0x20' function='0'/></source></hostdev>"),
-		DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0' slot='0' function='8'/></source></hostdev>"),
-		DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='zz' slot='0' function='0'/></source></hostdev>"),
-		DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='-1' slot='0' function='0'/></source></hostdev>"),
-		DOMAIN("<interface type='hostdev'><source><address bus='0' slot='0' function='0'/></source><vlan><tag id='4096'/></vlan></interface>"),
-		DOMAIN("<interface type='hostdev'><source><address bus='0' slot='0' function='0'/></source><vlan><tag/></vlan></interface>"),
+	    "",
+	    "<domain type='kvm'><devices>",
+	    "not xml at all",
+	    "<domain><devices><hostdev mode='subsystem' type='pci'></domain>",
+	    "<network><name>default</name></network>",
+	    /* source address missing or out of range */
+	    DOMAIN("<hostdev mode='subsystem' type='pci'/>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0x0b' "
+		   "slot='0x10'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0x100' slot='0' "
+		   "function='0'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0' slot='0x20' "
+		   "function='0'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0' slot='0' "
+		   "function='8'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='zz' slot='0' "
+		   "function='0'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='-1' slot='0' "
+		   "function='0'/></source></hostdev>"),
+	    DOMAIN("<interface type='hostdev'><source><address bus='0' slot='0' "
+		   "function='0'/></source><vlan><tag id='4096'/></vlan></interface>"),
+	    DOMAIN("<interface type='hostdev'><source><address bus='0' slot='0' "
+		   "function='0'/></source><vlan><tag/></vlan></interface>"),
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct guest_dev_state *v = NULL;
@@ -175,9 +189,10 @@ static void test_entities(void **state)
 {
 	(void)state;
 	_cleanup_(parsed_release) struct parsed p = parse_ok(DOMAIN(
-		"<interface type='hostdev'><source><address bus='0' slot='1' function='0'/></source>"
-		"<virtualport type='802.1Qbh'><parameters profileid='a&amp;b&lt;&apos;c'/></virtualport>"
-		"</interface>"));
+	    "<interface type='hostdev'><source><address bus='0' slot='1' function='0'/></source>"
+	    "<virtualport type='802.1Qbh'><parameters "
+	    "profileid='a&amp;b&lt;&apos;c'/></virtualport>"
+	    "</interface>"));
 
 	assert_int_equal(p.n, 1);
 	assert_string_equal(p.v[0].profileid, "a&b<'c");
@@ -187,14 +202,14 @@ static void test_entities(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hostdev_hex_managed),
-		cmocka_unit_test(test_hostdev_decimal_unmanaged_no_domain),
-		cmocka_unit_test(test_interface_vlan_virtualport),
-		cmocka_unit_test(test_interface_plain),
-		cmocka_unit_test(test_ignores_other_devices_keeps_order),
-		cmocka_unit_test(test_no_devices),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_entities),
+	    cmocka_unit_test(test_hostdev_hex_managed),
+	    cmocka_unit_test(test_hostdev_decimal_unmanaged_no_domain),
+	    cmocka_unit_test(test_interface_vlan_virtualport),
+	    cmocka_unit_test(test_interface_plain),
+	    cmocka_unit_test(test_ignores_other_devices_keeps_order),
+	    cmocka_unit_test(test_no_devices),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_entities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,13 +13,16 @@
 static void set_pf(struct pci_dev_state *p, const char *address, const char *netdev)
 {
 	*p = (struct pci_dev_state){
-		.address = strdup(address),
-		.vendor = strdup("8086"),
-		.device = strdup("10c9"),
-		.driver = strdup("igb"),
-		.is_pf = true,
-		.sriov = {.total_vfs = 7, .drivers_autoprobe = 1, .offset = 128, .stride = 2,
-			  .vf_device = strdup("10ca")},
+	    .address = strdup(address),
+	    .vendor = strdup("8086"),
+	    .device = strdup("10c9"),
+	    .driver = strdup("igb"),
+	    .is_pf = true,
+	    .sriov = {.total_vfs = 7,
+		      .drivers_autoprobe = 1,
+		      .offset = 128,
+		      .stride = 2,
+		      .vf_device = strdup("10ca")},
 	};
 	p->interfaces = calloc(1, sizeof(char *));
 	p->interfaces[0] = strdup(netdev);
@@ -31,9 +34,15 @@ static void add_vf(struct pci_dev_state *p, unsigned id)
 	size_t cap = p->sriov.n_vfs;
 	struct vf_state *v = GROW(p->sriov.vfs, p->sriov.n_vfs, cap);
 	assert_non_null(v);
-	*v = (struct vf_state){.id = id, .vlan = -1, .qos = -1, .vlan_proto = -1,
-			       .spoof_check = -1, .trust = -1, .link_state = -1,
-			       .max_tx_rate = -1, .min_tx_rate = -1};
+	*v = (struct vf_state){.id = id,
+			       .vlan = -1,
+			       .qos = -1,
+			       .vlan_proto = -1,
+			       .spoof_check = -1,
+			       .trust = -1,
+			       .link_state = -1,
+			       .max_tx_rate = -1,
+			       .min_tx_rate = -1};
 	v->address = pf_vf_address(p, id);
 	assert_non_null(v->address);
 }
@@ -48,8 +57,8 @@ static struct host *seed_host(void)
 	h->n_pci = 3;
 	set_pf(&h->pci[0], "0000:0b:00.1", "enp11s0f1");
 	set_pf(&h->pci[1], "0000:0b:00.0", "enp11s0f0");
-	h->pci[2] = (struct pci_dev_state){.address = strdup("0000:5e:00.0"),
-					   .driver = strdup("vfio-pci")};
+	h->pci[2] =
+	    (struct pci_dev_state){.address = strdup("0000:5e:00.0"), .driver = strdup("vfio-pci")};
 	for (unsigned i = 7; i-- > 0;) {
 		add_vf(&h->pci[0], i);
 		add_vf(&h->pci[1], i);
@@ -105,8 +114,8 @@ static void test_pf_vf_address_seed(void **state)
 static void test_pf_vf_address_carry_and_unknown(void **state)
 {
 	(void)state;
-	struct pci_dev_state p = {.address = (char *)"0000:3b:1f.7", .is_pf = true,
-				  .sriov = {.offset = 1, .stride = 1}};
+	struct pci_dev_state p = {
+	    .address = (char *)"0000:3b:1f.7", .is_pf = true, .sriov = {.offset = 1, .stride = 1}};
 	char *a;
 
 	/* devfn 0xff + 1 carries into the bus number */
@@ -225,11 +234,11 @@ static void test_sort(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pf_vf_address_seed),
-		cmocka_unit_test(test_pf_vf_address_carry_and_unknown),
-		cmocka_unit_test(test_nodedev_name),
-		cmocka_unit_test(test_lookups),
-		cmocka_unit_test(test_sort),
+	    cmocka_unit_test(test_pf_vf_address_seed),
+	    cmocka_unit_test(test_pf_vf_address_carry_and_unknown),
+	    cmocka_unit_test(test_nodedev_name),
+	    cmocka_unit_test(test_lookups),
+	    cmocka_unit_test(test_sort),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,17 +71,17 @@ static struct host *load_buf(const char *name, const char *buf)
 
 /* ---- field-by-field comparison, naming the first difference ---- */
 
-#define EQ_INT(what, a, b)                                                     \
-	do {                                                                   \
-		if ((a) != (b))                                                \
-			fail_msg("%s differs: %lld != %lld", what, (long long)(a),    \
-				 (long long)(b));                              \
+#define EQ_INT(what, a, b)                                                                         \
+	do {                                                                                       \
+		if ((a) != (b))                                                                    \
+			fail_msg("%s differs: %lld != %lld", what, (long long)(a),                 \
+				 (long long)(b));                                                  \
 	} while (0)
-#define EQ_STR(what, a, b)                                                     \
-	do {                                                                   \
-		if (!streq_ptr((a), (b)))                                      \
-			fail_msg("%s differs: '%s' != '%s'", what, (a) ? (a) : "(null)", \
-				 (b) ? (b) : "(null)");                        \
+#define EQ_STR(what, a, b)                                                                         \
+	do {                                                                                       \
+		if (!streq_ptr((a), (b)))                                                          \
+			fail_msg("%s differs: '%s' != '%s'", what, (a) ? (a) : "(null)",           \
+				 (b) ? (b) : "(null)");                                            \
 	} while (0)
 
 static void devs_equal(const char *what, const struct guest_dev_state *a, size_t na,
@@ -151,7 +151,8 @@ static void host_equal(const struct host *a, const struct host *b)
 		EQ_INT("module loaded", a->modules[i].loaded, b->modules[i].loaded);
 		EQ_INT("n_params", a->modules[i].n_params, b->modules[i].n_params);
 		for (size_t j = 0; j < a->modules[i].n_params; j++) {
-			EQ_STR("param key", a->modules[i].params[j].key, b->modules[i].params[j].key);
+			EQ_STR("param key", a->modules[i].params[j].key,
+			       b->modules[i].params[j].key);
 			EQ_STR("param value", a->modules[i].params[j].value,
 			       b->modules[i].params[j].value);
 		}
@@ -246,13 +247,59 @@ static void test_awkward_round_trip(void **state)
 {
 	(void)state;
 	static const char *const words[] = {
-		"", "yes", "no", "on", "off", "y", "N", "true", "False", "null", "~", "NULL",
-		"0", "-1", "+5", "007", "1:20", "0x1f", "1e3", ".inf", ".nan", "- x", "a: b",
-		"#hash", "&anchor", "*alias", "!tag", "%x", "@x", "`x", "{x}", "[x]", "x,y",
-		"'q'", "\"dq\"", "  leading", "trailing  ", "tab\there", "line1\nline2\n",
-		"no newline\nat end", "\n\nleading newlines", "trailing newlines\n\n\n",
-		"  indented\n  block\n", "crlf\r\nline\r\n", "unicode: é ü 中文 ☃",
-		"bell\a and del\x7f", "---", "...", "? x", "| x", "> x", "=", "<<",
+	    "",
+	    "yes",
+	    "no",
+	    "on",
+	    "off",
+	    "y",
+	    "N",
+	    "true",
+	    "False",
+	    "null",
+	    "~",
+	    "NULL",
+	    "0",
+	    "-1",
+	    "+5",
+	    "007",
+	    "1:20",
+	    "0x1f",
+	    "1e3",
+	    ".inf",
+	    ".nan",
+	    "- x",
+	    "a: b",
+	    "#hash",
+	    "&anchor",
+	    "*alias",
+	    "!tag",
+	    "%x",
+	    "@x",
+	    "`x",
+	    "{x}",
+	    "[x]",
+	    "x,y",
+	    "'q'",
+	    "\"dq\"",
+	    "  leading",
+	    "trailing  ",
+	    "tab\there",
+	    "line1\nline2\n",
+	    "no newline\nat end",
+	    "\n\nleading newlines",
+	    "trailing newlines\n\n\n",
+	    "  indented\n  block\n",
+	    "crlf\r\nline\r\n",
+	    "unicode: é ü 中文 ☃",
+	    "bell\a and del\x7f",
+	    "---",
+	    "...",
+	    "? x",
+	    "| x",
+	    "> x",
+	    "=",
+	    "<<",
 	};
 	struct host *h = host_new();
 	size_t n = ARRAY_SIZE(words);
@@ -260,33 +307,56 @@ static void test_awkward_round_trip(void **state)
 	h->hostname = strdup("host: with colon");
 	h->pci = calloc(2, sizeof(*h->pci));
 	h->n_pci = 2;
-	h->pci[0] = (struct pci_dev_state){.address = strdup("0000:00:01.0"),
-					   .name = strdup(words[3])};
+	h->pci[0] =
+	    (struct pci_dev_state){.address = strdup("0000:00:01.0"), .name = strdup(words[3])};
 	h->pci[0].interfaces = calloc(n, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		if (words[i][0])
 			h->pci[0].interfaces[h->pci[0].n_interfaces++] = strdup(words[i]);
 	struct pci_dev_state *pf = &h->pci[1];
-	*pf = (struct pci_dev_state){.address = strdup("ffff:ff:1f.7"), .vendor = strdup("abcd"),
+	*pf = (struct pci_dev_state){.address = strdup("ffff:ff:1f.7"),
+				     .vendor = strdup("abcd"),
 				     .is_pf = true,
-				     .sriov = {.total_vfs = 65535, .num_vfs = 3,
-					       .drivers_autoprobe = -1, .offset = -1,
+				     .sriov = {.total_vfs = 65535,
+					       .num_vfs = 3,
+					       .drivers_autoprobe = -1,
+					       .offset = -1,
 					       .stride = -1}};
 	pf->sriov.vfs = calloc(3, sizeof(struct vf_state));
 	pf->sriov.n_vfs = 3;
-	pf->sriov.vfs[0] = (struct vf_state){.id = 0, .address = strdup("0000:01:00.1"),
-					     .vlan = -1, .qos = -1, .vlan_proto = -1,
-					     .spoof_check = -1, .trust = -1, .link_state = -1,
-					     .max_tx_rate = -1, .min_tx_rate = -1};
-	pf->sriov.vfs[1] = (struct vf_state){.id = 1, .address = strdup("0000:01:00.2"),
-					     .driver = strdup("yes"), .driver_override = strdup(""),
-					     .interface = strdup("1:20"), .mac = strdup("00:11:22:33:44:55"),
-					     .vlan = 4095, .qos = 7, .vlan_proto = 1, .spoof_check = 0,
-					     .trust = 1, .link_state = 2, .max_tx_rate = 0,
+	pf->sriov.vfs[0] = (struct vf_state){.id = 0,
+					     .address = strdup("0000:01:00.1"),
+					     .vlan = -1,
+					     .qos = -1,
+					     .vlan_proto = -1,
+					     .spoof_check = -1,
+					     .trust = -1,
+					     .link_state = -1,
+					     .max_tx_rate = -1,
+					     .min_tx_rate = -1};
+	pf->sriov.vfs[1] = (struct vf_state){.id = 1,
+					     .address = strdup("0000:01:00.2"),
+					     .driver = strdup("yes"),
+					     .driver_override = strdup(""),
+					     .interface = strdup("1:20"),
+					     .mac = strdup("00:11:22:33:44:55"),
+					     .vlan = 4095,
+					     .qos = 7,
+					     .vlan_proto = 1,
+					     .spoof_check = 0,
+					     .trust = 1,
+					     .link_state = 2,
+					     .max_tx_rate = 0,
 					     .min_tx_rate = 1LL << 40};
-	pf->sriov.vfs[2] = (struct vf_state){.id = 65535, .address = strdup("0000:01:00.3"),
-					     .vlan = 0, .qos = 0, .vlan_proto = 0, .spoof_check = 1,
-					     .trust = 0, .link_state = 0, .max_tx_rate = -1,
+	pf->sriov.vfs[2] = (struct vf_state){.id = 65535,
+					     .address = strdup("0000:01:00.3"),
+					     .vlan = 0,
+					     .qos = 0,
+					     .vlan_proto = 0,
+					     .spoof_check = 1,
+					     .trust = 0,
+					     .link_state = 0,
+					     .max_tx_rate = -1,
 					     .min_tx_rate = 0};
 	h->modules = calloc(1, sizeof(*h->modules));
 	h->n_modules = 1;
@@ -313,16 +383,20 @@ static void test_awkward_round_trip(void **state)
 	h->domains = calloc(2, sizeof(*h->domains));
 	h->n_domains = 2;
 	h->domains[0] = (struct domain_state){
-		.name = strdup("yes"), .running = true, .xml = NULL,
-		.live_xml = strdup("<domain><devices><hostdev mode='subsystem' type='pci'>"
-				   "<source><address bus='1' slot='0' function='2'/></source>"
-				   "</hostdev></devices></domain>")};
+	    .name = strdup("yes"),
+	    .running = true,
+	    .xml = NULL,
+	    .live_xml = strdup("<domain><devices><hostdev mode='subsystem' type='pci'>"
+			       "<source><address bus='1' slot='0' function='2'/></source>"
+			       "</hostdev></devices></domain>")};
 	assert_int_equal(domain_xml_parse_devices(h->domains[0].live_xml, &h->domains[0].live_devs,
-						  &h->domains[0].n_live_devs), 0);
-	h->domains[1] = (struct domain_state){.name = strdup("z z"),
-					      .xml = strdup("  <domain>\n\t<name>z</name>\n</domain>  ")};
-	assert_int_equal(domain_xml_parse_devices(h->domains[1].xml, &h->domains[1].devs,
-						  &h->domains[1].n_devs), 0);
+						  &h->domains[0].n_live_devs),
+			 0);
+	h->domains[1] = (struct domain_state){
+	    .name = strdup("z z"), .xml = strdup("  <domain>\n\t<name>z</name>\n</domain>  ")};
+	assert_int_equal(
+	    domain_xml_parse_devices(h->domains[1].xml, &h->domains[1].devs, &h->domains[1].n_devs),
+	    0);
 	assert_round_trip(h, "awkward-domains");
 	host_free(h);
 }
@@ -338,57 +412,61 @@ struct bad_case {
 #define HDR "version: 1\nkind: host-state\n"
 
 static const struct bad_case bad_cases[] = {
-	{HDR "colour: blue\n", 3, 1, "unknown key 'colour'"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    vendr: \"8086\"\n", 5, 5, "unknown key 'vendr'"},
-	{HDR "pci:\n  - address: \"0b:00.0\"\n", 4, 14, "'0b:00.0' is not a PCI address"},
-	{HDR "pci:\n  - address: \"0000:0b:20.0\"\n", 4, 14, "is not a PCI address"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov: {total-vfs: seven, num-vfs: 0}\n",
-	 5, 24, "total-vfs must be an integer, not a string"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov: {total-vfs: 7, num-vfs: 8}\n", 5,
-	 36, "num-vfs 8 exceeds total-vfs 7"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov: {total-vfs: 7}\n", 5, 12,
-	 "missing key 'num-vfs'"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    driver: 7\n", 5, 13,
-	 "driver must be a string or null, not an integer"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    interfaces: eth0\n", 5, 17,
-	 "interfaces must be a list"},
-	{HDR "pci:\n  - {address: \"0000:0b:00.0\"}\n  - {address: \"0000:0B:00.0\"}\n", 5, 5,
-	 "duplicate pci device '0000:0b:00.0'"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov:\n      total-vfs: 7\n      num-vfs: 1\n"
-	     "      vfs:\n        - {id: 0, address: \"0000:0b:10.0\", vlan: 4096}\n",
-	 9, 50, "vlan 4096 is out of range 0..4095"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov:\n      total-vfs: 7\n      num-vfs: 1\n"
-	     "      vfs:\n        - {id: 0, address: \"0000:0b:10.0\", link-state: up}\n",
-	 9, 56, "link-state must be one of auto, enable, disable"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov:\n      total-vfs: 7\n      num-vfs: 1\n"
-	     "      vfs:\n        - {id: 0, address: \"0000:0b:10.0\", mac: \"52:54:00\"}\n",
-	 9, 49, "mac '52:54:00' is not a MAC address"},
-	{HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov:\n      total-vfs: 7\n      num-vfs: 2\n"
-	     "      vfs:\n        - {id: 0, address: \"0000:0b:10.0\"}\n"
-	     "        - {id: 0, address: \"0000:0b:10.2\"}\n",
-	 10, 11, "duplicate VF id 0"},
-	{HDR "modules:\n  igb: {loaded: yes}\n", 4, 17, "loaded must be true or false, not a boolean"},
-	{HDR "modules:\n  igb: {loaded: true, parameters: {max_vfs: 7}}\n", 4, 45,
-	 "a parameter value must be a string, not an integer"},
-	{HDR "modules:\n  igb: {parameters: {}}\n", 4, 8, "missing key 'loaded'"},
-	{HDR "files:\n  etc/x.conf: null\n", 4, 3, "file path 'etc/x.conf' is not absolute"},
-	{HDR "files:\n  /etc/x.conf: [a]\n", 4, 16, "file content must be a string or null, not a list"},
-	{HDR "domains:\n  - name: g\n    xml: \"<domain><devices>\"\n", 5, 10, "invalid domain XML: line 1: "},
-	{HDR "domains:\n  - name: g\n    xml: \"<domain><devices><hostdev mode='subsystem' type='pci'/></devices></domain>\"\n",
-	 5, 10, "a PCI hostdev without a valid source address"},
-	{HDR "domains:\n  - name: g\n    running: false\n    live-xml: \"<domain/>\"\n", 6, 15,
-	 "has live-xml but is not running"},
-	{HDR "domains:\n  - {name: g}\n  - {name: g}\n", 5, 5, "duplicate domain 'g'"},
-	{HDR "libvirt: false\ndomains:\n  - {name: g}\n", 1, 1, "domains are listed but libvirt is false"},
-	{HDR "hostname: [a]\n", 3, 11, "hostname must be a string or null, not a list"},
-	{"version: 2\nkind: host-state\n", 1, 10, "version 2 is out of range 1..1"},
-	{"version: 1\nkind: desired\n", 2, 7, "kind must be 'host-state'"},
-	{"kind: host-state\n", 1, 1, "missing key 'version'"},
-	{HDR "version: 1\n", 3, 1, "duplicate key 'version'"},
-	{"- a\n- b\n", 1, 1, "a host-state file must be a mapping, not a list"},
-	{"", 1, 1, "empty host-state file"},
-	{HDR "pci: [\n", 4, 1, "did not find expected node content"},
-	{HDR "---\nversion: 1\n", 3, 1, "more than one YAML document"},
+    {HDR "colour: blue\n", 3, 1, "unknown key 'colour'"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    vendr: \"8086\"\n", 5, 5, "unknown key 'vendr'"},
+    {HDR "pci:\n  - address: \"0b:00.0\"\n", 4, 14, "'0b:00.0' is not a PCI address"},
+    {HDR "pci:\n  - address: \"0000:0b:20.0\"\n", 4, 14, "is not a PCI address"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov: {total-vfs: seven, num-vfs: 0}\n", 5, 24,
+     "total-vfs must be an integer, not a string"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov: {total-vfs: 7, num-vfs: 8}\n", 5, 36,
+     "num-vfs 8 exceeds total-vfs 7"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov: {total-vfs: 7}\n", 5, 12,
+     "missing key 'num-vfs'"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    driver: 7\n", 5, 13,
+     "driver must be a string or null, not an integer"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    interfaces: eth0\n", 5, 17,
+     "interfaces must be a list"},
+    {HDR "pci:\n  - {address: \"0000:0b:00.0\"}\n  - {address: \"0000:0B:00.0\"}\n", 5, 5,
+     "duplicate pci device '0000:0b:00.0'"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov:\n      total-vfs: 7\n      num-vfs: 1\n"
+	 "      vfs:\n        - {id: 0, address: \"0000:0b:10.0\", vlan: 4096}\n",
+     9, 50, "vlan 4096 is out of range 0..4095"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov:\n      total-vfs: 7\n      num-vfs: 1\n"
+	 "      vfs:\n        - {id: 0, address: \"0000:0b:10.0\", link-state: up}\n",
+     9, 56, "link-state must be one of auto, enable, disable"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov:\n      total-vfs: 7\n      num-vfs: 1\n"
+	 "      vfs:\n        - {id: 0, address: \"0000:0b:10.0\", mac: \"52:54:00\"}\n",
+     9, 49, "mac '52:54:00' is not a MAC address"},
+    {HDR "pci:\n  - address: \"0000:0b:00.0\"\n    sriov:\n      total-vfs: 7\n      num-vfs: 2\n"
+	 "      vfs:\n        - {id: 0, address: \"0000:0b:10.0\"}\n"
+	 "        - {id: 0, address: \"0000:0b:10.2\"}\n",
+     10, 11, "duplicate VF id 0"},
+    {HDR "modules:\n  igb: {loaded: yes}\n", 4, 17, "loaded must be true or false, not a boolean"},
+    {HDR "modules:\n  igb: {loaded: true, parameters: {max_vfs: 7}}\n", 4, 45,
+     "a parameter value must be a string, not an integer"},
+    {HDR "modules:\n  igb: {parameters: {}}\n", 4, 8, "missing key 'loaded'"},
+    {HDR "files:\n  etc/x.conf: null\n", 4, 3, "file path 'etc/x.conf' is not absolute"},
+    {HDR "files:\n  /etc/x.conf: [a]\n", 4, 16,
+     "file content must be a string or null, not a list"},
+    {HDR "domains:\n  - name: g\n    xml: \"<domain><devices>\"\n", 5, 10,
+     "invalid domain XML: line 1: "},
+    {HDR "domains:\n  - name: g\n    xml: \"<domain><devices><hostdev mode='subsystem' "
+	 "type='pci'/></devices></domain>\"\n",
+     5, 10, "a PCI hostdev without a valid source address"},
+    {HDR "domains:\n  - name: g\n    running: false\n    live-xml: \"<domain/>\"\n", 6, 15,
+     "has live-xml but is not running"},
+    {HDR "domains:\n  - {name: g}\n  - {name: g}\n", 5, 5, "duplicate domain 'g'"},
+    {HDR "libvirt: false\ndomains:\n  - {name: g}\n", 1, 1,
+     "domains are listed but libvirt is false"},
+    {HDR "hostname: [a]\n", 3, 11, "hostname must be a string or null, not a list"},
+    {"version: 2\nkind: host-state\n", 1, 10, "version 2 is out of range 1..1"},
+    {"version: 1\nkind: desired\n", 2, 7, "kind must be 'host-state'"},
+    {"kind: host-state\n", 1, 1, "missing key 'version'"},
+    {HDR "version: 1\n", 3, 1, "duplicate key 'version'"},
+    {"- a\n- b\n", 1, 1, "a host-state file must be a mapping, not a list"},
+    {"", 1, 1, "empty host-state file"},
+    {HDR "pci: [\n", 4, 1, "did not find expected node content"},
+    {HDR "---\nversion: 1\n", 3, 1, "more than one YAML document"},
 };
 
 static void test_load_errors(void **state)
@@ -448,8 +526,10 @@ static void test_load_missing_file(void **state)
 static void test_load_defaults(void **state)
 {
 	(void)state;
-	struct host *h = load_buf("min", HDR "pci:\n  - address: \"0000:0B:10.0\"\n"
-					     "    sriov: {total-vfs: 2, num-vfs: 1, vfs: [{id: 0, address: \"0000:0b:10.1\", mac: \"AA:bb:CC:dd:EE:ff\"}]}\n");
+	struct host *h =
+	    load_buf("min", HDR "pci:\n  - address: \"0000:0B:10.0\"\n"
+				"    sriov: {total-vfs: 2, num-vfs: 1, vfs: [{id: 0, address: "
+				"\"0000:0b:10.1\", mac: \"AA:bb:CC:dd:EE:ff\"}]}\n");
 
 	assert_null(h->hostname);
 	assert_false(h->libvirt_ok);
@@ -563,10 +643,10 @@ static void test_render_goldens(void **state)
 	static const struct {
 		const char *fixture, *name;
 	} cases[] = {
-		{"examples/hosts/seed-82576.state.yaml", "seed-82576"},
-		{"examples/hosts/seed-82576-applied.state.yaml", "seed-82576-applied"},
-		{"tests/state/rich.state.yaml", "rich"},
-		{"tests/state/nolibvirt.state.yaml", "nolibvirt"},
+	    {"examples/hosts/seed-82576.state.yaml", "seed-82576"},
+	    {"examples/hosts/seed-82576-applied.state.yaml", "seed-82576-applied"},
+	    {"tests/state/rich.state.yaml", "rich"},
+	    {"tests/state/nolibvirt.state.yaml", "nolibvirt"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *t = strprintf("%s.txt", cases[i].name);
@@ -581,14 +661,10 @@ static void test_render_goldens(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixtures_round_trip),
-		cmocka_unit_test(test_awkward_round_trip),
-		cmocka_unit_test(test_load_errors),
-		cmocka_unit_test(test_load_all_errors),
-		cmocka_unit_test(test_load_missing_file),
-		cmocka_unit_test(test_load_defaults),
-		cmocka_unit_test(test_seed_content),
-		cmocka_unit_test(test_render_goldens),
+	    cmocka_unit_test(test_fixtures_round_trip), cmocka_unit_test(test_awkward_round_trip),
+	    cmocka_unit_test(test_load_errors),		cmocka_unit_test(test_load_all_errors),
+	    cmocka_unit_test(test_load_missing_file),	cmocka_unit_test(test_load_defaults),
+	    cmocka_unit_test(test_seed_content),	cmocka_unit_test(test_render_goldens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
