@@ -397,13 +397,13 @@ static void print_pfs(json_object *pci, FILE *out)
 	size_t n = json_object_array_length(pci);
 	size_t *first_vf = calloc(n + 1, sizeof(size_t));
 
-	table_init(&pf, 7);
+	table_init(&pf, 8);
 	table_init(&vf, 7);
 	if (!first_vf)
 		return;
 	table_row(&pf,
 		  (char *[]){strdup("PF"), strdup("DEVICE"), strdup("DRIVER"), strdup("NETDEVS"),
-			     strdup("VFS"), strdup("AUTOPROBE"), strdup("NAME")});
+			     strdup("VFS"), strdup("AUTOPROBE"), strdup("GUESTS"), strdup("NAME")});
 	table_row(&vf,
 		  (char *[]){strdup("VF"), strdup("ADDRESS"), strdup("DRIVER"), strdup("NETDEV"),
 			     strdup("MAC"), strdup("VLAN"), strdup("GUESTS")});
@@ -419,7 +419,8 @@ static void print_pfs(json_object *pci, FILE *out)
 					  joined(json_object_object_get(p, "interfaces")),
 					  strprintf("%s/%s", json_object_get_string(num),
 						    json_object_get_string(tot)),
-					  cell(s, "drivers-autoprobe"), cell(p, "name")});
+					  cell(s, "drivers-autoprobe"), guests_cell(p),
+					  cell(p, "name")});
 		json_object *vfs = json_object_object_get(s, "vfs");
 		for (size_t j = 0; j < json_object_array_length(vfs); j++) {
 			json_object *v = json_object_array_get_idx(vfs, j);
