@@ -862,6 +862,58 @@ static void yaml_docp(yaml_document_t *d)
 	yaml_document_delete(d);
 }
 
+/*
+ * Refuse aliases outside simulate: a node reached twice could make a small
+ * file expand into a huge host (and a written file never has them).
+ */
+static int check_no_aliases(struct loader *L, yaml_node_t *root)
+{
+	size_t n = (size_t)(L->doc->nodes.top - L->doc->nodes.start);
+	_cleanup_(freep) bool *seen = calloc(n + 1, sizeof(bool));
+	_cleanup_(freep) int *stack = calloc(n + 1, sizeof(int));
+	size_t sp = 0;
+
+	if (!seen || !stack)
+		return lerr(L, NULL, -ENOMEM, "out of memory");
+	stack[sp++] = 1; /* the root node */
+	seen[1] = true;
+	while (sp > 0) {
+		yaml_node_t *nd = node(L, stack[--sp]);
+		int kids[2];
+
+		if (nd->type == YAML_SEQUENCE_NODE) {
+			FOREACH_ITEM(it, nd)
+			{
+				if (seen[*it])
+					return lerr(
+					    L, nd, -EINVAL,
+					    "YAML aliases are not allowed in a host-state file");
+				seen[*it] = true;
+				stack[sp++] = *it;
+			}
+		} else if (nd->type == YAML_MAPPING_NODE) {
+			FOREACH_PAIR(p, nd)
+			{
+				const yaml_node_t *k = node(L, p->key);
+				if (nd == root && k->type == YAML_SCALAR_NODE &&
+				    streq(sval(k), "simulate"))
+					continue; /* not ours to read */
+				kids[0] = p->key;
+				kids[1] = p->value;
+				for (size_t i = 0; i < 2; i++) {
+					if (seen[kids[i]])
+						return lerr(L, nd, -EINVAL,
+							    "YAML aliases are not allowed in a "
+							    "host-state file");
+					seen[kids[i]] = true;
+					stack[sp++] = kids[i];
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 int state_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
 		      struct host **ret)
 {
@@ -893,6 +945,8 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 		return diag_error(d, &loc, -EINVAL, "more than one YAML document");
 	}
 
+	if (check_no_aliases(&L, (yaml_node_t *)root) < 0)
+		return L.err;
 	h = host_new();
 	if (!h)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");

@@ -465,6 +465,9 @@ static const struct bad_case bad_cases[] = {
     {HDR "version: 1\n", 3, 1, "duplicate key 'version'"},
     {"- a\n- b\n", 1, 1, "a host-state file must be a mapping, not a list"},
     {"", 1, 1, "empty host-state file"},
+    {HDR "pci:\n  - &a {address: \"0000:0b:00.0\"}\n  - *a\n", 4, 3,
+     "YAML aliases are not allowed"},
+    {HDR "hostname: &h kvm\nfiles: {/etc/a: *h}\n", 4, 8, "YAML aliases are not allowed"},
     {HDR "pci: [\n", 4, 1, "did not find expected node content"},
     {HDR "---\nversion: 1\n", 3, 1, "more than one YAML document"},
 };
@@ -552,7 +555,8 @@ static void test_load_defaults(void **state)
 	assert_null(s->vfs[0].driver);
 	host_free(h);
 
-	h = load_buf("doms", HDR "domains: []\nsimulate: {anything: [goes, {here: 1}]}\n");
+	h = load_buf("doms",
+		     HDR "domains: []\nsimulate: {anything: &x [goes, {here: 1}], again: *x}\n");
 	assert_true(h->libvirt_ok);
 	assert_int_equal(h->n_domains, 0);
 	host_free(h);
