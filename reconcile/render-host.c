@@ -475,6 +475,28 @@ static void print_devices(json_object *pci, FILE *out)
 	print_table(&t, out);
 }
 
+/* "k=v k2=v2" of a module's parameters; NULL (shown "-") when there are none. */
+static char *params_cell(json_object *m)
+{
+	json_object *params = json_object_object_get(m, "parameters");
+	char *buf = NULL;
+	size_t len = 0;
+	const char *sep = "";
+
+	if (!params || json_object_object_length(params) == 0)
+		return NULL;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	json_object_object_foreach(params, k, v)
+	{
+		fprintf(f, "%s%s=%s", sep, k, v ? json_object_get_string(v) : "-");
+		sep = " ";
+	}
+	fclose(f);
+	return buf;
+}
+
 static void print_modules(json_object *mods, FILE *out)
 {
 	_cleanup_(table_release) struct table t = {0};
@@ -483,20 +505,7 @@ static void print_modules(json_object *mods, FILE *out)
 	table_row(&t, (char *[]){strdup("MODULE"), strdup("LOADED"), strdup("PARAMETERS")});
 	for (size_t i = 0; i < json_object_array_length(mods); i++) {
 		json_object *m = json_object_array_get_idx(mods, i);
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		if (f) {
-			const char *sep = "";
-			json_object_object_foreach(json_object_object_get(m, "parameters"), k, v)
-			{
-				fprintf(f, "%s%s=%s", sep, k, v ? json_object_get_string(v) : "-");
-				sep = " ";
-			}
-			fclose(f);
-		}
-		table_row(&t, (char *[]){cell(m, "name"), cell(m, "loaded"),
-					 buf && *buf ? buf : (free(buf), NULL)});
+		table_row(&t, (char *[]){cell(m, "name"), cell(m, "loaded"), params_cell(m)});
 	}
 	print_table(&t, out);
 }
