@@ -71,8 +71,8 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 		if (timeout_s >= 0 && waited >= timeout_s) {
 			close(fd);
 			return diag_error(d, NULL, -EWOULDBLOCK,
-					  "another sriovctl run holds '%s' (waited %.1f s)", path,
-					  waited);
+					  "another sriovctl run holds '%s' (waited %g s)", path,
+					  timeout_s);
 		}
 		double left = timeout_s >= 0 ? timeout_s - waited : 1.0;
 		long ns = left * 1e9 < LOCK_POLL_NS ? (long)(left * 1e9) : LOCK_POLL_NS;
