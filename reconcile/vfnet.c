@@ -656,3 +656,43 @@ int vfnet_set(const char *pf_ifname, const struct vf_info *want, struct diag *d)
 		return r;
 	return 0;
 }
+
+int vfnet_apply(const char *pf_ifname, unsigned vf, const char *field, const struct vf_spec *spec,
+		struct diag *d)
+{
+	struct vf_info w;
+	bool all = !field;
+
+	if (!spec)
+		return diag_error(d, NULL, -EINVAL, "PF '%s' VF %u: no desired settings",
+				  pf_ifname ? pf_ifname : "(null)", vf);
+	vf_info_init(&w, vf);
+	if ((all || streq(field, "mac")) && spec->mac) {
+		if (strlen(spec->mac) >= sizeof(w.mac))
+			return diag_error(d, NULL, -EINVAL, "PF '%s' VF %u: invalid mac '%s'",
+					  pf_ifname ? pf_ifname : "(null)", vf, spec->mac);
+		strcpy(w.mac, spec->mac);
+	}
+	if (all || streq(field, "vlan")) {
+		w.vlan = spec->vlan;
+		w.qos = spec->qos;
+		w.vlan_proto = spec->vlan_proto;
+	}
+	if (all || streq(field, "spoof-check"))
+		w.spoof_check = spec->spoof_check;
+	if (all || streq(field, "trust"))
+		w.trust = spec->trust;
+	if (all || streq(field, "link-state"))
+		w.link_state = spec->link_state;
+	if (all || streq(field, "max-tx-rate") || streq(field, "min-tx-rate")) {
+		/* both when both are wanted: min and max are checked against each other */
+		w.max_tx_rate = spec->max_tx_rate;
+		w.min_tx_rate = spec->min_tx_rate;
+	}
+	if (!all && !streq(field, "mac") && !streq(field, "vlan") && !streq(field, "spoof-check") &&
+	    !streq(field, "trust") && !streq(field, "link-state") && !streq(field, "max-tx-rate") &&
+	    !streq(field, "min-tx-rate"))
+		return diag_error(d, NULL, -EINVAL, "PF '%s' VF %u: unknown VF setting '%s'",
+				  pf_ifname ? pf_ifname : "(null)", vf, field);
+	return vfnet_set(pf_ifname, &w, d);
+}

@@ -91,3 +91,13 @@ int vfnet_get(const char *pf_ifname, struct vf_info **ret, size_t *ret_n, struct
  * refusal: "PF 'X' VF N: cannot set mac ...: Operation not supported".
  */
 int vfnet_set(const char *pf_ifname, const struct vf_info *want, struct diag *d);
+
+/*
+ * Apply one set-vf action: field is the plan's name ("mac", "vlan" (with
+ * qos and vlan-proto), "spoof-check", "trust", "link-state", "max-tx-rate",
+ * "min-tx-rate"; NULL: every field spec sets) and spec the VF's desired
+ * settings. The two rates go together when spec gives both, so that a new
+ * min above the old max is not refused. -EINVAL for an unknown field.
+ */
+int vfnet_apply(const char *pf_ifname, unsigned vf, const char *field, const struct vf_spec *spec,
+		struct diag *d);

@@ -379,6 +379,30 @@ static void test_parse_error(void **state)
 	assert_string_equal(msg, "bad vlan");
 }
 
+static struct vf_spec spec_unset(void)
+{
+	return (struct vf_spec){.vlan = -1, .vlan_proto = -1, .qos = -1, .spoof_check = -1,
+				.trust = -1, .link_state = -1, .max_tx_rate = -1,
+				.min_tx_rate = -1};
+}
+
+static void test_apply_unknown_field(void **state)
+{
+	(void)state;
+	struct vf_spec vs = spec_unset();
+	struct diag d;
+
+	diag_init(&d);
+	vs.trust = 1;
+	assert_int_equal(vfnet_apply("enp11s0f0", 2, "color", &vs, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_string_equal(d.v[0].msg, "PF 'enp11s0f0' VF 2: unknown VF setting 'color'");
+	/* a field the spec leaves unset sends nothing */
+	assert_int_equal(vfnet_apply("enp11s0f0", 2, "mac", &vs, &d), 0);
+	assert_int_equal(d.n_errors, 1);
+	diag_release(&d);
+}
+
 /* ---- the real kernel, in a private network namespace ---- */
 
 static bool netns_ok;
@@ -492,6 +516,36 @@ static void test_kernel_set_refused(void **state)
 	diag_release(&d);
 }
 
+static void test_kernel_apply_action(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct vf_spec vs = spec_unset();
+	struct diag d;
+
+	diag_init(&d);
+	vs.mac = "52:54:00:6d:90:02";
+	vs.max_tx_rate = 1000;
+	assert_int_equal(vfnet_apply("d0", 2, "mac", &vs, &d), -EOPNOTSUPP);
+	assert_true(diag_has(&d, "PF 'd0' VF 2: cannot set mac 52:54:00:6d:90:02: "
+				 "Operation not supported"));
+	/* max alone keeps the current min: IFLA_VF_TX_RATE */
+	diag_clear(&d);
+	assert_int_equal(vfnet_apply("d0", 2, "max-tx-rate", &vs, &d), -EOPNOTSUPP);
+	assert_true(diag_has(&d, "PF 'd0' VF 2: cannot set max-tx-rate 1000 Mbit/s: "));
+	/* both wanted: set together */
+	diag_clear(&d);
+	vs.min_tx_rate = 100;
+	assert_int_equal(vfnet_apply("d0", 2, "min-tx-rate", &vs, &d), -EOPNOTSUPP);
+	assert_true(diag_has(&d, "PF 'd0' VF 2: cannot set tx rate min 100 max 1000 Mbit/s: "));
+	/* every field: stops at the first refusal, the mac */
+	diag_clear(&d);
+	assert_int_equal(vfnet_apply("d0", 2, NULL, &vs, &d), -EOPNOTSUPP);
+	assert_int_equal(d.n_errors, 1);
+	assert_true(diag_has(&d, "cannot set mac"));
+	diag_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest units[] = {
@@ -504,11 +558,13 @@ int main(void)
 		cmocka_unit_test(test_parse_without_list),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_parse_error),
+		cmocka_unit_test(test_apply_unknown_field),
 	};
 	const struct CMUnitTest kernel[] = {
 		cmocka_unit_test(test_kernel_get_no_vfs),
 		cmocka_unit_test(test_kernel_get_missing),
 		cmocka_unit_test(test_kernel_set_refused),
+		cmocka_unit_test(test_kernel_apply_action),
 	};
 	int r = cmocka_run_group_tests_name("vfnet messages", units, NULL, NULL);
 	return r | cmocka_run_group_tests_name("vfnet on the kernel", kernel, netns_setup, NULL);
