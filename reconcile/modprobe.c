@@ -152,11 +152,9 @@ int modprobe_write_file(const char *root, const char *path, const char *content,
 
 	r = fill_temp(fd, content, target, d);
 	if (close(fd) < 0 && r == 0)
-		r = diag_error(d, NULL, -errno, "cannot write '%s': %s", target,
-			       strerror(errno));
+		r = diag_error(d, NULL, -errno, "cannot write '%s': %s", target, strerror(errno));
 	if (r == 0 && rename(tmp, target) < 0)
-		r = diag_error(d, NULL, -errno, "cannot replace '%s': %s", target,
-			       strerror(errno));
+		r = diag_error(d, NULL, -errno, "cannot replace '%s': %s", target, strerror(errno));
 	if (r < 0) {
 		unlink(tmp);
 		return r;
@@ -165,11 +163,10 @@ int modprobe_write_file(const char *root, const char *path, const char *content,
 }
 
 /* libkmod logs to stderr by default; library code never prints. */
-static void kmod_log_silent(void *data, int priority, const char *file, int line,
-			    const char *fn, const char *format, va_list args)
+static void kmod_log_silent(void *data, int priority, const char *file, int line, const char *fn,
+			    const char *format, va_list args)
 {
-	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format,
-		(void)args;
+	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
 }
 
 enum module_presence {
@@ -224,8 +221,8 @@ int modprobe_reload_module(const char *name, const char *options, struct diag *d
 				  name ? name : "(null)");
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
-		return diag_error(d, NULL, -ENOMEM, "cannot reload module '%s': cannot set up libkmod",
-				  name);
+		return diag_error(d, NULL, -ENOMEM,
+				  "cannot reload module '%s': cannot set up libkmod", name);
 	kmod_set_log_fn(ctx, kmod_log_silent, NULL);
 	r = kmod_module_new_from_name(ctx, name, &m);
 	if (r < 0)
@@ -245,12 +242,11 @@ int modprobe_reload_module(const char *name, const char *options, struct diag *d
 		break;
 	}
 
-	r = kmod_module_probe_insert_module(m, KMOD_PROBE_IGNORE_COMMAND | KMOD_PROBE_FAIL_ON_LOADED,
-					    options, NULL, NULL, NULL);
+	r = kmod_module_probe_insert_module(
+	    m, KMOD_PROBE_IGNORE_COMMAND | KMOD_PROBE_FAIL_ON_LOADED, options, NULL, NULL, NULL);
 	if (r == -ENOENT)
-		return diag_error(d, NULL, r,
-				  "cannot load module '%s': not found in the module directory",
-				  name);
+		return diag_error(
+		    d, NULL, r, "cannot load module '%s': not found in the module directory", name);
 	if (r == -EEXIST)
 		return diag_error(d, NULL, r, "cannot load module '%s': still loaded after removal",
 				  name);

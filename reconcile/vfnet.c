@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host.h"
 #include "vfnet.h"
 
 /* Room for a request: headers, the name, two nests and the largest payload. */
@@ -18,28 +19,28 @@
 void vf_info_init(struct vf_info *v, unsigned id)
 {
 	*v = (struct vf_info){
-		.id = id,
-		.vlan = -1,
-		.qos = -1,
-		.vlan_proto = -1,
-		.spoof_check = -1,
-		.trust = -1,
-		.link_state = -1,
-		.max_tx_rate = -1,
-		.min_tx_rate = -1,
+	    .id = id,
+	    .vlan = -1,
+	    .qos = -1,
+	    .vlan_proto = -1,
+	    .spoof_check = -1,
+	    .trust = -1,
+	    .link_state = -1,
+	    .max_tx_rate = -1,
+	    .min_tx_rate = -1,
 	};
 }
 
 const char *vfnet_field_name(enum vfnet_field f)
 {
 	static const char *const names[_VFNET_FIELD_MAX] = {
-		[VFNET_MAC] = "mac",
-		[VFNET_VLAN] = "vlan",
-		[VFNET_RATE] = "tx-rate",
-		[VFNET_TX_RATE] = "max-tx-rate",
-		[VFNET_SPOOFCHK] = "spoof-check",
-		[VFNET_TRUST] = "trust",
-		[VFNET_LINK_STATE] = "link-state",
+	    [VFNET_MAC] = "mac",
+	    [VFNET_VLAN] = "vlan",
+	    [VFNET_RATE] = "tx-rate",
+	    [VFNET_TX_RATE] = "max-tx-rate",
+	    [VFNET_SPOOFCHK] = "spoof-check",
+	    [VFNET_TRUST] = "trust",
+	    [VFNET_LINK_STATE] = "link-state",
 	};
 	return (unsigned)f < _VFNET_FIELD_MAX ? names[f] : "?";
 }
@@ -57,7 +58,8 @@ static int parse_mac(const char *s, uint8_t mac[ETH_ALEN])
 	char end;
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &end) != ETH_ALEN || strlen(s) != VFNET_MAC_LEN - 1)
+		   &end) != ETH_ALEN ||
+	    strlen(s) != VFNET_MAC_LEN - 1)
 		return -EINVAL;
 	for (size_t i = 0; i < ETH_ALEN; i++)
 		mac[i] = (uint8_t)b[i];
@@ -135,7 +137,7 @@ static bool put_vf_attr(struct nlmsghdr *nlh, size_t size, enum vfnet_field f,
 			return mnl_attr_put_check(nlh, size, IFLA_VF_VLAN, sizeof(v), &v);
 		}
 		struct ifla_vf_vlan_info vi = {
-			.vf = vf, .vlan = w->vlan, .qos = qos, .vlan_proto = htons(ETH_P_8021AD)};
+		    .vf = vf, .vlan = w->vlan, .qos = qos, .vlan_proto = htons(ETH_P_8021AD)};
 		struct nlattr *list = mnl_attr_nest_start_check(nlh, size, IFLA_VF_VLAN_LIST);
 		if (!list || !mnl_attr_put_check(nlh, size, IFLA_VF_VLAN_INFO, sizeof(vi), &vi))
 			return false;
@@ -237,7 +239,8 @@ static void parse_vlan_list(const struct nlattr *list, struct vf_info *v)
 {
 	const struct nlattr *a;
 
-	mnl_attr_for_each_nested(a, list) {
+	mnl_attr_for_each_nested(a, list)
+	{
 		const struct ifla_vf_vlan_info *vi = payload(a, sizeof(*vi));
 		if (mnl_attr_get_type(a) != IFLA_VF_VLAN_INFO || !vi)
 			continue;
@@ -256,7 +259,8 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 	bool have_rate = false, have_vlan_list = false;
 
 	vf_info_init(v, 0);
-	mnl_attr_for_each_nested(a, nest) {
+	mnl_attr_for_each_nested(a, nest)
+	{
 		switch (mnl_attr_get_type(a)) {
 		case IFLA_VF_MAC: {
 			const struct ifla_vf_mac *m = payload(a, sizeof(*m));
@@ -320,9 +324,8 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			if (!l)
 				break;
 			v->id = l->vf;
-			v->link_state = l->link_state <= IFLA_VF_LINK_STATE_DISABLE
-						? (int)l->link_state
-						: -1;
+			v->link_state =
+			    l->link_state <= IFLA_VF_LINK_STATE_DISABLE ? (int)l->link_state : -1;
 			break;
 		}
 		default:
@@ -358,14 +361,16 @@ int vfnet_parse_link(const void *buf, size_t len, struct vf_info **ret, size_t *
 
 	if (!nlh || nlh->nlmsg_type != RTM_NEWLINK)
 		return -EBADMSG;
-	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
+	{
 		if (mnl_attr_get_type(a) == IFLA_VFINFO_LIST)
 			list = a;
 		else if (mnl_attr_get_type(a) == IFLA_NUM_VF && payload(a, sizeof(uint32_t)))
 			num_vf = mnl_attr_get_u32(a);
 	}
 	if (list) {
-		mnl_attr_for_each_nested(a, list) {
+		mnl_attr_for_each_nested(a, list)
+		{
 			if (mnl_attr_get_type(a) != IFLA_VF_INFO)
 				continue;
 			struct vf_info *e = GROW(v, n, cap);
@@ -411,7 +416,8 @@ int vfnet_parse_error(const void *buf, size_t len, char *msg, size_t msg_size)
 		off += MNL_ALIGN(e->msg.nlmsg_len) - sizeof(e->msg);
 	if (MNL_NLMSG_HDRLEN + MNL_ALIGN(off) > nlh->nlmsg_len)
 		return e->error;
-	mnl_attr_for_each(a, nlh, off) {
+	mnl_attr_for_each(a, nlh, off)
+	{
 		if (mnl_attr_get_type(a) != NLMSGERR_ATTR_MSG || msg_size == 0)
 			continue;
 		size_t plen = mnl_attr_get_payload_len(a);
@@ -450,8 +456,8 @@ static int rtnl_open(struct mnl_socket **ret)
  * to *ret_reply, owned by the caller) or an error/ACK (returned, with the
  * extended ACK message in extack).
  */
-static int rtnl_call(const void *req, size_t len, void **ret_reply, size_t *ret_len,
-		     char *extack, size_t extack_size)
+static int rtnl_call(const void *req, size_t len, void **ret_reply, size_t *ret_len, char *extack,
+		     size_t extack_size)
 {
 	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	const struct nlmsghdr *rq = req;
@@ -540,7 +546,8 @@ int vfnet_get(const char *pf_ifname, struct vf_info **ret, size_t *ret_n, struct
 	r = vfnet_parse_link(reply, reply_len, ret, ret_n);
 	if (r < 0)
 		return diag_error(d, NULL, r, "cannot read VF settings of PF '%s': %s", pf_ifname,
-				  r == -EBADMSG ? "malformed answer from the kernel" : strerror(-r));
+				  r == -EBADMSG ? "malformed answer from the kernel"
+						: strerror(-r));
 	return 0;
 }
 
@@ -563,9 +570,9 @@ static char *describe(enum vfnet_field f, const struct vf_info *w)
 	case VFNET_TRUST:
 		return strprintf("trust %s", w->trust ? "on" : "off");
 	case VFNET_LINK_STATE:
-		return strprintf("link-state %s", w->link_state == LINK_STATE_ENABLE    ? "enable"
+		return strprintf("link-state %s", w->link_state == LINK_STATE_ENABLE	? "enable"
 						  : w->link_state == LINK_STATE_DISABLE ? "disable"
-						  : w->link_state == LINK_STATE_AUTO    ? "auto"
+						  : w->link_state == LINK_STATE_AUTO	? "auto"
 											: "?");
 	default:
 		return strprintf("field %d", (int)f);
@@ -695,4 +702,39 @@ int vfnet_apply(const char *pf_ifname, unsigned vf, const char *field, const str
 		return diag_error(d, NULL, -EINVAL, "PF '%s' VF %u: unknown VF setting '%s'",
 				  pf_ifname ? pf_ifname : "(null)", vf, field);
 	return vfnet_set(pf_ifname, &w, d);
+}
+
+int vf_info_to_state(const struct vf_info *info, struct vf_state *s)
+{
+	char *mac = NULL;
+
+	if (info->mac[0] && !(mac = strdup(info->mac)))
+		return -ENOMEM;
+	free(s->mac);
+	s->mac = mac;
+	s->vlan = info->vlan;
+	s->qos = info->qos;
+	s->vlan_proto = info->vlan_proto;
+	s->spoof_check = info->spoof_check;
+	s->trust = info->trust;
+	s->link_state = info->link_state;
+	s->max_tx_rate = info->max_tx_rate;
+	s->min_tx_rate = info->min_tx_rate;
+	return 0;
+}
+
+int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, struct diag *d)
+{
+	_cleanup_(freep) struct vf_info *info = NULL;
+	size_t n_info = 0;
+	int r;
+
+	r = vfnet_get(pf_ifname, &info, &n_info, d);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n_info; j++)
+			if (info[j].id == vfs[i].id && vf_info_to_state(&info[j], &vfs[i]) < 0)
+				return diag_error(d, NULL, -ENOMEM, "out of memory");
+	return 0;
 }

@@ -18,16 +18,16 @@
 
 /* A VF as the PF reports it, or the settings wanted for it. -1 / "": unknown or unset. */
 struct vf_info {
-	unsigned id;               /* VF index */
-	char mac[VFNET_MAC_LEN];   /* lowercase; "" unknown / leave as is */
-	int vlan;                  /* 0..4095, 0: no VLAN */
-	int qos;                   /* 0..7 */
-	int vlan_proto;            /* enum vlan_proto */
-	int spoof_check;           /* 0, 1 */
-	int trust;                 /* 0, 1 */
-	int link_state;            /* enum link_state (the kernel's IFLA_VF_LINK_STATE_*) */
-	long long max_tx_rate;     /* Mbit/s, 0: unlimited */
-	long long min_tx_rate;     /* Mbit/s */
+	unsigned id;		 /* VF index */
+	char mac[VFNET_MAC_LEN]; /* lowercase; "" unknown / leave as is */
+	int vlan;		 /* 0..4095, 0: no VLAN */
+	int qos;		 /* 0..7 */
+	int vlan_proto;		 /* enum vlan_proto */
+	int spoof_check;	 /* 0, 1 */
+	int trust;		 /* 0, 1 */
+	int link_state;		 /* enum link_state (the kernel's IFLA_VF_LINK_STATE_*) */
+	long long max_tx_rate;	 /* Mbit/s, 0: unlimited */
+	long long min_tx_rate;	 /* Mbit/s */
 };
 
 /* Mark every field of v unknown, for VF id. */
@@ -36,9 +36,9 @@ void vf_info_init(struct vf_info *v, unsigned id);
 /* One RTM_SETLINK request sets one of these. */
 enum vfnet_field {
 	VFNET_MAC = 0,
-	VFNET_VLAN,       /* vlan, qos and vlan_proto together (IFLA_VF_VLAN or _VLAN_LIST) */
-	VFNET_RATE,       /* min and max tx rate together (IFLA_VF_RATE) */
-	VFNET_TX_RATE,    /* max tx rate alone (IFLA_VF_TX_RATE) */
+	VFNET_VLAN,    /* vlan, qos and vlan_proto together (IFLA_VF_VLAN or _VLAN_LIST) */
+	VFNET_RATE,    /* min and max tx rate together (IFLA_VF_RATE) */
+	VFNET_TX_RATE, /* max tx rate alone (IFLA_VF_TX_RATE) */
 	VFNET_SPOOFCHK,
 	VFNET_TRUST,
 	VFNET_LINK_STATE,
@@ -101,3 +101,19 @@ int vfnet_set(const char *pf_ifname, const struct vf_info *want, struct diag *d)
  */
 int vfnet_apply(const char *pf_ifname, unsigned vf, const char *field, const struct vf_spec *spec,
 		struct diag *d);
+
+struct vf_state;
+
+/*
+ * Copy the link settings of info into s (mac, vlan, qos, vlan_proto,
+ * spoof_check, trust, link_state, rates); s->mac is replaced by an owned
+ * copy, NULL when unknown. The other fields of s are left alone.
+ */
+int vf_info_to_state(const struct vf_info *info, struct vf_state *s);
+
+/*
+ * For the observer: fill the link settings of vfs[0..n), matched by id,
+ * from PF pf_ifname. VFs the PF does not report keep their values. Errors
+ * (-ENODEV: no such netdev) are recorded in d.
+ */
+int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, struct diag *d);

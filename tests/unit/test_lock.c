@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The run lock: two processes contend for <root>/run/sriovctl.lock. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <fcntl.h>
@@ -165,10 +166,10 @@ static void test_bad_root(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_creates_run_dir),
-		cmocka_unit_test(test_second_run_times_out),
-		cmocka_unit_test(test_waiter_gets_released_lock),
-		cmocka_unit_test(test_bad_root),
+	    cmocka_unit_test(test_creates_run_dir),
+	    cmocka_unit_test(test_second_run_times_out),
+	    cmocka_unit_test(test_waiter_gets_released_lock),
+	    cmocka_unit_test(test_bad_root),
 	};
 	return cmocka_run_group_tests_name("lock", tests, make_root, remove_root);
 }

@@ -4,10 +4,11 @@
  * directory and a full disk (tmpfs in a private mount namespace), a
  * failing rename; module reload refusals that unload nothing.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <dirent.h>
@@ -118,22 +119,22 @@ static void test_path_valid(void **state)
 		const char *path;
 		bool ok;
 	} cases[] = {
-		{"/etc/modprobe.d/igb.conf", true},
-		{"/etc/modprobe.d/sriovctl-igb.conf", true},
-		{"/etc/modprobe.d/a.conf", true},
-		{"/etc/modprobe.d/.conf", false},
-		{"/etc/modprobe.d/.igb.conf", false},
-		{"/etc/modprobe.d/igb", false},
-		{"/etc/modprobe.d/igb.conf.bak", false},
-		{"/etc/modprobe.d/", false},
-		{"/etc/modprobe.d/sub/igb.conf", false},
-		{"/etc/modprobe.d/../passwd.conf", false},
-		{"/etc/modprobe.dx/igb.conf", false},
-		{"etc/modprobe.d/igb.conf", false},
-		{"/lib/modprobe.d/igb.conf", false},
-		{"/etc/passwd", false},
-		{"", false},
-		{NULL, false},
+	    {"/etc/modprobe.d/igb.conf", true},
+	    {"/etc/modprobe.d/sriovctl-igb.conf", true},
+	    {"/etc/modprobe.d/a.conf", true},
+	    {"/etc/modprobe.d/.conf", false},
+	    {"/etc/modprobe.d/.igb.conf", false},
+	    {"/etc/modprobe.d/igb", false},
+	    {"/etc/modprobe.d/igb.conf.bak", false},
+	    {"/etc/modprobe.d/", false},
+	    {"/etc/modprobe.d/sub/igb.conf", false},
+	    {"/etc/modprobe.d/../passwd.conf", false},
+	    {"/etc/modprobe.dx/igb.conf", false},
+	    {"etc/modprobe.d/igb.conf", false},
+	    {"/lib/modprobe.d/igb.conf", false},
+	    {"/etc/passwd", false},
+	    {"", false},
+	    {NULL, false},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		if (modprobe_path_valid(cases[i].path) != cases[i].ok)
@@ -179,9 +180,9 @@ static void test_new_file(void **state)
 	struct stat st;
 
 	diag_init(&d);
-	assert_int_equal(modprobe_write_file(root, "/etc/modprobe.d/igb.conf",
-					     "options igb max_vfs=7\n", &d),
-			 0);
+	assert_int_equal(
+	    modprobe_write_file(root, "/etc/modprobe.d/igb.conf", "options igb max_vfs=7\n", &d),
+	    0);
 	assert_int_equal(d.n_errors, 0);
 	assert_file(root, "/etc/modprobe.d/igb.conf", "options igb max_vfs=7\n");
 	assert_int_equal(stat(file, &st), 0);
@@ -332,15 +333,15 @@ static void test_read_only(void **state)
 	(void)state;
 	NEED_MNTNS();
 	char *root = tmpfs_root("ro", "size=64k", "options igb max_vfs=2\n");
-	char *want = strprintf("cannot write '%s/etc/modprobe.d/igb.conf': Read-only file system",
-			       root);
+	char *want =
+	    strprintf("cannot write '%s/etc/modprobe.d/igb.conf': Read-only file system", root);
 	struct diag d;
 
 	diag_init(&d);
 	assert_int_equal(mount(NULL, root, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
-	assert_int_equal(modprobe_write_file(root, "/etc/modprobe.d/igb.conf",
-					     "options igb max_vfs=7\n", &d),
-			 -EROFS);
+	assert_int_equal(
+	    modprobe_write_file(root, "/etc/modprobe.d/igb.conf", "options igb max_vfs=7\n", &d),
+	    -EROFS);
 	assert_only_error(&d, want);
 	assert_file(root, "/etc/modprobe.d/igb.conf", "options igb max_vfs=2\n");
 	assert_listing(root, "igb.conf");
@@ -352,9 +353,9 @@ static void test_read_only(void **state)
 	/* writable again: the same call converges */
 	diag_clear(&d);
 	assert_int_equal(mount(NULL, root, NULL, MS_REMOUNT, NULL), 0);
-	assert_int_equal(modprobe_write_file(root, "/etc/modprobe.d/igb.conf",
-					     "options igb max_vfs=7\n", &d),
-			 0);
+	assert_int_equal(
+	    modprobe_write_file(root, "/etc/modprobe.d/igb.conf", "options igb max_vfs=7\n", &d),
+	    0);
 	assert_file(root, "/etc/modprobe.d/igb.conf", "options igb max_vfs=7\n");
 	assert_listing(root, "igb.conf");
 	assert_int_equal(umount(root), 0);
@@ -387,8 +388,8 @@ static void test_disk_full(void **state)
 	NEED_MNTNS();
 	/* one page for the old file, three for the new one: 64 KiB cannot fit */
 	char *root = tmpfs_root("full", "size=16k", "options igb max_vfs=2\n");
-	char *want = strprintf("cannot write '%s/etc/modprobe.d/igb.conf': No space left on device",
-			       root);
+	char *want =
+	    strprintf("cannot write '%s/etc/modprobe.d/igb.conf': No space left on device", root);
 	size_t big = 64 * 1024;
 	char *content = malloc(big + 1);
 	struct diag d;
@@ -406,9 +407,9 @@ static void test_disk_full(void **state)
 
 	/* what fits is written: a re-run with room converges */
 	diag_clear(&d);
-	assert_int_equal(modprobe_write_file(root, "/etc/modprobe.d/igb.conf",
-					     "options igb max_vfs=7\n", &d),
-			 0);
+	assert_int_equal(
+	    modprobe_write_file(root, "/etc/modprobe.d/igb.conf", "options igb max_vfs=7\n", &d),
+	    0);
 	assert_file(root, "/etc/modprobe.d/igb.conf", "options igb max_vfs=7\n");
 	assert_listing(root, "igb.conf");
 	assert_int_equal(umount(root), 0);
@@ -470,20 +471,20 @@ static void test_reload_bad_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest files[] = {
-		cmocka_unit_test(test_path_valid),
-		cmocka_unit_test(test_refuses_other_paths),
-		cmocka_unit_test(test_new_file),
-		cmocka_unit_test(test_replace_existing),
-		cmocka_unit_test(test_rename_fails),
-		cmocka_unit_test(test_root_not_a_directory),
-		cmocka_unit_test(test_reload_missing_module),
-		cmocka_unit_test(test_reload_builtin_refused),
-		cmocka_unit_test(test_reload_bad_name),
+	    cmocka_unit_test(test_path_valid),
+	    cmocka_unit_test(test_refuses_other_paths),
+	    cmocka_unit_test(test_new_file),
+	    cmocka_unit_test(test_replace_existing),
+	    cmocka_unit_test(test_rename_fails),
+	    cmocka_unit_test(test_root_not_a_directory),
+	    cmocka_unit_test(test_reload_missing_module),
+	    cmocka_unit_test(test_reload_builtin_refused),
+	    cmocka_unit_test(test_reload_bad_name),
 	};
 	const struct CMUnitTest faults[] = {
-		cmocka_unit_test(test_read_only),
-		cmocka_unit_test(test_read_only_missing_dir),
-		cmocka_unit_test(test_disk_full),
+	    cmocka_unit_test(test_read_only),
+	    cmocka_unit_test(test_read_only_missing_dir),
+	    cmocka_unit_test(test_disk_full),
 	};
 	int r = cmocka_run_group_tests_name("modprobe files", files, make_tmp, NULL);
 	r |= cmocka_run_group_tests_name("modprobe faults", faults, mntns_setup, NULL);

@@ -3,10 +3,11 @@
  * vfnet: the rtnetlink messages, built and parsed as bytes, and the error
  * path against the real kernel in a private network namespace.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "host.h"
 #include "vfnet.h"
 
 /* ---- helpers to look into a built message ---- */
@@ -25,9 +27,8 @@ static const struct nlattr *find_attr(const struct nlmsghdr *nlh, uint16_t type)
 {
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
-		if (mnl_attr_get_type(a) == type)
-			return a;
+	mnl_attr_for_each(a, nlh,
+			  sizeof(struct ifinfomsg)) if (mnl_attr_get_type(a) == type) return a;
 	return NULL;
 }
 
@@ -36,7 +37,8 @@ static const struct nlattr *only_nested(const struct nlattr *nest, uint16_t type
 	const struct nlattr *a, *found = NULL;
 	int n = 0;
 
-	mnl_attr_for_each_nested(a, nest) {
+	mnl_attr_for_each_nested(a, nest)
+	{
 		n++;
 		if (mnl_attr_get_type(a) == type)
 			found = a;
@@ -114,7 +116,8 @@ static void test_build_bad_input(void **state)
 	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_TX_RATE, &w),
 			 -EINVAL);
 	w.trust = 2;
-	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_TRUST, &w), -EINVAL);
+	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_TRUST, &w),
+			 -EINVAL);
 	w.link_state = 3;
 	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_LINK_STATE, &w),
 			 -EINVAL);
@@ -190,7 +193,8 @@ static void test_build_rates_and_switches(void **state)
 
 	w.spoof_check = 0;
 	len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 1, VFNET_SPOOFCHK, &w);
-	const struct ifla_vf_spoofchk *s = mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_SPOOFCHK));
+	const struct ifla_vf_spoofchk *s =
+	    mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_SPOOFCHK));
 	assert_int_equal(s->vf, 6);
 	assert_int_equal(s->setting, 0);
 
@@ -203,7 +207,7 @@ static void test_build_rates_and_switches(void **state)
 	w.link_state = LINK_STATE_DISABLE;
 	len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 1, VFNET_LINK_STATE, &w);
 	const struct ifla_vf_link_state *l =
-		mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_LINK_STATE));
+	    mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_LINK_STATE));
 	assert_int_equal(l->vf, 6);
 	assert_int_equal(l->link_state, IFLA_VF_LINK_STATE_DISABLE);
 }
@@ -234,7 +238,7 @@ static int build_reply(uint8_t *buf, bool with_list, uint32_t num_vf)
 	mnl_attr_put(nlh, IFLA_VF_VLAN, sizeof(v1), &v1);
 	vl = mnl_attr_nest_start(nlh, IFLA_VF_VLAN_LIST);
 	struct ifla_vf_vlan_info vi1 = {
-		.vf = 1, .vlan = 100, .qos = 3, .vlan_proto = htons(ETH_P_8021AD)};
+	    .vf = 1, .vlan = 100, .qos = 3, .vlan_proto = htons(ETH_P_8021AD)};
 	mnl_attr_put(nlh, IFLA_VF_VLAN_INFO, sizeof(vi1), &vi1);
 	mnl_attr_nest_end(nlh, vl);
 	struct ifla_vf_tx_rate t1 = {.vf = 1, .rate = 1000};
@@ -325,6 +329,39 @@ static void test_parse_without_list(void **state)
 	free(v);
 }
 
+static void test_info_to_state(void **state)
+{
+	(void)state;
+	uint8_t buf[2048] __attribute__((aligned(4))) = {0};
+	int len = build_reply(buf, true, 2);
+	struct vf_info *v = NULL;
+	size_t n = 0;
+	struct vf_state s = {
+	    .id = 1, .address = "0000:0b:10.2", .mac = strdup("00:11:22:33:44:55")};
+
+	assert_int_equal(vfnet_parse_link(buf, (size_t)len, &v, &n), 0);
+	assert_int_equal(vf_info_to_state(&v[1], &s), 0);
+	assert_string_equal(s.mac, "52:54:00:ab:cd:ef");
+	assert_int_equal(s.vlan, 100);
+	assert_int_equal(s.qos, 3);
+	assert_int_equal(s.vlan_proto, VLAN_PROTO_8021AD);
+	assert_int_equal(s.spoof_check, 0);
+	assert_int_equal(s.trust, 1);
+	assert_int_equal(s.link_state, LINK_STATE_DISABLE);
+	assert_int_equal(s.max_tx_rate, 1000);
+	assert_int_equal(s.min_tx_rate, 10);
+	assert_string_equal(s.address, "0000:0b:10.2"); /* not a link setting: kept */
+
+	/* unknown stays unknown: no MAC is NULL, not "" */
+	vf_info_init(&v[0], 1);
+	assert_int_equal(vf_info_to_state(&v[0], &s), 0);
+	assert_null(s.mac);
+	assert_int_equal(s.vlan, -1);
+	assert_int_equal(s.trust, -1);
+	assert_int_equal(s.min_tx_rate, -1);
+	free(v);
+}
+
 static void test_parse_malformed(void **state)
 {
 	(void)state;
@@ -381,8 +418,13 @@ static void test_parse_error(void **state)
 
 static struct vf_spec spec_unset(void)
 {
-	return (struct vf_spec){.vlan = -1, .vlan_proto = -1, .qos = -1, .spoof_check = -1,
-				.trust = -1, .link_state = -1, .max_tx_rate = -1,
+	return (struct vf_spec){.vlan = -1,
+				.vlan_proto = -1,
+				.qos = -1,
+				.spoof_check = -1,
+				.trust = -1,
+				.link_state = -1,
+				.max_tx_rate = -1,
 				.min_tx_rate = -1};
 }
 
@@ -506,7 +548,8 @@ static void test_kernel_set_refused(void **state)
 	w = want(0);
 	w.spoof_check = 0;
 	assert_int_equal(vfnet_set("nosuch0", &w, &d), -ENODEV);
-	assert_true(diag_has(&d, "PF 'nosuch0' VF 0: cannot set spoof-check off: no such interface"));
+	assert_true(
+	    diag_has(&d, "PF 'nosuch0' VF 0: cannot set spoof-check off: no such interface"));
 
 	/* nothing to set is no request at all */
 	diag_clear(&d);
@@ -546,25 +589,46 @@ static void test_kernel_apply_action(void **state)
 	diag_release(&d);
 }
 
+static void test_kernel_fill_states(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct diag d;
+	struct vf_state vfs[2] = {
+	    {.id = 0, .vlan = 7, .mac = NULL},
+	    {.id = 1, .vlan = -1, .mac = NULL},
+	};
+
+	diag_init(&d);
+	/* a netdev without VFs reports none: the states keep their values */
+	assert_int_equal(vfnet_fill_vf_states("d0", vfs, 2, &d), 0);
+	assert_int_equal(vfs[0].vlan, 7);
+	assert_null(vfs[1].mac);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(vfnet_fill_vf_states("nosuch0", vfs, 2, &d), -ENODEV);
+	assert_true(diag_has(&d, "cannot read VF settings of PF 'nosuch0': no such interface"));
+	diag_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest units[] = {
-		cmocka_unit_test(test_build_getlink),
-		cmocka_unit_test(test_build_bad_input),
-		cmocka_unit_test(test_build_mac),
-		cmocka_unit_test(test_build_vlan),
-		cmocka_unit_test(test_build_rates_and_switches),
-		cmocka_unit_test(test_parse_two_vfs),
-		cmocka_unit_test(test_parse_without_list),
-		cmocka_unit_test(test_parse_malformed),
-		cmocka_unit_test(test_parse_error),
-		cmocka_unit_test(test_apply_unknown_field),
+	    cmocka_unit_test(test_build_getlink),
+	    cmocka_unit_test(test_build_bad_input),
+	    cmocka_unit_test(test_build_mac),
+	    cmocka_unit_test(test_build_vlan),
+	    cmocka_unit_test(test_build_rates_and_switches),
+	    cmocka_unit_test(test_parse_two_vfs),
+	    cmocka_unit_test(test_parse_without_list),
+	    cmocka_unit_test(test_info_to_state),
+	    cmocka_unit_test(test_parse_malformed),
+	    cmocka_unit_test(test_parse_error),
+	    cmocka_unit_test(test_apply_unknown_field),
 	};
 	const struct CMUnitTest kernel[] = {
-		cmocka_unit_test(test_kernel_get_no_vfs),
-		cmocka_unit_test(test_kernel_get_missing),
-		cmocka_unit_test(test_kernel_set_refused),
-		cmocka_unit_test(test_kernel_apply_action),
+	    cmocka_unit_test(test_kernel_get_no_vfs),  cmocka_unit_test(test_kernel_get_missing),
+	    cmocka_unit_test(test_kernel_set_refused), cmocka_unit_test(test_kernel_apply_action),
+	    cmocka_unit_test(test_kernel_fill_states),
 	};
 	int r = cmocka_run_group_tests_name("vfnet messages", units, NULL, NULL);
 	return r | cmocka_run_group_tests_name("vfnet on the kernel", kernel, netns_setup, NULL);
