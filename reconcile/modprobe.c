@@ -254,8 +254,5 @@ int modprobe_reload_module(const char *name, const char *options, struct diag *d
 		return diag_error(d, NULL, r, "cannot load module '%s'%s%s%s: %s", name,
 				  options ? " with options '" : "", options ? options : "",
 				  options ? "'" : "", strerror(-r));
-	if (r > 0)
-		return diag_error(d, NULL, -EPERM, "cannot load module '%s': it is blacklisted",
-				  name);
 	return 0;
 }

@@ -509,9 +509,9 @@ static int rtnl_call(const void *req, size_t len, void **ret_reply, size_t *ret_
 
 static uint32_t new_seq(void)
 {
-	static uint32_t counter;
+	static uint32_t counter; /* several PFs may be set from threads */
 
-	return (uint32_t)time(NULL) + ++counter;
+	return (uint32_t)time(NULL) + __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 }
 
 static const char *errno_words(int err)
