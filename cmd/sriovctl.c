@@ -13,6 +13,7 @@
 #include "apply.h"
 #include "diag.h"
 #include "host.h"
+#include "lock.h"
 #include "plan.h"
 #include "render.h"
 #include "spec.h"
@@ -224,6 +225,11 @@ static int cmd_show(struct args *a)
 
 /* ---- plan and apply ---- */
 
+static void lock_releasep(int *fd)
+{
+	lock_release(*fd);
+}
+
 static int check_host_guard(const struct args *a, const struct spec *s, const struct host *h,
 			    struct diag *d)
 {
@@ -310,6 +316,7 @@ static int cmd_apply(struct args *a)
 	_cleanup_(spec_freep) struct spec *s = NULL;
 	_cleanup_(host_freep) struct host *h = NULL;
 	_cleanup_(plan_freep) struct plan *p = NULL;
+	_cleanup_(lock_releasep) int lock_fd = -1;
 	struct diag d;
 	int ret, r;
 
@@ -317,6 +324,15 @@ static int cmd_apply(struct args *a)
 		return usage_error("apply: unknown format '%s' (text, json)", a->format);
 	if (a->state && !a->dry_run)
 		return usage_error("apply: --state describes a captured host; it can only be used with --dry-run");
+	if (!a->dry_run) {
+		/* lock before observing: a plan made while another run works would be stale */
+		diag_init(&d);
+		r = lock_acquire(a->root, a->lock_timeout, &d, &lock_fd);
+		print_diag(&d);
+		diag_release(&d);
+		if (r < 0)
+			return EXIT_ERROR;
+	}
 	ret = load_and_plan(a, &s, &h, &p);
 	if (ret >= 0)
 		return ret;
@@ -339,7 +355,6 @@ static int cmd_apply(struct args *a)
 			.root = a->root,
 			.libvirt_uri = libvirt_uri(a, s),
 			.timeout = a->timeout,
-			.lock_timeout = a->lock_timeout,
 			.force = a->force,
 			.observe = &oo,
 		};

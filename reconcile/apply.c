@@ -11,7 +11,6 @@
 #include <pthread.h>
 
 #include "apply.h"
-#include "lock.h"
 #include "modprobe.h"
 #include "sysfs.h"
 #include "vfnet.h"
@@ -294,13 +293,10 @@ int apply_run(const struct spec *s, const struct host *h, const struct plan *p,
 	struct guest_conn *conn = NULL;
 	bool numvfs_done = false;
 	size_t errors_before = d->n_errors;
-	int lock_fd = -1, r;
+	int r;
 
 	if (p->n_changes == 0)
 		return 0;
-	r = lock_acquire(o->root, o->lock_timeout, d, &lock_fd);
-	if (r < 0)
-		return r;
 
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const struct action *a = &p->changes[i];
@@ -338,7 +334,6 @@ int apply_run(const struct spec *s, const struct host *h, const struct plan *p,
 		r = verify(s, o, d);
 	else
 		r = -EIO;
-	lock_release(lock_fd);
 	failed_release(&failed);
 	return d->n_errors > errors_before ? (r < 0 ? r : -EIO) : 0;
 }

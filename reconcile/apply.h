@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Applying a plan: the imperative shell around the planner. Takes the
- * lock, runs each action through its applier, observes again and verifies
+ * Applying a plan: the imperative shell around the planner. Runs each action through its applier, observes again and verifies
  * that the host now matches the spec.
  */
 #pragma once
@@ -14,14 +13,14 @@ struct apply_opts {
 	const char *root;        /* file root; NULL: "/" */
 	const char *libvirt_uri;
 	double timeout;          /* seconds to wait for VFs */
-	double lock_timeout;     /* seconds to wait for the lock */
 	bool force;
 	/* how to observe the host again for verification */
 	const struct observe_opts *observe;
 };
 
 /*
- * Apply p (computed from s and h). Every failure is recorded in d; the
+ * Apply p (computed from s and h). The caller holds the lock (lock.h) from
+ * before observing h, so that p is not stale. Every failure is recorded in d; the
  * result is negative when anything failed or the host did not converge.
  * An independent failure (one PF, one guest) does not stop the others.
  */
