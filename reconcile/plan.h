@@ -8,13 +8,17 @@
 #include "host.h"
 #include "spec.h"
 
-/* In the order they are applied (DESIGN.md). */
+/*
+ * In the order they are applied. set-drivers-autoprobe comes before
+ * set-num-vfs (unlike DESIGN.md's first list): sriov_drivers_autoprobe only
+ * affects VFs created after it is written.
+ */
 enum action_kind {
 	ACTION_DETACH = 0,
 	ACTION_WRITE_MODPROBE_CONF,
 	ACTION_RELOAD_MODULE,
-	ACTION_SET_NUM_VFS,
 	ACTION_SET_DRIVERS_AUTOPROBE,
+	ACTION_SET_NUM_VFS,
 	ACTION_BIND_DRIVER,
 	ACTION_SET_VF,
 	ACTION_ATTACH,
@@ -40,6 +44,10 @@ struct action {
 	char *content;
 	/* set-num-vfs: numbers */
 	unsigned num_from, num_to;
+	/* the text form prints reason on its own line (e.g. VF address resolution) */
+	bool show_reason;
+	/* write-modprobe-conf / reload-module: the module name; else NULL */
+	char *module;
 };
 
 struct plan {
@@ -69,3 +77,22 @@ static inline void plan_freep(struct plan **p)
 }
 
 const char *action_kind_to_string(enum action_kind k);
+
+/*
+ * modprobe.d content, compared by meaning: the "options MODULE k=v ..."
+ * lines of module in content (NULL: the file is absent).
+ */
+/* The module's options as "k=v k2=v2" in *ret (owned; NULL when none). */
+int plan_modprobe_conf_options(const char *content, const char *module, char **ret);
+/* 1 when the options equal want (any order), 0 when not, negative on error. */
+int plan_modprobe_conf_matches(const char *content, const char *module,
+			       const struct module_param *want, size_t n_want);
+/*
+ * The new content: every other line kept, the module's options lines
+ * replaced by one line where the first was (appended when none). A new
+ * file or one sriovctl owns starts with a "Managed by sriovctl" line.
+ * *ret is owned.
+ */
+int plan_modprobe_conf_update(const char *content, const char *module,
+			      const struct module_param *want, size_t n_want, bool owned,
+			      char **ret);
