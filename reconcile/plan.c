@@ -131,7 +131,7 @@ const struct pci_dev_state *plan_find_pci(const struct host *h, const char *addr
 {
 	size_t lo = 0, hi = h->n_pci;
 
-	/* sorted by address, but a hand-built host may not be: fall back */
+	/* sorted by address; a host built by hand may not be: then look at every one */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int r = strcmp(h->pci[mid].address, address);
@@ -188,6 +188,19 @@ const struct file_state *plan_find_file(const struct host *h, const char *path)
 
 const struct domain_state *plan_find_domain(const struct host *h, const char *name)
 {
+	size_t lo = 0, hi = h->n_domains;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = strcmp(h->domains[mid].name, name);
+		if (r == 0)
+			return &h->domains[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* not sorted after all (a host built by hand): look at every one */
 	for (size_t i = 0; i < h->n_domains; i++)
 		if (streq(h->domains[i].name, name))
 			return &h->domains[i];
