@@ -289,6 +289,63 @@ static int port_index(const struct host *h, const char *driver, const struct pci
 	return -1;
 }
 
+/* The modprobe.d file of a module: the spec's file, else sriovctl's own. Owned. */
+static char *module_path(const char *name, const struct module_spec *ms)
+{
+	return ms && ms->file ? strdup(ms->file)
+			      : strprintf("/etc/modprobe.d/sriovctl-%s.conf", name);
+}
+
+/*
+ * The count option when the spec does not give it: one value per port of
+ * the driver in address order. A port the spec does not manage keeps what
+ * the existing file gives it, else its current count, so that the file
+ * changes nothing for it. One number when all agree. Owned.
+ */
+static char *derive_count(struct plan_ctx *c, const char *driver, const struct count_option *co)
+{
+	_cleanup_(freep) char *path = module_path(driver, find_module_spec(c->s, driver));
+	const struct file_state *fs = path ? plan_find_file(c->h, path) : NULL;
+	struct optmap m = {0};
+	unsigned old[256];
+	int n_old = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	bool all_same = true;
+	unsigned first = 0;
+	int n = 0;
+
+	if (!path || parse_options(fs ? fs->content : NULL, driver, &m) < 0)
+		return NULL;
+	for (size_t i = 0; i < m.n; i++)
+		if (streq(m.v[i].key, co->option))
+			n_old = parse_count_list(m.v[i].value, old, ARRAY_SIZE(old));
+	optmap_release(&m);
+
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < c->h->n_pci; i++) {
+		const struct pci_dev_state *pf = &c->h->pci[i];
+		if (!pf->is_pf || !streq_ptr(pf->driver, driver))
+			continue;
+		unsigned v = n_old == 1 ? old[0] : n < n_old ? old[n] : n_old > 1 ? 0 : pf->sriov.num_vfs;
+		for (size_t j = 0; j < c->s->n_pfs; j++)
+			if (c->pfs[j].host == pf)
+				v = c->pfs[j].want;
+		if (n == 0)
+			first = v;
+		all_same = all_same && v == first;
+		fprintf(f, "%s%u", n++ ? "," : "", v);
+	}
+	if (fclose(f) != 0)
+		return NULL;
+	if (!all_same)
+		return buf;
+	free(buf);
+	return strprintf("%u", first);
+}
+
 static int count_plan_make(struct plan_ctx *c, const char *driver, struct count_plan *cp)
 {
 	const struct module_spec *ms = find_module_spec(c->s, driver);
@@ -321,37 +378,7 @@ static int count_plan_make(struct plan_ctx *c, const char *driver, struct count_
 				  "module option %s %s=%s disagrees with num-vfs %u of '%s'", driver,
 				  cp->co->option, cp->declared->value, r->want, r->host->address);
 	}
-	if (cp->declared) {
-		cp->value = strdup(cp->declared->value);
-	} else {
-		/* every port of the driver in address order; unmanaged ones keep their count */
-		char *buf = NULL;
-		size_t len = 0;
-		bool all_same = true;
-		unsigned first = 0;
-		int n = 0;
-		FILE *f = open_memstream(&buf, &len);
-		if (!f)
-			return ctx_oom(c), -ENOMEM;
-		for (size_t i = 0; i < c->h->n_pci; i++) {
-			const struct pci_dev_state *pf = &c->h->pci[i];
-			if (!pf->is_pf || !streq_ptr(pf->driver, driver))
-				continue;
-			unsigned v = pf->sriov.num_vfs;
-			for (size_t j = 0; j < c->s->n_pfs; j++)
-				if (c->pfs[j].host == pf)
-					v = c->pfs[j].want;
-			if (n == 0)
-				first = v;
-			all_same = all_same && v == first;
-			fprintf(f, "%s%u", n++ ? "," : "", v);
-		}
-		if (fclose(f) != 0)
-			buf = NULL;
-		cp->value = all_same ? strprintf("%u", first) : buf;
-		if (all_same)
-			free(buf);
-	}
+	cp->value = cp->declared ? strdup(cp->declared->value) : derive_count(c, driver, cp->co);
 	if (!cp->value)
 		return ctx_oom(c), -ENOMEM;
 	for (size_t i = 0; i < c->s->n_pfs; i++)
@@ -416,8 +443,7 @@ static void plan_conf(struct plan_ctx *c, const char *name, const struct module_
 	if (n == 0)
 		return;
 
-	_cleanup_(freep) char *defpath = strprintf("/etc/modprobe.d/sriovctl-%s.conf", name);
-	const char *path = ms && ms->file ? ms->file : defpath;
+	_cleanup_(freep) char *path = module_path(name, ms);
 	bool owned = !(ms && ms->file_given);
 	if (!path) {
 		ctx_oom(c);
