@@ -132,8 +132,6 @@ static json_object *action_json(const struct action *a)
 	json_object_object_add(o, "target", jstr(a->target));
 	if (has_device(a->kind))
 		json_object_object_add(o, "device", jstr(a->device));
-	if (a->kind == ACTION_SET_VF || a->kind == ACTION_BIND_DRIVER)
-		json_object_object_add(o, "vf", json_object_new_int(a->vf_id));
 	if (a->kind == ACTION_SET_VF)
 		json_object_object_add(o, "field", jstr(a->field));
 	if (a->kind == ACTION_SET_NUM_VFS) {
