@@ -53,7 +53,7 @@ static const char *resolve_device(struct plan_ctx *c, const struct guest_device 
 	const struct vf_state *vf = plan_host_vf(r->host, gd->vf_id);
 	if (vf && vf->address)
 		return vf->address;
-	char *a = plan_vf_address(r->host, gd->vf_id);
+	char *a = pf_vf_address(r->host, gd->vf_id);
 	if (!a) {
 		ctx_error(c, &gd->loc, -EADDRNOTAVAIL,
 			  "cannot resolve the address of VF %u of '%s': it does not exist yet and the PF's offset and stride are unknown",

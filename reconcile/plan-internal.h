@@ -90,16 +90,11 @@ const char *ctx_keep(struct plan_ctx *c, char *s);
 /* Note an allocation failure; returns NULL. */
 void *ctx_oom(struct plan_ctx *c);
 
-/* Lookups (host.c may not have them in every build). */
-const struct pci_dev_state *plan_find_pf(const struct host *h, const char *pci_or_interface);
+/* Lookups by bisection of the host's sorted arrays (host.c scans). */
 const struct pci_dev_state *plan_find_pci(const struct host *h, const char *address);
-const struct module_state *plan_find_module(const struct host *h, const char *name);
-const char *plan_module_param(const struct module_state *m, const char *key);
-const struct file_state *plan_find_file(const struct host *h, const char *path);
 const struct domain_state *plan_find_domain(const struct host *h, const char *name);
+/* VF id of a PF as observed; NULL when it does not exist. */
 const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id);
-/* VF n's address from offset/stride; owned, NULL when unknown. */
-char *plan_vf_address(const struct pci_dev_state *pf, unsigned n);
 
 const struct vf_ref *plan_vf_by_address(const struct plan_ctx *c, const char *address);
 /* The first holder of address (holders of one address are adjacent), NULL if none. */

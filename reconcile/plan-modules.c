@@ -305,7 +305,7 @@ static char *module_path(const char *name, const struct module_spec *ms)
 static char *derive_count(struct plan_ctx *c, const char *driver, const struct count_option *co)
 {
 	_cleanup_(freep) char *path = module_path(driver, find_module_spec(c->s, driver));
-	const struct file_state *fs = path ? plan_find_file(c->h, path) : NULL;
+	const struct file_state *fs = path ? host_find_file(c->h, path) : NULL;
 	struct optmap m = {0};
 	unsigned old[256];
 	int n_old = 0;
@@ -390,9 +390,9 @@ static int count_plan_make(struct plan_ctx *c, const char *driver, struct count_
 static void plan_reload(struct plan_ctx *c, const char *driver, const struct count_plan *cp)
 {
 	const struct module_spec *ms = find_module_spec(c->s, driver);
-	const struct module_state *mst = plan_find_module(c->h, driver);
+	const struct module_state *mst = host_find_module(c->h, driver);
 	bool loaded = mst && mst->loaded;
-	const char *live = plan_module_param(mst, cp->co->option);
+	const char *live = module_state_param(mst, cp->co->option);
 
 	bool by_file = ms && ms->reload && (!loaded || !streq_ptr(live, cp->value));
 	bool by_driver = !cp->co->sysfs && cp->need_count;
@@ -449,7 +449,7 @@ static void plan_conf(struct plan_ctx *c, const char *name, const struct module_
 		ctx_oom(c);
 		return;
 	}
-	const struct file_state *fs = plan_find_file(c->h, path);
+	const struct file_state *fs = host_find_file(c->h, path);
 	const char *content = fs ? fs->content : NULL;
 	int r = plan_modprobe_conf_matches(content, name, want, n);
 	if (r < 0) {

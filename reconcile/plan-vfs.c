@@ -291,7 +291,7 @@ static void plan_pf_vfs(struct plan_ctx *c, struct pf_res *r)
 		if (r->count_blocked && !v.hv)
 			v.dep_why = r->count_why;
 		v.address = v.hv && v.hv->address ? strdup(v.hv->address)
-						  : plan_vf_address(r->host, id);
+						  : pf_vf_address(r->host, id);
 		if (drv)
 			plan_driver(c, &v, drv, vs && vs->driver ? &vs->loc : &ps->loc);
 		if (vs)

@@ -127,6 +127,11 @@ static void ctx_release(struct plan_ctx *c)
 
 /* ---- lookups ---- */
 
+/*
+ * host.c has linear lookups; the planner looks up PCI devices and domains
+ * once per guest device, so it bisects the sorted arrays (and falls back
+ * to a scan for a host built unsorted).
+ */
 const struct pci_dev_state *plan_find_pci(const struct host *h, const char *address)
 {
 	size_t lo = 0, hi = h->n_pci;
@@ -145,44 +150,6 @@ const struct pci_dev_state *plan_find_pci(const struct host *h, const char *addr
 	for (size_t i = 0; i < h->n_pci; i++)
 		if (streq(h->pci[i].address, address))
 			return &h->pci[i];
-	return NULL;
-}
-
-const struct pci_dev_state *plan_find_pf(const struct host *h, const char *pci_or_interface)
-{
-	const struct pci_dev_state *p = plan_find_pci(h, pci_or_interface);
-	if (p)
-		return p;
-	for (size_t i = 0; i < h->n_pci; i++)
-		for (size_t j = 0; j < h->pci[i].n_interfaces; j++)
-			if (streq(h->pci[i].interfaces[j], pci_or_interface))
-				return &h->pci[i];
-	return NULL;
-}
-
-const struct module_state *plan_find_module(const struct host *h, const char *name)
-{
-	for (size_t i = 0; i < h->n_modules; i++)
-		if (streq(h->modules[i].name, name))
-			return &h->modules[i];
-	return NULL;
-}
-
-const char *plan_module_param(const struct module_state *m, const char *key)
-{
-	if (!m)
-		return NULL;
-	for (size_t i = 0; i < m->n_params; i++)
-		if (streq(m->params[i].key, key))
-			return m->params[i].value;
-	return NULL;
-}
-
-const struct file_state *plan_find_file(const struct host *h, const char *path)
-{
-	for (size_t i = 0; i < h->n_files; i++)
-		if (streq(h->files[i].path, path))
-			return &h->files[i];
 	return NULL;
 }
 
@@ -217,22 +184,6 @@ const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id)
 		if (sr->vfs[i].id == id)
 			return &sr->vfs[i];
 	return NULL;
-}
-
-char *plan_vf_address(const struct pci_dev_state *pf, unsigned n)
-{
-	unsigned dom, bus, slot, fn;
-	char tail;
-
-	if (!pf->is_pf || pf->sriov.offset < 0 || pf->sriov.stride < 0)
-		return NULL;
-	if (sscanf(pf->address, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &tail) != 4)
-		return NULL;
-	unsigned long rid = (bus << 8 | slot << 3 | fn) + (unsigned long)pf->sriov.offset +
-			    (unsigned long)n * (unsigned long)pf->sriov.stride;
-	if (rid > 0xffff)
-		return NULL;
-	return strprintf("%04x:%02lx:%02lx.%lx", dom, rid >> 8, (rid >> 3) & 0x1f, rid & 7);
 }
 
 /* ---- value rendering ---- */
@@ -325,7 +276,7 @@ static int build_vf_index(struct plan_ctx *c)
 		for (unsigned id = 0; id < res->want; id++) {
 			if (plan_host_vf(pf, id))
 				continue;
-			char *a = plan_vf_address(pf, id);
+			char *a = pf_vf_address(pf, id);
 			if (!a)
 				continue;
 			if (!ctx_keep(c, a) || add_vf_ref(c, a, pf, res, id, NULL) < 0)
@@ -519,7 +470,9 @@ static int resolve_pfs(struct plan_ctx *c)
 		struct pf_res *r = &c->pfs[i];
 
 		r->spec = ps;
-		r->host = name ? plan_find_pf(c->h, name) : NULL;
+		r->host = name ? plan_find_pci(c->h, name) : NULL;
+		if (!r->host && name)
+			r->host = host_find_pf(c->h, name);
 		if (!r->host) {
 			ctx_error(c, &ps->loc, -ENODEV, "PF '%s' not found on this host",
 				  name ? name : "(none)");

@@ -536,14 +536,14 @@ static void test_vf_address(void **state)
 {
 	(void)state;
 	struct fx *f = fx_new();
-	char *a = plan_vf_address(&f->pci[0], 0);
-	char *b = plan_vf_address(&f->pci[1], 6);
-	char *big = plan_vf_address(&f->pci[0], 40000);
+	char *a = pf_vf_address(&f->pci[0], 0);
+	char *b = pf_vf_address(&f->pci[1], 6);
+	char *big = pf_vf_address(&f->pci[0], 40000);
 	assert_string_equal(a, "0000:0b:10.0");
 	assert_string_equal(b, "0000:0b:11.5"); /* 0x0b01 + 128 + 12 = 0x0b8d */
 	assert_null(big);
 	f->pci[0].sriov.stride = -1;
-	assert_null(plan_vf_address(&f->pci[0], 0));
+	assert_null(pf_vf_address(&f->pci[0], 0));
 	free(a);
 	free(b);
 	free(f);
