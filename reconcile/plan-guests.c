@@ -56,7 +56,8 @@ static const char *resolve_device(struct plan_ctx *c, const struct guest_device 
 	char *a = pf_vf_address(r->host, gd->vf_id);
 	if (!a) {
 		ctx_error(c, &gd->loc, -EADDRNOTAVAIL,
-			  "cannot resolve the address of VF %u of '%s': it does not exist yet and the PF's offset and stride are unknown",
+			  "cannot resolve the address of VF %u of '%s': it does not exist yet and "
+			  "the PF's offset and stride are unknown",
 			  gd->vf_id, r->host->address);
 		return NULL;
 	}
@@ -106,13 +107,13 @@ static const struct guest_dev_state *find_dev(const struct guest_dev_state *v, s
 static int copy_dev(struct guest_dev_state *to, const struct guest_dev_state *from)
 {
 	*to = (struct guest_dev_state){
-		.type = from->type,
-		.address = strdup_or_null(from->address),
-		.mac = strdup_or_null(from->mac),
-		.vlan = from->vlan,
-		.virtualport_type = strdup_or_null(from->virtualport_type),
-		.profileid = strdup_or_null(from->profileid),
-		.managed = from->managed,
+	    .type = from->type,
+	    .address = strdup_or_null(from->address),
+	    .mac = strdup_or_null(from->mac),
+	    .vlan = from->vlan,
+	    .virtualport_type = strdup_or_null(from->virtualport_type),
+	    .profileid = strdup_or_null(from->profileid),
+	    .managed = from->managed,
 	};
 	if ((from->address && !to->address) || (from->mac && !to->mac) ||
 	    (from->virtualport_type && !to->virtualport_type) ||
@@ -178,13 +179,13 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 	}
 
 	struct guest_dev_state want = {
-		.type = gd->type,
-		.address = (char *)addr,
-		.mac = gd->mac,
-		.vlan = gd->vlan,
-		.virtualport_type = gd->virtualport_type,
-		.profileid = gd->profileid,
-		.managed = true,
+	    .type = gd->type,
+	    .address = (char *)addr,
+	    .mac = gd->mac,
+	    .vlan = gd->vlan,
+	    .virtualport_type = gd->virtualport_type,
+	    .profileid = gd->profileid,
+	    .managed = true,
 	};
 	_cleanup_(freep) char *desc = plan_describe_dev(&want);
 	if (!desc) {
@@ -260,7 +261,7 @@ static void prune(struct plan_ctx *c, const struct guest_spec *g, const struct d
 		    listed(addrs, g->n_devices, d->address))
 			continue;
 		const struct guest_dev_state *l =
-			dom->running ? find_dev(dom->live_devs, dom->n_live_devs, d->address) : NULL;
+		    dom->running ? find_dev(dom->live_devs, dom->n_live_devs, d->address) : NULL;
 		detach_scopes(c, g, d, l, reason);
 	}
 	if (!dom->running)
@@ -303,8 +304,8 @@ int plan_guests(struct plan_ctx *c)
 			for (size_t k = 0; k < j; k++)
 				if (addrs[k] && streq(addrs[k], addrs[j]))
 					ctx_error(c, &g->devices[j].loc, -EINVAL,
-						  "device %s is listed twice for guest '%s'", addrs[j],
-						  g->name);
+						  "device %s is listed twice for guest '%s'",
+						  addrs[j], g->name);
 			plan_device(c, g, dom, &g->devices[j], addrs[j], res, note);
 		}
 		if (g->prune)
@@ -342,9 +343,9 @@ int plan_attach_safety(struct plan_ctx *c)
 			if (streq(hv[j].dom->name, p->a.target) || hv[j].dom == last ||
 			    plan_detached(c, hv[j].dom->name, p->a.device, hv[j].live))
 				continue;
-			fprintf(f, "%s%s %s is held by guest %s, which the file does not give it to",
-				last ? "; " : "", v ? "VF" : "device", p->a.device,
-				hv[j].dom->name);
+			fprintf(
+			    f, "%s%s %s is held by guest %s, which the file does not give it to",
+			    last ? "; " : "", v ? "VF" : "device", p->a.device, hv[j].dom->name);
 			last = hv[j].dom;
 		}
 		if (fclose(f) != 0) {

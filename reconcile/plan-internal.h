@@ -11,21 +11,21 @@
 struct pf_res {
 	const struct pf_spec *spec;
 	const struct pci_dev_state *host;
-	unsigned cur;          /* sriov_numvfs now */
-	unsigned want;         /* the count the spec asks for (or cur when unset) */
-	bool by_reload;        /* a module reload sets the count, no set-num-vfs */
-	bool recreate;         /* the existing VFs are destroyed and created again */
-	bool count_blocked;    /* the count change is blocked (and not forced) */
-	char *count_why;       /* when count_blocked: why; owned */
+	unsigned cur;	    /* sriov_numvfs now */
+	unsigned want;	    /* the count the spec asks for (or cur when unset) */
+	bool by_reload;	    /* a module reload sets the count, no set-num-vfs */
+	bool recreate;	    /* the existing VFs are destroyed and created again */
+	bool count_blocked; /* the count change is blocked (and not forced) */
+	char *count_why;    /* when count_blocked: why; owned */
 };
 
 /* A VF address known now or after the count change, for lookups by address. */
 struct vf_ref {
-	const char *address;           /* points into host or ctx->strings */
+	const char *address; /* points into host or ctx->strings */
 	const struct pci_dev_state *pf;
-	struct pf_res *res;            /* NULL: a PF the spec does not manage */
+	struct pf_res *res; /* NULL: a PF the spec does not manage */
 	unsigned id;
-	const struct vf_state *vf;     /* NULL: does not exist yet */
+	const struct vf_state *vf; /* NULL: does not exist yet */
 };
 
 /* A guest holding a device: the address is in its XML. */
@@ -73,12 +73,12 @@ struct plan_ctx {
 };
 
 /* Record an error (keeps the first errno) and return it. */
-#define ctx_error(c, loc, e, ...)                                              \
-	({                                                                     \
-		int _r_ = diag_error((c)->d, (loc), (e), __VA_ARGS__);         \
-		if (!(c)->err)                                                 \
-			(c)->err = _r_;                                        \
-		_r_;                                                           \
+#define ctx_error(c, loc, e, ...)                                                                  \
+	({                                                                                         \
+		int _r_ = diag_error((c)->d, (loc), (e), __VA_ARGS__);                             \
+		if (!(c)->err)                                                                     \
+			(c)->err = _r_;                                                            \
+		_r_;                                                                               \
 	})
 
 /* A new pending action of kind k with a copy of target; NULL on OOM. */
@@ -98,8 +98,7 @@ const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id)
 
 const struct vf_ref *plan_vf_by_address(const struct plan_ctx *c, const char *address);
 /* The first holder of address (holders of one address are adjacent), NULL if none. */
-const struct holder *plan_holders_of(const struct plan_ctx *c, const char *address,
-				     size_t *ret_n);
+const struct holder *plan_holders_of(const struct plan_ctx *c, const char *address, size_t *ret_n);
 bool plan_detached(const struct plan_ctx *c, const char *guest, const char *address, bool live);
 /*
  * Why taking the devices at addrs away would hurt a guest: one phrase per

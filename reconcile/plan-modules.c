@@ -12,9 +12,9 @@ static const struct count_option {
 	const char *option;
 	bool sysfs;
 } count_options[] = {
-	{"igb", "max_vfs", true},
-	{"ixgbe", "max_vfs", true},
-	{"mlx4_core", "num_vfs", false},
+    {"igb", "max_vfs", true},
+    {"ixgbe", "max_vfs", true},
+    {"mlx4_core", "num_vfs", false},
 };
 
 static const struct count_option *find_count_option(const char *driver)
@@ -183,8 +183,8 @@ int plan_modprobe_conf_update(const char *content, const char *module,
 {
 	_cleanup_(freep) char *opts = options_text(want, n_want);
 	_cleanup_(freep) char *header = strprintf(
-		"# Managed by sriovctl (module %s): edit the desired-state file, not this file.",
-		module);
+	    "# Managed by sriovctl (module %s): edit the desired-state file, not this file.",
+	    module);
 	char *buf = NULL;
 	size_t len = 0;
 	bool replaced = false;
@@ -195,9 +195,8 @@ int plan_modprobe_conf_update(const char *content, const char *module,
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -ENOMEM;
-	if ((!content || owned) &&
-	    !(content && strncmp(content, header, strlen(header)) == 0 &&
-	      (content[strlen(header)] == '\n' || !content[strlen(header)])))
+	if ((!content || owned) && !(content && strncmp(content, header, strlen(header)) == 0 &&
+				     (content[strlen(header)] == '\n' || !content[strlen(header)])))
 		fprintf(f, "%s\n", header);
 	for (const char *line = content; line && *line;) {
 		const char *end = strchrnul(line, '\n');
@@ -264,9 +263,9 @@ static const struct module_option *find_option(const struct module_spec *ms, con
 struct count_plan {
 	const struct count_option *co;
 	const struct module_option *declared; /* NULL: derived */
-	char *value;                          /* owned */
-	const struct src_loc *loc;            /* first PF, for diagnostics */
-	bool need_count;                      /* some PF's count differs now */
+	char *value;			      /* owned */
+	const struct src_loc *loc;	      /* first PF, for diagnostics */
+	bool need_count;		      /* some PF's count differs now */
 };
 
 static bool uses_module(const struct pf_res *r, const char *driver)
@@ -329,7 +328,10 @@ static char *derive_count(struct plan_ctx *c, const char *driver, const struct c
 		const struct pci_dev_state *pf = &c->h->pci[i];
 		if (!pf->is_pf || !streq_ptr(pf->driver, driver))
 			continue;
-		unsigned v = n_old == 1 ? old[0] : n < n_old ? old[n] : n_old > 1 ? 0 : pf->sriov.num_vfs;
+		unsigned v = n_old == 1	 ? old[0]
+			     : n < n_old ? old[n]
+			     : n_old > 1 ? 0
+					 : pf->sriov.num_vfs;
 		for (size_t j = 0; j < c->s->n_pfs; j++)
 			if (c->pfs[j].host == pf)
 				v = c->pfs[j].want;
@@ -358,7 +360,8 @@ static int count_plan_make(struct plan_ctx *c, const char *driver, struct count_
 		n_vals = parse_count_list(cp->declared->value, vals, ARRAY_SIZE(vals));
 		if (n_vals < 0)
 			return ctx_error(c, &cp->declared->loc, -EINVAL,
-					 "module option %s %s='%s' is not a number or a comma-separated list of numbers",
+					 "module option %s %s='%s' is not a number or a "
+					 "comma-separated list of numbers",
 					 driver, cp->co->option, cp->declared->value);
 	}
 	for (size_t i = 0; i < c->s->n_pfs; i++) {
@@ -375,8 +378,9 @@ static int count_plan_make(struct plan_ctx *c, const char *driver, struct count_
 			r->want = v; /* the option gives the count */
 		else if (r->want != v)
 			ctx_error(c, &cp->declared->loc, -EINVAL,
-				  "module option %s %s=%s disagrees with num-vfs %u of '%s'", driver,
-				  cp->co->option, cp->declared->value, r->want, r->host->address);
+				  "module option %s %s=%s disagrees with num-vfs %u of '%s'",
+				  driver, cp->co->option, cp->declared->value, r->want,
+				  r->host->address);
 	}
 	cp->value = cp->declared ? strdup(cp->declared->value) : derive_count(c, driver, cp->co);
 	if (!cp->value)
@@ -409,8 +413,9 @@ static void plan_reload(struct plan_ctx *c, const char *driver, const struct cou
 	p->a.disruptive = loaded;
 	p->a.show_reason = true;
 	if (by_driver)
-		p->a.reason = strprintf("%s cannot change the VF count through sysfs; %s applies at module load",
-					driver, cp->co->option);
+		p->a.reason = strprintf(
+		    "%s cannot change the VF count through sysfs; %s applies at module load",
+		    driver, cp->co->option);
 	else if (loaded)
 		p->a.reason = strprintf("reload: true, and the loaded %s has %s=%s", driver,
 					cp->co->option, live ? live : "(unknown)");
@@ -498,7 +503,8 @@ int plan_modules(struct plan_ctx *c)
 			continue;
 		if (!find_count_option(r->host->driver)) {
 			ctx_error(c, &r->spec->loc, -EOPNOTSUPP,
-				  "driver '%s' has no known module option for the VF count; use method: sysfs",
+				  "driver '%s' has no known module option for the VF count; use "
+				  "method: sysfs",
 				  r->host->driver ? r->host->driver : "(none)");
 			continue;
 		}

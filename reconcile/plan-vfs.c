@@ -54,15 +54,17 @@ static void plan_num_vfs(struct plan_ctx *c, struct pf_res *r)
 	p->a.from = strprintf("%u", r->cur);
 	p->a.to = strprintf("%u", r->want);
 	p->a.disruptive = r->cur > 0;
-	const char *how = r->spec->method == PF_METHOD_MODULE
-				  ? "; reached through sysfs now, the module option keeps it across loads"
-				  : "";
+	const char *how =
+	    r->spec->method == PF_METHOD_MODULE
+		? "; reached through sysfs now, the module option keeps it across loads"
+		: "";
 	if (r->cur == 0)
 		p->a.reason = strprintf("create %u VFs%s", r->want, how);
 	else if (r->want == 0)
 		p->a.reason = strprintf("remove all %u VFs%s", r->cur, how);
 	else
-		p->a.reason = strprintf("the kernel changes a non-zero VF count only through 0: all %u VFs are removed and %u created%s",
+		p->a.reason = strprintf("the kernel changes a non-zero VF count only through 0: "
+					"all %u VFs are removed and %u created%s",
 					r->cur, r->want, how);
 	if (!p->a.from || !p->a.to || !p->a.reason)
 		ctx_oom(c);
@@ -149,9 +151,9 @@ struct vf_ctx {
 	struct pf_res *r;
 	unsigned id;
 	const struct vf_state *hv; /* NULL: does not exist now */
-	bool is_new;               /* created by this plan: settings are defaults */
-	const char *dep_why;       /* the VF needs a blocked count change */
-	char *address;             /* owned; NULL when unknown */
+	bool is_new;		   /* created by this plan: settings are defaults */
+	const char *dep_why;	   /* the VF needs a blocked count change */
+	char *address;		   /* owned; NULL when unknown */
 };
 
 static struct pending *vf_action(struct plan_ctx *c, const struct vf_ctx *v, enum action_kind k,
@@ -227,7 +229,8 @@ static char *fmt_vlan(const struct vf_spec *vs, int vlan, int qos, int proto)
 
 	buf[0] = 0;
 	if (vs->vlan >= 0)
-		n += vlan < 0 ? snprintf(buf, sizeof(buf), "?") : snprintf(buf, sizeof(buf), "%d", vlan);
+		n += vlan < 0 ? snprintf(buf, sizeof(buf), "?")
+			      : snprintf(buf, sizeof(buf), "%d", vlan);
 	if (vs->qos >= 0 && qos < 0)
 		n += snprintf(buf + n, sizeof(buf) - n, "%sqos ?", n ? " " : "");
 	else if (vs->qos >= 0)
@@ -290,8 +293,8 @@ static void plan_pf_vfs(struct plan_ctx *c, struct pf_res *r)
 		v.is_new = r->recreate || !v.hv;
 		if (r->count_blocked && !v.hv)
 			v.dep_why = r->count_why;
-		v.address = v.hv && v.hv->address ? strdup(v.hv->address)
-						  : pf_vf_address(r->host, id);
+		v.address =
+		    v.hv && v.hv->address ? strdup(v.hv->address) : pf_vf_address(r->host, id);
 		if (drv)
 			plan_driver(c, &v, drv, vs && vs->driver ? &vs->loc : &ps->loc);
 		if (vs)

@@ -8,14 +8,14 @@
 #include "plan-internal.h"
 
 static const char *const kind_names[_ACTION_KIND_MAX] = {
-	[ACTION_DETACH] = "detach",
-	[ACTION_WRITE_MODPROBE_CONF] = "write-modprobe-conf",
-	[ACTION_RELOAD_MODULE] = "reload-module",
-	[ACTION_SET_DRIVERS_AUTOPROBE] = "set-drivers-autoprobe",
-	[ACTION_SET_NUM_VFS] = "set-num-vfs",
-	[ACTION_BIND_DRIVER] = "bind-driver",
-	[ACTION_SET_VF] = "set-vf",
-	[ACTION_ATTACH] = "attach",
+    [ACTION_DETACH] = "detach",
+    [ACTION_WRITE_MODPROBE_CONF] = "write-modprobe-conf",
+    [ACTION_RELOAD_MODULE] = "reload-module",
+    [ACTION_SET_DRIVERS_AUTOPROBE] = "set-drivers-autoprobe",
+    [ACTION_SET_NUM_VFS] = "set-num-vfs",
+    [ACTION_BIND_DRIVER] = "bind-driver",
+    [ACTION_SET_VF] = "set-vf",
+    [ACTION_ATTACH] = "attach",
 };
 
 const char *action_kind_to_string(enum action_kind k)
@@ -88,8 +88,8 @@ void ctx_block(struct plan_ctx *c, struct pending *p, char *why)
 	p->a.why = why;
 	if (c->o && c->o->force) {
 		diag_warning(c->d, p->loc, "--force: %s %s goes ahead although %s",
-			     action_kind_to_string(p->a.kind), p->a.device ? p->a.device : p->a.target,
-			     why);
+			     action_kind_to_string(p->a.kind),
+			     p->a.device ? p->a.device : p->a.target, why);
 		return;
 	}
 	p->blocked = true;
@@ -334,8 +334,7 @@ static int build_holders(struct plan_ctx *c)
 	return 0;
 }
 
-const struct holder *plan_holders_of(const struct plan_ctx *c, const char *address,
-				     size_t *ret_n)
+const struct holder *plan_holders_of(const struct plan_ctx *c, const char *address, size_t *ret_n)
 {
 	size_t lo = 0, hi = c->n_holders;
 
@@ -431,14 +430,17 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 			}
 			char fmt[128];
 			if (live)
-				snprintf(fmt, sizeof(fmt), "%s %%s is used by running guest %%s", kind);
+				snprintf(fmt, sizeof(fmt), "%s %%s is used by running guest %%s",
+					 kind);
 			else if (pers && dom->running)
 				snprintf(fmt, sizeof(fmt),
-					 "%s %%s is used by guest %%s (persistent definition)", kind);
-			else if (pers)
-				snprintf(fmt, sizeof(fmt),
-					 "%s %%s is used by guest %%s (shut off, persistent definition)",
+					 "%s %%s is used by guest %%s (persistent definition)",
 					 kind);
+			else if (pers)
+				snprintf(
+				    fmt, sizeof(fmt),
+				    "%s %%s is used by guest %%s (shut off, persistent definition)",
+				    kind);
 			else
 				continue;
 			why_add(f, &first, fmt, addrs[i], dom->name);
@@ -487,8 +489,8 @@ static int resolve_pfs(struct plan_ctx *c)
 		for (size_t j = 0; j < i; j++)
 			if (c->pfs[j].host == r->host)
 				ctx_error(c, &ps->loc, -EINVAL,
-					  "PF '%s' is the same device as an earlier PF ('%s')", name,
-					  r->host->address);
+					  "PF '%s' is the same device as an earlier PF ('%s')",
+					  name, r->host->address);
 		r->cur = r->host->sriov.num_vfs;
 		r->want = ps->num_vfs != SPEC_UNSET ? ps->num_vfs : r->cur;
 	}
@@ -568,8 +570,8 @@ int plan_compute(const struct spec *s, const struct host *h, const struct plan_o
 	struct plan_ctx c = {.s = s, .h = h, .o = o ? o : &no_opts, .d = d};
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	int (*const passes[])(struct plan_ctx *) = {
-		resolve_pfs,  plan_modules, check_counts, build_vf_index,     build_holders,
-		plan_guests,  build_detaches, plan_counts, plan_vfs, plan_attach_safety,
+	    resolve_pfs, plan_modules,	 check_counts, build_vf_index, build_holders,
+	    plan_guests, build_detaches, plan_counts,  plan_vfs,       plan_attach_safety,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {

@@ -27,17 +27,17 @@ enum action_kind {
 
 struct action {
 	enum action_kind kind;
-	char *target;     /* PF address, module name, file path or domain name */
-	char *device;     /* attach/detach/bind-driver/set-vf: PCI address; else NULL */
-	char *field;      /* set-vf: "mac", "vlan", ...; else NULL */
-	char *from, *to;  /* rendered values; NULL: none/absent */
-	char *reason;     /* why this change is needed */
-	char *why;        /* blocked actions: why it is not applied */
-	bool disruptive;  /* destroys or resets something (VFs re-created, module reload) */
-	bool live;        /* attach/detach: affect the running guest */
-	bool persistent;  /* attach/detach: affect the persistent definition */
-	char *pf;         /* set-vf / bind-driver / attach of a VF: owning PF address */
-	int vf_id;        /* -1 when not a VF */
+	char *target;	 /* PF address, module name, file path or domain name */
+	char *device;	 /* attach/detach/bind-driver/set-vf: PCI address; else NULL */
+	char *field;	 /* set-vf: "mac", "vlan", ...; else NULL */
+	char *from, *to; /* rendered values; NULL: none/absent */
+	char *reason;	 /* why this change is needed */
+	char *why;	 /* blocked actions: why it is not applied */
+	bool disruptive; /* destroys or resets something (VFs re-created, module reload) */
+	bool live;	 /* attach/detach: affect the running guest */
+	bool persistent; /* attach/detach: affect the persistent definition */
+	char *pf;	 /* set-vf / bind-driver / attach of a VF: owning PF address */
+	int vf_id;	 /* -1 when not a VF */
 	/* attach/detach payload: the device as it should be (attach) or is (detach) */
 	struct guest_dev_state dev;
 	/* write-modprobe-conf: the complete new file content */

@@ -188,9 +188,9 @@ int render_plan_json(const struct plan *p, FILE *out)
 	json_object_object_add(root, "changes", changes);
 	json_object_object_add(root, "blocked", blocked);
 	json_object_object_add(root, "summary", summary);
-	const char *s = json_object_to_json_string_ext(
-		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			      JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s =
+	    json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s || fprintf(out, "%s\n", s) < 0 || ferror(out))
 		r = s ? -EIO : -ENOMEM;
 	json_object_put(root);

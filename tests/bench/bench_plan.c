@@ -10,7 +10,7 @@
 
 #include "plan.h"
 
-#define VFS_PER_PF 64
+#define VFS_PER_PF     64
 #define DEVS_PER_GUEST 4
 
 struct gen {
@@ -59,19 +59,28 @@ static void gen_host(struct gen *g, unsigned n_pf, unsigned n_guest)
 		pf->address = keep(g, strprintf("0000:%02x:00.0", 0x10 + p));
 		pf->driver = "ixgbe";
 		pf->is_pf = true;
-		pf->sriov = (struct sriov_state){.total_vfs = VFS_PER_PF, .num_vfs = VFS_PER_PF,
-						 .drivers_autoprobe = 1, .offset = 128, .stride = 1,
+		pf->sriov = (struct sriov_state){.total_vfs = VFS_PER_PF,
+						 .num_vfs = VFS_PER_PF,
+						 .drivers_autoprobe = 1,
+						 .offset = 128,
+						 .stride = 1,
 						 .n_vfs = VFS_PER_PF};
 		pf->sriov.vfs = zalloc(VFS_PER_PF, sizeof(struct vf_state));
 		for (unsigned v = 0; v < VFS_PER_PF; v++) {
 			pf->sriov.vfs[v] = (struct vf_state){
-				.id = v,
-				.address = keep(g, strprintf("0000:%02x:%02x.%x", 0x10 + p,
-							     0x10 + v / 8, v % 8)),
-				.driver = "vfio-pci",
-				.mac = mac_of(g, p, v, v % 2),
-				.vlan = 0, .qos = 0, .vlan_proto = 0, .spoof_check = 1, .trust = 0,
-				.link_state = 0, .max_tx_rate = 0, .min_tx_rate = 0,
+			    .id = v,
+			    .address = keep(
+				g, strprintf("0000:%02x:%02x.%x", 0x10 + p, 0x10 + v / 8, v % 8)),
+			    .driver = "vfio-pci",
+			    .mac = mac_of(g, p, v, v % 2),
+			    .vlan = 0,
+			    .qos = 0,
+			    .vlan_proto = 0,
+			    .spoof_check = 1,
+			    .trust = 0,
+			    .link_state = 0,
+			    .max_tx_rate = 0,
+			    .min_tx_rate = 0,
 			};
 		}
 	}
@@ -89,11 +98,11 @@ static void gen_host(struct gen *g, unsigned n_pf, unsigned n_guest)
 		for (unsigned k = 0; k < DEVS_PER_GUEST; k++) {
 			unsigned vf = i * DEVS_PER_GUEST + k;
 			d->devs[k] = (struct guest_dev_state){
-				.type = DEVICE_INTERFACE,
-				.address = h->pci[vf / VFS_PER_PF].sriov.vfs[vf % VFS_PER_PF].address,
-				.mac = mac_of(g, vf / VFS_PER_PF, vf % VFS_PER_PF, false),
-				.vlan = 100 + k,
-				.managed = true,
+			    .type = DEVICE_INTERFACE,
+			    .address = h->pci[vf / VFS_PER_PF].sriov.vfs[vf % VFS_PER_PF].address,
+			    .mac = mac_of(g, vf / VFS_PER_PF, vf % VFS_PER_PF, false),
+			    .vlan = 100 + k,
+			    .managed = true,
 			};
 		}
 		if (d->running) {
@@ -121,9 +130,16 @@ static void gen_spec(struct gen *g, unsigned n_pf, unsigned n_guest)
 		pf->vfs = zalloc(VFS_PER_PF, sizeof(*pf->vfs));
 		for (unsigned v = 0; v < VFS_PER_PF; v++)
 			pf->vfs[v] = (struct vf_spec){
-				.id = v, .mac = mac_of(g, p, v, false), .vlan = -1, .vlan_proto = -1,
-				.qos = -1, .spoof_check = 1, .trust = -1, .link_state = -1,
-				.max_tx_rate = -1, .min_tx_rate = -1,
+			    .id = v,
+			    .mac = mac_of(g, p, v, false),
+			    .vlan = -1,
+			    .vlan_proto = -1,
+			    .qos = -1,
+			    .spoof_check = 1,
+			    .trust = -1,
+			    .link_state = -1,
+			    .max_tx_rate = -1,
+			    .min_tx_rate = -1,
 			};
 	}
 	s->n_guests = n_guest;
@@ -137,13 +153,13 @@ static void gen_spec(struct gen *g, unsigned n_pf, unsigned n_guest)
 		for (unsigned k = 0; k < DEVS_PER_GUEST; k++) {
 			unsigned vf = i * DEVS_PER_GUEST + k;
 			gs->devices[k] = (struct guest_device){
-				.vf_pf = s->pfs[vf / VFS_PER_PF].pci,
-				.vf_id = vf % VFS_PER_PF,
-				.type = DEVICE_INTERFACE,
-				.mac = mac_of(g, vf / VFS_PER_PF, vf % VFS_PER_PF, false),
-				.vlan = 100 + k,
-				.persistent = true,
-				.live = true,
+			    .vf_pf = s->pfs[vf / VFS_PER_PF].pci,
+			    .vf_id = vf % VFS_PER_PF,
+			    .type = DEVICE_INTERFACE,
+			    .mac = mac_of(g, vf / VFS_PER_PF, vf % VFS_PER_PF, false),
+			    .vlan = 100 + k,
+			    .persistent = true,
+			    .live = true,
 			};
 		}
 	}

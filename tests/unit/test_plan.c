@@ -19,7 +19,7 @@
 #include "plan-internal.h"
 #include "render.h"
 
-#define MAXVF 8
+#define MAXVF  8
 #define MAXDOM 3
 #define MAXDEV 4
 
@@ -48,18 +48,18 @@ struct fx {
 static void vf_init(struct vf_state *v, unsigned id, char *addr)
 {
 	*v = (struct vf_state){
-		.id = id,
-		.address = addr,
-		.driver = "igbvf",
-		.mac = "00:00:00:00:00:00",
-		.vlan = 0,
-		.qos = 0,
-		.vlan_proto = VLAN_PROTO_8021Q,
-		.spoof_check = 1,
-		.trust = 0,
-		.link_state = LINK_STATE_AUTO,
-		.max_tx_rate = 0,
-		.min_tx_rate = 0,
+	    .id = id,
+	    .address = addr,
+	    .driver = "igbvf",
+	    .mac = "00:00:00:00:00:00",
+	    .vlan = 0,
+	    .qos = 0,
+	    .vlan_proto = VLAN_PROTO_8021Q,
+	    .spoof_check = 1,
+	    .trust = 0,
+	    .link_state = LINK_STATE_AUTO,
+	    .max_tx_rate = 0,
+	    .min_tx_rate = 0,
 	};
 }
 
@@ -80,16 +80,16 @@ static void host_set_vfs(struct fx *f, int p, unsigned n)
 static void vfspec_init(struct vf_spec *v, unsigned id)
 {
 	*v = (struct vf_spec){
-		.id = id,
-		.vlan = -1,
-		.vlan_proto = -1,
-		.qos = -1,
-		.spoof_check = -1,
-		.trust = -1,
-		.link_state = -1,
-		.max_tx_rate = -1,
-		.min_tx_rate = -1,
-		.loc = {"spec.yaml", 10 + id, 9},
+	    .id = id,
+	    .vlan = -1,
+	    .vlan_proto = -1,
+	    .qos = -1,
+	    .spoof_check = -1,
+	    .trust = -1,
+	    .link_state = -1,
+	    .max_tx_rate = -1,
+	    .min_tx_rate = -1,
+	    .loc = {"spec.yaml", 10 + id, 9},
 	};
 }
 
@@ -103,43 +103,59 @@ static struct fx *fx_new(void)
 	for (int p = 0; p < 2; p++) {
 		f->ifs[p][0] = (char *)names[p];
 		f->pci[p] = (struct pci_dev_state){
-			.address = (char *)addrs[p],
-			.vendor = "8086",
-			.device = "10c9",
-			.driver = "igb",
-			.interfaces = f->ifs[p],
-			.n_interfaces = 1,
-			.is_pf = true,
-			.sriov = {.total_vfs = 7, .drivers_autoprobe = 1, .offset = 128,
-				  .stride = 2, .vf_device = "10ca", .vfs = f->vfs[p]},
+		    .address = (char *)addrs[p],
+		    .vendor = "8086",
+		    .device = "10c9",
+		    .driver = "igb",
+		    .interfaces = f->ifs[p],
+		    .n_interfaces = 1,
+		    .is_pf = true,
+		    .sriov = {.total_vfs = 7,
+			      .drivers_autoprobe = 1,
+			      .offset = 128,
+			      .stride = 2,
+			      .vf_device = "10ca",
+			      .vfs = f->vfs[p]},
 		};
 		/* port 1's routing id is one above port 0's: its VFs interleave, 10.1, 10.3 */
 	}
-	f->pci[2] = (struct pci_dev_state){.address = "0000:5e:00.0", .vendor = "8086",
-					   .device = "1572", .driver = "vfio-pci"};
-	f->h = (struct host){.hostname = "kvm-07", .pci = f->pci, .n_pci = 3,
-			     .modules = &f->mod, .n_modules = 1, .libvirt_ok = true,
+	f->pci[2] = (struct pci_dev_state){
+	    .address = "0000:5e:00.0", .vendor = "8086", .device = "1572", .driver = "vfio-pci"};
+	f->h = (struct host){.hostname = "kvm-07",
+			     .pci = f->pci,
+			     .n_pci = 3,
+			     .modules = &f->mod,
+			     .n_modules = 1,
+			     .libvirt_ok = true,
 			     .domains = f->doms};
 	f->mparam = (struct module_param){"max_vfs", "0"};
-	f->mod = (struct module_state){.name = "igb", .loaded = true, .params = &f->mparam,
-				       .n_params = 1};
+	f->mod = (struct module_state){
+	    .name = "igb", .loaded = true, .params = &f->mparam, .n_params = 1};
 
 	static const char *const doms[] = {"MyGuest", "db1", "web1"};
 	for (int i = 0; i < MAXDOM; i++)
-		f->doms[i] = (struct domain_state){.name = (char *)doms[i], .xml = "<domain/>",
-						   .devs = f->gdev[i], .live_devs = f->glive[i]};
+		f->doms[i] = (struct domain_state){.name = (char *)doms[i],
+						   .xml = "<domain/>",
+						   .devs = f->gdev[i],
+						   .live_devs = f->glive[i]};
 	f->h.n_domains = MAXDOM;
 
-	f->s = (struct spec){.path = "spec.yaml", .version = 1, .modules = &f->ms,
-			     .pfs = f->pfs, .guests = f->guests};
+	f->s = (struct spec){.path = "spec.yaml",
+			     .version = 1,
+			     .modules = &f->ms,
+			     .pfs = f->pfs,
+			     .guests = f->guests};
 	for (int p = 0; p < 2; p++) {
-		f->pfs[p] = (struct pf_spec){.pci = (char *)addrs[p], .num_vfs = SPEC_UNSET,
-					     .drivers_autoprobe = -1, .vfs = f->vfspec[p],
+		f->pfs[p] = (struct pf_spec){.pci = (char *)addrs[p],
+					     .num_vfs = SPEC_UNSET,
+					     .drivers_autoprobe = -1,
+					     .vfs = f->vfspec[p],
 					     .loc = {"spec.yaml", 5 + 20 * p, 5},
 					     .num_vfs_loc = {"spec.yaml", 6 + 20 * p, 14}};
 	}
 	for (int i = 0; i < MAXDOM; i++)
-		f->guests[i] = (struct guest_spec){.name = (char *)doms[i], .devices = f->gd[i],
+		f->guests[i] = (struct guest_spec){.name = (char *)doms[i],
+						   .devices = f->gd[i],
 						   .loc = {"spec.yaml", 50 + 10 * i, 3}};
 	return f;
 }
@@ -164,8 +180,12 @@ static struct guest_device *spec_guest_vf(struct fx *f, int i, unsigned id)
 	struct guest_spec *g = &f->guests[i];
 	struct guest_device *d = &g->devices[g->n_devices++];
 
-	*d = (struct guest_device){.vf_pf = "0000:0b:00.0", .vf_id = id, .type = DEVICE_INTERFACE,
-				   .vlan = -1, .persistent = true, .live = true,
+	*d = (struct guest_device){.vf_pf = "0000:0b:00.0",
+				   .vf_id = id,
+				   .type = DEVICE_INTERFACE,
+				   .vlan = -1,
+				   .persistent = true,
+				   .live = true,
 				   .loc = {"spec.yaml", 52 + 10 * i + (unsigned)g->n_devices, 11}};
 	if (f->s.n_guests < (size_t)i + 1)
 		f->s.n_guests = i + 1;
@@ -178,8 +198,8 @@ static struct guest_dev_state *dom_dev(struct fx *f, int i, bool live, const cha
 	struct domain_state *d = &f->doms[i];
 	struct guest_dev_state *g = live ? &d->live_devs[d->n_live_devs++] : &d->devs[d->n_devs++];
 
-	*g = (struct guest_dev_state){.type = t, .address = (char *)addr, .mac = (char *)mac,
-				      .vlan = vlan, .managed = true};
+	*g = (struct guest_dev_state){
+	    .type = t, .address = (char *)addr, .mac = (char *)mac, .vlan = vlan, .managed = true};
 	if (live)
 		d->running = true;
 	return g;
@@ -188,9 +208,13 @@ static struct guest_dev_state *dom_dev(struct fx *f, int i, bool live, const cha
 static void set_module_spec(struct fx *f, const char *value, bool reload)
 {
 	f->s.n_modules = 1;
-	f->ms = (struct module_spec){.name = "igb", .options = f->mopt, .n_options = 1,
-				     .file = "/etc/modprobe.d/igb.conf", .file_given = true,
-				     .reload = reload, .loc = {"spec.yaml", 2, 3}};
+	f->ms = (struct module_spec){.name = "igb",
+				     .options = f->mopt,
+				     .n_options = 1,
+				     .file = "/etc/modprobe.d/igb.conf",
+				     .file_given = true,
+				     .reload = reload,
+				     .loc = {"spec.yaml", 2, 3}};
 	f->mopt[0] = (struct module_option){"max_vfs", (char *)value, {"spec.yaml", 3, 23}};
 }
 
@@ -228,7 +252,7 @@ struct tcase {
 	const char *name;
 	void (*setup)(struct fx *f);
 	bool force;
-	const char *expect;      /* the text plan; NULL when an error is expected */
+	const char *expect;	 /* the text plan; NULL when an error is expected */
 	const char *expect_diag; /* substring of the diagnostics */
 };
 
@@ -263,7 +287,7 @@ static void c_seed_done(struct fx *f)
 	f->h.files = &f->file;
 	f->h.n_files = 1;
 	struct guest_dev_state *g =
-		dom_dev(f, 0, false, "0000:0b:10.0", DEVICE_INTERFACE, "52:54:00:6d:90:02", 42);
+	    dom_dev(f, 0, false, "0000:0b:10.0", DEVICE_INTERFACE, "52:54:00:6d:90:02", 42);
 	g->virtualport_type = "802.1Qbh";
 	g->profileid = "finance";
 }
@@ -414,92 +438,97 @@ static void c_err_unresolvable(struct fx *f)
 }
 
 static const struct tcase cases[] = {
-	{"seed: module conf, num-vfs, attach to a shut-off guest", c_seed, false,
-	 "+ /etc/modprobe.d/igb.conf: options igb max_vfs=7\n"
-	 "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
-	 "+ attach 0000:0b:10.0 to MyGuest (interface, mac 52:54:00:6d:90:02, vlan 42, virtualport 802.1Qbh profileid finance) [config]\n"
-	 "  VF 0 of 0000:0b:00.0 will be 0000:0b:10.0 once created\n"
-	 "Plan: 3 to change, 0 blocked.\n"},
-	{"seed on a running guest: live and config", c_seed_running, false,
-	 "+ /etc/modprobe.d/igb.conf: options igb max_vfs=7\n"
-	 "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
-	 "+ attach 0000:0b:10.0 to MyGuest (interface, mac 52:54:00:6d:90:02, vlan 42, virtualport 802.1Qbh profileid finance) [live, config]\n"
-	 "  VF 0 of 0000:0b:00.0 will be 0000:0b:10.0 once created\n"
-	 "Plan: 3 to change, 0 blocked.\n"},
-	{"seed applied: empty plan", c_seed_done, false,
-	 "No changes: the host matches the desired state.\n"},
-	{"empty spec touches nothing", c_idem_empty_spec, false,
-	 "No changes: the host matches the desired state.\n"},
-	{"grow passes through 0", c_grow, false,
-	 "~ 0000:0b:00.0 num-vfs 2 -> 4 (disruptive: passes through 0)\n"
-	 "Plan: 1 to change, 0 blocked.\n"},
-	{"re-created VFs get their settings again", c_recreate, false,
-	 "~ 0000:0b:00.0 num-vfs 2 -> 4 (disruptive: passes through 0)\n"
-	 "~ 0000:0b:00.0 vf 1 trust (new) -> true\n"
-	 "Plan: 2 to change, 0 blocked.\n"},
-	{"shrink blocked by a running and a shut-off guest", c_shrink_blocked, false,
-	 "! blocked: 0000:0b:00.0 num-vfs 4 -> 2 (disruptive: passes through 0) \u2014 "
-	 "VF 0000:0b:10.4 is used by running guest web1; "
-	 "VF 0000:0b:10.6 is used by guest db1 (shut off, persistent definition)\n"
-	 "Plan: 0 to change, 1 blocked.\n"},
-	{"shrink forced", c_shrink_blocked, true,
-	 "~ 0000:0b:00.0 num-vfs 4 -> 2 (disruptive: passes through 0)\n"
-	 "  forced: VF 0000:0b:10.4 is used by running guest web1; "
-	 "VF 0000:0b:10.6 is used by guest db1 (shut off, persistent definition)\n"
-	 "Plan: 1 to change, 0 blocked.\n"},
-	{"shrink with prune detaching the holders", c_shrink_unblocked_by_prune, false,
-	 "- detach 0000:0b:10.6 from db1 (hostdev) [config]\n"
-	 "- detach 0000:0b:10.4 from web1 (hostdev) [live, config]\n"
-	 "~ 0000:0b:00.0 num-vfs 4 -> 2 (disruptive: passes through 0)\n"
-	 "Plan: 3 to change, 0 blocked.\n"},
-	{"autoprobe before num-vfs, drivers for new VFs", c_autoprobe_before_count, false,
-	 "~ 0000:0b:00.0 drivers-autoprobe true -> false\n"
-	 "~ 0000:0b:00.0 num-vfs 0 -> 2\n"
-	 "~ 0000:0b:00.0 vf 0 driver (new) -> vfio-pci\n"
-	 "~ 0000:0b:00.0 vf 1 driver (new) -> vfio-pci\n"
-	 "Plan: 4 to change, 0 blocked.\n"},
-	{"every set-vf field, sorted by field", c_set_vf_fields, false,
-	 "~ 0000:0b:00.0 vf 1 link-state auto -> disable\n"
-	 "~ 0000:0b:00.0 vf 1 mac 00:00:00:00:00:00 -> 52:54:00:00:00:01\n"
-	 "~ 0000:0b:00.0 vf 1 max-tx-rate 0 -> 1000\n"
-	 "~ 0000:0b:00.0 vf 1 min-tx-rate 0 -> 100\n"
-	 "~ 0000:0b:00.0 vf 1 spoof-check true -> false\n"
-	 "~ 0000:0b:00.0 vf 1 trust ? -> true\n"
-	 "~ 0000:0b:00.0 vf 1 vlan 0 qos 0 -> 42 qos 3\n"
-	 "Plan: 7 to change, 0 blocked.\n"},
-	{"rebinding a VF a guest holds is blocked", c_bind_blocked, false,
-	 "! blocked: 0000:0b:00.0 vf 1 driver igbvf -> vfio-pci \u2014 "
-	 "VF 0000:0b:10.2 is used by guest db1 (shut off, persistent definition)\n"
-	 "Plan: 0 to change, 1 blocked.\n"},
-	{"attach of a VF another guest holds is blocked", c_attach_held, false,
-	 "! blocked: attach 0000:0b:10.2 to MyGuest (hostdev) [config] \u2014 "
-	 "VF 0000:0b:10.2 is held by guest web1, which the file does not give it to\n"
-	 "Plan: 0 to change, 1 blocked.\n"},
-	{"a device that differs is detached and attached again", c_replace_differs, false,
-	 "- detach 0000:0b:10.2 from MyGuest (interface, mac 52:54:00:00:00:02, vlan 5) [live, config]\n"
-	 "+ attach 0000:0b:10.2 to MyGuest (interface, mac 52:54:00:00:00:02, vlan 7) [live, config]\n"
-	 "Plan: 2 to change, 0 blocked.\n"},
-	{"reload: true replaces set-num-vfs and is blocked by a guest", c_module_reload, false,
-	 "~ /etc/modprobe.d/igb.conf: options igb max_vfs=2 -> max_vfs=7\n"
-	 "! blocked: reload module igb: max_vfs=0 -> max_vfs=7 (disruptive: unloads igb and its VFs) \u2014 "
-	 "VF 0000:0b:10.0 is used by running guest db1\n"
-	 "Plan: 1 to change, 1 blocked.\n"},
-	{"module option derived per port", c_module_derived_list, false,
-	 "+ /etc/modprobe.d/sriovctl-igb.conf: options igb max_vfs=7,3\n"
-	 "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
-	 "Plan: 2 to change, 0 blocked.\n"},
-	{"PF not found", c_err_pf_missing, false, NULL,
-	 "spec.yaml:5:5: error: PF '0000:0c:00.0' not found on this host"},
-	{"num-vfs above sriov_totalvfs", c_err_total, false, NULL,
-	 "spec.yaml:6:14: error: num-vfs 70 exceeds sriov_totalvfs 7 of '0000:0b:00.0'"},
-	{"guests without libvirt", c_err_libvirt, false, NULL,
-	 "error: guests are declared but libvirt was not observed"},
-	{"module option disagrees", c_err_module_disagrees, false, NULL,
-	 "spec.yaml:3:23: error: module option igb max_vfs=5 disagrees with num-vfs 7 of '0000:0b:00.0'"},
-	{"unknown driver for method module", c_err_unknown_driver, false, NULL,
-	 "error: driver 'e1000e' has no known module option for the VF count; use method: sysfs"},
-	{"VF address not resolvable", c_err_unresolvable, false, NULL,
-	 "error: cannot resolve the address of VF 1 of '0000:0b:00.0'"},
+    {"seed: module conf, num-vfs, attach to a shut-off guest", c_seed, false,
+     "+ /etc/modprobe.d/igb.conf: options igb max_vfs=7\n"
+     "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
+     "+ attach 0000:0b:10.0 to MyGuest (interface, mac 52:54:00:6d:90:02, vlan 42, virtualport "
+     "802.1Qbh profileid finance) [config]\n"
+     "  VF 0 of 0000:0b:00.0 will be 0000:0b:10.0 once created\n"
+     "Plan: 3 to change, 0 blocked.\n"},
+    {"seed on a running guest: live and config", c_seed_running, false,
+     "+ /etc/modprobe.d/igb.conf: options igb max_vfs=7\n"
+     "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
+     "+ attach 0000:0b:10.0 to MyGuest (interface, mac 52:54:00:6d:90:02, vlan 42, virtualport "
+     "802.1Qbh profileid finance) [live, config]\n"
+     "  VF 0 of 0000:0b:00.0 will be 0000:0b:10.0 once created\n"
+     "Plan: 3 to change, 0 blocked.\n"},
+    {"seed applied: empty plan", c_seed_done, false,
+     "No changes: the host matches the desired state.\n"},
+    {"empty spec touches nothing", c_idem_empty_spec, false,
+     "No changes: the host matches the desired state.\n"},
+    {"grow passes through 0", c_grow, false,
+     "~ 0000:0b:00.0 num-vfs 2 -> 4 (disruptive: passes through 0)\n"
+     "Plan: 1 to change, 0 blocked.\n"},
+    {"re-created VFs get their settings again", c_recreate, false,
+     "~ 0000:0b:00.0 num-vfs 2 -> 4 (disruptive: passes through 0)\n"
+     "~ 0000:0b:00.0 vf 1 trust (new) -> true\n"
+     "Plan: 2 to change, 0 blocked.\n"},
+    {"shrink blocked by a running and a shut-off guest", c_shrink_blocked, false,
+     "! blocked: 0000:0b:00.0 num-vfs 4 -> 2 (disruptive: passes through 0) \u2014 "
+     "VF 0000:0b:10.4 is used by running guest web1; "
+     "VF 0000:0b:10.6 is used by guest db1 (shut off, persistent definition)\n"
+     "Plan: 0 to change, 1 blocked.\n"},
+    {"shrink forced", c_shrink_blocked, true,
+     "~ 0000:0b:00.0 num-vfs 4 -> 2 (disruptive: passes through 0)\n"
+     "  forced: VF 0000:0b:10.4 is used by running guest web1; "
+     "VF 0000:0b:10.6 is used by guest db1 (shut off, persistent definition)\n"
+     "Plan: 1 to change, 0 blocked.\n"},
+    {"shrink with prune detaching the holders", c_shrink_unblocked_by_prune, false,
+     "- detach 0000:0b:10.6 from db1 (hostdev) [config]\n"
+     "- detach 0000:0b:10.4 from web1 (hostdev) [live, config]\n"
+     "~ 0000:0b:00.0 num-vfs 4 -> 2 (disruptive: passes through 0)\n"
+     "Plan: 3 to change, 0 blocked.\n"},
+    {"autoprobe before num-vfs, drivers for new VFs", c_autoprobe_before_count, false,
+     "~ 0000:0b:00.0 drivers-autoprobe true -> false\n"
+     "~ 0000:0b:00.0 num-vfs 0 -> 2\n"
+     "~ 0000:0b:00.0 vf 0 driver (new) -> vfio-pci\n"
+     "~ 0000:0b:00.0 vf 1 driver (new) -> vfio-pci\n"
+     "Plan: 4 to change, 0 blocked.\n"},
+    {"every set-vf field, sorted by field", c_set_vf_fields, false,
+     "~ 0000:0b:00.0 vf 1 link-state auto -> disable\n"
+     "~ 0000:0b:00.0 vf 1 mac 00:00:00:00:00:00 -> 52:54:00:00:00:01\n"
+     "~ 0000:0b:00.0 vf 1 max-tx-rate 0 -> 1000\n"
+     "~ 0000:0b:00.0 vf 1 min-tx-rate 0 -> 100\n"
+     "~ 0000:0b:00.0 vf 1 spoof-check true -> false\n"
+     "~ 0000:0b:00.0 vf 1 trust ? -> true\n"
+     "~ 0000:0b:00.0 vf 1 vlan 0 qos 0 -> 42 qos 3\n"
+     "Plan: 7 to change, 0 blocked.\n"},
+    {"rebinding a VF a guest holds is blocked", c_bind_blocked, false,
+     "! blocked: 0000:0b:00.0 vf 1 driver igbvf -> vfio-pci \u2014 "
+     "VF 0000:0b:10.2 is used by guest db1 (shut off, persistent definition)\n"
+     "Plan: 0 to change, 1 blocked.\n"},
+    {"attach of a VF another guest holds is blocked", c_attach_held, false,
+     "! blocked: attach 0000:0b:10.2 to MyGuest (hostdev) [config] \u2014 "
+     "VF 0000:0b:10.2 is held by guest web1, which the file does not give it to\n"
+     "Plan: 0 to change, 1 blocked.\n"},
+    {"a device that differs is detached and attached again", c_replace_differs, false,
+     "- detach 0000:0b:10.2 from MyGuest (interface, mac 52:54:00:00:00:02, vlan 5) [live, "
+     "config]\n"
+     "+ attach 0000:0b:10.2 to MyGuest (interface, mac 52:54:00:00:00:02, vlan 7) [live, config]\n"
+     "Plan: 2 to change, 0 blocked.\n"},
+    {"reload: true replaces set-num-vfs and is blocked by a guest", c_module_reload, false,
+     "~ /etc/modprobe.d/igb.conf: options igb max_vfs=2 -> max_vfs=7\n"
+     "! blocked: reload module igb: max_vfs=0 -> max_vfs=7 (disruptive: unloads igb and its VFs) "
+     "\u2014 "
+     "VF 0000:0b:10.0 is used by running guest db1\n"
+     "Plan: 1 to change, 1 blocked.\n"},
+    {"module option derived per port", c_module_derived_list, false,
+     "+ /etc/modprobe.d/sriovctl-igb.conf: options igb max_vfs=7,3\n"
+     "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
+     "Plan: 2 to change, 0 blocked.\n"},
+    {"PF not found", c_err_pf_missing, false, NULL,
+     "spec.yaml:5:5: error: PF '0000:0c:00.0' not found on this host"},
+    {"num-vfs above sriov_totalvfs", c_err_total, false, NULL,
+     "spec.yaml:6:14: error: num-vfs 70 exceeds sriov_totalvfs 7 of '0000:0b:00.0'"},
+    {"guests without libvirt", c_err_libvirt, false, NULL,
+     "error: guests are declared but libvirt was not observed"},
+    {"module option disagrees", c_err_module_disagrees, false, NULL,
+     "spec.yaml:3:23: error: module option igb max_vfs=5 disagrees with num-vfs 7 of "
+     "'0000:0b:00.0'"},
+    {"unknown driver for method module", c_err_unknown_driver, false, NULL,
+     "error: driver 'e1000e' has no known module option for the VF count; use method: sysfs"},
+    {"VF address not resolvable", c_err_unresolvable, false, NULL,
+     "error: cannot resolve the address of VF 1 of '0000:0b:00.0'"},
 };
 
 static void run_case(void **state)
@@ -557,12 +586,13 @@ static void test_conf_matches(void **state)
 	assert_int_equal(plan_modprobe_conf_matches("options igb max_vfs=2\n", "igb", want, 1), 0);
 	assert_int_equal(plan_modprobe_conf_matches(NULL, "igb", want, 1), 0);
 	/* order, spacing, several lines and the later value winning */
-	assert_int_equal(plan_modprobe_conf_matches("  options\tigb debug=1\noptions igb max_vfs=3 max_vfs=7\n",
-						    "igb", want, 2),
-			 1);
+	assert_int_equal(
+	    plan_modprobe_conf_matches("  options\tigb debug=1\noptions igb max_vfs=3 max_vfs=7\n",
+				       "igb", want, 2),
+	    1);
 	/* other modules and comments do not count */
-	assert_int_equal(plan_modprobe_conf_matches("# options igb max_vfs=7\noptions ixgbe max_vfs=7\n",
-						    "igb", want, 1),
+	assert_int_equal(plan_modprobe_conf_matches(
+			     "# options igb max_vfs=7\noptions ixgbe max_vfs=7\n", "igb", want, 1),
 			 0);
 	assert_int_equal(plan_modprobe_conf_matches("options mlx4-core num_vfs=4\n", "mlx4_core",
 						    (struct module_param[]){{"num_vfs", "4"}}, 1),
@@ -575,15 +605,17 @@ static void test_conf_update(void **state)
 	struct module_param want[] = {{"max_vfs", "7"}};
 	char *out = NULL;
 
-	assert_int_equal(plan_modprobe_conf_update("# mine\noptions igb max_vfs=2\nblacklist x\noptions igb debug=1",
-						   "igb", want, 1, false, &out),
+	assert_int_equal(plan_modprobe_conf_update(
+			     "# mine\noptions igb max_vfs=2\nblacklist x\noptions igb debug=1",
+			     "igb", want, 1, false, &out),
 			 0);
 	assert_string_equal(out, "# mine\noptions igb max_vfs=7\nblacklist x\n");
 	free(out);
 
 	assert_int_equal(plan_modprobe_conf_update(NULL, "igb", want, 1, true, &out), 0);
-	assert_string_equal(out, "# Managed by sriovctl (module igb): edit the desired-state file, not this file.\n"
-				 "options igb max_vfs=7\n");
+	assert_string_equal(
+	    out, "# Managed by sriovctl (module igb): edit the desired-state file, not this file.\n"
+		 "options igb max_vfs=7\n");
 	/* an owned file keeps exactly one header */
 	char *again = NULL;
 	assert_int_equal(plan_modprobe_conf_update(out, "igb", want, 1, true, &again), 0);
@@ -591,12 +623,14 @@ static void test_conf_update(void **state)
 	free(again);
 	free(out);
 
-	assert_int_equal(plan_modprobe_conf_update("blacklist x\n", "igb", want, 1, false, &out), 0);
+	assert_int_equal(plan_modprobe_conf_update("blacklist x\n", "igb", want, 1, false, &out),
+			 0);
 	assert_string_equal(out, "blacklist x\noptions igb max_vfs=7\n");
 	free(out);
 
 	char *opts = NULL;
-	assert_int_equal(plan_modprobe_conf_options("options igb a=1\noptions igb b\n", "igb", &opts), 0);
+	assert_int_equal(
+	    plan_modprobe_conf_options("options igb a=1\noptions igb b\n", "igb", &opts), 0);
 	assert_string_equal(opts, "a=1 b=");
 	free(opts);
 	assert_int_equal(plan_modprobe_conf_options("", "igb", &opts), 0);
@@ -615,15 +649,16 @@ static void test_conf_semantic(void **state)
 	seed_spec(f);
 	f->s.n_guests = 0;
 	host_set_vfs(f, 0, 7);
-	f->file = (struct file_state){"/etc/modprobe.d/igb.conf",
-				      "options igb max_vfs=7 debug=1\n"};
+	f->file =
+	    (struct file_state){"/etc/modprobe.d/igb.conf", "options igb max_vfs=7 debug=1\n"};
 	f->h.files = &f->file;
 	f->h.n_files = 1;
 	char *text = plan_text(f, false, &r, &d);
 	assert_int_equal(r, 0);
 	/* an option the file does not list is a difference too */
-	assert_string_equal(text, "~ /etc/modprobe.d/igb.conf: options igb max_vfs=7 debug=1 -> max_vfs=7\n"
-				  "Plan: 1 to change, 0 blocked.\n");
+	assert_string_equal(
+	    text, "~ /etc/modprobe.d/igb.conf: options igb max_vfs=7 debug=1 -> max_vfs=7\n"
+		  "Plan: 1 to change, 0 blocked.\n");
 	free(text);
 	f->file.content = "# by hand\n  options\tigb   max_vfs=7\n";
 	text = plan_text(f, false, &r, &d);
@@ -673,8 +708,9 @@ static void test_json(void **state)
 	json_object_object_foreach(a, key, val)
 	{
 		(void)val;
-		static const char *const order[] = {"action",	  "target", "device", "from", "to",
-						    "disruptive", "live",   "persistent", "reason"};
+		static const char *const order[] = {"action", "target",	    "device",
+						    "from",   "to",	    "disruptive",
+						    "live",   "persistent", "reason"};
 		static size_t k;
 		assert_string_equal(key, order[k++]);
 	}
@@ -749,8 +785,8 @@ int main(void)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
-		tests[n++] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL,
-						 (void *)&cases[i]};
+		tests[n++] =
+		    (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_vf_address);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_conf_matches);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_conf_update);
