@@ -161,7 +161,8 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 	const struct guest_dev_state *pers = NULL, *live = NULL;
 	bool attach_pers = false, attach_live = false;
 
-	if (gd->persistent) {
+	/* a transient domain (no persistent XML) has no definition to change */
+	if (gd->persistent && dom->xml) {
 		pers = find_dev(dom->devs, dom->n_devs, addr);
 		attach_pers = !pers || !dev_matches(gd, pers);
 		if (pers && !attach_pers)

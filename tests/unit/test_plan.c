@@ -437,7 +437,19 @@ static void c_err_unresolvable(struct fx *f)
 	spec_guest_vf(f, 0, 1);
 }
 
+static void c_transient(struct fx *f)
+{
+	host_set_vfs(f, 0, 1);
+	spec_pf0(f, 1);
+	f->doms[2].xml = NULL;
+	f->doms[2].running = true;
+	spec_guest_vf(f, 2, 0)->type = DEVICE_HOSTDEV;
+}
+
 static const struct tcase cases[] = {
+	{"a transient guest: live only", c_transient, false,
+	 "+ attach 0000:0b:10.0 to web1 (hostdev) [live]\n"
+	 "Plan: 1 to change, 0 blocked.\n"},
     {"seed: module conf, num-vfs, attach to a shut-off guest", c_seed, false,
      "+ /etc/modprobe.d/igb.conf: options igb max_vfs=7\n"
      "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
