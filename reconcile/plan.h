@@ -1,7 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The planner: a pure function of (spec, host) to an ordered list of
- * actions. No I/O, no globals, deterministic order.
+ * actions. No I/O, no globals, deterministic order: by kind (the apply
+ * order below), then target, then VF id (bind-driver, set-vf) or device,
+ * then field.
+ *
+ * What each kind carries besides kind/target/reason:
+ *   detach, attach        device (PCI address), live, persistent, dev (the
+ *                         device as found / as it should be), from/to its
+ *                         description; pf and vf_id for a VF of a spec PF
+ *   write-modprobe-conf   target: the file; module; from/to: the module's
+ *                         options ("max_vfs=7"; from NULL: no file);
+ *                         content: the whole new file
+ *   reload-module         target and module: the module; from/to:
+ *                         "max_vfs=0" -> "max_vfs=7" (from NULL: not loaded)
+ *   set-drivers-autoprobe target: the PF; from/to "true"/"false" ("?" unknown)
+ *   set-num-vfs           target: the PF; num_from/num_to (and as text)
+ *   bind-driver           target and pf: the PF; vf_id; device: the VF
+ *                         (NULL when its address is not known yet);
+ *                         from: driver, "(none)" or "(new)"; to: driver
+ *   set-vf                as bind-driver, plus field: mac, vlan,
+ *                         spoof-check, trust, link-state, max-tx-rate,
+ *                         min-tx-rate. "vlan" is one setting of the VLAN id
+ *                         and, when the spec gives them, qos and protocol:
+ *                         "42", "42 qos 3 proto 802.1ad". from "?": the
+ *                         host's value is unknown; "(new)": the VF is
+ *                         created by this plan.
+ * Blocked actions (and actions forced with --force) carry why.
  */
 #pragma once
 
