@@ -175,8 +175,7 @@ static int domain_state_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int guests_list_domains(struct guests *g, struct diag *d, struct domain_state **ret,
-			size_t *ret_n)
+int guests_list_domains(struct guests *g, struct diag *d, struct domain_state **ret, size_t *ret_n)
 {
 	virDomainPtr *doms = NULL;
 	struct domain_state *v = NULL;

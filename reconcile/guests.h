@@ -48,8 +48,7 @@ virConnectPtr guests_conn(const struct guests *g);
  * with a warning naming it. *ret (an array of *ret_n) is owned by the
  * caller; free it with domain_states_free().
  */
-int guests_list_domains(struct guests *g, struct diag *d, struct domain_state **ret,
-			size_t *ret_n);
+int guests_list_domains(struct guests *g, struct diag *d, struct domain_state **ret, size_t *ret_n);
 
 /* Free an array of n domain states as guests_list_domains() returns it. */
 void domain_states_free(struct domain_state *v, size_t n);

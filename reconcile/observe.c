@@ -269,8 +269,7 @@ static int vf_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int observe_vf(struct observer *ob, const char *pf_syspath, unsigned id,
-		      struct vf_state *vf)
+static int observe_vf(struct observer *ob, const char *pf_syspath, unsigned id, struct vf_state *vf)
 {
 	_cleanup_(freep) char *link = strprintf("%s/virtfn%u", pf_syspath, id);
 	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
@@ -446,7 +445,7 @@ static int observe_pci(struct observer *ob)
 	udev_list_entry_foreach(le, udev_enumerate_get_list_entry(e))
 	{
 		_cleanup_(udev_device_unrefp) struct udev_device *dev =
-			udev_device_new_from_syspath(ob->udev, udev_list_entry_get_name(le));
+		    udev_device_new_from_syspath(ob->udev, udev_list_entry_get_name(le));
 		const char *syspath, *address;
 		bool is_pf;
 
@@ -544,12 +543,13 @@ static int observe_modules(struct observer *ob)
 					  strerror(-r));
 		/* built in counts as loaded: its parameters are live, it cannot be loaded again */
 		r = kmod_module_get_initstate(mod);
-		m->loaded = r == KMOD_MODULE_LIVE || r == KMOD_MODULE_COMING ||
-			    r == KMOD_MODULE_BUILTIN;
+		m->loaded =
+		    r == KMOD_MODULE_LIVE || r == KMOD_MODULE_COMING || r == KMOD_MODULE_BUILTIN;
 		r = module_params(kmod_module_get_name(mod), m);
 		if (r < 0)
-			return diag_error(ob->d, NULL, r, "cannot read the parameters of module '%s': %s",
-					  name, strerror(-r));
+			return diag_error(ob->d, NULL, r,
+					  "cannot read the parameters of module '%s': %s", name,
+					  strerror(-r));
 	}
 	return 0;
 }
@@ -608,7 +608,8 @@ static int observe_hostname(struct observer *ob)
 		}
 	}
 	if (gethostname(buf, sizeof(buf)) < 0)
-		return diag_error(ob->d, NULL, -errno, "cannot get the hostname: %s", strerror(errno));
+		return diag_error(ob->d, NULL, -errno, "cannot get the hostname: %s",
+				  strerror(errno));
 	buf[sizeof(buf) - 1] = '\0';
 	ob->h->hostname = strdup(buf);
 	return ob->h->hostname ? 0 : -ENOMEM;

@@ -58,7 +58,8 @@ static int generate(const char *dir, unsigned n_pf, unsigned n_vf, unsigned n_do
 			char vf[128];
 			bool vfio = v % 2;
 
-			snprintf(vf, sizeof(vf), "/devices/pci0000:00/0000:%02x:%02x.%u", bus, slot, fn);
+			snprintf(vf, sizeof(vf), "/devices/pci0000:00/0000:%02x:%02x.%u", bus, slot,
+				 fn);
 			emit_pci(f, vf, vfio ? "vfio-pci" : "ixgbevf", 0x10ed);
 			fprintf(f, "L: physfn=../0000:%02x:00.0\n\n", bus);
 			if (!vfio)
@@ -77,21 +78,25 @@ static int generate(const char *dir, unsigned n_pf, unsigned n_vf, unsigned n_do
 		return -errno;
 	fprintf(f, "<node>\n");
 	for (unsigned d = 0; d < n_dom; d++) {
-		fprintf(f, "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
-			   "<name>guest%03u</name><memory unit='KiB'>1048576</memory>"
-			   "<os><type>hvm</type></os><devices>\n",
-			d);
+		fprintf(
+		    f,
+		    "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+		    "<name>guest%03u</name><memory unit='KiB'>1048576</memory>"
+		    "<os><type>hvm</type></os><devices>\n",
+		    d);
 		for (unsigned k = 0; k < 4; k++) {
 			unsigned vf = d * 4 + k, bus = 0x10 + vf / n_vf % n_pf, v = vf % n_vf;
 
-			fprintf(f,
-				"<interface type='hostdev' managed='yes'>"
-				"<mac address='52:54:00:%02x:%02x:%02x'/><source><address type='pci' "
-				"domain='0x0000' bus='0x%02x' slot='0x%02x' function='0x%x'/></source>"
-				"<vlan><tag id='%u'/></vlan></interface>\n",
-				d >> 8, d & 0xff, k, bus, (128 + v) >> 3, (128 + v) & 7, 1 + d % 4000);
+			fprintf(
+			    f,
+			    "<interface type='hostdev' managed='yes'>"
+			    "<mac address='52:54:00:%02x:%02x:%02x'/><source><address type='pci' "
+			    "domain='0x0000' bus='0x%02x' slot='0x%02x' function='0x%x'/></source>"
+			    "<vlan><tag id='%u'/></vlan></interface>\n",
+			    d >> 8, d & 0xff, k, bus, (128 + v) >> 3, (128 + v) & 7, 1 + d % 4000);
 		}
-		fprintf(f, "</devices>%s</domain>\n", d % 2 ? "<test:runstate>5</test:runstate>" : "");
+		fprintf(f, "</devices>%s</domain>\n",
+			d % 2 ? "<test:runstate>5</test:runstate>" : "");
 	}
 	fprintf(f, "</node>\n");
 	return fclose(f) == 0 ? 0 : -EIO;
@@ -124,8 +129,8 @@ static int run_once(const char *label, const struct observe_opts *o)
 	}
 	for (size_t i = 0; i < h->n_pci; i++)
 		vfs += h->pci[i].sriov.n_vfs;
-	printf("%-24s %8.3f s  %4zu PCI devices  %5zu VFs  %4zu domains  %zu warnings\n", label,
-	       t, h->n_pci, vfs, h->n_domains, d.n_warnings);
+	printf("%-24s %8.3f s  %4zu PCI devices  %5zu VFs  %4zu domains  %zu warnings\n", label, t,
+	       h->n_pci, vfs, h->n_domains, d.n_warnings);
 	host_free(h);
 	diag_release(&d);
 	return 0;
@@ -168,7 +173,8 @@ int main(int argc, char **argv)
 		return bench(getenv("BENCH_OBSERVE_DIR"));
 
 	if (n_pf == 0 || n_pf > 200 || n_vf == 0 || n_vf > 248 || n_dom * 4 > n_pf * n_vf) {
-		fprintf(stderr, "usage: bench_observe [PFS<=200 [VFS<=248 [DOMAINS<=PFS*VFS/4]]]\n");
+		fprintf(stderr,
+			"usage: bench_observe [PFS<=200 [VFS<=248 [DOMAINS<=PFS*VFS/4]]]\n");
 		return 64;
 	}
 	dir = mkdtemp(tmpl);

@@ -29,8 +29,8 @@
 #include "guests.h"
 #include "host.h"
 
-static char *top;      /* repository root */
-static char *file_root; /* a fake / for /etc files */
+static char *top;	  /* repository root */
+static char *file_root;	  /* a fake / for /etc files */
 static bool parser_ready; /* domain_xml_parse_devices is implemented */
 
 static void write_file(const char *path, const char *content)
@@ -83,8 +83,8 @@ static int setup(void **state)
 	write_file(p, "options igb max_vfs=7\n");
 	free(p);
 
-	parser_ready = domain_xml_parse_devices("<domain><devices/></domain>", &g, &n) !=
-		       -EOPNOTSUPP;
+	parser_ready =
+	    domain_xml_parse_devices("<domain><devices/></domain>", &g, &n) != -EOPNOTSUPP;
 	for (size_t i = 0; i < n; i++)
 		guest_dev_state_release(&g[i]);
 	free(g);
@@ -367,7 +367,8 @@ static void test_modules(void **state)
 
 static void test_files_and_hostname(void **state)
 {
-	const char *files[] = {"/etc/modprobe.d/igb.conf", "/etc/modprobe.d/sriovctl-vfio-pci.conf"};
+	const char *files[] = {"/etc/modprobe.d/igb.conf",
+			       "/etc/modprobe.d/sriovctl-vfio-pci.conf"};
 	struct observe_opts o = {.root = file_root, .files = files, .n_files = 2};
 	struct diag d;
 	(void)state;
@@ -471,17 +472,17 @@ static void test_guests_from_file(void **state)
 }
 
 static const char live_only_xml[] =
-	"<domain type='test'><name>live1</name>"
-	"<uuid>0f7c8f0e-0d4e-4b4e-9a59-3b2f1c7a0001</uuid>"
-	"<memory unit='KiB'>1048576</memory><os><type>hvm</type></os><devices>"
-	"<hostdev mode='subsystem' type='pci' managed='yes'><source>"
-	"<address domain='0x0000' bus='0x0b' slot='0x10' function='0x6'/>"
-	"</source></hostdev></devices></domain>";
+    "<domain type='test'><name>live1</name>"
+    "<uuid>0f7c8f0e-0d4e-4b4e-9a59-3b2f1c7a0001</uuid>"
+    "<memory unit='KiB'>1048576</memory><os><type>hvm</type></os><devices>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+    "<address domain='0x0000' bus='0x0b' slot='0x10' function='0x6'/>"
+    "</source></hostdev></devices></domain>";
 static const char live_only_persistent_xml[] =
-	"<domain type='test'><name>live1</name>"
-	"<uuid>0f7c8f0e-0d4e-4b4e-9a59-3b2f1c7a0001</uuid>"
-	"<memory unit='KiB'>1048576</memory><os><type>hvm</type></os><devices>"
-	"</devices></domain>";
+    "<domain type='test'><name>live1</name>"
+    "<uuid>0f7c8f0e-0d4e-4b4e-9a59-3b2f1c7a0001</uuid>"
+    "<memory unit='KiB'>1048576</memory><os><type>hvm</type></os><devices>"
+    "</devices></domain>";
 
 /*
  * A running domain whose hostdev is only in its live definition: start it
@@ -586,21 +587,21 @@ static void enter_testbed(char **argv)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pf_with_vfs),
-		cmocka_unit_test(test_vfs_are_not_top_level),
-		cmocka_unit_test(test_netdev_renamed_by_udev),
-		cmocka_unit_test(test_vf_bound_to_vfio),
-		cmocka_unit_test(test_vf_driver_override),
-		cmocka_unit_test(test_pf_with_zero_vfs),
-		cmocka_unit_test(test_pf_without_driver),
-		cmocka_unit_test(test_passthrough_devices),
-		cmocka_unit_test(test_modules),
-		cmocka_unit_test(test_files_and_hostname),
-		cmocka_unit_test(test_no_libvirt_uri),
-		cmocka_unit_test(test_guests_from_file),
-		cmocka_unit_test(test_live_only_hostdev),
-		cmocka_unit_test(test_unreachable_libvirt_required),
-		cmocka_unit_test(test_unreachable_libvirt_optional),
+	    cmocka_unit_test(test_pf_with_vfs),
+	    cmocka_unit_test(test_vfs_are_not_top_level),
+	    cmocka_unit_test(test_netdev_renamed_by_udev),
+	    cmocka_unit_test(test_vf_bound_to_vfio),
+	    cmocka_unit_test(test_vf_driver_override),
+	    cmocka_unit_test(test_pf_with_zero_vfs),
+	    cmocka_unit_test(test_pf_without_driver),
+	    cmocka_unit_test(test_passthrough_devices),
+	    cmocka_unit_test(test_modules),
+	    cmocka_unit_test(test_files_and_hostname),
+	    cmocka_unit_test(test_no_libvirt_uri),
+	    cmocka_unit_test(test_guests_from_file),
+	    cmocka_unit_test(test_live_only_hostdev),
+	    cmocka_unit_test(test_unreachable_libvirt_required),
+	    cmocka_unit_test(test_unreachable_libvirt_optional),
 	};
 	char cwd[4096];
 
