@@ -132,6 +132,7 @@ static char *hex_id(const char *s, unsigned *ret_v)
 static int list_dir(const char *dir, char ***ret, size_t *ret_n)
 {
 	_cleanup_(closedirp) DIR *dp = opendir(dir);
+	int err = dp ? 0 : errno;
 	_cleanup_(strv_freep) char **v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
@@ -140,8 +141,8 @@ static int list_dir(const char *dir, char ***ret, size_t *ret_n)
 	if (!v)
 		return -ENOMEM;
 	if (!dp) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			return -errno;
+		if (err != ENOENT && err != ENOTDIR)
+			return -err;
 		*ret = TAKE_PTR(v);
 		*ret_n = 0;
 		return 0;
@@ -603,8 +604,10 @@ static int observe_hostname(struct observer *ob)
 			return -ENOMEM;
 		if (read_file(path, &content) == 0) {
 			content[strcspn(content, "\n")] = '\0';
-			ob->h->hostname = strdup_strip(content);
-			return ob->h->hostname ? 0 : -ENOMEM;
+			if (*content) {
+				ob->h->hostname = strdup_strip(content);
+				return ob->h->hostname ? 0 : -ENOMEM;
+			}
 		}
 	}
 	if (gethostname(buf, sizeof(buf)) < 0)

@@ -392,6 +392,23 @@ static void test_files_and_hostname(void **state)
 	diag_release(&d);
 }
 
+static void test_hostname_without_root_file(void **state)
+{
+	char buf[256] = "";
+	char *empty_root = strprintf("%s/no-such-dir", file_root);
+	struct observe_opts o = {.root = empty_root};
+	struct diag d;
+	(void)state;
+
+	assert_int_equal(gethostname(buf, sizeof(buf) - 1), 0);
+	diag_init(&d);
+	struct host *h = observe(&o, &d);
+	assert_string_equal(h->hostname, buf); /* <root>/etc/hostname absent */
+	host_free(h);
+	diag_release(&d);
+	free(empty_root);
+}
+
 /* ---- guests ---- */
 
 static void test_no_libvirt_uri(void **state)
