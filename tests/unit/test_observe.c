@@ -614,6 +614,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_passthrough_devices),
 	    cmocka_unit_test(test_modules),
 	    cmocka_unit_test(test_files_and_hostname),
+	    cmocka_unit_test(test_hostname_without_root_file),
 	    cmocka_unit_test(test_no_libvirt_uri),
 	    cmocka_unit_test(test_guests_from_file),
 	    cmocka_unit_test(test_live_only_hostdev),
