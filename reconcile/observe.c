@@ -248,7 +248,10 @@ static char *pci_name(struct observer *ob, unsigned vendor, unsigned device)
 /*
  * Hook for the per-VF link settings (MAC, VLAN, QoS, spoof-check, trust,
  * link-state, rates). They come from rtnetlink (IFLA_VFINFO_LIST of the
- * PF's netdev), which vfnet.c reads; until then they stay unknown.
+ * PF's netdev pf->interfaces[0]): vfnet_fill_vf_states() reads them. Not
+ * wired yet (a later issue): a PF whose netdev the kernel does not know
+ * (a simulated host, a PF without a driver) must then stay observable, so
+ * a missing netdev is to be tolerated there. Until then they stay unknown.
  */
 static void observe_vf_link_settings(struct observer *ob, struct pci_dev_state *pf)
 {
