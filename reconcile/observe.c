@@ -186,13 +186,14 @@ static int read_file(const char *path, char **ret)
 			buf = p;
 			cap += 8192;
 		}
+		errno = 0;
 		size_t k = fread(buf + n, 1, cap - n - 1, f);
 		n += k;
 		if (k == 0)
 			break;
 	}
 	if (ferror(f))
-		return -EIO;
+		return errno > 0 ? -errno : -EIO;
 	buf[n] = '\0';
 	*ret = TAKE_PTR(buf);
 	return 0;

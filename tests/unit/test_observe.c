@@ -392,6 +392,23 @@ static void test_files_and_hostname(void **state)
 	diag_release(&d);
 }
 
+/* A modprobe.d path that cannot be read is an error naming it, not "absent". */
+static void test_unreadable_file(void **state)
+{
+	const char *files[] = {"/etc/modprobe.d"}; /* a directory */
+	struct observe_opts o = {.root = file_root, .files = files, .n_files = 1};
+	struct host *h = NULL;
+	struct diag d;
+	(void)state;
+
+	diag_init(&d);
+	assert_int_equal(host_observe(&o, &d, &h), -EISDIR);
+	assert_null(h);
+	assert_int_equal(d.n_errors, 1);
+	assert_true(diag_has(&d, DIAG_ERROR, "/etc/modprobe.d': Is a directory"));
+	diag_release(&d);
+}
+
 static void test_hostname_without_root_file(void **state)
 {
 	char buf[256] = "";
@@ -615,6 +632,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_modules),
 	    cmocka_unit_test(test_files_and_hostname),
 	    cmocka_unit_test(test_hostname_without_root_file),
+	    cmocka_unit_test(test_unreadable_file),
 	    cmocka_unit_test(test_no_libvirt_uri),
 	    cmocka_unit_test(test_guests_from_file),
 	    cmocka_unit_test(test_live_only_hostdev),
