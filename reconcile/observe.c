@@ -302,15 +302,19 @@ static int observe_vf(struct observer *ob, const char *pf_syspath, unsigned id, 
 	dev = udev_device_new_from_subsystem_sysname(ob->udev, "pci", base);
 	if (!dev)
 		return 0; /* the link is there, the device not (yet): address only */
-	vf->driver = strdup_or_null(udev_device_get_driver(dev));
+	s = udev_device_get_driver(dev);
+	if (s && !(vf->driver = strdup(s)))
+		return -ENOMEM;
+	/* the kernel shows an unset override as "(null)" */
 	s = udev_device_get_sysattr_value(dev, "driver_override");
-	if (s && !streq(s, "(null)") && !streq(s, "(null)\n") && *s && *s != '\n')
-		vf->driver_override = strdup_strip(s);
+	if (s && *s && *s != '\n' && strncmp(s, "(null)", 6) != 0 &&
+	    !(vf->driver_override = strdup_strip(s)))
+		return -ENOMEM;
 	r = device_interfaces(dev, &ifs, &n_ifs);
 	if (r < 0)
 		return r;
-	if (n_ifs > 0)
-		vf->interface = strdup(ifs[0]);
+	if (n_ifs > 0 && !(vf->interface = strdup(ifs[0])))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -390,7 +394,8 @@ static int observe_pci_dev(struct observer *ob, struct udev_device *dev, bool is
 	p->device = hex_id(udev_device_get_sysattr_value(dev, "device"), &device);
 	if (p->vendor && p->device)
 		p->name = pci_name(ob, vendor, device);
-	p->driver = strdup_or_null(udev_device_get_driver(dev));
+	if (udev_device_get_driver(dev) && !(p->driver = strdup(udev_device_get_driver(dev))))
+		return -ENOMEM;
 
 	r = device_interfaces(dev, &ifs, &n_ifs);
 	if (r < 0)
