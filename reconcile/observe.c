@@ -20,6 +20,7 @@
 
 #include "guests.h"
 #include "host.h"
+#include "vfnet.h"
 
 struct observer {
 	const struct observe_opts *o;
@@ -247,16 +248,17 @@ static char *pci_name(struct observer *ob, unsigned vendor, unsigned device)
 }
 
 /*
- * Hook for the per-VF link settings (MAC, VLAN, QoS, spoof-check, trust,
- * link-state, rates). They come from rtnetlink (IFLA_VFINFO_LIST of the
- * PF's netdev pf->interfaces[0]): vfnet_fill_vf_states() reads them. Not
- * wired yet (a later issue): a PF whose netdev the kernel does not know
- * (a simulated host, a PF without a driver) must then stay observable, so
- * a missing netdev is to be tolerated there. Until then they stay unknown.
+ * The VFs' link settings (MAC, VLAN, spoof-check, ...) as the PF's driver
+ * reports them over rtnetlink. A PF without a netdev (no driver, or not a
+ * NIC) or one the kernel does not know (a simulated host) keeps them
+ * unknown, quietly; any other failure is a warning, since the PCI view is
+ * still right.
  */
 static void observe_vf_link_settings(struct observer *ob, struct pci_dev_state *pf)
 {
-	(void)ob;
+	struct diag scratch;
+	int r;
+
 	for (size_t i = 0; i < pf->sriov.n_vfs; i++) {
 		struct vf_state *vf = &pf->sriov.vfs[i];
 
@@ -265,6 +267,14 @@ static void observe_vf_link_settings(struct observer *ob, struct pci_dev_state *
 		vf->spoof_check = vf->trust = vf->link_state = -1;
 		vf->max_tx_rate = vf->min_tx_rate = -1;
 	}
+	if (pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
+		return;
+	diag_init(&scratch);
+	r = vfnet_fill_vf_states(pf->interfaces[0], pf->sriov.vfs, pf->sriov.n_vfs, &scratch);
+	if (r < 0 && r != -ENODEV)
+		diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s", pf->address,
+			     scratch.n && scratch.v[0].msg ? scratch.v[0].msg : strerror(-r));
+	diag_release(&scratch);
 }
 
 static int vf_cmp(const void *a, const void *b)
