@@ -842,10 +842,15 @@ static void load_libvirt(struct loader *ld, const struct ynode *v)
 
 static void load_version(struct loader *ld, const struct ynode *k, const struct ynode *v)
 {
-	long long x;
-
-	if (yget_int(&ld->y, k, v, LLONG_MIN, LLONG_MAX, &x) && x != 1)
-		yerror(&ld->y, v, "unsupported version %lld (only version 1 is supported)", x);
+	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_INT) {
+		ywrong_type(&ld->y, k, v, "an integer");
+		return;
+	}
+	errno = 0;
+	long long x = strtoll(v->text, NULL, 10);
+	if (errno || x != 1)
+		yerror(&ld->y, v, "unsupported version %s (only version 1 is supported)",
+		       yq(&ld->y, v->text));
 }
 
 static void load_lists(struct loader *ld, const struct ynode *k, const struct ynode *v)
