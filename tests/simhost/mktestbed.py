@@ -100,7 +100,9 @@ def config_space(vendor, device, cls, subven, subdev, sriov, multifunction):
     struct.pack_into("<BBH", c, 0x40, 0x10, 0x00, 0x0002)
     if sriov is not None:
         total, num, offset, stride, vfdev = sriov
-        # extended capability header: id 0x0010 (SR-IOV), version 1, next 0
+        # extended capabilities start at 0x100: AER there (empty), then
+        # SR-IOV (id 0x0010, version 1) at 0x160 as on an 82576
+        struct.pack_into("<I", c, 0x100, 0x0001 | (1 << 16) | (0x160 << 20))
         struct.pack_into("<I", c, 0x160, 0x0010 | (1 << 16))
         struct.pack_into("<IHH", c, 0x164, 0, 0x0001 if num else 0, 0)
         struct.pack_into("<HHHH", c, 0x16C, total, total, num, 0)
