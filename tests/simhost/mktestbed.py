@@ -184,7 +184,8 @@ class Testbed:
         for f, v in files.items():
             write(os.path.join(nd, f), v)
         symlink(os.path.join(self.sys, "class/net"), os.path.join(nd, "subsystem"))
-        symlink(devpath, os.path.join(nd, "device"))
+        # as the kernel writes it, not the shortest relative path
+        os.symlink(f"../../../{os.path.basename(devpath)}", os.path.join(nd, "device"))
         symlink(nd, os.path.join(self.sys, "class/net", name))
 
     def module(self, name, loaded, params):
