@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A YAML document as a tree of nodes with their places, built with libyaml
+ * for loaders that validate strictly (spec.c; usable by state.c).
+ *
+ * Parsing refuses what a strict loader should never see: non-UTF-8 input,
+ * several documents, duplicate mapping keys, non-scalar keys, NUL in a
+ * scalar, and anchors/aliases that expand beyond a limit (billion laughs).
+ * Aliases are shared, not copied: a node may have several parents, so
+ * walk the tree, never modify it.
+ */
+#pragma once
+
+#include "diag.h"
+
+#define YAML_MAX_INPUT	     (16u << 20) /* bytes */
+#define YAML_MAX_ALIAS_NODES 10000	 /* nodes added by expanding aliases */
+#define YAML_MAX_DEPTH	     64		 /* nesting, aliases expanded */
+
+enum ynode_kind {
+	YNODE_SCALAR,
+	YNODE_SEQUENCE,
+	YNODE_MAPPING,
+};
+
+/* The type of a scalar, resolved as the YAML 1.2 core schema does. */
+enum yscalar_type {
+	YSCALAR_NULL,	/* plain "", "~", "null", "Null", "NULL" */
+	YSCALAR_BOOL,	/* plain true/True/TRUE/false/False/FALSE */
+	YSCALAR_INT,	/* plain [-+]?[0-9]+ */
+	YSCALAR_FLOAT,	/* plain 1.5, 1e3, .inf, .nan ... */
+	YSCALAR_STRING, /* anything else, and every quoted or !!str scalar */
+};
+
+struct ynode;
+
+struct ypair {
+	struct ynode *key; /* always a scalar */
+	struct ynode *value;
+};
+
+struct ynode {
+	enum ynode_kind kind;
+	struct src_loc loc; /* where the node starts (for an alias: its anchor) */
+	/* YNODE_SCALAR */
+	char *text; /* NUL-terminated, never contains NUL */
+	size_t len;
+	enum yscalar_type type;
+	/* YNODE_SEQUENCE */
+	struct ynode **items;
+	size_t n_items, cap_items;
+	/* YNODE_MAPPING: keys unique, in file order */
+	struct ypair *pairs;
+	size_t n_pairs, cap_pairs;
+	/* bookkeeping for the alias limits */
+	size_t weight; /* nodes in this subtree, aliases expanded (saturating) */
+	unsigned height;
+};
+
+struct ydoc {
+	struct ynode *root; /* NULL: the stream holds no document */
+	struct ynode **all; /* every node, for freeing */
+	size_t n_all, cap_all;
+};
+
+/*
+ * Parse buf (len bytes, need not be NUL-terminated) as one YAML document.
+ * file names the input in diagnostics and must outlive the document (the
+ * nodes' src_loc.file point at it). Problems are recorded in d; returns
+ * -EINVAL (or -ENOMEM) then. On success *ret owns a ydoc for ydoc_free().
+ */
+int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, struct ydoc **ret);
+
+void ydoc_free(struct ydoc *doc);
+static inline void ydoc_freep(struct ydoc **doc)
+{
+	ydoc_free(*doc);
+}
+
+/*
+ * Read a whole regular file of at most YAML_MAX_INPUT bytes into a
+ * NUL-terminated buffer owned by the caller (*ret_buf, free()). Errors
+ * (missing, unreadable, a directory, too large) are recorded in d under
+ * the file's name.
+ */
+int yfile_read(const char *path, struct diag *d, char **ret_buf, size_t *ret_len);
+
+/* The value of key in a mapping; NULL if absent or n is not a mapping. */
+const struct ynode *ynode_get(const struct ynode *map, const char *key);
+
+/* The pair whose key is key in a mapping, or NULL. */
+const struct ypair *ynode_get_pair(const struct ynode *map, const char *key);
+
+/* True when n is a null scalar (also for n == NULL). */
+bool ynode_is_null(const struct ynode *n);
+
+/* "a mapping", "a list", "null", "a boolean", "an integer", "a number", "a string". */
+const char *ynode_describe(const struct ynode *n);
+
+/* Index of the entry of words[n] closest to s by edit distance, or -1 if none is close. */
+int closest_word(const char *s, const char *const *words, size_t n);
