@@ -129,6 +129,19 @@ else
 	sed 's/^/#   /' "$T/diff" | head -n 40
 fi
 
+# ---- VF netdev names from a template, by the builder and the fake kernel ----
+variant "$T/tmpl.yaml" "$SEED" '
+s["simulate"]["0000:0b:00.0"]["vf-netdev"] = "{pf}v{id}"
+s["pci"][0]["sriov"]["num-vfs"] = 1'
+"$RUN" "$T/tmpl.yaml" -- bash -c '
+	pf=/sys/bus/pci/devices/0000:0b:00.0
+	echo "built: $(ls /sys/bus/pci/devices/0000:0b:10.0/net)"
+	echo 0 >$pf/sriov_numvfs && echo 2 >$pf/sriov_numvfs
+	echo "made: $(ls /sys/bus/pci/devices/0000:0b:10.0/net) $(ls /sys/bus/pci/devices/0000:0b:10.2/net)"
+' >"$T/tmpl.out" 2>&1
+has '^built: enp11s0f0v0$' "$T/tmpl.out" "vf-netdev template in the builder"
+has '^made: enp11s0f0v0 enp11s0f0v1$' "$T/tmpl.out" "vf-netdev template in the fake kernel"
+
 # ---- a broken state file is refused before anything starts ----
 printf 'version: 1\nkind: host-state\npci:\n  - address: "0b:00.0"\n' >"$T/bad.yaml"
 "$RUN" "$T/bad.yaml" -- true 2>"$T/bad.err"

@@ -56,7 +56,11 @@ def netdev_name(template, addr, pf_ifname, n):
     """A udev-like predictable name: enp11s16, enp11s16f2, ..."""
     _, bus, slot, fn = parse_addr(addr)
     if template:
-        return template.format(bus=bus, slot=slot, function=fn, pf=pf_ifname or "", id=n)
+        # plain substitution, as fakekernel.c does it
+        for key, value in (("{bus}", bus), ("{slot}", slot), ("{function}", fn), ("{id}", n),
+                           ("{pf}", pf_ifname or "")):
+            template = template.replace(key, str(value))
+        return template
     return f"enp{bus}s{slot}" + (f"f{fn}" if fn else "")
 
 
