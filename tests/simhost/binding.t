@@ -68,4 +68,14 @@ has '^pf-unbound: numvfs=0 vfs=2 net=$' "$o" "unbinding the PF driver disables i
 has '^pf-rebound: igb net=enp11s0f0$' "$o" "rebinding the PF restores its netdev"
 has '^udev-override: ok vfio-pci$' "$o" "driver_override through libudev"
 
+# ---- a fault on a VF's attribute ----
+variant "$T/vffault.yaml" "$FIX/vfs-2.state.yaml" \
+	's["simulate"]["0000:0B:10.0"] = {"fail": {"driver_override": "ENOSPC"}}'
+"$RUN" "$T/vffault.yaml" -- bash -c '
+	echo "vf0: $($0/udevprobe set 0000:0b:10.0 driver_override vfio-pci) $(cat /sys/bus/pci/devices/0000:0b:10.0/driver_override)"
+	echo "vf1: $($0/udevprobe set 0000:0b:10.2 driver_override igbvf) $(cat /sys/bus/pci/devices/0000:0b:10.2/driver_override)"
+' "$T" >"$T/vffault.out" 2>&1
+has '^vf0: error ENOSPC \(null\)$' "$T/vffault.out" "a fault on one VF's driver_override"
+has '^vf1: ok igbvf$' "$T/vffault.out" "not on its sibling"
+
 echo "1..$n"

@@ -34,7 +34,10 @@
 
 #define MAX_FDS 4096
 
-static char *tracked[MAX_FDS]; /* resolved testbed path of a tracked fd */
+/* resolved testbed path of a tracked fd, and the file it was opened on */
+static char *tracked[MAX_FDS];
+static dev_t tracked_dev[MAX_FDS];
+static ino_t tracked_ino[MAX_FDS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void stdout_follow(void);
@@ -54,9 +57,17 @@ static void track(int fd, const char *path)
 {
 	if (fd < 0 || fd >= MAX_FDS)
 		return;
+	struct stat st;
+
+	if (path && syscall(SYS_fstat, fd, &st) < 0)
+		path = NULL;
 	pthread_mutex_lock(&lock);
 	free(tracked[fd]);
 	tracked[fd] = path ? strdup(path) : NULL;
+	if (path) {
+		tracked_dev[fd] = st.st_dev;
+		tracked_ino[fd] = st.st_ino;
+	}
 	pthread_mutex_unlock(&lock);
 }
 
@@ -119,17 +130,28 @@ static ssize_t do_write(const char *path, const void *buf, size_t len)
 	return r;
 }
 
-/* A tracked fd's path copied out, so that a concurrent close can't free it. */
+/*
+ * A tracked fd's path copied out, so that a concurrent close can't free it.
+ * An fd closed behind our back (fclose, close_range) and reused for another
+ * file is forgotten here.
+ */
 static bool tracked_path(int fd, char *out)
 {
+	struct stat st;
 	bool ok = false;
 
 	if (fd < 0 || fd >= MAX_FDS)
 		return false;
 	pthread_mutex_lock(&lock);
 	if (tracked[fd]) {
-		snprintf(out, PATH_MAX, "%s", tracked[fd]);
-		ok = true;
+		if (syscall(SYS_fstat, fd, &st) == 0 && st.st_dev == tracked_dev[fd] &&
+		    st.st_ino == tracked_ino[fd]) {
+			snprintf(out, PATH_MAX, "%s", tracked[fd]);
+			ok = true;
+		} else {
+			free(tracked[fd]);
+			tracked[fd] = NULL;
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	return ok;

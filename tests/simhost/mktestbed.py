@@ -231,7 +231,11 @@ def build(state, args):
     if not isinstance(state, dict) or state.get("kind") != "host-state" or state.get("version") != 1:
         raise StateError("not a version 1 host-state file")
     tb = Testbed(args.sys)
-    sim = state.get("simulate") or {}
+    # sysfs names are lower case
+    sim = {str(k).lower(): v for k, v in (state.get("simulate") or {}).items()}
+    for p in state.get("pci") or []:
+        if isinstance(p, dict) and "address" in p:
+            p["address"] = str(p["address"]).lower()
     for addr in sim:
         parse_addr(addr)
     conf = []
