@@ -48,9 +48,12 @@ enum sim_attr sim_attr_kind(const char *path)
 		const char *name;
 		enum sim_attr kind;
 	} attrs[] = {
-		{"sriov_numvfs", ATTR_NUMVFS}, {"sriov_drivers_autoprobe", ATTR_AUTOPROBE},
-		{"driver_override", ATTR_OVERRIDE}, {"drivers_probe", ATTR_PROBE},
-		{"new_id", ATTR_NEW_ID},       {"remove_id", ATTR_NEW_ID},
+	    {"sriov_numvfs", ATTR_NUMVFS},
+	    {"sriov_drivers_autoprobe", ATTR_AUTOPROBE},
+	    {"driver_override", ATTR_OVERRIDE},
+	    {"drivers_probe", ATTR_PROBE},
+	    {"new_id", ATTR_NEW_ID},
+	    {"remove_id", ATTR_NEW_ID},
 	};
 	const struct sim_config *c = sim_config();
 	const char *name = base_name(path);
@@ -166,6 +169,9 @@ static ssize_t write_numvfs(const char *path, const char *buf, size_t len)
 	if (n != 0 && cur != 0)
 		return -EBUSY;
 	pf = sim_find_pf(base_name(dev));
+	/* a driver may enable fewer VFs than asked; the write still succeeds */
+	if (pf && pf->vf_max && n > pf->vf_max)
+		n = pf->vf_max;
 	r = sim_set_numvfs(dev, n, pf ? pf->delay_ms : 0);
 	return r < 0 ? r : (ssize_t)len;
 }

@@ -307,7 +307,8 @@ def build(state, args):
         if vfdrv != "-":
             tb.driver_dir(vfdrv)
         conf.insert(0, f"pf {addr} delay-ms={int(ps.get('vf-delay-ms') or 0)} vf-driver={vfdrv} "
-                       f"hang-ms={int(ps.get('hang-ms') or 0)} netdev={template or '-'} "
+                       f"hang-ms={int(ps.get('hang-ms') or 0)} "
+                       f"vf-enable-max={int(ps.get('vf-enable-max') or 0)} netdev={template or '-'} "
                        f"pf-netdev={ifs[0] if ifs else '-'}")
     for addr, ps in sim.items():
         if not any(p.get("address") == addr and p.get("sriov") for p in pcis):

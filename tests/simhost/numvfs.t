@@ -93,6 +93,20 @@ has '^watch-remove: events 7 after' "$o" "monitor got 7 pci remove events"
 has '^watch-remove: remove net enp11s16$' "$o" "monitor got a netdev remove"
 has '^left: 2$' "$o" "only the PFs left"
 
+# ---- stdio writers, and a driver that enables fewer VFs than asked ----
+variant "$T/fewer.yaml" "$SEED" 's["simulate"]["0000:0b:00.0"]["vf-enable-max"] = 3'
+"$RUN" "$T/fewer.yaml" -- bash -c '
+	p=/sys/bus/pci/devices/0000:0b:00.0/sriov_numvfs
+	echo "stdio-above: $($0/udevprobe stdio-set $p 8)"
+	echo "stdio-fewer: $($0/udevprobe stdio-set $p 5) now=$(cat $p) vfs=$(ls -d /sys/bus/pci/devices/0000:0b:1* | wc -l)"
+	echo "stdio-busy: $($0/udevprobe stdio-set $p 2)"
+	echo "stdio-zero: $($0/udevprobe stdio-set $p 0) now=$(cat $p)"
+' "$T" >"$T/fewer.out" 2>&1
+has '^stdio-above: error ERANGE$' "$T/fewer.out" "fopen/fputs/fclose gets ERANGE"
+has '^stdio-fewer: ok now=3 vfs=3$' "$T/fewer.out" "vf-enable-max: the write succeeds, fewer VFs are enabled"
+has '^stdio-busy: error EBUSY$' "$T/fewer.out" "fopen/fputs/fclose gets EBUSY"
+has '^stdio-zero: ok now=0$' "$T/fewer.out" "fopen/fputs/fclose disables"
+
 # ---- a delay: the write returns at once, the VFs come later ----
 variant "$T/delay.yaml" "$SEED" 's["simulate"]["0000:0b:00.0"]["vf-delay-ms"] = 600'
 "$RUN" "$T/delay.yaml" -- bash -c '

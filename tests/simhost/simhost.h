@@ -21,16 +21,17 @@
  */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-#define SIM_MAX_PFS 64
+#define SIM_MAX_PFS   64
 #define SIM_MAX_FAILS 64
 
 struct sim_pf {
 	char addr[16];
 	unsigned delay_ms;
-	unsigned hang_ms;    /* 0: a hang lasts until the process is killed */
-	char vf_driver[64];  /* "" : VFs stay unbound */
-	char netdev[64];     /* VF netdev name template; "" : udev-like default */
-	char pf_netdev[64];  /* the PF's own netdev, restored on rebinding */
+	unsigned hang_ms;   /* 0: a hang lasts until the process is killed */
+	unsigned vf_max;    /* the driver enables at most this many VFs; 0: all */
+	char vf_driver[64]; /* "" : VFs stay unbound */
+	char netdev[64];    /* VF netdev name template; "" : udev-like default */
+	char pf_netdev[64]; /* the PF's own netdev, restored on rebinding */
 };
 
 struct sim_fail {
@@ -40,7 +41,7 @@ struct sim_fail {
 };
 
 struct sim_config {
-	char tb[1024];  /* $UMOCKDEV_DIR (resolved) */
+	char tb[1024]; /* $UMOCKDEV_DIR (resolved) */
 	size_t tb_len;
 	char sys[1040]; /* $UMOCKDEV_DIR/sys */
 	size_t sys_len;

@@ -47,6 +47,8 @@ static void parse_pf(char *line)
 			pf->delay_ms = strtoul(v, NULL, 10);
 		else if (strcmp(tok, "hang-ms") == 0)
 			pf->hang_ms = strtoul(v, NULL, 10);
+		else if (strcmp(tok, "vf-enable-max") == 0)
+			pf->vf_max = strtoul(v, NULL, 10);
 		else if (strcmp(tok, "vf-driver") == 0)
 			snprintf(pf->vf_driver, sizeof(pf->vf_driver), "%s", v);
 		else if (strcmp(tok, "netdev") == 0)
@@ -62,7 +64,7 @@ static int errno_by_name(const char *s)
 	static const struct {
 		const char *name;
 		int err;
-	} names[] = {{"EIO", EIO},       {"ENOSPC", ENOSPC}, {"EBUSY", EBUSY}, {"EINVAL", EINVAL},
+	} names[] = {{"EIO", EIO},	 {"ENOSPC", ENOSPC}, {"EBUSY", EBUSY}, {"EINVAL", EINVAL},
 		     {"ENODEV", ENODEV}, {"EPERM", EPERM},   {"hang", -1}};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -137,7 +139,8 @@ const struct sim_pf *sim_find_pf(const char *addr)
 int sim_find_fail(const char *addr, const char *attr)
 {
 	for (size_t i = 0; i < config.n_fails; i++)
-		if (strcmp(config.fails[i].addr, addr) == 0 && strcmp(config.fails[i].attr, attr) == 0)
+		if (strcmp(config.fails[i].addr, addr) == 0 &&
+		    strcmp(config.fails[i].attr, attr) == 0)
 			return config.fails[i].err;
 	return 0;
 }
@@ -192,7 +195,8 @@ int sim_read_uint(const char *path, unsigned *ret)
 
 int sim_write(const char *path, const char *content, mode_t mode)
 {
-	long fd = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	long fd =
+	    syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	size_t len = strlen(content), done = 0;
 
 	if (fd < 0)
@@ -313,7 +317,8 @@ void sim_vf_addr(const char *pf, unsigned offset, unsigned stride, unsigned n, c
 
 	sscanf(pf, "%x:%x:%x.%x", &dom, &bus, &slot, &fn);
 	rid = (bus << 8 | slot << 3 | fn) + offset + n * stride;
-	snprintf(buf, size, "%04x:%02x:%02x.%u", dom, (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7);
+	snprintf(buf, size, "%04x:%02x:%02x.%u", dom, (rid >> 8) & 0xff, (rid >> 3) & 0x1f,
+		 rid & 7);
 }
 
 static const char *base_name(const char *path)
@@ -384,7 +389,10 @@ static void vf_netdev_name(const struct sim_pf *pf, const char *addr, unsigned i
 			snprintf(buf + o, size - o, "%s", pf->pf_netdev);
 		else
 			snprintf(buf + o, size - o, "%u",
-				 k == 0 ? bus : k == 1 ? slot : k == 2 ? fn : id);
+				 k == 0	  ? bus
+				 : k == 1 ? slot
+				 : k == 2 ? fn
+					  : id);
 		o = strlen(buf);
 		t += strlen(keys[k]);
 	}

@@ -104,10 +104,8 @@ static void send_all(const struct monitor_header *h, const char *props, size_t l
 	for (i = 0; i < gl.gl_pathc; i++) {
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		struct iovec iov[2] = {{(void *)h, sizeof(*h)}, {(void *)props, len}};
-		struct msghdr msg = {.msg_name = &sa,
-				     .msg_namelen = sizeof(sa),
-				     .msg_iov = iov,
-				     .msg_iovlen = 2};
+		struct msghdr msg = {
+		    .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = iov, .msg_iovlen = 2};
 		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 		if (fd < 0)

@@ -6,6 +6,8 @@
  *       every PCI device: "ADDR VENDOR DEVICE DRIVER"
  *   udevprobe set ADDR ATTR VALUE
  *       udev_device_set_sysattr_value; prints "ok" or "error ERRNAME"
+ *   udevprobe stdio-set PATH VALUE
+ *       fopen + fputs + fclose, as a plain C program would; "ok" or "error ERRNAME"
  *   udevprobe watch-set ADDR ATTR VALUE N MS
  *       a udev monitor (subsystems pci and net) opened first, then the
  *       write; prints every event received ("ACTION SUBSYSTEM SYSNAME")
@@ -65,7 +67,7 @@ static int list(struct udev *udev)
 	udev_list_entry_foreach(l, udev_enumerate_get_list_entry(e))
 	{
 		struct udev_device *d =
-			udev_device_new_from_syspath(udev, udev_list_entry_get_name(l));
+		    udev_device_new_from_syspath(udev, udev_list_entry_get_name(l));
 		const char *drv;
 
 		if (!d)
@@ -96,6 +98,23 @@ static int set(struct udev *udev, const char *addr, const char *attr, const char
 		printf("ok\n");
 	udev_device_unref(d);
 	return r < 0 ? 1 : 0;
+}
+
+static int stdio_set(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f) {
+		printf("error open %s\n", errname(errno));
+		return 1;
+	}
+	fputs(value, f);
+	if (fclose(f) != 0) {
+		printf("error %s\n", errname(errno));
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
 }
 
 static int watch_set(struct udev *udev, char **argv)
@@ -150,11 +169,13 @@ int main(int argc, char **argv)
 		r = list(udev);
 	else if (argc == 5 && strcmp(argv[1], "set") == 0)
 		r = set(udev, argv[2], argv[3], argv[4]);
+	else if (argc == 4 && strcmp(argv[1], "stdio-set") == 0)
+		r = stdio_set(argv[2], argv[3]);
 	else if (argc == 7 && strcmp(argv[1], "watch-set") == 0)
 		r = watch_set(udev, argv + 2);
 	else
 		fprintf(stderr, "usage: udevprobe list | set ADDR ATTR VALUE | "
-				"watch-set ADDR ATTR VALUE N MS\n");
+				"stdio-set PATH VALUE | watch-set ADDR ATTR VALUE N MS\n");
 	udev_unref(udev);
 	return r;
 }
