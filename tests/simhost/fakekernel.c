@@ -15,6 +15,7 @@
  *   - fflush/fclose of a stdio stream on such a descriptor: what bash's
  *     `echo 7 > attr` and coreutils do, writing from inside libc.
  * Descriptors inherited across exec are found again in /proc/self/fd.
+ * rtnl.c adds a fake rtnetlink for the simulated netdevs.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -305,6 +306,7 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 int close(int fd)
 {
 	NEXT(close, int, int);
+	sim_rtnl_close(fd);
 	if (fd_path(fd)) {
 		stdout_flush_before(fd);
 		track(fd, NULL);

@@ -12,6 +12,8 @@
 --conf FILE    the fake kernel's configuration (per-PF delay, VF driver,
                netdev naming, faults), read by fakekernel.so.
 --domains DIR  one NAME.xml per domain and a `list` file of "running NAME".
+--vf DIR       per-VF settings the PF driver keeps (MAC, VLAN, ...), served by
+               the fake rtnetlink in rtnl.c.
 
 The VF layout written here must match what fakekernel.c creates when
 sriov_numvfs is written (tests/simhost/layout.t compares the two).
@@ -220,6 +222,29 @@ class Testbed:
                 symlink(d, os.path.join(self.modules[mod], "drivers", "pci:" + drv))
 
 
+LINK_STATES = {"auto": 0, "enable": 1, "disable": 2}
+VLAN_PROTOS = {"802.1Q": 0x8100, "802.1ad": 0x88A8}
+
+
+def vf_settings(vfdir, pf, n, v):
+    """What the PF driver keeps for VF n, read by the fake rtnetlink."""
+    mac = v.get("mac") or "00:00:00:00:00:00"
+    if not re.match(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$", str(mac)):
+        raise StateError(f"{pf}: VF {n}: bad mac '{mac}'")
+    def num(key, default):
+        x = v.get(key)
+        return default if x is None or x == -1 else int(x)
+    proto = VLAN_PROTOS.get(v.get("vlan-proto") or "802.1Q")
+    link = LINK_STATES.get(v.get("link-state") or "auto")
+    if proto is None or link is None:
+        raise StateError(f"{pf}: VF {n}: bad vlan-proto or link-state")
+    spoof = v.get("spoof-check")
+    line = (f"{mac.lower()} {num('vlan', 0)} {num('qos', 0)} {proto:x} "
+            f"{1 if spoof is None else int(bool(spoof))} {int(bool(v.get('trust')))} {link} "
+            f"{num('min-tx-rate', 0)} {num('max-tx-rate', 0)}\n")
+    write(os.path.join(vfdir, pf, str(n)), line)
+
+
 def hexid(v, what):
     try:
         return int(str(v), 16)
@@ -296,6 +321,8 @@ def build(state, args):
                 ifname = netdev_name(template, va, ifs[0] if ifs else None, n)
             if ifname:
                 tb.netdev(vpath, ifname, v.get("mac") or mac_for(va))
+            if n in vfs:
+                vf_settings(args.vf, addr, n, v)
         fail = ps.get("fail") or {}
         for attr, err in sorted(fail.items()):
             if err is None:
@@ -348,6 +375,7 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--conf", required=True)
     ap.add_argument("--domains", required=True)
+    ap.add_argument("--vf", required=True, help="directory of per-VF settings (fake rtnetlink)")
     args = ap.parse_args()
     try:
         with open(args.state) as f:

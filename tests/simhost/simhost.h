@@ -98,6 +98,13 @@ void sim_uevent(const char *action, const char *devpath);
 void sim_uevent_props(const char *action, const char *devpath, const char *subsystem,
 		      const char *props);
 
+/* ---- rtnl.c: per-VF settings over a fake rtnetlink ---- */
+
+/* Forget a fake netlink socket being closed. */
+void sim_rtnl_close(int fd);
+/* Drop the settings of a PF's VFs when they are disabled. */
+void sim_rtnl_vfs_removed(const char *pfaddr);
+
 /* ---- attrs.c: the kernel's rules for each writable attribute ---- */
 
 enum sim_attr {

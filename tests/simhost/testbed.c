@@ -756,6 +756,7 @@ static void vfs_disable(const char *pfpath)
 		unlink(link);
 		sim_uevent_props("remove", vf, "pci", props);
 	}
+	sim_rtnl_vfs_removed(base_name(pfpath));
 	snprintf(p, sizeof(p), "%s/sriov_numvfs", pfpath);
 	sim_writef(p, "0\n");
 }
