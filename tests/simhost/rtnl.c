@@ -451,6 +451,31 @@ static void getlink(struct nlfake *f, const struct nlmsghdr *h)
 	free(b.data);
 }
 
+/* A VF driver takes the MAC its PF gives it (on its next reset). */
+static void vf_netdev_mac(const struct netdev *d, unsigned vf, const unsigned char *mac)
+{
+	char p[PATH_MAX], vfdir[PATH_MAX], nd[PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return;
+	snprintf(p, sizeof(p), "%s/virtfn%u", d->devdir, vf);
+	if (!realpath(p, vfdir))
+		return;
+	snprintf(p, sizeof(p), "%s/net", vfdir);
+	dir = opendir(p);
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(nd, sizeof(nd), "%s/net/%s/address", vfdir, e->d_name);
+		sim_writef(nd, "%02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2], mac[3],
+			   mac[4], mac[5]);
+	}
+	if (dir)
+		closedir(dir);
+}
+
 /* One IFLA_VF_INFO of a SETLINK, with the kernel's checks. */
 static int set_vf(const struct netdev *d, const struct nlattr *info)
 {
@@ -459,6 +484,7 @@ static int set_vf(const struct netdev *d, const struct nlattr *info)
 	const struct nlattr *a;
 	struct vfset s;
 	unsigned vf = UINT_MAX;
+	int r;
 
 	/* every member starts with the VF index */
 	for (a = (const struct nlattr *)p; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN + 4;
@@ -543,7 +569,10 @@ static int set_vf(const struct netdev *d, const struct nlattr *info)
 			break;
 		}
 	}
-	return vf_write(d->addr, vf, &s);
+	if ((r = vf_write(d->addr, vf, &s)) < 0)
+		return r;
+	vf_netdev_mac(d, vf, s.mac);
+	return 0;
 }
 
 static void setlink(struct nlfake *f, const struct nlmsghdr *h)

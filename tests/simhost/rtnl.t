@@ -18,6 +18,7 @@ variant "$T/vfs.yaml" "$FIX/vfs-2.state.yaml" 's["simulate"]["0000:0b:00.0"]["vf
 	ip link set enp11s0f0 vf 1 mac 52:54:00:00:00:11 vlan 7 qos 2 spoofchk off trust on state disable max_tx_rate 100
 	echo "set: rc=$?"
 	ip link show dev enp11s0f0 | grep "vf 1" | sed "s/^ */after: /"
+	ip link set enp11s0f0 vf 0 mac 52:54:00:00:00:10; echo "vf0-netdev: $(cat /sys/class/net/enp11s16/address)"
 	ip link set enp11s0f0 vf 1 vlan 4 proto 802.1ad; echo "proto: rc=$?"
 	ip link show dev enp11s0f0 | grep -o "vlan 4, vlan protocol 802.1ad" | sed "s/^/after-proto: /"
 	ip link set enp11s0f0 vf 2 vlan 3 2>&1 | sed "s/^/novf: /"
@@ -33,6 +34,7 @@ has '^vfs: 2$' "$o" "one vf line per VF"
 has '^set: rc=0$' "$o" "ip link set ... vf 1 succeeds"
 has '^after: vf 1 +link/ether 52:54:00:00:00:11 .*vlan 7, qos 2, .*max_tx_rate 100Mbps, spoof checking off, link-state disable, trust on' \
 	"$o" "the settings read back"
+has '^vf0-netdev: 52:54:00:00:00:10$' "$o" "the VF's netdev takes the MAC set on the PF"
 has '^proto: rc=0$' "$o" "802.1ad VLAN accepted"
 has '^after-proto: vlan 4, vlan protocol 802.1ad$' "$o" "VLAN protocol reads back"
 has '^novf: RTNETLINK answers: Invalid argument$' "$o" "a VF index beyond num_vfs is EINVAL"
