@@ -6,7 +6,6 @@
  * one MAC on two devices) run afterwards on records of where each VF or
  * device was named. Every problem is reported; nothing is returned then.
  */
-#include <stdarg.h>
 #include <stdint.h>
 
 #include "spec.h"
@@ -53,8 +52,7 @@ struct mac_ref {
 };
 
 struct loader {
-	const char *file;
-	struct diag *d;
+	struct ycheck y; /* diagnostics, out-of-memory flag */
 	struct spec *s;
 	struct vf_ref *vfs;
 	size_t n_vfs, cap_vfs;
@@ -63,9 +61,6 @@ struct loader {
 	size_t seq;
 	const struct ynode **pf_nodes; /* per PF: its pci/interface value, else the item */
 	bool broken_pf; /* a PF without a usable name: unresolved references are expected */
-	bool oom;
-	char qbuf[6][128];
-	unsigned qi;
 };
 
 /* ---- small syntax helpers ---- */
@@ -233,32 +228,12 @@ static bool modprobe_file_valid(const char *s)
 
 	if (len <= n + 5 || strncmp(s, MODPROBE_DIR, n) != 0)
 		return false;
-	if (base[0] == '.' || !name_valid(base, "-.+"))
+	if (base[0] == '.' || strstr(base, "..") || !name_valid(base, "-.+"))
 		return false;
 	return streq(s + len - 5, ".conf");
 }
 
-/* ---- diagnostics helpers ---- */
-
-/* A short, printable copy of s for a message (one of four rotating buffers). */
-static const char *q(struct loader *ld, const char *s)
-{
-	char *out = ld->qbuf[ld->qi++ % ARRAY_SIZE(ld->qbuf)];
-	size_t max = sizeof(ld->qbuf[0]) - 4, o = 0;
-
-	for (size_t i = 0; s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (o >= 60 && (c & 0xc0) != 0x80) {
-			memcpy(out + o, "...", 4);
-			return out;
-		}
-		if (o >= max)
-			break;
-		out[o++] = (c < ' ' || c == 0x7f) ? '?' : (char)c;
-	}
-	out[o] = '\0';
-	return out;
-}
+/* ---- values ---- */
 
 static const char *pf_label(const struct pf_spec *pf)
 {
@@ -267,157 +242,18 @@ static const char *pf_label(const struct pf_spec *pf)
 	return pf->interface ? pf->interface : "?";
 }
 
-static int err(struct loader *ld, const struct ynode *n, const char *fmt, ...) _printf_(3, 4);
-static int err(struct loader *ld, const struct ynode *n, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (!msg)
-		ld->oom = true;
-	diag_error(ld->d, n ? &n->loc : &(struct src_loc){.file = ld->file}, -EINVAL, "%s",
-		   msg ? msg : "out of memory");
-	free(msg);
-	return -EINVAL;
-}
-
-static void unknown_key(struct loader *ld, const struct ynode *key, const char *const *known,
-			size_t n, const char *where)
-{
-	int i = closest_word(key->text, known, n);
-
-	if (i >= 0)
-		err(ld, key, "unknown key '%s' %s (did you mean '%s'?)", q(ld, key->text), where,
-		    known[i]);
-	else
-		err(ld, key, "unknown key '%s' %s", q(ld, key->text), where);
-}
-
-/* "a string 'x'", "an integer '7'", "null", "a list" ... */
-static const char *got(struct loader *ld, const struct ynode *v)
-{
-	char *out = ld->qbuf[ld->qi++ % ARRAY_SIZE(ld->qbuf)];
-
-	if (v->kind == YNODE_SCALAR && v->type != YSCALAR_NULL)
-		snprintf(out, sizeof(ld->qbuf[0]), "%s '%s'", ynode_describe(v), q(ld, v->text));
-	else
-		snprintf(out, sizeof(ld->qbuf[0]), "%s", ynode_describe(v));
-	return out;
-}
-
-static void wrong_type(struct loader *ld, const struct ynode *key, const struct ynode *v,
-		       const char *expected)
-{
-	err(ld, v, "wrong type for '%s': expected %s, got %s", q(ld, key->text), expected,
-	    got(ld, v));
-}
-
-static bool is_kind(struct loader *ld, const struct ynode *key, const struct ynode *v,
-		    enum ynode_kind kind)
-{
-	if (v->kind == kind)
-		return true;
-	wrong_type(ld, key, v, kind == YNODE_MAPPING ? "a mapping" : "a list");
-	return false;
-}
-
-/* ---- typed values ---- */
-
-static bool get_int(struct loader *ld, const struct ynode *key, const struct ynode *v,
-		    long long min, long long max, long long *out)
-{
-	long long x;
-	char *end;
-
-	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_INT) {
-		wrong_type(ld, key, v, "an integer");
-		return false;
-	}
-	errno = 0;
-	x = strtoll(v->text, &end, 10);
-	if (errno || *end || x < min || x > max) {
-		err(ld, v, "%s %s is out of range %lld..%lld", key->text, q(ld, v->text), min, max);
-		return false;
-	}
-	*out = x;
-	return true;
-}
-
-static bool get_bool(struct loader *ld, const struct ynode *key, const struct ynode *v, int *out)
-{
-	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_BOOL) {
-		wrong_type(ld, key, v, "a boolean (true or false)");
-		return false;
-	}
-	*out = v->text[0] == 't' || v->text[0] == 'T';
-	return true;
-}
-
-/* The text of a string value (borrowed from the tree). */
-static const char *get_text(struct loader *ld, const struct ynode *key, const struct ynode *v)
-{
-	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_STRING) {
-		wrong_type(ld, key, v, "a string");
-		return NULL;
-	}
-	if (v->len == 0) {
-		err(ld, v, "'%s' is empty", key->text);
-		return NULL;
-	}
-	return v->text;
-}
-
-static bool get_str(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out)
-{
-	const char *t = get_text(ld, key, v);
-
-	if (!t)
-		return false;
-	free(*out);
-	*out = strdup(t);
-	if (!*out)
-		ld->oom = true;
-	return *out != NULL;
-}
-
-/* One of names[]; returns the index or -1. */
-static int get_enum(struct loader *ld, const struct ynode *key, const struct ynode *v,
-		    const char *const *names, size_t n)
-{
-	char list[128] = "";
-
-	if (v->kind == YNODE_SCALAR && v->type == YSCALAR_STRING)
-		for (size_t i = 0; i < n; i++)
-			if (streq(v->text, names[i]))
-				return (int)i;
-	for (size_t i = 0; i < n; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-			 i == 0	      ? ""
-			 : i + 1 == n ? " or "
-				      : ", ",
-			 names[i]);
-	if (v->kind != YNODE_SCALAR)
-		wrong_type(ld, key, v, "a string");
-	else
-		err(ld, v, "invalid %s '%s' (expected %s)", key->text, q(ld, v->text), list);
-	return -1;
-}
-
 static bool get_pci(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out)
 {
-	const char *t = get_text(ld, key, v);
+	const char *t = yget_text(&ld->y, key, v);
 
 	if (!t)
 		return false;
 	free(*out);
 	*out = pci_address_normalize(t);
 	if (!*out) {
-		err(ld, v, "malformed PCI address '%s' (expected DDDD:BB:DD.F, e.g. 0000:0b:00.0)",
-		    q(ld, t));
+		yerror(&ld->y, v,
+		       "malformed PCI address '%s' (expected DDDD:BB:DD.F, e.g. 0000:0b:00.0)",
+		       yq(&ld->y, t));
 		return false;
 	}
 	return true;
@@ -425,25 +261,26 @@ static bool get_pci(struct loader *ld, const struct ynode *key, const struct yno
 
 static bool get_mac(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out)
 {
-	const char *t = get_text(ld, key, v);
+	const char *t = yget_text(&ld->y, key, v);
 
 	if (!t)
 		return false;
 	if (!mac_address_valid(t)) {
-		err(ld, v,
+		yerror(
+		    &ld->y, v,
 		    "malformed MAC address '%s' (expected six hex pairs, e.g. 52:54:00:6d:90:02)",
-		    q(ld, t));
+		    yq(&ld->y, t));
 		return false;
 	}
 	if (mac_address_multicast(t)) {
-		err(ld, v, "MAC address '%s' is multicast (the first octet must be even)",
-		    q(ld, t));
+		yerror(&ld->y, v, "MAC address '%s' is multicast (the first octet must be even)",
+		       yq(&ld->y, t));
 		return false;
 	}
 	free(*out);
 	*out = strdup(t);
 	if (!*out) {
-		ld->oom = true;
+		ld->y.oom = true;
 		return false;
 	}
 	for (char *p = *out; *p; p++)
@@ -455,30 +292,31 @@ static bool get_mac(struct loader *ld, const struct ynode *key, const struct yno
 static bool get_driver(struct loader *ld, const struct ynode *key, const struct ynode *v,
 		       char **out)
 {
-	const char *t = get_text(ld, key, v);
+	const char *t = yget_text(&ld->y, key, v);
 
 	if (!t)
 		return false;
 	if (!name_valid(t, "-")) {
-		err(ld, v, "invalid driver name '%s' (allowed: letters, digits, '_' and '-')",
-		    q(ld, t));
+		yerror(&ld->y, v,
+		       "invalid driver name '%s' (allowed: letters, digits, '_' and '-')",
+		       yq(&ld->y, t));
 		return false;
 	}
-	return get_str(ld, key, v, out);
+	return yget_str(&ld->y, key, v, out);
 }
 
 static bool get_ifname(struct loader *ld, const struct ynode *key, const struct ynode *v,
 		       char **out)
 {
-	const char *t = get_text(ld, key, v);
+	const char *t = yget_text(&ld->y, key, v);
 
 	if (!t)
 		return false;
 	if (!ifname_valid(t)) {
-		err(ld, v, "invalid interface name '%s'", q(ld, t));
+		yerror(&ld->y, v, "invalid interface name '%s'", yq(&ld->y, t));
 		return false;
 	}
-	return get_str(ld, key, v, out);
+	return yget_str(&ld->y, key, v, out);
 }
 
 /* ---- walking the tree ---- */
@@ -497,27 +335,22 @@ static const char *const device_keys[] = {"vf",	  "pci",	 "type",       "mac",
 static const char *const vfsel_keys[] = {"pf", "id"};
 static const char *const vport_keys[] = {"type", "profileid"};
 
-#define UNKNOWN(ld, key, keys, where) unknown_key(ld, key, keys, ARRAY_SIZE(keys), where)
+#define UNKNOWN(ld, key, keys, where) yunknown_key(&(ld)->y, key, keys, ARRAY_SIZE(keys), where)
 
 static bool item_is_mapping(struct loader *ld, const struct ynode *item, const char *what)
 {
 	if (item->kind == YNODE_MAPPING)
 		return true;
-	err(ld, item, "wrong type for %s: expected a mapping, got %s", what, got(ld, item));
+	yerror(&ld->y, item, "wrong type for %s: expected a mapping, got %s", what,
+	       ygot(&ld->y, item));
 	return false;
-}
-
-static void missing(struct loader *ld, const struct ynode *map, const char *key, const char *where)
-{
-	if (!ynode_get_pair(map, key))
-		err(ld, map, "missing required key '%s' %s", key, where);
 }
 
 static void vf_rates(struct loader *ld, const struct vf_spec *vf, const struct ynode *min_node)
 {
 	if (vf->min_tx_rate > 0 && vf->max_tx_rate > 0 && vf->min_tx_rate > vf->max_tx_rate)
-		err(ld, min_node, "min-tx-rate %lld exceeds max-tx-rate %lld", vf->min_tx_rate,
-		    vf->max_tx_rate);
+		yerror(&ld->y, min_node, "min-tx-rate %lld exceeds max-tx-rate %lld",
+		       vf->min_tx_rate, vf->max_tx_rate);
 }
 
 static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
@@ -545,7 +378,7 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 		const char *key = k->text;
 
 		if (streq(key, "id")) {
-			if (get_int(ld, k, v, 0, MAX_VFS - 1, &x)) {
+			if (yget_int(&ld->y, k, v, 0, MAX_VFS - 1, &x)) {
 				vf->id = (unsigned)x;
 				ref.id = vf->id;
 				ref.id_node = v;
@@ -556,28 +389,28 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 				ref.mac_node = v;
 			}
 		} else if (streq(key, "vlan")) {
-			if (get_int(ld, k, v, 0, 4095, &x))
+			if (yget_int(&ld->y, k, v, 0, 4095, &x))
 				vf->vlan = (int)x;
 		} else if (streq(key, "vlan-proto")) {
 			vf->vlan_proto =
-			    get_enum(ld, k, v, vlan_proto_names, ARRAY_SIZE(vlan_proto_names));
+			    yget_enum(&ld->y, k, v, vlan_proto_names, ARRAY_SIZE(vlan_proto_names));
 		} else if (streq(key, "qos")) {
-			if (get_int(ld, k, v, 0, 7, &x))
+			if (yget_int(&ld->y, k, v, 0, 7, &x))
 				vf->qos = (int)x;
 		} else if (streq(key, "spoof-check")) {
-			if (get_bool(ld, k, v, &b))
+			if (yget_bool(&ld->y, k, v, &b))
 				vf->spoof_check = b;
 		} else if (streq(key, "trust")) {
-			if (get_bool(ld, k, v, &b))
+			if (yget_bool(&ld->y, k, v, &b))
 				vf->trust = b;
 		} else if (streq(key, "link-state")) {
 			vf->link_state =
-			    get_enum(ld, k, v, link_state_names, ARRAY_SIZE(link_state_names));
+			    yget_enum(&ld->y, k, v, link_state_names, ARRAY_SIZE(link_state_names));
 		} else if (streq(key, "max-tx-rate")) {
-			if (get_int(ld, k, v, 0, MAX_RATE, &x))
+			if (yget_int(&ld->y, k, v, 0, MAX_RATE, &x))
 				vf->max_tx_rate = x;
 		} else if (streq(key, "min-tx-rate")) {
-			if (get_int(ld, k, v, 0, MAX_RATE, &x)) {
+			if (yget_int(&ld->y, k, v, 0, MAX_RATE, &x)) {
 				vf->min_tx_rate = x;
 				min_node = v;
 			}
@@ -587,14 +420,14 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 			UNKNOWN(ld, k, vf_keys, "in VF");
 		}
 	}
-	missing(ld, item, "id", "in VF");
+	ymissing(&ld->y, item, "id", "in VF");
 	vf_rates(ld, vf, min_node);
 	if (ref.id_node) {
 		struct vf_ref *r = GROW(ld->vfs, ld->n_vfs, ld->cap_vfs);
 		if (r)
 			*r = ref;
 		else
-			ld->oom = true;
+			ld->y.oom = true;
 	}
 }
 
@@ -604,8 +437,8 @@ static void load_pf_name(struct loader *ld, size_t pfi, const struct ynode *k,
 	struct pf_spec *pf = &ld->s->pfs[pfi];
 
 	if (*name_key) {
-		err(ld, k, "PF has both '%s' and '%s': give exactly one", (*name_key)->text,
-		    k->text);
+		yerror(&ld->y, k, "PF has both '%s' and '%s': give exactly one", (*name_key)->text,
+		       k->text);
 		return;
 	}
 	*name_key = k;
@@ -636,35 +469,35 @@ static void load_pf(struct loader *ld, const struct ynode *item)
 		if (streq(key, "pci") || streq(key, "interface")) {
 			load_pf_name(ld, pfi, k, v, &name_key);
 		} else if (streq(key, "num-vfs")) {
-			if (get_int(ld, k, v, 0, MAX_VFS, &x)) {
+			if (yget_int(&ld->y, k, v, 0, MAX_VFS, &x)) {
 				pf->num_vfs = (unsigned)x;
 				pf->num_vfs_loc = v->loc;
 			}
 		} else if (streq(key, "method")) {
-			b = get_enum(ld, k, v, method_names, ARRAY_SIZE(method_names));
+			b = yget_enum(&ld->y, k, v, method_names, ARRAY_SIZE(method_names));
 			if (b >= 0)
 				pf->method = (enum pf_method)b;
 		} else if (streq(key, "drivers-autoprobe")) {
-			if (get_bool(ld, k, v, &b))
+			if (yget_bool(&ld->y, k, v, &b))
 				pf->drivers_autoprobe = b;
 		} else if (streq(key, "vf-driver")) {
 			get_driver(ld, k, v, &pf->vf_driver);
 		} else if (streq(key, "vfs")) {
-			if (is_kind(ld, k, v, YNODE_SEQUENCE))
+			if (yexpect(&ld->y, k, v, YNODE_SEQUENCE))
 				vfs = v;
 		} else {
 			UNKNOWN(ld, k, pf_keys, "in PF");
 		}
 	}
 	if (!name_key)
-		err(ld, item, "missing key 'pci' or 'interface' in PF");
+		yerror(&ld->y, item, "missing key 'pci' or 'interface' in PF");
 	if (!pf->pci && !pf->interface)
 		ld->broken_pf = true;
 	if (!vfs || vfs->n_items == 0)
 		return;
 	pf->vfs = calloc(vfs->n_items, sizeof(*pf->vfs));
 	if (!pf->vfs) {
-		ld->oom = true;
+		ld->y.oom = true;
 		return;
 	}
 	for (size_t i = 0; i < vfs->n_items; i++)
@@ -677,19 +510,20 @@ static char *option_text(struct loader *ld, const struct ynode *k, const struct 
 	if (v->kind == YNODE_SCALAR && v->type == YSCALAR_BOOL)
 		return strdup(v->text[0] == 't' || v->text[0] == 'T' ? "1" : "0");
 	if (v->kind != YNODE_SCALAR || (v->type != YSCALAR_INT && v->type != YSCALAR_STRING)) {
-		wrong_type(ld, k, v, "an integer, a string or a boolean");
+		ywrong_type(&ld->y, k, v, "an integer, a string or a boolean");
 		return NULL;
 	}
 	if (v->len == 0) {
-		err(ld, v, "value of option '%s' is empty", q(ld, k->text));
+		yerror(&ld->y, v, "value of option '%s' is empty", yq(&ld->y, k->text));
 		return NULL;
 	}
 	for (const char *p = v->text; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\'' ||
 		    *p == '#' || *p == '\\') {
-			err(ld, v,
+			yerror(
+			    &ld->y, v,
 			    "value '%s' of option '%s' contains a space, quote, '#' or backslash",
-			    q(ld, v->text), q(ld, k->text));
+			    yq(&ld->y, v->text), yq(&ld->y, k->text));
 			return NULL;
 		}
 	return strdup(v->text);
@@ -701,17 +535,18 @@ static void load_options(struct loader *ld, struct module_spec *m, const struct 
 		return;
 	m->options = calloc(map->n_pairs, sizeof(*m->options));
 	if (!m->options) {
-		ld->oom = true;
+		ld->y.oom = true;
 		return;
 	}
 	for (size_t i = 0; i < map->n_pairs; i++) {
 		const struct ynode *k = map->pairs[i].key, *v = map->pairs[i].value;
 
 		if (!name_valid(k->text, NULL)) {
-			err(ld, k,
+			yerror(
+			    &ld->y, k,
 			    "invalid option name '%s' of module '%s' (allowed: letters, digits and "
 			    "'_')",
-			    q(ld, k->text), q(ld, m->name));
+			    yq(&ld->y, k->text), yq(&ld->y, m->name));
 			continue;
 		}
 		char *val = option_text(ld, k, v);
@@ -722,7 +557,7 @@ static void load_options(struct loader *ld, struct module_spec *m, const struct 
 		o->value = val;
 		o->loc = k->loc;
 		if (!o->key)
-			ld->oom = true;
+			ld->y.oom = true;
 	}
 }
 
@@ -734,35 +569,37 @@ static void load_module(struct loader *ld, const struct ynode *key, const struct
 	*m = (struct module_spec){.loc = key->loc};
 	m->name = strdup(key->text);
 	if (!m->name) {
-		ld->oom = true;
+		ld->y.oom = true;
 		return;
 	}
 	if (!name_valid(m->name, "-"))
-		err(ld, key, "invalid module name '%s' (allowed: letters, digits, '_' and '-')",
-		    q(ld, m->name));
-	if (is_kind(ld, key, v, YNODE_MAPPING)) {
+		yerror(&ld->y, key,
+		       "invalid module name '%s' (allowed: letters, digits, '_' and '-')",
+		       yq(&ld->y, m->name));
+	if (yexpect(&ld->y, key, v, YNODE_MAPPING)) {
 		for (size_t i = 0; i < v->n_pairs; i++) {
 			const struct ynode *k = v->pairs[i].key, *val = v->pairs[i].value;
 
 			if (streq(k->text, "options")) {
-				if (is_kind(ld, k, val, YNODE_MAPPING))
+				if (yexpect(&ld->y, k, val, YNODE_MAPPING))
 					load_options(ld, m, val);
 			} else if (streq(k->text, "file")) {
-				const char *t = get_text(ld, k, val);
+				const char *t = yget_text(&ld->y, k, val);
 				if (t && !modprobe_file_valid(t))
-					err(ld, val,
-					    "module file '%s' must be " MODPROBE_DIR
-					    "NAME.conf (NAME of letters, digits, '.', '_', '-', "
-					    "'+', not starting with '.')",
-					    q(ld, t));
-				else if (t && get_str(ld, k, val, &m->file))
+					yerror(&ld->y, val,
+					       "module file '%s' must be " MODPROBE_DIR
+					       "NAME.conf (NAME of letters, digits, '.', '_', '-', "
+					       "'+', not starting with '.')",
+					       yq(&ld->y, t));
+				else if (t && yget_str(&ld->y, k, val, &m->file))
 					m->file_given = true;
 			} else if (streq(k->text, "reload")) {
-				if (get_bool(ld, k, val, &b))
+				if (yget_bool(&ld->y, k, val, &b))
 					m->reload = b;
 			} else {
 				char where[100];
-				snprintf(where, sizeof(where), "in module '%s'", q(ld, m->name));
+				snprintf(where, sizeof(where), "in module '%s'",
+					 yq(&ld->y, m->name));
 				UNKNOWN(ld, k, module_keys, where);
 			}
 		}
@@ -770,7 +607,7 @@ static void load_module(struct loader *ld, const struct ynode *key, const struct
 	if (!m->file)
 		m->file = strprintf(MODPROBE_DIR "sriovctl-%s.conf", m->name);
 	if (!m->file)
-		ld->oom = true;
+		ld->y.oom = true;
 }
 
 static void load_vf_selector(struct loader *ld, const struct ynode *v, struct guest_device *dev,
@@ -783,23 +620,23 @@ static void load_vf_selector(struct loader *ld, const struct ynode *v, struct gu
 		const struct ynode *k = v->pairs[i].key, *val = v->pairs[i].value;
 
 		if (streq(k->text, "pf")) {
-			const char *t = get_text(ld, k, val);
+			const char *t = yget_text(&ld->y, k, val);
 			if (!t)
 				continue;
 			if (!pci_norm(t, buf) && !ifname_valid(t)) {
-				err(ld, val,
-				    "'%s' in 'vf.pf' is neither a PCI address nor an interface "
-				    "name",
-				    q(ld, t));
+				yerror(&ld->y, val,
+				       "'%s' in 'vf.pf' is neither a PCI address nor an interface "
+				       "name",
+				       yq(&ld->y, t));
 				continue;
 			}
 			free(dev->vf_pf);
 			dev->vf_pf = strdup(pci_norm(t, buf) ? buf : t);
 			if (!dev->vf_pf)
-				ld->oom = true;
+				ld->y.oom = true;
 			r->pf_node = val;
 		} else if (streq(k->text, "id")) {
-			if (get_int(ld, k, val, 0, MAX_VFS - 1, &x)) {
+			if (yget_int(&ld->y, k, val, 0, MAX_VFS - 1, &x)) {
 				dev->vf_id = (unsigned)x;
 				r->id = dev->vf_id;
 				r->id_node = val;
@@ -808,8 +645,8 @@ static void load_vf_selector(struct loader *ld, const struct ynode *v, struct gu
 			UNKNOWN(ld, k, vfsel_keys, "in 'vf'");
 		}
 	}
-	missing(ld, v, "pf", "in 'vf'");
-	missing(ld, v, "id", "in 'vf'");
+	ymissing(&ld->y, v, "pf", "in 'vf'");
+	ymissing(&ld->y, v, "id", "in 'vf'");
 	if (r->pf_node && r->id_node) {
 		r->pf_name = dev->vf_pf;
 		r->node = v;
@@ -822,25 +659,26 @@ static void load_virtualport(struct loader *ld, const struct ynode *v, struct gu
 		const struct ynode *k = v->pairs[i].key, *val = v->pairs[i].value;
 
 		if (streq(k->text, "type")) {
-			const char *t = get_text(ld, k, val);
+			const char *t = yget_text(&ld->y, k, val);
 			if (t && !streq(t, "802.1Qbh"))
-				err(ld, val, "unsupported virtualport type '%s' (only 802.1Qbh)",
-				    q(ld, t));
+				yerror(&ld->y, val,
+				       "unsupported virtualport type '%s' (only 802.1Qbh)",
+				       yq(&ld->y, t));
 			else if (t)
-				get_str(ld, k, val, &dev->virtualport_type);
+				yget_str(&ld->y, k, val, &dev->virtualport_type);
 		} else if (streq(k->text, "profileid")) {
-			const char *t = get_text(ld, k, val);
+			const char *t = yget_text(&ld->y, k, val);
 			if (t && strlen(t) > MAX_PROFILEID)
-				err(ld, val, "profileid '%s' is longer than %d bytes", q(ld, t),
-				    MAX_PROFILEID);
+				yerror(&ld->y, val, "profileid '%s' is longer than %d bytes",
+				       yq(&ld->y, t), MAX_PROFILEID);
 			else if (t)
-				get_str(ld, k, val, &dev->profileid);
+				yget_str(&ld->y, k, val, &dev->profileid);
 		} else {
 			UNKNOWN(ld, k, vport_keys, "in 'virtualport'");
 		}
 	}
-	missing(ld, v, "type", "in 'virtualport'");
-	missing(ld, v, "profileid", "in 'virtualport'");
+	ymissing(&ld->y, v, "type", "in 'virtualport'");
+	ymissing(&ld->y, v, "profileid", "in 'virtualport'");
 }
 
 /* Keys of a device that only an <interface> can carry. */
@@ -854,9 +692,9 @@ static void check_device_type(struct loader *ld, const struct guest_device *dev,
 	for (size_t i = 0; i < ARRAY_SIZE(only_interface); i++) {
 		const struct ypair *p = ynode_get_pair(item, only_interface[i]);
 		if (p)
-			err(ld, p->key,
-			    "'%s' is only valid for a device of type interface, not hostdev",
-			    only_interface[i]);
+			yerror(&ld->y, p->key,
+			       "'%s' is only valid for a device of type interface, not hostdev",
+			       only_interface[i]);
 	}
 }
 
@@ -868,7 +706,7 @@ static void add_dev_ref(struct loader *ld, const struct dev_ref *r)
 		return;
 	n = GROW(ld->devs, ld->n_devs, ld->cap_devs);
 	if (!n) {
-		ld->oom = true;
+		ld->y.oom = true;
 		return;
 	}
 	*n = *r;
@@ -892,8 +730,9 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 
 		if (streq(key, "vf") || streq(key, "pci")) {
 			if (sel_key) {
-				err(ld, k, "guest device has both '%s' and '%s': give exactly one",
-				    sel_key->text, key);
+				yerror(&ld->y, k,
+				       "guest device has both '%s' and '%s': give exactly one",
+				       sel_key->text, key);
 				continue;
 			}
 			sel_key = k;
@@ -902,34 +741,34 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 					r.pci = dev->pci;
 					r.node = v;
 				}
-			} else if (is_kind(ld, k, v, YNODE_MAPPING)) {
+			} else if (yexpect(&ld->y, k, v, YNODE_MAPPING)) {
 				load_vf_selector(ld, v, dev, &r);
 			}
 		} else if (streq(key, "type")) {
-			type = get_enum(ld, k, v, type_names, ARRAY_SIZE(type_names));
+			type = yget_enum(&ld->y, k, v, type_names, ARRAY_SIZE(type_names));
 		} else if (streq(key, "mac")) {
 			if (get_mac(ld, k, v, &dev->mac)) {
 				r.mac = dev->mac;
 				r.mac_node = v;
 			}
 		} else if (streq(key, "vlan")) {
-			if (get_int(ld, k, v, 0, 4095, &x))
+			if (yget_int(&ld->y, k, v, 0, 4095, &x))
 				dev->vlan = (int)x;
 		} else if (streq(key, "virtualport")) {
-			if (is_kind(ld, k, v, YNODE_MAPPING))
+			if (yexpect(&ld->y, k, v, YNODE_MAPPING))
 				load_virtualport(ld, v, dev);
 		} else if (streq(key, "persistent")) {
-			if (get_bool(ld, k, v, &b))
+			if (yget_bool(&ld->y, k, v, &b))
 				persistent = b;
 		} else if (streq(key, "live")) {
-			if (get_bool(ld, k, v, &b))
+			if (yget_bool(&ld->y, k, v, &b))
 				live = b;
 		} else {
 			UNKNOWN(ld, k, device_keys, "in guest device");
 		}
 	}
 	if (!sel_key)
-		err(ld, item, "missing key 'vf' or 'pci' in guest device");
+		yerror(&ld->y, item, "missing key 'vf' or 'pci' in guest device");
 	if (type >= 0)
 		dev->type = (enum device_type)type;
 	else
@@ -939,7 +778,8 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 	dev->persistent = persistent;
 	dev->live = live;
 	if (!persistent && !live)
-		err(ld, item,
+		yerror(
+		    &ld->y, item,
 		    "guest device has 'persistent' and 'live' both false: it would change nothing");
 	add_dev_ref(ld, &r);
 }
@@ -954,24 +794,24 @@ static void load_guest(struct loader *ld, const struct ynode *key, const struct 
 	*g = (struct guest_spec){.loc = key->loc};
 	g->name = strdup(key->text);
 	if (!g->name) {
-		ld->oom = true;
+		ld->y.oom = true;
 		return;
 	}
 	if (key->len == 0 || key->type == YSCALAR_NULL) {
-		err(ld, key, "guest name is empty");
+		yerror(&ld->y, key, "guest name is empty");
 		return;
 	}
-	if (!is_kind(ld, key, v, YNODE_MAPPING))
+	if (!yexpect(&ld->y, key, v, YNODE_MAPPING))
 		return;
-	snprintf(where, sizeof(where), "in guest '%s'", q(ld, g->name));
+	snprintf(where, sizeof(where), "in guest '%s'", yq(&ld->y, g->name));
 	for (size_t i = 0; i < v->n_pairs; i++) {
 		const struct ynode *k = v->pairs[i].key, *val = v->pairs[i].value;
 
 		if (streq(k->text, "prune")) {
-			if (get_bool(ld, k, val, &b))
+			if (yget_bool(&ld->y, k, val, &b))
 				g->prune = b;
 		} else if (streq(k->text, "devices")) {
-			if (is_kind(ld, k, val, YNODE_SEQUENCE))
+			if (yexpect(&ld->y, k, val, YNODE_SEQUENCE))
 				devices = val;
 		} else {
 			UNKNOWN(ld, k, guest_keys, where);
@@ -981,7 +821,7 @@ static void load_guest(struct loader *ld, const struct ynode *key, const struct 
 		return;
 	g->devices = calloc(devices->n_items, sizeof(*g->devices));
 	if (!g->devices) {
-		ld->oom = true;
+		ld->y.oom = true;
 		return;
 	}
 	for (size_t i = 0; i < devices->n_items; i++)
@@ -994,7 +834,7 @@ static void load_libvirt(struct loader *ld, const struct ynode *v)
 		const struct ynode *k = v->pairs[i].key, *val = v->pairs[i].value;
 
 		if (streq(k->text, "uri"))
-			get_str(ld, k, val, &ld->s->libvirt_uri);
+			yget_str(&ld->y, k, val, &ld->s->libvirt_uri);
 		else
 			UNKNOWN(ld, k, libvirt_keys, "in 'libvirt'");
 	}
@@ -1004,27 +844,27 @@ static void load_version(struct loader *ld, const struct ynode *k, const struct 
 {
 	long long x;
 
-	if (get_int(ld, k, v, LLONG_MIN, LLONG_MAX, &x) && x != 1)
-		err(ld, v, "unsupported version %lld (only version 1 is supported)", x);
+	if (yget_int(&ld->y, k, v, LLONG_MIN, LLONG_MAX, &x) && x != 1)
+		yerror(&ld->y, v, "unsupported version %lld (only version 1 is supported)", x);
 }
 
 static void load_lists(struct loader *ld, const struct ynode *k, const struct ynode *v)
 {
 	struct spec *s = ld->s;
 
-	if (streq(k->text, "modules") && is_kind(ld, k, v, YNODE_MAPPING) && v->n_pairs) {
+	if (streq(k->text, "modules") && yexpect(&ld->y, k, v, YNODE_MAPPING) && v->n_pairs) {
 		if (!(s->modules = calloc(v->n_pairs, sizeof(*s->modules))))
 			goto oom;
 		for (size_t i = 0; i < v->n_pairs; i++)
 			load_module(ld, v->pairs[i].key, v->pairs[i].value);
-	} else if (streq(k->text, "pfs") && is_kind(ld, k, v, YNODE_SEQUENCE) && v->n_items) {
+	} else if (streq(k->text, "pfs") && yexpect(&ld->y, k, v, YNODE_SEQUENCE) && v->n_items) {
 		s->pfs = calloc(v->n_items, sizeof(*s->pfs));
 		ld->pf_nodes = calloc(v->n_items, sizeof(*ld->pf_nodes));
 		if (!s->pfs || !ld->pf_nodes)
 			goto oom;
 		for (size_t i = 0; i < v->n_items; i++)
 			load_pf(ld, v->items[i]);
-	} else if (streq(k->text, "guests") && is_kind(ld, k, v, YNODE_MAPPING) && v->n_pairs) {
+	} else if (streq(k->text, "guests") && yexpect(&ld->y, k, v, YNODE_MAPPING) && v->n_pairs) {
 		if (!(s->guests = calloc(v->n_pairs, sizeof(*s->guests))))
 			goto oom;
 		for (size_t i = 0; i < v->n_pairs; i++)
@@ -1032,18 +872,18 @@ static void load_lists(struct loader *ld, const struct ynode *k, const struct yn
 	}
 	return;
 oom:
-	ld->oom = true;
+	ld->y.oom = true;
 }
 
 static void load_top(struct loader *ld, const struct ynode *root)
 {
 	if (ynode_is_null(root)) {
-		err(ld, NULL, "empty file: expected a mapping with 'version: 1'");
+		yerror(&ld->y, NULL, "empty file: expected a mapping with 'version: 1'");
 		return;
 	}
 	if (root->kind != YNODE_MAPPING) {
-		err(ld, root, "expected a mapping with 'version: 1' at top level, got %s",
-		    got(ld, root));
+		yerror(&ld->y, root, "expected a mapping with 'version: 1' at top level, got %s",
+		       ygot(&ld->y, root));
 		return;
 	}
 	for (size_t i = 0; i < root->n_pairs; i++) {
@@ -1052,10 +892,10 @@ static void load_top(struct loader *ld, const struct ynode *root)
 		if (streq(k->text, "version")) {
 			load_version(ld, k, v);
 		} else if (streq(k->text, "host")) {
-			if (get_str(ld, k, v, &ld->s->host))
+			if (yget_str(&ld->y, k, v, &ld->s->host))
 				ld->s->host_loc = v->loc;
 		} else if (streq(k->text, "libvirt")) {
-			if (is_kind(ld, k, v, YNODE_MAPPING))
+			if (yexpect(&ld->y, k, v, YNODE_MAPPING))
 				load_libvirt(ld, v);
 		} else if (streq(k->text, "modules") || streq(k->text, "pfs") ||
 			   streq(k->text, "guests")) {
@@ -1064,7 +904,7 @@ static void load_top(struct loader *ld, const struct ynode *root)
 			UNKNOWN(ld, k, top_keys, "at top level");
 		}
 	}
-	missing(ld, root, "version", "at top level");
+	ymissing(&ld->y, root, "version", "at top level");
 }
 
 /* ---- checks across places ---- */
@@ -1099,9 +939,9 @@ static void check_pfs(struct loader *ld)
 			const struct pf_spec *a = &s->pfs[i];
 			if ((a->pci && b->pci && streq(a->pci, b->pci)) ||
 			    (a->interface && b->interface && streq(a->interface, b->interface))) {
-				err(ld, ld->pf_nodes[j],
-				    "PF '%s' is declared twice (first at line %u)", pf_label(b),
-				    a->loc.line);
+				yerror(&ld->y, ld->pf_nodes[j],
+				       "PF '%s' is declared twice (first at line %u)", pf_label(b),
+				       a->loc.line);
 				break;
 			}
 		}
@@ -1113,8 +953,8 @@ static void check_vf_exists(struct loader *ld, size_t pf, unsigned id, const str
 	const struct pf_spec *p = &ld->s->pfs[pf];
 
 	if (p->num_vfs != SPEC_UNSET && id >= p->num_vfs)
-		err(ld, node, "VF %u of PF '%s' does not exist: num-vfs is %u", id, pf_label(p),
-		    p->num_vfs);
+		yerror(&ld->y, node, "VF %u of PF '%s' does not exist: num-vfs is %u", id,
+		       pf_label(p), p->num_vfs);
 }
 
 static int vf_ref_cmp(const void *x, const void *y)
@@ -1136,8 +976,9 @@ static void check_vfs(struct loader *ld)
 	for (size_t i = 1; i < ld->n_vfs; i++) {
 		const struct vf_ref *a = &ld->vfs[i - 1], *b = &ld->vfs[i];
 		if (a->pf == b->pf && a->id == b->id)
-			err(ld, b->id_node, "VF %u of PF '%s' is listed twice (first at line %u)",
-			    b->id, pf_label(&ld->s->pfs[b->pf]), a->id_node->loc.line);
+			yerror(&ld->y, b->id_node,
+			       "VF %u of PF '%s' is listed twice (first at line %u)", b->id,
+			       pf_label(&ld->s->pfs[b->pf]), a->id_node->loc.line);
 	}
 }
 
@@ -1173,9 +1014,9 @@ static void resolve_devs(struct loader *ld)
 			const struct pf_spec *pf = spec_find_pf(ld->s, r->pf_name);
 			if (!pf) {
 				if (!ld->broken_pf)
-					err(ld, r->pf_node,
-					    "PF '%s' in 'vf.pf' is not declared in 'pfs'",
-					    q(ld, r->pf_name));
+					yerror(&ld->y, r->pf_node,
+					       "PF '%s' in 'vf.pf' is not declared in 'pfs'",
+					       yq(&ld->y, r->pf_name));
 				continue;
 			}
 			r->pf = pf_index(ld->s, pf);
@@ -1199,15 +1040,16 @@ static void check_devs(struct loader *ld)
 		}
 		_cleanup_(freep) char *what = device_name(ld->s, b->pf, b->id, b->pci);
 		if (!what) {
-			ld->oom = true;
+			ld->y.oom = true;
 			return;
 		}
 		if (streq(a->guest, b->guest))
-			err(ld, b->node, "%s is given twice to guest '%s' (line %u)", what,
-			    q(ld, a->guest), a->node->loc.line);
+			yerror(&ld->y, b->node, "%s is given twice to guest '%s' (line %u)", what,
+			       yq(&ld->y, a->guest), a->node->loc.line);
 		else
-			err(ld, b->node, "%s is given to two guests: '%s' (line %u) and '%s'", what,
-			    q(ld, a->guest), a->node->loc.line, q(ld, b->guest));
+			yerror(&ld->y, b->node,
+			       "%s is given to two guests: '%s' (line %u) and '%s'", what,
+			       yq(&ld->y, a->guest), a->node->loc.line, yq(&ld->y, b->guest));
 	}
 }
 
@@ -1246,11 +1088,11 @@ static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
 		_cleanup_(freep) char *da = device_name(ld->s, a->pf, a->id, a->pci);
 		_cleanup_(freep) char *db = device_name(ld->s, b->pf, b->id, b->pci);
 		if (!da || !db) {
-			ld->oom = true;
+			ld->y.oom = true;
 			return;
 		}
-		err(ld, b->node, "MAC address '%s' is used twice: %s (line %u) and %s", b->mac, da,
-		    a->node->loc.line, db);
+		yerror(&ld->y, b->node, "MAC address '%s' is used twice: %s (line %u) and %s",
+		       b->mac, da, a->node->loc.line, db);
 	}
 	sort_n(m, n, sizeof(*m), mac_dev_cmp);
 	for (size_t i = 1; i < n; i++) {
@@ -1260,11 +1102,12 @@ static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
 			continue;
 		_cleanup_(freep) char *db = device_name(ld->s, b->pf, b->id, b->pci);
 		if (!db) {
-			ld->oom = true;
+			ld->y.oom = true;
 			return;
 		}
-		err(ld, b->node, "MAC address '%s' of %s disagrees with '%s' given at line %u",
-		    b->mac, db, a->mac, a->node->loc.line);
+		yerror(&ld->y, b->node,
+		       "MAC address '%s' of %s disagrees with '%s' given at line %u", b->mac, db,
+		       a->mac, a->node->loc.line);
 	}
 }
 
@@ -1274,7 +1117,7 @@ static void check_macs(struct loader *ld)
 	size_t n = 0;
 
 	if (!m) {
-		ld->oom = true;
+		ld->y.oom = true;
 		return;
 	}
 	for (size_t i = 0; i < ld->n_vfs; i++) {
@@ -1346,9 +1189,10 @@ int spec_load_buffer(const char *name, const char *buf, size_t len, struct diag 
 	if (r < 0)
 		return r;
 
-	struct loader ld = {.file = s->path, .d = d, .s = s};
+	struct loader ld = {.s = s};
+	ycheck_init(&ld.y, s->path, d);
 	load_top(&ld, doc->root);
-	if (!ld.oom) {
+	if (!ld.y.oom) {
 		check_pfs(&ld);
 		check_vfs(&ld);
 		check_devs(&ld);
@@ -1357,7 +1201,7 @@ int spec_load_buffer(const char *name, const char *buf, size_t len, struct diag 
 	free(ld.vfs);
 	free(ld.devs);
 	free(ld.pf_nodes);
-	if (ld.oom)
+	if (ld.y.oom)
 		return diag_error(d, NULL, -ENOMEM, "out of memory while loading '%s'", name);
 	if (d->n_errors > errors)
 		return -EINVAL;
