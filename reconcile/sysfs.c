@@ -120,56 +120,26 @@ static char *virtfn_address(const char *syspath, unsigned n)
 	return strdup(base ? base + 1 : target);
 }
 
+/* What udev announced (add or bind events, after its rules ran). */
 struct vf_wait {
-	char **addr; /* VF addresses to wait for */
-	bool *seen;  /* an add event (after udev processing) arrived */
-	unsigned n;
+	char **announced; /* device names */
+	size_t n, cap;
 };
 
 static void vf_wait_release(struct vf_wait *w)
 {
-	for (unsigned i = 0; i < w->n; i++)
-		free(w->addr[i]);
-	free(w->addr);
-	free(w->seen);
+	for (size_t i = 0; i < w->n; i++)
+		free(w->announced[i]);
+	free(w->announced);
 	*w = (struct vf_wait){0};
 }
 
-/*
- * Are the PF's VFs in the state we wait for? For `to` == 0: no virtfn link
- * left. Otherwise: virtfn0..to-1 exist and each VF was announced by udev
- * (an add event, or already initialized in the udev database).
- */
-static bool vfs_ready(struct udev *udev, const char *syspath, unsigned to, struct vf_wait *w)
+static bool announced(const struct vf_wait *w, const char *name)
 {
-	unsigned have = count_virtfn(syspath);
-
-	if (to == 0)
-		return have == 0;
-	if (have < to)
-		return false;
-	if (!w->addr) {
-		w->addr = calloc(to, sizeof(char *));
-		w->seen = calloc(to, sizeof(bool));
-		if (!w->addr || !w->seen)
-			return false;
-		w->n = to;
-	}
-	for (unsigned i = 0; i < to; i++) {
-		if (!w->addr[i])
-			w->addr[i] = virtfn_address(syspath, i);
-		if (!w->addr[i])
-			return false;
-		if (!w->seen[i]) {
-			_cleanup_(udev_device_unrefp) struct udev_device *vf =
-				udev_device_new_from_subsystem_sysname(udev, "pci", w->addr[i]);
-			if (vf && udev_device_get_is_initialized(vf) > 0)
-				w->seen[i] = true;
-		}
-		if (!w->seen[i])
-			return false;
-	}
-	return true;
+	for (size_t i = 0; i < w->n; i++)
+		if (streq(w->announced[i], name))
+			return true;
+	return false;
 }
 
 static void note_event(struct udev_device *ev, struct vf_wait *w)
@@ -179,65 +149,65 @@ static void note_event(struct udev_device *ev, struct vf_wait *w)
 
 	if (!action || !name || (!streq(action, "add") && !streq(action, "bind")))
 		return;
-	for (unsigned i = 0; i < w->n; i++)
-		if (w->addr[i] && streq(w->addr[i], name))
-			w->seen[i] = true;
+	if (announced(w, name))
+		return;
+	char **e = GROW(w->announced, w->n, w->cap);
+	if (e)
+		*e = strdup(name);
+}
+
+/*
+ * Are the PF's VFs in the state we wait for? For `to` == 0: no virtfn link
+ * left. Otherwise: virtfn0..to-1 exist and each VF was announced by udev
+ * (an add event, or already initialized in the udev database).
+ */
+static bool vfs_ready(struct udev *udev, const char *syspath, unsigned to,
+		      const struct vf_wait *w)
+{
+	unsigned have = count_virtfn(syspath);
+
+	if (to == 0)
+		return have == 0;
+	if (have < to)
+		return false;
+	for (unsigned i = 0; i < to; i++) {
+		_cleanup_(freep) char *addr = virtfn_address(syspath, i);
+		if (!addr)
+			return false;
+		if (announced(w, addr))
+			continue;
+		_cleanup_(udev_device_unrefp) struct udev_device *vf =
+			udev_device_new_from_subsystem_sysname(udev, "pci", addr);
+		if (!vf || udev_device_get_is_initialized(vf) <= 0)
+			return false;
+	}
+	return true;
 }
 
 /* Wait until vfs_ready or the deadline; udev events wake us up. */
 static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *syspath,
 		    unsigned to, double deadline, struct vf_wait *w)
 {
-	/* events may arrive before we know the VF addresses: keep their names */
-	char **early = NULL;
-	size_t n_early = 0, cap_early = 0;
-	int r = -ETIMEDOUT;
-
 	for (;;) {
-		if (vfs_ready(udev, syspath, to, w)) {
-			r = 0;
-			break;
-		}
-		for (size_t i = 0; i < n_early && w->addr; i++)
-			for (unsigned j = 0; j < w->n; j++)
-				if (w->addr[j] && streq(w->addr[j], early[i]))
-					w->seen[j] = true;
-		if (w->addr && vfs_ready(udev, syspath, to, w)) {
-			r = 0;
-			break;
-		}
+		if (vfs_ready(udev, syspath, to, w))
+			return 0;
 		double left = deadline - now();
 		if (left <= 0)
-			break;
+			return -ETIMEDOUT;
 		/* wake on events; re-check at least once a second for links */
 		int ms = left > 1.0 ? 1000 : (int)(left * 1000) + 1;
 		struct pollfd pfd = {.fd = udev_monitor_get_fd(mon), .events = POLLIN};
 		int p = poll(&pfd, 1, ms);
-		if (p < 0 && errno != EINTR) {
-			r = -errno;
-			break;
-		}
+		if (p < 0 && errno != EINTR)
+			return -errno;
 		if (p > 0) {
 			struct udev_device *ev;
 			while ((ev = udev_monitor_receive_device(mon))) {
-				const char *name = udev_device_get_sysname(ev);
-				const char *action = udev_device_get_action(ev);
-				if (w->addr) {
-					note_event(ev, w);
-				} else if (name && action &&
-					   (streq(action, "add") || streq(action, "bind"))) {
-					char **e = GROW(early, n_early, cap_early);
-					if (e)
-						*e = strdup(name);
-				}
+				note_event(ev, w);
 				udev_device_unref(ev);
 			}
 		}
 	}
-	for (size_t i = 0; i < n_early; i++)
-		free(early[i]);
-	free(early);
-	return r;
 }
 
 static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
