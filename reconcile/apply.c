@@ -9,6 +9,8 @@
  * again and planned against; anything left is reported as not converged.
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #include "apply.h"
 #include "modprobe.h"
@@ -66,20 +68,40 @@ static char *action_describe(const struct action *a)
 
 /* ---- set-num-vfs, in parallel ---- */
 
+/*
+ * A PF's VF count, set in its own thread. The job is shared by the thread
+ * and the batch: a write that hangs in the driver past the timeout keeps
+ * its thread, and whichever of the two lets go last frees the job.
+ */
 struct numvfs_job {
-	const struct action *a;
+	char *pf;
+	unsigned to;
 	double timeout;
 	struct diag d;
 	int r;
 	pthread_t thread;
 	bool started;
+	atomic_int refs;
 };
+
+/* Grace after --timeout for a thread to report its own timeout first. */
+#define NUMVFS_JOIN_GRACE_S 0.5
+
+static void numvfs_job_unref(struct numvfs_job *j)
+{
+	if (!j || atomic_fetch_sub(&j->refs, 1) != 1)
+		return;
+	diag_release(&j->d);
+	free(j->pf);
+	free(j);
+}
 
 static void *numvfs_thread(void *arg)
 {
 	struct numvfs_job *j = arg;
 
-	j->r = sysfs_set_num_vfs(j->a->target, j->a->num_to, j->timeout, NULL, &j->d);
+	j->r = sysfs_set_num_vfs(j->pf, j->to, j->timeout, NULL, &j->d);
+	numvfs_job_unref(j);
 	return NULL;
 }
 
@@ -98,49 +120,95 @@ static void merge_diag(struct diag *to, const struct diag *from)
 	}
 }
 
+static struct numvfs_job *numvfs_job_new(const struct action *a, double timeout)
+{
+	struct numvfs_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->pf = strdup(a->target);
+	if (!j->pf) {
+		free(j);
+		return NULL;
+	}
+	j->to = a->num_to;
+	j->timeout = timeout;
+	diag_init(&j->d);
+	atomic_init(&j->refs, 1);
+	return j;
+}
+
+/* Start a job's thread, or run it here when no thread can be had. */
+static void numvfs_job_start(struct numvfs_job *j)
+{
+	atomic_fetch_add(&j->refs, 1);
+	if (pthread_create(&j->thread, NULL, numvfs_thread, j) == 0)
+		j->started = true;
+	else
+		numvfs_thread(j);
+}
+
+/* Wait for a job until deadline (CLOCK_REALTIME); false: still running. */
+static bool numvfs_job_join(struct numvfs_job *j, const struct timespec *deadline)
+{
+	if (!j->started)
+		return true;
+	if (pthread_timedjoin_np(j->thread, NULL, deadline) == 0)
+		return true;
+	pthread_detach(j->thread);
+	return false;
+}
+
 static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 			     struct failed *failed, struct diag *d)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_changes; i++)
 		n += p->changes[i].kind == ACTION_SET_NUM_VFS;
-	struct numvfs_job *jobs = calloc(n, sizeof(*jobs));
-	if (!jobs) {
-		diag_error(d, NULL, -ENOMEM, "out of memory");
-		for (size_t i = 0; i < p->n_changes; i++)
-			if (p->changes[i].kind == ACTION_SET_NUM_VFS)
-				failed_add(failed, p->changes[i].target);
-		return;
-	}
+	_cleanup_(freep) struct numvfs_job **jobs = calloc(n, sizeof(*jobs));
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	double until = deadline.tv_sec + deadline.tv_nsec / 1e9 + o->timeout + NUMVFS_JOIN_GRACE_S;
+	deadline.tv_sec = (time_t)until;
+	deadline.tv_nsec = (long)((until - (double)deadline.tv_sec) * 1e9);
+
 	size_t k = 0;
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const struct action *a = &p->changes[i];
 		if (a->kind != ACTION_SET_NUM_VFS)
 			continue;
-		struct numvfs_job *j = &jobs[k++];
-		j->a = a;
-		j->timeout = o->timeout;
-		diag_init(&j->d);
-		if (failed_has(failed, a->target)) {
+		struct numvfs_job *j = jobs ? numvfs_job_new(a, o->timeout) : NULL;
+		if (!j) {
+			diag_error(d, NULL, -ENOMEM, "PF '%s': num-vfs not set: out of memory",
+				   a->target);
+			failed_add(failed, a->target);
+			continue;
+		}
+		jobs[k++] = j;
+		if (failed_has(failed, a->target))
 			j->r = diag_error(&j->d, NULL, -ECANCELED,
 					  "PF '%s': num-vfs not set, an earlier step failed",
 					  a->target);
-			continue;
-		}
-		if (pthread_create(&j->thread, NULL, numvfs_thread, j) == 0)
-			j->started = true;
 		else
-			numvfs_thread(j); /* no thread: do it here */
+			numvfs_job_start(j);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].started)
-			pthread_join(jobs[i].thread, NULL);
-		merge_diag(d, &jobs[i].d);
-		if (jobs[i].r < 0)
-			failed_add(failed, jobs[i].a->target);
-		diag_release(&jobs[i].d);
+	for (size_t i = 0; i < k; i++) {
+		struct numvfs_job *j = jobs[i];
+		if (numvfs_job_join(j, &deadline)) {
+			merge_diag(d, &j->d);
+			if (j->r < 0)
+				failed_add(failed, j->pf);
+		} else {
+			/* the write hangs in the driver: report it, leave its thread */
+			diag_error(d, NULL, -ETIMEDOUT,
+				   "PF '%s': setting sriov_numvfs to %u did not finish within %g s "
+				   "(the driver does not answer)",
+				   j->pf, j->to, o->timeout);
+			failed_add(failed, j->pf);
+		}
+		numvfs_job_unref(j);
 	}
-	free(jobs);
 }
 
 /* ---- other host actions ---- */

@@ -184,11 +184,19 @@ static bool vfs_ready(struct udev *udev, const char *syspath, unsigned to,
 	return true;
 }
 
-/* Wait until vfs_ready or the deadline; udev events wake us up. */
-static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *syspath,
-		    unsigned to, double deadline, struct vf_wait *w)
+/*
+ * Wait until vfs_ready or the deadline; udev events wake us up. A driver
+ * may enable fewer VFs than asked: once sriov_numvfs shows a smaller
+ * non-zero count, that many are waited for (the caller reads it back).
+ */
+static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
+		    const char *syspath, unsigned to, double deadline, struct vf_wait *w)
 {
 	for (;;) {
+		unsigned now_count;
+		if (to > 0 && read_uint_attr(udev, pf, "sriov_numvfs", &now_count) >= 0 &&
+		    now_count > 0 && now_count < to)
+			to = now_count;
 		if (vfs_ready(udev, syspath, to, w))
 			return 0;
 		double left = deadline - now();
@@ -226,7 +234,7 @@ static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char 
 	if (r < 0)
 		return diag_error(d, NULL, r, "PF '%s': cannot set sriov_numvfs to %u: %s", pf, to,
 				  sysfs_numvfs_strerror(r));
-	r = wait_vfs(udev, mon, syspath, to, deadline, &w);
+	r = wait_vfs(udev, mon, pf, syspath, to, deadline, &w);
 	if (r == -ETIMEDOUT) {
 		unsigned have = count_virtfn(syspath);
 		if (to == 0 || have < to)

@@ -300,19 +300,37 @@ static ssize_t hang(const char *devaddr)
 	}
 }
 
-ssize_t sim_attr_write(const char *path, const char *buf, size_t len)
+/* The fault injected for a write: 0 none, errno, or -1 hang. */
+static int fault_of(enum sim_attr kind, const char *path, const char *buf, size_t len)
 {
-	enum sim_attr kind = sim_attr_kind(path);
 	char dev[64], addr[64];
-	int fail;
 
 	dir_name(path, dev, sizeof(dev));
 	/* a fault on a driver file is keyed by the written address */
 	if ((kind == ATTR_BIND || kind == ATTR_UNBIND || kind == ATTR_PROBE) &&
 	    written_addr(buf, len, addr, sizeof(addr)) == 0)
-		fail = sim_find_fail(addr, base_name(path));
-	else
-		fail = sim_find_fail(dev, base_name(path));
+		return sim_find_fail(addr, base_name(path));
+	return sim_find_fail(dev, base_name(path));
+}
+
+ssize_t sim_attr_hang(const char *path, const char *buf, size_t len)
+{
+	char dev[64];
+
+	if (fault_of(sim_attr_kind(path), path, buf, len) != -1)
+		return 0;
+	dir_name(path, dev, sizeof(dev));
+	return hang(dev);
+}
+
+ssize_t sim_attr_write(const char *path, const char *buf, size_t len)
+{
+	enum sim_attr kind = sim_attr_kind(path);
+	char dev[64];
+	int fail;
+
+	dir_name(path, dev, sizeof(dev));
+	fail = fault_of(kind, path, buf, len);
 	if (fail == -1)
 		return hang(dev);
 	if (fail)

@@ -119,11 +119,13 @@ static bool simulated(int dirfd, const char *path, int flags, char *out)
 
 static ssize_t do_write(const char *path, const void *buf, size_t len)
 {
-	ssize_t r;
+	ssize_t r = sim_attr_hang(path, buf, len);
 
-	pthread_mutex_lock(&lock);
-	r = sim_attr_write(path, buf, len);
-	pthread_mutex_unlock(&lock);
+	if (r == 0) {
+		pthread_mutex_lock(&lock);
+		r = sim_attr_write(path, buf, len);
+		pthread_mutex_unlock(&lock);
+	}
 	if (r < 0) {
 		errno = -r;
 		return -1;

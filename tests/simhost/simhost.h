@@ -122,3 +122,10 @@ enum sim_attr {
 enum sim_attr sim_attr_kind(const char *path);
 /* Apply a write to a testbed attribute. Returns len or -errno. */
 ssize_t sim_attr_write(const char *path, const char *buf, size_t len);
+/*
+ * A write with a "hang" fault: block as configured and return -errno;
+ * 0 when the write has no hang fault. Called without the writers' lock,
+ * so that a hanging attribute blocks only its own writer (a stuck driver
+ * holds its device's lock, not every device's).
+ */
+ssize_t sim_attr_hang(const char *path, const char *buf, size_t len);

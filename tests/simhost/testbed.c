@@ -65,7 +65,8 @@ static int errno_by_name(const char *s)
 		const char *name;
 		int err;
 	} names[] = {{"EIO", EIO},	 {"ENOSPC", ENOSPC}, {"EBUSY", EBUSY}, {"EINVAL", EINVAL},
-		     {"ENODEV", ENODEV}, {"EPERM", EPERM},   {"hang", -1}};
+		     {"ENODEV", ENODEV}, {"EPERM", EPERM},   {"ERANGE", ERANGE},
+		     {"ENOENT", ENOENT}, {"hang", -1}};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i].name, s) == 0)
