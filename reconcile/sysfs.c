@@ -158,16 +158,18 @@ static void note_event(struct udev_device *ev, struct vf_wait *w)
 
 /*
  * Are the PF's VFs in the state we wait for? For `to` == 0: no virtfn link
- * left. Otherwise: virtfn0..to-1 exist and each VF was announced by udev
+ * left and sriov_numvfs reads 0. Otherwise: virtfn0..to-1 exist and each VF was announced by udev
  * (an add event, or already initialized in the udev database).
  */
-static bool vfs_ready(struct udev *udev, const char *syspath, unsigned to,
+static bool vfs_ready(struct udev *udev, const char *pf, const char *syspath, unsigned to,
 		      const struct vf_wait *w)
 {
-	unsigned have = count_virtfn(syspath);
+	unsigned have = count_virtfn(syspath), count;
 
+	/* a driver that disables VFs slowly: done once the count reads 0 too */
 	if (to == 0)
-		return have == 0;
+		return have == 0 && read_uint_attr(udev, pf, "sriov_numvfs", &count) >= 0 &&
+		       count == 0;
 	if (have < to)
 		return false;
 	for (unsigned i = 0; i < to; i++) {
@@ -197,7 +199,7 @@ static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
 		if (to > 0 && read_uint_attr(udev, pf, "sriov_numvfs", &now_count) >= 0 &&
 		    now_count > 0 && now_count < to)
 			to = now_count;
-		if (vfs_ready(udev, syspath, to, w))
+		if (vfs_ready(udev, pf, syspath, to, w))
 			return 0;
 		double left = deadline - now();
 		if (left <= 0)

@@ -770,9 +770,18 @@ static void pending_path(const char *pfpath, char *buf, size_t size)
 bool sim_pending(const char *pfpath)
 {
 	char p[PATH_MAX];
+	unsigned target, now;
 
 	pending_path(pfpath, p, sizeof(p));
-	return sim_exists(p);
+	if (!sim_exists(p))
+		return false;
+	/* a disable writes sriov_numvfs 0 last: then only the marker is left */
+	if (sim_read_uint(p, &target) == 0 && target == 0) {
+		snprintf(p, sizeof(p), "%s/sriov_numvfs", pfpath);
+		if (sim_read_uint(p, &now) == 0 && now == 0)
+			return false;
+	}
+	return true;
 }
 
 static void apply_numvfs(const char *pfpath, unsigned n)
