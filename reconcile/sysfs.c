@@ -43,7 +43,8 @@ const char *sysfs_numvfs_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
 	case EBUSY:
-		return "device busy: the kernel changes a VF count only from 0, or a VF is still in use";
+		return "device busy: VFs exist or a change of the VF count is still under way "
+		       "(sriovctl writes 0 first)";
 	case ENOENT:
 		return "PF has no driver bound";
 	case ERANGE:

@@ -591,6 +591,7 @@ __attribute__((constructor)) static void find_inherited(void)
 
 	if (!sim_config())
 		return;
+	sim_delayed_worker();
 	for (fd = 0; fd < 256; fd++) {
 		ssize_t n;
 

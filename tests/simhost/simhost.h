@@ -87,6 +87,11 @@ int sim_unbind(const char *devpath);
 
 /* Enable n VFs or disable all (n == 0), honouring the PF's delay. */
 int sim_set_numvfs(const char *pfpath, unsigned n, unsigned delay_ms);
+/*
+ * In a process started by sim_set_numvfs for a delayed change: do it and
+ * exit (called before main); otherwise return at once.
+ */
+void sim_delayed_worker(void);
 /* A delayed change of the PF's VF count is still under way. */
 bool sim_pending(const char *pfpath);
 

@@ -792,16 +792,15 @@ static void apply_numvfs(const char *pfpath, unsigned n)
 		vfs_enable(pfpath, n);
 }
 
-static void record_worker(pid_t pid)
+static void record_worker(const char *workers, pid_t pid)
 {
-	const char *dir = getenv("SIMHOST_WORKDIR");
-	char p[PATH_MAX], line[32];
+	char line[32];
 	long fd;
 
-	if (!dir || !*dir)
+	if (!*workers)
 		return;
-	snprintf(p, sizeof(p), "%s/workers", dir);
-	fd = syscall(SYS_openat, AT_FDCWD, p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	fd = syscall(SYS_openat, AT_FDCWD, workers, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		     0644);
 	if (fd < 0)
 		return;
 	snprintf(line, sizeof(line), "%d\n", (int)pid);
@@ -810,42 +809,92 @@ static void record_worker(pid_t pid)
 	syscall(SYS_close, fd);
 }
 
+#define DELAYED_ENV "SIMHOST_DELAYED_NUMVFS="
+
+/*
+ * The delayed worker, run by sim_delayed_worker() in a new process: sleep,
+ * then apply the change and clear its pending marker.
+ */
+static void delayed_run(const char *pfpath, unsigned n, unsigned delay_ms)
+{
+	char p[PATH_MAX];
+	struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+
+	pending_path(pfpath, p, sizeof(p));
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	if (sim_exists(config.sys))
+		apply_numvfs(pfpath, n);
+	unlink(p);
+}
+
+void sim_delayed_worker(void)
+{
+	const char *v = getenv("SIMHOST_DELAYED_NUMVFS");
+	char pfpath[PATH_MAX];
+	unsigned n, delay_ms;
+
+	if (!v || !sim_config())
+		return;
+	if (sscanf(v, "%u %u %4095s", &n, &delay_ms, pfpath) == 3)
+		delayed_run(pfpath, n, delay_ms);
+	_exit(0);
+}
+
 /*
  * The write returns at once; the VFs appear after the delay, as with a
  * driver that enables them slowly. A detached process does the work so
- * that it also happens when the writer exits first (a shell's echo).
+ * that it also happens when the writer exits first (a shell's echo). The
+ * writer may have threads, which may hold locks (umockdev's, libc's) at the
+ * fork: the forked processes only fork, exec and exit, and the worker is a
+ * fresh program (/bin/true) whose preloaded fake kernel does the work
+ * before main (sim_delayed_worker).
  */
 int sim_set_numvfs(const char *pfpath, unsigned n, unsigned delay_ms)
 {
-	char p[PATH_MAX];
+	extern char **environ;
+	const char *dir = getenv("SIMHOST_WORKDIR");
+	char p[PATH_MAX], workers[PATH_MAX] = "", job[PATH_MAX + 64];
+	char *argv[] = {"true", NULL}, **envp;
+	size_t nenv = 0, k = 0;
 	pid_t pid;
 
 	if (delay_ms == 0) {
 		apply_numvfs(pfpath, n);
 		return 0;
 	}
+	if (dir && *dir)
+		snprintf(workers, sizeof(workers), "%s/workers", dir);
+	snprintf(job, sizeof(job), DELAYED_ENV "%u %u %s", n, delay_ms, pfpath);
+	while (environ && environ[nenv])
+		nenv++;
+	envp = calloc(nenv + 2, sizeof(*envp));
+	if (!envp)
+		return -ENOMEM;
+	for (size_t i = 0; i < nenv; i++)
+		if (strncmp(environ[i], DELAYED_ENV, strlen(DELAYED_ENV)) != 0)
+			envp[k++] = environ[i];
+	envp[k] = job;
 	pending_path(pfpath, p, sizeof(p));
 	sim_writef(p, "%u\n", n);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		free(envp);
+		unlink(p);
 		return -errno;
+	}
 	if (pid == 0) {
 		pid_t worker = fork();
 
 		if (worker == 0) {
-			struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
-
-			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-				;
-			if (sim_exists(config.sys))
-				apply_numvfs(pfpath, n);
-			unlink(p);
-			_exit(0);
+			execve("/bin/true", argv, envp);
+			_exit(127);
 		}
 		if (worker > 0)
-			record_worker(worker);
+			record_worker(workers, worker);
 		_exit(worker > 0 ? 0 : 1);
 	}
+	free(envp);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	return 0;
