@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <libkmod.h>
 #include <libudev.h>
@@ -29,6 +30,12 @@ static void udev_monitor_unrefp(struct udev_monitor **m)
 {
 	if (*m)
 		udev_monitor_unref(*m);
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
 }
 
 static double now(void)
@@ -121,10 +128,14 @@ static char *virtfn_address(const char *syspath, unsigned n)
 	return strdup(base ? base + 1 : target);
 }
 
-/* What udev announced (add or bind events, after its rules ran). */
+/*
+ * What udev announced, after its rules ran: add or bind events of PCI
+ * devices, add events of netdevs (by their name after udev renamed them).
+ */
 struct vf_wait {
-	char **announced; /* device names */
+	char **announced; /* device names; "bind:ADDR" for bind events */
 	size_t n, cap;
+	unsigned n_ready; /* VFs 0..n_ready-1 were found ready */
 };
 
 static void vf_wait_release(struct vf_wait *w)
@@ -148,22 +159,73 @@ static void note_event(struct udev_device *ev, struct vf_wait *w)
 	const char *action = udev_device_get_action(ev);
 	const char *name = udev_device_get_sysname(ev);
 
-	if (!action || !name || (!streq(action, "add") && !streq(action, "bind")))
+	const char *subsystem = udev_device_get_subsystem(ev);
+
+	if (!action || !name || !subsystem)
 		return;
-	if (announced(w, name))
+	if (!(streq(subsystem, "pci") && (streq(action, "add") || streq(action, "bind"))) &&
+	    !(streq(subsystem, "net") && streq(action, "add")))
+		return;
+	/* a bind is kept apart from the add of the same device */
+	_cleanup_(freep) char *key = streq(action, "bind") ? strprintf("bind:%s", name)
+							  : strdup(name);
+	if (!key || announced(w, key))
 		return;
 	char **e = GROW(w->announced, w->n, w->cap);
 	if (e)
-		*e = strdup(name);
+		*e = TAKE_PTR(key);
+}
+
+/*
+ * A VF with a driver bound was announced bound (its bind event, or the
+ * udev database has it with its driver), so that its netdev, registered
+ * while the driver probed, is there to be waited for.
+ */
+static bool vf_bind_ready(struct udev_device *vf, const char *addr, const struct vf_wait *w)
+{
+	char key[64];
+
+	if (!udev_device_get_driver(vf))
+		return true;
+	snprintf(key, sizeof(key), "bind:%s", addr);
+	return announced(w, key) || udev_device_get_is_initialized(vf) > 0;
+}
+
+/*
+ * The netdevs of VF n (entries of its net/ directory) are all announced by
+ * udev, or initialized in its database. The kernel registers a net VF's
+ * netdev while its driver probes, before the bind event; udev may rename
+ * it, and announces it under its final name.
+ */
+static bool vf_netdevs_ready(struct udev *udev, const char *syspath, unsigned n,
+			     const struct vf_wait *w)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	bool ready = true;
+
+	snprintf(path, sizeof(path), "%s/virtfn%u/net", syspath, n);
+	_cleanup_(closedirp) DIR *dir = opendir(path);
+	if (!dir)
+		return true; /* no netdev (yet): the PCI events decide */
+	while (ready && (de = readdir(dir))) {
+		if (de->d_name[0] == '.' || announced(w, de->d_name))
+			continue;
+		_cleanup_(udev_device_unrefp) struct udev_device *nd =
+			udev_device_new_from_subsystem_sysname(udev, "net", de->d_name);
+		ready = nd && udev_device_get_is_initialized(nd) > 0;
+	}
+	return ready;
 }
 
 /*
  * Are the PF's VFs in the state we wait for? For `to` == 0: no virtfn link
- * left and sriov_numvfs reads 0. Otherwise: virtfn0..to-1 exist and each VF was announced by udev
- * (an add event, or already initialized in the udev database).
+ * left and sriov_numvfs reads 0. Otherwise: virtfn0..to-1 exist and each VF
+ * and its netdevs were announced by udev (an add event, or already
+ * initialized in the udev database).
  */
 static bool vfs_ready(struct udev *udev, const char *pf, const char *syspath, unsigned to,
-		      const struct vf_wait *w)
+		      struct vf_wait *w)
 {
 	unsigned have = count_virtfn(syspath), count;
 
@@ -173,15 +235,17 @@ static bool vfs_ready(struct udev *udev, const char *pf, const char *syspath, un
 		       count == 0;
 	if (have < to)
 		return false;
-	for (unsigned i = 0; i < to; i++) {
+	for (unsigned i = w->n_ready; i < to; i++, w->n_ready = i) {
 		_cleanup_(freep) char *addr = virtfn_address(syspath, i);
-		if (!addr)
+		if (!addr || !vf_netdevs_ready(udev, syspath, i, w))
 			return false;
-		if (announced(w, addr))
-			continue;
 		_cleanup_(udev_device_unrefp) struct udev_device *vf =
 			udev_device_new_from_subsystem_sysname(udev, "pci", addr);
-		if (!vf || udev_device_get_is_initialized(vf) <= 0)
+		if (!vf)
+			return false;
+		if (!announced(w, addr) && udev_device_get_is_initialized(vf) <= 0)
+			return false;
+		if (!vf_bind_ready(vf, addr, w))
 			return false;
 	}
 	return true;
@@ -295,6 +359,7 @@ int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *r
 		return diag_error(d, NULL, -errno ? -errno : -ENOMEM,
 				  "cannot listen to udev events");
 	udev_monitor_filter_add_match_subsystem_devtype(mon, "pci", NULL);
+	udev_monitor_filter_add_match_subsystem_devtype(mon, "net", NULL);
 	r = udev_monitor_enable_receiving(mon);
 	if (r < 0)
 		return diag_error(d, NULL, r, "cannot listen to udev events: %s", strerror(-r));

@@ -543,8 +543,9 @@ int sim_bind(const char *devpath, const char *driver)
 
 	if (r < 0)
 		return r;
-	sim_uevent("bind", devpath);
+	/* as in the kernel: the netdev is registered while the driver probes */
 	bind_netdev(devpath, driver);
+	sim_uevent("bind", devpath);
 	return 0;
 }
 
@@ -732,8 +733,8 @@ static void vfs_enable(const char *pfpath, unsigned n)
 		snprintf(vf, sizeof(vf), "%s/%s", parent, vfaddr);
 		sim_uevent("add", vf);
 		if (autoprobe && drv && bind_links(vf, drv) == 0) {
-			sim_uevent("bind", vf);
 			bind_netdev(vf, drv);
+			sim_uevent("bind", vf);
 		}
 	}
 }
