@@ -40,7 +40,9 @@ EOF2
 
 "$RUN" "$T/state.yaml" -- env SC="$SRIOVCTL" T="$T" bash -c '
 	pf=/sys/bus/pci/devices/0000:0b:00.0
-	strace -f -qq -e trace=%file,%desc -o "$T/trace" $SC apply -f "$T/spec.yaml" >"$T/out1" 2>"$T/err1"
+	# (LeakSanitizer cannot run under ptrace)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -qq -e trace=%file,%desc -o "$T/trace" $SC apply -f "$T/spec.yaml" >"$T/out1" 2>"$T/err1"
 	echo "apply: rc=$? numvfs=$(cat $pf/sriov_numvfs) conf=$(ls $SRIOVCTL_ROOT/etc/modprobe.d | wc -l)"
 	echo "lock: $SRIOVCTL_ROOT/run/sriovctl.lock"
 	$SC apply --force -f "$T/spec.yaml" >"$T/out2" 2>"$T/err2"
