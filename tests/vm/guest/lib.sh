@@ -1,0 +1,108 @@
+# Helpers for the guest-side checks (sourced by bash inside the guest).
+# Results go to the serial console as TAP lines prefixed with "VMTAP: ",
+# which tests/vm/run picks out of the kernel's own console output.
+
+ntap=0
+nfail=0
+LOGS=/run/vmout/logs
+mkdir -p "$LOGS"
+
+tap() { printf 'VMTAP: %s\n' "$*"; }
+note() { tap "# $*"; }
+pass() { ntap=$((ntap + 1)); tap "ok $ntap - $*"; }
+fail() { ntap=$((ntap + 1)); nfail=$((nfail + 1)); tap "not ok $ntap - $*"; }
+skip() { ntap=$((ntap + 1)); tap "ok $ntap - $1 # SKIP $2"; }
+
+# check DESCRIPTION COMMAND...: one TAP line for whether COMMAND succeeds
+check() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# is GOT WANT: succeed when GOT equals WANT, else say what was seen
+is() {
+	[ "$1" = "$2" ] && return 0
+	note "  got '$1', want '$2'"
+	return 1
+}
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# sysw FILE VALUE: write VALUE (one write(2), as `echo VALUE > FILE` does)
+# and set WERR to the errno name the kernel answered, "" on success.
+# A failure to open is reported as open:ERRNO.
+sysw() {
+	local msg
+	msg=$( (printf '%s\n' "$2" >"$1") 2>&1)
+	WMSG=${msg#*: line *: }
+	case $msg in
+	"") WERR= ;;
+	*"write error: No such file or directory"*) WERR=ENOENT ;;
+	*"write error: Device or resource busy"*) WERR=EBUSY ;;
+	*"write error: Numerical result out of range"*) WERR=ERANGE ;;
+	*"write error: Invalid argument"*) WERR=EINVAL ;;
+	*"write error: No such device"*) WERR=ENODEV ;;
+	*"write error: Operation not supported"*) WERR=EOPNOTSUPP ;;
+	*"write error: Cannot allocate memory"*) WERR=ENOMEM ;;
+	*"write error: Input/output error"*) WERR=EIO ;;
+	*"No such file or directory"*) WERR=open:ENOENT ;;
+	*"Permission denied"*) WERR=open:EACCES ;;
+	*) WERR="other($msg)" ;;
+	esac
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.05 s until it succeeds
+wait_for() {
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# find_sriov_pf VENDOR DEVICE: print the address of the first such PCI
+# function with an SR-IOV capability
+find_sriov_pf() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/sriov_totalvfs" ] || continue
+		[ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ] || continue
+		basename "$d"
+		return 0
+	done
+	return 1
+}
+
+# vf_addr PF N: the address of the PF's VF N, from its virtfnN link
+vf_addr() { basename "$(readlink "/sys/bus/pci/devices/$1/virtfn$2")"; }
+
+# driver_of ADDR: the bound driver's name, or "none"
+driver_of() {
+	local l=/sys/bus/pci/devices/$1/driver
+	if [ -e "$l" ]; then basename "$(readlink "$l")"; else echo none; fi
+}
+
+# uevent monitor: start_monitor NAME records kernel pci uevents into
+# $LOGS/NAME.uevents until stop_monitor; count_events NAME ACTION [DEV]
+# counts the ACTION events (add, remove, bind, ...) whose path ends in
+# /DEV when given
+start_monitor() {
+	MONLOG=$LOGS/$1.uevents
+	udevadm monitor --kernel --subsystem-match=pci >"$MONLOG" 2>&1 &
+	MONPID=$!
+	# the header is printed once the netlink socket is bound
+	wait_for 10 grep -q '^KERNEL - ' "$MONLOG" ||
+		note "uevent monitor did not start"
+}
+stop_monitor() {
+	kill "$MONPID" 2>/dev/null
+	wait "$MONPID" 2>/dev/null
+	MONPID=
+}
+count_events() {
+	local pat="^KERNEL\\[[^]]*\\] $2 "
+	[ -n "${3:-}" ] && pat="$pat.*/$3 "
+	grep -cE "$pat" "$LOGS/$1.uevents" || true
+}
