@@ -24,6 +24,7 @@ err=$(mktemp)
 trap 'rm -f "$err"' EXIT
 "$TOP/tests/vm/run" 2> >(tee "$err" >&2)
 rc=$?
+wait $! 2>/dev/null   # the tee, so that $err is complete
 case $rc in
 0) ;;
 77) skip_all "$(sed -n 's/^run: //p' "$err" | tail -n 1)" ;;

@@ -16,6 +16,13 @@ export LC_ALL=C
 # udevadm and systemd-udevd refuse to act in a chroot unless told
 export SYSTEMD_IGNORE_CHROOT=1
 
+if [ "${TRACE:-0}" = 1 ]; then
+	exec {xfd}>"$LOGS/trace"
+	BASH_XTRACEFD=$xfd
+	PS4='+ $EPOCHREALTIME ${BASH_SOURCE##*/}:$LINENO: '
+	set -x
+fi
+
 note "guest kernel $(uname -r), chroot up at $(uptime_s) s"
 
 if [ "$KERNEL_CHECKS" = 1 ]; then
