@@ -151,5 +151,7 @@ scenario_run() {
 			eval '"$SRIOVCTL" show --format state >/run/vmout/show.state.yaml 2>"$out.show.err"'
 		check "$name: sriovctl show" \
 			eval '"$SRIOVCTL" show >/run/vmout/show.txt 2>>"$out.show.err"'
+		check "$name: sriovctl show --format json" \
+			eval '"$SRIOVCTL" show --format json >/run/vmout/show.json 2>>"$out.show.err"'
 	fi
 }
