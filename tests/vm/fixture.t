@@ -32,7 +32,6 @@ if [ ! -f "$fx.state.yaml" ]; then
 	echo "1..$n"
 	exit 0
 fi
-export SRIOVCTL_LIBVIRT_URI=${SRIOVCTL_LIBVIRT_URI:-}
 
 "$SRIOVCTL" show --state "$fx.state.yaml" >"$tmp/state.txt" 2>"$tmp/err"
 same "show --state of the captured state is what the VM showed" "$tmp/state.txt" "$fx.show.txt"
