@@ -17,10 +17,10 @@ kernel_checks() {
 		return
 	fi
 	d=/sys/bus/pci/devices/$pf
-	total=$(cat "$d/sriov_totalvfs")
+	total=$(rd "$d/sriov_totalvfs")
 	check "sriov_totalvfs is 4" is "$total" 4
-	note "PF $pf: sriov_offset $(cat "$d/sriov_offset") sriov_stride $(cat "$d/sriov_stride")" \
-		"sriov_vf_device $(cat "$d/sriov_vf_device") sriov_drivers_autoprobe $(cat "$d/sriov_drivers_autoprobe")"
+	note "PF $pf: sriov_offset $(rd "$d/sriov_offset") sriov_stride $(rd "$d/sriov_stride")" \
+		"sriov_vf_device $(rd "$d/sriov_vf_device") sriov_drivers_autoprobe $(rd "$d/sriov_drivers_autoprobe")"
 
 	# --- no PF driver ---
 	check "no driver on the PF before nvme is loaded" is "$(driver_of "$pf")" none
@@ -33,35 +33,35 @@ kernel_checks() {
 	check "sriov_numvfs 0 without a PF driver: success (same value)" is "$WERR" ""
 
 	# --- PF driver bound ---
-	local t=$EPOCHREALTIME
+	local t=$(now_us)
 	modprobe nvme
 	check "nvme binds the PF" wait_for 20 test -e "$d/driver"
-	note "  nvme bound $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s after modprobe"
+	note "  nvme bound $(since "$t") s after modprobe"
 	check "PF driver is nvme" is "$(driver_of "$pf")" nvme
 
 	sysw "$d/sriov_drivers_autoprobe" 0
-	check "sriov_drivers_autoprobe 0 accepted" is "$WERR$(cat "$d/sriov_drivers_autoprobe")" 0
+	check "sriov_drivers_autoprobe 0 accepted" is "$WERR$(rd "$d/sriov_drivers_autoprobe")" 0
 
 	start_monitor numvfs
-	t=$EPOCHREALTIME
+	t=$(now_us)
 	sysw "$d/sriov_numvfs" 2
 	check "sriov_numvfs 0 -> 2: success" is "$WERR" ""
-	note "  write took $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }') s"
-	check "sriov_numvfs reads back 2" is "$(cat "$d/sriov_numvfs")" 2
+	note "  write took $(since "$t") s"
+	check "sriov_numvfs reads back 2" is "$(rd "$d/sriov_numvfs")" 2
 	check "virtfn0 and virtfn1 links, no virtfn2" \
 		test -L "$d/virtfn0" -a -L "$d/virtfn1" -a ! -e "$d/virtfn2"
 	v0=$(vf_addr "$pf" 0) v1=$(vf_addr "$pf" 1)
-	note "  VFs: $v0 $v1 (device $(cat "/sys/bus/pci/devices/$v0/device"))"
+	note "  VFs: $v0 $v1 (device $(rd "/sys/bus/pci/devices/$v0/device"))"
 	for i in "$v0" "$v1"; do
 		check "physfn of $i points to the PF" \
-			is "$(basename "$(readlink "/sys/bus/pci/devices/$i/physfn")")" "$pf"
+			is "$(lname "/sys/bus/pci/devices/$i/physfn")" "$pf"
 		check "VF $i stays unbound with autoprobe 0" is "$(driver_of "$i")" none
 	done
 
 	sysw "$d/sriov_numvfs" 3
 	check "sriov_numvfs 2 -> 3: EBUSY" is "$WERR" EBUSY
 	note "  kernel said: $WMSG"
-	check "sriov_numvfs still 2 after EBUSY" is "$(cat "$d/sriov_numvfs")" 2
+	check "sriov_numvfs still 2 after EBUSY" is "$(rd "$d/sriov_numvfs")" 2
 	sysw "$d/sriov_numvfs" 5
 	check "sriov_numvfs 5 (> total 4): ERANGE" is "$WERR" ERANGE
 	note "  kernel said: $WMSG"
@@ -86,8 +86,10 @@ kernel_checks() {
 	check "uevents: change on $v0, $v1 and the PF, once each" \
 		is "$(count_events numvfs change "$v0") $(count_events numvfs change "$v1") $(count_events numvfs change "$pf")" "1 1 1"
 	note "  uevents in order:"
-	grep '^KERNEL\[' "$LOGS/numvfs.uevents" | awk '{ print $2, $3 }' |
-		while IFS= read -r l; do note "    $l"; done
+	local k act path _
+	while read -r k act path _; do
+		[[ $k == KERNEL\[* ]] && note "    $act $path"
+	done <"$LOGS/numvfs.uevents"
 
 	# --- vfio-pci with the IOMMU on ---
 	modprobe vfio-pci
@@ -95,7 +97,7 @@ kernel_checks() {
 	sysw "$d/sriov_numvfs" 2
 	v0=$(vf_addr "$pf" 0)
 	check "VF $v0 has an IOMMU group" test -e "/sys/bus/pci/devices/$v0/iommu_group"
-	grp=$(basename "$(readlink "/sys/bus/pci/devices/$v0/iommu_group")")
+	grp=$(lname "/sys/bus/pci/devices/$v0/iommu_group")
 	sysw "/sys/bus/pci/devices/$v0/driver_override" vfio-pci
 	check "driver_override vfio-pci accepted" is "$WERR" ""
 	sysw /sys/bus/pci/drivers_probe "$v0"
@@ -105,13 +107,13 @@ kernel_checks() {
 	check "unbind $v0 from vfio-pci" is "$WERR$(driver_of "$v0")" none
 	sysw "/sys/bus/pci/devices/$v0/driver_override" ""
 	check "empty write clears driver_override" \
-		is "$WERR$(cat "/sys/bus/pci/devices/$v0/driver_override")" "(null)"
+		is "$WERR$(rd "/sys/bus/pci/devices/$v0/driver_override")" "(null)"
 	# bound VFs may be removed: the kernel unbinds them itself
 	sysw "/sys/bus/pci/devices/$v0/driver_override" vfio-pci
 	sysw /sys/bus/pci/drivers_probe "$v0"
 	sysw "$d/sriov_numvfs" 0
 	check "sriov_numvfs 0 with a VF bound to vfio-pci: success" \
-		is "$WERR $(cat "$d/sriov_numvfs")" " 0"
+		is "$WERR $(rd "$d/sriov_numvfs")" " 0"
 
 	note "kernel log about SR-IOV:"
 	dmesg | grep -E 'SR-IOV|[0-9] VFs|VF BAR|virtfn|vfio' | sed 's/^/  /' |

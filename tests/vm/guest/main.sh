@@ -26,18 +26,18 @@ fi
 note "guest kernel $(uname -r), chroot up at $(uptime_s) s"
 
 if [ "$KERNEL_CHECKS" = 1 ]; then
-	t=$EPOCHREALTIME
+	t=$(now_us)
 	kernel_checks
-	note "kernel checks took $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+	note "kernel checks took $(since "$t") s"
 fi
 
 if [ -n "$SCENARIOS" ]; then
-	t=$EPOCHREALTIME
+	t=$(now_us)
 	scenarios_prepare
 	for s in $SCENARIOS; do
 		scenario_run "$TOP/tests/vm/scenarios/$s.yaml"
 	done
-	note "scenarios took $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+	note "scenarios took $(since "$t") s"
 fi
 
 note "planned $ntap guest checks"

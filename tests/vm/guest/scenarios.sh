@@ -25,13 +25,13 @@ scenarios_prepare() {
 	# Loading the VF driver is not what the scenarios test.
 	modprobe vfio-pci
 
-	local t=$EPOCHREALTIME
+	local t=$(now_us)
 	/lib/systemd/systemd-udevd --daemon >"$LOGS/udevd.log" 2>&1
 	# only the devices sriovctl looks at: the full trigger takes ~10 s under TCG
 	udevadm trigger --action=add --subsystem-match=pci --subsystem-match=net >/dev/null 2>&1
 	check "systemd-udevd started, triggered and settled" \
 		udevadm settle --timeout=60
-	note "  udevd settle took $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+	note "  udevd settle took $(since "$t") s"
 
 	if "$SRIOVCTL" show >"$LOGS/show-probe.out" 2>"$LOGS/show-probe.err"; then
 		SHOW_OK=1
@@ -41,7 +41,16 @@ scenarios_prepare() {
 }
 
 # hdr FILE KEY: the value of the "# vm-KEY:" comment, empty if absent
-hdr() { sed -n "s/^# vm-$2: *//p" "$1" | head -n 1; }
+hdr() {
+	local l
+	while IFS= read -r l; do
+		if [[ $l == "# vm-$2:"* ]]; then
+			l=${l#"# vm-$2:"}
+			printf '%s' "${l# }"
+			return
+		fi
+	done <"$1"
+}
 
 # kv "a=1 b=2" KEY: the value of KEY in a list of key=value words
 kv() {
@@ -56,7 +65,7 @@ state_is() {
 	local d=/sys/bus/pci/devices/$1 want got i n drv
 	n=$(kv "$2" num-vfs)
 	want="numvfs=$n autoprobe=$(kv "$2" autoprobe)"
-	got="numvfs=$(cat "$d/sriov_numvfs") autoprobe=$(cat "$d/sriov_drivers_autoprobe")"
+	got="numvfs=$(rd "$d/sriov_numvfs") autoprobe=$(rd "$d/sriov_drivers_autoprobe")"
 	drv=$(kv "$2" vf-driver)
 	if [ -n "$drv" ]; then
 		for ((i = 0; i < n; i++)); do
@@ -84,7 +93,8 @@ sysfs_writes() {
 
 scenario_run() {
 	local f=$1 name start expect uev refused rc out err w
-	name=$(basename "$f" .yaml)
+	name=${f##*/}
+	name=${name%.yaml}
 	if [ "$SHOW_OK" != 1 ]; then
 		skip "scenario $name" "sriovctl show not built yet"
 		return
@@ -104,10 +114,10 @@ scenario_run() {
 	fi
 
 	start_monitor "$name.apply"
-	local t=$EPOCHREALTIME
+	local t=$(now_us)
 	"$SRIOVCTL" apply -f "$f" >"$out.apply.out" 2>"$out.apply.err"
 	rc=$?
-	note "  apply took $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s"
+	note "  apply took $(since "$t") s"
 	udevadm settle --timeout=30
 	stop_monitor
 	if [ -n "$refused" ]; then
