@@ -123,6 +123,7 @@ has_line() {
 # the device DEV when given. Lines: "KERNEL[ts] add      /devices/... (pci)"
 start_monitor() {
 	MONLOG=$LOGS/$1.uevents
+	: >"$MONLOG"
 	udevadm monitor --kernel --subsystem-match=pci >"$MONLOG" 2>&1 &
 	MONPID=$!
 	# the header is printed once the netlink socket is bound
