@@ -33,7 +33,12 @@ if [ ! -f "$fx.state.yaml" ]; then
 	exit 0
 fi
 
-"$SRIOVCTL" show --state "$fx.state.yaml" >"$tmp/state.txt" 2>"$tmp/err"
+if ! "$SRIOVCTL" show --state "$fx.state.yaml" >"$tmp/state.txt" 2>"$tmp/err" &&
+	grep -q 'not built yet' "$tmp/err"; then
+	skip "fixture from the VM" "sriovctl show --state not built yet"
+	echo "1..$n"
+	exit 0
+fi
 same "show --state of the captured state is what the VM showed" "$tmp/state.txt" "$fx.show.txt"
 "$SRIOVCTL" show --state "$fx.state.yaml" --format json >"$tmp/state.json" 2>"$tmp/err"
 same "show --state --format json likewise" "$tmp/state.json" "$fx.show.json"
