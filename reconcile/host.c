@@ -1,5 +1,300 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: struct host lifecycle and lookups */
+/* struct host: lifecycle, lookups, VF address arithmetic, sorting. */
+#include <ctype.h>
+#include <stdint.h>
+
 #include "host.h"
-struct host *host_new(void) { return calloc(1, sizeof(struct host)); }
-void host_free(struct host *h) { free(h); }
+
+struct host *host_new(void)
+{
+	return calloc(1, sizeof(struct host));
+}
+
+static void vf_state_release(struct vf_state *v)
+{
+	free(v->address);
+	free(v->driver);
+	free(v->driver_override);
+	free(v->interface);
+	free(v->mac);
+}
+
+static void pci_dev_state_release(struct pci_dev_state *p)
+{
+	free(p->address);
+	free(p->vendor);
+	free(p->device);
+	free(p->name);
+	free(p->driver);
+	for (size_t i = 0; i < p->n_interfaces; i++)
+		free(p->interfaces[i]);
+	free(p->interfaces);
+	free(p->sriov.vf_device);
+	for (size_t i = 0; i < p->sriov.n_vfs; i++)
+		vf_state_release(&p->sriov.vfs[i]);
+	free(p->sriov.vfs);
+}
+
+static void module_state_release(struct module_state *m)
+{
+	free(m->name);
+	for (size_t i = 0; i < m->n_params; i++) {
+		free(m->params[i].key);
+		free(m->params[i].value);
+	}
+	free(m->params);
+}
+
+static void guest_devs_free(struct guest_dev_state *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		guest_dev_state_release(&v[i]);
+	free(v);
+}
+
+static void domain_state_release(struct domain_state *d)
+{
+	free(d->name);
+	free(d->xml);
+	free(d->live_xml);
+	guest_devs_free(d->devs, d->n_devs);
+	guest_devs_free(d->live_devs, d->n_live_devs);
+}
+
+void host_free(struct host *h)
+{
+	if (!h)
+		return;
+	free(h->hostname);
+	for (size_t i = 0; i < h->n_pci; i++)
+		pci_dev_state_release(&h->pci[i]);
+	free(h->pci);
+	for (size_t i = 0; i < h->n_modules; i++)
+		module_state_release(&h->modules[i]);
+	free(h->modules);
+	for (size_t i = 0; i < h->n_files; i++) {
+		free(h->files[i].path);
+		free(h->files[i].content);
+	}
+	free(h->files);
+	for (size_t i = 0; i < h->n_domains; i++)
+		domain_state_release(&h->domains[i]);
+	free(h->domains);
+	free(h);
+}
+
+/* ---- lookups: linear scans, the arrays may not be sorted yet ---- */
+
+const struct pci_dev_state *host_find_pci(const struct host *h, const char *address)
+{
+	if (!h || !address)
+		return NULL;
+	for (size_t i = 0; i < h->n_pci; i++)
+		if (streq_ptr(h->pci[i].address, address))
+			return &h->pci[i];
+	return NULL;
+}
+
+const struct pci_dev_state *host_find_pf(const struct host *h, const char *pci_or_interface)
+{
+	if (!h || !pci_or_interface)
+		return NULL;
+	for (size_t i = 0; i < h->n_pci; i++) {
+		const struct pci_dev_state *p = &h->pci[i];
+
+		if (!p->is_pf)
+			continue;
+		if (streq_ptr(p->address, pci_or_interface))
+			return p;
+		for (size_t j = 0; j < p->n_interfaces; j++)
+			if (streq_ptr(p->interfaces[j], pci_or_interface))
+				return p;
+	}
+	return NULL;
+}
+
+const struct vf_state *host_find_vf(const struct host *h, const char *address,
+				    const struct pci_dev_state **ret_pf)
+{
+	if (!h || !address)
+		return NULL;
+	for (size_t i = 0; i < h->n_pci; i++) {
+		const struct pci_dev_state *p = &h->pci[i];
+
+		if (!p->is_pf)
+			continue;
+		for (size_t j = 0; j < p->sriov.n_vfs; j++)
+			if (streq_ptr(p->sriov.vfs[j].address, address)) {
+				if (ret_pf)
+					*ret_pf = p;
+				return &p->sriov.vfs[j];
+			}
+	}
+	return NULL;
+}
+
+const struct module_state *host_find_module(const struct host *h, const char *name)
+{
+	if (!h || !name)
+		return NULL;
+	for (size_t i = 0; i < h->n_modules; i++)
+		if (streq_ptr(h->modules[i].name, name))
+			return &h->modules[i];
+	return NULL;
+}
+
+const char *module_state_param(const struct module_state *m, const char *key)
+{
+	if (!m || !key)
+		return NULL;
+	for (size_t i = 0; i < m->n_params; i++)
+		if (streq_ptr(m->params[i].key, key))
+			return m->params[i].value;
+	return NULL;
+}
+
+const struct file_state *host_find_file(const struct host *h, const char *path)
+{
+	if (!h || !path)
+		return NULL;
+	for (size_t i = 0; i < h->n_files; i++)
+		if (streq_ptr(h->files[i].path, path))
+			return &h->files[i];
+	return NULL;
+}
+
+const struct domain_state *host_find_domain(const struct host *h, const char *name)
+{
+	if (!h || !name)
+		return NULL;
+	for (size_t i = 0; i < h->n_domains; i++)
+		if (streq_ptr(h->domains[i].name, name))
+			return &h->domains[i];
+	return NULL;
+}
+
+/* ---- addresses ---- */
+
+/* Parse exactly "DDDD:BB:SS.F" (hex, either case). */
+static bool parse_pci_address(const char *s, unsigned *dom, unsigned *bus, unsigned *slot,
+			      unsigned *fn)
+{
+	int n = -1;
+
+	if (!s || strlen(s) != 12)
+		return false;
+	for (size_t i = 0; i < 12; i++) {
+		char c = s[i];
+		bool sep = i == 4 || i == 7 || i == 10;
+		if (sep ? c != (i == 10 ? '.' : ':') : !isxdigit((unsigned char)c))
+			return false;
+	}
+	if (sscanf(s, "%4x:%2x:%2x.%1x%n", dom, bus, slot, fn, &n) != 4 || n != 12)
+		return false;
+	return *slot <= 0x1f && *fn <= 7;
+}
+
+char *pf_vf_address(const struct pci_dev_state *pf, unsigned n)
+{
+	unsigned dom, bus, slot, fn;
+
+	if (!pf || !pf->is_pf || pf->sriov.offset < 0 || pf->sriov.stride < 0)
+		return NULL;
+	if (!parse_pci_address(pf->address, &dom, &bus, &slot, &fn))
+		return NULL;
+	/* the kernel's pci_iov_virtfn_bus/devfn: routing id arithmetic */
+	uint64_t rid = ((uint64_t)slot << 3 | fn) + (uint64_t)pf->sriov.offset +
+		       (uint64_t)n * (uint64_t)pf->sriov.stride;
+	uint64_t vbus = bus + (rid >> 8);
+	if (vbus > 0xff)
+		return NULL;
+	unsigned devfn = rid & 0xff;
+	return strprintf("%04x:%02x:%02x.%x", dom, (unsigned)vbus, devfn >> 3, devfn & 7);
+}
+
+char *pci_nodedev_name(const char *address)
+{
+	if (!address)
+		return NULL;
+	char *s = strprintf("pci_%s", address);
+	if (!s)
+		return NULL;
+	for (char *p = s; *p; p++)
+		if (*p == ':' || *p == '.')
+			*p = '_';
+		else
+			*p = tolower((unsigned char)*p);
+	return s;
+}
+
+/* ---- sorting ---- */
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return cmp_str(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_pci(const void *a, const void *b)
+{
+	return cmp_str(((const struct pci_dev_state *)a)->address,
+		       ((const struct pci_dev_state *)b)->address);
+}
+
+static int cmp_vf(const void *a, const void *b)
+{
+	unsigned x = ((const struct vf_state *)a)->id, y = ((const struct vf_state *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_module(const void *a, const void *b)
+{
+	return cmp_str(((const struct module_state *)a)->name,
+		       ((const struct module_state *)b)->name);
+}
+
+static int cmp_param(const void *a, const void *b)
+{
+	return cmp_str(((const struct module_param *)a)->key,
+		       ((const struct module_param *)b)->key);
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return cmp_str(((const struct file_state *)a)->path, ((const struct file_state *)b)->path);
+}
+
+static int cmp_domain(const void *a, const void *b)
+{
+	return cmp_str(((const struct domain_state *)a)->name,
+		       ((const struct domain_state *)b)->name);
+}
+
+#define SORT(v, n, cmp)                                                                            \
+	do {                                                                                       \
+		if ((n) > 1)                                                                       \
+			qsort((v), (n), sizeof(*(v)), (cmp));                                      \
+	} while (0)
+
+void host_sort(struct host *h)
+{
+	if (!h)
+		return;
+	SORT(h->pci, h->n_pci, cmp_pci);
+	for (size_t i = 0; i < h->n_pci; i++) {
+		struct pci_dev_state *p = &h->pci[i];
+
+		SORT(p->interfaces, p->n_interfaces, cmp_strp);
+		SORT(p->sriov.vfs, p->sriov.n_vfs, cmp_vf);
+	}
+	SORT(h->modules, h->n_modules, cmp_module);
+	for (size_t i = 0; i < h->n_modules; i++)
+		SORT(h->modules[i].params, h->modules[i].n_params, cmp_param);
+	SORT(h->files, h->n_files, cmp_file);
+	/* a domain's devices keep their XML order */
+	SORT(h->domains, h->n_domains, cmp_domain);
+}

@@ -1,10 +1,594 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: the planner */
-#include "plan.h"
+/*
+ * The planner: (spec, host) -> ordered actions. This file holds the
+ * context, the lookups and indexes the passes share, the safety analysis
+ * helpers, and the final ordering. The passes live in plan-modules.c,
+ * plan-guests.c and plan-vfs.c.
+ */
+#include "plan-internal.h"
+
+static const char *const kind_names[_ACTION_KIND_MAX] = {
+    [ACTION_DETACH] = "detach",
+    [ACTION_WRITE_MODPROBE_CONF] = "write-modprobe-conf",
+    [ACTION_RELOAD_MODULE] = "reload-module",
+    [ACTION_SET_DRIVERS_AUTOPROBE] = "set-drivers-autoprobe",
+    [ACTION_SET_NUM_VFS] = "set-num-vfs",
+    [ACTION_BIND_DRIVER] = "bind-driver",
+    [ACTION_SET_VF] = "set-vf",
+    [ACTION_ATTACH] = "attach",
+};
+
+const char *action_kind_to_string(enum action_kind k)
+{
+	if ((unsigned)k >= _ACTION_KIND_MAX)
+		return NULL;
+	return kind_names[k];
+}
+
+static void action_release(struct action *a)
+{
+	free(a->target);
+	free(a->device);
+	free(a->field);
+	free(a->from);
+	free(a->to);
+	free(a->reason);
+	free(a->why);
+	free(a->pf);
+	free(a->content);
+	free(a->module);
+	free(a->dev.address);
+	free(a->dev.mac);
+	free(a->dev.virtualport_type);
+	free(a->dev.profileid);
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_changes; i++)
+		action_release(&p->changes[i]);
+	for (size_t i = 0; i < p->n_blocked; i++)
+		action_release(&p->blocked[i]);
+	free(p->changes);
+	free(p->blocked);
+	free(p);
+}
+
+/* ---- context ---- */
+
+void *ctx_oom(struct plan_ctx *c)
+{
+	if (!c->err)
+		c->err = diag_error(c->d, NULL, -ENOMEM, "out of memory");
+	return NULL;
+}
+
+struct pending *ctx_add(struct plan_ctx *c, enum action_kind k, const char *target)
+{
+	struct pending *p = GROW(c->acts, c->n_acts, c->cap_acts);
+	if (!p)
+		return ctx_oom(c);
+	p->a.kind = k;
+	p->a.vf_id = -1;
+	p->a.target = strdup_or_null(target);
+	if (target && !p->a.target)
+		ctx_oom(c);
+	return p;
+}
+
+void ctx_block(struct plan_ctx *c, struct pending *p, char *why)
+{
+	if (!why) {
+		ctx_oom(c);
+		return;
+	}
+	free(p->a.why);
+	p->a.why = why;
+	if (c->o && c->o->force) {
+		diag_warning(c->d, p->loc, "--force: %s %s goes ahead although %s",
+			     action_kind_to_string(p->a.kind),
+			     p->a.device ? p->a.device : p->a.target, why);
+		return;
+	}
+	p->blocked = true;
+}
+
+const char *ctx_keep(struct plan_ctx *c, char *s)
+{
+	if (!s)
+		return ctx_oom(c);
+	char **slot = GROW(c->strings, c->n_strings, c->cap_strings);
+	if (!slot) {
+		free(s);
+		return ctx_oom(c);
+	}
+	*slot = s;
+	return s;
+}
+
+static void ctx_release(struct plan_ctx *c)
+{
+	if (c->pfs)
+		for (size_t i = 0; i < c->s->n_pfs; i++)
+			free(c->pfs[i].count_why);
+	free(c->pfs);
+	free(c->vfs);
+	for (size_t i = 0; i < c->n_strings; i++)
+		free(c->strings[i]);
+	free(c->strings);
+	free(c->holders);
+	free(c->detaches);
+	for (size_t i = 0; i < c->n_acts; i++)
+		action_release(&c->acts[i].a);
+	free(c->acts);
+}
+
+/* ---- lookups ---- */
+
+/*
+ * host.c has linear lookups; the planner looks up PCI devices and domains
+ * once per guest device, so it bisects the sorted arrays (and falls back
+ * to a scan for a host built unsorted).
+ */
+const struct pci_dev_state *plan_find_pci(const struct host *h, const char *address)
+{
+	size_t lo = 0, hi = h->n_pci;
+
+	/* sorted by address; a host built by hand may not be: then look at every one */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = strcmp(h->pci[mid].address, address);
+		if (r == 0)
+			return &h->pci[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = 0; i < h->n_pci; i++)
+		if (streq(h->pci[i].address, address))
+			return &h->pci[i];
+	return NULL;
+}
+
+const struct domain_state *plan_find_domain(const struct host *h, const char *name)
+{
+	size_t lo = 0, hi = h->n_domains;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = strcmp(h->domains[mid].name, name);
+		if (r == 0)
+			return &h->domains[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* not sorted after all (a host built by hand): look at every one */
+	for (size_t i = 0; i < h->n_domains; i++)
+		if (streq(h->domains[i].name, name))
+			return &h->domains[i];
+	return NULL;
+}
+
+const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id)
+{
+	const struct sriov_state *sr = &pf->sriov;
+
+	if (id < sr->n_vfs && sr->vfs[id].id == id)
+		return &sr->vfs[id];
+	for (size_t i = 0; i < sr->n_vfs; i++)
+		if (sr->vfs[i].id == id)
+			return &sr->vfs[i];
+	return NULL;
+}
+
+/* ---- value rendering ---- */
+
+const char *plan_bool_str(int v)
+{
+	return v < 0 ? "?" : v ? "true" : "false";
+}
+
+const char *plan_link_state_str(int v)
+{
+	static const char *const names[] = {"auto", "enable", "disable"};
+	return v >= 0 && (size_t)v < ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+const char *plan_vlan_proto_str(int v)
+{
+	return v == VLAN_PROTO_8021Q ? "802.1Q" : v == VLAN_PROTO_8021AD ? "802.1ad" : "?";
+}
+
+const char *plan_device_type_str(enum device_type t)
+{
+	return t == DEVICE_HOSTDEV ? "hostdev" : "interface";
+}
+
+char *plan_describe_dev(const struct guest_dev_state *g)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "%s", plan_device_type_str(g->type));
+
+	if (g->mac)
+		n += snprintf(buf + n, sizeof(buf) - n, ", mac %s", g->mac);
+	if (g->vlan >= 0 && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, ", vlan %d", g->vlan);
+	if (g->virtualport_type && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, ", virtualport %s", g->virtualport_type);
+	if (g->profileid && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, " profileid %s", g->profileid);
+	return strdup(buf);
+}
+
+/* ---- indexes ---- */
+
+static int vf_ref_cmp(const void *a, const void *b)
+{
+	const struct vf_ref *x = a, *y = b;
+	return strcmp(x->address, y->address);
+}
+
+static int add_vf_ref(struct plan_ctx *c, const char *address, const struct pci_dev_state *pf,
+		      struct pf_res *res, unsigned id, const struct vf_state *vf)
+{
+	struct vf_ref *r = GROW(c->vfs, c->n_vfs, c->cap_vfs);
+	if (!r) {
+		ctx_oom(c);
+		return -ENOMEM;
+	}
+	*r = (struct vf_ref){address, pf, res, id, vf};
+	return 0;
+}
+
+static struct pf_res *res_of(struct plan_ctx *c, const struct pci_dev_state *pf)
+{
+	for (size_t i = 0; i < c->s->n_pfs; i++)
+		if (c->pfs[i].host == pf)
+			return &c->pfs[i];
+	return NULL;
+}
+
+/*
+ * Every VF that exists now, and every VF a managed PF will gain, whose
+ * address is known (offset/stride).
+ */
+static int build_vf_index(struct plan_ctx *c)
+{
+	const struct host *h = c->h;
+
+	for (size_t i = 0; i < h->n_pci; i++) {
+		const struct pci_dev_state *pf = &h->pci[i];
+		if (!pf->is_pf)
+			continue;
+		struct pf_res *res = res_of(c, pf);
+		for (size_t j = 0; j < pf->sriov.n_vfs; j++) {
+			const struct vf_state *vf = &pf->sriov.vfs[j];
+			if (vf->address && add_vf_ref(c, vf->address, pf, res, vf->id, vf) < 0)
+				return -ENOMEM;
+		}
+		if (!res)
+			continue;
+		for (unsigned id = 0; id < res->want; id++) {
+			if (plan_host_vf(pf, id))
+				continue;
+			char *a = pf_vf_address(pf, id);
+			if (!a)
+				continue;
+			if (!ctx_keep(c, a) || add_vf_ref(c, a, pf, res, id, NULL) < 0)
+				return -ENOMEM;
+		}
+	}
+	if (c->n_vfs)
+		qsort(c->vfs, c->n_vfs, sizeof(*c->vfs), vf_ref_cmp);
+	return 0;
+}
+
+const struct vf_ref *plan_vf_by_address(const struct plan_ctx *c, const char *address)
+{
+	struct vf_ref key = {.address = address};
+	if (!c->n_vfs)
+		return NULL;
+	return bsearch(&key, c->vfs, c->n_vfs, sizeof(*c->vfs), vf_ref_cmp);
+}
+
+static int holder_cmp(const void *a, const void *b)
+{
+	const struct holder *x = a, *y = b;
+	int r = strcmp(x->address, y->address);
+	if (r)
+		return r;
+	r = strcmp(x->dom->name, y->dom->name);
+	if (r)
+		return r;
+	return (int)x->live - (int)y->live;
+}
+
+static int build_holders(struct plan_ctx *c)
+{
+	for (size_t i = 0; i < c->h->n_domains; i++) {
+		const struct domain_state *dom = &c->h->domains[i];
+		for (int live = 0; live < 2; live++) {
+			const struct guest_dev_state *v = live ? dom->live_devs : dom->devs;
+			size_t n = live ? dom->n_live_devs : dom->n_devs;
+			if (live && !dom->running)
+				continue;
+			for (size_t j = 0; j < n; j++) {
+				if (!v[j].address)
+					continue;
+				struct holder *x = GROW(c->holders, c->n_holders, c->cap_holders);
+				if (!x) {
+					ctx_oom(c);
+					return -ENOMEM;
+				}
+				*x = (struct holder){v[j].address, dom, live};
+			}
+		}
+	}
+	if (c->n_holders)
+		qsort(c->holders, c->n_holders, sizeof(*c->holders), holder_cmp);
+	return 0;
+}
+
+const struct holder *plan_holders_of(const struct plan_ctx *c, const char *address, size_t *ret_n)
+{
+	size_t lo = 0, hi = c->n_holders;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(c->holders[mid].address, address) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t n = 0;
+	while (lo + n < c->n_holders && streq(c->holders[lo + n].address, address))
+		n++;
+	*ret_n = n;
+	return n ? &c->holders[lo] : NULL;
+}
+
+static int detach_cmp(const void *a, const void *b)
+{
+	const struct detach_key *x = a, *y = b;
+	int r = strcmp(x->address, y->address);
+	if (r)
+		return r;
+	r = strcmp(x->guest, y->guest);
+	if (r)
+		return r;
+	return (int)x->live - (int)y->live;
+}
+
+static int build_detaches(struct plan_ctx *c)
+{
+	for (size_t i = 0; i < c->n_acts; i++) {
+		const struct action *a = &c->acts[i].a;
+		if (a->kind != ACTION_DETACH || !a->device)
+			continue;
+		for (int live = 0; live < 2; live++) {
+			if (!(live ? a->live : a->persistent))
+				continue;
+			struct detach_key *k = GROW(c->detaches, c->n_detaches, c->cap_detaches);
+			if (!k) {
+				ctx_oom(c);
+				return -ENOMEM;
+			}
+			*k = (struct detach_key){a->device, a->target, live};
+		}
+	}
+	if (c->n_detaches)
+		qsort(c->detaches, c->n_detaches, sizeof(*c->detaches), detach_cmp);
+	return 0;
+}
+
+bool plan_detached(const struct plan_ctx *c, const char *guest, const char *address, bool live)
+{
+	struct detach_key key = {address, guest, live};
+	if (!c->n_detaches)
+		return false;
+	return bsearch(&key, c->detaches, c->n_detaches, sizeof(*c->detaches), detach_cmp);
+}
+
+/* Append "; "-separated text to *buf (an open memstream). */
+static void why_add(FILE *f, bool *first, const char *fmt, const char *addr, const char *name)
+{
+	if (!*first)
+		fputs("; ", f);
+	*first = false;
+	fprintf(f, fmt, addr, name);
+}
+
+char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	bool first = true;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return ctx_oom(c);
+	for (size_t i = 0; i < n; i++) {
+		size_t nh;
+		const struct holder *hv = plan_holders_of(c, addrs[i], &nh);
+		const char *kind = plan_vf_by_address(c, addrs[i]) ? "VF" : "device";
+		for (size_t j = 0; j < nh;) {
+			/* holders of one domain are adjacent: persistent, then live */
+			const struct domain_state *dom = hv[j].dom;
+			bool pers = false, live = false;
+			for (; j < nh && hv[j].dom == dom; j++) {
+				if (plan_detached(c, dom->name, addrs[i], hv[j].live))
+					continue;
+				if (hv[j].live)
+					live = true;
+				else
+					pers = true;
+			}
+			char fmt[128];
+			if (live)
+				snprintf(fmt, sizeof(fmt), "%s %%s is used by running guest %%s",
+					 kind);
+			else if (pers && dom->running)
+				snprintf(fmt, sizeof(fmt),
+					 "%s %%s is used by guest %%s (persistent definition)",
+					 kind);
+			else if (pers)
+				snprintf(
+				    fmt, sizeof(fmt),
+				    "%s %%s is used by guest %%s (shut off, persistent definition)",
+				    kind);
+			else
+				continue;
+			why_add(f, &first, fmt, addrs[i], dom->name);
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return ctx_oom(c);
+	}
+	if (first) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- PFs ---- */
+
+static int resolve_pfs(struct plan_ctx *c)
+{
+	const struct spec *s = c->s;
+
+	c->pfs = calloc(s->n_pfs ? s->n_pfs : 1, sizeof(*c->pfs));
+	if (!c->pfs)
+		return ctx_oom(c), -ENOMEM;
+	for (size_t i = 0; i < s->n_pfs; i++) {
+		const struct pf_spec *ps = &s->pfs[i];
+		const char *name = ps->pci ? ps->pci : ps->interface;
+		struct pf_res *r = &c->pfs[i];
+
+		r->spec = ps;
+		r->host = name ? plan_find_pci(c->h, name) : NULL;
+		if (!r->host && name)
+			r->host = host_find_pf(c->h, name);
+		if (!r->host) {
+			ctx_error(c, &ps->loc, -ENODEV, "PF '%s' not found on this host",
+				  name ? name : "(none)");
+			continue;
+		}
+		if (!r->host->is_pf) {
+			ctx_error(c, &ps->loc, -EOPNOTSUPP, "'%s' has no SR-IOV capability",
+				  r->host->address);
+			r->host = NULL;
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (c->pfs[j].host == r->host)
+				ctx_error(c, &ps->loc, -EINVAL,
+					  "PF '%s' is the same device as an earlier PF ('%s')",
+					  name, r->host->address);
+		r->cur = r->host->sriov.num_vfs;
+		r->want = ps->num_vfs != SPEC_UNSET ? ps->num_vfs : r->cur;
+	}
+	return 0;
+}
+
+static int check_counts(struct plan_ctx *c)
+{
+	for (size_t i = 0; i < c->s->n_pfs; i++) {
+		struct pf_res *r = &c->pfs[i];
+		const struct pf_spec *ps = r->spec;
+		if (!r->host || r->want <= r->host->sriov.total_vfs)
+			continue;
+		const struct src_loc *loc = ps->num_vfs_loc.line ? &ps->num_vfs_loc : &ps->loc;
+		ctx_error(c, loc, -ERANGE, "num-vfs %u exceeds sriov_totalvfs %u of '%s'", r->want,
+			  r->host->sriov.total_vfs, r->host->address);
+		r->host = NULL; /* nothing more to plan for it */
+	}
+	return 0;
+}
+
+/* ---- ordering ---- */
+
+static int strcmp_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a ? 1 : b ? -1 : 0;
+	return strcmp(a, b);
+}
+
+static int pending_cmp(const void *x, const void *y)
+{
+	const struct action *a = &((const struct pending *)x)->a;
+	const struct action *b = &((const struct pending *)y)->a;
+	int r;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if ((r = strcmp_null(a->target, b->target)))
+		return r;
+	if (a->vf_id != b->vf_id)
+		return a->vf_id < b->vf_id ? -1 : 1;
+	if ((r = strcmp_null(a->device, b->device)))
+		return r;
+	if ((r = strcmp_null(a->field, b->field)))
+		return r;
+	if (a->persistent != b->persistent)
+		return a->persistent ? -1 : 1;
+	if (a->live != b->live)
+		return a->live ? -1 : 1;
+	if ((r = strcmp_null(a->from, b->from)))
+		return r;
+	return strcmp_null(a->to, b->to);
+}
+
+static int split(struct plan_ctx *c, struct plan *p)
+{
+	if (c->n_acts)
+		qsort(c->acts, c->n_acts, sizeof(*c->acts), pending_cmp);
+	for (size_t i = 0; i < c->n_acts; i++) {
+		struct pending *x = &c->acts[i];
+		struct action *a = x->blocked ? GROW(p->blocked, p->n_blocked, p->cap_blocked)
+					      : GROW(p->changes, p->n_changes, p->cap_changes);
+		if (!a)
+			return ctx_oom(c), -ENOMEM;
+		*a = x->a;
+		x->a = (struct action){0};
+	}
+	c->n_acts = 0;
+	return 0;
+}
+
 int plan_compute(const struct spec *s, const struct host *h, const struct plan_opts *o,
 		 struct diag *d, struct plan **ret)
 {
-	(void)s; (void)h; (void)o; (void)ret;
-	return diag_error(d, NULL, -EOPNOTSUPP, "planner not built yet");
+	static const struct plan_opts no_opts;
+	struct plan_ctx c = {.s = s, .h = h, .o = o ? o : &no_opts, .d = d};
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	int (*const passes[])(struct plan_ctx *) = {
+	    resolve_pfs, plan_modules,	 check_counts, build_vf_index, build_holders,
+	    plan_guests, build_detaches, plan_counts,  plan_vfs,       plan_attach_safety,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
+		passes[i](&c);
+		if (c.err == -ENOMEM)
+			break;
+	}
+	if (!c.err) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			ctx_oom(&c);
+		else
+			split(&c, p);
+	}
+	ctx_release(&c);
+	if (c.err)
+		return c.err;
+	*ret = TAKE_PTR(p);
+	return 0;
 }
-void plan_free(struct plan *p) { free(p); }

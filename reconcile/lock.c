@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lock.h"
+
+/* Time between two attempts: short next to any useful timeout. */
+#define LOCK_POLL_NS (20 * 1000 * 1000L)
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "<root><path>" without a doubled '/'; root NULL or "" is "/". Owned. */
+static char *root_path(const char *root, const char *path)
+{
+	size_t n = root ? strlen(root) : 0;
+
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	return strprintf("%.*s%s", (int)n, n ? root : "", path);
+}
+
+static int open_lock_file(const char *root, const char *path, struct diag *d)
+{
+	_cleanup_(freep) char *dir = root_path(root, "/run");
+	int fd;
+
+	if (!dir)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return diag_error(d, NULL, -errno, "cannot create directory '%s': %s", dir,
+				  strerror(errno));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return diag_error(d, NULL, -errno, "cannot open lock file '%s': %s", path,
+				  strerror(errno));
+	return fd;
+}
+
+int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd)
+{
+	_cleanup_(freep) char *path = root_path(root, LOCK_PATH);
+	double start = now_s();
+	int fd;
+
+	if (!path)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	fd = open_lock_file(root, path, d);
+	if (fd < 0)
+		return fd;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			*ret_fd = fd;
+			return 0;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int r = -errno;
+			close(fd);
+			return diag_error(d, NULL, r, "cannot lock '%s': %s", path, strerror(-r));
+		}
+		double waited = now_s() - start;
+		if (timeout_s >= 0 && waited >= timeout_s) {
+			close(fd);
+			return diag_error(d, NULL, -EWOULDBLOCK,
+					  "another sriovctl run holds '%s' (waited %g s)", path,
+					  timeout_s);
+		}
+		double left = timeout_s >= 0 ? timeout_s - waited : 1.0;
+		long ns = left * 1e9 < LOCK_POLL_NS ? (long)(left * 1e9) : LOCK_POLL_NS;
+		nanosleep(&(struct timespec){.tv_nsec = ns}, NULL);
+	}
+}
+
+void lock_release(int fd)
+{
+	if (fd < 0)
+		return;
+	flock(fd, LOCK_UN);
+	close(fd);
+}

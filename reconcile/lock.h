@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run lock: <root>/run/sriovctl.lock, held with flock(2) for the whole
+ * of an apply so that two runs never interleave.
+ */
+#pragma once
+
+#include "diag.h"
+
+#define LOCK_PATH "/run/sriovctl.lock"
+
+/*
+ * Take the lock under root (NULL: "/"), creating <root>/run if missing.
+ * Waits up to timeout_s seconds (0: try once; negative: wait forever).
+ * On success *ret_fd owns the lock, to be given to lock_release(). On
+ * timeout returns -EWOULDBLOCK with "another sriovctl run holds ..." in d.
+ */
+int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd);
+
+/* Release the lock and close fd. Accepts a negative fd (no-op). */
+void lock_release(int fd);

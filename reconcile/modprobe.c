@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <libkmod.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "modprobe.h"
+
+static void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+static void kmod_unrefp(struct kmod_ctx **ctx)
+{
+	if (*ctx)
+		kmod_unref(*ctx);
+}
+
+static void kmod_module_unrefp(struct kmod_module **m)
+{
+	if (*m)
+		kmod_module_unref(*m);
+}
+
+bool modprobe_path_valid(const char *path)
+{
+	static const char dir[] = MODPROBE_DIR "/";
+	static const char ext[] = ".conf";
+	size_t n;
+
+	if (!path || strncmp(path, dir, sizeof(dir) - 1) != 0)
+		return false;
+	path += sizeof(dir) - 1;
+	n = strlen(path);
+	if (n <= sizeof(ext) - 1 || path[0] == '.' || strchr(path, '/'))
+		return false;
+	return streq(path + n - (sizeof(ext) - 1), ext);
+}
+
+/* "<root><path>" without a doubled '/'; root NULL or "" is "/". Owned. */
+static char *root_path(const char *root, const char *path)
+{
+	size_t n = root ? strlen(root) : 0;
+
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	return strprintf("%.*s%s", (int)n, n ? root : "", path);
+}
+
+/* mkdir that accepts an existing directory. */
+static int mkdir_exist_ok(const char *dir, struct diag *d)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) == 0)
+		return 0;
+	if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (errno == EEXIST)
+		errno = ENOTDIR;
+	return diag_error(d, NULL, -errno, "cannot create directory '%s': %s", dir,
+			  strerror(errno));
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t k = write(fd, buf, len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return -EIO;
+		buf += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir, struct diag *d)
+{
+	_cleanup_(closep) int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0)
+		return diag_error(d, NULL, -errno, "cannot sync directory '%s': %s", dir,
+				  strerror(errno));
+	return 0;
+}
+
+/* Write content into the new temporary file fd; on error the caller unlinks it. */
+static int fill_temp(int fd, const char *content, const char *target, struct diag *d)
+{
+	int r = write_all(fd, content, strlen(content));
+
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot write '%s': %s", target, strerror(-r));
+	return 0;
+}
+
+static int remove_file(const char *target, const char *dir, struct diag *d)
+{
+	if (unlink(target) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return diag_error(d, NULL, -errno, "cannot remove '%s': %s", target,
+				  strerror(errno));
+	}
+	return fsync_dir(dir, d);
+}
+
+int modprobe_write_file(const char *root, const char *path, const char *content, struct diag *d)
+{
+	_cleanup_(freep) char *etc = NULL, *dir = NULL, *target = NULL, *tmp = NULL;
+	const char *name;
+	int fd, r;
+
+	if (!modprobe_path_valid(path))
+		return diag_error(d, NULL, -EINVAL,
+				  "refusing to write '%s': not a .conf file directly under %s",
+				  path ? path : "(null)", MODPROBE_DIR);
+	name = strrchr(path, '/') + 1;
+	etc = root_path(root, "/etc");
+	dir = root_path(root, MODPROBE_DIR);
+	target = root_path(root, path);
+	if (!etc || !dir || !target)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+
+	r = mkdir_exist_ok(etc, d);
+	if (r < 0)
+		return r;
+	r = mkdir_exist_ok(dir, d);
+	if (r < 0)
+		return r;
+	if (!content)
+		return remove_file(target, dir, d);
+
+	tmp = strprintf("%s/.%s.XXXXXX", dir, name);
+	if (!tmp)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return diag_error(d, NULL, -errno, "cannot write '%s': %s", target,
+				  strerror(errno));
+
+	r = fill_temp(fd, content, target, d);
+	if (close(fd) < 0 && r == 0)
+		r = diag_error(d, NULL, -errno, "cannot write '%s': %s", target, strerror(errno));
+	if (r == 0 && rename(tmp, target) < 0)
+		r = diag_error(d, NULL, -errno, "cannot replace '%s': %s", target, strerror(errno));
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	return fsync_dir(dir, d);
+}
+
+/* libkmod logs to stderr by default; library code never prints. */
+static void kmod_log_silent(void *data, int priority, const char *file, int line, const char *fn,
+			    const char *format, va_list args)
+{
+	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
+}
+
+enum module_presence {
+	MODULE_ABSENT,
+	MODULE_LOADED,
+	MODULE_BUILTIN,
+};
+
+/*
+ * The kernel gives a loadable module /sys/module/NAME/initstate; a built-in
+ * one has at most /sys/module/NAME (when it has parameters), or is listed
+ * in modules.builtin, which libkmod reads.
+ */
+static enum module_presence module_presence(struct kmod_module *m)
+{
+	_cleanup_(freep) char *dir = strprintf("/sys/module/%s", kmod_module_get_name(m));
+	_cleanup_(freep) char *initstate = strprintf("%s/initstate", dir ? dir : "");
+	struct stat st;
+
+	if (kmod_module_get_initstate(m) == KMOD_MODULE_BUILTIN)
+		return MODULE_BUILTIN;
+	if (!dir || !initstate)
+		return MODULE_ABSENT;
+	if (stat(initstate, &st) == 0)
+		return MODULE_LOADED;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return MODULE_BUILTIN;
+	return MODULE_ABSENT;
+}
+
+static const char *remove_error(int err)
+{
+	switch (err) {
+	case -EBUSY:
+	case -EAGAIN:
+		return "it is in use";
+	case -ENOSYS:
+		return "the kernel does not support module unloading";
+	default:
+		return strerror(-err);
+	}
+}
+
+int modprobe_reload_module(const char *name, const char *options, struct diag *d)
+{
+	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
+	_cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+	int r;
+
+	if (!name || !*name || strchr(name, '/'))
+		return diag_error(d, NULL, -EINVAL, "invalid module name '%s'",
+				  name ? name : "(null)");
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return diag_error(d, NULL, -ENOMEM,
+				  "cannot reload module '%s': cannot set up libkmod", name);
+	kmod_set_log_fn(ctx, kmod_log_silent, NULL);
+	r = kmod_module_new_from_name(ctx, name, &m);
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot reload module '%s': %s", name, strerror(-r));
+
+	switch (module_presence(m)) {
+	case MODULE_BUILTIN:
+		return diag_error(d, NULL, -EPERM,
+				  "cannot reload module '%s': it is built into the kernel", name);
+	case MODULE_LOADED:
+		r = kmod_module_remove_module(m, 0);
+		if (r < 0)
+			return diag_error(d, NULL, r, "cannot unload module '%s': %s", name,
+					  remove_error(r));
+		break;
+	case MODULE_ABSENT:
+		break;
+	}
+
+	r = kmod_module_probe_insert_module(
+	    m, KMOD_PROBE_IGNORE_COMMAND | KMOD_PROBE_FAIL_ON_LOADED, options, NULL, NULL, NULL);
+	if (r == -ENOENT)
+		return diag_error(
+		    d, NULL, r, "cannot load module '%s': not found in the module directory", name);
+	if (r == -EEXIST)
+		return diag_error(d, NULL, r, "cannot load module '%s': still loaded after removal",
+				  name);
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot load module '%s'%s%s%s: %s", name,
+				  options ? " with options '" : "", options ? options : "",
+				  options ? "'" : "", strerror(-r));
+	return 0;
+}

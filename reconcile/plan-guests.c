@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guests: attach what the file lists and the domain XML lacks, replace
+ * what differs, prune what the file no longer lists (prune: true).
+ * Guests the file does not name are never touched.
+ */
+#include <strings.h>
+
+#include "plan-internal.h"
+
+/* A vf: {pf: ...} reference: a declared PF's pci or interface, or its host address. */
+static struct pf_res *res_by_name(struct plan_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->s->n_pfs; i++) {
+		struct pf_res *r = &c->pfs[i];
+		if (streq_ptr(r->spec->pci, name) || streq_ptr(r->spec->interface, name))
+			return r;
+		if (r->host && streq(r->host->address, name))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * The address of a guest device, kept in the context. *note tells how a
+ * VF that does not exist yet was resolved (owned). NULL on error.
+ */
+static const char *resolve_device(struct plan_ctx *c, const struct guest_device *gd,
+				  struct pf_res **ret_res, char **note)
+{
+	*ret_res = NULL;
+	*note = NULL;
+	if (gd->pci) {
+		if (plan_find_pci(c->h, gd->pci) || plan_vf_by_address(c, gd->pci))
+			return gd->pci;
+		ctx_error(c, &gd->loc, -ENODEV, "PCI device '%s' not found on this host", gd->pci);
+		return NULL;
+	}
+	struct pf_res *r = res_by_name(c, gd->vf_pf);
+	if (!r) {
+		ctx_error(c, &gd->loc, -EINVAL, "'%s' is not a PF declared in this file",
+			  gd->vf_pf ? gd->vf_pf : "(none)");
+		return NULL;
+	}
+	if (!r->host)
+		return NULL; /* already reported */
+	if (gd->vf_id >= r->want) {
+		ctx_error(c, &gd->loc, -ERANGE, "VF %u of '%s' does not exist (num-vfs %u)",
+			  gd->vf_id, r->host->address, r->want);
+		return NULL;
+	}
+	*ret_res = r;
+	const struct vf_state *vf = plan_host_vf(r->host, gd->vf_id);
+	if (vf && vf->address)
+		return vf->address;
+	char *a = pf_vf_address(r->host, gd->vf_id);
+	if (!a) {
+		ctx_error(c, &gd->loc, -EADDRNOTAVAIL,
+			  "cannot resolve the address of VF %u of '%s': it does not exist yet and "
+			  "the PF's offset and stride are unknown",
+			  gd->vf_id, r->host->address);
+		return NULL;
+	}
+	*note = strprintf("VF %u of %s will be %s once created", gd->vf_id, r->host->address, a);
+	return ctx_keep(c, a);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcasecmp(a, b) == 0;
+}
+
+/* Does the existing device satisfy the file? Unset fields of the file match anything. */
+static bool dev_matches(const struct guest_device *gd, const struct guest_dev_state *ex)
+{
+	if (gd->type != ex->type)
+		return false;
+	if (gd->mac && !same_text(gd->mac, ex->mac))
+		return false;
+	if (gd->vlan >= 0 && gd->vlan != (ex->vlan < 0 ? 0 : ex->vlan))
+		return false;
+	if (gd->virtualport_type && (!same_text(gd->virtualport_type, ex->virtualport_type) ||
+				     !streq_ptr(gd->profileid, ex->profileid)))
+		return false;
+	return true;
+}
+
+static bool dev_equal(const struct guest_dev_state *a, const struct guest_dev_state *b)
+{
+	return a->type == b->type && streq_ptr(a->address, b->address) &&
+	       same_text(a->mac, b->mac) && a->vlan == b->vlan &&
+	       streq_ptr(a->virtualport_type, b->virtualport_type) &&
+	       streq_ptr(a->profileid, b->profileid);
+}
+
+static const struct guest_dev_state *find_dev(const struct guest_dev_state *v, size_t n,
+					      const char *address)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq_ptr(v[i].address, address))
+			return &v[i];
+	return NULL;
+}
+
+static int copy_dev(struct guest_dev_state *to, const struct guest_dev_state *from)
+{
+	*to = (struct guest_dev_state){
+	    .type = from->type,
+	    .address = strdup_or_null(from->address),
+	    .mac = strdup_or_null(from->mac),
+	    .vlan = from->vlan,
+	    .virtualport_type = strdup_or_null(from->virtualport_type),
+	    .profileid = strdup_or_null(from->profileid),
+	    .managed = from->managed,
+	};
+	if ((from->address && !to->address) || (from->mac && !to->mac) ||
+	    (from->virtualport_type && !to->virtualport_type) ||
+	    (from->profileid && !to->profileid))
+		return -ENOMEM;
+	return 0;
+}
+
+static void add_detach(struct plan_ctx *c, const struct guest_spec *g,
+		       const struct guest_dev_state *ex, bool persistent, bool live,
+		       const char *reason)
+{
+	struct pending *p = ctx_add(c, ACTION_DETACH, g->name);
+	if (!p)
+		return;
+	p->loc = &g->loc;
+	p->a.device = strdup_or_null(ex->address);
+	p->a.persistent = persistent;
+	p->a.live = live;
+	p->a.from = plan_describe_dev(ex);
+	p->a.reason = strdup(reason);
+	if (copy_dev(&p->a.dev, ex) < 0 || !p->a.device || !p->a.from || !p->a.reason)
+		ctx_oom(c);
+}
+
+/* Detach ex from the scopes given, as one action when both scopes hold the same device. */
+static void detach_scopes(struct plan_ctx *c, const struct guest_spec *g,
+			  const struct guest_dev_state *pers, const struct guest_dev_state *live,
+			  const char *reason)
+{
+	if (pers && live && dev_equal(pers, live)) {
+		add_detach(c, g, pers, true, true, reason);
+		return;
+	}
+	if (pers)
+		add_detach(c, g, pers, true, false, reason);
+	if (live)
+		add_detach(c, g, live, false, true, reason);
+}
+
+static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
+			const struct domain_state *dom, const struct guest_device *gd,
+			const char *addr, struct pf_res *res, char *note)
+{
+	const struct guest_dev_state *pers = NULL, *live = NULL;
+	bool attach_pers = false, attach_live = false;
+
+	/* a transient domain (no persistent XML) has no definition to change */
+	if (gd->persistent && dom->xml) {
+		pers = find_dev(dom->devs, dom->n_devs, addr);
+		attach_pers = !pers || !dev_matches(gd, pers);
+		if (pers && !attach_pers)
+			pers = NULL;
+	}
+	if (gd->live && dom->running) {
+		live = find_dev(dom->live_devs, dom->n_live_devs, addr);
+		attach_live = !live || !dev_matches(gd, live);
+		if (live && !attach_live)
+			live = NULL;
+	}
+	if (!attach_pers && !attach_live) {
+		free(note);
+		return;
+	}
+
+	struct guest_dev_state want = {
+	    .type = gd->type,
+	    .address = (char *)addr,
+	    .mac = gd->mac,
+	    .vlan = gd->vlan,
+	    .virtualport_type = gd->virtualport_type,
+	    .profileid = gd->profileid,
+	    .managed = true,
+	};
+	_cleanup_(freep) char *desc = plan_describe_dev(&want);
+	if (!desc) {
+		free(note);
+		ctx_oom(c);
+		return;
+	}
+	if (pers || live) {
+		_cleanup_(freep) char *why = strprintf("the file wants (%s)", desc);
+		if (!why) {
+			free(note);
+			ctx_oom(c);
+			return;
+		}
+		detach_scopes(c, g, pers, live, why);
+	}
+
+	struct pending *p = ctx_add(c, ACTION_ATTACH, g->name);
+	if (!p) {
+		free(note);
+		return;
+	}
+	p->loc = &gd->loc;
+	p->a.device = strdup(addr);
+	p->a.persistent = attach_pers;
+	p->a.live = attach_live;
+	p->a.to = TAKE_PTR(desc);
+	if (res) {
+		p->a.pf = strdup(res->host->address);
+		p->a.vf_id = (int)gd->vf_id;
+		if (!p->a.pf)
+			ctx_oom(c);
+	}
+	if (note) {
+		p->a.reason = note;
+		p->a.show_reason = true;
+	} else {
+		p->a.reason = strdup(pers || live ? "replaces the device assigned now"
+						  : "not assigned to the guest");
+	}
+	if (copy_dev(&p->a.dev, &want) < 0 || !p->a.device || !p->a.reason)
+		ctx_oom(c);
+}
+
+/* A device of a PF the file manages: the PF itself or one of its VFs. */
+static bool managed_address(const struct plan_ctx *c, const char *addr)
+{
+	const struct vf_ref *v = plan_vf_by_address(c, addr);
+	if (v)
+		return v->res != NULL;
+	for (size_t i = 0; i < c->s->n_pfs; i++)
+		if (c->pfs[i].host && streq(c->pfs[i].host->address, addr))
+			return true;
+	return false;
+}
+
+static bool listed(const char *const *addrs, size_t n, const char *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (addrs[i] && streq(addrs[i], addr))
+			return true;
+	return false;
+}
+
+static void prune(struct plan_ctx *c, const struct guest_spec *g, const struct domain_state *dom,
+		  const char *const *addrs)
+{
+	const char *reason = "not in the file, and prune: true";
+
+	for (size_t i = 0; i < dom->n_devs; i++) {
+		const struct guest_dev_state *d = &dom->devs[i];
+		if (!d->address || !managed_address(c, d->address) ||
+		    listed(addrs, g->n_devices, d->address))
+			continue;
+		const struct guest_dev_state *l =
+		    dom->running ? find_dev(dom->live_devs, dom->n_live_devs, d->address) : NULL;
+		detach_scopes(c, g, d, l, reason);
+	}
+	if (!dom->running)
+		return;
+	for (size_t i = 0; i < dom->n_live_devs; i++) {
+		const struct guest_dev_state *l = &dom->live_devs[i];
+		if (!l->address || !managed_address(c, l->address) ||
+		    listed(addrs, g->n_devices, l->address) ||
+		    find_dev(dom->devs, dom->n_devs, l->address))
+			continue; /* the persistent loop handled those */
+		add_detach(c, g, l, false, true, reason);
+	}
+}
+
+int plan_guests(struct plan_ctx *c)
+{
+	const struct spec *s = c->s;
+
+	if (s->n_guests > 0 && !c->h->libvirt_ok)
+		return ctx_error(c, &s->guests[0].loc, -ENOTCONN,
+				 "guests are declared but libvirt was not observed");
+
+	for (size_t i = 0; i < s->n_guests; i++) {
+		const struct guest_spec *g = &s->guests[i];
+		const struct domain_state *dom = plan_find_domain(c->h, g->name);
+		if (!dom) {
+			ctx_error(c, &g->loc, -ENOENT, "guest '%s' is not defined in libvirt",
+				  g->name);
+			continue;
+		}
+		_cleanup_(freep) const char **addrs = calloc(g->n_devices + 1, sizeof(char *));
+		if (!addrs)
+			return ctx_oom(c), -ENOMEM;
+		for (size_t j = 0; j < g->n_devices; j++) {
+			struct pf_res *res;
+			char *note;
+			addrs[j] = resolve_device(c, &g->devices[j], &res, &note);
+			if (!addrs[j])
+				continue;
+			for (size_t k = 0; k < j; k++)
+				if (addrs[k] && streq(addrs[k], addrs[j]))
+					ctx_error(c, &g->devices[j].loc, -EINVAL,
+						  "device %s is listed twice for guest '%s'",
+						  addrs[j], g->name);
+			plan_device(c, g, dom, &g->devices[j], addrs[j], res, note);
+		}
+		if (g->prune)
+			prune(c, g, dom, addrs);
+	}
+	return 0;
+}
+
+/*
+ * After the counts are known: an attach of a VF that will not be created
+ * (its count change is blocked), or of a device another guest holds and
+ * keeps, is blocked.
+ */
+int plan_attach_safety(struct plan_ctx *c)
+{
+	for (size_t i = 0; i < c->n_acts; i++) {
+		struct pending *p = &c->acts[i];
+		if (p->a.kind != ACTION_ATTACH)
+			continue;
+		const struct vf_ref *v = plan_vf_by_address(c, p->a.device);
+		if (v && v->res && v->res->count_blocked && (!v->vf || v->id >= v->res->cur)) {
+			ctx_block(c, p, strdup(v->res->count_why));
+			continue;
+		}
+
+		size_t nh;
+		const struct holder *hv = plan_holders_of(c, p->a.device, &nh);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		if (!f)
+			return ctx_oom(c), -ENOMEM;
+		const struct domain_state *last = NULL;
+		for (size_t j = 0; j < nh; j++) {
+			if (streq(hv[j].dom->name, p->a.target) || hv[j].dom == last ||
+			    plan_detached(c, hv[j].dom->name, p->a.device, hv[j].live))
+				continue;
+			fprintf(
+			    f, "%s%s %s is held by guest %s, which the file does not give it to",
+			    last ? "; " : "", v ? "VF" : "device", p->a.device, hv[j].dom->name);
+			last = hv[j].dom;
+		}
+		if (fclose(f) != 0) {
+			free(buf);
+			return ctx_oom(c), -ENOMEM;
+		}
+		if (last)
+			ctx_block(c, p, buf);
+		else
+			free(buf);
+	}
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the planner's files share: the planning context and small helpers.
+ * Not a public interface; only reconcile/plan*.c include it.
+ */
+#pragma once
+
+#include "plan.h"
+
+/* A spec PF matched to the host's PF, with the count it will have. */
+struct pf_res {
+	const struct pf_spec *spec;
+	const struct pci_dev_state *host;
+	unsigned cur;	    /* sriov_numvfs now */
+	unsigned want;	    /* the count the spec asks for (or cur when unset) */
+	bool by_reload;	    /* a module reload sets the count, no set-num-vfs */
+	bool recreate;	    /* the existing VFs are destroyed and created again */
+	bool count_blocked; /* the count change is blocked (and not forced) */
+	char *count_why;    /* when count_blocked: why; owned */
+};
+
+/* A VF address known now or after the count change, for lookups by address. */
+struct vf_ref {
+	const char *address; /* points into host or ctx->strings */
+	const struct pci_dev_state *pf;
+	struct pf_res *res; /* NULL: a PF the spec does not manage */
+	unsigned id;
+	const struct vf_state *vf; /* NULL: does not exist yet */
+};
+
+/* A guest holding a device: the address is in its XML. */
+struct holder {
+	const char *address;
+	const struct domain_state *dom;
+	bool live; /* in the live XML (else the persistent one) */
+};
+
+/* A planned detach, for the safety analysis. */
+struct detach_key {
+	const char *address;
+	const char *guest;
+	bool live;
+};
+
+struct pending {
+	struct action a;
+	bool blocked;
+	const struct src_loc *loc; /* for the --force warning */
+};
+
+struct plan_ctx {
+	const struct spec *s;
+	const struct host *h;
+	const struct plan_opts *o;
+	struct diag *d;
+	int err; /* first error (negative errno), 0 if none */
+
+	struct pf_res *pfs; /* parallel to s->pfs */
+
+	struct vf_ref *vfs; /* sorted by address */
+	size_t n_vfs, cap_vfs;
+	char **strings; /* owned strings vf_ref.address points to */
+	size_t n_strings, cap_strings;
+
+	struct holder *holders; /* sorted by address */
+	size_t n_holders, cap_holders;
+
+	struct detach_key *detaches; /* sorted by address */
+	size_t n_detaches, cap_detaches;
+
+	struct pending *acts;
+	size_t n_acts, cap_acts;
+};
+
+/* Record an error (keeps the first errno) and return it. */
+#define ctx_error(c, loc, e, ...)                                                                  \
+	({                                                                                         \
+		int _r_ = diag_error((c)->d, (loc), (e), __VA_ARGS__);                             \
+		if (!(c)->err)                                                                     \
+			(c)->err = _r_;                                                            \
+		_r_;                                                                               \
+	})
+
+/* A new pending action of kind k with a copy of target; NULL on OOM. */
+struct pending *ctx_add(struct plan_ctx *c, enum action_kind k, const char *target);
+/* Mark p blocked (or forced, with a warning) with an owned why. */
+void ctx_block(struct plan_ctx *c, struct pending *p, char *why);
+/* Keep an owned string alive for the plan's lifetime; returns it. */
+const char *ctx_keep(struct plan_ctx *c, char *s);
+/* Note an allocation failure; returns NULL. */
+void *ctx_oom(struct plan_ctx *c);
+
+/* Lookups by bisection of the host's sorted arrays (host.c scans). */
+const struct pci_dev_state *plan_find_pci(const struct host *h, const char *address);
+const struct domain_state *plan_find_domain(const struct host *h, const char *name);
+/* VF id of a PF as observed; NULL when it does not exist. */
+const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id);
+
+const struct vf_ref *plan_vf_by_address(const struct plan_ctx *c, const char *address);
+/* The first holder of address (holders of one address are adjacent), NULL if none. */
+const struct holder *plan_holders_of(const struct plan_ctx *c, const char *address, size_t *ret_n);
+bool plan_detached(const struct plan_ctx *c, const char *guest, const char *address, bool live);
+/*
+ * Why taking the devices at addrs away would hurt a guest: one phrase per
+ * holder not detached by this plan, joined with "; ". NULL when nobody
+ * holds them. Owned.
+ */
+char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n);
+
+/* Value rendering shared by the planner files. */
+const char *plan_bool_str(int v);
+const char *plan_link_state_str(int v);
+const char *plan_vlan_proto_str(int v);
+const char *plan_device_type_str(enum device_type t);
+/* "interface, mac ..., vlan 42, virtualport 802.1Qbh profileid finance"; owned. */
+char *plan_describe_dev(const struct guest_dev_state *g);
+
+/* The passes, in the order plan_compute runs them. */
+int plan_modules(struct plan_ctx *c);
+int plan_guests(struct plan_ctx *c);
+int plan_counts(struct plan_ctx *c);
+int plan_vfs(struct plan_ctx *c);
+int plan_attach_safety(struct plan_ctx *c);

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PFs and their VFs: drivers autoprobe, the VF count (and what it would
+ * take from guests), VF drivers and per-VF settings.
+ */
+#include <strings.h>
+
+#include "plan-internal.h"
+
+/* ---- counts ---- */
+
+static void plan_autoprobe(struct plan_ctx *c, struct pf_res *r)
+{
+	int want = r->spec->drivers_autoprobe, have = r->host->sriov.drivers_autoprobe;
+
+	if (want < 0 || want == have)
+		return;
+	struct pending *p = ctx_add(c, ACTION_SET_DRIVERS_AUTOPROBE, r->host->address);
+	if (!p)
+		return;
+	p->loc = &r->spec->loc;
+	p->a.from = strdup(plan_bool_str(have));
+	p->a.to = strdup(plan_bool_str(want));
+	p->a.reason = strdup(want ? "new VFs are bound to their default driver"
+				  : "new VFs stay unbound until a driver is chosen");
+	if (!p->a.from || !p->a.to || !p->a.reason)
+		ctx_oom(c);
+}
+
+/* Addresses of every VF a PF has now. */
+static const char **existing_vfs(const struct pci_dev_state *pf, size_t *n)
+{
+	const char **v = calloc(pf->sriov.n_vfs + 1, sizeof(char *));
+
+	*n = 0;
+	for (size_t i = 0; v && i < pf->sriov.n_vfs; i++)
+		if (pf->sriov.vfs[i].address)
+			v[(*n)++] = pf->sriov.vfs[i].address;
+	return v;
+}
+
+static void plan_num_vfs(struct plan_ctx *c, struct pf_res *r)
+{
+	const char *addr = r->host->address;
+
+	if (r->by_reload || r->want == r->cur)
+		return;
+	struct pending *p = ctx_add(c, ACTION_SET_NUM_VFS, addr);
+	if (!p)
+		return;
+	p->loc = r->spec->num_vfs_loc.line ? &r->spec->num_vfs_loc : &r->spec->loc;
+	p->a.num_from = r->cur;
+	p->a.num_to = r->want;
+	p->a.from = strprintf("%u", r->cur);
+	p->a.to = strprintf("%u", r->want);
+	p->a.disruptive = r->cur > 0;
+	const char *how =
+	    r->spec->method == PF_METHOD_MODULE
+		? "; reached through sysfs now, the module option keeps it across loads"
+		: "";
+	if (r->cur == 0)
+		p->a.reason = strprintf("create %u VFs%s", r->want, how);
+	else if (r->want == 0)
+		p->a.reason = strprintf("remove all %u VFs%s", r->cur, how);
+	else
+		p->a.reason = strprintf("the kernel changes a non-zero VF count only through 0: "
+					"all %u VFs are removed and %u created%s",
+					r->cur, r->want, how);
+	if (!p->a.from || !p->a.to || !p->a.reason)
+		ctx_oom(c);
+	if (r->cur == 0)
+		return;
+	r->recreate = r->want > 0;
+
+	size_t n;
+	_cleanup_(freep) const char **addrs = existing_vfs(r->host, &n);
+	if (!addrs)
+		return (void)ctx_oom(c);
+	char *why = plan_holders_why(c, addrs, n);
+	if (!why)
+		return;
+	ctx_block(c, p, why);
+	if (p->blocked) {
+		r->count_blocked = true;
+		r->recreate = false;
+		r->count_why = strprintf("needs the blocked num-vfs change of %s", addr);
+		if (!r->count_why)
+			ctx_oom(c);
+	}
+}
+
+/* A blocked module reload keeps every PF of that driver as it is. */
+static void reload_safety(struct plan_ctx *c, size_t i)
+{
+	const char *driver = c->acts[i].a.target;
+	const char **addrs = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t j = 0; j < c->h->n_pci; j++) {
+		const struct pci_dev_state *pf = &c->h->pci[j];
+		if (!pf->is_pf || !streq_ptr(pf->driver, driver))
+			continue;
+		for (size_t k = 0; k < pf->sriov.n_vfs; k++) {
+			const char **slot = pf->sriov.vfs[k].address ? GROW(addrs, n, cap) : NULL;
+			if (slot)
+				*slot = pf->sriov.vfs[k].address;
+			else if (pf->sriov.vfs[k].address)
+				ctx_oom(c);
+		}
+	}
+	char *why = plan_holders_why(c, addrs, n);
+	free(addrs);
+	if (!why)
+		return;
+	ctx_block(c, &c->acts[i], why);
+	if (!c->acts[i].blocked)
+		return;
+	for (size_t j = 0; j < c->s->n_pfs; j++) {
+		struct pf_res *r = &c->pfs[j];
+		if (!r->host || !streq_ptr(r->host->driver, driver))
+			continue;
+		r->recreate = false;
+		if (!r->by_reload)
+			continue;
+		r->count_blocked = true;
+		free(r->count_why);
+		r->count_why = strprintf("needs the blocked reload of module %s", driver);
+		if (!r->count_why)
+			ctx_oom(c);
+	}
+}
+
+int plan_counts(struct plan_ctx *c)
+{
+	for (size_t i = 0; i < c->s->n_pfs; i++) {
+		struct pf_res *r = &c->pfs[i];
+		if (!r->host)
+			continue;
+		plan_autoprobe(c, r);
+		plan_num_vfs(c, r);
+	}
+	for (size_t i = 0; i < c->n_acts; i++)
+		if (c->acts[i].a.kind == ACTION_RELOAD_MODULE)
+			reload_safety(c, i);
+	return 0;
+}
+
+/* ---- per VF ---- */
+
+struct vf_ctx {
+	struct pf_res *r;
+	unsigned id;
+	const struct vf_state *hv; /* NULL: does not exist now */
+	bool is_new;		   /* created by this plan: settings are defaults */
+	const char *dep_why;	   /* the VF needs a blocked count change */
+	char *address;		   /* owned; NULL when unknown */
+};
+
+static struct pending *vf_action(struct plan_ctx *c, const struct vf_ctx *v, enum action_kind k,
+				 const struct src_loc *loc)
+{
+	struct pending *p = ctx_add(c, k, v->r->host->address);
+	if (!p)
+		return NULL;
+	p->loc = loc;
+	p->a.pf = strdup(v->r->host->address);
+	p->a.vf_id = (int)v->id;
+	p->a.device = strdup_or_null(v->address);
+	if (!p->a.pf || (v->address && !p->a.device))
+		ctx_oom(c);
+	if (v->dep_why)
+		ctx_block(c, p, strdup(v->dep_why));
+	return p;
+}
+
+static void plan_driver(struct plan_ctx *c, const struct vf_ctx *v, const char *want,
+			const struct src_loc *loc)
+{
+	const char *have = v->hv ? v->hv->driver : NULL;
+
+	if (!v->is_new && streq_ptr(have, want))
+		return;
+	struct pending *p = vf_action(c, v, ACTION_BIND_DRIVER, loc);
+	if (!p)
+		return;
+	p->a.from = strdup(v->is_new ? "(new)" : have ? have : "(none)");
+	p->a.to = strdup(want);
+	p->a.reason = strdup(v->is_new ? "the VF is created by this plan"
+				       : "the VF is bound to another driver");
+	if (!p->a.from || !p->a.to || !p->a.reason)
+		ctx_oom(c);
+	if (v->is_new || v->dep_why || !v->hv->address)
+		return;
+	const char *addr = v->hv->address;
+	char *why = plan_holders_why(c, &addr, 1);
+	if (why)
+		ctx_block(c, p, why);
+}
+
+/* One set-vf action; takes from and to. */
+static void set_vf(struct plan_ctx *c, const struct vf_ctx *v, const struct vf_spec *vs,
+		   const char *field, char *from, char *to)
+{
+	struct pending *p = vf_action(c, v, ACTION_SET_VF, &vs->loc);
+	if (!p) {
+		free(from);
+		free(to);
+		return;
+	}
+	p->a.field = strdup(field);
+	p->a.from = from;
+	p->a.to = to;
+	p->a.reason = strdup(v->is_new ? "the VF is created with default settings"
+				       : "the VF's setting differs");
+	if (!p->a.field || !p->a.from || !p->a.to || !p->a.reason)
+		ctx_oom(c);
+}
+
+static char *fmt_int(long long v)
+{
+	return v < 0 ? strdup("?") : strprintf("%lld", v);
+}
+
+/* vlan, qos and protocol are one setting (IFLA_VF_VLAN_LIST): "42 qos 3 proto 802.1ad". */
+static char *fmt_vlan(const struct vf_spec *vs, int vlan, int qos, int proto)
+{
+	char buf[96];
+	int n = 0;
+
+	buf[0] = 0;
+	if (vs->vlan >= 0)
+		n += vlan < 0 ? snprintf(buf, sizeof(buf), "?")
+			      : snprintf(buf, sizeof(buf), "%d", vlan);
+	if (vs->qos >= 0 && qos < 0)
+		n += snprintf(buf + n, sizeof(buf) - n, "%sqos ?", n ? " " : "");
+	else if (vs->qos >= 0)
+		n += snprintf(buf + n, sizeof(buf) - n, "%sqos %d", n ? " " : "", qos);
+	if (vs->vlan_proto >= 0)
+		snprintf(buf + n, sizeof(buf) - n, "%sproto %s", n ? " " : "",
+			 plan_vlan_proto_str(proto));
+	return strdup(buf);
+}
+
+static void plan_settings(struct plan_ctx *c, const struct vf_ctx *v, const struct vf_spec *vs)
+{
+	const struct vf_state *hv = v->is_new ? NULL : v->hv;
+	const char *new = "(new)";
+
+#define FROM(expr) (hv ? (expr) : strdup(new))
+	if (vs->mac && (!hv || !hv->mac || strcasecmp(hv->mac, vs->mac) != 0))
+		set_vf(c, v, vs, "mac", FROM(strdup(hv->mac ? hv->mac : "?")), strdup(vs->mac));
+	if ((vs->vlan >= 0 && (!hv || hv->vlan != vs->vlan)) ||
+	    (vs->qos >= 0 && (!hv || hv->qos != vs->qos)) ||
+	    (vs->vlan_proto >= 0 && (!hv || hv->vlan_proto != vs->vlan_proto)))
+		set_vf(c, v, vs, "vlan", FROM(fmt_vlan(vs, hv->vlan, hv->qos, hv->vlan_proto)),
+		       fmt_vlan(vs, vs->vlan, vs->qos, vs->vlan_proto));
+	if (vs->spoof_check >= 0 && (!hv || hv->spoof_check != vs->spoof_check))
+		set_vf(c, v, vs, "spoof-check", FROM(strdup(plan_bool_str(hv->spoof_check))),
+		       strdup(plan_bool_str(vs->spoof_check)));
+	if (vs->trust >= 0 && (!hv || hv->trust != vs->trust))
+		set_vf(c, v, vs, "trust", FROM(strdup(plan_bool_str(hv->trust))),
+		       strdup(plan_bool_str(vs->trust)));
+	if (vs->link_state >= 0 && (!hv || hv->link_state != vs->link_state))
+		set_vf(c, v, vs, "link-state", FROM(strdup(plan_link_state_str(hv->link_state))),
+		       strdup(plan_link_state_str(vs->link_state)));
+	if (vs->max_tx_rate >= 0 && (!hv || hv->max_tx_rate != vs->max_tx_rate))
+		set_vf(c, v, vs, "max-tx-rate", FROM(fmt_int(hv->max_tx_rate)),
+		       fmt_int(vs->max_tx_rate));
+	if (vs->min_tx_rate >= 0 && (!hv || hv->min_tx_rate != vs->min_tx_rate))
+		set_vf(c, v, vs, "min-tx-rate", FROM(fmt_int(hv->min_tx_rate)),
+		       fmt_int(vs->min_tx_rate));
+#undef FROM
+}
+
+static void plan_pf_vfs(struct plan_ctx *c, struct pf_res *r)
+{
+	const struct pf_spec *ps = r->spec;
+	size_t j = 0;
+
+	if (!ps->vf_driver && ps->n_vfs == 0)
+		return;
+	for (unsigned id = 0; id < r->want; id++) {
+		const struct vf_spec *vs = NULL;
+		while (j < ps->n_vfs && ps->vfs[j].id < id)
+			j++;
+		if (j < ps->n_vfs && ps->vfs[j].id == id)
+			vs = &ps->vfs[j];
+		const char *drv = vs && vs->driver ? vs->driver : ps->vf_driver;
+		if (!drv && !vs)
+			continue;
+
+		struct vf_ctx v = {.r = r, .id = id, .hv = plan_host_vf(r->host, id)};
+		v.is_new = r->recreate || !v.hv;
+		if (r->count_blocked && !v.hv)
+			v.dep_why = r->count_why;
+		v.address =
+		    v.hv && v.hv->address ? strdup(v.hv->address) : pf_vf_address(r->host, id);
+		if (drv)
+			plan_driver(c, &v, drv, vs && vs->driver ? &vs->loc : &ps->loc);
+		if (vs)
+			plan_settings(c, &v, vs);
+		free(v.address);
+	}
+}
+
+int plan_vfs(struct plan_ctx *c)
+{
+	for (size_t i = 0; i < c->s->n_pfs; i++)
+		if (c->pfs[i].host)
+			plan_pf_vfs(c, &c->pfs[i]);
+	return 0;
+}

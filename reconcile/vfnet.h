@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-VF settings through rtnetlink on the PF: read with RTM_GETLINK
+ * (IFLA_VFINFO_LIST), written with RTM_SETLINK, one attribute per request
+ * so that a refusal names the setting the driver rejected.
+ *
+ * The message builders and parsers are pure (caller buffers, no socket);
+ * vfnet_get() and vfnet_set() do the I/O.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "spec.h"
+
+#define VFNET_MAC_LEN 18 /* "52:54:00:6d:90:02" and NUL */
+
+/* A VF as the PF reports it, or the settings wanted for it. -1 / "": unknown or unset. */
+struct vf_info {
+	unsigned id;		 /* VF index */
+	char mac[VFNET_MAC_LEN]; /* lowercase; "" unknown / leave as is */
+	int vlan;		 /* 0..4095, 0: no VLAN */
+	int qos;		 /* 0..7 */
+	int vlan_proto;		 /* enum vlan_proto */
+	int spoof_check;	 /* 0, 1 */
+	int trust;		 /* 0, 1 */
+	int link_state;		 /* enum link_state (the kernel's IFLA_VF_LINK_STATE_*) */
+	long long max_tx_rate;	 /* Mbit/s, 0: unlimited */
+	long long min_tx_rate;	 /* Mbit/s */
+};
+
+/* Mark every field of v unknown, for VF id. */
+void vf_info_init(struct vf_info *v, unsigned id);
+
+/* One RTM_SETLINK request sets one of these. */
+enum vfnet_field {
+	VFNET_MAC = 0,
+	VFNET_VLAN,    /* vlan, qos and vlan_proto together (IFLA_VF_VLAN or _VLAN_LIST) */
+	VFNET_RATE,    /* min and max tx rate together (IFLA_VF_RATE) */
+	VFNET_TX_RATE, /* max tx rate alone (IFLA_VF_TX_RATE) */
+	VFNET_SPOOFCHK,
+	VFNET_TRUST,
+	VFNET_LINK_STATE,
+	_VFNET_FIELD_MAX,
+};
+
+/* "mac", "vlan", "tx-rate", ...: static string. */
+const char *vfnet_field_name(enum vfnet_field f);
+
+/*
+ * Build the RTM_GETLINK request for ifname (IFLA_EXT_MASK with
+ * RTEXT_FILTER_VF) into buf. Returns the message length or -errno
+ * (-EINVAL bad name, -ENOBUFS buf too small).
+ */
+int vfnet_build_getlink(void *buf, size_t size, const char *ifname, uint32_t seq);
+
+/*
+ * Build the RTM_SETLINK request (with NLM_F_ACK) setting field f of VF
+ * want->id on PF ifname. The fields f uses must be set in want (VFNET_VLAN:
+ * vlan; qos and vlan_proto default to 0 and 802.1Q). Returns the message
+ * length or -errno (-EINVAL unset or out-of-range value, -ENOBUFS).
+ */
+int vfnet_build_setlink(void *buf, size_t size, const char *ifname, uint32_t seq,
+			enum vfnet_field f, const struct vf_info *want);
+
+/*
+ * Parse one RTM_NEWLINK message (buf holds exactly one netlink message of
+ * len bytes): the VFs of IFLA_VFINFO_LIST, sorted by id. *ret is owned by
+ * the caller (free()); NULL when there is no VF. -EBADMSG if malformed.
+ */
+int vfnet_parse_link(const void *buf, size_t len, struct vf_info **ret, size_t *ret_n);
+
+/*
+ * Parse one NLMSG_ERROR message: returns its error (0 for an ACK, else
+ * -errno) and copies the extended ACK message, if any, into msg ("" when
+ * absent). -EBADMSG if malformed.
+ */
+int vfnet_parse_error(const void *buf, size_t len, char *msg, size_t msg_size);
+
+/*
+ * Read the VFs of PF pf_ifname from the kernel. A netdev without VFs gives
+ * *ret NULL, *ret_n 0. *ret is owned by the caller (free()).
+ */
+int vfnet_get(const char *pf_ifname, struct vf_info **ret, size_t *ret_n, struct diag *d);
+
+/*
+ * Set every field that is set in want on VF want->id of PF pf_ifname, one
+ * request per field (a VLAN without qos/protocol, or a min rate alone,
+ * completes the rest from the current values). Stops at the first
+ * refusal: "PF 'X' VF N: cannot set mac ...: Operation not supported".
+ */
+int vfnet_set(const char *pf_ifname, const struct vf_info *want, struct diag *d);
+
+/*
+ * Apply one set-vf action: field is the plan's name ("mac", "vlan" (with
+ * qos and vlan-proto), "spoof-check", "trust", "link-state", "max-tx-rate",
+ * "min-tx-rate"; NULL: every field spec sets) and spec the VF's desired
+ * settings. The two rates go together when spec gives both, so that a new
+ * min above the old max is not refused. -EINVAL for an unknown field.
+ */
+int vfnet_apply(const char *pf_ifname, unsigned vf, const char *field, const struct vf_spec *spec,
+		struct diag *d);
+
+struct vf_state;
+
+/*
+ * Copy the link settings of info into s (mac, vlan, qos, vlan_proto,
+ * spoof_check, trust, link_state, rates); s->mac is replaced by an owned
+ * copy, NULL when unknown. The other fields of s are left alone.
+ */
+int vf_info_to_state(const struct vf_info *info, struct vf_state *s);
+
+/*
+ * For the observer: fill the link settings of vfs[0..n), matched by id,
+ * from PF pf_ifname. VFs the PF does not report keep their values. Errors
+ * (-ENODEV: no such netdev) are recorded in d.
+ */
+int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, struct diag *d);

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A YAML document as a tree of nodes with their places, built with libyaml
+ * for loaders that validate strictly (spec.c; usable by state.c).
+ *
+ * Parsing refuses what a strict loader should never see: non-UTF-8 input,
+ * several documents, duplicate mapping keys, non-scalar keys, NUL in a
+ * scalar, and anchors/aliases that expand beyond a limit (billion laughs).
+ * Aliases are shared, not copied: a node may have several parents, so
+ * walk the tree, never modify it.
+ */
+#pragma once
+
+#include "diag.h"
+
+#define YAML_MAX_INPUT	     (16u << 20) /* bytes */
+#define YAML_MAX_ALIAS_NODES 10000	 /* nodes added by expanding aliases */
+#define YAML_MAX_DEPTH	     64		 /* nesting, aliases expanded */
+
+enum ynode_kind {
+	YNODE_SCALAR,
+	YNODE_SEQUENCE,
+	YNODE_MAPPING,
+};
+
+/* The type of a scalar, resolved as the YAML 1.2 core schema does. */
+enum yscalar_type {
+	YSCALAR_NULL,	/* plain "", "~", "null", "Null", "NULL" */
+	YSCALAR_BOOL,	/* plain true/True/TRUE/false/False/FALSE */
+	YSCALAR_INT,	/* plain [-+]?[0-9]+ */
+	YSCALAR_FLOAT,	/* plain 1.5, 1e3, .inf, .nan ... */
+	YSCALAR_STRING, /* anything else, and every quoted or !!str scalar */
+};
+
+struct ynode;
+
+struct ypair {
+	struct ynode *key; /* always a scalar */
+	struct ynode *value;
+};
+
+struct ynode {
+	enum ynode_kind kind;
+	struct src_loc loc; /* where the node starts (for an alias: its anchor) */
+	/* YNODE_SCALAR */
+	char *text; /* NUL-terminated, never contains NUL */
+	size_t len;
+	enum yscalar_type type;
+	/* YNODE_SEQUENCE */
+	struct ynode **items;
+	size_t n_items, cap_items;
+	/* YNODE_MAPPING: keys unique, in file order */
+	struct ypair *pairs;
+	size_t n_pairs, cap_pairs;
+	/* bookkeeping for the alias limits */
+	size_t weight; /* nodes in this subtree, aliases expanded (saturating) */
+	unsigned height;
+};
+
+struct ydoc {
+	struct ynode *root; /* NULL: the stream holds no document */
+	struct ynode **all; /* every node, for freeing */
+	size_t n_all, cap_all;
+};
+
+/*
+ * Parse buf (len bytes, need not be NUL-terminated) as one YAML document.
+ * file names the input in diagnostics and must outlive the document (the
+ * nodes' src_loc.file point at it). Problems are recorded in d; returns
+ * -EINVAL (or -ENOMEM) then. On success *ret owns a ydoc for ydoc_free().
+ */
+int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, struct ydoc **ret);
+
+void ydoc_free(struct ydoc *doc);
+static inline void ydoc_freep(struct ydoc **doc)
+{
+	ydoc_free(*doc);
+}
+
+/*
+ * Read a whole regular file of at most YAML_MAX_INPUT bytes into a
+ * NUL-terminated buffer owned by the caller (*ret_buf, free()). Errors
+ * (missing, unreadable, a directory, too large) are recorded in d under
+ * the file's name.
+ */
+int yfile_read(const char *path, struct diag *d, char **ret_buf, size_t *ret_len);
+
+/* The value of key in a mapping; NULL if absent or n is not a mapping. */
+const struct ynode *ynode_get(const struct ynode *map, const char *key);
+
+/* The pair whose key is key in a mapping, or NULL. */
+const struct ypair *ynode_get_pair(const struct ynode *map, const char *key);
+
+/* True when n is a null scalar (also for n == NULL). */
+bool ynode_is_null(const struct ynode *n);
+
+/* "a mapping", "a list", "null", "a boolean", "an integer", "a number", "a string". */
+const char *ynode_describe(const struct ynode *n);
+
+/* Index of the entry of words[n] closest to s by edit distance, or -1 if none is close. */
+int closest_word(const char *s, const char *const *words, size_t n);
+
+/*
+ * Checked access: typed values from the tree, for strict loaders. Every
+ * getter takes the mapping key a value belongs to (its text names the
+ * value in messages) and the value; anything of another type or out of
+ * range is recorded as an error at the value's place, and the getter
+ * returns false (NULL, -1). Outputs are written only on success.
+ */
+struct ycheck {
+	const char *file; /* for errors without a node; not owned */
+	struct diag *d;
+	bool oom;	  /* an allocation failed: the result is incomplete */
+	char buf[6][128]; /* rotating buffers of yq() and ygot() */
+	unsigned next;
+};
+
+void ycheck_init(struct ycheck *c, const char *file, struct diag *d);
+
+/* Record an error at node at (NULL: the file, without a line). Returns -EINVAL. */
+int yerror(struct ycheck *c, const struct ynode *at, const char *fmt, ...) _printf_(3, 4);
+
+/* A short printable copy of s for a message; valid until 5 more yq()/ygot() calls. */
+const char *yq(struct ycheck *c, const char *s);
+/* What v is, for a message: "a string 'x'", "an integer '7'", "null", "a list". */
+const char *ygot(struct ycheck *c, const struct ynode *v);
+
+/* "unknown key 'K' WHERE (did you mean 'k'?)", suggesting the closest of known[n]. */
+void yunknown_key(struct ycheck *c, const struct ynode *key, const char *const *known, size_t n,
+		  const char *where);
+/* "wrong type for 'K': expected EXPECTED, got ..." */
+void ywrong_type(struct ycheck *c, const struct ynode *key, const struct ynode *v,
+		 const char *expected);
+/* True if v is of kind kind, else an error. */
+bool yexpect(struct ycheck *c, const struct ynode *key, const struct ynode *v,
+	     enum ynode_kind kind);
+/* An error at map unless it has key: "missing required key 'K' WHERE". */
+void ymissing(struct ycheck *c, const struct ynode *map, const char *key, const char *where);
+
+/* A plain decimal integer within min..max. */
+bool yget_int(struct ycheck *c, const struct ynode *key, const struct ynode *v, long long min,
+	      long long max, long long *out);
+/* true or false (1 or 0). */
+bool yget_bool(struct ycheck *c, const struct ynode *key, const struct ynode *v, int *out);
+/* A non-empty string; borrowed from the tree. */
+const char *yget_text(struct ycheck *c, const struct ynode *key, const struct ynode *v);
+/* A non-empty string, copied into *out (the old *out is freed). */
+bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, char **out);
+/* One of names[n]: its index, or -1. */
+int yget_enum(struct ycheck *c, const struct ynode *key, const struct ynode *v,
+	      const char *const *names, size_t n);

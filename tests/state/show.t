@@ -1,0 +1,97 @@
+#!/bin/bash
+# sriovctl show --state FILE [--json | --format state] against golden files,
+# and load errors of tests/state/bad/*.yaml as "FILE:LINE:COL: error: ...".
+# SRIOVCTL_REGEN_GOLDEN=1 rewrites the goldens (only deliberately).
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+SRIOVCTL=${SRIOVCTL:-$TOP/build/sriovctl}
+PYTHON=${PYTHON:-/usr/bin/python3}
+cd "$TOP" || exit 1
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -s "$tmp/why" ] && sed 's/^/#   /' "$tmp/why" | head -40
+	: >"$tmp/why"
+}
+check() { # name command...: passes when the command succeeds
+	local name=$1
+	shift
+	if "$@" >"$tmp/why" 2>&1; then ok "$name"; else not_ok "$name"; fi
+}
+
+fixtures="examples/hosts/seed-82576.state.yaml:seed-82576
+examples/hosts/seed-82576-applied.state.yaml:seed-82576-applied
+tests/state/rich.state.yaml:rich
+tests/state/nolibvirt.state.yaml:nolibvirt"
+bad=$(ls tests/state/bad/*.yaml)
+echo "1..$(($(echo "$fixtures" | wc -l) * 4 + $(echo "$bad" | wc -l) + 3))"
+
+# show: the output matches the golden, nothing on stderr, exit 0
+golden() { # fixture golden args...
+	local f=$1 g=$2
+	shift 2
+	"$SRIOVCTL" show --state "$f" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	[ -n "${SRIOVCTL_REGEN_GOLDEN:-}" ] && cp "$tmp/out" "$g"
+	[ "$rc" -eq 0 ] || { echo "exit status $rc"; cat "$tmp/err"; return 1; }
+	[ ! -s "$tmp/err" ] || { echo "stderr:"; cat "$tmp/err"; return 1; }
+	diff -u "$g" "$tmp/out"
+}
+
+# --format state gives the file back (without simulate:, which only the simulated host reads)
+state_back() { # fixture
+	"$SRIOVCTL" show --state "$1" --format state >"$tmp/state" 2>&1 || { cat "$tmp/state"; return 1; }
+	sed '/^simulate:/,$d' "$1" >"$tmp/want"
+	diff -u "$tmp/want" "$tmp/state" || return 1
+	# and what it wrote loads again to the same thing
+	"$SRIOVCTL" show --state "$tmp/state" --json >"$tmp/j2" || return 1
+	"$SRIOVCTL" show --state "$1" --json | diff -u - "$tmp/j2"
+}
+
+json_valid() { # fixture
+	"$SRIOVCTL" show --state "$1" --json | "$PYTHON" -c 'import json, sys; json.load(sys.stdin)'
+}
+
+while IFS=: read -r f g; do
+	check "show --state $f (text)" golden "$f" "tests/state/golden/$g.txt"
+	check "show --state $f --json" golden "$f" "tests/state/golden/$g.json" --json
+	check "show --state $f --json is valid JSON" json_valid "$f"
+	check "show --state $f --format state gives the file back" state_back "$f"
+done <<<"$fixtures"
+
+# errors: exit 1, the expected place and message on stderr, nothing on stdout
+bad_file() { # file
+	local want rc
+	want="$1:$(sed -n '1s/^# expect: //p' "$1")"
+	"$SRIOVCTL" show --state "$1" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" -eq 1 ] || { echo "exit status $rc, expected 1"; return 1; }
+	[ ! -s "$tmp/out" ] || { echo "stdout not empty"; return 1; }
+	grep -qxF -- "$want" "$tmp/err" || { echo "expected: $want"; echo "got:"; cat "$tmp/err"; return 1; }
+}
+for f in $bad; do
+	check "show --state $f fails with its place" bad_file "$f"
+done
+
+missing() {
+	"$SRIOVCTL" show --state "$tmp/nonexistent.yaml" >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 1 ] && grep -q "cannot open '$tmp/nonexistent.yaml'" "$tmp/err"
+}
+check "show --state of a missing file fails" missing
+
+usage() {
+	"$SRIOVCTL" show --state examples/hosts/seed-82576.state.yaml --format yaml >/dev/null 2>&1
+	[ $? -eq 64 ]
+}
+check "show --format with an unknown format is a usage error" usage
+
+# the text table has no trailing blanks and no tabs from the tool itself
+no_trailing() { ! grep -n ' $' tests/state/golden/*.txt; }
+check "text goldens have no trailing blanks" no_trailing
+
+[ "$failed" -eq 0 ]

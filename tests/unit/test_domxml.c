@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* Domain XML -> assigned PCI devices. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "host.h"
+
+struct parsed {
+	struct guest_dev_state *v;
+	size_t n;
+};
+
+static void parsed_release(struct parsed *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		guest_dev_state_release(&p->v[i]);
+	free(p->v);
+}
+
+static struct parsed parse_ok(const char *xml)
+{
+	struct parsed p = {0};
+	int r = domain_xml_parse_devices(xml, &p.v, &p.n);
+	assert_int_equal(r, 0);
+	return p;
+}
+
+#define DOMAIN(devices) "<domain type='kvm'><name>g</name><devices>" devices "</devices></domain>"
+
+static void test_hostdev_hex_managed(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed p =
+	    parse_ok(DOMAIN("<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+			    "<address domain='0x0000' bus='0x0b' slot='0x10' function='0x2'/>"
+			    "</source></hostdev>"));
+
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.v[0].type, DEVICE_HOSTDEV);
+	assert_string_equal(p.v[0].address, "0000:0b:10.2");
+	assert_true(p.v[0].managed);
+	assert_null(p.v[0].mac);
+	assert_int_equal(p.v[0].vlan, -1);
+	assert_null(p.v[0].virtualport_type);
+	assert_null(p.v[0].profileid);
+}
+
+static void test_hostdev_decimal_unmanaged_no_domain(void **state)
+{
+	(void)state;
+	/* decimal numbers, no domain attribute, managed absent and 'no' */
+	_cleanup_(parsed_release) struct parsed p = parse_ok(
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source>"
+		   "<address bus='11' slot='16' function='1'/></source></hostdev>"
+		   "<hostdev mode='subsystem' type='pci' managed='no'><source>"
+		   "<address domain='1' bus='94' slot='31' function='7'/></source></hostdev>"));
+
+	assert_int_equal(p.n, 2);
+	assert_string_equal(p.v[0].address, "0000:0b:10.1");
+	assert_false(p.v[0].managed);
+	assert_string_equal(p.v[1].address, "0001:5e:1f.7");
+	assert_false(p.v[1].managed);
+}
+
+static void test_interface_vlan_virtualport(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed p = parse_ok(
+	    DOMAIN("<interface type='hostdev' managed='yes'>"
+		   "<mac address='52:54:00:6D:90:02'/>"
+		   "<source><address type='pci' domain='0x0000' bus='0x0b' slot='0x10' "
+		   "function='0x0'/></source>"
+		   "<vlan trunk='yes'><tag id='42'/><tag id='47'/></vlan>"
+		   "<virtualport type='802.1Qbh'><parameters profileid='finance'/></virtualport>"
+		   "<address type='pci' domain='0x0000' bus='0x00' slot='0x07' function='0x0'/>"
+		   "</interface>"));
+
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.v[0].type, DEVICE_INTERFACE);
+	/* the source address, not the guest-side address */
+	assert_string_equal(p.v[0].address, "0000:0b:10.0");
+	assert_string_equal(p.v[0].mac, "52:54:00:6d:90:02");
+	assert_int_equal(p.v[0].vlan, 42); /* the first tag */
+	assert_string_equal(p.v[0].virtualport_type, "802.1Qbh");
+	assert_string_equal(p.v[0].profileid, "finance");
+	assert_true(p.v[0].managed);
+}
+
+static void test_interface_plain(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed p = parse_ok(
+	    DOMAIN("<interface type='hostdev'>"
+		   "<source><address type='pci' bus='0x3b' slot='0x02' function='0x3'/></source>"
+		   "<virtualport type='802.1Qbg'/>"
+		   "</interface>"));
+
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.v[0].address, "0000:3b:02.3");
+	assert_false(p.v[0].managed);
+	assert_null(p.v[0].mac);
+	assert_int_equal(p.v[0].vlan, -1);
+	assert_string_equal(p.v[0].virtualport_type, "802.1Qbg");
+	assert_null(p.v[0].profileid);
+}
+
+static void test_ignores_other_devices_keeps_order(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed p = parse_ok(DOMAIN(
+	    "<interface type='network'><source network='default'/></interface>"
+	    "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1'/><product "
+	    "id='0x2'/></source></hostdev>"
+	    "<interface type='hostdev'><source><address bus='0x0b' slot='0x11' "
+	    "function='0x0'/></source></interface>"
+	    "<hostdev mode='capabilities' "
+	    "type='net'><source><interface>eth0</interface></source></hostdev>"
+	    "<hostdev mode='subsystem' type='pci'><source><address bus='0x0b' slot='0x10' "
+	    "function='0x4'/></source></hostdev>"
+	    "<disk type='file' device='disk'><source file='/x.img'/><target dev='vda'/></disk>"));
+
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.v[0].type, DEVICE_INTERFACE);
+	assert_string_equal(p.v[0].address, "0000:0b:11.0");
+	assert_int_equal(p.v[1].type, DEVICE_HOSTDEV);
+	assert_string_equal(p.v[1].address, "0000:0b:10.4");
+}
+
+static void test_no_devices(void **state)
+{
+	(void)state;
+	struct guest_dev_state *v = (void *)1;
+	size_t n = 99;
+
+	assert_int_equal(
+	    domain_xml_parse_devices("<domain type='kvm'><name>g</name></domain>", &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+	    "",
+	    "<domain type='kvm'><devices>",
+	    "not xml at all",
+	    "<domain><devices><hostdev mode='subsystem' type='pci'></domain>",
+	    "<network><name>default</name></network>",
+	    /* source address missing or out of range */
+	    DOMAIN("<hostdev mode='subsystem' type='pci'/>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0x0b' "
+		   "slot='0x10'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0x100' slot='0' "
+		   "function='0'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0' slot='0x20' "
+		   "function='0'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='0' slot='0' "
+		   "function='8'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='zz' slot='0' "
+		   "function='0'/></source></hostdev>"),
+	    DOMAIN("<hostdev mode='subsystem' type='pci'><source><address bus='-1' slot='0' "
+		   "function='0'/></source></hostdev>"),
+	    DOMAIN("<interface type='hostdev'><source><address bus='0' slot='0' "
+		   "function='0'/></source><vlan><tag id='4096'/></vlan></interface>"),
+	    DOMAIN("<interface type='hostdev'><source><address bus='0' slot='0' "
+		   "function='0'/></source><vlan><tag/></vlan></interface>"),
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct guest_dev_state *v = NULL;
+		size_t n = 0;
+		int r = domain_xml_parse_devices(bad[i], &v, &n);
+		if (r >= 0)
+			fail_msg("case %zu parsed: %s", i, bad[i]);
+		assert_int_equal(r, -EINVAL);
+		assert_null(v);
+	}
+	struct guest_dev_state *v = NULL;
+	size_t n = 0;
+	assert_int_equal(domain_xml_parse_devices(NULL, &v, &n), -EINVAL);
+}
+
+/* Markup in attribute values comes back as text, entities decoded. */
+static void test_entities(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed p = parse_ok(DOMAIN(
+	    "<interface type='hostdev'><source><address bus='0' slot='1' function='0'/></source>"
+	    "<virtualport type='802.1Qbh'><parameters "
+	    "profileid='a&amp;b&lt;&apos;c'/></virtualport>"
+	    "</interface>"));
+
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.v[0].profileid, "a&b<'c");
+	guest_dev_state_release(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_hostdev_hex_managed),
+	    cmocka_unit_test(test_hostdev_decimal_unmanaged_no_domain),
+	    cmocka_unit_test(test_interface_vlan_virtualport),
+	    cmocka_unit_test(test_interface_plain),
+	    cmocka_unit_test(test_ignores_other_devices_keeps_order),
+	    cmocka_unit_test(test_no_devices),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_entities),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vfnet: the rtnetlink messages, built and parsed as bytes, and the error
+ * path against the real kernel in a private network namespace.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "vfnet.h"
+
+/* ---- helpers to look into a built message ---- */
+
+static const struct nlattr *find_attr(const struct nlmsghdr *nlh, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh,
+			  sizeof(struct ifinfomsg)) if (mnl_attr_get_type(a) == type) return a;
+	return NULL;
+}
+
+static const struct nlattr *only_nested(const struct nlattr *nest, uint16_t type)
+{
+	const struct nlattr *a, *found = NULL;
+	int n = 0;
+
+	mnl_attr_for_each_nested(a, nest)
+	{
+		n++;
+		if (mnl_attr_get_type(a) == type)
+			found = a;
+	}
+	assert_int_equal(n, 1);
+	assert_non_null(found);
+	return found;
+}
+
+/* The single attribute inside IFLA_VFINFO_LIST/IFLA_VF_INFO of a SETLINK request. */
+static const struct nlattr *vf_attr(const void *buf, int len, uint16_t type)
+{
+	const struct nlmsghdr *nlh = buf;
+	const struct nlattr *list, *info;
+
+	assert_true(len > 0);
+	assert_int_equal(nlh->nlmsg_len, len);
+	assert_int_equal(nlh->nlmsg_type, RTM_SETLINK);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	assert_string_equal(mnl_attr_get_str(find_attr(nlh, IFLA_IFNAME)), "enp11s0f0");
+	list = find_attr(nlh, IFLA_VFINFO_LIST);
+	assert_non_null(list);
+	info = only_nested(list, IFLA_VF_INFO);
+	return only_nested(info, type);
+}
+
+static struct vf_info want(unsigned id)
+{
+	struct vf_info w;
+
+	vf_info_init(&w, id);
+	return w;
+}
+
+/* ---- builders ---- */
+
+static void test_build_getlink(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	int len = vfnet_build_getlink(buf, sizeof(buf), "enp11s0f0", 77);
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	assert_true(len > 0);
+	assert_int_equal(nlh->nlmsg_len, len);
+	assert_int_equal(nlh->nlmsg_type, RTM_GETLINK);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST);
+	assert_int_equal(nlh->nlmsg_seq, 77);
+	assert_int_equal(ifi->ifi_index, 0);
+	assert_string_equal(mnl_attr_get_str(find_attr(nlh, IFLA_IFNAME)), "enp11s0f0");
+	assert_true(mnl_attr_get_u32(find_attr(nlh, IFLA_EXT_MASK)) & RTEXT_FILTER_VF);
+}
+
+static void test_build_bad_input(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	struct vf_info w = want(0);
+
+	assert_int_equal(vfnet_build_getlink(buf, sizeof(buf), "", 1), -EINVAL);
+	assert_int_equal(vfnet_build_getlink(buf, sizeof(buf), "a-name-longer-than-15", 1),
+			 -EINVAL);
+	assert_int_equal(vfnet_build_getlink(buf, 20, "eth0", 1), -ENOBUFS);
+	/* a field that want does not set cannot be sent */
+	for (int f = 0; f < _VFNET_FIELD_MAX; f++)
+		assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, f, &w), -EINVAL);
+	strcpy(w.mac, "52:54:00:6d:90:0g");
+	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_MAC, &w), -EINVAL);
+	w.vlan = 4096;
+	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_VLAN, &w), -EINVAL);
+	w.vlan = 5, w.qos = 8;
+	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_VLAN, &w), -EINVAL);
+	w.max_tx_rate = 1LL << 32;
+	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_TX_RATE, &w),
+			 -EINVAL);
+	w.trust = 2;
+	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_TRUST, &w),
+			 -EINVAL);
+	w.link_state = 3;
+	assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, VFNET_LINK_STATE, &w),
+			 -EINVAL);
+	strcpy(w.mac, "52:54:00:6d:90:02");
+	assert_int_equal(vfnet_build_setlink(buf, 60, "eth0", 1, VFNET_MAC, &w), -ENOBUFS);
+}
+
+static void test_build_mac(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	struct vf_info w = want(3);
+	static const uint8_t mac[ETH_ALEN] = {0x52, 0x54, 0x00, 0x6d, 0x90, 0x02};
+
+	strcpy(w.mac, "52:54:00:6D:90:02");
+	int len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 9, VFNET_MAC, &w);
+	const struct nlattr *a = vf_attr(buf, len, IFLA_VF_MAC);
+	const struct ifla_vf_mac *m = mnl_attr_get_payload(a);
+
+	assert_int_equal(mnl_attr_get_payload_len(a), sizeof(*m));
+	assert_int_equal(m->vf, 3);
+	assert_memory_equal(m->mac, mac, ETH_ALEN);
+	for (size_t i = ETH_ALEN; i < sizeof(m->mac); i++)
+		assert_int_equal(m->mac[i], 0);
+}
+
+static void test_build_vlan(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	struct vf_info w = want(1);
+
+	/* 802.1Q: the legacy IFLA_VF_VLAN; qos defaults to 0 */
+	w.vlan = 42;
+	int len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 9, VFNET_VLAN, &w);
+	const struct ifla_vf_vlan *v = mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_VLAN));
+	assert_int_equal(v->vf, 1);
+	assert_int_equal(v->vlan, 42);
+	assert_int_equal(v->qos, 0);
+
+	/* 802.1ad needs IFLA_VF_VLAN_LIST with the protocol in network order */
+	w.qos = 5;
+	w.vlan_proto = VLAN_PROTO_8021AD;
+	len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 9, VFNET_VLAN, &w);
+	const struct nlattr *list = vf_attr(buf, len, IFLA_VF_VLAN_LIST);
+	const struct nlattr *info = only_nested(list, IFLA_VF_VLAN_INFO);
+	const struct ifla_vf_vlan_info *vi = mnl_attr_get_payload(info);
+	assert_int_equal(mnl_attr_get_payload_len(info), sizeof(*vi));
+	assert_int_equal(vi->vf, 1);
+	assert_int_equal(vi->vlan, 42);
+	assert_int_equal(vi->qos, 5);
+	assert_int_equal(vi->vlan_proto, htons(ETH_P_8021AD));
+}
+
+static void test_build_rates_and_switches(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	struct vf_info w = want(6);
+	int len;
+
+	w.min_tx_rate = 100, w.max_tx_rate = 1000;
+	len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 1, VFNET_RATE, &w);
+	const struct ifla_vf_rate *r = mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_RATE));
+	assert_int_equal(r->vf, 6);
+	assert_int_equal(r->min_tx_rate, 100);
+	assert_int_equal(r->max_tx_rate, 1000);
+
+	len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 1, VFNET_TX_RATE, &w);
+	const struct ifla_vf_tx_rate *t = mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_TX_RATE));
+	assert_int_equal(t->vf, 6);
+	assert_int_equal(t->rate, 1000);
+
+	w.spoof_check = 0;
+	len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 1, VFNET_SPOOFCHK, &w);
+	const struct ifla_vf_spoofchk *s =
+	    mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_SPOOFCHK));
+	assert_int_equal(s->vf, 6);
+	assert_int_equal(s->setting, 0);
+
+	w.trust = 1;
+	len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 1, VFNET_TRUST, &w);
+	const struct ifla_vf_trust *tr = mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_TRUST));
+	assert_int_equal(tr->vf, 6);
+	assert_int_equal(tr->setting, 1);
+
+	w.link_state = LINK_STATE_DISABLE;
+	len = vfnet_build_setlink(buf, sizeof(buf), "enp11s0f0", 1, VFNET_LINK_STATE, &w);
+	const struct ifla_vf_link_state *l =
+	    mnl_attr_get_payload(vf_attr(buf, len, IFLA_VF_LINK_STATE));
+	assert_int_equal(l->vf, 6);
+	assert_int_equal(l->link_state, IFLA_VF_LINK_STATE_DISABLE);
+}
+
+/* ---- parsers ---- */
+
+/* An RTM_NEWLINK as the kernel sends it for a PF with VFs 1 and 0 (in that order). */
+static int build_reply(uint8_t *buf, bool with_list, uint32_t num_vf)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *list, *info, *vl;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 4;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "enp11s0f0");
+	mnl_attr_put_u32(nlh, IFLA_NUM_VF, num_vf);
+	if (!with_list)
+		return (int)nlh->nlmsg_len;
+	list = mnl_attr_nest_start(nlh, IFLA_VFINFO_LIST);
+
+	/* VF 1: an 802.1ad VLAN, rates, spoof-check off, trust on, link disabled */
+	info = mnl_attr_nest_start(nlh, IFLA_VF_INFO);
+	struct ifla_vf_mac m1 = {.vf = 1, .mac = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef}};
+	mnl_attr_put(nlh, IFLA_VF_MAC, sizeof(m1), &m1);
+	struct ifla_vf_vlan v1 = {.vf = 1, .vlan = 100, .qos = 3};
+	mnl_attr_put(nlh, IFLA_VF_VLAN, sizeof(v1), &v1);
+	vl = mnl_attr_nest_start(nlh, IFLA_VF_VLAN_LIST);
+	struct ifla_vf_vlan_info vi1 = {
+	    .vf = 1, .vlan = 100, .qos = 3, .vlan_proto = htons(ETH_P_8021AD)};
+	mnl_attr_put(nlh, IFLA_VF_VLAN_INFO, sizeof(vi1), &vi1);
+	mnl_attr_nest_end(nlh, vl);
+	struct ifla_vf_tx_rate t1 = {.vf = 1, .rate = 1000};
+	mnl_attr_put(nlh, IFLA_VF_TX_RATE, sizeof(t1), &t1);
+	struct ifla_vf_rate r1 = {.vf = 1, .min_tx_rate = 10, .max_tx_rate = 1000};
+	mnl_attr_put(nlh, IFLA_VF_RATE, sizeof(r1), &r1);
+	struct ifla_vf_spoofchk s1 = {.vf = 1, .setting = 0};
+	mnl_attr_put(nlh, IFLA_VF_SPOOFCHK, sizeof(s1), &s1);
+	struct ifla_vf_trust tr1 = {.vf = 1, .setting = 1};
+	mnl_attr_put(nlh, IFLA_VF_TRUST, sizeof(tr1), &tr1);
+	struct ifla_vf_link_state l1 = {.vf = 1, .link_state = IFLA_VF_LINK_STATE_DISABLE};
+	mnl_attr_put(nlh, IFLA_VF_LINK_STATE, sizeof(l1), &l1);
+	mnl_attr_nest_end(nlh, info);
+
+	/* VF 0: an old kernel's view (no VLAN list, no IFLA_VF_RATE), unreported switches */
+	info = mnl_attr_nest_start(nlh, IFLA_VF_INFO);
+	struct ifla_vf_mac m0 = {.vf = 0, .mac = {0x52, 0x54, 0x00, 0x6d, 0x90, 0x02}};
+	mnl_attr_put(nlh, IFLA_VF_MAC, sizeof(m0), &m0);
+	struct ifla_vf_vlan v0 = {.vf = 0, .vlan = 42, .qos = 0};
+	mnl_attr_put(nlh, IFLA_VF_VLAN, sizeof(v0), &v0);
+	struct ifla_vf_tx_rate t0 = {.vf = 0, .rate = 0};
+	mnl_attr_put(nlh, IFLA_VF_TX_RATE, sizeof(t0), &t0);
+	struct ifla_vf_spoofchk s0 = {.vf = 0, .setting = UINT32_MAX};
+	mnl_attr_put(nlh, IFLA_VF_SPOOFCHK, sizeof(s0), &s0);
+	struct ifla_vf_link_state l0 = {.vf = 0, .link_state = IFLA_VF_LINK_STATE_AUTO};
+	mnl_attr_put(nlh, IFLA_VF_LINK_STATE, sizeof(l0), &l0);
+	mnl_attr_nest_end(nlh, info);
+
+	mnl_attr_nest_end(nlh, list);
+	return (int)nlh->nlmsg_len;
+}
+
+static void test_parse_two_vfs(void **state)
+{
+	(void)state;
+	uint8_t buf[2048] __attribute__((aligned(4))) = {0};
+	int len = build_reply(buf, true, 2);
+	struct vf_info *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(vfnet_parse_link(buf, (size_t)len, &v, &n), 0);
+	assert_int_equal(n, 2);
+
+	assert_int_equal(v[0].id, 0);
+	assert_string_equal(v[0].mac, "52:54:00:6d:90:02");
+	assert_int_equal(v[0].vlan, 42);
+	assert_int_equal(v[0].qos, 0);
+	assert_int_equal(v[0].vlan_proto, VLAN_PROTO_8021Q);
+	assert_int_equal(v[0].max_tx_rate, 0);
+	assert_int_equal(v[0].min_tx_rate, -1);
+	assert_int_equal(v[0].spoof_check, -1);
+	assert_int_equal(v[0].trust, -1);
+	assert_int_equal(v[0].link_state, LINK_STATE_AUTO);
+
+	assert_int_equal(v[1].id, 1);
+	assert_string_equal(v[1].mac, "52:54:00:ab:cd:ef");
+	assert_int_equal(v[1].vlan, 100);
+	assert_int_equal(v[1].qos, 3);
+	assert_int_equal(v[1].vlan_proto, VLAN_PROTO_8021AD);
+	assert_int_equal(v[1].max_tx_rate, 1000);
+	assert_int_equal(v[1].min_tx_rate, 10);
+	assert_int_equal(v[1].spoof_check, 0);
+	assert_int_equal(v[1].trust, 1);
+	assert_int_equal(v[1].link_state, LINK_STATE_DISABLE);
+	free(v);
+}
+
+static void test_parse_without_list(void **state)
+{
+	(void)state;
+	uint8_t buf[512] __attribute__((aligned(4))) = {0};
+	struct vf_info *v = NULL;
+	size_t n = 99;
+
+	/* no VF at all: a netdev that is not a PF */
+	int len = build_reply(buf, false, 0);
+	assert_int_equal(vfnet_parse_link(buf, (size_t)len, &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+
+	/* VFs counted but not described: they exist, settings unknown */
+	len = build_reply(buf, false, 3);
+	assert_int_equal(vfnet_parse_link(buf, (size_t)len, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[2].id, 2);
+	assert_string_equal(v[2].mac, "");
+	assert_int_equal(v[2].vlan, -1);
+	free(v);
+}
+
+static void test_info_to_state(void **state)
+{
+	(void)state;
+	uint8_t buf[2048] __attribute__((aligned(4))) = {0};
+	int len = build_reply(buf, true, 2);
+	struct vf_info *v = NULL;
+	size_t n = 0;
+	struct vf_state s = {
+	    .id = 1, .address = "0000:0b:10.2", .mac = strdup("00:11:22:33:44:55")};
+
+	assert_int_equal(vfnet_parse_link(buf, (size_t)len, &v, &n), 0);
+	assert_int_equal(vf_info_to_state(&v[1], &s), 0);
+	assert_string_equal(s.mac, "52:54:00:ab:cd:ef");
+	assert_int_equal(s.vlan, 100);
+	assert_int_equal(s.qos, 3);
+	assert_int_equal(s.vlan_proto, VLAN_PROTO_8021AD);
+	assert_int_equal(s.spoof_check, 0);
+	assert_int_equal(s.trust, 1);
+	assert_int_equal(s.link_state, LINK_STATE_DISABLE);
+	assert_int_equal(s.max_tx_rate, 1000);
+	assert_int_equal(s.min_tx_rate, 10);
+	assert_string_equal(s.address, "0000:0b:10.2"); /* not a link setting: kept */
+
+	/* unknown stays unknown: no MAC is NULL, not "" */
+	vf_info_init(&v[0], 1);
+	assert_int_equal(vf_info_to_state(&v[0], &s), 0);
+	assert_null(s.mac);
+	assert_int_equal(s.vlan, -1);
+	assert_int_equal(s.trust, -1);
+	assert_int_equal(s.min_tx_rate, -1);
+	free(v);
+}
+
+static void test_parse_malformed(void **state)
+{
+	(void)state;
+	uint8_t buf[2048] __attribute__((aligned(4))) = {0};
+	int len = build_reply(buf, true, 2);
+	struct vf_info *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(vfnet_parse_link(buf, (size_t)len - 4, &v, &n), -EBADMSG);
+	assert_int_equal(vfnet_parse_link(buf, 8, &v, &n), -EBADMSG);
+	((struct nlmsghdr *)buf)->nlmsg_type = RTM_DELLINK;
+	assert_int_equal(vfnet_parse_link(buf, (size_t)len, &v, &n), -EBADMSG);
+	assert_int_equal(vfnet_parse_error(buf, (size_t)len, NULL, 0), -EBADMSG);
+}
+
+static void test_parse_error(void **state)
+{
+	(void)state;
+	uint8_t buf[512] __attribute__((aligned(4))) = {0};
+	char msg[64];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsgerr *e;
+
+	/* a plain ACK */
+	nlh->nlmsg_type = NLMSG_ERROR;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = 0;
+	assert_int_equal(vfnet_parse_error(buf, nlh->nlmsg_len, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "");
+
+	/* a refusal with an extended ACK message, request capped */
+	e->error = -EOPNOTSUPP;
+	nlh->nlmsg_flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
+	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "VF index out of range");
+	assert_int_equal(vfnet_parse_error(buf, nlh->nlmsg_len, msg, sizeof(msg)), -EOPNOTSUPP);
+	assert_string_equal(msg, "VF index out of range");
+	/* a short buffer truncates */
+	assert_int_equal(vfnet_parse_error(buf, nlh->nlmsg_len, msg, 6), -EOPNOTSUPP);
+	assert_string_equal(msg, "VF in");
+
+	/* not capped: the request is echoed before the TLVs */
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_flags = NLM_F_ACK_TLVS;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e) + 20);
+	e->error = -EINVAL;
+	e->msg.nlmsg_len = sizeof(struct nlmsghdr) + 20;
+	memset(e + 1, 0xff, 20); /* request payload: must not be read as TLVs */
+	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "bad vlan");
+	assert_int_equal(vfnet_parse_error(buf, nlh->nlmsg_len, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "bad vlan");
+}
+
+static struct vf_spec spec_unset(void)
+{
+	return (struct vf_spec){.vlan = -1,
+				.vlan_proto = -1,
+				.qos = -1,
+				.spoof_check = -1,
+				.trust = -1,
+				.link_state = -1,
+				.max_tx_rate = -1,
+				.min_tx_rate = -1};
+}
+
+static void test_apply_unknown_field(void **state)
+{
+	(void)state;
+	struct vf_spec vs = spec_unset();
+	struct diag d;
+
+	diag_init(&d);
+	vs.trust = 1;
+	assert_int_equal(vfnet_apply("enp11s0f0", 2, "color", &vs, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_string_equal(d.v[0].msg, "PF 'enp11s0f0' VF 2: unknown VF setting 'color'");
+	/* a field the spec leaves unset sends nothing */
+	assert_int_equal(vfnet_apply("enp11s0f0", 2, "mac", &vs, &d), 0);
+	assert_int_equal(d.n_errors, 1);
+	diag_release(&d);
+}
+
+/* ---- the real kernel, in a private network namespace ---- */
+
+static bool netns_ok;
+static const char *netns_why = "not root";
+
+static int netns_setup(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	if (unshare(CLONE_NEWNET) < 0) {
+		netns_why = "cannot create a network namespace (unshare CLONE_NEWNET)";
+		return 0;
+	}
+	/* no dummy driver on some kernels: a veth serves the same purpose */
+	if (system("ip link add d0 type dummy 2>/dev/null || "
+		   "ip link add d0 type veth peer name d1") != 0) {
+		netns_why = "cannot create a dummy or veth interface";
+		return 0;
+	}
+	netns_ok = true;
+	return 0;
+}
+
+#define NEED_NETNS()                                                                               \
+	do {                                                                                       \
+		if (!netns_ok) {                                                                   \
+			print_message("# skip reason: %s\n", netns_why);                           \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
+
+static bool diag_has(const struct diag *d, const char *needle)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].msg && strstr(d->v[i].msg, needle))
+			return true;
+	return false;
+}
+
+static void test_kernel_get_no_vfs(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct diag d;
+	struct vf_info *v = (void *)1;
+	size_t n = 99;
+
+	diag_init(&d);
+	assert_int_equal(vfnet_get("d0", &v, &n, &d), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	assert_int_equal(d.n_errors, 0);
+	diag_release(&d);
+}
+
+static void test_kernel_get_missing(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct diag d;
+	struct vf_info *v = NULL;
+	size_t n = 0;
+
+	diag_init(&d);
+	assert_int_equal(vfnet_get("nosuch0", &v, &n, &d), -ENODEV);
+	assert_int_equal(d.n_errors, 1);
+	assert_string_equal(d.v[0].msg,
+			    "cannot read VF settings of PF 'nosuch0': no such interface");
+	diag_release(&d);
+}
+
+static void test_kernel_set_refused(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct diag d;
+	struct vf_info w = want(0);
+
+	diag_init(&d);
+	strcpy(w.mac, "52:54:00:00:00:01");
+	assert_int_equal(vfnet_set("d0", &w, &d), -EOPNOTSUPP);
+	assert_int_equal(d.n_errors, 1);
+	assert_true(diag_has(&d, "PF 'd0' VF 0: cannot set mac 52:54:00:00:00:01: "
+				 "Operation not supported"));
+
+	/* a VLAN alone reads the current values first, then is refused */
+	diag_clear(&d);
+	w = want(3);
+	w.vlan = 42;
+	assert_int_equal(vfnet_set("d0", &w, &d), -EOPNOTSUPP);
+	assert_true(diag_has(&d, "PF 'd0' VF 3: cannot set vlan 42 (qos 0, 802.1Q): "));
+
+	diag_clear(&d);
+	w = want(1);
+	w.trust = 1;
+	assert_int_equal(vfnet_set("d0", &w, &d), -EOPNOTSUPP);
+	assert_true(diag_has(&d, "PF 'd0' VF 1: cannot set trust on: Operation not supported"));
+
+	diag_clear(&d);
+	w = want(0);
+	w.spoof_check = 0;
+	assert_int_equal(vfnet_set("nosuch0", &w, &d), -ENODEV);
+	assert_true(
+	    diag_has(&d, "PF 'nosuch0' VF 0: cannot set spoof-check off: no such interface"));
+
+	/* nothing to set is no request at all */
+	diag_clear(&d);
+	w = want(0);
+	assert_int_equal(vfnet_set("d0", &w, &d), 0);
+	assert_int_equal(d.n_errors, 0);
+	diag_release(&d);
+}
+
+static void test_kernel_apply_action(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct vf_spec vs = spec_unset();
+	struct diag d;
+
+	diag_init(&d);
+	vs.mac = "52:54:00:6d:90:02";
+	vs.max_tx_rate = 1000;
+	assert_int_equal(vfnet_apply("d0", 2, "mac", &vs, &d), -EOPNOTSUPP);
+	assert_true(diag_has(&d, "PF 'd0' VF 2: cannot set mac 52:54:00:6d:90:02: "
+				 "Operation not supported"));
+	/* max alone keeps the current min: IFLA_VF_TX_RATE */
+	diag_clear(&d);
+	assert_int_equal(vfnet_apply("d0", 2, "max-tx-rate", &vs, &d), -EOPNOTSUPP);
+	assert_true(diag_has(&d, "PF 'd0' VF 2: cannot set max-tx-rate 1000 Mbit/s: "));
+	/* both wanted: set together */
+	diag_clear(&d);
+	vs.min_tx_rate = 100;
+	assert_int_equal(vfnet_apply("d0", 2, "min-tx-rate", &vs, &d), -EOPNOTSUPP);
+	assert_true(diag_has(&d, "PF 'd0' VF 2: cannot set tx rate min 100 max 1000 Mbit/s: "));
+	/* every field: stops at the first refusal, the mac */
+	diag_clear(&d);
+	assert_int_equal(vfnet_apply("d0", 2, NULL, &vs, &d), -EOPNOTSUPP);
+	assert_int_equal(d.n_errors, 1);
+	assert_true(diag_has(&d, "cannot set mac"));
+	diag_release(&d);
+}
+
+static void test_kernel_fill_states(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct diag d;
+	struct vf_state vfs[2] = {
+	    {.id = 0, .vlan = 7, .mac = NULL},
+	    {.id = 1, .vlan = -1, .mac = NULL},
+	};
+
+	diag_init(&d);
+	/* a netdev without VFs reports none: the states keep their values */
+	assert_int_equal(vfnet_fill_vf_states("d0", vfs, 2, &d), 0);
+	assert_int_equal(vfs[0].vlan, 7);
+	assert_null(vfs[1].mac);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(vfnet_fill_vf_states("nosuch0", vfs, 2, &d), -ENODEV);
+	assert_true(diag_has(&d, "cannot read VF settings of PF 'nosuch0': no such interface"));
+	diag_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest units[] = {
+	    cmocka_unit_test(test_build_getlink),
+	    cmocka_unit_test(test_build_bad_input),
+	    cmocka_unit_test(test_build_mac),
+	    cmocka_unit_test(test_build_vlan),
+	    cmocka_unit_test(test_build_rates_and_switches),
+	    cmocka_unit_test(test_parse_two_vfs),
+	    cmocka_unit_test(test_parse_without_list),
+	    cmocka_unit_test(test_info_to_state),
+	    cmocka_unit_test(test_parse_malformed),
+	    cmocka_unit_test(test_parse_error),
+	    cmocka_unit_test(test_apply_unknown_field),
+	};
+	const struct CMUnitTest kernel[] = {
+	    cmocka_unit_test(test_kernel_get_no_vfs),  cmocka_unit_test(test_kernel_get_missing),
+	    cmocka_unit_test(test_kernel_set_refused), cmocka_unit_test(test_kernel_apply_action),
+	    cmocka_unit_test(test_kernel_fill_states),
+	};
+	int r = cmocka_run_group_tests_name("vfnet messages", units, NULL, NULL);
+	return r | cmocka_run_group_tests_name("vfnet on the kernel", kernel, netns_setup, NULL);
+}
