@@ -3,7 +3,8 @@
 # are what sriovctl showed inside the real-kernel VM (QEMU's SR-IOV NVMe
 # PF with 2 VFs on vfio-pci; `tests/vm/run --capture 50-vfio-2` writes
 # them again). A simulated host built from the captured state must show
-# exactly what the real kernel did, and so must `--state`.
+# exactly what the real kernel did, and so must `--state`; and the same
+# sysfs writes (tests/vm/guest/numvfs-seq.sh) must get the same answers.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=${B:-build}
@@ -46,7 +47,7 @@ same "show --state --format json likewise" "$tmp/state.json" "$fx.show.json"
 sim=$TOP/tests/simhost/run
 if [ ! -x "$sim" ] || [ ! -f "$TOP/$B/tests/simhost/fakekernel.so" ]; then
 	for t in "show on the simulated host" "show --format json on the simulated host" \
-		"show --format state on the simulated host"; do
+		"show --format state on the simulated host" "sysfs write answers on the simulated host"; do
 		skip "$t" "the simulated host (tests/simhost) is not built"
 	done
 else
@@ -57,6 +58,10 @@ else
 	"$sim" "$fx.state.yaml" -- "$SRIOVCTL" show --format state >"$tmp/sim.state" 2>"$tmp/err"
 	same "show --format state on the simulated host gives back the captured state" \
 		"$tmp/sim.state" "$fx.state.yaml"
+	"$sim" "$fx.state.yaml" -- "$TOP/tests/vm/guest/numvfs-seq.sh" 0000:01:00.0 \
+		>"$tmp/sim.seq" 2>"$tmp/err"
+	same "sysfs writes on the simulated host get the real kernel's answers" \
+		"$tmp/sim.seq" "$fx.numvfs-seq.txt"
 fi
 echo "1..$n"
 [ "$failed" -eq 0 ]

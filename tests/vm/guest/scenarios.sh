@@ -6,7 +6,8 @@
 #   # vm-expect: num-vfs=N autoprobe=0|1 [vf-driver=NAME|none]
 #   # vm-uevents: add=N remove=N         kernel pci uevents during apply
 #   # vm-refused: TEXT                   plan and apply exit 1, stderr has TEXT
-#   # vm-capture: yes                    save `sriovctl show` outputs afterwards
+#   # vm-capture: yes                    save `sriovctl show` outputs afterwards,
+#                                        then the transcript of numvfs-seq.sh
 # For an accepted file: apply exits 0 and reaches the state; then
 # `plan --detailed-exitcode` exits 0 and a second apply writes nothing to
 # sysfs or modprobe.d (strace) and causes no uevent.
@@ -163,5 +164,9 @@ scenario_run() {
 			eval '"$SRIOVCTL" show >/run/vmout/show.txt 2>>"$out.show.err"'
 		check "$name: sriovctl show --format json" \
 			eval '"$SRIOVCTL" show --format json >/run/vmout/show.json 2>>"$out.show.err"'
+		# the kernel's answers from exactly the captured state, for the
+		# simulated host to be compared with (tests/vm/fixture.t)
+		check "$name: write sequence transcript from the captured state" \
+			eval '"$G/numvfs-seq.sh" "$PF_ADDR" >/run/vmout/numvfs-seq.txt'
 	fi
 }
