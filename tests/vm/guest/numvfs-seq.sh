@@ -32,7 +32,7 @@ w() {
 		[ -e "$d/virtfn0/driver" ] && drv=$(readlink "$d/virtfn0/driver") && drv=${drv##*/}
 	fi
 	v2=${2:-"''"}
-	[ "$2" = "${vf:-}" ] && v2=VF0
+	[ -n "${vf:-}" ] && [ "$2" = "$vf" ] && v2=VF0
 	printf '%s %s: %s; sriov_numvfs %s; virtfn links %s; vf0 driver %s\n' \
 		"${1#/sys/bus/pci/}" "$v2" "$ans" "$v" "$n" "$drv"
 }
