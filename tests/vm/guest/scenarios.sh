@@ -5,7 +5,8 @@
 #   # vm-start: num-vfs=N autoprobe=0|1   state set through sysfs first
 #   # vm-expect: num-vfs=N autoprobe=0|1 [vf-driver=NAME|none]
 #   # vm-uevents: add=N remove=N         kernel pci uevents during apply
-#   # vm-refused: TEXT                   plan and apply exit 1, stderr has TEXT
+#   # vm-refused: ERE                    plan and apply exit 1, plan's stderr
+#                                        matches the extended regexp ERE
 #   # vm-capture: yes                    save `sriovctl show` outputs afterwards,
 #                                        then the transcript of numvfs-seq.sh
 # For an accepted file: apply exits 0 and reaches the state; then
@@ -110,7 +111,7 @@ scenario_run() {
 		"$SRIOVCTL" plan -f "$f" >"$out.plan.out" 2>"$out.plan.err"
 		rc=$?
 		check "$name: plan refuses (exit 1)" is "$rc" 1
-		check "$name: plan's message names '$refused'" grep -qF -- "$refused" "$out.plan.err"
+		check "$name: plan's message matches /$refused/" grep -qE -- "$refused" "$out.plan.err"
 		note "  plan said: $(head -n 3 "$out.plan.err" | tr '\n' ' ')"
 	fi
 
