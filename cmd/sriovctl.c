@@ -13,6 +13,7 @@
 #include "apply.h"
 #include "diag.h"
 #include "host.h"
+#include "lock.h"
 #include "plan.h"
 #include "render.h"
 #include "spec.h"
@@ -138,33 +139,42 @@ static int want_from_spec(const struct spec *s, struct want *w)
 	return 0;
 }
 
+/* The observer options for the spec; w holds the arrays they point to. */
+static int observe_opts_for(const struct args *a, const struct spec *s, struct want *w,
+			    struct observe_opts *o)
+{
+	int r = want_from_spec(s, w);
+	if (r < 0)
+		return r;
+	*o = (struct observe_opts){
+		.root = a->root,
+		.libvirt_uri = libvirt_uri(a, s),
+		.libvirt_required = s && s->n_guests > 0,
+		.modules = w->modules,
+		.n_modules = w->n_modules,
+		.files = w->files,
+		.n_files = w->n_files,
+		.pci = w->pci,
+		.n_pci = w->n_pci,
+	};
+	return 0;
+}
+
 /* Observe the host (or load --state). Diagnostics go to d. */
 static int get_host(const struct args *a, const struct spec *s, struct diag *d,
 		    struct host **ret)
 {
+	struct observe_opts o;
 	struct want w;
 	int r;
 
 	if (a->state)
 		return state_load(a->state, d, ret);
-
-	r = want_from_spec(s, &w);
-	if (r < 0) {
-		want_release(&w);
-		return diag_error(d, NULL, r, "out of memory");
-	}
-	struct observe_opts o = {
-		.root = a->root,
-		.libvirt_uri = libvirt_uri(a, s),
-		.libvirt_required = s && s->n_guests > 0,
-		.modules = w.modules,
-		.n_modules = w.n_modules,
-		.files = w.files,
-		.n_files = w.n_files,
-		.pci = w.pci,
-		.n_pci = w.n_pci,
-	};
-	r = host_observe(&o, d, ret);
+	r = observe_opts_for(a, s, &w, &o);
+	if (r >= 0)
+		r = host_observe(&o, d, ret);
+	else
+		diag_error(d, NULL, r, "out of memory");
 	want_release(&w);
 	return r;
 }
@@ -214,6 +224,11 @@ static int cmd_show(struct args *a)
 }
 
 /* ---- plan and apply ---- */
+
+static void lock_releasep(int *fd)
+{
+	lock_release(*fd);
+}
 
 static int check_host_guard(const struct args *a, const struct spec *s, const struct host *h,
 			    struct diag *d)
@@ -301,6 +316,7 @@ static int cmd_apply(struct args *a)
 	_cleanup_(spec_freep) struct spec *s = NULL;
 	_cleanup_(host_freep) struct host *h = NULL;
 	_cleanup_(plan_freep) struct plan *p = NULL;
+	_cleanup_(lock_releasep) int lock_fd = -1;
 	struct diag d;
 	int ret, r;
 
@@ -308,6 +324,15 @@ static int cmd_apply(struct args *a)
 		return usage_error("apply: unknown format '%s' (text, json)", a->format);
 	if (a->state && !a->dry_run)
 		return usage_error("apply: --state describes a captured host; it can only be used with --dry-run");
+	if (!a->dry_run) {
+		/* lock before observing: a plan made while another run works would be stale */
+		diag_init(&d);
+		r = lock_acquire(a->root, a->lock_timeout, &d, &lock_fd);
+		print_diag(&d);
+		diag_release(&d);
+		if (r < 0)
+			return EXIT_ERROR;
+	}
 	ret = load_and_plan(a, &s, &h, &p);
 	if (ret >= 0)
 		return ret;
@@ -322,17 +347,32 @@ static int cmd_apply(struct args *a)
 		return EXIT_OK;
 
 	diag_init(&d);
-	struct apply_opts o = {
-		.root = a->root,
-		.libvirt_uri = libvirt_uri(a, s),
-		.timeout = a->timeout,
-		.lock_timeout = a->lock_timeout,
-		.force = a->force,
-	};
-	r = apply_run(s, h, p, &o, &d);
+	struct observe_opts oo;
+	struct want w;
+	r = observe_opts_for(a, s, &w, &oo);
+	if (r >= 0) {
+		struct apply_opts o = {
+			.root = a->root,
+			.libvirt_uri = libvirt_uri(a, s),
+			.timeout = a->timeout,
+			.force = a->force,
+			.observe = &oo,
+		};
+		r = apply_run(s, h, p, &o, &d);
+	} else {
+		diag_error(&d, NULL, r, "out of memory");
+	}
+	want_release(&w);
 	print_diag(&d);
 	diag_release(&d);
-	return r < 0 ? EXIT_ERROR : EXIT_OK;
+	if (r < 0) {
+		fprintf(stderr, "%s: apply failed; fix the cause and run it again (it resumes where it stopped)\n", prog);
+		return EXIT_ERROR;
+	}
+	if (!a->quiet && p->n_changes > 0)
+		printf("Applied %zu change%s; the host matches the desired state.\n", p->n_changes,
+		       p->n_changes == 1 ? "" : "s");
+	return EXIT_OK;
 }
 
 /* ---- dispatch ---- */

@@ -1,8 +1,699 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: live host observation */
+/*
+ * The live host -> struct host: PCI devices and SR-IOV through libudev
+ * (names from libpci and pci.ids), kernel modules through libkmod and
+ * /sys/module, the modprobe.d files under the file root, and the guests
+ * through libvirt (guests.c).
+ *
+ * Missing optional sysfs attributes are tolerated quietly, as pciutils
+ * does: old kernels lack sriov_drivers_autoprobe or sriov_vf_device.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+#include <libudev.h>
+#include <pci/pci.h>
+
+#include "guests.h"
 #include "host.h"
+#include "vfnet.h"
+
+struct observer {
+	const struct observe_opts *o;
+	struct diag *d;
+	struct host *h;
+	struct udev *udev;
+	struct pci_access *pacc;
+	size_t cap_pci, cap_modules, cap_files;
+};
+
+static void udev_unrefp(struct udev **u)
+{
+	if (*u)
+		udev_unref(*u);
+}
+
+static void udev_device_unrefp(struct udev_device **u)
+{
+	if (*u)
+		udev_device_unref(*u);
+}
+
+static void udev_enumerate_unrefp(struct udev_enumerate **e)
+{
+	if (*e)
+		udev_enumerate_unref(*e);
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static void kmod_unrefp(struct kmod_ctx **k)
+{
+	if (*k)
+		kmod_unref(*k);
+}
+
+static void kmod_module_unrefp(struct kmod_module **m)
+{
+	if (*m)
+		kmod_module_unref(*m);
+}
+
+static void pci_cleanupp(struct pci_access **p)
+{
+	if (*p)
+		pci_cleanup(*p);
+}
+
+static void strv_freep(char ***v)
+{
+	if (!*v)
+		return;
+	for (char **p = *v; *p; p++)
+		free(*p);
+	free(*v);
+}
+
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A copy of s without trailing whitespace; NULL for NULL. */
+static char *strdup_strip(const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return strndup(s, n);
+}
+
+static bool parse_uint(const char *s, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (errno || *end || v > UINT_MAX)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* An id attribute ("0x8086\n") as four lowercase hex digits, "8086". */
+static char *hex_id(const char *s, unsigned *ret_v)
+{
+	unsigned v;
+
+	if (!parse_uint(s, &v) || v > 0xffff)
+		return NULL;
+	if (ret_v)
+		*ret_v = v;
+	return strprintf("%04x", v);
+}
+
+/* Names of the entries of dir (sorted, NULL-terminated); empty if absent. */
+static int list_dir(const char *dir, char ***ret, size_t *ret_n)
+{
+	_cleanup_(closedirp) DIR *dp = opendir(dir);
+	int err = dp ? 0 : errno;
+	_cleanup_(strv_freep) char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	v = calloc(1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	if (!dp) {
+		if (err != ENOENT && err != ENOTDIR)
+			return -err;
+		*ret = TAKE_PTR(v);
+		*ret_n = 0;
+		return 0;
+	}
+	cap = 1;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n + 1 >= cap) {
+			char **p = reallocarray(v, cap * 2, sizeof(char *));
+			if (!p)
+				return -ENOMEM;
+			v = p;
+			cap *= 2;
+		}
+		v[n] = strdup(de->d_name);
+		if (!v[n])
+			return -ENOMEM;
+		v[++n] = NULL;
+	}
+	qsort(v, n, sizeof(char *), strcmp_ptr);
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+/* Read a small file whole; -ENOENT if absent. */
+static int read_file(const char *path, char **ret)
+{
+	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+	_cleanup_(freep) char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		if (cap - n < 4096) {
+			char *p = realloc(buf, cap + 8192);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+			cap += 8192;
+		}
+		errno = 0;
+		size_t k = fread(buf + n, 1, cap - n - 1, f);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	if (ferror(f))
+		return errno > 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/* ---- PCI ---- */
+
+static bool is_passthrough_driver(const char *driver)
+{
+	return driver && (streq(driver, "vfio-pci") || streq(driver, "pci-stub"));
+}
+
+static bool wanted_address(const struct observe_opts *o, const char *address)
+{
+	for (size_t i = 0; i < o->n_pci; i++)
+		if (o->pci[i] && strcasecmp(o->pci[i], address) == 0)
+			return true;
+	return false;
+}
+
+static bool has_link(const char *syspath, const char *name)
+{
+	_cleanup_(freep) char *p = strprintf("%s/%s", syspath, name);
+	struct stat st;
+
+	return p && lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* The netdev names under the device's net/ directory (current names). */
+static int device_interfaces(struct udev_device *dev, char ***ret, size_t *ret_n)
+{
+	_cleanup_(freep) char *p = strprintf("%s/net", udev_device_get_syspath(dev));
+
+	if (!p)
+		return -ENOMEM;
+	return list_dir(p, ret, ret_n);
+}
+
+/* The name from pci.ids ("82576 Gigabit Network Connection"); NULL unknown. */
+static char *pci_name(struct observer *ob, unsigned vendor, unsigned device)
+{
+	char buf[256];
+	const char *s;
+
+	if (!ob->pacc)
+		return NULL;
+	s = pci_lookup_name(ob->pacc, buf, sizeof(buf),
+			    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, vendor,
+			    device);
+	return s ? strdup(s) : NULL;
+}
+
+/*
+ * The VFs' link settings (MAC, VLAN, spoof-check, ...) as the PF's driver
+ * reports them over rtnetlink. A PF without a netdev (no driver, or not a
+ * NIC) or one the kernel does not know (a simulated host) keeps them
+ * unknown, quietly; any other failure is a warning, since the PCI view is
+ * still right.
+ */
+static void observe_vf_link_settings(struct observer *ob, struct pci_dev_state *pf)
+{
+	struct diag scratch;
+	int r;
+
+	for (size_t i = 0; i < pf->sriov.n_vfs; i++) {
+		struct vf_state *vf = &pf->sriov.vfs[i];
+
+		vf->mac = NULL;
+		vf->vlan = vf->qos = vf->vlan_proto = -1;
+		vf->spoof_check = vf->trust = vf->link_state = -1;
+		vf->max_tx_rate = vf->min_tx_rate = -1;
+	}
+	if (pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
+		return;
+	diag_init(&scratch);
+	r = vfnet_fill_vf_states(pf->interfaces[0], pf->sriov.vfs, pf->sriov.n_vfs, &scratch);
+	if (r < 0 && r != -ENODEV)
+		diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s", pf->address,
+			     scratch.n && scratch.v[0].msg ? scratch.v[0].msg : strerror(-r));
+	diag_release(&scratch);
+}
+
+static int vf_cmp(const void *a, const void *b)
+{
+	const struct vf_state *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int observe_vf(struct observer *ob, const char *pf_syspath, unsigned id, struct vf_state *vf)
+{
+	_cleanup_(freep) char *link = strprintf("%s/virtfn%u", pf_syspath, id);
+	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+	_cleanup_(strv_freep) char **ifs = NULL;
+	char target[PATH_MAX];
+	const char *base, *s;
+	size_t n_ifs;
+	ssize_t k;
+	int r;
+
+	if (!link)
+		return -ENOMEM;
+	k = readlink(link, target, sizeof(target) - 1);
+	if (k < 0)
+		return errno == ENOENT ? 1 : -errno; /* removed meanwhile */
+	target[k] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+
+	vf->id = id;
+	vf->address = strdup(base);
+	if (!vf->address)
+		return -ENOMEM;
+
+	dev = udev_device_new_from_subsystem_sysname(ob->udev, "pci", base);
+	if (!dev)
+		return 0; /* the link is there, the device not (yet): address only */
+	s = udev_device_get_driver(dev);
+	if (s && !(vf->driver = strdup(s)))
+		return -ENOMEM;
+	/* the kernel shows an unset override as "(null)" */
+	s = udev_device_get_sysattr_value(dev, "driver_override");
+	if (s && *s && *s != '\n' && strncmp(s, "(null)", 6) != 0 &&
+	    !(vf->driver_override = strdup_strip(s)))
+		return -ENOMEM;
+	r = device_interfaces(dev, &ifs, &n_ifs);
+	if (r < 0)
+		return r;
+	if (n_ifs > 0 && !(vf->interface = strdup(ifs[0])))
+		return -ENOMEM;
+	return 0;
+}
+
+static int observe_sriov(struct observer *ob, struct udev_device *dev, struct pci_dev_state *p)
+{
+	const char *syspath = udev_device_get_syspath(dev);
+	struct sriov_state *s = &p->sriov;
+	_cleanup_(strv_freep) char **ents = NULL;
+	size_t n_ents, cap = 0;
+	unsigned v;
+	int r;
+
+	s->drivers_autoprobe = s->offset = s->stride = -1;
+	if (parse_uint(udev_device_get_sysattr_value(dev, "sriov_totalvfs"), &v))
+		s->total_vfs = v;
+	if (parse_uint(udev_device_get_sysattr_value(dev, "sriov_numvfs"), &v))
+		s->num_vfs = v;
+	if (parse_uint(udev_device_get_sysattr_value(dev, "sriov_drivers_autoprobe"), &v))
+		s->drivers_autoprobe = v != 0;
+	if (parse_uint(udev_device_get_sysattr_value(dev, "sriov_offset"), &v) && v <= INT_MAX)
+		s->offset = v;
+	if (parse_uint(udev_device_get_sysattr_value(dev, "sriov_stride"), &v) && v <= INT_MAX)
+		s->stride = v;
+	/* sriov_vf_device is hex without "0x" ("10ca") */
+	const char *vfd = udev_device_get_sysattr_value(dev, "sriov_vf_device");
+	if (vfd) {
+		_cleanup_(freep) char *x = strprintf("0x%s", vfd);
+		if (!x)
+			return -ENOMEM;
+		s->vf_device = hex_id(x, NULL);
+	}
+
+	r = list_dir(syspath, &ents, &n_ents);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_ents; i++) {
+		unsigned id;
+		char *end;
+
+		if (strncmp(ents[i], "virtfn", 6) != 0 || !ents[i][6])
+			continue;
+		errno = 0;
+		unsigned long l = strtoul(ents[i] + 6, &end, 10);
+		if (errno || *end || l > UINT_MAX)
+			continue;
+		id = l;
+		struct vf_state *vf = GROW(s->vfs, s->n_vfs, cap);
+		if (!vf)
+			return -ENOMEM;
+		r = observe_vf(ob, syspath, id, vf);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			free(vf->address);
+			s->n_vfs--;
+		}
+	}
+	if (s->n_vfs > 1)
+		qsort(s->vfs, s->n_vfs, sizeof(*s->vfs), vf_cmp);
+	observe_vf_link_settings(ob, p);
+	return 0;
+}
+
+/* Fill p from dev. */
+static int observe_pci_dev(struct observer *ob, struct udev_device *dev, bool is_pf,
+			   struct pci_dev_state *p)
+{
+	_cleanup_(strv_freep) char **ifs = NULL;
+	unsigned vendor = 0, device = 0;
+	size_t n_ifs;
+	int r;
+
+	p->address = strdup(udev_device_get_sysname(dev));
+	if (!p->address)
+		return -ENOMEM;
+	p->vendor = hex_id(udev_device_get_sysattr_value(dev, "vendor"), &vendor);
+	p->device = hex_id(udev_device_get_sysattr_value(dev, "device"), &device);
+	if (p->vendor && p->device)
+		p->name = pci_name(ob, vendor, device);
+	if (udev_device_get_driver(dev) && !(p->driver = strdup(udev_device_get_driver(dev))))
+		return -ENOMEM;
+
+	r = device_interfaces(dev, &ifs, &n_ifs);
+	if (r < 0)
+		return r;
+	p->n_interfaces = n_ifs;
+	p->interfaces = TAKE_PTR(ifs);
+
+	p->is_pf = is_pf;
+	if (is_pf)
+		return observe_sriov(ob, dev, p);
+	return 0;
+}
+
+static void pci_silent(char *msg, ...)
+{
+	(void)msg;
+}
+
+/* libpci calls this only for fatal errors (out of memory); it must not return. */
+static void __attribute__((noreturn)) pci_fatal(char *msg, ...)
+{
+	(void)msg;
+	abort();
+}
+
+static void pci_names_open(struct observer *ob)
+{
+	ob->pacc = pci_alloc();
+	if (!ob->pacc)
+		return;
+	ob->pacc->error = pci_fatal;
+	ob->pacc->warning = pci_silent;
+	ob->pacc->debug = pci_silent;
+	/*
+	 * Only names are looked up: name the sysfs method so that pci_init()
+	 * probes nothing (it would try port I/O as root otherwise).
+	 */
+	ob->pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+	pci_init(ob->pacc);
+}
+
+static int observe_pci(struct observer *ob)
+{
+	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
+	struct udev_list_entry *le;
+	int r;
+
+	e = udev_enumerate_new(ob->udev);
+	if (!e)
+		return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+	r = udev_enumerate_add_match_subsystem(e, "pci");
+	if (r >= 0)
+		r = udev_enumerate_scan_devices(e);
+	if (r < 0)
+		return diag_error(ob->d, NULL, r, "cannot enumerate PCI devices: %s", strerror(-r));
+
+	udev_list_entry_foreach(le, udev_enumerate_get_list_entry(e))
+	{
+		_cleanup_(udev_device_unrefp) struct udev_device *dev =
+		    udev_device_new_from_syspath(ob->udev, udev_list_entry_get_name(le));
+		const char *syspath, *address;
+		bool is_pf;
+
+		if (!dev)
+			continue; /* removed since the scan */
+		syspath = udev_device_get_syspath(dev);
+		address = udev_device_get_sysname(dev);
+		if (has_link(syspath, "physfn"))
+			continue; /* a VF: observed under its PF */
+		is_pf = udev_device_get_sysattr_value(dev, "sriov_totalvfs") != NULL;
+		if (!is_pf && !is_passthrough_driver(udev_device_get_driver(dev)) &&
+		    !wanted_address(ob->o, address))
+			continue;
+
+		struct pci_dev_state *p = GROW(ob->h->pci, ob->h->n_pci, ob->cap_pci);
+		if (!p)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		r = observe_pci_dev(ob, dev, is_pf, p);
+		if (r < 0)
+			return diag_error(ob->d, NULL, r, "cannot observe PCI device '%s': %s",
+					  address, strerror(-r));
+	}
+	return 0;
+}
+
+/* ---- modules ---- */
+
+static void kmod_silent(void *data, int priority, const char *file, int line, const char *fn,
+			const char *format, va_list args)
+{
+	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
+}
+
+static int module_params(const char *kname, struct module_state *m)
+{
+	_cleanup_(freep) char *dir = strprintf("/sys/module/%s/parameters", kname);
+	_cleanup_(strv_freep) char **keys = NULL;
+	size_t n, cap = 0;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	r = list_dir(dir, &keys, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(freep) char *path = strprintf("%s/%s", dir, keys[i]);
+		_cleanup_(freep) char *value = NULL;
+
+		if (!path)
+			return -ENOMEM;
+		r = read_file(path, &value);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			continue; /* write-only (mode 0200) or gone: not observable */
+		struct module_param *mp = GROW(m->params, m->n_params, cap);
+		if (!mp)
+			return -ENOMEM;
+		mp->key = strdup(keys[i]);
+		mp->value = strdup_strip(value);
+		if (!mp->key || !mp->value)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int observe_modules(struct observer *ob)
+{
+	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
+	int r;
+
+	if (ob->o->n_modules == 0)
+		return 0;
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return diag_error(ob->d, NULL, -ENOMEM, "cannot initialise libkmod");
+	kmod_set_log_fn(ctx, kmod_silent, NULL);
+
+	for (size_t i = 0; i < ob->o->n_modules; i++) {
+		_cleanup_(kmod_module_unrefp) struct kmod_module *mod = NULL;
+		const char *name = ob->o->modules[i];
+
+		if (!name)
+			continue;
+		struct module_state *m = GROW(ob->h->modules, ob->h->n_modules, ob->cap_modules);
+		if (!m)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		m->name = strdup(name);
+		if (!m->name)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		r = kmod_module_new_from_name(ctx, name, &mod);
+		if (r < 0)
+			return diag_error(ob->d, NULL, r, "cannot look up module '%s': %s", name,
+					  strerror(-r));
+		/* built in counts as loaded: its parameters are live, it cannot be loaded again */
+		r = kmod_module_get_initstate(mod);
+		m->loaded =
+		    r == KMOD_MODULE_LIVE || r == KMOD_MODULE_COMING || r == KMOD_MODULE_BUILTIN;
+		r = module_params(kmod_module_get_name(mod), m);
+		if (r < 0)
+			return diag_error(ob->d, NULL, r,
+					  "cannot read the parameters of module '%s': %s", name,
+					  strerror(-r));
+	}
+	return 0;
+}
+
+/* ---- files ---- */
+
+static char *rooted(const char *root, const char *path)
+{
+	if (!root || !*root || streq(root, "/"))
+		return strdup(path);
+	return strprintf("%s%s%s", root, path[0] == '/' ? "" : "/", path);
+}
+
+static int observe_files(struct observer *ob)
+{
+	for (size_t i = 0; i < ob->o->n_files; i++) {
+		const char *path = ob->o->files[i];
+		_cleanup_(freep) char *full = NULL;
+		int r;
+
+		if (!path)
+			continue;
+		struct file_state *f = GROW(ob->h->files, ob->h->n_files, ob->cap_files);
+		if (!f)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		f->path = strdup(path);
+		full = rooted(ob->o->root, path);
+		if (!f->path || !full)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		r = read_file(full, &f->content);
+		if (r == -ENOENT)
+			continue; /* absent: content NULL */
+		if (r < 0)
+			return diag_error(ob->d, NULL, r, "cannot read '%s': %s", full,
+					  strerror(-r));
+	}
+	return 0;
+}
+
+/* ---- hostname ---- */
+
+static int observe_hostname(struct observer *ob)
+{
+	char buf[HOST_NAME_MAX + 1];
+
+	if (ob->o->root && *ob->o->root && !streq(ob->o->root, "/")) {
+		_cleanup_(freep) char *path = rooted(ob->o->root, "/etc/hostname");
+		_cleanup_(freep) char *content = NULL;
+
+		if (!path)
+			return -ENOMEM;
+		if (read_file(path, &content) == 0) {
+			content[strcspn(content, "\n")] = '\0';
+			if (*content) {
+				ob->h->hostname = strdup_strip(content);
+				return ob->h->hostname ? 0 : -ENOMEM;
+			}
+		}
+	}
+	if (gethostname(buf, sizeof(buf)) < 0)
+		return diag_error(ob->d, NULL, -errno, "cannot get the hostname: %s",
+				  strerror(errno));
+	buf[sizeof(buf) - 1] = '\0';
+	ob->h->hostname = strdup(buf);
+	return ob->h->hostname ? 0 : -ENOMEM;
+}
+
+/* ---- guests ---- */
+
+static int observe_guests(struct observer *ob)
+{
+	_cleanup_(guests_closep) struct guests *g = NULL;
+	int r;
+
+	ob->h->libvirt_ok = false;
+	if (!ob->o->libvirt_uri)
+		return 0;
+	r = guests_open(ob->o->libvirt_uri,
+			GUESTS_READ_ONLY | (ob->o->libvirt_required ? 0 : GUESTS_OPTIONAL), ob->d,
+			&g);
+	if (r < 0)
+		return ob->o->libvirt_required ? r : 0;
+	r = guests_list_domains(g, ob->d, &ob->h->domains, &ob->h->n_domains);
+	if (r < 0)
+		return r;
+	ob->h->libvirt_ok = true;
+	return 0;
+}
+
 int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret)
 {
-	(void)o; (void)ret;
-	return diag_error(d, NULL, -EOPNOTSUPP, "observing is not built yet");
+	_cleanup_(host_freep) struct host *h = host_new();
+	_cleanup_(udev_unrefp) struct udev *udev = NULL;
+	_cleanup_(pci_cleanupp) struct pci_access *pacc = NULL;
+	struct observer ob = {.o = o, .d = d, .h = h};
+	int r;
+
+	if (!h)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	r = observe_hostname(&ob);
+	if (r < 0)
+		return r == -ENOMEM ? diag_error(d, NULL, r, "out of memory") : r;
+
+	udev = udev_new();
+	if (!udev)
+		return diag_error(d, NULL, -ENOMEM, "cannot initialise libudev");
+	ob.udev = udev;
+	pci_names_open(&ob);
+	pacc = ob.pacc;
+
+	r = observe_pci(&ob);
+	if (r < 0)
+		return r;
+	r = observe_modules(&ob);
+	if (r < 0)
+		return r;
+	r = observe_files(&ob);
+	if (r < 0)
+		return r;
+	r = observe_guests(&ob);
+	if (r < 0)
+		return r;
+
+	host_sort(h);
+	*ret = TAKE_PTR(h);
+	return 0;
 }

@@ -842,10 +842,15 @@ static void load_libvirt(struct loader *ld, const struct ynode *v)
 
 static void load_version(struct loader *ld, const struct ynode *k, const struct ynode *v)
 {
-	long long x;
-
-	if (yget_int(&ld->y, k, v, LLONG_MIN, LLONG_MAX, &x) && x != 1)
-		yerror(&ld->y, v, "unsupported version %lld (only version 1 is supported)", x);
+	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_INT) {
+		ywrong_type(&ld->y, k, v, "an integer");
+		return;
+	}
+	errno = 0;
+	long long x = strtoll(v->text, NULL, 10);
+	if (errno || x != 1)
+		yerror(&ld->y, v, "unsupported version %s (only version 1 is supported)",
+		       yq(&ld->y, v->text));
 }
 
 static void load_lists(struct loader *ld, const struct ynode *k, const struct ynode *v)
@@ -1174,12 +1179,65 @@ static void sort_spec(struct spec *s)
 
 /* ---- public entry points ---- */
 
+static int entry_ptr_cmp(const void *x, const void *y)
+{
+	const struct diag_entry *a = *(const struct diag_entry *const *)x;
+	const struct diag_entry *b = *(const struct diag_entry *const *)y;
+	int r;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	r = strcmp(a->msg ? a->msg : "", b->msg ? b->msg : "");
+	if (r)
+		return r;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * Content shared through aliases is checked once per use, so its errors
+ * come several times: keep the first of identical entries from index from.
+ */
+static void drop_repeated(struct diag *d, size_t from)
+{
+	size_t n = d->n - from, k = from;
+
+	if (n < 2)
+		return;
+	_cleanup_(freep) struct diag_entry **p = malloc(n * sizeof(*p));
+	_cleanup_(freep) bool *drop = calloc(n, sizeof(*drop));
+	if (!p || !drop)
+		return;
+	for (size_t i = 0; i < n; i++)
+		p[i] = &d->v[from + i];
+	qsort(p, n, sizeof(*p), entry_ptr_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (p[i - 1]->line == p[i]->line && p[i - 1]->col == p[i]->col &&
+		    p[i - 1]->level == p[i]->level && streq_ptr(p[i - 1]->msg, p[i]->msg))
+			drop[p[i] - &d->v[from]] = true;
+	for (size_t i = 0; i < n; i++) {
+		struct diag_entry *e = &d->v[from + i];
+		if (!drop[i]) {
+			d->v[k++] = *e;
+			continue;
+		}
+		if (e->level == DIAG_ERROR)
+			d->n_errors--;
+		else if (e->level == DIAG_WARNING)
+			d->n_warnings--;
+		free(e->file);
+		free(e->msg);
+	}
+	d->n = k;
+}
+
 int spec_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
 		     struct spec **ret)
 {
 	_cleanup_(spec_freep) struct spec *s = NULL;
 	_cleanup_(ydoc_freep) struct ydoc *doc = NULL;
-	size_t errors = d->n_errors;
+	size_t errors = d->n_errors, first = d->n;
 	int r;
 
 	s = calloc(1, sizeof(*s));
@@ -1201,6 +1259,8 @@ int spec_load_buffer(const char *name, const char *buf, size_t len, struct diag 
 	free(ld.vfs);
 	free(ld.devs);
 	free(ld.pf_nodes);
+	if (doc->alias_nodes)
+		drop_repeated(d, first);
 	if (ld.y.oom)
 		return diag_error(d, NULL, -ENOMEM, "out of memory while loading '%s'", name);
 	if (d->n_errors > errors)

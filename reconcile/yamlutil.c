@@ -498,6 +498,7 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, st
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	r = run_parser(&b, &parser, buf, len);
+	doc->alias_nodes = b.alias_nodes;
 	yaml_parser_delete(&parser);
 	builder_release(&b);
 	if (r < 0)

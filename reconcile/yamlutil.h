@@ -61,6 +61,7 @@ struct ydoc {
 	struct ynode *root; /* NULL: the stream holds no document */
 	struct ynode **all; /* every node, for freeing */
 	size_t n_all, cap_all;
+	size_t alias_nodes; /* nodes reached again through aliases; 0: no alias */
 };
 
 /*

@@ -187,24 +187,24 @@ static void test_passthrough(void **state)
 static void test_defaults_and_order(void **state)
 {
 	(void)state;
-	_cleanup_(spec_freep) struct spec *s = load_str(
-		"version: 1\n"
-		"modules:\n"
-		"  zz: {}\n"
-		"  igb: {options: {max_vfs: \"7,7\", debug: true, quiet: false, n: -3}}\n"
-		"pfs:\n"
-		"  - pci: \"0B:00.0\"\n"
-		"    vfs:\n"
-		"      - id: 9\n"
-		"        mac: \"52:54:00:AB:CD:EF\"\n"
-		"      - id: 2\n"
-		"      - id: 5\n"
-		"guests:\n"
-		"  zeta: {}\n"
-		"  alpha:\n"
-		"    devices:\n"
-		"      - pci: \"0000:5e:00.0\"\n"
-		"        type: interface\n");
+	_cleanup_(spec_freep) struct spec *s =
+	    load_str("version: 1\n"
+		     "modules:\n"
+		     "  zz: {}\n"
+		     "  igb: {options: {max_vfs: \"7,7\", debug: true, quiet: false, n: -3}}\n"
+		     "pfs:\n"
+		     "  - pci: \"0B:00.0\"\n"
+		     "    vfs:\n"
+		     "      - id: 9\n"
+		     "        mac: \"52:54:00:AB:CD:EF\"\n"
+		     "      - id: 2\n"
+		     "      - id: 5\n"
+		     "guests:\n"
+		     "  zeta: {}\n"
+		     "  alpha:\n"
+		     "    devices:\n"
+		     "      - pci: \"0000:5e:00.0\"\n"
+		     "        type: interface\n");
 
 	assert_int_equal(s->n_modules, 2);
 	assert_string_equal(s->modules[0].name, "igb");
@@ -243,14 +243,13 @@ static void test_aliases(void **state)
 {
 	(void)state;
 	/* a shared list of VF settings, and a 1.2 boolean written True */
-	_cleanup_(spec_freep) struct spec *s = load_str(
-		"version: 1\n"
-		"pfs:\n"
-		"  - pci: \"0000:0b:00.0\"\n"
-		"    vfs: &v\n"
-		"      - {id: 0, vlan: 7, trust: True}\n"
-		"  - pci: \"0000:0b:00.1\"\n"
-		"    vfs: *v\n");
+	_cleanup_(spec_freep) struct spec *s = load_str("version: 1\n"
+							"pfs:\n"
+							"  - pci: \"0000:0b:00.0\"\n"
+							"    vfs: &v\n"
+							"      - {id: 0, vlan: 7, trust: True}\n"
+							"  - pci: \"0000:0b:00.1\"\n"
+							"    vfs: *v\n");
 
 	assert_int_equal(s->n_pfs, 2);
 	assert_int_equal(s->pfs[1].n_vfs, 1);
@@ -328,45 +327,46 @@ struct bad {
 };
 
 static const struct bad bad[] = {
-	{"version: 1\npfs:\n  - pci: \"0000:0b:00.0\"\n    num-vf: 7\n", 4, 5,
-	 "unknown key 'num-vf' in PF (did you mean 'num-vfs'?)", 1},
-	{"version: 1\npfs:\n  - {pci: \"0000:0b:00.0\", vfs: [{id: 0, vlan: 5000}]}\n", 3, 47,
-	 "vlan 5000 is out of range 0..4095", 1},
-	{"version: 1\npfs:\n  - {pci: \"0000:0b:00.0\", vfs: [{id: 0, qos: -1}]}\n", 3, 46,
-	 "qos -1 is out of range 0..7", 1},
-	{"version: 1\npfs:\n  - pci: 0b:00.0\n    num-vfs: 2.0\n", 4, 14,
-	 "wrong type for 'num-vfs': expected an integer, got a number '2.0'", 1},
-	{"version: 1\npfs:\n  - pci: \"0000:0b:00\"\n", 3, 10,
-	 "malformed PCI address '0000:0b:00' (expected DDDD:BB:DD.F, e.g. 0000:0b:00.0)", 1},
-	{"version: 1\npfs:\n  - {pci: 0b:00.0, vfs: [{id: 0, mac: \"ff:ff:ff:ff:ff:ff\"}]}\n", 3, 39,
-	 "MAC address 'ff:ff:ff:ff:ff:ff' is multicast (the first octet must be even)", 1},
-	{"version: 1\npfs:\n  - {pci: 0b:00.0, num-vfs: 2, vfs: [{id: 2}]}\n", 3, 43,
-	 "VF 2 of PF '0000:0b:00.0' does not exist: num-vfs is 2", 1},
-	{"version: 1\npfs:\n  - pci: 0b:00.0\n  - pci: 0000:0b:00.0\n", 4, 10,
-	 "PF '0000:0b:00.0' is declared twice (first at line 3)", 1},
-	{"version: 1\npfs: [{pci: 0b:00.0}]\nguests:\n  a: {devices: [{vf: {pf: 0b:00.0, id: 1}}]}\n"
-	 "  b: {devices: [{vf: {pf: 0b:00.0, id: 1}}]}\n",
-	 5, 22, "VF 1 of PF '0000:0b:00.0' is given to two guests: 'a' (line 4) and 'b'", 1},
-	{"version: 1\nguests:\n  a: {devices: [{vf: {pf: eth0, id: 1}}]}\n", 3, 27,
-	 "PF 'eth0' in 'vf.pf' is not declared in 'pfs'", 1},
-	{"version: 1\nversion: 1\n", 2, 1, "duplicate key 'version' (first at line 1)", 1},
-	{"version: 1\nmodules: {\"../x\": {}}\n", 2, 11,
-	 "invalid module name '../x' (allowed: letters, digits, '_' and '-')", 1},
-	{"", 0, 0, "empty file: expected a mapping with 'version: 1'", 1},
-	{"~\n", 0, 0, "empty file: expected a mapping with 'version: 1'", 1},
-	{"version: 1\nhost: \"\xc3\x28\"\n", 2, 8, "invalid UTF-8 byte 0xc3", 1},
-	{"version: 1\nhost: \"\xed\xa0\x80\"\n", 2, 8, "invalid UTF-8 byte 0xed", 1},
-	{"version: 1\nhost: \"a\\0b\"\n", 2, 7, "scalar contains a NUL character", 1},
-	{"version: 1\nx: *a\n", 2, 4, "undefined alias '*a'", 1},
-	{"version: 1\n---\n", 2, 1, "more than one YAML document in file", 1},
-	{"version: 0x1\n", 1, 10, "wrong type for 'version': expected an integer, got a string '0x1'",
-	 1},
-	{"version: 99999999999999999999\n", 1, 10,
-	 "version 99999999999999999999 is out of range -9223372036854775808..9223372036854775807", 1},
-	{"version: 1\n? [a]\n: 1\n", 2, 3, "mapping keys must be scalars, got a list", 1},
-	/* one run reports all: three independent errors */
-	{"version: 2\nhots: x\npfs: {}\n", 1, 10, "unsupported version 2 (only version 1 is supported)",
-	 3},
+    {"version: 1\npfs:\n  - pci: \"0000:0b:00.0\"\n    num-vf: 7\n", 4, 5,
+     "unknown key 'num-vf' in PF (did you mean 'num-vfs'?)", 1},
+    {"version: 1\npfs:\n  - {pci: \"0000:0b:00.0\", vfs: [{id: 0, vlan: 5000}]}\n", 3, 47,
+     "vlan 5000 is out of range 0..4095", 1},
+    {"version: 1\npfs:\n  - {pci: \"0000:0b:00.0\", vfs: [{id: 0, qos: -1}]}\n", 3, 46,
+     "qos -1 is out of range 0..7", 1},
+    {"version: 1\npfs:\n  - pci: 0b:00.0\n    num-vfs: 2.0\n", 4, 14,
+     "wrong type for 'num-vfs': expected an integer, got a number '2.0'", 1},
+    {"version: 1\npfs:\n  - pci: \"0000:0b:00\"\n", 3, 10,
+     "malformed PCI address '0000:0b:00' (expected DDDD:BB:DD.F, e.g. 0000:0b:00.0)", 1},
+    {"version: 1\npfs:\n  - {pci: 0b:00.0, vfs: [{id: 0, mac: \"ff:ff:ff:ff:ff:ff\"}]}\n", 3, 39,
+     "MAC address 'ff:ff:ff:ff:ff:ff' is multicast (the first octet must be even)", 1},
+    {"version: 1\npfs:\n  - {pci: 0b:00.0, num-vfs: 2, vfs: [{id: 2}]}\n", 3, 43,
+     "VF 2 of PF '0000:0b:00.0' does not exist: num-vfs is 2", 1},
+    {"version: 1\npfs:\n  - pci: 0b:00.0\n  - pci: 0000:0b:00.0\n", 4, 10,
+     "PF '0000:0b:00.0' is declared twice (first at line 3)", 1},
+    {"version: 1\npfs: [{pci: 0b:00.0}]\nguests:\n  a: {devices: [{vf: {pf: 0b:00.0, id: 1}}]}\n"
+     "  b: {devices: [{vf: {pf: 0b:00.0, id: 1}}]}\n",
+     5, 22, "VF 1 of PF '0000:0b:00.0' is given to two guests: 'a' (line 4) and 'b'", 1},
+    {"version: 1\nguests:\n  a: {devices: [{vf: {pf: eth0, id: 1}}]}\n", 3, 27,
+     "PF 'eth0' in 'vf.pf' is not declared in 'pfs'", 1},
+    {"version: 1\nversion: 1\n", 2, 1, "duplicate key 'version' (first at line 1)", 1},
+    {"version: 1\nmodules: {\"../x\": {}}\n", 2, 11,
+     "invalid module name '../x' (allowed: letters, digits, '_' and '-')", 1},
+    {"", 0, 0, "empty file: expected a mapping with 'version: 1'", 1},
+    {"~\n", 0, 0, "empty file: expected a mapping with 'version: 1'", 1},
+    {"version: 1\nhost: \"\xc3\x28\"\n", 2, 8, "invalid UTF-8 byte 0xc3", 1},
+    {"version: 1\nhost: \"\xed\xa0\x80\"\n", 2, 8, "invalid UTF-8 byte 0xed", 1},
+    {"version: 1\nhost: \"a\\0b\"\n", 2, 7, "scalar contains a NUL character", 1},
+    {"version: 1\nx: *a\n", 2, 4, "undefined alias '*a'", 1},
+    {"version: 1\n---\n", 2, 1, "more than one YAML document in file", 1},
+    {"version: 0x1\n", 1, 10, "wrong type for 'version': expected an integer, got a string '0x1'",
+     1},
+    {"version: 99999999999999999999\n", 1, 10,
+     "unsupported version 99999999999999999999 (only version 1 is supported)", 1},
+    {"version: +01\nversion: -1\n", 2, 1, "duplicate key 'version' (first at line 1)", 1},
+    {"version: 1\n? [a]\n: 1\n", 2, 3, "mapping keys must be scalars, got a list", 1},
+    /* one run reports all: three independent errors */
+    {"version: 2\nhots: x\npfs: {}\n", 1, 10, "unsupported version 2 (only version 1 is supported)",
+     3},
 };
 
 static void test_errors(void **state)
@@ -382,9 +382,10 @@ static void test_errors(void **state)
 		if (r != -EINVAL || d.n_errors != bad[i].n_errors || d.v[0].line != bad[i].line ||
 		    d.v[0].col != bad[i].col || !streq(d.v[0].msg, bad[i].msg)) {
 			diag_print(&d, stderr);
-			fail_msg("case %zu: got r=%d, %zu errors, first %u:%u '%s'; want %u:%u '%s'", i,
-				 r, d.n_errors, d.n ? d.v[0].line : 0, d.n ? d.v[0].col : 0,
-				 d.n ? d.v[0].msg : "", bad[i].line, bad[i].col, bad[i].msg);
+			fail_msg(
+			    "case %zu: got r=%d, %zu errors, first %u:%u '%s'; want %u:%u '%s'", i,
+			    r, d.n_errors, d.n ? d.v[0].line : 0, d.n ? d.v[0].col : 0,
+			    d.n ? d.v[0].msg : "", bad[i].line, bad[i].col, bad[i].msg);
 		}
 		assert_ptr_equal(s, (struct spec *)0x1);
 		assert_string_equal(d.v[0].file, "bad.yaml");
@@ -417,18 +418,18 @@ static void test_pci_helpers(void **state)
 		const char *in, *norm;
 		bool valid;
 	} t[] = {
-		{"0000:0b:00.0", "0000:0b:00.0", true},
-		{"0000:0B:1F.7", "0000:0b:1f.7", true},
-		{"0b:10.0", "0000:0b:10.0", false},
-		{"10000:00:00.0", "10000:00:00.0", true}, /* VMD domain */
-		{"00000:00:00.0", NULL, false},
-		{"0000:0b:20.0", NULL, false},
-		{"0000:0b:00.8", NULL, false},
-		{"0000:0b:00", NULL, false},
-		{"0000:0g:00.0", NULL, false},
-		{"000:0b:00.0", NULL, false},
-		{"0000:0b:00.0 ", NULL, false},
-		{"", NULL, false},
+	    {"0000:0b:00.0", "0000:0b:00.0", true},
+	    {"0000:0B:1F.7", "0000:0b:1f.7", true},
+	    {"0b:10.0", "0000:0b:10.0", false},
+	    {"10000:00:00.0", "10000:00:00.0", true}, /* VMD domain */
+	    {"00000:00:00.0", NULL, false},
+	    {"0000:0b:20.0", NULL, false},
+	    {"0000:0b:00.8", NULL, false},
+	    {"0000:0b:00", NULL, false},
+	    {"0000:0g:00.0", NULL, false},
+	    {"000:0b:00.0", NULL, false},
+	    {"0000:0b:00.0 ", NULL, false},
+	    {"", NULL, false},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
@@ -488,18 +489,18 @@ static void test_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seed),
-		cmocka_unit_test(test_multi_pf),
-		cmocka_unit_test(test_passthrough),
-		cmocka_unit_test(test_defaults_and_order),
-		cmocka_unit_test(test_aliases),
-		cmocka_unit_test(test_alias_limit),
-		cmocka_unit_test(test_buffer_not_terminated),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_file_errors),
-		cmocka_unit_test(test_pci_helpers),
-		cmocka_unit_test(test_mac_helpers),
-		cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_seed),
+	    cmocka_unit_test(test_multi_pf),
+	    cmocka_unit_test(test_passthrough),
+	    cmocka_unit_test(test_defaults_and_order),
+	    cmocka_unit_test(test_aliases),
+	    cmocka_unit_test(test_alias_limit),
+	    cmocka_unit_test(test_buffer_not_terminated),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_file_errors),
+	    cmocka_unit_test(test_pci_helpers),
+	    cmocka_unit_test(test_mac_helpers),
+	    cmocka_unit_test(test_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

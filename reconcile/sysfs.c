@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <libkmod.h>
+#include <libudev.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sysfs.h"
+
+#define PCI_DEVICES "/sys/bus/pci/devices"
+#define PCI_DRIVERS "/sys/bus/pci/drivers"
+
+static void udev_unrefp(struct udev **u)
+{
+	if (*u)
+		udev_unref(*u);
+}
+
+static void udev_device_unrefp(struct udev_device **d)
+{
+	if (*d)
+		udev_device_unref(*d);
+}
+
+static void udev_monitor_unrefp(struct udev_monitor **m)
+{
+	if (*m)
+		udev_monitor_unref(*m);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *sysfs_numvfs_strerror(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case EBUSY:
+		return "device busy: the kernel changes a VF count only from 0, or a VF is still in use";
+	case ENOENT:
+		return "PF has no driver bound";
+	case ERANGE:
+		return "more VFs than sriov_totalvfs";
+	case ENOSPC:
+		return "not enough MSI-X vectors or bus numbers — see pci=realloc";
+	case EINVAL:
+		return "the kernel rejected the value";
+	case ETIMEDOUT:
+		return "timed out";
+	default:
+		return strerror(err < 0 ? -err : err);
+	}
+}
+
+/* Write a string to a sysfs file with one write(2), as the kernel expects. */
+static int write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(value);
+	ssize_t n = write(fd, value, len);
+	int r = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+static int read_uint_attr(struct udev *udev, const char *addr, const char *attr, unsigned *ret)
+{
+	/* a fresh device object: libudev caches attribute values per object */
+	_cleanup_(udev_device_unrefp) struct udev_device *dev =
+		udev_device_new_from_subsystem_sysname(udev, "pci", addr);
+	if (!dev)
+		return -ENODEV;
+	const char *v = udev_device_get_sysattr_value(dev, attr);
+	if (!v)
+		return -ENOENT;
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || end == v || n > UINT_MAX)
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
+/* How many virtfnN links the PF has, counting up from 0. */
+static unsigned count_virtfn(const char *syspath)
+{
+	unsigned n = 0;
+
+	for (;; n++) {
+		char path[PATH_MAX];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/virtfn%u", syspath, n);
+		if (lstat(path, &st) < 0)
+			return n;
+	}
+}
+
+/* The PCI address ("0000:0b:10.0") of the PF's VF n, NULL if absent. Owned. */
+static char *virtfn_address(const char *syspath, unsigned n)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/virtfn%u", syspath, n);
+	ssize_t len = readlink(path, target, sizeof(target) - 1);
+	if (len < 0)
+		return NULL;
+	target[len] = 0;
+	const char *base = strrchr(target, '/');
+	return strdup(base ? base + 1 : target);
+}
+
+/* What udev announced (add or bind events, after its rules ran). */
+struct vf_wait {
+	char **announced; /* device names */
+	size_t n, cap;
+};
+
+static void vf_wait_release(struct vf_wait *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->announced[i]);
+	free(w->announced);
+	*w = (struct vf_wait){0};
+}
+
+static bool announced(const struct vf_wait *w, const char *name)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (streq(w->announced[i], name))
+			return true;
+	return false;
+}
+
+static void note_event(struct udev_device *ev, struct vf_wait *w)
+{
+	const char *action = udev_device_get_action(ev);
+	const char *name = udev_device_get_sysname(ev);
+
+	if (!action || !name || (!streq(action, "add") && !streq(action, "bind")))
+		return;
+	if (announced(w, name))
+		return;
+	char **e = GROW(w->announced, w->n, w->cap);
+	if (e)
+		*e = strdup(name);
+}
+
+/*
+ * Are the PF's VFs in the state we wait for? For `to` == 0: no virtfn link
+ * left. Otherwise: virtfn0..to-1 exist and each VF was announced by udev
+ * (an add event, or already initialized in the udev database).
+ */
+static bool vfs_ready(struct udev *udev, const char *syspath, unsigned to,
+		      const struct vf_wait *w)
+{
+	unsigned have = count_virtfn(syspath);
+
+	if (to == 0)
+		return have == 0;
+	if (have < to)
+		return false;
+	for (unsigned i = 0; i < to; i++) {
+		_cleanup_(freep) char *addr = virtfn_address(syspath, i);
+		if (!addr)
+			return false;
+		if (announced(w, addr))
+			continue;
+		_cleanup_(udev_device_unrefp) struct udev_device *vf =
+			udev_device_new_from_subsystem_sysname(udev, "pci", addr);
+		if (!vf || udev_device_get_is_initialized(vf) <= 0)
+			return false;
+	}
+	return true;
+}
+
+/* Wait until vfs_ready or the deadline; udev events wake us up. */
+static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *syspath,
+		    unsigned to, double deadline, struct vf_wait *w)
+{
+	for (;;) {
+		if (vfs_ready(udev, syspath, to, w))
+			return 0;
+		double left = deadline - now();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		/* wake on events; re-check at least once a second for links */
+		int ms = left > 1.0 ? 1000 : (int)(left * 1000) + 1;
+		struct pollfd pfd = {.fd = udev_monitor_get_fd(mon), .events = POLLIN};
+		int p = poll(&pfd, 1, ms);
+		if (p < 0 && errno != EINTR)
+			return -errno;
+		if (p > 0) {
+			struct udev_device *ev;
+			while ((ev = udev_monitor_receive_device(mon))) {
+				note_event(ev, w);
+				udev_device_unref(ev);
+			}
+		}
+	}
+}
+
+static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
+			const char *syspath, unsigned to, double deadline, struct diag *d)
+{
+	_cleanup_(udev_device_unrefp) struct udev_device *dev =
+		udev_device_new_from_subsystem_sysname(udev, "pci", pf);
+	struct vf_wait w = {0};
+	char val[16];
+	int r;
+
+	if (!dev)
+		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
+	snprintf(val, sizeof(val), "%u", to);
+	r = udev_device_set_sysattr_value(dev, "sriov_numvfs", val);
+	if (r < 0)
+		return diag_error(d, NULL, r, "PF '%s': cannot set sriov_numvfs to %u: %s", pf, to,
+				  sysfs_numvfs_strerror(r));
+	r = wait_vfs(udev, mon, syspath, to, deadline, &w);
+	if (r == -ETIMEDOUT) {
+		unsigned have = count_virtfn(syspath);
+		if (to == 0 || have < to)
+			r = diag_error(d, NULL, r,
+				       "PF '%s': timed out waiting for VFs: %u of %u present",
+				       pf, have, to);
+		else
+			r = diag_error(d, NULL, r,
+				       "PF '%s': the %u VFs exist but udev did not announce them all "
+				       "(is systemd-udevd running?)",
+				       pf, to);
+	} else if (r < 0) {
+		r = diag_error(d, NULL, r, "PF '%s': waiting for VFs: %s", pf, strerror(-r));
+	}
+	vf_wait_release(&w);
+	return r;
+}
+
+int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *ret_count,
+		      struct diag *d)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_(udev_monitor_unrefp) struct udev_monitor *mon = NULL;
+	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+	unsigned cur, total, got;
+	double deadline = now() + timeout_s;
+	int r;
+
+	if (!udev)
+		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+	dev = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
+	if (!dev)
+		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
+	char *syspath = strdupa(udev_device_get_syspath(dev));
+
+	r = read_uint_attr(udev, pf, "sriov_numvfs", &cur);
+	if (r < 0)
+		return diag_error(d, NULL, r, "PF '%s': cannot read sriov_numvfs: %s", pf,
+				  strerror(-r));
+	if (ret_count)
+		*ret_count = cur;
+	r = read_uint_attr(udev, pf, "sriov_totalvfs", &total);
+	if (r < 0)
+		return diag_error(d, NULL, r, "PF '%s': cannot read sriov_totalvfs: %s", pf,
+				  strerror(-r));
+	if (to > total)
+		return diag_error(d, NULL, -ERANGE, "PF '%s': num-vfs %u exceeds sriov_totalvfs %u",
+				  pf, to, total);
+	if (cur == to)
+		return 0;
+
+	/* listen before writing, so no event is missed */
+	mon = udev_monitor_new_from_netlink(udev, "udev");
+	if (!mon)
+		return diag_error(d, NULL, -errno ? -errno : -ENOMEM,
+				  "cannot listen to udev events");
+	udev_monitor_filter_add_match_subsystem_devtype(mon, "pci", NULL);
+	r = udev_monitor_enable_receiving(mon);
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot listen to udev events: %s", strerror(-r));
+
+	if (cur != 0 && to != 0) {
+		r = write_numvfs(udev, mon, pf, syspath, 0, deadline, d);
+		if (r < 0)
+			goto out;
+	}
+	r = write_numvfs(udev, mon, pf, syspath, to, deadline, d);
+out:
+	if (read_uint_attr(udev, pf, "sriov_numvfs", &got) >= 0) {
+		if (ret_count)
+			*ret_count = got;
+		if (r >= 0 && got != to)
+			r = diag_error(d, NULL, -EIO, "PF '%s': the driver enabled %u of %u VFs", pf,
+				       got, to);
+	}
+	return r;
+}
+
+int sysfs_set_drivers_autoprobe(const char *pf, bool on, struct diag *d)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+	int r;
+
+	if (!udev)
+		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+	dev = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
+	if (!dev)
+		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
+	r = udev_device_set_sysattr_value(dev, "sriov_drivers_autoprobe", on ? "1" : "0");
+	if (r < 0)
+		return diag_error(d, NULL, r, "PF '%s': cannot set sriov_drivers_autoprobe: %s", pf,
+				  strerror(-r));
+	return 0;
+}
+
+char *sysfs_device_driver(const char *dev)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", dev);
+	ssize_t len = readlink(path, target, sizeof(target) - 1);
+	if (len < 0)
+		return NULL;
+	target[len] = 0;
+	const char *base = strrchr(target, '/');
+	return strdup(base ? base + 1 : target);
+}
+
+static bool driver_present(const char *driver)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), PCI_DRIVERS "/%s", driver);
+	return stat(path, &st) == 0;
+}
+
+/* Load the module of a PCI driver (vfio-pci -> vfio_pci) through libkmod. */
+static int load_driver_module(const char *driver, struct diag *d)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_list *list = NULL, *it;
+	int r;
+
+	if (!ctx)
+		return diag_error(d, NULL, -ENOMEM, "cannot create a kmod context");
+	r = kmod_module_new_from_lookup(ctx, driver, &list);
+	if (r < 0 || !list) {
+		kmod_unref(ctx);
+		return diag_error(d, NULL, r < 0 ? r : -ENOENT,
+				  "driver '%s' is not loaded and no module provides it", driver);
+	}
+	kmod_list_foreach(it, list)
+	{
+		struct kmod_module *m = kmod_module_get_module(it);
+		r = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
+		kmod_module_unref(m);
+		if (r < 0)
+			break;
+	}
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot load the module of driver '%s': %s", driver,
+				  strerror(-r));
+	return 0;
+}
+
+int sysfs_bind_driver(const char *dev, const char *driver, bool *ret_changed, struct diag *d)
+{
+	_cleanup_(freep) char *cur = sysfs_device_driver(dev);
+	_cleanup_(freep) char *now_bound = NULL;
+	char path[PATH_MAX];
+	int r;
+
+	if (ret_changed)
+		*ret_changed = false;
+	if (cur && streq(cur, driver))
+		return 0;
+	if (!driver_present(driver)) {
+		r = load_driver_module(driver, d);
+		if (r < 0)
+			return r;
+		if (!driver_present(driver))
+			return diag_error(d, NULL, -ENOENT,
+					  "'%s': driver '%s' did not register after loading its module",
+					  dev, driver);
+	}
+	if (ret_changed)
+		*ret_changed = true;
+	if (cur) {
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", dev);
+		r = write_file(path, dev);
+		if (r < 0)
+			return diag_error(d, NULL, r, "'%s': cannot unbind from '%s': %s", dev, cur,
+					  strerror(-r));
+	}
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", dev);
+	r = write_file(path, driver);
+	if (r < 0)
+		return diag_error(d, NULL, r, "'%s': cannot set driver_override to '%s': %s", dev,
+				  driver, strerror(-r));
+	r = write_file(PCI_DRIVERS "/../drivers_probe", dev);
+	if (r < 0)
+		diag_error(d, NULL, r, "'%s': probing with driver '%s' failed: %s", dev, driver,
+			   strerror(-r));
+	/* clear the override either way: a newline empties it */
+	int r2 = write_file(path, "\n");
+	if (r < 0)
+		return r;
+	if (r2 < 0)
+		return diag_error(d, NULL, r2, "'%s': cannot clear driver_override: %s", dev,
+				  strerror(-r2));
+	now_bound = sysfs_device_driver(dev);
+	if (!now_bound || !streq(now_bound, driver))
+		return diag_error(d, NULL, -EIO, "'%s': still bound to '%s' after probing '%s'",
+				  dev, now_bound ? now_bound : "no driver", driver);
+	return 0;
+}
+
+static bool bound_to(const char *dev, const char *driver)
+{
+	_cleanup_(freep) char *cur = sysfs_device_driver(dev);
+	return cur && streq(cur, driver);
+}
+
+int sysfs_wait_driver(const char *dev, const char *driver, double timeout_s, struct diag *d)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_(udev_monitor_unrefp) struct udev_monitor *mon = NULL;
+	double deadline = now() + timeout_s;
+
+	if (!udev)
+		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+	mon = udev_monitor_new_from_netlink(udev, "udev");
+	if (mon) {
+		udev_monitor_filter_add_match_subsystem_devtype(mon, "pci", NULL);
+		if (udev_monitor_enable_receiving(mon) < 0)
+			mon = (udev_monitor_unref(mon), NULL);
+	}
+	while (!bound_to(dev, driver)) {
+		double left = deadline - now();
+		if (left <= 0)
+			return diag_error(d, NULL, -ETIMEDOUT,
+					  "'%s': not bound to '%s' after %.0f s", dev, driver,
+					  timeout_s);
+		int ms = left > 1.0 ? 1000 : (int)(left * 1000) + 1;
+		if (!mon) {
+			poll(NULL, 0, ms);
+			continue;
+		}
+		struct pollfd pfd = {.fd = udev_monitor_get_fd(mon), .events = POLLIN};
+		if (poll(&pfd, 1, ms) > 0) {
+			struct udev_device *ev;
+			while ((ev = udev_monitor_receive_device(mon)))
+				udev_device_unref(ev);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,76 @@
+#!/bin/bash
+# `sriovctl show` observes the live host: run the binary in a umockdev
+# testbed of tests/observe/host.umockdev, with libvirt's test driver.
+# Checks are on the host-state output's content, not its layout.
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${SRIOVCTL:=$TOP/build/sriovctl}"
+fixture=$TOP/tests/observe/host.umockdev
+guests="test://$TOP/tests/observe/guests.xml"
+unreachable='qemu+unix:///system?socket=/nonexistent/sriovctl-test/sock'
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { # name, command...
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+echo "1..9"
+if ! command -v umockdev-run >/dev/null; then
+	for i in $(seq 9); do skip "show $i" "umockdev-run not installed"; done
+	exit 0
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/root/etc/modprobe.d"
+echo kvm-07 >"$tmp/root/etc/hostname"
+
+show() { # args...: output in $tmp/out, stderr in $tmp/err, status in $rc
+	umockdev-run -d "$fixture" -- "$SRIOVCTL" show --root "$tmp/root" "$@" \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+has() { grep -qF -- "$1" "$tmp/out"; }
+
+show --format state --libvirt "$guests"
+if [ "$rc" -ne 0 ] && grep -q 'cannot write output: Operation not supported' "$tmp/err"; then
+	for name in "show --format state succeeds" "PF name from pci.ids" "VF bound to vfio-pci" \
+		"renamed netdev" "hostname from --root" "guests from libvirt"; do
+		skip "$name" "host-state output (state_write) not built yet"
+	done
+else
+	check "show --format state succeeds" test "$rc" -eq 0
+	check "PF name from pci.ids" has "82576 Gigabit Network Connection"
+	check "VF bound to vfio-pci" has "0000:0b:10.2"
+	check "renamed netdev" has "wan0"
+	check "hostname from --root" has "kvm-07"
+	check "guests from libvirt" bash -c "grep -qF web1 '$tmp/out' && grep -qF scratch '$tmp/out'"
+fi
+
+# an unreachable libvirt without guests in a file: a warning, and the host is observed
+show --format state --libvirt "$unreachable"
+check "unreachable libvirt is a warning" \
+	grep -qF "warning: cannot connect to libvirt at '$unreachable'" "$tmp/err"
+check "unreachable libvirt is not an error" bash -c "! grep -q '^error: cannot connect' '$tmp/err'"
+
+# with guests in the file it is an error
+cat >"$tmp/spec.yaml" <<EOF
+version: 1
+guests:
+  web1:
+    devices:
+      - pci: "0000:5e:00.0"
+EOF
+show -f "$tmp/spec.yaml" --libvirt "$unreachable"
+if grep -q 'loader not built yet' "$tmp/err"; then
+	skip "unreachable libvirt with guests is an error" "desired-state loader not built yet"
+else
+	check "unreachable libvirt with guests is an error" \
+		bash -c "[ $rc -eq 1 ] && grep -qF \"error: cannot connect to libvirt at '$unreachable'\" '$tmp/err'"
+fi

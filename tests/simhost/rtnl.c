@@ -1,0 +1,775 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A fake rtnetlink for the simulated netdevs: the per-VF settings a PF
+ * driver keeps (MAC, VLAN, QoS, VLAN protocol, spoof check, trust, link
+ * state, rates), read with RTM_GETLINK (IFLA_VFINFO_LIST, with
+ * RTEXT_FILTER_VF) and changed with RTM_SETLINK, as `ip link set DEV vf N
+ * ...` and libmnl programs do.
+ *
+ * socket(AF_NETLINK, ..., NETLINK_ROUTE) returns one end of a datagram
+ * socketpair; requests sent to it are answered here and the answers
+ * written to the other end, so poll() and blocking reads work. Replies
+ * come "from the kernel" (sockaddr_nl pid 0). The settings live in
+ * $SIMHOST_WORKDIR/vf/PF/N, one line per VF; mktestbed.py writes those
+ * of the state's VFs.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "simhost.h"
+
+#define MAX_FDS 4096
+
+struct nlfake {
+	int peer; /* the end replies are written to; 0: not a fake socket */
+	unsigned pid;
+};
+
+static struct nlfake fakes[MAX_FDS];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void close_raw(int fd)
+{
+	syscall(SYS_close, fd);
+}
+
+#define NEXT(name, ret, ...)                                                                       \
+	static ret (*next_##name)(__VA_ARGS__);                                                    \
+	if (!next_##name)                                                                          \
+		next_##name = (ret(*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name);
+
+static struct nlfake *fake(int fd)
+{
+	return fd >= 0 && fd < MAX_FDS && fakes[fd].peer > 0 ? &fakes[fd] : NULL;
+}
+
+void sim_rtnl_close(int fd)
+{
+	struct nlfake *f = fake(fd);
+
+	if (f) {
+		close_raw(f->peer);
+		f->peer = 0;
+	}
+}
+
+/* ---- VF settings ---- */
+
+struct vfset {
+	unsigned char mac[6];
+	unsigned vlan, qos, proto; /* proto in host order: 0x8100, 0x88a8 */
+	unsigned spoofchk, trust, link_state, min_rate, max_rate;
+};
+
+/* $SIMHOST_WORKDIR/vf (or the testbed's), where VF settings are kept */
+static void vf_base(char *buf, size_t size)
+{
+	const char *w = getenv("SIMHOST_WORKDIR");
+
+	if (w && *w)
+		snprintf(buf, size, "%s/vf", w);
+	else
+		snprintf(buf, size, "%s/vf", sim_config()->tb);
+}
+
+static void vf_file(const char *pf, unsigned n, char *buf, size_t size)
+{
+	char base[PATH_MAX];
+
+	vf_base(base, sizeof(base));
+	snprintf(buf, size, "%s/%s/%u", base, pf, n);
+}
+
+static void vf_read(const char *pf, unsigned n, struct vfset *s)
+{
+	char p[PATH_MAX], line[256];
+	unsigned m[6];
+
+	memset(s, 0, sizeof(*s));
+	s->proto = 0x8100;
+	s->spoofchk = 1;
+	vf_file(pf, n, p, sizeof(p));
+	if (sim_read(p, line, sizeof(line)) < 0)
+		return;
+	if (sscanf(line, "%x:%x:%x:%x:%x:%x %u %u %x %u %u %u %u %u", &m[0], &m[1], &m[2], &m[3],
+		   &m[4], &m[5], &s->vlan, &s->qos, &s->proto, &s->spoofchk, &s->trust,
+		   &s->link_state, &s->min_rate, &s->max_rate) != 14)
+		return;
+	for (int i = 0; i < 6; i++)
+		s->mac[i] = m[i];
+}
+
+static int vf_write(const char *pf, unsigned n, const struct vfset *s)
+{
+	char p[PATH_MAX], base[PATH_MAX];
+
+	vf_base(base, sizeof(base));
+	mkdir(base, 0755);
+	snprintf(p, sizeof(p), "%s/%s", base, pf);
+	mkdir(p, 0755);
+	vf_file(pf, n, p, sizeof(p));
+	return sim_writef(p, "%02x:%02x:%02x:%02x:%02x:%02x %u %u %x %u %u %u %u %u\n", s->mac[0],
+			  s->mac[1], s->mac[2], s->mac[3], s->mac[4], s->mac[5], s->vlan, s->qos,
+			  s->proto, s->spoofchk, s->trust, s->link_state, s->min_rate, s->max_rate);
+}
+
+void sim_rtnl_vfs_removed(const char *pfaddr)
+{
+	char p[PATH_MAX], base[PATH_MAX];
+
+	vf_base(base, sizeof(base));
+	snprintf(p, sizeof(p), "%s/%s", base, pfaddr);
+	sim_rmtree(p);
+}
+
+/* ---- netdevs ---- */
+
+struct netdev {
+	char name[64];
+	char devdir[PATH_MAX]; /* the PCI device owning it */
+	char addr[16];	       /* its PCI address */
+	unsigned ifindex;
+	unsigned char mac[6];
+	unsigned numvfs; /* the owner is a PF with this many VFs */
+	bool is_pf;
+};
+
+static int netdev_load(const char *name, struct netdev *d)
+{
+	const struct sim_config *c = sim_config();
+	char p[PATH_MAX], real[PATH_MAX], buf[64], *s;
+	unsigned m[6] = {0};
+
+	if (strchr(name, '/') || !*name)
+		return -ENODEV;
+	snprintf(p, sizeof(p), "%s/class/net/%s", c->sys, name);
+	if (!realpath(p, real))
+		return -ENODEV;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	snprintf(p, sizeof(p), "%s/ifindex", real);
+	if (sim_read_uint(p, &d->ifindex) < 0)
+		return -ENODEV;
+	snprintf(p, sizeof(p), "%s/address", real);
+	if (sim_read(p, buf, sizeof(buf)) >= 0)
+		sscanf(buf, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]);
+	for (int i = 0; i < 6; i++)
+		d->mac[i] = m[i];
+	/* .../0000:0b:00.0/net/NAME */
+	s = strrchr(real, '/');
+	*s = '\0';
+	s = strrchr(real, '/');
+	*s = '\0';
+	snprintf(d->devdir, sizeof(d->devdir), "%s", real);
+	s = strrchr(real, '/');
+	snprintf(d->addr, sizeof(d->addr), "%s", s ? s + 1 : "");
+	snprintf(p, sizeof(p), "%s/sriov_numvfs", d->devdir);
+	d->is_pf = sim_read_uint(p, &d->numvfs) == 0;
+	return 0;
+}
+
+static int netdev_by_index(unsigned idx, struct netdev *d)
+{
+	const struct sim_config *c = sim_config();
+	char p[PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+	int r = -ENODEV;
+
+	snprintf(p, sizeof(p), "%s/class/net", c->sys);
+	dir = opendir(p);
+	if (!dir)
+		return r;
+	while ((e = readdir(dir)))
+		if (e->d_name[0] != '.' && netdev_load(e->d_name, d) == 0 && d->ifindex == idx) {
+			r = 0;
+			break;
+		}
+	closedir(dir);
+	return r;
+}
+
+/* ---- messages ---- */
+
+struct msgbuf {
+	char *data;
+	size_t len, cap;
+};
+
+static void *put(struct msgbuf *b, size_t len)
+{
+	size_t need = b->len + NLMSG_ALIGN(len);
+	void *p;
+
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		char *n;
+
+		while (cap < need)
+			cap *= 2;
+		n = realloc(b->data, cap);
+		if (!n)
+			abort();
+		b->data = n;
+		b->cap = cap;
+	}
+	p = b->data + b->len;
+	memset(p, 0, NLMSG_ALIGN(len));
+	b->len = need;
+	return p;
+}
+
+static void attr(struct msgbuf *b, unsigned short type, const void *v, size_t len)
+{
+	struct nlattr *a = put(b, NLA_HDRLEN + len);
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)a + NLA_HDRLEN, v, len);
+}
+
+static size_t nest_start(struct msgbuf *b, unsigned short type)
+{
+	struct nlattr *a = put(b, NLA_HDRLEN);
+
+	a->nla_type = type; /* the kernel sets no NLA_F_NESTED here */
+	return (char *)a - b->data;
+}
+
+static void nest_end(struct msgbuf *b, size_t off)
+{
+	((struct nlattr *)(b->data + off))->nla_len = b->len - off;
+}
+
+static void reply(struct nlfake *f, const struct msgbuf *b)
+{
+	if (send(f->peer, b->data, b->len, MSG_DONTWAIT) < 0) {
+		/* a full queue drops the reply, as an overrun netlink socket would */
+	}
+}
+
+static void send_error(struct nlfake *f, const struct nlmsghdr *req, int err)
+{
+	struct msgbuf b = {0};
+	struct nlmsghdr *h = put(&b, NLMSG_HDRLEN + sizeof(struct nlmsgerr));
+	struct nlmsgerr *e = NLMSG_DATA(h);
+
+	h->nlmsg_len = b.len;
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_flags = NLM_F_CAPPED; /* the request is echoed without its payload */
+	h->nlmsg_seq = req->nlmsg_seq;
+	h->nlmsg_pid = f->pid;
+	e->error = -err;
+	e->msg = *req;
+	reply(f, &b);
+	free(b.data);
+}
+
+static void put_vfinfo(struct msgbuf *b, const struct netdev *d)
+{
+	size_t list = nest_start(b, IFLA_VFINFO_LIST);
+
+	for (unsigned n = 0; n < d->numvfs; n++) {
+		struct vfset s;
+		size_t info = nest_start(b, IFLA_VF_INFO), vl;
+		struct ifla_vf_mac mac = {.vf = n};
+		struct ifla_vf_broadcast bc;
+		struct ifla_vf_vlan vlan = {.vf = n};
+		struct ifla_vf_vlan_info vi = {.vf = n};
+		struct ifla_vf_tx_rate tx = {.vf = n};
+		struct ifla_vf_rate rate = {.vf = n};
+		struct ifla_vf_spoofchk sc = {.vf = n};
+		struct ifla_vf_link_state ls = {.vf = n};
+		struct ifla_vf_rss_query_en rss = {.vf = n};
+		struct ifla_vf_trust tr = {.vf = n};
+
+		vf_read(d->addr, n, &s);
+		memcpy(mac.mac, s.mac, 6);
+		memset(&bc, 0, sizeof(bc));
+		memset(bc.broadcast, 0xff, 6);
+		vlan.vlan = vi.vlan = s.vlan;
+		vlan.qos = vi.qos = s.qos;
+		vi.vlan_proto = htons(s.proto);
+		tx.rate = rate.max_tx_rate = s.max_rate;
+		rate.min_tx_rate = s.min_rate;
+		sc.setting = s.spoofchk;
+		ls.link_state = s.link_state;
+		tr.setting = s.trust;
+		attr(b, IFLA_VF_MAC, &mac, sizeof(mac));
+		attr(b, IFLA_VF_BROADCAST, &bc, sizeof(bc));
+		attr(b, IFLA_VF_VLAN, &vlan, sizeof(vlan));
+		vl = nest_start(b, IFLA_VF_VLAN_LIST);
+		attr(b, IFLA_VF_VLAN_INFO, &vi, sizeof(vi));
+		nest_end(b, vl);
+		attr(b, IFLA_VF_TX_RATE, &tx, sizeof(tx));
+		attr(b, IFLA_VF_RATE, &rate, sizeof(rate));
+		attr(b, IFLA_VF_SPOOFCHK, &sc, sizeof(sc));
+		attr(b, IFLA_VF_LINK_STATE, &ls, sizeof(ls));
+		attr(b, IFLA_VF_RSS_QUERY_EN, &rss, sizeof(rss));
+		attr(b, IFLA_VF_TRUST, &tr, sizeof(tr));
+		nest_end(b, info);
+	}
+	nest_end(b, list);
+}
+
+static void put_link(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *req,
+		     const struct netdev *d, bool vfinfo, unsigned flags)
+{
+	size_t start = b->len;
+	struct nlmsghdr *h = put(b, NLMSG_HDRLEN + sizeof(struct ifinfomsg));
+	struct ifinfomsg *ifi = NLMSG_DATA(h);
+	unsigned char bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	unsigned mtu = 1500, u32;
+
+	h->nlmsg_type = RTM_NEWLINK;
+	h->nlmsg_flags = flags;
+	h->nlmsg_seq = req->nlmsg_seq;
+	h->nlmsg_pid = f->pid;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_type = ARPHRD_ETHER;
+	ifi->ifi_index = d->ifindex;
+	ifi->ifi_flags = IFF_BROADCAST | IFF_MULTICAST;
+	attr(b, IFLA_IFNAME, d->name, strlen(d->name) + 1);
+	attr(b, IFLA_ADDRESS, d->mac, 6);
+	attr(b, IFLA_BROADCAST, bc, 6);
+	attr(b, IFLA_MTU, &mtu, sizeof(mtu));
+	if (d->is_pf) {
+		attr(b, IFLA_NUM_VF, &d->numvfs, sizeof(u32));
+		if (vfinfo)
+			put_vfinfo(b, d);
+	}
+	((struct nlmsghdr *)(b->data + start))->nlmsg_len = b->len - start;
+}
+
+static const struct nlattr *find_attr(const void *data, size_t len, unsigned short type)
+{
+	const struct nlattr *a = data;
+
+	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len) {
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+		len -= NLA_ALIGN(a->nla_len);
+		a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
+	}
+	return NULL;
+}
+
+#define ATTR_DATA(a) ((const char *)(a) + NLA_HDRLEN)
+#define ATTR_LEN(a)  ((size_t)(a)->nla_len - NLA_HDRLEN)
+
+/* The netdev a GETLINK/SETLINK names by index or IFLA_IFNAME. */
+static int request_netdev(const struct nlmsghdr *h, struct netdev *d)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct nlattr *name;
+	char n[64];
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return -EINVAL;
+	if (ifi->ifi_index > 0)
+		return netdev_by_index(ifi->ifi_index, d);
+	name = find_attr((const char *)ifi + NLMSG_ALIGN(sizeof(*ifi)),
+			 h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), IFLA_IFNAME);
+	if (!name || ATTR_LEN(name) == 0 || ATTR_LEN(name) >= sizeof(n))
+		return -ENODEV; /* as the kernel answers a NEWLINK without a device */
+	snprintf(n, sizeof(n), "%.*s", (int)ATTR_LEN(name), ATTR_DATA(name));
+	return netdev_load(n, d);
+}
+
+static bool wants_vfinfo(const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct nlattr *m;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return false;
+	m = find_attr((const char *)ifi + NLMSG_ALIGN(sizeof(*ifi)),
+		      h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), IFLA_EXT_MASK);
+	return m && ATTR_LEN(m) >= 4 && (*(const unsigned *)ATTR_DATA(m) & RTEXT_FILTER_VF);
+}
+
+static void getlink(struct nlfake *f, const struct nlmsghdr *h)
+{
+	struct msgbuf b = {0};
+	struct netdev d;
+	int r;
+
+	if (h->nlmsg_flags & NLM_F_DUMP) {
+		const struct sim_config *c = sim_config();
+		char p[PATH_MAX];
+		struct dirent *e;
+		DIR *dir;
+
+		snprintf(p, sizeof(p), "%s/class/net", c->sys);
+		dir = opendir(p);
+		while (dir && (e = readdir(dir))) {
+			if (e->d_name[0] == '.' || netdev_load(e->d_name, &d) < 0)
+				continue;
+			b.len = 0;
+			put_link(&b, f, h, &d, wants_vfinfo(h), NLM_F_MULTI);
+			reply(f, &b);
+		}
+		if (dir)
+			closedir(dir);
+		b.len = 0;
+		{
+			struct nlmsghdr *done = put(&b, NLMSG_HDRLEN + sizeof(int));
+
+			done->nlmsg_len = b.len;
+			done->nlmsg_type = NLMSG_DONE;
+			done->nlmsg_flags = NLM_F_MULTI;
+			done->nlmsg_seq = h->nlmsg_seq;
+			done->nlmsg_pid = f->pid;
+		}
+		reply(f, &b);
+		free(b.data);
+		return;
+	}
+	r = request_netdev(h, &d);
+	if (r < 0) {
+		send_error(f, h, -r);
+		return;
+	}
+	put_link(&b, f, h, &d, wants_vfinfo(h), 0);
+	reply(f, &b);
+	free(b.data);
+}
+
+/* A VF driver takes the MAC its PF gives it (on its next reset). */
+static void vf_netdev_mac(const struct netdev *d, unsigned vf, const unsigned char *mac)
+{
+	char p[PATH_MAX], vfdir[PATH_MAX], nd[PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return;
+	snprintf(p, sizeof(p), "%s/virtfn%u", d->devdir, vf);
+	if (!realpath(p, vfdir))
+		return;
+	snprintf(p, sizeof(p), "%s/net", vfdir);
+	dir = opendir(p);
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(nd, sizeof(nd), "%s/net/%s/address", vfdir, e->d_name);
+		sim_writef(nd, "%02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2], mac[3],
+			   mac[4], mac[5]);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+/* One IFLA_VF_INFO of a SETLINK, with the kernel's checks. */
+static int set_vf(const struct netdev *d, const struct nlattr *info)
+{
+	const char *p = ATTR_DATA(info);
+	size_t len = ATTR_LEN(info);
+	const struct nlattr *a;
+	struct vfset s;
+	unsigned vf = UINT_MAX;
+	int r;
+
+	/* every member starts with the VF index */
+	for (a = (const struct nlattr *)p; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN + 4;
+	     len -= NLA_ALIGN(a->nla_len),
+	    a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+		if ((a->nla_type & NLA_TYPE_MASK) == IFLA_VF_VLAN_LIST) {
+			const struct nlattr *vi =
+			    find_attr(ATTR_DATA(a), ATTR_LEN(a), IFLA_VF_VLAN_INFO);
+
+			if (vi && ATTR_LEN(vi) >= 4)
+				vf = *(const unsigned *)ATTR_DATA(vi);
+		} else {
+			vf = *(const unsigned *)ATTR_DATA(a);
+		}
+		break;
+	}
+	if (vf == UINT_MAX)
+		return 0;
+	if (vf >= d->numvfs)
+		return -EINVAL;
+	vf_read(d->addr, vf, &s);
+	len = ATTR_LEN(info);
+	for (a = (const struct nlattr *)p; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN;
+	     len -= NLA_ALIGN(a->nla_len),
+	    a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+		const void *v = ATTR_DATA(a);
+
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case IFLA_VF_MAC:
+			if (ATTR_LEN(a) < sizeof(struct ifla_vf_mac))
+				return -EINVAL;
+			memcpy(s.mac, ((const struct ifla_vf_mac *)v)->mac, 6);
+			if (s.mac[0] & 1)
+				return -EINVAL; /* multicast */
+			break;
+		case IFLA_VF_VLAN: {
+			const struct ifla_vf_vlan *x = v;
+
+			if (ATTR_LEN(a) < sizeof(*x) || x->vlan > 4095 || x->qos > 7)
+				return -EINVAL;
+			s.vlan = x->vlan, s.qos = x->qos, s.proto = 0x8100;
+			break;
+		}
+		case IFLA_VF_VLAN_LIST: {
+			const struct nlattr *vi = find_attr(v, ATTR_LEN(a), IFLA_VF_VLAN_INFO);
+			const struct ifla_vf_vlan_info *x;
+
+			if (!vi || ATTR_LEN(vi) < sizeof(*x))
+				return -EINVAL;
+			x = (const void *)ATTR_DATA(vi);
+			if (x->vlan > 4095 || x->qos > 7)
+				return -EINVAL;
+			if (ntohs(x->vlan_proto) != 0x8100 && ntohs(x->vlan_proto) != 0x88a8)
+				return -EPROTONOSUPPORT;
+			s.vlan = x->vlan, s.qos = x->qos, s.proto = ntohs(x->vlan_proto);
+			break;
+		}
+		case IFLA_VF_TX_RATE:
+			s.max_rate = ((const struct ifla_vf_tx_rate *)v)->rate;
+			break;
+		case IFLA_VF_RATE: {
+			const struct ifla_vf_rate *x = v;
+
+			if (x->max_tx_rate && x->min_tx_rate > x->max_tx_rate)
+				return -EINVAL;
+			s.min_rate = x->min_tx_rate, s.max_rate = x->max_tx_rate;
+			break;
+		}
+		case IFLA_VF_SPOOFCHK:
+			s.spoofchk = !!((const struct ifla_vf_spoofchk *)v)->setting;
+			break;
+		case IFLA_VF_LINK_STATE: {
+			unsigned st = ((const struct ifla_vf_link_state *)v)->link_state;
+
+			if (st > IFLA_VF_LINK_STATE_DISABLE)
+				return -EINVAL;
+			s.link_state = st;
+			break;
+		}
+		case IFLA_VF_TRUST:
+			s.trust = !!((const struct ifla_vf_trust *)v)->setting;
+			break;
+		}
+	}
+	if ((r = vf_write(d->addr, vf, &s)) < 0)
+		return r;
+	vf_netdev_mac(d, vf, s.mac);
+	return 0;
+}
+
+static void setlink(struct nlfake *f, const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct nlattr *list, *a;
+	struct netdev d;
+	size_t len;
+	int r, fail;
+
+	r = request_netdev(h, &d);
+	if (r < 0)
+		goto out;
+	fail = sim_find_fail(d.addr, "setlink");
+	if (fail) {
+		r = fail > 0 ? -fail : -ETIMEDOUT;
+		goto out;
+	}
+	list = find_attr((const char *)ifi + NLMSG_ALIGN(sizeof(*ifi)),
+			 h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), IFLA_VFINFO_LIST);
+	if (!list)
+		goto out; /* nothing the simulation keeps */
+	if (!d.is_pf || d.numvfs == 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	len = ATTR_LEN(list);
+	for (a = (const struct nlattr *)ATTR_DATA(list);
+	     len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN; len -= NLA_ALIGN(a->nla_len),
+	    a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len)))
+		if ((a->nla_type & NLA_TYPE_MASK) == IFLA_VF_INFO && (r = set_vf(&d, a)) < 0)
+			break;
+out:
+	if (r < 0 || (h->nlmsg_flags & NLM_F_ACK))
+		send_error(f, h, r < 0 ? -r : 0);
+}
+
+static ssize_t handle(struct nlfake *f, const void *buf, size_t len)
+{
+	const struct nlmsghdr *h = buf;
+	size_t left = len;
+
+	pthread_mutex_lock(&lock);
+	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		if (!(h->nlmsg_flags & NLM_F_REQUEST))
+			continue;
+		if (h->nlmsg_type == RTM_GETLINK)
+			getlink(f, h);
+		else if (h->nlmsg_type == RTM_SETLINK || h->nlmsg_type == RTM_NEWLINK)
+			setlink(f, h);
+		else if (h->nlmsg_flags & NLM_F_DUMP) {
+			struct msgbuf b = {0};
+			struct nlmsghdr *done = put(&b, NLMSG_HDRLEN + sizeof(int));
+
+			/* nothing else exists here: an empty dump */
+			done->nlmsg_len = b.len;
+			done->nlmsg_type = NLMSG_DONE;
+			done->nlmsg_flags = NLM_F_MULTI;
+			done->nlmsg_seq = h->nlmsg_seq;
+			done->nlmsg_pid = f->pid;
+			reply(f, &b);
+			free(b.data);
+		} else
+			send_error(f, h, EOPNOTSUPP);
+	}
+	pthread_mutex_unlock(&lock);
+	return len;
+}
+
+/* ---- the socket calls ---- */
+
+int socket(int domain, int type, int protocol)
+{
+	NEXT(socket, int, int, int, int);
+	int sv[2], one = 1 << 20;
+
+	if (domain != AF_NETLINK || protocol != NETLINK_ROUTE || !sim_config())
+		return next_socket(domain, type, protocol);
+	if (socketpair(AF_UNIX, SOCK_DGRAM | (type & (SOCK_CLOEXEC | SOCK_NONBLOCK)), 0, sv) < 0)
+		return -1;
+	if (sv[0] >= MAX_FDS) {
+		close_raw(sv[0]);
+		close_raw(sv[1]);
+		errno = EMFILE;
+		return -1;
+	}
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &one, sizeof(one));
+	fakes[sv[0]].peer = sv[1];
+	fakes[sv[0]].pid = getpid();
+	return sv[0];
+}
+
+int bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	NEXT(bind, int, int, const struct sockaddr *, socklen_t);
+	struct nlfake *f = fake(fd);
+
+	if (!f)
+		return next_bind(fd, sa, len);
+	if (len >= sizeof(struct sockaddr_nl) && ((const struct sockaddr_nl *)sa)->nl_pid)
+		f->pid = ((const struct sockaddr_nl *)sa)->nl_pid;
+	return 0;
+}
+
+int connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	NEXT(connect, int, int, const struct sockaddr *, socklen_t);
+	return fake(fd) ? 0 : next_connect(fd, sa, len);
+}
+
+int getsockname(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	NEXT(getsockname, int, int, struct sockaddr *, socklen_t *);
+	struct nlfake *f = fake(fd);
+	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+
+	if (!f)
+		return next_getsockname(fd, sa, len);
+	nl.nl_pid = f->pid;
+	memcpy(sa, &nl, *len < sizeof(nl) ? *len : sizeof(nl));
+	*len = sizeof(nl);
+	return 0;
+}
+
+int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
+{
+	NEXT(setsockopt, int, int, int, int, const void *, socklen_t);
+	if (fake(fd) && level == SOL_NETLINK)
+		return 0;
+	return next_setsockopt(fd, level, name, v, len);
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *sa,
+	       socklen_t salen)
+{
+	NEXT(sendto, ssize_t, int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	struct nlfake *f = fake(fd);
+
+	return f ? handle(f, buf, len) : next_sendto(fd, buf, len, flags, sa, salen);
+}
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	NEXT(send, ssize_t, int, const void *, size_t, int);
+	struct nlfake *f = fake(fd);
+
+	return f ? handle(f, buf, len) : next_send(fd, buf, len, flags);
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	NEXT(sendmsg, ssize_t, int, const struct msghdr *, int);
+	struct nlfake *f = fake(fd);
+	struct msgbuf b = {0};
+	ssize_t r;
+
+	if (!f)
+		return next_sendmsg(fd, msg, flags);
+	for (size_t i = 0; i < msg->msg_iovlen; i++) {
+		void *p = put(&b, msg->msg_iov[i].iov_len);
+
+		/* put() aligns; netlink messages are aligned already */
+		b.len -= NLMSG_ALIGN(msg->msg_iov[i].iov_len) - msg->msg_iov[i].iov_len;
+		memcpy(p, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
+	}
+	r = handle(f, b.data, b.len);
+	free(b.data);
+	return r;
+}
+
+static void from_kernel(struct sockaddr *sa, socklen_t *len)
+{
+	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+
+	if (!sa || !len)
+		return;
+	memcpy(sa, &nl, *len < sizeof(nl) ? *len : sizeof(nl));
+	*len = sizeof(nl);
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	NEXT(recvmsg, ssize_t, int, struct msghdr *, int);
+	ssize_t r = next_recvmsg(fd, msg, flags);
+
+	if (r >= 0 && fake(fd))
+		from_kernel(msg->msg_name, &msg->msg_namelen);
+	return r;
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa, socklen_t *salen)
+{
+	NEXT(recvfrom, ssize_t, int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	ssize_t r = next_recvfrom(fd, buf, len, flags, sa, salen);
+
+	if (r >= 0 && fake(fd))
+		from_kernel(sa, salen);
+	return r;
+}
