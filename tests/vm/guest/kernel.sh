@@ -74,7 +74,7 @@ kernel_checks() {
 	check "sriov_numvfs 2 -> 0: success" is "$WERR" ""
 	check "VFs gone after 0" test ! -e "$d/virtfn0" -a ! -e "/sys/bus/pci/devices/$v0"
 
-	wait_for 5 test "$(count_events numvfs remove)" -ge 2
+	wait_for 5 events_at_least 2 numvfs remove
 	stop_monitor
 	nadd=$(count_events numvfs add) nrem=$(count_events numvfs remove)
 	check "uevents: add $v0 and $v1, once each" \
@@ -90,6 +90,21 @@ kernel_checks() {
 	while read -r k act path _; do
 		[[ $k == KERNEL\[* ]] && note "    $act $path"
 	done <"$LOGS/numvfs.uevents"
+
+	# --- autoprobe on: nvme takes the new VF, then gives it up ---
+	sysw "$d/sriov_drivers_autoprobe" 1
+	start_monitor autoprobe
+	t=$(now_us)
+	sysw "$d/sriov_numvfs" 1
+	v0=$(vf_addr "$pf" 0)
+	check "autoprobe 1: nvme binds the new VF $v0" \
+		wait_for 5 events_at_least 1 autoprobe bind "$v0"
+	check "autoprobe 1: nvme unbinds $v0 when its probe fails" \
+		wait_for 10 events_at_least 1 autoprobe unbind "$v0"
+	note "  unbound $(since "$t") s after the write; driver now $(driver_of "$v0")"
+	stop_monitor
+	sysw "$d/sriov_numvfs" 0
+	sysw "$d/sriov_drivers_autoprobe" 0
 
 	# --- vfio-pci with the IOMMU on ---
 	modprobe vfio-pci

@@ -145,3 +145,6 @@ count_events() {
 	done <"$LOGS/$1.uevents"
 	printf '%s' "$n"
 }
+# events_at_least N NAME ACTION [DEV]: count_events is at least N (for
+# wait_for, which must re-count each time)
+events_at_least() { [ "$(count_events "$2" "$3" "${4:-}")" -ge "$1" ]; }
