@@ -5,6 +5,8 @@
 #   # vm-start: num-vfs=N autoprobe=0|1   state set through sysfs first
 #   # vm-expect: num-vfs=N autoprobe=0|1 [vf-driver=NAME|none]
 #   # vm-uevents: add=N remove=N         kernel pci uevents during apply
+#   # vm-settle: ACTION=N                after apply, wait (up to 15 s) for N
+#                                        such uevents: a driver's late unbind
 #   # vm-refused: ERE                    plan and apply exit 1, plan's stderr
 #                                        matches the extended regexp ERE
 #   # vm-capture: yes                    save `sriovctl show` outputs afterwards,
@@ -101,7 +103,7 @@ sysfs_writes() {
 }
 
 scenario_run() {
-	local f=$1 name start expect uev refused rc out err w
+	local f=$1 name start expect uev refused settle rc out err w
 	name=${f##*/}
 	name=${name%.yaml}
 	if [ "$SHOW_OK" != 1 ]; then
@@ -127,6 +129,11 @@ scenario_run() {
 	"$SRIOVCTL" apply -f "$f" >"$out.apply.out" 2>"$out.apply.err"
 	rc=$?
 	note "  apply took $(since "$t") s"
+	settle=$(hdr "$f" settle)
+	if [ -n "$settle" ]; then
+		wait_for 15 events_at_least "${settle#*=}" "$name.apply" "${settle%%=*}" ||
+			note "  no $settle seen within 15 s"
+	fi
 	udevadm settle --timeout=30
 	stop_monitor
 	if [ -n "$refused" ]; then
