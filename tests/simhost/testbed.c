@@ -64,9 +64,9 @@ static int errno_by_name(const char *s)
 	static const struct {
 		const char *name;
 		int err;
-	} names[] = {{"EIO", EIO},	 {"ENOSPC", ENOSPC}, {"EBUSY", EBUSY}, {"EINVAL", EINVAL},
-		     {"ENODEV", ENODEV}, {"EPERM", EPERM},   {"ERANGE", ERANGE},
-		     {"ENOENT", ENOENT}, {"hang", -1}};
+	} names[] = {{"EIO", EIO},	 {"ENOSPC", ENOSPC}, {"EBUSY", EBUSY},
+		     {"EINVAL", EINVAL}, {"ENODEV", ENODEV}, {"EPERM", EPERM},
+		     {"ERANGE", ERANGE}, {"ENOENT", ENOENT}, {"hang", -1}};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i].name, s) == 0)
@@ -800,8 +800,8 @@ static void record_worker(const char *workers, pid_t pid)
 
 	if (!*workers)
 		return;
-	fd = syscall(SYS_openat, AT_FDCWD, workers, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		     0644);
+	fd =
+	    syscall(SYS_openat, AT_FDCWD, workers, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
 	snprintf(line, sizeof(line), "%d\n", (int)pid);
