@@ -113,7 +113,8 @@ static _printf_(4, 5) int call_error(struct guest_conn *c, struct diag *d, const
 				     const char *fmt, ...)
 {
 	_cleanup_(freep) char *what = NULL;
-	const char *m = last_error();
+	/* copied: any later libvirt call (virConnectIsAlive) resets the error */
+	_cleanup_(freep) char *m = strdup(last_error());
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -123,8 +124,9 @@ static _printf_(4, 5) int call_error(struct guest_conn *c, struct diag *d, const
 	if (conn_lost(c))
 		return diag_error(d, NULL, -ENOTCONN,
 				  "guest '%s': cannot %s: lost the connection to libvirt at '%s' (%s)",
-				  guest, what ? what : "?", c->uri, m);
-	return diag_error(d, NULL, -EIO, "guest '%s': cannot %s: %s", guest, what ? what : "?", m);
+				  guest, what ? what : "?", c->uri, m ? m : "?");
+	return diag_error(d, NULL, -EIO, "guest '%s': cannot %s: %s", guest, what ? what : "?",
+			  m ? m : "?");
 }
 
 static void xmlFreeDocp(xmlDocPtr *d)
