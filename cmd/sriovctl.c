@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -460,6 +461,14 @@ int main(int argc, char **argv)
 	};
 	const struct command *cmd = NULL;
 	int c;
+
+	/*
+	 * libvirt writes to its socket without MSG_NOSIGNAL: a daemon that
+	 * dies mid-call would kill us with SIGPIPE instead of returning an
+	 * error we can report (virsh ignores it for the same reason). A
+	 * closed stdout then fails with EPIPE, which is reported too.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (a.root && !*a.root)
 		a.root = NULL;
