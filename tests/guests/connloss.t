@@ -27,8 +27,8 @@ fi
 # here once the detach is done), restart it, apply again, plan again
 scenario() {
 	local dir=$1 preload=${2:-}
-	mkdir -p "$dir"
-	"$RUN" "$STATE" -- bash -c '
+	mkdir -p "$dir" "$dir/tmp"
+	TMPDIR="$dir/tmp" "$RUN" "$STATE" -- bash -c '
 		D=$1 SPEC=$2 RUN=$3 PRELOAD=$4
 		V="virsh -q -c $SRIOVCTL_LIBVIRT_URI"
 		pid0=$(cat /run/libvirtd.pid)
@@ -70,8 +70,18 @@ scenario() {
 	' bash "$dir" "$SPEC" "$RUN" "$preload" 2>"$dir/run.err"
 }
 
+# processes left by a run whose work dir was under $1 (a restarted libvirtd)
+leftovers() {
+	local p
+	for p in /proc/[0-9]*; do
+		if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -q "^SIMHOST_WORKDIR=$1/"; then
+			echo "${p#/proc/} $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)"
+		fi
+	done
+}
+
 check_common() {
-	local D=$1 what=$2
+	local D=$1 what=$2 left
 	sed 's/^/# /' "$D/run.err" "$D/apply1.out" "$D/apply1.err" "$D/restart.err"
 	is 1 "$(cat "$D/apply1.rc")" "$what: apply exits 1"
 	is dead "$(cat "$D/killed")" "$what: libvirtd was killed"
@@ -89,6 +99,11 @@ check_common() {
 	same "$T/want-my" "$D/my2.devs" "$what: MyGuest has VF 1 with VLAN 20, once"
 	devs "$D/second2.xml" >"$D/second2.devs"
 	same "$T/want-second" "$D/second2.devs" "$what: Second has VF 3"
+	left=$(leftovers "$D/tmp")
+	if [ -z "$left" ]; then ok "$what: the restarted libvirtd is stopped at exit"; else
+		not_ok "$what: the restarted libvirtd is stopped at exit"
+		echo "$left" | sed 's/^/#   /'
+	fi
 }
 
 # ---- 1: killed while waiting for VFs ----
