@@ -23,6 +23,8 @@ SIMHOST_START_TIMEOUT=120 "$RUN" "$T/running.yaml" -- bash -c '
 	echo $? >"$T/apply1.rc"
 	$V dumpxml --inactive MyGuest >"$T/pers1.xml"
 	$V dumpxml MyGuest >"$T/live1.xml"
+	"$SRIOVCTL" qemu-args MyGuest >"$T/qemu-live.out" 2>&1
+	echo $? >"$T/qemu-live.rc"
 	"$SRIOVCTL" plan -f "$SEED" >"$T/plan2.out" 2>&1
 	"$SRIOVCTL" apply -f "$SEED" >"$T/apply2.out" 2>"$T/apply2.err"
 	echo $? >"$T/apply2.rc"
@@ -52,6 +54,9 @@ echo "interface 0000:0b:10.0 managed=yes mac=52:54:00:6d:90:02 vlan=42 virtualpo
 same "$T/want" "$T/pers1.devs" "the persistent definition has the seed's interface"
 devs "$T/live1.xml" >"$T/live1.devs"
 same /dev/null "$T/live1.devs" "the running guest has no device libvirt refused"
+
+is 0 "$(cat "$T/qemu-live.rc")" "qemu-args on the running guest exits 0"
+is "" "$(cat "$T/qemu-live.out")" "qemu-args on the running guest reads its live definition (no device there)"
 
 sed 's/^/# /' "$T/plan2.out"
 has '^\+ attach 0000:0b:10\.0 to MyGuest .*\[live\]$' "$T/plan2.out" "re-plan: only the live part is left"
