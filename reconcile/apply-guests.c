@@ -26,6 +26,7 @@
  * and every later action on it fails at once with the same cause; a new
  * run reconnects and resumes.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -158,10 +159,14 @@ static int add_pci_address(xmlNodePtr source, const char *addr, bool with_type)
 {
 	unsigned dom, bus, slot, fn;
 	char buf[4][16];
-	char tail;
 
-	if (sscanf(addr, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &tail) != 4 || dom > 0xffff ||
-	    bus > 0xff || slot > 0x1f || fn > 7)
+	/* exactly "DDDD:BB:SS.F" in hex, as the planner normalises it */
+	if (strlen(addr) != 12 || addr[4] != ':' || addr[7] != ':' || addr[10] != '.')
+		return -EINVAL;
+	for (size_t i = 0; i < 12; i++)
+		if (i != 4 && i != 7 && i != 10 && !isxdigit((unsigned char)addr[i]))
+			return -EINVAL;
+	if (sscanf(addr, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4 || slot > 0x1f || fn > 7)
 		return -EINVAL;
 	xmlNodePtr a = xmlNewChild(source, NULL, BAD_CAST "address", NULL);
 	if (!a)
