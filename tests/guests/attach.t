@@ -9,9 +9,10 @@ need_libvirt
 
 STATE="$G/fixtures/five-vfs.state.yaml"
 SPEC="$G/specs/change.yaml"
+MAC="$G/specs/change-mac.yaml"
 
 "$RUN" "$STATE" -- bash -c '
-	T=$1 SPEC=$2
+	T=$1 SPEC=$2 MAC=$3
 	V="virsh -q -c $SRIOVCTL_LIBVIRT_URI"
 	$V dumpxml --inactive MyGuest >"$T/my0.xml"
 	$V dumpxml --inactive Other >"$T/other0.xml"
@@ -24,7 +25,12 @@ SPEC="$G/specs/change.yaml"
 	echo $? >"$T/apply2.rc"
 	$V dumpxml --inactive MyGuest >"$T/my2.xml"
 	$V dumpxml --inactive Other >"$T/other2.xml"
-' bash "$T" "$SPEC" 2>"$T/run.err"
+	"$SRIOVCTL" apply -f "$MAC" >"$T/apply3.out" 2>"$T/apply3.err"
+	echo $? >"$T/apply3.rc"
+	$V dumpxml --inactive MyGuest >"$T/my3.xml"
+	"$SRIOVCTL" plan -f "$MAC" --detailed-exitcode >"$T/plan4.out" 2>&1
+	echo $? >"$T/plan4.rc"
+' bash "$T" "$SPEC" "$MAC" 2>"$T/run.err"
 is 0 $? "simulated host with libvirtd runs"
 sed 's/^/# /' "$T/plan1.out" "$T/apply1.err" "$T/run.err"
 
@@ -58,5 +64,16 @@ is 0 "$(cat "$T/apply2.rc")" "second apply exits 0"
 has '^No changes' "$T/apply2.out" "second apply: no changes"
 same "$T/my1.xml" "$T/my2.xml" "second apply leaves MyGuest's XML byte for byte"
 same "$T/other0.xml" "$T/other2.xml" "Other is still not touched"
+
+# a MAC change: VF 0 detached and attached again with the new MAC
+sed 's/^/# /' "$T/apply3.out" "$T/apply3.err"
+is 0 "$(cat "$T/apply3.rc")" "MAC change: apply exits 0"
+has '^- detach 0000:0b:10\.0 from MyGuest \(interface, mac 52:54:00:6d:90:02, .*\[config\]' "$T/apply3.out" "MAC change: detach of the old interface"
+has '^\+ attach 0000:0b:10\.0 to MyGuest \(interface, mac 52:54:00:6d:90:03, vlan 42, .*\[config\]' "$T/apply3.out" "MAC change: attach with the new MAC"
+has '^Plan: 2 to change, 0 blocked\.$' "$T/apply3.out" "MAC change: nothing else"
+sed 's/mac=52:54:00:6d:90:02/mac=52:54:00:6d:90:03/' "$T/want1s" | sort >"$T/want3s"
+devs "$T/my3.xml" | sort >"$T/got3"
+same "$T/want3s" "$T/got3" "MAC change: the interface has the new MAC, once; the other devices stay"
+is 0 "$(cat "$T/plan4.rc")" "MAC change: then the plan is empty"
 
 echo "1..$n"

@@ -32,6 +32,7 @@ scenario() {
 		D=$1 SPEC=$2 RUN=$3 PRELOAD=$4
 		V="virsh -q -c $SRIOVCTL_LIBVIRT_URI"
 		pid0=$(cat /run/libvirtd.pid)
+		start0=$(cut -d")" -f2- "/proc/$pid0/stat" | awk "{ print \$20 }")
 		if [ -n "$PRELOAD" ]; then
 			KILL_AFTER_ATTACH_PIDFILE=/run/libvirtd.pid LD_PRELOAD="$PRELOAD:$LD_PRELOAD" \
 				"$SRIOVCTL" apply -f "$SPEC" >"$D/apply1.out" 2>"$D/apply1.err"
@@ -49,12 +50,16 @@ scenario() {
 			wait "$apid"
 			echo $? >"$D/apply1.rc"
 		fi
-		# gone, or a zombie not reaped yet
-		if [ ! -e "/proc/$pid0" ] || grep -qE "^[0-9]+ \(.*\) [ZX] " "/proc/$pid0/stat" 2>/dev/null; then
-			echo dead >"$D/killed"
-		else
-			echo alive >"$D/killed"
-		fi
+		# dead: gone, a zombie, or its pid taken by another process
+		echo alive >"$D/killed"
+		for _ in $(seq 50); do
+			now=$(cut -d")" -f2- "/proc/$pid0/stat" 2>/dev/null | awk "{ print \$1, \$20 }")
+			if [ -z "$now" ] || [ "${now%% *}" = Z ] || [ "${now%% *}" = X ] || [ "${now#* }" != "$start0" ]; then
+				echo dead >"$D/killed"
+				break
+			fi
+			sleep 0.1
+		done
 		"$RUN" --restart-libvirtd 2>"$D/restart.err"
 		echo $? >"$D/restart.rc"
 		cat /run/libvirtd.pid >"$D/pid1"
