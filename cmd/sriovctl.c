@@ -380,8 +380,7 @@ static int cmd_apply(struct args *a)
 
 /* The address of a guest device of the file; NULL with an error in d. */
 static const char *spec_device_address(const struct spec *s, const struct host *h,
-				       const struct guest_device *gd, char **owned,
-				       struct diag *d)
+				       const struct guest_device *gd, char **owned, struct diag *d)
 {
 	*owned = NULL;
 	if (gd->pci)
@@ -473,7 +472,8 @@ static int cmd_qemu_args(struct args *a)
 			if (streq(s->guests[i].name, name))
 				g = &s->guests[i];
 		if (!g)
-			r = diag_error(&d, NULL, -ENOENT, "guest '%s' is not in '%s'", name, a->file);
+			r = diag_error(&d, NULL, -ENOENT, "guest '%s' is not in '%s'", name,
+				       a->file);
 		for (size_t i = 0; g && i < g->n_devices; i++) {
 			_cleanup_(freep) char *owned = NULL;
 			const char *addr = spec_device_address(s, h, &g->devices[i], &owned, &d);
@@ -487,7 +487,8 @@ static int cmd_qemu_args(struct args *a)
 	} else if (r >= 0) {
 		const struct domain_state *dom = host_find_domain(h, name);
 		if (!dom) {
-			r = diag_error(&d, NULL, -ENOENT, "guest '%s' is not defined in libvirt", name);
+			r = diag_error(&d, NULL, -ENOENT, "guest '%s' is not defined in libvirt",
+				       name);
 		} else {
 			const struct guest_dev_state *v = dom->running ? dom->live_devs : dom->devs;
 			size_t n = dom->running ? dom->n_live_devs : dom->n_devs;

@@ -123,9 +123,10 @@ static _printf_(4, 5) int call_error(struct guest_conn *c, struct diag *d, const
 		what = NULL;
 	va_end(ap);
 	if (conn_lost(c))
-		return diag_error(d, NULL, -ENOTCONN,
-				  "guest '%s': cannot %s: lost the connection to libvirt at '%s' (%s)",
-				  guest, what ? what : "?", c->uri, m ? m : "?");
+		return diag_error(
+		    d, NULL, -ENOTCONN,
+		    "guest '%s': cannot %s: lost the connection to libvirt at '%s' (%s)", guest,
+		    what ? what : "?", c->uri, m ? m : "?");
 	return diag_error(d, NULL, -EIO, "guest '%s': cannot %s: %s", guest, what ? what : "?",
 			  m ? m : "?");
 }
@@ -297,7 +298,8 @@ static bool source_is(xmlNodePtr dev, const char *addr)
 		if (s->type != XML_ELEMENT_NODE || !xmlStrEqual(s->name, BAD_CAST "source"))
 			continue;
 		for (xmlNodePtr a = s->children; a; a = a->next) {
-			if (a->type != XML_ELEMENT_NODE || !xmlStrEqual(a->name, BAD_CAST "address"))
+			if (a->type != XML_ELEMENT_NODE ||
+			    !xmlStrEqual(a->name, BAD_CAST "address"))
 				continue;
 			if (!attr_num(a, "domain", 0, 0xffff, &dom) ||
 			    !attr_num(a, "bus", ULONG_MAX, 0xff, &bus) ||
@@ -336,10 +338,10 @@ int guest_find_device_xml(const char *domain_xml, const char *addr, char **ret)
 	ctx = xmlXPathNewContext(doc);
 	if (!ctx)
 		return -ENOMEM;
-	obj = xmlXPathEvalExpression(
-	    BAD_CAST "/domain/devices/hostdev[@mode='subsystem' and @type='pci']"
-		     " | /domain/devices/interface[@type='hostdev']",
-	    ctx);
+	obj = xmlXPathEvalExpression(BAD_CAST
+				     "/domain/devices/hostdev[@mode='subsystem' and @type='pci']"
+				     " | /domain/devices/interface[@type='hostdev']",
+				     ctx);
 	if (!obj)
 		return -ENOMEM;
 	for (int i = 0; obj->nodesetval && i < obj->nodesetval->nodeNr; i++) {
@@ -356,8 +358,8 @@ int guest_find_device_xml(const char *domain_xml, const char *addr, char **ret)
 static int detach_scope(struct guest_conn *c, virDomainPtr dom, const struct action *a,
 			unsigned scope, struct diag *d)
 {
-	const char *where = scope == VIR_DOMAIN_AFFECT_CONFIG ? "the persistent definition"
-							      : "the running guest";
+	const char *where =
+	    scope == VIR_DOMAIN_AFFECT_CONFIG ? "the persistent definition" : "the running guest";
 	_cleanup_(freep) char *dom_xml = virDomainGetXMLDesc(
 	    dom, scope == VIR_DOMAIN_AFFECT_CONFIG ? VIR_DOMAIN_XML_INACTIVE : 0);
 	_cleanup_(freep) char *xml = NULL;
@@ -413,11 +415,12 @@ int guest_apply_action(struct guest_conn *c, const struct action *a, struct diag
 
 	c->last_done = 0;
 	if (c->lost)
-		return diag_error(d, NULL, -ENOTCONN,
-				  "guest '%s': %s of %s not done: the connection to libvirt at '%s' "
-				  "was lost",
-				  a->target, is_attach ? "attach" : "detach",
-				  a->device ? a->device : "?", c->uri);
+		return diag_error(
+		    d, NULL, -ENOTCONN,
+		    "guest '%s': %s of %s not done: the connection to libvirt at '%s' "
+		    "was lost",
+		    a->target, is_attach ? "attach" : "detach", a->device ? a->device : "?",
+		    c->uri);
 	if (!a->device)
 		return diag_error(d, NULL, -EINVAL, "guest '%s': no device address", a->target);
 	dom = virDomainLookupByName(c->conn, a->target);

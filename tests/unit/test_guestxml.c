@@ -5,11 +5,11 @@
  * own domain schema (virt-xml-validate), and finding a device of a domain
  * XML by its source address (guest_find_device_xml).
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,14 +31,26 @@ static const struct guest_dev_state seed = {
 
 /* every shape sriovctl renders */
 static const struct guest_dev_state shapes[] = {
-    {.type = DEVICE_INTERFACE, .address = "0000:0b:10.0", .mac = SEED_MAC, .vlan = 42,
-     .virtualport_type = "802.1Qbh", .profileid = "finance", .managed = true},
+    {.type = DEVICE_INTERFACE,
+     .address = "0000:0b:10.0",
+     .mac = SEED_MAC,
+     .vlan = 42,
+     .virtualport_type = "802.1Qbh",
+     .profileid = "finance",
+     .managed = true},
     {.type = DEVICE_INTERFACE, .address = "0000:0b:10.2", .vlan = -1, .managed = true},
-    {.type = DEVICE_INTERFACE, .address = "0000:0b:10.4", .mac = "52:54:00:00:00:04", .vlan = 0,
+    {.type = DEVICE_INTERFACE,
+     .address = "0000:0b:10.4",
+     .mac = "52:54:00:00:00:04",
+     .vlan = 0,
      .managed = true},
     {.type = DEVICE_INTERFACE, .address = "0001:ff:1f.7", .vlan = 4095, .managed = false},
-    {.type = DEVICE_INTERFACE, .address = "0000:0b:10.6", .vlan = -1,
-     .virtualport_type = "802.1Qbh", .profileid = "a&b<c>\"d'e", .managed = true},
+    {.type = DEVICE_INTERFACE,
+     .address = "0000:0b:10.6",
+     .vlan = -1,
+     .virtualport_type = "802.1Qbh",
+     .profileid = "a&b<c>\"d'e",
+     .managed = true},
     {.type = DEVICE_HOSTDEV, .address = "0000:5e:00.0", .vlan = -1, .managed = true},
     {.type = DEVICE_HOSTDEV, .address = "0000:0b:11.2", .vlan = -1, .managed = false},
 };
@@ -90,7 +102,7 @@ static void test_escaping(void **state)
 static void test_bad_address(void **state)
 {
 	(void)state;
-	static const char *const bad[] = {"junk", "0000:0b:10.8", "0000:0b:20.0",
+	static const char *const bad[] = {"junk",	   "0000:0b:10.8",  "0000:0b:20.0",
 					  "0000:0b:10.0x", "0000:100:10.0", ""};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct guest_dev_state d = seed;
@@ -240,8 +252,7 @@ static void test_find_device(void **state)
 	assert_int_equal(guest_find_device_xml(found_domain, "0000:0b:10.6", &xml), 0);
 	assert_null(xml);
 
-	assert_int_equal(guest_find_device_xml("<domain><devices>", "0000:0b:10.2", &xml),
-			 -EINVAL);
+	assert_int_equal(guest_find_device_xml("<domain><devices>", "0000:0b:10.2", &xml), -EINVAL);
 	assert_null(xml);
 }
 
@@ -264,9 +275,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_seed_interface), cmocka_unit_test(test_hostdev),
-	    cmocka_unit_test(test_escaping),       cmocka_unit_test(test_bad_address),
-	    cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_schema),
-	    cmocka_unit_test(test_find_device),    cmocka_unit_test(test_find_rendered),
+	    cmocka_unit_test(test_escaping),	   cmocka_unit_test(test_bad_address),
+	    cmocka_unit_test(test_round_trip),	   cmocka_unit_test(test_schema),
+	    cmocka_unit_test(test_find_device),	   cmocka_unit_test(test_find_rendered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
