@@ -62,10 +62,10 @@ $(B)/bench/%: tests/bench/%.c $(B)/libsriovctl.a
 
 # The fake kernel is LD_PRELOADed under umockdev: never sanitized (ASan
 # must not be loaded twice), position-independent.
-$(B)/tests/simhost/fakekernel.so: $(SHIM_SRC)
+$(B)/tests/simhost/fakekernel.so: $(SHIM_SRC) $(wildcard tests/simhost/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -D_GNU_SOURCE \
-		-fPIC -shared -o $@ $^ -ldl
+		-fPIC -shared -o $@ $(SHIM_SRC) -ldl
 
 deps:
 	@build-aux/deps.sh

@@ -30,6 +30,7 @@ static void pci_dev_state_release(struct pci_dev_state *p)
 		free(p->interfaces[i]);
 	free(p->interfaces);
 	free(p->sriov.vf_device);
+	free(p->sriov.vf_name);
 	for (size_t i = 0; i < p->sriov.n_vfs; i++)
 		vf_state_release(&p->sriov.vfs[i]);
 	free(p->sriov.vfs);

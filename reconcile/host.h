@@ -38,6 +38,7 @@ struct sriov_state {
 	int offset;            /* sriov_offset; -1 unknown */
 	int stride;            /* sriov_stride; -1 unknown */
 	char *vf_device;       /* sriov_vf_device, "10ca"; NULL unknown */
+	char *vf_name;         /* the VFs' name from pci.ids, informative; NULL unknown */
 	struct vf_state *vfs;  /* sorted by id */
 	size_t n_vfs;
 };

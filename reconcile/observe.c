@@ -354,7 +354,10 @@ static int observe_sriov(struct observer *ob, struct udev_device *dev, struct pc
 		_cleanup_(freep) char *x = strprintf("0x%s", vfd);
 		if (!x)
 			return -ENOMEM;
-		s->vf_device = hex_id(x, NULL);
+		unsigned vf_dev = 0, pf_vendor = 0;
+		s->vf_device = hex_id(x, &vf_dev);
+		if (s->vf_device && p->vendor && sscanf(p->vendor, "%x", &pf_vendor) == 1)
+			s->vf_name = pci_name(ob, pf_vendor, vf_dev);
 	}
 
 	r = list_dir(syspath, &ents, &n_ents);

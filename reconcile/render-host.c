@@ -122,6 +122,7 @@ static json_object *pci_tree(const struct host *h, const struct pci_dev_state *p
 	add(so, "offset", jint(s->offset));
 	add(so, "stride", jint(s->stride));
 	add(so, "vf-device", jstr(s->vf_device));
+	add(so, "vf-name", jstr(s->vf_name));
 	json_object *vfs = json_object_new_array();
 	for (size_t i = 0; i < s->n_vfs; i++)
 		json_object_array_add(vfs, vf_tree(h, &s->vfs[i]));
@@ -398,7 +399,7 @@ static void print_pfs(json_object *pci, FILE *out)
 	size_t *first_vf = calloc(n + 1, sizeof(size_t));
 
 	table_init(&pf, 8);
-	table_init(&vf, 7);
+	table_init(&vf, 8);
 	if (!first_vf)
 		return;
 	table_row(&pf,
@@ -406,7 +407,7 @@ static void print_pfs(json_object *pci, FILE *out)
 			     strdup("VFS"), strdup("AUTOPROBE"), strdup("GUESTS"), strdup("NAME")});
 	table_row(&vf,
 		  (char *[]){strdup("VF"), strdup("ADDRESS"), strdup("DRIVER"), strdup("NETDEV"),
-			     strdup("MAC"), strdup("VLAN"), strdup("GUESTS")});
+			     strdup("MAC"), strdup("VLAN"), strdup("GUESTS"), strdup("NAME")});
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(pci, i);
 		json_object *s = json_object_object_get(p, "sriov");
@@ -426,7 +427,8 @@ static void print_pfs(json_object *pci, FILE *out)
 			json_object *v = json_object_array_get_idx(vfs, j);
 			table_row(&vf, (char *[]){cell(v, "id"), cell(v, "address"),
 						  vf_driver_cell(v), cell(v, "interface"),
-						  cell(v, "mac"), cell(v, "vlan"), guests_cell(v)});
+						  cell(v, "mac"), cell(v, "vlan"), guests_cell(v),
+						  cell(s, "vf-name")});
 		}
 	}
 	first_vf[n] = vf.n_rows;

@@ -439,9 +439,9 @@ static void load_vf(struct loader *L, const yaml_node_t *map, struct vf_state *v
 	missing(L, map, seen, vf_keys, 1u << VF_ID | 1u << VF_ADDRESS, "a VF");
 }
 
-enum { SR_TOTAL, SR_NUM, SR_AUTOPROBE, SR_OFFSET, SR_STRIDE, SR_VF_DEVICE, SR_VFS };
+enum { SR_TOTAL, SR_NUM, SR_AUTOPROBE, SR_OFFSET, SR_STRIDE, SR_VF_DEVICE, SR_VF_NAME, SR_VFS };
 static const char *const sriov_keys[] = {
-    "total-vfs", "num-vfs", "drivers-autoprobe", "offset", "stride", "vf-device", "vfs", NULL};
+    "total-vfs", "num-vfs", "drivers-autoprobe", "offset", "stride", "vf-device", "vf-name", "vfs", NULL};
 
 static void load_vfs(struct loader *L, const yaml_node_t *seq, struct sriov_state *s)
 {
@@ -498,6 +498,9 @@ static void load_sriov(struct loader *L, const yaml_node_t *map, struct sriov_st
 		case SR_VF_DEVICE:
 			get_checked(L, val, "vf-device", true, hex4_ok, "four hex digits",
 				    &s->vf_device);
+			break;
+		case SR_VF_NAME:
+			get_str(L, val, "vf-name", true, &s->vf_name);
 			break;
 		case SR_VFS:
 			load_vfs(L, val, s);
@@ -1151,6 +1154,7 @@ static void write_pci(struct writer *w, const struct pci_dev_state *p)
 		w_kv_opt_ll(w, "offset", s->offset);
 		w_kv_opt_ll(w, "stride", s->stride);
 		w_kv_opt_str(w, "vf-device", s->vf_device);
+		w_kv_opt_str(w, "vf-name", s->vf_name);
 		w_key(w, "vfs");
 		w_seq_start(w, s->n_vfs == 0);
 		for (size_t i = 0; i < s->n_vfs; i++)

@@ -99,10 +99,11 @@ fi
 export TMPDIR="$T/tmp4"
 setsid "$RUN" "$SEED" -- bash -c 'touch "$0/ready"; sleep 60' "$T" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 200); do [ -e "$T/ready" ] && break; sleep 0.05; done
+# bounded waits, generous: the first libvirtd start probes QEMU for seconds
+for _ in $(seq 1200); do [ -e "$T/ready" ] && break; sleep 0.1; done
 # the terminal's Ctrl-C: SIGINT to the whole foreground process group
 kill -INT -- "-$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$pid" 2>/dev/null; then
 	not_ok "Ctrl-C stops run"
 	kill -KILL -- "-$pid"

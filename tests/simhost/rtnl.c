@@ -272,7 +272,7 @@ static void send_error(struct nlfake *f, const struct nlmsghdr *req, int err)
 
 	h->nlmsg_len = b.len;
 	h->nlmsg_type = NLMSG_ERROR;
-	h->nlmsg_flags = err ? 0 : NLM_F_CAPPED;
+	h->nlmsg_flags = NLM_F_CAPPED; /* the request is echoed without its payload */
 	h->nlmsg_seq = req->nlmsg_seq;
 	h->nlmsg_pid = f->pid;
 	e->error = -err;
