@@ -381,6 +381,26 @@ static int detach_scope(struct guest_conn *c, virDomainPtr dom, const struct act
 	return 0;
 }
 
+static int detach(struct guest_conn *c, virDomainPtr dom, const struct action *a, int active,
+		  struct diag *d)
+{
+	int r;
+
+	if (a->persistent) {
+		r = detach_scope(c, dom, a, VIR_DOMAIN_AFFECT_CONFIG, d);
+		if (r < 0)
+			return r;
+		c->last_done |= GUEST_SCOPE_CONFIG;
+	}
+	if (a->live && active == 1) {
+		r = detach_scope(c, dom, a, VIR_DOMAIN_AFFECT_LIVE, d);
+		if (r < 0)
+			return r;
+		c->last_done |= GUEST_SCOPE_LIVE;
+	}
+	return 0;
+}
+
 static int attach(struct guest_conn *c, virDomainPtr dom, const struct action *a, int active,
 		  struct diag *d)
 {
@@ -431,21 +451,8 @@ int guest_apply_action(struct guest_conn *c, const struct action *a, struct diag
 		if (active < 0)
 			r = call_error(c, d, a->target, "read its state");
 	}
-	if (r < 0) {
-		/* nothing */
-	} else if (is_attach) {
-		r = attach(c, dom, a, active, d);
-	} else {
-		if (a->persistent)
-			r = detach_scope(c, dom, a, VIR_DOMAIN_AFFECT_CONFIG, d);
-		if (r >= 0 && a->persistent)
-			c->last_done |= GUEST_SCOPE_CONFIG;
-		if (r >= 0 && a->live && active == 1) {
-			r = detach_scope(c, dom, a, VIR_DOMAIN_AFFECT_LIVE, d);
-			if (r >= 0)
-				c->last_done |= GUEST_SCOPE_LIVE;
-		}
-	}
+	if (r >= 0)
+		r = is_attach ? attach(c, dom, a, active, d) : detach(c, dom, a, active, d);
 	virDomainFree(dom);
 	return r;
 }
