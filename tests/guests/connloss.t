@@ -111,6 +111,10 @@ check_common() {
 	fi
 }
 
+# the hook works only inside a simulated host with libvirt
+env -u SIMHOST_WORKDIR -u SRIOVCTL_LIBVIRT_URI "$RUN" --restart-libvirtd 2>"$T/hook.err"
+is 64 $? "--restart-libvirtd outside a simulated host is a usage error"
+
 # ---- 1: killed while waiting for VFs ----
 scenario "$T/wait"
 devs "$T/wait/my-at-kill.xml" >"$T/wait/at-kill.devs"
