@@ -18,7 +18,7 @@ hostops_init $COUNT
 D=$R/etc/modprobe.d
 F=$R$CONF
 write_spec 2
-hostops_require_apply
+echo "1..$COUNT"
 
 sc apply >"$R/out" 2>&1
 rc=$?

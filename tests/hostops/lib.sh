@@ -44,16 +44,6 @@ sc() {
 	"$SRIOVCTL" "$cmd" --root "$R" --libvirt test:///default -f "$R/desired.yaml" "$@"
 }
 
-# Skip every test when this tree's sriovctl has placeholders for the parts
-# these tests drive (loader, planner, apply).
-hostops_require_apply() {
-	local out
-	out=$(sc plan 2>&1; sc apply --dry-run 2>&1)
-	if grep -q 'not built yet' <<<"$out"; then
-		skip_all "$COUNT" "sriovctl in this tree has a placeholder: $(grep -o -m1 "[a-z]* not built yet" <<<"$out")"
-	fi
-	echo "1..$COUNT"
-}
 
 # The names in a directory, one line: temporary files would show here.
 listing() { ls -A "$1" | tr '\n' ' ' | sed 's/ $//'; }

@@ -8,7 +8,7 @@ set -u
 hostops_init 6
 command -v flock >/dev/null || skip_all 6 "flock(1) is not installed"
 write_spec 7
-hostops_require_apply
+echo "1..$COUNT"
 
 lock=$R/run/sriovctl.lock
 mkdir -p "$R/run"

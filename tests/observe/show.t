@@ -39,19 +39,12 @@ show() { # args...: output in $tmp/out, stderr in $tmp/err, status in $rc
 has() { grep -qF -- "$1" "$tmp/out"; }
 
 show --format state --libvirt "$guests"
-if [ "$rc" -ne 0 ] && grep -q 'cannot write output: Operation not supported' "$tmp/err"; then
-	for name in "show --format state succeeds" "PF name from pci.ids" "VF bound to vfio-pci" \
-		"renamed netdev" "hostname from --root" "guests from libvirt"; do
-		skip "$name" "host-state output (state_write) not built yet"
-	done
-else
-	check "show --format state succeeds" test "$rc" -eq 0
-	check "PF name from pci.ids" has "82576 Gigabit Network Connection"
-	check "VF bound to vfio-pci" has "0000:0b:10.2"
-	check "renamed netdev" has "wan0"
-	check "hostname from --root" has "kvm-07"
-	check "guests from libvirt" bash -c "grep -qF web1 '$tmp/out' && grep -qF scratch '$tmp/out'"
-fi
+check "show --format state succeeds" test "$rc" -eq 0
+check "PF name from pci.ids" has "82576 Gigabit Network Connection"
+check "VF bound to vfio-pci" has "0000:0b:10.2"
+check "renamed netdev" has "wan0"
+check "hostname from --root" has "kvm-07"
+check "guests from libvirt" bash -c "grep -qF web1 '$tmp/out' && grep -qF scratch '$tmp/out'"
 
 # an unreachable libvirt without guests in a file: a warning, and the host is observed
 show --format state --libvirt "$unreachable"
@@ -68,9 +61,5 @@ guests:
       - pci: "0000:5e:00.0"
 EOF
 show -f "$tmp/spec.yaml" --libvirt "$unreachable"
-if grep -q 'loader not built yet' "$tmp/err"; then
-	skip "unreachable libvirt with guests is an error" "desired-state loader not built yet"
-else
-	check "unreachable libvirt with guests is an error" \
-		bash -c "[ $rc -eq 1 ] && grep -qF \"error: cannot connect to libvirt at '$unreachable'\" '$tmp/err'"
-fi
+check "unreachable libvirt with guests is an error" \
+	bash -c "[ $rc -eq 1 ] && grep -qF \"error: cannot connect to libvirt at '$unreachable'\" '$tmp/err'"
