@@ -152,8 +152,10 @@ static void test_round_trip(void **state)
 /* virt-xml-validate FILE domain: its exit status, -1 when it cannot run. */
 static int validate(const char *domain_xml)
 {
-	char path[] = "/tmp/test_guestxml.XXXXXX";
-	int fd = mkstemp(path), status;
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_(freep) char *path =
+	    strprintf("%s/test_guestxml.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int fd = path ? mkstemp(path) : -1, status;
 	pid_t pid;
 
 	if (fd < 0)
