@@ -315,6 +315,7 @@ static void restore_detached(const struct plan *p, size_t attach_idx, struct gue
 			     struct diag *d)
 {
 	const struct action *at = &p->changes[attach_idx];
+	unsigned done = guest_conn_last_done(conn);
 
 	for (size_t i = 0; conn && i < attach_idx; i++) {
 		const struct action *de = &p->changes[i];
@@ -323,6 +324,11 @@ static void restore_detached(const struct plan *p, size_t attach_idx, struct gue
 			continue;
 		struct action back = *de;
 		back.kind = ACTION_ATTACH;
+		/* a scope the failed attach did change holds the new device: keep it */
+		back.persistent = de->persistent && !(done & GUEST_SCOPE_CONFIG);
+		back.live = de->live && !(done & GUEST_SCOPE_LIVE);
+		if (!back.persistent && !back.live)
+			continue;
 		if (guest_apply_action(conn, &back, d) >= 0)
 			diag_note(d, NULL, "guest '%s': the previous %s device was attached again",
 				  de->target, de->device ? de->device : "");

@@ -35,9 +35,25 @@ struct guest_conn;
 int guest_conn_open(const char *uri, struct diag *d, struct guest_conn **ret);
 void guest_conn_free(struct guest_conn *c);
 
+/* The scopes an action changed, see guest_conn_last_done(). */
+enum {
+	GUEST_SCOPE_CONFIG = 1 << 0, /* the persistent definition */
+	GUEST_SCOPE_LIVE = 1 << 1,   /* the running guest */
+};
+
+/*
+ * The scopes (GUEST_SCOPE_*) the last guest_apply_action() on c changed,
+ * also when it failed half-way (persistent done, live refused). 0 for NULL.
+ */
+unsigned guest_conn_last_done(const struct guest_conn *c);
+
 /*
  * Carry out an attach or detach action on its guest (a->target) with the
- * flags it says (live, persistent).
+ * flags it says (live, persistent): the persistent definition first, then
+ * the running guest (live only when it runs). A detach takes the device
+ * with source address a->device from the domain's own XML of each scope;
+ * one already gone is a note. After the connection is lost every call
+ * fails with -ENOTCONN.
  */
 int guest_apply_action(struct guest_conn *c, const struct action *a, struct diag *d);
 
@@ -46,3 +62,10 @@ int guest_apply_action(struct guest_conn *c, const struct action *a, struct diag
  * <hostdev mode='subsystem' type='pci'>, built with libxml2. Owned string.
  */
 char *guest_device_xml(const struct guest_dev_state *dev);
+
+/*
+ * The <hostdev> or <interface type='hostdev'> element of domain_xml whose
+ * PCI source address is addr ("0000:0b:10.0"; the XML may write it in hex
+ * or decimal), serialised, in *ret (owned; NULL when there is none).
+ */
+int guest_find_device_xml(const char *domain_xml, const char *addr, char **ret);
