@@ -105,12 +105,15 @@ static void *numvfs_thread(void *arg)
 	return NULL;
 }
 
-static void merge_diag(struct diag *to, const struct diag *from)
+/* Copy the entries of from into to; with errors_only, only the errors. */
+static void merge_diag(struct diag *to, const struct diag *from, bool errors_only)
 {
 	for (size_t i = 0; i < from->n; i++) {
 		const struct diag_entry *e = &from->v[i];
 		struct src_loc loc = {.file = e->file, .line = e->line, .col = e->col};
 		const char *msg = e->msg ? e->msg : "(out of memory)";
+		if (errors_only && e->level != DIAG_ERROR)
+			continue;
 		if (e->level == DIAG_ERROR)
 			diag_error(to, e->file ? &loc : NULL, -EIO, "%s", msg);
 		else if (e->level == DIAG_WARNING)
@@ -196,7 +199,7 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 	for (size_t i = 0; i < k; i++) {
 		struct numvfs_job *j = jobs[i];
 		if (numvfs_job_join(j, &deadline)) {
-			merge_diag(d, &j->d);
+			merge_diag(d, &j->d, false);
 			if (j->r < 0)
 				failed_add(failed, j->pf);
 		} else {
@@ -344,12 +347,16 @@ static int verify(const struct spec *s, const struct apply_opts *o, struct diag 
 
 	if (!o->observe)
 		return 0;
-	r = host_observe(o->observe, d, &h);
+	/* the first observation said its warnings already: keep only errors */
+	struct diag scratch;
+	diag_init(&scratch);
+	r = host_observe(o->observe, &scratch, &h);
+	if (r >= 0)
+		r = plan_compute(s, h, &po, &scratch, &p);
+	merge_diag(d, &scratch, true);
+	diag_release(&scratch);
 	if (r < 0)
 		return diag_error(d, NULL, r, "cannot observe the host again to verify the result");
-	r = plan_compute(s, h, &po, d, &p);
-	if (r < 0)
-		return diag_error(d, NULL, r, "cannot verify the result");
 	for (size_t i = 0; i < p->n_changes + p->n_blocked; i++) {
 		const struct action *a =
 			i < p->n_changes ? &p->changes[i] : &p->blocked[i - p->n_changes];
