@@ -5,6 +5,19 @@
 
 #include "host.h"
 
+void vf_state_init(struct vf_state *v, unsigned id)
+{
+	*v = (struct vf_state){.id = id,
+			       .vlan = -1,
+			       .qos = -1,
+			       .vlan_proto = -1,
+			       .spoof_check = -1,
+			       .trust = -1,
+			       .link_state = -1,
+			       .max_tx_rate = -1,
+			       .min_tx_rate = -1};
+}
+
 struct host *host_new(void)
 {
 	return calloc(1, sizeof(struct host));

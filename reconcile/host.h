@@ -31,6 +31,9 @@ struct vf_state {
 	long long min_tx_rate; /* -1 unknown */
 };
 
+/* A VF with every link setting unknown (-1) and no strings. */
+void vf_state_init(struct vf_state *v, unsigned id);
+
 struct sriov_state {
 	unsigned total_vfs;    /* sriov_totalvfs */
 	unsigned num_vfs;      /* sriov_numvfs */

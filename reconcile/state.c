@@ -377,14 +377,7 @@ static void load_vf(struct loader *L, const yaml_node_t *map, struct vf_state *v
 {
 	uint32_t seen = 0;
 
-	*v = (struct vf_state){.vlan = -1,
-			       .qos = -1,
-			       .vlan_proto = -1,
-			       .spoof_check = -1,
-			       .trust = -1,
-			       .link_state = -1,
-			       .max_tx_rate = -1,
-			       .min_tx_rate = -1};
+	vf_state_init(v, 0);
 	if (!expect(L, map, YAML_MAPPING_NODE, "a VF"))
 		return;
 	FOREACH_PAIR(p, map)

@@ -34,15 +34,7 @@ static void add_vf(struct pci_dev_state *p, unsigned id)
 	size_t cap = p->sriov.n_vfs;
 	struct vf_state *v = GROW(p->sriov.vfs, p->sriov.n_vfs, cap);
 	assert_non_null(v);
-	*v = (struct vf_state){.id = id,
-			       .vlan = -1,
-			       .qos = -1,
-			       .vlan_proto = -1,
-			       .spoof_check = -1,
-			       .trust = -1,
-			       .link_state = -1,
-			       .max_tx_rate = -1,
-			       .min_tx_rate = -1};
+	vf_state_init(v, id);
 	v->address = pf_vf_address(p, id);
 	assert_non_null(v->address);
 }

@@ -324,16 +324,8 @@ static void test_awkward_round_trip(void **state)
 					       .stride = -1}};
 	pf->sriov.vfs = calloc(3, sizeof(struct vf_state));
 	pf->sriov.n_vfs = 3;
-	pf->sriov.vfs[0] = (struct vf_state){.id = 0,
-					     .address = strdup("0000:01:00.1"),
-					     .vlan = -1,
-					     .qos = -1,
-					     .vlan_proto = -1,
-					     .spoof_check = -1,
-					     .trust = -1,
-					     .link_state = -1,
-					     .max_tx_rate = -1,
-					     .min_tx_rate = -1};
+	vf_state_init(&pf->sriov.vfs[0], 0);
+	pf->sriov.vfs[0].address = strdup("0000:01:00.1");
 	pf->sriov.vfs[1] = (struct vf_state){.id = 1,
 					     .address = strdup("0000:01:00.2"),
 					     .driver = strdup("yes"),
