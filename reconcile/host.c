@@ -18,6 +18,15 @@ void vf_state_init(struct vf_state *v, unsigned id)
 			       .min_tx_rate = -1};
 }
 
+const struct guest_dev_state *guest_dev_find(const struct guest_dev_state *v, size_t n,
+					     const char *address)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq_ptr(v[i].address, address))
+			return &v[i];
+	return NULL;
+}
+
 struct host *host_new(void)
 {
 	return calloc(1, sizeof(struct host));

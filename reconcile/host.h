@@ -144,6 +144,10 @@ char *pci_nodedev_name(const char *address);
 /* Sort every array into the documented order (after building a host). */
 void host_sort(struct host *h);
 
+/* The device with that source address among v[0..n), NULL if none. */
+const struct guest_dev_state *guest_dev_find(const struct guest_dev_state *v, size_t n,
+					     const char *address);
+
 /* ---- state.c: the host-state file ---- */
 
 /*

@@ -95,15 +95,6 @@ static bool dev_equal(const struct guest_dev_state *a, const struct guest_dev_st
 	       streq_ptr(a->profileid, b->profileid);
 }
 
-static const struct guest_dev_state *find_dev(const struct guest_dev_state *v, size_t n,
-					      const char *address)
-{
-	for (size_t i = 0; i < n; i++)
-		if (streq_ptr(v[i].address, address))
-			return &v[i];
-	return NULL;
-}
-
 static int copy_dev(struct guest_dev_state *to, const struct guest_dev_state *from)
 {
 	*to = (struct guest_dev_state){
@@ -163,13 +154,13 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 
 	/* a transient domain (no persistent XML) has no definition to change */
 	if (gd->persistent && dom->xml) {
-		pers = find_dev(dom->devs, dom->n_devs, addr);
+		pers = guest_dev_find(dom->devs, dom->n_devs, addr);
 		attach_pers = !pers || !dev_matches(gd, pers);
 		if (pers && !attach_pers)
 			pers = NULL;
 	}
 	if (gd->live && dom->running) {
-		live = find_dev(dom->live_devs, dom->n_live_devs, addr);
+		live = guest_dev_find(dom->live_devs, dom->n_live_devs, addr);
 		attach_live = !live || !dev_matches(gd, live);
 		if (live && !attach_live)
 			live = NULL;
@@ -262,7 +253,7 @@ static void prune(struct plan_ctx *c, const struct guest_spec *g, const struct d
 		    listed(addrs, g->n_devices, d->address))
 			continue;
 		const struct guest_dev_state *l =
-		    dom->running ? find_dev(dom->live_devs, dom->n_live_devs, d->address) : NULL;
+		    dom->running ? guest_dev_find(dom->live_devs, dom->n_live_devs, d->address) : NULL;
 		detach_scopes(c, g, d, l, reason);
 	}
 	if (!dom->running)
@@ -271,7 +262,7 @@ static void prune(struct plan_ctx *c, const struct guest_spec *g, const struct d
 		const struct guest_dev_state *l = &dom->live_devs[i];
 		if (!l->address || !managed_address(c, l->address) ||
 		    listed(addrs, g->n_devices, l->address) ||
-		    find_dev(dom->devs, dom->n_devs, l->address))
+		    guest_dev_find(dom->devs, dom->n_devs, l->address))
 			continue; /* the persistent loop handled those */
 		add_detach(c, g, l, false, true, reason);
 	}

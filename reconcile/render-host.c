@@ -27,28 +27,11 @@ static json_object *jtri(int v)
 	return v < 0 ? NULL : json_object_new_boolean(v);
 }
 
-static json_object *jenum(int v, const char *const *words, size_t n)
-{
-	return v < 0 || (size_t)v >= n ? NULL : json_object_new_string(words[v]);
-}
-
 static void add(json_object *o, const char *k, json_object *v)
 {
 	json_object_object_add(o, k, v);
 }
 
-static const char *const vlan_proto_names[] = {"802.1Q", "802.1ad"};
-static const char *const link_state_names[] = {"auto", "enable", "disable"};
-static const char *const dev_type_names[] = {"interface", "hostdev"};
-
-static const struct guest_dev_state *find_dev(const struct guest_dev_state *v, size_t n,
-					      const char *address)
-{
-	for (size_t i = 0; i < n; i++)
-		if (streq_ptr(v[i].address, address))
-			return &v[i];
-	return NULL;
-}
 
 /* The guests holding a PCI address: [{domain, type, persistent, live}]. */
 static json_object *guests_holding(const struct host *h, const char *address)
@@ -57,13 +40,13 @@ static json_object *guests_holding(const struct host *h, const char *address)
 
 	for (size_t i = 0; i < h->n_domains; i++) {
 		const struct domain_state *d = &h->domains[i];
-		const struct guest_dev_state *p = find_dev(d->devs, d->n_devs, address);
-		const struct guest_dev_state *l = find_dev(d->live_devs, d->n_live_devs, address);
+		const struct guest_dev_state *p = guest_dev_find(d->devs, d->n_devs, address);
+		const struct guest_dev_state *l = guest_dev_find(d->live_devs, d->n_live_devs, address);
 		if (!p && !l)
 			continue;
 		json_object *g = json_object_new_object();
 		add(g, "domain", jstr(d->name));
-		add(g, "type", jstr(dev_type_names[(p ? p : l)->type == DEVICE_HOSTDEV]));
+		add(g, "type", jstr(device_type_to_string((p ? p : l)->type)));
 		add(g, "persistent", json_object_new_boolean(p != NULL));
 		add(g, "live", json_object_new_boolean(l != NULL));
 		json_object_array_add(a, g);
@@ -91,10 +74,10 @@ static json_object *vf_tree(const struct host *h, const struct vf_state *v)
 	add(o, "mac", jstr(v->mac));
 	add(o, "vlan", jint(v->vlan));
 	add(o, "qos", jint(v->qos));
-	add(o, "vlan-proto", jenum(v->vlan_proto, vlan_proto_names, 2));
+	add(o, "vlan-proto", jstr(vlan_proto_to_string(v->vlan_proto)));
 	add(o, "spoof-check", jtri(v->spoof_check));
 	add(o, "trust", jtri(v->trust));
-	add(o, "link-state", jenum(v->link_state, link_state_names, 3));
+	add(o, "link-state", jstr(link_state_to_string(v->link_state)));
 	add(o, "max-tx-rate", jint(v->max_tx_rate));
 	add(o, "min-tx-rate", jint(v->min_tx_rate));
 	add(o, "guests", guests_holding(h, v->address));
@@ -135,7 +118,7 @@ static json_object *dev_tree(const struct guest_dev_state *g, bool persistent, b
 {
 	json_object *o = json_object_new_object();
 
-	add(o, "type", jstr(dev_type_names[g->type == DEVICE_HOSTDEV]));
+	add(o, "type", jstr(device_type_to_string(g->type)));
 	add(o, "address", jstr(g->address));
 	add(o, "managed", json_object_new_boolean(g->managed));
 	add(o, "mac", jstr(g->mac));
@@ -158,12 +141,12 @@ static json_object *domain_tree(const struct domain_state *d)
 	add(o, "persistent", json_object_new_boolean(d->xml != NULL));
 	for (size_t i = 0; i < d->n_devs; i++) {
 		const struct guest_dev_state *g = &d->devs[i];
-		bool live = find_dev(d->live_devs, d->n_live_devs, g->address) != NULL;
+		bool live = guest_dev_find(d->live_devs, d->n_live_devs, g->address) != NULL;
 		json_object_array_add(devs, dev_tree(g, true, live));
 	}
 	for (size_t i = 0; i < d->n_live_devs; i++) {
 		const struct guest_dev_state *g = &d->live_devs[i];
-		if (!find_dev(d->devs, d->n_devs, g->address))
+		if (!guest_dev_find(d->devs, d->n_devs, g->address))
 			json_object_array_add(devs, dev_tree(g, false, true));
 	}
 	add(o, "devices", devs);
