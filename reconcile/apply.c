@@ -4,13 +4,16 @@
  *
  * Independence: a failure is charged to its PF or guest, and later actions
  * of that PF or guest are skipped; the others go on. The VF counts of
- * several PFs are set in parallel (one thread per PF), since a driver may
- * take tens of seconds to create VFs. Afterwards the host is observed
+ * several PFs are set in parallel (one child process per PF), since a
+ * driver may take tens of seconds to create VFs. Afterwards the host is observed
  * again and planned against; anything left is reported as not converged.
  */
-#include <pthread.h>
-#include <stdatomic.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "apply.h"
 #include "modprobe.h"
@@ -68,43 +71,6 @@ static char *action_describe(const struct action *a)
 
 /* ---- set-num-vfs, in parallel ---- */
 
-/*
- * A PF's VF count, set in its own thread. The job is shared by the thread
- * and the batch: a write that hangs in the driver past the timeout keeps
- * its thread, and whichever of the two lets go last frees the job.
- */
-struct numvfs_job {
-	char *pf;
-	unsigned to;
-	double timeout;
-	struct diag d;
-	int r;
-	pthread_t thread;
-	bool started;
-	atomic_int refs;
-};
-
-/* Grace after --timeout for a thread to report its own timeout first. */
-#define NUMVFS_JOIN_GRACE_S 0.5
-
-static void numvfs_job_unref(struct numvfs_job *j)
-{
-	if (!j || atomic_fetch_sub(&j->refs, 1) != 1)
-		return;
-	diag_release(&j->d);
-	free(j->pf);
-	free(j);
-}
-
-static void *numvfs_thread(void *arg)
-{
-	struct numvfs_job *j = arg;
-
-	j->r = sysfs_set_num_vfs(j->pf, j->to, j->timeout, NULL, &j->d);
-	numvfs_job_unref(j);
-	return NULL;
-}
-
 /* Copy the entries of from into to; with errors_only, only the errors. */
 static void merge_diag(struct diag *to, const struct diag *from, bool errors_only)
 {
@@ -123,43 +89,188 @@ static void merge_diag(struct diag *to, const struct diag *from, bool errors_onl
 	}
 }
 
-static struct numvfs_job *numvfs_job_new(const struct action *a, double timeout)
-{
-	struct numvfs_job *j = calloc(1, sizeof(*j));
+/*
+ * A PF's VF count is set in a child process of its own. The kernel's write
+ * to sriov_numvfs returns once the driver has created the VFs (tens of
+ * seconds for some), so PFs are done side by side. A process rather than
+ * a thread: a write that hangs in the driver takes nothing of ours with it
+ * and can be abandoned cleanly, and nothing we call (libudev; in the tests
+ * the umockdev preload, whose fd bookkeeping uses static buffers) has to
+ * be thread-safe. The child sends its diagnostics back through a pipe,
+ * one record a line: LEVEL US FILE US LINE US COL US MESSAGE, then R US RESULT.
+ */
+#define REC_SEP '\x1f'
 
-	if (!j)
-		return NULL;
-	j->pf = strdup(a->target);
-	if (!j->pf) {
-		free(j);
-		return NULL;
+struct numvfs_job {
+	const struct action *a;
+	pid_t pid;   /* -1: ran here, or not started */
+	int fd;      /* read end of the child's pipe; -1 once at EOF */
+	char *buf;   /* what the child sent */
+	size_t len, cap;
+	int r;
+	struct diag d;
+};
+
+/* Grace after --timeout for a child to report its own timeout first. */
+#define NUMVFS_JOIN_GRACE_S 0.5
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The record of one diagnostic, without separators or newlines inside fields. */
+static void put_field(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		fputc(*s == '\n' || *s == REC_SEP ? ' ' : *s, f);
+}
+
+static void numvfs_child(const struct action *a, double timeout, int fd)
+{
+	struct diag d;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	diag_init(&d);
+	r = sysfs_set_num_vfs(a->target, a->num_to, timeout, NULL, &d);
+	f = open_memstream(&out, &len);
+	if (f) {
+		for (size_t i = 0; i < d.n; i++) {
+			fprintf(f, "%d%c", (int)d.v[i].level, REC_SEP);
+			put_field(f, d.v[i].file);
+			fprintf(f, "%c%u%c%u%c", REC_SEP, d.v[i].line, REC_SEP, d.v[i].col, REC_SEP);
+			put_field(f, d.v[i].msg);
+			fputc('\n', f);
+		}
+		fprintf(f, "R%c%d\n", REC_SEP, r);
+		fclose(f);
 	}
-	j->to = a->num_to;
-	j->timeout = timeout;
-	diag_init(&j->d);
-	atomic_init(&j->refs, 1);
-	return j;
+	for (size_t done = 0; out && done < len;) {
+		ssize_t n = write(fd, out + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	_exit(0);
 }
 
-/* Start a job's thread, or run it here when no thread can be had. */
-static void numvfs_job_start(struct numvfs_job *j)
+/* Turn what a child sent into j->r and j->d. No result line: it died. */
+static void numvfs_job_parse(struct numvfs_job *j)
 {
-	atomic_fetch_add(&j->refs, 1);
-	if (pthread_create(&j->thread, NULL, numvfs_thread, j) == 0)
-		j->started = true;
-	else
-		numvfs_thread(j);
+	bool have_result = false;
+	char *save = NULL;
+
+	j->r = -EIO;
+	for (char *line = j->buf ? strtok_r(j->buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *fld[5] = {0};
+		size_t n = 0;
+		for (char *p = line; n < 5; n++) {
+			fld[n] = p;
+			p = strchr(p, REC_SEP);
+			if (!p) {
+				n++;
+				break;
+			}
+			*p++ = 0;
+		}
+		if (n == 2 && streq(fld[0], "R")) {
+			j->r = atoi(fld[1]);
+			have_result = true;
+		} else if (n == 5) {
+			struct src_loc loc = {.file = fld[1], .line = strtoul(fld[2], NULL, 10),
+					      .col = strtoul(fld[3], NULL, 10)};
+			const struct src_loc *l = *fld[1] ? &loc : NULL;
+			int level = atoi(fld[0]);
+			if (level == DIAG_ERROR)
+				diag_error(&j->d, l, -EIO, "%s", fld[4]);
+			else if (level == DIAG_WARNING)
+				diag_warning(&j->d, l, "%s", fld[4]);
+			else
+				diag_note(&j->d, l, "%s", fld[4]);
+		}
+	}
+	if (!have_result)
+		diag_error(&j->d, NULL, -EIO, "PF '%s': setting num-vfs failed: its worker died",
+			   j->a->target);
 }
 
-/* Wait for a job until deadline (CLOCK_REALTIME); false: still running. */
-static bool numvfs_job_join(struct numvfs_job *j, const struct timespec *deadline)
+/* Start a job's child, or run it here when no process can be had. */
+static void numvfs_job_start(struct numvfs_job *j, double timeout)
 {
-	if (!j->started)
-		return true;
-	if (pthread_timedjoin_np(j->thread, NULL, deadline) == 0)
-		return true;
-	pthread_detach(j->thread);
-	return false;
+	int p[2];
+
+	j->pid = -1;
+	j->fd = -1;
+	if (pipe2(p, O_CLOEXEC) == 0) {
+		fflush(NULL);
+		j->pid = fork();
+		if (j->pid == 0) {
+			close(p[0]);
+			numvfs_child(j->a, timeout, p[1]);
+		}
+		close(p[1]);
+		if (j->pid > 0) {
+			j->fd = p[0];
+			return;
+		}
+		close(p[0]);
+	}
+	j->r = sysfs_set_num_vfs(j->a->target, j->a->num_to, timeout, NULL, &j->d);
+}
+
+/* Read what the running children send until all are done or the deadline. */
+static void numvfs_jobs_wait(struct numvfs_job *jobs, size_t n, double deadline)
+{
+	_cleanup_(freep) struct pollfd *pfd = calloc(n, sizeof(*pfd));
+	_cleanup_(freep) size_t *idx = calloc(n, sizeof(*idx));
+
+	if (!pfd || !idx)
+		return;
+	for (;;) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].fd >= 0) {
+				pfd[k] = (struct pollfd){.fd = jobs[i].fd, .events = POLLIN};
+				idx[k++] = i;
+			}
+		double left = deadline - monotonic_now();
+		if (k == 0 || left <= 0)
+			return;
+		int r = poll(pfd, k, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
+		if (r < 0 && errno != EINTR)
+			return;
+		for (size_t m = 0; r > 0 && m < k; m++) {
+			struct numvfs_job *j = &jobs[idx[m]];
+			if (!(pfd[m].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (j->len + 4096 + 1 > j->cap) {
+				char *nb = realloc(j->buf, j->cap + 8192);
+				if (!nb)
+					continue;
+				j->buf = nb;
+				j->cap += 8192;
+			}
+			ssize_t got = read(j->fd, j->buf + j->len, j->cap - j->len - 1);
+			if (got > 0) {
+				j->len += got;
+				j->buf[j->len] = 0;
+			} else if (got == 0 || errno != EINTR) {
+				close(j->fd);
+				j->fd = -1;
+				waitpid(j->pid, NULL, 0);
+				numvfs_job_parse(j);
+			}
+		}
+	}
 }
 
 static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
@@ -168,49 +279,50 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_changes; i++)
 		n += p->changes[i].kind == ACTION_SET_NUM_VFS;
-	_cleanup_(freep) struct numvfs_job **jobs = calloc(n, sizeof(*jobs));
-	struct timespec deadline;
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	double until = deadline.tv_sec + deadline.tv_nsec / 1e9 + o->timeout + NUMVFS_JOIN_GRACE_S;
-	deadline.tv_sec = (time_t)until;
-	deadline.tv_nsec = (long)((until - (double)deadline.tv_sec) * 1e9);
-
+	_cleanup_(freep) struct numvfs_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	double deadline = monotonic_now() + o->timeout + NUMVFS_JOIN_GRACE_S;
 	size_t k = 0;
+
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const struct action *a = &p->changes[i];
 		if (a->kind != ACTION_SET_NUM_VFS)
 			continue;
-		struct numvfs_job *j = jobs ? numvfs_job_new(a, o->timeout) : NULL;
-		if (!j) {
+		if (!jobs) {
 			diag_error(d, NULL, -ENOMEM, "PF '%s': num-vfs not set: out of memory",
 				   a->target);
 			failed_add(failed, a->target);
 			continue;
 		}
-		jobs[k++] = j;
+		struct numvfs_job *j = &jobs[k++];
+		*j = (struct numvfs_job){.a = a, .pid = -1, .fd = -1};
+		diag_init(&j->d);
 		if (failed_has(failed, a->target))
 			j->r = diag_error(&j->d, NULL, -ECANCELED,
 					  "PF '%s': num-vfs not set, an earlier step failed",
 					  a->target);
 		else
-			numvfs_job_start(j);
+			numvfs_job_start(j, o->timeout);
 	}
+	numvfs_jobs_wait(jobs, k, deadline);
 	for (size_t i = 0; i < k; i++) {
-		struct numvfs_job *j = jobs[i];
-		if (numvfs_job_join(j, &deadline)) {
-			merge_diag(d, &j->d, false);
-			if (j->r < 0)
-				failed_add(failed, j->pf);
-		} else {
-			/* the write hangs in the driver: report it, leave its thread */
+		struct numvfs_job *j = &jobs[i];
+		if (j->fd >= 0) {
+			/* the write hangs in the driver: report it, abandon the child */
+			kill(j->pid, SIGKILL);
+			waitpid(j->pid, NULL, WNOHANG);
+			close(j->fd);
 			diag_error(d, NULL, -ETIMEDOUT,
 				   "PF '%s': setting sriov_numvfs to %u did not finish within %g s "
 				   "(the driver does not answer)",
-				   j->pf, j->to, o->timeout);
-			failed_add(failed, j->pf);
+				   j->a->target, j->a->num_to, o->timeout);
+			failed_add(failed, j->a->target);
+		} else {
+			merge_diag(d, &j->d, false);
+			if (j->r < 0)
+				failed_add(failed, j->a->target);
 		}
-		numvfs_job_unref(j);
+		diag_release(&j->d);
+		free(j->buf);
 	}
 }
 
