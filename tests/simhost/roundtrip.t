@@ -8,10 +8,6 @@ need_shim
 export SIMHOST_NO_LIBVIRT=1
 
 SRIOVCTL=${SRIOVCTL:-$TOP/$B/sriovctl}
-if [ ! -x "$SRIOVCTL" ] || "$SRIOVCTL" show --state "$SEED" 2>&1 | grep -q "not built yet"; then
-	echo "1..0 # SKIP sriovctl show is not built in this tree"
-	exit 0
-fi
 
 # What the state file says about its PCI devices that the observed state
 # contradicts or lacks (keys the file leaves out are not compared).
