@@ -8,60 +8,12 @@
  */
 #include <stdint.h>
 
-#include "spec.h"
-#include "yamlutil.h"
+#include "spec-internal.h"
 
 #define MODPROBE_DIR  "/etc/modprobe.d/"
 #define MAX_VFS	      65535u	   /* sriov_totalvfs is 16 bits */
 #define MAX_RATE      4294967295LL /* IFLA_VF_RATE carries u32 Mbit/s */
 #define MAX_PROFILEID 39	   /* libvirt's profileid buffer holds 40 bytes */
-
-/* A VF named in pfs[].vfs[]. */
-struct vf_ref {
-	size_t pf;
-	size_t seq;
-	unsigned id;
-	const struct ynode *id_node;
-	const char *mac;
-	const struct ynode *mac_node;
-};
-
-/* A device named in guests.NAME.devices[]. */
-struct dev_ref {
-	size_t seq;
-	const char *guest;   /* the guest's name (key text) */
-	const char *pf_name; /* vf: {pf:}, normalised; NULL for pci: */
-	const struct ynode *pf_node;
-	unsigned id;
-	const struct ynode *id_node;
-	const char *pci;	  /* pci:; NULL for vf: */
-	const struct ynode *node; /* the vf: or pci: value */
-	const char *mac;
-	const struct ynode *mac_node;
-	size_t pf; /* resolved; SIZE_MAX: unknown */
-};
-
-/* Who uses a MAC: a device key and where. */
-struct mac_ref {
-	size_t seq;
-	const char *mac;
-	const struct ynode *node;
-	size_t pf; /* SIZE_MAX for a pci: device */
-	unsigned id;
-	const char *pci;
-};
-
-struct loader {
-	struct ycheck y; /* diagnostics, out-of-memory flag */
-	struct spec *s;
-	struct vf_ref *vfs;
-	size_t n_vfs, cap_vfs;
-	struct dev_ref *devs;
-	size_t n_devs, cap_devs;
-	size_t seq;
-	const struct ynode **pf_nodes; /* per PF: its pci/interface value, else the item */
-	bool broken_pf; /* a PF without a usable name: unresolved references are expected */
-};
 
 /* ---- small syntax helpers ---- */
 
@@ -235,7 +187,7 @@ static bool modprobe_file_valid(const char *s)
 
 /* ---- values ---- */
 
-static const char *pf_label(const struct pf_spec *pf)
+const char *pf_label(const struct pf_spec *pf)
 {
 	if (pf->pci)
 		return pf->pci;
@@ -912,241 +864,6 @@ static void load_top(struct loader *ld, const struct ynode *root)
 	ymissing(&ld->y, root, "version", "at top level");
 }
 
-/* ---- checks across places ---- */
-
-/* qsort, which must not be given a NULL array even when it is empty. */
-static void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	if (n > 1)
-		qsort(base, n, size, cmp);
-}
-
-static size_t pf_index(const struct spec *s, const struct pf_spec *pf)
-{
-	return (size_t)(pf - s->pfs);
-}
-
-/* "VF 3 of PF '0000:0b:00.0'" or "PCI device '0000:5e:00.0'" */
-static char *device_name(const struct spec *s, size_t pf, unsigned id, const char *pci)
-{
-	if (pf == SIZE_MAX)
-		return strprintf("PCI device '%s'", pci);
-	return strprintf("VF %u of PF '%s'", id, pf_label(&s->pfs[pf]));
-}
-
-static void check_pfs(struct loader *ld)
-{
-	const struct spec *s = ld->s;
-
-	for (size_t j = 1; j < s->n_pfs; j++) {
-		const struct pf_spec *b = &s->pfs[j];
-		for (size_t i = 0; i < j; i++) {
-			const struct pf_spec *a = &s->pfs[i];
-			if ((a->pci && b->pci && streq(a->pci, b->pci)) ||
-			    (a->interface && b->interface && streq(a->interface, b->interface))) {
-				yerror(&ld->y, ld->pf_nodes[j],
-				       "PF '%s' is declared twice (first at line %u)", pf_label(b),
-				       a->loc.line);
-				break;
-			}
-		}
-	}
-}
-
-static void check_vf_exists(struct loader *ld, size_t pf, unsigned id, const struct ynode *node)
-{
-	const struct pf_spec *p = &ld->s->pfs[pf];
-
-	if (p->num_vfs != SPEC_UNSET && id >= p->num_vfs)
-		yerror(&ld->y, node, "VF %u of PF '%s' does not exist: num-vfs is %u", id,
-		       pf_label(p), p->num_vfs);
-}
-
-static int vf_ref_cmp(const void *x, const void *y)
-{
-	const struct vf_ref *a = x, *b = y;
-
-	if (a->pf != b->pf)
-		return a->pf < b->pf ? -1 : 1;
-	if (a->id != b->id)
-		return a->id < b->id ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static void check_vfs(struct loader *ld)
-{
-	for (size_t i = 0; i < ld->n_vfs; i++)
-		check_vf_exists(ld, ld->vfs[i].pf, ld->vfs[i].id, ld->vfs[i].id_node);
-	sort_n(ld->vfs, ld->n_vfs, sizeof(*ld->vfs), vf_ref_cmp);
-	for (size_t i = 1; i < ld->n_vfs; i++) {
-		const struct vf_ref *a = &ld->vfs[i - 1], *b = &ld->vfs[i];
-		if (a->pf == b->pf && a->id == b->id)
-			yerror(&ld->y, b->id_node,
-			       "VF %u of PF '%s' is listed twice (first at line %u)", b->id,
-			       pf_label(&ld->s->pfs[b->pf]), a->id_node->loc.line);
-	}
-}
-
-/* Order by device (VFs by PF and id, then PCI devices by address), then seq. */
-static int dev_key_cmp(size_t pfa, unsigned ida, const char *pcia, size_t pfb, unsigned idb,
-		       const char *pcib)
-{
-	if (pfa != pfb)
-		return pfa < pfb ? -1 : 1;
-	if (pfa == SIZE_MAX)
-		return strcmp(pcia, pcib);
-	return ida < idb ? -1 : ida > idb;
-}
-
-static int dev_ref_cmp(const void *x, const void *y)
-{
-	const struct dev_ref *a = x, *b = y;
-	int r = dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci);
-
-	if (r)
-		return r;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/* Resolve vf.pf of every device; unresolved ones are dropped. */
-static void resolve_devs(struct loader *ld)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < ld->n_devs; i++) {
-		struct dev_ref *r = &ld->devs[i];
-		if (r->pf_name) {
-			const struct pf_spec *pf = spec_find_pf(ld->s, r->pf_name);
-			if (!pf) {
-				if (!ld->broken_pf)
-					yerror(&ld->y, r->pf_node,
-					       "PF '%s' in 'vf.pf' is not declared in 'pfs'",
-					       yq(&ld->y, r->pf_name));
-				continue;
-			}
-			r->pf = pf_index(ld->s, pf);
-			check_vf_exists(ld, r->pf, r->id, r->id_node);
-		}
-		ld->devs[k++] = *r;
-	}
-	ld->n_devs = k;
-}
-
-static void check_devs(struct loader *ld)
-{
-	resolve_devs(ld);
-	sort_n(ld->devs, ld->n_devs, sizeof(*ld->devs), dev_ref_cmp);
-	for (size_t i = 1, first = 0; i < ld->n_devs; i++) {
-		const struct dev_ref *a = &ld->devs[first], *b = &ld->devs[i];
-
-		if (dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci) != 0) {
-			first = i;
-			continue;
-		}
-		_cleanup_(freep) char *what = device_name(ld->s, b->pf, b->id, b->pci);
-		if (!what) {
-			ld->y.oom = true;
-			return;
-		}
-		if (streq(a->guest, b->guest))
-			yerror(&ld->y, b->node, "%s is given twice to guest '%s' (line %u)", what,
-			       yq(&ld->y, a->guest), a->node->loc.line);
-		else
-			yerror(&ld->y, b->node,
-			       "%s is given to two guests: '%s' (line %u) and '%s'", what,
-			       yq(&ld->y, a->guest), a->node->loc.line, yq(&ld->y, b->guest));
-	}
-}
-
-static int mac_ref_cmp(const void *x, const void *y)
-{
-	const struct mac_ref *a = x, *b = y;
-	int r = strcmp(a->mac, b->mac);
-
-	if (r)
-		return r;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static int mac_dev_cmp(const void *x, const void *y)
-{
-	const struct mac_ref *a = x, *b = y;
-	int r = dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci);
-
-	if (r)
-		return r;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/* One MAC on two devices; two MACs for one device. */
-static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
-{
-	sort_n(m, n, sizeof(*m), mac_ref_cmp);
-	for (size_t i = 1, first = 0; i < n; i++) {
-		const struct mac_ref *a = &m[first], *b = &m[i];
-		if (!streq(a->mac, b->mac)) {
-			first = i;
-			continue;
-		}
-		if (!dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci))
-			continue;
-		_cleanup_(freep) char *da = device_name(ld->s, a->pf, a->id, a->pci);
-		_cleanup_(freep) char *db = device_name(ld->s, b->pf, b->id, b->pci);
-		if (!da || !db) {
-			ld->y.oom = true;
-			return;
-		}
-		yerror(&ld->y, b->node, "MAC address '%s' is used twice: %s (line %u) and %s",
-		       b->mac, da, a->node->loc.line, db);
-	}
-	sort_n(m, n, sizeof(*m), mac_dev_cmp);
-	for (size_t i = 1; i < n; i++) {
-		const struct mac_ref *a = &m[i - 1], *b = &m[i];
-		if (dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci) ||
-		    streq(a->mac, b->mac))
-			continue;
-		_cleanup_(freep) char *db = device_name(ld->s, b->pf, b->id, b->pci);
-		if (!db) {
-			ld->y.oom = true;
-			return;
-		}
-		yerror(&ld->y, b->node,
-		       "MAC address '%s' of %s disagrees with '%s' given at line %u", b->mac, db,
-		       a->mac, a->node->loc.line);
-	}
-}
-
-static void check_macs(struct loader *ld)
-{
-	_cleanup_(freep) struct mac_ref *m = calloc(ld->n_vfs + ld->n_devs + 1, sizeof(*m));
-	size_t n = 0;
-
-	if (!m) {
-		ld->y.oom = true;
-		return;
-	}
-	for (size_t i = 0; i < ld->n_vfs; i++) {
-		const struct vf_ref *r = &ld->vfs[i];
-		if (r->mac)
-			m[n++] = (struct mac_ref){.seq = r->seq,
-						  .mac = r->mac,
-						  .node = r->mac_node,
-						  .pf = r->pf,
-						  .id = r->id};
-	}
-	for (size_t i = 0; i < ld->n_devs; i++) {
-		const struct dev_ref *r = &ld->devs[i];
-		if (r->mac)
-			m[n++] = (struct mac_ref){.seq = r->seq,
-						  .mac = r->mac,
-						  .node = r->mac_node,
-						  .pf = r->pf,
-						  .id = r->id,
-						  .pci = r->pci};
-	}
-	check_macs_of(ld, m, n);
-}
-
 /* ---- ordering of the result ---- */
 
 static int vf_spec_cmp(const void *x, const void *y)
@@ -1251,10 +968,7 @@ int spec_load_buffer(const char *name, const char *buf, size_t len, struct diag 
 	ycheck_init(&ld.y, s->path, d);
 	load_top(&ld, doc->root);
 	if (!ld.y.oom) {
-		check_pfs(&ld);
-		check_vfs(&ld);
-		check_devs(&ld);
-		check_macs(&ld);
+		spec_check_across(&ld);
 	}
 	free(ld.vfs);
 	free(ld.devs);
