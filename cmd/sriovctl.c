@@ -32,9 +32,9 @@ enum {
 #define DEFAULT_LIBVIRT_URI "qemu:///system"
 
 struct args {
-	const char *file;  /* -f */
-	const char *state; /* --state */
-	const char *root;  /* --root, SRIOVCTL_ROOT */
+	const char *file;    /* -f */
+	const char *state;   /* --state */
+	const char *root;    /* --root, SRIOVCTL_ROOT */
 	const char *libvirt; /* --libvirt, SRIOVCTL_LIBVIRT_URI */
 	const char *format;  /* --format text|json|state */
 	bool quiet, detailed_exitcode, dry_run, force;
@@ -148,22 +148,21 @@ static int observe_opts_for(const struct args *a, const struct spec *s, struct w
 	if (r < 0)
 		return r;
 	*o = (struct observe_opts){
-		.root = a->root,
-		.libvirt_uri = libvirt_uri(a, s),
-		.libvirt_required = s && s->n_guests > 0,
-		.modules = w->modules,
-		.n_modules = w->n_modules,
-		.files = w->files,
-		.n_files = w->n_files,
-		.pci = w->pci,
-		.n_pci = w->n_pci,
+	    .root = a->root,
+	    .libvirt_uri = libvirt_uri(a, s),
+	    .libvirt_required = s && s->n_guests > 0,
+	    .modules = w->modules,
+	    .n_modules = w->n_modules,
+	    .files = w->files,
+	    .n_files = w->n_files,
+	    .pci = w->pci,
+	    .n_pci = w->n_pci,
 	};
 	return 0;
 }
 
 /* Observe the host (or load --state). Diagnostics go to d. */
-static int get_host(const struct args *a, const struct spec *s, struct diag *d,
-		    struct host **ret)
+static int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret)
 {
 	struct observe_opts o;
 	struct want w;
@@ -238,9 +237,10 @@ static int check_host_guard(const struct args *a, const struct spec *s, const st
 		return 0; /* planning a captured host is what --state is for */
 	if (h->hostname && streq(h->hostname, s->host))
 		return 0;
-	return diag_error(d, &s->host_loc, -EPERM,
-			  "this file is for host '%s', but this is '%s' (use --state to plan a captured host)",
-			  s->host, h->hostname ? h->hostname : "(unknown)");
+	return diag_error(
+	    d, &s->host_loc, -EPERM,
+	    "this file is for host '%s', but this is '%s' (use --state to plan a captured host)",
+	    s->host, h->hostname ? h->hostname : "(unknown)");
 }
 
 /* Load the spec, get the host, compute the plan. Returns an exit code or -1 to go on. */
@@ -285,7 +285,7 @@ static int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_
 static int print_plan(const struct args *a, const struct plan *p)
 {
 	int r = (a->format && streq(a->format, "json")) ? render_plan_json(p, stdout)
-							 : render_plan_text(p, stdout);
+							: render_plan_text(p, stdout);
 	if (r < 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "%s: error: cannot write output\n", prog);
 		return -EIO;
@@ -324,7 +324,8 @@ static int cmd_apply(struct args *a)
 	if (a->format && !streq(a->format, "text") && !streq(a->format, "json"))
 		return usage_error("apply: unknown format '%s' (text, json)", a->format);
 	if (a->state && !a->dry_run)
-		return usage_error("apply: --state describes a captured host; it can only be used with --dry-run");
+		return usage_error(
+		    "apply: --state describes a captured host; it can only be used with --dry-run");
 	if (!a->dry_run) {
 		/* lock before observing: a plan made while another run works would be stale */
 		diag_init(&d);
@@ -340,7 +341,9 @@ static int cmd_apply(struct args *a)
 	if (print_plan(a, p) < 0)
 		return EXIT_ERROR;
 	if (p->n_blocked > 0) {
-		fprintf(stderr, "%s: error: %zu change%s blocked; nothing applied (see '! blocked' above; --force overrides)\n",
+		fprintf(stderr,
+			"%s: error: %zu change%s blocked; nothing applied (see '! blocked' above; "
+			"--force overrides)\n",
 			prog, p->n_blocked, p->n_blocked == 1 ? " is" : "s are");
 		return EXIT_BLOCKED;
 	}
@@ -353,11 +356,11 @@ static int cmd_apply(struct args *a)
 	r = observe_opts_for(a, s, &w, &oo);
 	if (r >= 0) {
 		struct apply_opts o = {
-			.root = a->root,
-			.libvirt_uri = libvirt_uri(a, s),
-			.timeout = a->timeout,
-			.force = a->force,
-			.observe = &oo,
+		    .root = a->root,
+		    .libvirt_uri = libvirt_uri(a, s),
+		    .timeout = a->timeout,
+		    .force = a->force,
+		    .observe = &oo,
 		};
 		r = apply_run(s, h, p, &o, &d);
 	} else {
@@ -367,7 +370,10 @@ static int cmd_apply(struct args *a)
 	print_diag(&d);
 	diag_release(&d);
 	if (r < 0) {
-		fprintf(stderr, "%s: apply failed; fix the cause and run it again (it resumes where it stopped)\n", prog);
+		fprintf(stderr,
+			"%s: apply failed; fix the cause and run it again (it resumes where it "
+			"stopped)\n",
+			prog);
 		return EXIT_ERROR;
 	}
 	if (!a->quiet && p->n_changes > 0)
@@ -521,14 +527,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"validate", cmd_validate, "validate [-q] FILE...      check desired-state files"},
-	{"show", cmd_show, "show [-f FILE] [--format text|json|state]  the observed host"},
-	{"plan", cmd_plan, "plan -f FILE [--json] [--detailed-exitcode]  what apply would do"},
-	{"apply", cmd_apply, "apply -f FILE [--dry-run] [--force]  make the host match FILE"},
-	{"qemu-args", cmd_qemu_args,
-	 "qemu-args GUEST [-f FILE]  QEMU '-device vfio-pci,host=...' arguments of GUEST's\n"
-	 "                            devices, one per line: FILE's guest, else its libvirt\n"
-	 "                            definition (the running one when it runs)"},
+    {"validate", cmd_validate, "validate [-q] FILE...      check desired-state files"},
+    {"show", cmd_show, "show [-f FILE] [--format text|json|state]  the observed host"},
+    {"plan", cmd_plan, "plan -f FILE [--json] [--detailed-exitcode]  what apply would do"},
+    {"apply", cmd_apply, "apply -f FILE [--dry-run] [--force]  make the host match FILE"},
+    {"qemu-args", cmd_qemu_args,
+     "qemu-args GUEST [-f FILE]  QEMU '-device vfio-pci,host=...' arguments of GUEST's\n"
+     "                            devices, one per line: FILE's guest, else its libvirt\n"
+     "                            definition (the running one when it runs)"},
 };
 
 static void help(void)
@@ -543,8 +549,10 @@ static void help(void)
 	printf("\nOptions:\n"
 	       "  -f, --file FILE        desired-state file\n"
 	       "      --state FILE       use a saved host-state file instead of the live host\n"
-	       "      --root DIR         file root for /etc/modprobe.d and the lock (env SRIOVCTL_ROOT)\n"
-	       "      --libvirt URI      libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the file,\n"
+	       "      --root DIR         file root for /etc/modprobe.d and the lock (env "
+	       "SRIOVCTL_ROOT)\n"
+	       "      --libvirt URI      libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the "
+	       "file,\n"
 	       "                         else " DEFAULT_LIBVIRT_URI ")\n"
 	       "      --json             same as --format json\n"
 	       "      --format FMT       text (default), json; for show also state\n"
@@ -574,30 +582,40 @@ static int parse_seconds(const char *opt, const char *s, double *ret)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STATE = 256, OPT_ROOT, OPT_LIBVIRT, OPT_JSON, OPT_FORMAT, OPT_DETAILED,
-	       OPT_DRY_RUN, OPT_FORCE, OPT_TIMEOUT, OPT_LOCK_TIMEOUT };
+	enum {
+		OPT_STATE = 256,
+		OPT_ROOT,
+		OPT_LIBVIRT,
+		OPT_JSON,
+		OPT_FORMAT,
+		OPT_DETAILED,
+		OPT_DRY_RUN,
+		OPT_FORCE,
+		OPT_TIMEOUT,
+		OPT_LOCK_TIMEOUT
+	};
 	static const struct option opts[] = {
-		{"file", required_argument, NULL, 'f'},
-		{"state", required_argument, NULL, OPT_STATE},
-		{"root", required_argument, NULL, OPT_ROOT},
-		{"libvirt", required_argument, NULL, OPT_LIBVIRT},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
-		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-		{"force", no_argument, NULL, OPT_FORCE},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{},
+	    {"file", required_argument, NULL, 'f'},
+	    {"state", required_argument, NULL, OPT_STATE},
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"libvirt", required_argument, NULL, OPT_LIBVIRT},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
+	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	    {"force", no_argument, NULL, OPT_FORCE},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {},
 	};
 	struct args a = {
-		.root = getenv("SRIOVCTL_ROOT"),
-		.libvirt = getenv("SRIOVCTL_LIBVIRT_URI"),
-		.timeout = 120,
-		.lock_timeout = 60,
+	    .root = getenv("SRIOVCTL_ROOT"),
+	    .libvirt = getenv("SRIOVCTL_LIBVIRT_URI"),
+	    .timeout = 120,
+	    .lock_timeout = 60,
 	};
 	const struct command *cmd = NULL;
 	int c;
@@ -615,7 +633,8 @@ int main(int argc, char **argv)
 	if (a.libvirt && !*a.libvirt)
 		a.libvirt = NULL;
 
-	/* options may come before or after the command: permute, as git does not but users expect */
+	/* options may come before or after the command: permute, as git does not but users expect
+	 */
 	while ((c = getopt_long(argc, argv, "f:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':

@@ -103,9 +103,9 @@ static void merge_diag(struct diag *to, const struct diag *from, bool errors_onl
 
 struct numvfs_job {
 	const struct action *a;
-	pid_t pid;   /* -1: ran here, or not started */
-	int fd;      /* read end of the child's pipe; -1 once at EOF */
-	char *buf;   /* what the child sent */
+	pid_t pid; /* -1: ran here, or not started */
+	int fd;	   /* read end of the child's pipe; -1 once at EOF */
+	char *buf; /* what the child sent */
 	size_t len, cap;
 	int r;
 	struct diag d;
@@ -144,7 +144,8 @@ static void numvfs_child(const struct action *a, double timeout, int fd)
 		for (size_t i = 0; i < d.n; i++) {
 			fprintf(f, "%d%c", (int)d.v[i].level, REC_SEP);
 			put_field(f, d.v[i].file);
-			fprintf(f, "%c%u%c%u%c", REC_SEP, d.v[i].line, REC_SEP, d.v[i].col, REC_SEP);
+			fprintf(f, "%c%u%c%u%c", REC_SEP, d.v[i].line, REC_SEP, d.v[i].col,
+				REC_SEP);
 			put_field(f, d.v[i].msg);
 			fputc('\n', f);
 		}
@@ -186,7 +187,8 @@ static void numvfs_job_parse(struct numvfs_job *j)
 			j->r = atoi(fld[1]);
 			have_result = true;
 		} else if (n == 5) {
-			struct src_loc loc = {.file = fld[1], .line = strtoul(fld[2], NULL, 10),
+			struct src_loc loc = {.file = fld[1],
+					      .line = strtoul(fld[2], NULL, 10),
 					      .col = strtoul(fld[3], NULL, 10)};
 			const struct src_loc *l = *fld[1] ? &loc : NULL;
 			int level = atoi(fld[0]);
@@ -471,7 +473,7 @@ static int verify(const struct spec *s, const struct apply_opts *o, struct diag 
 		return diag_error(d, NULL, r, "cannot observe the host again to verify the result");
 	for (size_t i = 0; i < p->n_changes + p->n_blocked; i++) {
 		const struct action *a =
-			i < p->n_changes ? &p->changes[i] : &p->blocked[i - p->n_changes];
+		    i < p->n_changes ? &p->changes[i] : &p->blocked[i - p->n_changes];
 		_cleanup_(freep) char *what = action_describe(a);
 		diag_error(d, NULL, -EAGAIN, "not converged: %s (now %s)", what ? what : "?",
 			   a->from ? a->from : "absent");
@@ -506,8 +508,8 @@ int apply_run(const struct spec *s, const struct host *h, const struct plan *p,
 			gkey = guest_key(a);
 		if (failed_has(&failed, pf) || failed_has(&failed, gkey)) {
 			_cleanup_(freep) char *what = action_describe(a);
-			diag_error(d, NULL, -ECANCELED, "skipped %s: an earlier step for '%s' failed",
-				   what ? what : "?",
+			diag_error(d, NULL, -ECANCELED,
+				   "skipped %s: an earlier step for '%s' failed", what ? what : "?",
 				   failed_has(&failed, pf) ? pf : a->target);
 			failed_add(&failed, gkey);
 			continue;

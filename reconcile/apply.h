@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Applying a plan: the imperative shell around the planner. Runs each action through its applier, observes again and verifies
- * that the host now matches the spec.
+ * Applying a plan: the imperative shell around the planner. Runs each action through its applier,
+ * observes again and verifies that the host now matches the spec.
  */
 #pragma once
 
@@ -10,9 +10,9 @@
 #include "spec.h"
 
 struct apply_opts {
-	const char *root;        /* file root; NULL: "/" */
+	const char *root; /* file root; NULL: "/" */
 	const char *libvirt_uri;
-	double timeout;          /* seconds to wait for VFs */
+	double timeout; /* seconds to wait for VFs */
 	bool force;
 	/* how to observe the host again for verification */
 	const struct observe_opts *observe;

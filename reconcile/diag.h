@@ -43,11 +43,9 @@ void diag_release(struct diag *d);
  * negative errno, so that callers can write `return diag_error(...)`.
  */
 int diag_error(struct diag *d, const struct src_loc *loc, int err, const char *fmt, ...)
-	_printf_(4, 5);
-void diag_warning(struct diag *d, const struct src_loc *loc, const char *fmt, ...)
-	_printf_(3, 4);
-void diag_note(struct diag *d, const struct src_loc *loc, const char *fmt, ...)
-	_printf_(3, 4);
+    _printf_(4, 5);
+void diag_warning(struct diag *d, const struct src_loc *loc, const char *fmt, ...) _printf_(3, 4);
+void diag_note(struct diag *d, const struct src_loc *loc, const char *fmt, ...) _printf_(3, 4);
 
 /* Stable sort of the entries by (file, line, col), keeping the rest in order. */
 void diag_sort(struct diag *d);

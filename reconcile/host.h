@@ -15,18 +15,18 @@
 #include "spec.h"
 
 struct vf_state {
-	unsigned id;           /* index N of the PF's virtfnN link */
-	char *address;         /* "0000:0b:10.0" */
-	char *driver;          /* bound driver; NULL: none */
+	unsigned id;	       /* index N of the PF's virtfnN link */
+	char *address;	       /* "0000:0b:10.0" */
+	char *driver;	       /* bound driver; NULL: none */
 	char *driver_override; /* NULL: none */
 	char *interface;       /* netdev name; NULL: none */
-	char *mac;             /* as the PF reports it (IFLA_VF_MAC); NULL unknown */
-	int vlan;              /* -1 unknown */
-	int qos;               /* -1 unknown */
-	int vlan_proto;        /* -1 unknown, enum vlan_proto */
+	char *mac;	       /* as the PF reports it (IFLA_VF_MAC); NULL unknown */
+	int vlan;	       /* -1 unknown */
+	int qos;	       /* -1 unknown */
+	int vlan_proto;	       /* -1 unknown, enum vlan_proto */
 	int spoof_check;       /* -1 unknown, 0, 1 */
-	int trust;             /* -1 unknown, 0, 1 */
-	int link_state;        /* -1 unknown, enum link_state */
+	int trust;	       /* -1 unknown, 0, 1 */
+	int link_state;	       /* -1 unknown, enum link_state */
 	long long max_tx_rate; /* -1 unknown */
 	long long min_tx_rate; /* -1 unknown */
 };
@@ -38,24 +38,24 @@ struct sriov_state {
 	unsigned total_vfs;    /* sriov_totalvfs */
 	unsigned num_vfs;      /* sriov_numvfs */
 	int drivers_autoprobe; /* -1 unknown, 0, 1 */
-	int offset;            /* sriov_offset; -1 unknown */
-	int stride;            /* sriov_stride; -1 unknown */
+	int offset;	       /* sriov_offset; -1 unknown */
+	int stride;	       /* sriov_stride; -1 unknown */
 	char *vf_device;       /* sriov_vf_device, "10ca"; NULL unknown */
-	char *vf_name;         /* the VFs' name from pci.ids, informative; NULL unknown */
+	char *vf_name;	       /* the VFs' name from pci.ids, informative; NULL unknown */
 	struct vf_state *vfs;  /* sorted by id */
 	size_t n_vfs;
 };
 
 /* A PCI device: an SR-IOV PF (is_pf) or any other device of interest. */
 struct pci_dev_state {
-	char *address;        /* "0000:0b:00.0" */
-	char *vendor;         /* "8086" */
-	char *device;         /* "10c9" */
-	char *name;           /* from pci.ids, informative; NULL unknown */
-	char *driver;         /* NULL: no driver bound */
-	char **interfaces;    /* netdev names, sorted */
+	char *address;	   /* "0000:0b:00.0" */
+	char *vendor;	   /* "8086" */
+	char *device;	   /* "10c9" */
+	char *name;	   /* from pci.ids, informative; NULL unknown */
+	char *driver;	   /* NULL: no driver bound */
+	char **interfaces; /* netdev names, sorted */
 	size_t n_interfaces;
-	bool is_pf;           /* has sriov_totalvfs */
+	bool is_pf;		  /* has sriov_totalvfs */
 	struct sriov_state sriov; /* valid when is_pf */
 };
 
@@ -79,21 +79,21 @@ struct file_state {
 
 /* A device assigned to a guest, parsed from domain XML. */
 struct guest_dev_state {
-	enum device_type type; /* interface type='hostdev' or hostdev */
-	char *address;         /* source PCI address, normalised "0000:0b:10.0" */
-	char *mac;             /* NULL: none */
-	int vlan;              /* -1: no <vlan> */
+	enum device_type type;	/* interface type='hostdev' or hostdev */
+	char *address;		/* source PCI address, normalised "0000:0b:10.0" */
+	char *mac;		/* NULL: none */
+	int vlan;		/* -1: no <vlan> */
 	char *virtualport_type; /* NULL: none */
-	char *profileid;        /* NULL: none */
+	char *profileid;	/* NULL: none */
 	bool managed;
 };
 
 struct domain_state {
 	char *name;
 	bool running;
-	char *xml;      /* persistent definition; NULL if transient */
-	char *live_xml; /* live definition; NULL when not running */
-	struct guest_dev_state *devs;      /* parsed from xml */
+	char *xml;		      /* persistent definition; NULL if transient */
+	char *live_xml;		      /* live definition; NULL when not running */
+	struct guest_dev_state *devs; /* parsed from xml */
 	size_t n_devs;
 	struct guest_dev_state *live_devs; /* parsed from live_xml */
 	size_t n_live_devs;
@@ -107,7 +107,7 @@ struct host {
 	size_t n_modules;
 	struct file_state *files; /* sorted by path */
 	size_t n_files;
-	bool libvirt_ok;          /* domains were observed (libvirt reachable) */
+	bool libvirt_ok;	      /* domains were observed (libvirt reachable) */
 	struct domain_state *domains; /* sorted by name */
 	size_t n_domains;
 };
@@ -167,21 +167,20 @@ int state_write(const struct host *h, FILE *out);
  * Parse the PCI hostdevs and type='hostdev' interfaces of a domain XML.
  * Accepts addresses in hex ("0x0b") or decimal ("11"); domain optional.
  */
-int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret,
-			     size_t *ret_n);
+int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n);
 void guest_dev_state_release(struct guest_dev_state *g);
 
 /* ---- observe.c: the live host ---- */
 
 struct observe_opts {
-	const char *root;        /* file root for /etc/modprobe.d etc.; NULL: "/" */
-	const char *libvirt_uri; /* NULL: no guests observed */
-	bool libvirt_required;   /* an unreachable libvirt is an error, else a warning */
+	const char *root;	    /* file root for /etc/modprobe.d etc.; NULL: "/" */
+	const char *libvirt_uri;    /* NULL: no guests observed */
+	bool libvirt_required;	    /* an unreachable libvirt is an error, else a warning */
 	const char *const *modules; /* module names whose state matters */
 	size_t n_modules;
 	const char *const *files; /* modprobe.d paths whose content matters */
 	size_t n_files;
-	const char *const *pci;  /* extra PCI addresses to observe (passthrough) */
+	const char *const *pci; /* extra PCI addresses to observe (passthrough) */
 	size_t n_pci;
 };
 

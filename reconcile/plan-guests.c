@@ -253,7 +253,8 @@ static void prune(struct plan_ctx *c, const struct guest_spec *g, const struct d
 		    listed(addrs, g->n_devices, d->address))
 			continue;
 		const struct guest_dev_state *l =
-		    dom->running ? guest_dev_find(dom->live_devs, dom->n_live_devs, d->address) : NULL;
+		    dom->running ? guest_dev_find(dom->live_devs, dom->n_live_devs, d->address)
+				 : NULL;
 		detach_scopes(c, g, d, l, reason);
 	}
 	if (!dom->running)

@@ -32,7 +32,6 @@ static void add(json_object *o, const char *k, json_object *v)
 	json_object_object_add(o, k, v);
 }
 
-
 /* The guests holding a PCI address: [{domain, type, persistent, live}]. */
 static json_object *guests_holding(const struct host *h, const char *address)
 {
@@ -41,7 +40,8 @@ static json_object *guests_holding(const struct host *h, const char *address)
 	for (size_t i = 0; i < h->n_domains; i++) {
 		const struct domain_state *d = &h->domains[i];
 		const struct guest_dev_state *p = guest_dev_find(d->devs, d->n_devs, address);
-		const struct guest_dev_state *l = guest_dev_find(d->live_devs, d->n_live_devs, address);
+		const struct guest_dev_state *l =
+		    guest_dev_find(d->live_devs, d->n_live_devs, address);
 		if (!p && !l)
 			continue;
 		json_object *g = json_object_new_object();
@@ -408,10 +408,10 @@ static void print_pfs(json_object *pci, FILE *out)
 		json_object *vfs = json_object_object_get(s, "vfs");
 		for (size_t j = 0; j < json_object_array_length(vfs); j++) {
 			json_object *v = json_object_array_get_idx(vfs, j);
-			table_row(&vf, (char *[]){cell(v, "id"), cell(v, "address"),
-						  vf_driver_cell(v), cell(v, "interface"),
-						  cell(v, "mac"), cell(v, "vlan"), guests_cell(v),
-						  cell(s, "vf-name")});
+			table_row(&vf,
+				  (char *[]){cell(v, "id"), cell(v, "address"), vf_driver_cell(v),
+					     cell(v, "interface"), cell(v, "mac"), cell(v, "vlan"),
+					     guests_cell(v), cell(s, "vf-name")});
 		}
 	}
 	first_vf[n] = vf.n_rows;

@@ -33,36 +33,36 @@ enum pf_method {
 
 enum device_type {
 	DEVICE_INTERFACE = 0, /* <interface type='hostdev'> */
-	DEVICE_HOSTDEV,       /* <hostdev mode='subsystem' type='pci'> */
+	DEVICE_HOSTDEV,	      /* <hostdev mode='subsystem' type='pci'> */
 };
 
 /* Per-VF settings: pfs[].vfs[]. */
 struct vf_spec {
-	unsigned id;          /* VF index, < num-vfs of the PF */
-	char *mac;            /* normalised "52:54:00:6d:90:02" (lowercase); NULL unset */
-	int vlan;             /* -1 unset, 0..4095 (0: no VLAN) */
-	int vlan_proto;       /* -1 unset, enum vlan_proto */
-	int qos;              /* -1 unset, 0..7 */
-	int spoof_check;      /* -1 unset, 0, 1 */
-	int trust;            /* -1 unset, 0, 1 */
-	int link_state;       /* -1 unset, enum link_state */
+	unsigned id;	       /* VF index, < num-vfs of the PF */
+	char *mac;	       /* normalised "52:54:00:6d:90:02" (lowercase); NULL unset */
+	int vlan;	       /* -1 unset, 0..4095 (0: no VLAN) */
+	int vlan_proto;	       /* -1 unset, enum vlan_proto */
+	int qos;	       /* -1 unset, 0..7 */
+	int spoof_check;       /* -1 unset, 0, 1 */
+	int trust;	       /* -1 unset, 0, 1 */
+	int link_state;	       /* -1 unset, enum link_state */
 	long long max_tx_rate; /* -1 unset, Mbit/s (0: unlimited) */
 	long long min_tx_rate; /* -1 unset, Mbit/s */
-	char *driver;         /* NULL unset; overrides the PF's vf-driver */
-	struct src_loc loc;   /* the list item */
+	char *driver;	       /* NULL unset; overrides the PF's vf-driver */
+	struct src_loc loc;    /* the list item */
 };
 
 /* A physical function: pfs[]. Exactly one of pci, interface is set. */
 struct pf_spec {
-	char *pci;              /* "0000:0b:00.0", normalised lowercase; NULL if by interface */
-	char *interface;        /* NULL if matched by pci */
-	unsigned num_vfs;       /* SPEC_UNSET: not given, leave as found */
+	char *pci;	  /* "0000:0b:00.0", normalised lowercase; NULL if by interface */
+	char *interface;  /* NULL if matched by pci */
+	unsigned num_vfs; /* SPEC_UNSET: not given, leave as found */
 	enum pf_method method;
-	int drivers_autoprobe;  /* -1 unset, 0, 1 */
-	char *vf_driver;        /* NULL unset; driver for every VF */
-	struct vf_spec *vfs;    /* sorted by id */
+	int drivers_autoprobe; /* -1 unset, 0, 1 */
+	char *vf_driver;       /* NULL unset; driver for every VF */
+	struct vf_spec *vfs;   /* sorted by id */
 	size_t n_vfs;
-	struct src_loc loc;     /* the list item */
+	struct src_loc loc; /* the list item */
 	struct src_loc num_vfs_loc;
 };
 
@@ -74,28 +74,28 @@ struct module_option {
 
 /* A kernel module: modules.NAME. */
 struct module_spec {
-	char *name;                    /* no '/', no "..", [A-Za-z0-9_-]+ */
+	char *name;		       /* no '/', no "..", [A-Za-z0-9_-]+ */
 	struct module_option *options; /* in file order */
 	size_t n_options;
-	char *file;                    /* absolute, /etc/modprobe.d/...conf; defaulted */
-	bool file_given;               /* file: was in the spec (sriovctl may then edit it) */
-	bool reload;                   /* reload: true allows unloading now */
+	char *file;	 /* absolute, /etc/modprobe.d/...conf; defaulted */
+	bool file_given; /* file: was in the spec (sriovctl may then edit it) */
+	bool reload;	 /* reload: true allows unloading now */
 	struct src_loc loc;
 };
 
 /* A device for a guest: guests.NAME.devices[]. */
 struct guest_device {
-	char *vf_pf;            /* vf: {pf: ...}: a declared PF's pci or interface; NULL if pci */
-	unsigned vf_id;         /* vf: {id: ...} */
-	char *pci;              /* pci: "0000:0b:10.0" (any device); NULL if vf */
-	enum device_type type;  /* default: interface for vf:, hostdev for pci: */
-	char *mac;              /* NULL unset (interface only) */
-	int vlan;               /* -1 unset, 0..4095 (interface only) */
+	char *vf_pf;		/* vf: {pf: ...}: a declared PF's pci or interface; NULL if pci */
+	unsigned vf_id;		/* vf: {id: ...} */
+	char *pci;		/* pci: "0000:0b:10.0" (any device); NULL if vf */
+	enum device_type type;	/* default: interface for vf:, hostdev for pci: */
+	char *mac;		/* NULL unset (interface only) */
+	int vlan;		/* -1 unset, 0..4095 (interface only) */
 	char *virtualport_type; /* "802.1Qbh"; NULL unset */
-	char *profileid;        /* virtualport parameters profileid; NULL unset */
-	bool persistent;        /* default true: --config */
-	bool live;              /* default true: --live when the guest runs */
-	struct src_loc loc;     /* the list item */
+	char *profileid;	/* virtualport parameters profileid; NULL unset */
+	bool persistent;	/* default true: --config */
+	bool live;		/* default true: --live when the guest runs */
+	struct src_loc loc;	/* the list item */
 };
 
 struct guest_spec {
@@ -107,13 +107,13 @@ struct guest_spec {
 };
 
 struct spec {
-	char *path;             /* as given to spec_load; src_loc.file points here */
-	unsigned version;       /* always 1 once loaded */
-	char *host;             /* NULL: no hostname guard */
-	char *libvirt_uri;      /* NULL: not given */
+	char *path;		     /* as given to spec_load; src_loc.file points here */
+	unsigned version;	     /* always 1 once loaded */
+	char *host;		     /* NULL: no hostname guard */
+	char *libvirt_uri;	     /* NULL: not given */
 	struct module_spec *modules; /* sorted by name */
 	size_t n_modules;
-	struct pf_spec *pfs;    /* in file order */
+	struct pf_spec *pfs; /* in file order */
 	size_t n_pfs;
 	struct guest_spec *guests; /* sorted by name */
 	size_t n_guests;
@@ -144,10 +144,10 @@ const struct module_spec *spec_find_module(const struct spec *s, const char *nam
 const struct vf_spec *pf_spec_find_vf(const struct pf_spec *pf, unsigned id);
 
 /* Syntax checks shared with the host-state loader. */
-bool pci_address_valid(const char *s);   /* DDDD:BB:SS.F, lowercase or upper hex */
+bool pci_address_valid(const char *s); /* DDDD:BB:SS.F, lowercase or upper hex */
 /* Normalise a PCI address to lowercase with domain; NULL if invalid. Owned. */
 char *pci_address_normalize(const char *s);
-bool mac_address_valid(const char *s);   /* six hex pairs with ':' */
+bool mac_address_valid(const char *s); /* six hex pairs with ':' */
 bool mac_address_multicast(const char *s);
 
 const char *device_type_to_string(enum device_type t);

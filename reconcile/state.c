@@ -433,8 +433,9 @@ static void load_vf(struct loader *L, const yaml_node_t *map, struct vf_state *v
 }
 
 enum { SR_TOTAL, SR_NUM, SR_AUTOPROBE, SR_OFFSET, SR_STRIDE, SR_VF_DEVICE, SR_VF_NAME, SR_VFS };
-static const char *const sriov_keys[] = {
-    "total-vfs", "num-vfs", "drivers-autoprobe", "offset", "stride", "vf-device", "vf-name", "vfs", NULL};
+static const char *const sriov_keys[] = {"total-vfs", "num-vfs", "drivers-autoprobe",
+					 "offset",    "stride",	 "vf-device",
+					 "vf-name",   "vfs",	 NULL};
 
 static void load_vfs(struct loader *L, const yaml_node_t *seq, struct sriov_state *s)
 {

@@ -85,7 +85,7 @@ static int read_uint_attr(struct udev *udev, const char *addr, const char *attr,
 {
 	/* a fresh device object: libudev caches attribute values per object */
 	_cleanup_(udev_device_unrefp) struct udev_device *dev =
-		udev_device_new_from_subsystem_sysname(udev, "pci", addr);
+	    udev_device_new_from_subsystem_sysname(udev, "pci", addr);
 	if (!dev)
 		return -ENODEV;
 	const char *v = udev_device_get_sysattr_value(dev, attr);
@@ -167,8 +167,8 @@ static void note_event(struct udev_device *ev, struct vf_wait *w)
 	    !(streq(subsystem, "net") && streq(action, "add")))
 		return;
 	/* a bind is kept apart from the add of the same device */
-	_cleanup_(freep) char *key = streq(action, "bind") ? strprintf("bind:%s", name)
-							  : strdup(name);
+	_cleanup_(freep) char *key =
+	    streq(action, "bind") ? strprintf("bind:%s", name) : strdup(name);
 	if (!key || announced(w, key))
 		return;
 	char **e = GROW(w->announced, w->n, w->cap);
@@ -212,7 +212,7 @@ static bool vf_netdevs_ready(struct udev *udev, const char *syspath, unsigned n,
 		if (de->d_name[0] == '.' || announced(w, de->d_name))
 			continue;
 		_cleanup_(udev_device_unrefp) struct udev_device *nd =
-			udev_device_new_from_subsystem_sysname(udev, "net", de->d_name);
+		    udev_device_new_from_subsystem_sysname(udev, "net", de->d_name);
 		ready = nd && udev_device_get_is_initialized(nd) > 0;
 	}
 	return ready;
@@ -240,7 +240,7 @@ static bool vfs_ready(struct udev *udev, const char *pf, const char *syspath, un
 		if (!addr || !vf_netdevs_ready(udev, syspath, i, w))
 			return false;
 		_cleanup_(udev_device_unrefp) struct udev_device *vf =
-			udev_device_new_from_subsystem_sysname(udev, "pci", addr);
+		    udev_device_new_from_subsystem_sysname(udev, "pci", addr);
 		if (!vf)
 			return false;
 		if (!announced(w, addr) && udev_device_get_is_initialized(vf) <= 0)
@@ -289,7 +289,7 @@ static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char 
 			const char *syspath, unsigned to, double deadline, struct diag *d)
 {
 	_cleanup_(udev_device_unrefp) struct udev_device *dev =
-		udev_device_new_from_subsystem_sysname(udev, "pci", pf);
+	    udev_device_new_from_subsystem_sysname(udev, "pci", pf);
 	struct vf_wait w = {0};
 	char val[16];
 	int r;
@@ -306,13 +306,14 @@ static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char 
 		unsigned have = count_virtfn(syspath);
 		if (to == 0 || have < to)
 			r = diag_error(d, NULL, r,
-				       "PF '%s': timed out waiting for VFs: %u of %u present",
-				       pf, have, to);
+				       "PF '%s': timed out waiting for VFs: %u of %u present", pf,
+				       have, to);
 		else
-			r = diag_error(d, NULL, r,
-				       "PF '%s': the %u VFs exist but udev did not announce them all "
-				       "(is systemd-udevd running?)",
-				       pf, to);
+			r = diag_error(
+			    d, NULL, r,
+			    "PF '%s': the %u VFs exist but udev did not announce them all "
+			    "(is systemd-udevd running?)",
+			    pf, to);
 	} else if (r < 0) {
 		r = diag_error(d, NULL, r, "PF '%s': waiting for VFs: %s", pf, strerror(-r));
 	}
@@ -375,8 +376,8 @@ out:
 		if (ret_count)
 			*ret_count = got;
 		if (r >= 0 && got != to)
-			r = diag_error(d, NULL, -EIO, "PF '%s': the driver enabled %u of %u VFs", pf,
-				       got, to);
+			r = diag_error(d, NULL, -EIO, "PF '%s': the driver enabled %u of %u VFs",
+				       pf, got, to);
 	}
 	return r;
 }
@@ -468,9 +469,10 @@ int sysfs_bind_driver(const char *dev, const char *driver, bool *ret_changed, st
 		if (r < 0)
 			return r;
 		if (!driver_present(driver))
-			return diag_error(d, NULL, -ENOENT,
-					  "'%s': driver '%s' did not register after loading its module",
-					  dev, driver);
+			return diag_error(
+			    d, NULL, -ENOENT,
+			    "'%s': driver '%s' did not register after loading its module", dev,
+			    driver);
 	}
 	if (ret_changed)
 		*ret_changed = true;

@@ -9,18 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _unused_ __attribute__((unused))
+#define _unused_       __attribute__((unused))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Hand ownership out of a cleanup-managed variable. */
-#define TAKE_PTR(p)                                                            \
-	({                                                                     \
-		typeof(p) _p_ = (p);                                           \
-		(p) = NULL;                                                    \
-		_p_;                                                           \
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		typeof(p) _p_ = (p);                                                               \
+		(p) = NULL;                                                                        \
+		_p_;                                                                               \
 	})
 
 static inline void freep(void *p)

@@ -447,9 +447,9 @@ static void c_transient(struct fx *f)
 }
 
 static const struct tcase cases[] = {
-	{"a transient guest: live only", c_transient, false,
-	 "+ attach 0000:0b:10.0 to web1 (hostdev) [live]\n"
-	 "Plan: 1 to change, 0 blocked.\n"},
+    {"a transient guest: live only", c_transient, false,
+     "+ attach 0000:0b:10.0 to web1 (hostdev) [live]\n"
+     "Plan: 1 to change, 0 blocked.\n"},
     {"seed: module conf, num-vfs, attach to a shut-off guest", c_seed, false,
      "+ /etc/modprobe.d/igb.conf: options igb max_vfs=7\n"
      "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
