@@ -77,15 +77,9 @@ static void merge_diag(struct diag *to, const struct diag *from, bool errors_onl
 	for (size_t i = 0; i < from->n; i++) {
 		const struct diag_entry *e = &from->v[i];
 		struct src_loc loc = {.file = e->file, .line = e->line, .col = e->col};
-		const char *msg = e->msg ? e->msg : "(out of memory)";
 		if (errors_only && e->level != DIAG_ERROR)
 			continue;
-		if (e->level == DIAG_ERROR)
-			diag_error(to, e->file ? &loc : NULL, -EIO, "%s", msg);
-		else if (e->level == DIAG_WARNING)
-			diag_warning(to, e->file ? &loc : NULL, "%s", msg);
-		else
-			diag_note(to, e->file ? &loc : NULL, "%s", msg);
+		diag_add(to, e->level, e->file ? &loc : NULL, e->msg);
 	}
 }
 
@@ -191,13 +185,7 @@ static void numvfs_job_parse(struct numvfs_job *j)
 					      .line = strtoul(fld[2], NULL, 10),
 					      .col = strtoul(fld[3], NULL, 10)};
 			const struct src_loc *l = *fld[1] ? &loc : NULL;
-			int level = atoi(fld[0]);
-			if (level == DIAG_ERROR)
-				diag_error(&j->d, l, -EIO, "%s", fld[4]);
-			else if (level == DIAG_WARNING)
-				diag_warning(&j->d, l, "%s", fld[4]);
-			else
-				diag_note(&j->d, l, "%s", fld[4]);
+			diag_add(&j->d, (enum diag_level)atoi(fld[0]), l, fld[4]);
 		}
 	}
 	if (!have_result)

@@ -26,7 +26,7 @@ void diag_release(struct diag *d)
 	diag_init(d);
 }
 
-static void diag_add(struct diag *d, enum diag_level level, const struct src_loc *loc,
+static void diag_addv(struct diag *d, enum diag_level level, const struct src_loc *loc,
 		     const char *fmt, va_list ap)
 {
 	struct diag_entry *e = GROW(d->v, d->n, d->cap);
@@ -46,12 +46,27 @@ static void diag_add(struct diag *d, enum diag_level level, const struct src_loc
 		d->n_warnings++;
 }
 
+static void diag_add1(struct diag *d, enum diag_level level, const struct src_loc *loc,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_addv(d, level, loc, fmt, ap);
+	va_end(ap);
+}
+
+void diag_add(struct diag *d, enum diag_level level, const struct src_loc *loc, const char *msg)
+{
+	diag_add1(d, level, loc, "%s", msg ? msg : "(out of memory)");
+}
+
 int diag_error(struct diag *d, const struct src_loc *loc, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_add(d, DIAG_ERROR, loc, fmt, ap);
+	diag_addv(d, DIAG_ERROR, loc, fmt, ap);
 	va_end(ap);
 	return err < 0 ? err : -EINVAL;
 }
@@ -61,7 +76,7 @@ void diag_warning(struct diag *d, const struct src_loc *loc, const char *fmt, ..
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_add(d, DIAG_WARNING, loc, fmt, ap);
+	diag_addv(d, DIAG_WARNING, loc, fmt, ap);
 	va_end(ap);
 }
 
@@ -70,7 +85,7 @@ void diag_note(struct diag *d, const struct src_loc *loc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_add(d, DIAG_NOTE, loc, fmt, ap);
+	diag_addv(d, DIAG_NOTE, loc, fmt, ap);
 	va_end(ap);
 }
 

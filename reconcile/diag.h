@@ -47,6 +47,9 @@ int diag_error(struct diag *d, const struct src_loc *loc, int err, const char *f
 void diag_warning(struct diag *d, const struct src_loc *loc, const char *fmt, ...) _printf_(3, 4);
 void diag_note(struct diag *d, const struct src_loc *loc, const char *fmt, ...) _printf_(3, 4);
 
+/* Record a ready message at loc (may be NULL) with the given level. */
+void diag_add(struct diag *d, enum diag_level level, const struct src_loc *loc, const char *msg);
+
 /* Stable sort of the entries by (file, line, col), keeping the rest in order. */
 void diag_sort(struct diag *d);
 
