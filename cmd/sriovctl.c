@@ -5,7 +5,9 @@
  * This file owns everything the user sees: option parsing, the subcommand
  * table, exit codes, and printing of diagnostics. reconcile/ never prints.
  */
+#include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include "lock.h"
 #include "plan.h"
 #include "render.h"
+#include "sha256.h"
 #include "spec.h"
 #include "util.h"
 
@@ -25,6 +28,7 @@ enum {
 	EXIT_ERROR = 1,
 	EXIT_CHANGES = 2,
 	EXIT_BLOCKED = 3,
+	EXIT_STALE = 4,
 	EXIT_USAGE = 64,
 	EXIT_INVALID = 65,
 };
@@ -37,6 +41,8 @@ struct args {
 	const char *root;    /* --root, SRIOVCTL_ROOT */
 	const char *libvirt; /* --libvirt, SRIOVCTL_LIBVIRT_URI */
 	const char *format;  /* --format text|json|state */
+	const char *out;     /* plan -o: save the plan */
+	const char *plan;    /* apply --plan: apply a saved plan */
 	bool quiet, detailed_exitcode, dry_run, force;
 	double timeout, lock_timeout;
 	int argc;
@@ -293,6 +299,57 @@ static int print_plan(const struct args *a, const struct plan *p)
 	return 0;
 }
 
+/*
+ * plan -o FILE: the plan with what it was computed from, written to a
+ * temporary file and renamed, so that a reader never sees half a plan.
+ */
+static int save_plan(const struct args *a, const struct spec *s, const struct host *h,
+		     struct plan *p)
+{
+	_cleanup_(freep) char *text = NULL, *tmp = NULL;
+	char digest[SHA256_HEX_LEN];
+	json_object *root;
+	FILE *f;
+	int r;
+
+	r = read_text_file(a->file, 16u << 20, &text);
+	if (r < 0) {
+		fprintf(stderr, "%s: error: cannot read '%s' again: %s\n", prog, a->file,
+			strerror(-r));
+		return r;
+	}
+	sha256_hex(text, strlen(text), digest);
+	p->source = (struct plan_source){
+	    .version = strdup(VERSION),
+	    .hostname = strdup_or_null(h->hostname),
+	    .spec_path = strdup(a->file),
+	    .spec_sha256 = strdup(digest),
+	    .libvirt_uri = strdup(libvirt_uri(a, s)),
+	    .forced = a->force,
+	};
+	root = render_plan_tree(p, RENDER_PLAN_SAVED);
+	tmp = strprintf("%s.tmpXXXXXX", a->out);
+	int fd = tmp && root ? mkostemp(tmp, O_CLOEXEC) : -1;
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	r = f ? render_json(root, true, f) : -errno;
+	if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0) && r >= 0)
+		r = -errno;
+	if (f && fclose(f) != 0 && r >= 0)
+		r = -errno;
+	else if (!f && fd >= 0)
+		close(fd);
+	if (r >= 0 && rename(tmp, a->out) < 0)
+		r = -errno;
+	if (r < 0) {
+		if (fd >= 0)
+			unlink(tmp);
+		fprintf(stderr, "%s: error: cannot write the plan to '%s': %s\n", prog, a->out,
+			strerror(-r));
+	}
+	json_object_put(root);
+	return r;
+}
+
 static int cmd_plan(struct args *a)
 {
 	_cleanup_(spec_freep) struct spec *s = NULL;
@@ -307,9 +364,185 @@ static int cmd_plan(struct args *a)
 		return ret;
 	if (print_plan(a, p) < 0)
 		return EXIT_ERROR;
+	if (a->out && save_plan(a, s, h, p) < 0)
+		return EXIT_ERROR;
 	if (a->detailed_exitcode && (p->n_changes > 0 || p->n_blocked > 0))
 		return EXIT_CHANGES;
 	return EXIT_OK;
+}
+
+/* apply --json: one JSON object per line on stdout. */
+struct json_events {
+	size_t done, failed, skipped;
+};
+
+static void json_line(json_object *o)
+{
+	render_json(o, false, stdout);
+	fflush(stdout);
+	json_object_put(o);
+}
+
+static void on_event(void *userdata, const struct plan *p, size_t i, enum apply_event ev,
+		     const char *msg)
+{
+	static const char *const names[] = {"start", "done", "error", "skipped"};
+	struct json_events *je = userdata;
+	const struct action *a = &p->changes[i];
+	json_object *o = json_object_new_object();
+
+	je->done += ev == APPLY_DONE;
+	je->failed += ev == APPLY_ERROR;
+	je->skipped += ev == APPLY_SKIPPED;
+	json_object_object_add(o, "type", json_object_new_string("event"));
+	json_object_object_add(o, "event", json_object_new_string(names[ev]));
+	json_object_object_add(o, "index", json_object_new_int64(i));
+	json_object_object_add(o, "action", json_object_new_string(action_kind_to_string(a->kind)));
+	json_object_object_add(o, "target", json_object_new_string(a->target));
+	if (a->device)
+		json_object_object_add(o, "device", json_object_new_string(a->device));
+	if (msg)
+		json_object_object_add(o, "message", json_object_new_string(msg));
+	json_line(o);
+}
+
+static bool json_out(const struct args *a)
+{
+	return a->format && streq(a->format, "json");
+}
+
+/* The summary line of apply --json; returns code. */
+static int json_summary(const struct args *a, const struct plan *p, const struct json_events *je,
+			const char *result, int code)
+{
+	if (!json_out(a))
+		return code;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("summary"));
+	json_object_object_add(o, "result", json_object_new_string(result));
+	json_object_object_add(o, "changes", json_object_new_int64(p ? p->n_changes : 0));
+	json_object_object_add(o, "blocked", json_object_new_int64(p ? p->n_blocked : 0));
+	json_object_object_add(o, "done", json_object_new_int64(je->done));
+	json_object_object_add(o, "failed", json_object_new_int64(je->failed));
+	json_object_object_add(o, "skipped", json_object_new_int64(je->skipped));
+	json_object_object_add(o, "exit-code", json_object_new_int(code));
+	json_line(o);
+	return code;
+}
+
+/* The plan first: text as plan prints it, or one JSON line. */
+static int apply_print_plan(const struct args *a, const struct plan *p)
+{
+	if (!json_out(a))
+		return print_plan(a, p);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("plan"));
+	json_object_object_add(o, "plan", render_plan_tree(p, 0));
+	json_line(o);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* What a saved plan needs observed: its modules, files, guest devices. */
+static int want_from_plan(const struct plan *p, struct want *w)
+{
+	size_t n = p->n_changes + p->n_blocked;
+
+	*w = (struct want){0};
+	w->modules = calloc(n + 1, sizeof(char *));
+	w->files = calloc(n + 1, sizeof(char *));
+	w->pci = calloc(n + 1, sizeof(char *));
+	if (!w->modules || !w->files || !w->pci)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct action *x = i < p->n_changes ? &p->changes[i]
+							  : &p->blocked[i - p->n_changes];
+		if (x->kind == ACTION_RELOAD_MODULE)
+			w->modules[w->n_modules++] = x->target;
+		else if (x->kind == ACTION_WRITE_MODPROBE_CONF) {
+			w->files[w->n_files++] = x->target;
+			w->modules[w->n_modules++] = x->module.module;
+		} else if ((x->kind == ACTION_ATTACH || x->kind == ACTION_DETACH) && x->device)
+			w->pci[w->n_pci++] = x->device;
+	}
+	return 0;
+}
+
+static bool plan_has_guests(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_changes + p->n_blocked; i++) {
+		const struct action *x = i < p->n_changes ? &p->changes[i]
+							  : &p->blocked[i - p->n_changes];
+		if (x->kind == ACTION_ATTACH || x->kind == ACTION_DETACH || x->n_users)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * apply --plan: load the saved plan, observe the host it needs, and refuse
+ * (EXIT_STALE) when the host is another one or any fact changed.
+ */
+static int load_saved_plan(struct args *a, struct want *w, struct observe_opts *oo,
+			   struct host **ret_h, struct plan **ret_p)
+{
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	_cleanup_(host_freep) struct host *h = NULL;
+	struct diag d;
+	int r, ret = -1;
+
+	if (a->file)
+		return usage_error("apply: give either -f FILE or --plan PLAN, not both");
+	if (a->argc > 0)
+		return usage_error("unexpected argument '%s'", a->argv[0]);
+	diag_init(&d);
+	r = plan_load(a->plan, &d, &p);
+	if (r >= 0)
+		r = want_from_plan(p, w);
+	if (r >= 0) {
+		*oo = (struct observe_opts){
+		    .root = a->root,
+		    .libvirt_uri = a->libvirt		     ? a->libvirt
+				   : p->source.libvirt_uri ? p->source.libvirt_uri
+							   : DEFAULT_LIBVIRT_URI,
+		    .libvirt_required = plan_has_guests(p),
+		    .modules = w->modules,
+		    .n_modules = w->n_modules,
+		    .files = w->files,
+		    .n_files = w->n_files,
+		    .pci = w->pci,
+		    .n_pci = w->n_pci,
+		};
+		r = a->state ? state_load(a->state, &d, &h) : host_observe(oo, &d, &h);
+	}
+	if (r < 0) {
+		ret = EXIT_ERROR;
+	} else if (p->source.hostname && !streq_ptr(h->hostname, p->source.hostname)) {
+		diag_error(&d, NULL, -ESTALE,
+			   "the plan was made on host '%s', but this is '%s'; nothing applied",
+			   p->source.hostname, h->hostname ? h->hostname : "(unknown)");
+		ret = EXIT_STALE;
+	} else {
+		for (size_t i = 0; i < p->n_changes + p->n_blocked; i++) {
+			const struct action *x = i < p->n_changes ? &p->changes[i]
+								  : &p->blocked[i - p->n_changes];
+			_cleanup_(freep) char *msg = action_stale(x, h);
+			if (msg) {
+				diag_error(&d, NULL, -ESTALE,
+					   "the plan is stale: %s; nothing applied (make a new "
+					   "plan)",
+					   msg);
+				ret = EXIT_STALE;
+				break;
+			}
+		}
+	}
+	print_diag(&d);
+	diag_release(&d);
+	if (ret >= 0)
+		return ret;
+	*ret_h = TAKE_PTR(h);
+	*ret_p = TAKE_PTR(p);
+	return -1;
 }
 
 static int cmd_apply(struct args *a)
@@ -318,6 +551,9 @@ static int cmd_apply(struct args *a)
 	_cleanup_(host_freep) struct host *h = NULL;
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	_cleanup_(lock_releasep) int lock_fd = -1;
+	struct json_events je = {0};
+	struct observe_opts oo;
+	struct want w = {0};
 	struct diag d;
 	int ret, r;
 
@@ -333,39 +569,49 @@ static int cmd_apply(struct args *a)
 		print_diag(&d);
 		diag_release(&d);
 		if (r < 0)
-			return EXIT_ERROR;
+			return json_summary(a, NULL, &je, "error", EXIT_ERROR);
 	}
-	ret = load_and_plan(a, &s, &h, &p);
-	if (ret >= 0)
-		return ret;
-	if (print_plan(a, p) < 0)
+	if (a->plan) {
+		ret = load_saved_plan(a, &w, &oo, &h, &p);
+	} else {
+		ret = load_and_plan(a, &s, &h, &p);
+		if (ret < 0 && observe_opts_for(a, s, &w, &oo) < 0) {
+			fprintf(stderr, "%s: error: out of memory\n", prog);
+			ret = EXIT_ERROR;
+		}
+	}
+	if (ret >= 0) {
+		want_release(&w);
+		return json_summary(a, p, &je, ret == EXIT_STALE ? "stale" : "error", ret);
+	}
+	if (apply_print_plan(a, p) < 0) {
+		want_release(&w);
 		return EXIT_ERROR;
+	}
 	if (p->n_blocked > 0) {
 		fprintf(stderr,
 			"%s: error: %zu change%s blocked; nothing applied (see '! blocked' above; "
 			"--force overrides)\n",
 			prog, p->n_blocked, p->n_blocked == 1 ? " is" : "s are");
-		return EXIT_BLOCKED;
+		want_release(&w);
+		return json_summary(a, p, &je, "blocked", EXIT_BLOCKED);
 	}
-	if (a->dry_run)
-		return EXIT_OK;
+	if (a->dry_run) {
+		want_release(&w);
+		return json_summary(a, p, &je, "dry-run", EXIT_OK);
+	}
 
 	diag_init(&d);
-	struct observe_opts oo;
-	struct want w;
-	r = observe_opts_for(a, s, &w, &oo);
-	if (r >= 0) {
-		struct apply_opts o = {
-		    .root = a->root,
-		    .libvirt_uri = libvirt_uri(a, s),
-		    .timeout = a->timeout,
-		    .force = a->force,
-		    .observe = &oo,
-		};
-		r = apply_run(s, h, p, &o, &d);
-	} else {
-		diag_error(&d, NULL, r, "out of memory");
-	}
+	struct apply_opts o = {
+	    .root = a->root,
+	    .libvirt_uri = oo.libvirt_uri,
+	    .timeout = a->timeout,
+	    .observe = &oo,
+	    .spec = s,
+	    .event = json_out(a) ? on_event : NULL,
+	    .userdata = &je,
+	};
+	r = apply_run(p, &o, &d);
 	want_release(&w);
 	print_diag(&d);
 	diag_release(&d);
@@ -374,12 +620,12 @@ static int cmd_apply(struct args *a)
 			"%s: apply failed; fix the cause and run it again (it resumes where it "
 			"stopped)\n",
 			prog);
-		return EXIT_ERROR;
+		return json_summary(a, p, &je, "error", EXIT_ERROR);
 	}
-	if (!a->quiet && p->n_changes > 0)
-		printf("Applied %zu change%s; the host matches the desired state.\n", p->n_changes,
-		       p->n_changes == 1 ? "" : "s");
-	return EXIT_OK;
+	if (!a->quiet && !json_out(a) && p->n_changes > 0)
+		printf("Applied %zu change%s; the host matches the %s.\n", p->n_changes,
+		       p->n_changes == 1 ? "" : "s", a->plan ? "plan" : "desired state");
+	return json_summary(a, p, &je, "applied", EXIT_OK);
 }
 
 /* ---- qemu-args ---- */
@@ -529,8 +775,10 @@ struct command {
 static const struct command commands[] = {
     {"validate", cmd_validate, "validate [-q] FILE...      check desired-state files"},
     {"show", cmd_show, "show [-f FILE] [--format text|json|state]  the observed host"},
-    {"plan", cmd_plan, "plan -f FILE [--json] [--detailed-exitcode]  what apply would do"},
-    {"apply", cmd_apply, "apply -f FILE [--dry-run] [--force]  make the host match FILE"},
+    {"plan", cmd_plan,
+     "plan -f FILE [--json] [--detailed-exitcode] [-o PLAN]  what apply would do"},
+    {"apply", cmd_apply,
+     "apply -f FILE | --plan PLAN [--dry-run] [--force] [--json]  make the host match"},
     {"qemu-args", cmd_qemu_args,
      "qemu-args GUEST [-f FILE]  QEMU '-device vfio-pci,host=...' arguments of GUEST's\n"
      "                            devices, one per line: FILE's guest, else its libvirt\n"
@@ -556,7 +804,11 @@ static void help(void)
 	       "                         else " DEFAULT_LIBVIRT_URI ")\n"
 	       "      --json             same as --format json\n"
 	       "      --format FMT       text (default), json; for show also state\n"
-	       "      --detailed-exitcode  plan: exit 2 when there are changes\n"
+	       "      --detailed-exitcode  plan: exit 2 when the host does not match (changes\n"
+	       "                         or blocked changes)\n"
+	       "  -o, --out PLAN         plan: also save the plan, with what it was made from\n"
+	       "      --plan PLAN        apply: apply a saved plan exactly, or exit 4 if the\n"
+	       "                         host changed since it was made\n"
 	       "      --dry-run          apply: print the plan, change nothing\n"
 	       "      --force            apply blocked changes too (takes devices from guests)\n"
 	       "      --timeout SEC      apply: wait at most SEC for VFs to appear (default 120)\n"
@@ -565,8 +817,8 @@ static void help(void)
 	       "  -h, --help             this help\n"
 	       "  -V, --version          print the version\n\n"
 	       "Exit status: 0 success (plan: no changes), 1 error, 2 plan --detailed-exitcode\n"
-	       "with changes, 3 apply refused because of blocked changes, 64 usage error,\n"
-	       "65 invalid desired-state file.\n");
+	       "with changes, 3 apply refused because of blocked changes, 4 a saved plan is\n"
+	       "stale (nothing applied), 64 usage error, 65 invalid desired-state file.\n");
 }
 
 static int parse_seconds(const char *opt, const char *s, double *ret)
@@ -592,7 +844,8 @@ int main(int argc, char **argv)
 		OPT_DRY_RUN,
 		OPT_FORCE,
 		OPT_TIMEOUT,
-		OPT_LOCK_TIMEOUT
+		OPT_LOCK_TIMEOUT,
+		OPT_PLAN
 	};
 	static const struct option opts[] = {
 	    {"file", required_argument, NULL, 'f'},
@@ -606,6 +859,8 @@ int main(int argc, char **argv)
 	    {"force", no_argument, NULL, OPT_FORCE},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	    {"out", required_argument, NULL, 'o'},
+	    {"plan", required_argument, NULL, OPT_PLAN},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -635,13 +890,19 @@ int main(int argc, char **argv)
 
 	/* options may come before or after the command: permute, as git does not but users expect
 	 */
-	while ((c = getopt_long(argc, argv, "f:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			a.file = optarg;
 			break;
 		case OPT_STATE:
 			a.state = optarg;
+			break;
+		case 'o':
+			a.out = optarg;
+			break;
+		case OPT_PLAN:
+			a.plan = optarg;
 			break;
 		case OPT_ROOT:
 			a.root = optarg;

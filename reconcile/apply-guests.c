@@ -386,13 +386,13 @@ static int detach(struct guest_conn *c, virDomainPtr dom, const struct action *a
 {
 	int r;
 
-	if (a->persistent) {
+	if (a->guest.persistent) {
 		r = detach_scope(c, dom, a, VIR_DOMAIN_AFFECT_CONFIG, d);
 		if (r < 0)
 			return r;
 		c->last_done |= GUEST_SCOPE_CONFIG;
 	}
-	if (a->live && active == 1) {
+	if (a->guest.live && active == 1) {
 		r = detach_scope(c, dom, a, VIR_DOMAIN_AFFECT_LIVE, d);
 		if (r < 0)
 			return r;
@@ -404,22 +404,22 @@ static int detach(struct guest_conn *c, virDomainPtr dom, const struct action *a
 static int attach(struct guest_conn *c, virDomainPtr dom, const struct action *a, int active,
 		  struct diag *d)
 {
-	_cleanup_(freep) char *xml = guest_device_xml(&a->dev);
+	_cleanup_(freep) char *xml = guest_device_xml(&a->guest.dev);
 
 	if (!xml)
 		return diag_error(d, NULL, -EINVAL, "guest '%s': cannot build the XML of %s",
 				  a->target, a->device ? a->device : "the device");
-	if (a->persistent) {
+	if (a->guest.persistent) {
 		if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_CONFIG) < 0)
 			return call_error(c, d, a->target, "attach %s to the persistent definition",
 					  a->device);
 		c->last_done |= GUEST_SCOPE_CONFIG;
 	}
-	if (a->live && active == 1) {
+	if (a->guest.live && active == 1) {
 		if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
 			return call_error(c, d, a->target, "attach %s to the running guest%s",
 					  a->device,
-					  a->persistent ? " (its persistent definition has it now, "
+					  a->guest.persistent ? " (its persistent definition has it now, "
 							  "the guest gets it at its next start)"
 							: "");
 		c->last_done |= GUEST_SCOPE_LIVE;
@@ -446,7 +446,7 @@ int guest_apply_action(struct guest_conn *c, const struct action *a, struct diag
 	dom = virDomainLookupByName(c->conn, a->target);
 	if (!dom)
 		return call_error(c, d, a->target, "find the domain");
-	if (a->live) {
+	if (a->guest.live) {
 		active = virDomainIsActive(dom);
 		if (active < 0)
 			r = call_error(c, d, a->target, "read its state");

@@ -9,6 +9,7 @@
  * again and planned against; anything left is reported as not converged.
  */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -57,16 +58,33 @@ static const char *action_pf(const struct action *a)
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		return a->target;
 	default:
-		return a->pf;
+		return a->vf.pf;
 	}
 }
 
 /* One line naming an action, for errors. Owned. */
 static char *action_describe(const struct action *a)
 {
-	return strprintf("%s %s%s%s%s%s%s%s", action_kind_to_string(a->kind), a->target,
-			 a->device ? " " : "", a->device ? a->device : "", a->field ? " " : "",
-			 a->field ? a->field : "", a->to ? " -> " : "", a->to ? a->to : "");
+	const char *attr = a->kind == ACTION_SET_VF ? vf_attr_to_string(a->link.attr) : NULL;
+
+	return strprintf("%s %s%s%s%s%s", action_kind_to_string(a->kind), a->target,
+			 a->device ? " " : "", a->device ? a->device : "", attr ? " " : "",
+			 attr ? attr : "");
+}
+
+/* The error for a fact that no longer holds; returns -ESTALE. */
+static int changed(struct diag *d, const char *fmt, ...) _printf_(2, 3);
+static int changed(struct diag *d, const char *fmt, ...)
+{
+	_cleanup_(freep) char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	return diag_error(d, NULL, -ESTALE, "host changed since the plan: %s",
+			  msg ? msg : "out of memory");
 }
 
 /* ---- set-num-vfs, in parallel ---- */
@@ -132,7 +150,7 @@ static void numvfs_child(const struct action *a, double timeout, int fd)
 	int r;
 
 	diag_init(&d);
-	r = sysfs_set_num_vfs(a->target, a->num_to, timeout, NULL, &d);
+	r = sysfs_set_num_vfs(a->target, a->num.to, timeout, NULL, &d);
 	f = open_memstream(&out, &len);
 	if (f) {
 		for (size_t i = 0; i < d.n; i++) {
@@ -214,7 +232,7 @@ static void numvfs_job_start(struct numvfs_job *j, double timeout)
 		}
 		close(p[0]);
 	}
-	j->r = sysfs_set_num_vfs(j->a->target, j->a->num_to, timeout, NULL, &j->d);
+	j->r = sysfs_set_num_vfs(j->a->target, j->a->num.to, timeout, NULL, &j->d);
 }
 
 /* Read what the running children send until all are done or the deadline. */
@@ -286,10 +304,14 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 		struct numvfs_job *j = &jobs[k++];
 		*j = (struct numvfs_job){.a = a, .pid = -1, .fd = -1};
 		diag_init(&j->d);
+		unsigned now;
 		if (failed_has(failed, a->target))
 			j->r = diag_error(&j->d, NULL, -ECANCELED,
 					  "PF '%s': num-vfs not set, an earlier step failed",
 					  a->target);
+		else if (sysfs_num_vfs(a->target, &now) >= 0 && now != a->num.from)
+			j->r = changed(&j->d, "%s num-vfs is %u, the plan was made when it was %u",
+				       a->target, now, a->num.from);
 		else
 			numvfs_job_start(j, o->timeout);
 	}
@@ -304,7 +326,7 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 			diag_error(d, NULL, -ETIMEDOUT,
 				   "PF '%s': setting sriov_numvfs to %u did not finish within %g s "
 				   "(the driver does not answer)",
-				   j->a->target, j->a->num_to, o->timeout);
+				   j->a->target, j->a->num.to, o->timeout);
 			failed_add(failed, j->a->target);
 		} else {
 			merge_diag(d, &j->d, false);
@@ -318,78 +340,91 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 
 /* ---- other host actions ---- */
 
-static const struct vf_spec *find_vf_spec(const struct spec *s, const struct action *a)
+static int run_set_vf(const struct action *a, struct diag *d)
 {
-	for (size_t i = 0; i < s->n_pfs; i++) {
-		const struct pf_spec *pf = &s->pfs[i];
-		if (a->vf_id >= 0 && pf->pci && a->pf && streq(pf->pci, a->pf))
-			return pf_spec_find_vf(pf, a->vf_id);
-	}
-	return NULL;
-}
-
-static int run_set_vf(const struct spec *s, const struct host *h, const struct action *a,
-		      struct diag *d)
-{
-	const struct pci_dev_state *pf = a->pf ? host_find_pci(h, a->pf) : NULL;
-	const struct vf_spec *vf = find_vf_spec(s, a);
-
-	if (!pf || pf->n_interfaces == 0)
+	if (!a->vf.pf_interface)
 		return diag_error(d, NULL, -ENODEV,
-				  "PF '%s': no network interface to set VF %d settings through",
-				  a->pf ? a->pf : "?", a->vf_id);
-	if (!vf)
-		return diag_error(d, NULL, -EINVAL, "VF %d of '%s': not in the desired state",
-				  a->vf_id, a->pf);
-	return vfnet_apply(pf->interfaces[0], (unsigned)a->vf_id, a->field, vf, d);
+				  "PF '%s': no network interface to set VF %u settings through",
+				  a->vf.pf ? a->vf.pf : "?", a->vf.id);
+	if (!a->vf.is_new) {
+		_cleanup_(freep) struct vf_info *cur = NULL;
+		size_t n = 0;
+		int r = vfnet_get(a->vf.pf_interface, &cur, &n, d);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			if (cur[i].id == a->vf.id &&
+			    !vf_link_matches(&cur[i].link, &a->link.from, a->link.attr))
+				return changed(d, "%s vf %u %s differs from what was planned",
+					       a->vf.pf, a->vf.id, vf_attr_to_string(a->link.attr));
+	}
+	return vfnet_apply(a->vf.pf_interface, a->vf.id, a->link.attr, &a->link.to, d);
 }
 
-static int run_reload(const struct spec *s, const struct host *h, const struct action *a,
-		      const struct apply_opts *o, struct diag *d)
+static int run_bind(const struct action *a, struct diag *d)
 {
-	const struct module_spec *m = spec_find_module(s, a->target);
-	_cleanup_(freep) char *opts = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&opts, &len);
+	if (!a->device)
+		return diag_error(d, NULL, -EADDRNOTAVAIL, "VF %u of '%s': address unknown",
+				  a->vf.id, a->vf.pf);
+	if (!a->vf.is_new) {
+		_cleanup_(freep) char *now = sysfs_device_driver(a->device);
+		if (!streq_ptr(now, a->driver.from))
+			return changed(d, "%s driver is %s, the plan was made when it was %s",
+				       a->device, now ? now : "(none)",
+				       a->driver.from ? a->driver.from : "(none)");
+	}
+	return sysfs_bind_driver(a->device, a->driver.to, NULL, d);
+}
+
+static int run_write_conf(const struct action *a, const struct apply_opts *o, struct diag *d)
+{
+	_cleanup_(freep) char *path = root_path(o->root, a->target);
+	_cleanup_(freep) char *now = NULL;
 	int r;
 
-	if (!f)
+	if (!path)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
-	for (size_t i = 0; m && i < m->n_options; i++)
-		fprintf(f, "%s%s=%s", i ? " " : "", m->options[i].key, m->options[i].value);
-	if (fclose(f) != 0)
-		return diag_error(d, NULL, -ENOMEM, "out of memory");
-	r = modprobe_reload_module(a->target, len ? opts : NULL, d);
+	r = read_text_file(path, 1 << 20, &now);
+	if (r < 0 && r != -ENOENT)
+		return diag_error(d, NULL, r, "cannot read '%s': %s", a->target, strerror(-r));
+	if (!streq_ptr(now, a->module.old_content))
+		return changed(d, "%s %s since the plan was made", a->target,
+			       !now			? "was removed"
+			       : !a->module.old_content ? "was created"
+							: "was changed");
+	return modprobe_write_file(o->root, a->target, a->module.content, d);
+}
+
+static int run_reload(const struct action *a, const struct apply_opts *o, struct diag *d)
+{
+	int r = modprobe_reload_module(a->target, a->module.load_options, d);
 	if (r < 0)
 		return r;
 	/* the PFs of that driver come back: wait for each to be bound again */
-	for (size_t i = 0; i < h->n_pci; i++) {
-		const struct pci_dev_state *pf = &h->pci[i];
-		if (!pf->driver || !streq(pf->driver, a->target))
-			continue;
-		int q = sysfs_wait_driver(pf->address, pf->driver, o->timeout, d);
+	for (size_t i = 0; i < a->module.n_pfs; i++) {
+		int q = sysfs_wait_driver(a->module.pfs[i], a->target, o->timeout, d);
 		if (q < 0)
 			r = q;
 	}
 	return r;
 }
 
-static int run_action(const struct spec *s, const struct host *h, const struct action *a,
-		      const struct apply_opts *o, struct guest_conn **conn, struct diag *d)
+static int run_action(const struct action *a, const struct apply_opts *o,
+		      struct guest_conn **conn, struct diag *d)
 {
 	int r;
 
 	switch (a->kind) {
 	case ACTION_WRITE_MODPROBE_CONF:
-		return modprobe_write_file(o->root, a->target, a->content, d);
+		return run_write_conf(a, o, d);
 	case ACTION_RELOAD_MODULE:
-		return run_reload(s, h, a, o, d);
+		return run_reload(a, o, d);
 	case ACTION_SET_DRIVERS_AUTOPROBE:
-		return sysfs_set_drivers_autoprobe(a->target, a->to && streq(a->to, "true"), d);
+		return sysfs_set_drivers_autoprobe(a->target, a->autoprobe.to > 0, d);
 	case ACTION_BIND_DRIVER:
-		return sysfs_bind_driver(a->device, a->to, NULL, d);
+		return run_bind(a, d);
 	case ACTION_SET_VF:
-		return run_set_vf(s, h, a, d);
+		return run_set_vf(a, d);
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
 		if (!*conn) {
@@ -430,9 +465,9 @@ static void restore_detached(const struct plan *p, size_t attach_idx, struct gue
 		struct action back = *de;
 		back.kind = ACTION_ATTACH;
 		/* a scope the failed attach did change holds the new device: keep it */
-		back.persistent = de->persistent && !(done & GUEST_SCOPE_CONFIG);
-		back.live = de->live && !(done & GUEST_SCOPE_LIVE);
-		if (!back.persistent && !back.live)
+		back.guest.persistent = de->guest.persistent && !(done & GUEST_SCOPE_CONFIG);
+		back.guest.live = de->guest.live && !(done & GUEST_SCOPE_LIVE);
+		if (!back.guest.persistent && !back.guest.live)
 			continue;
 		if (guest_apply_action(conn, &back, d) >= 0)
 			diag_note(d, NULL, "guest '%s': the previous %s device was attached again",
@@ -440,12 +475,13 @@ static void restore_detached(const struct plan *p, size_t attach_idx, struct gue
 	}
 }
 
-static int verify(const struct spec *s, const struct apply_opts *o, struct diag *d)
+/* Observe again: every action holds, and with a spec, planning again finds nothing. */
+static int verify(const struct plan *done, const struct apply_opts *o, struct diag *d)
 {
 	_cleanup_(host_freep) struct host *h = NULL;
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	struct plan_opts po = {.force = false};
-	int r;
+	int r, bad = 0;
 
 	if (!o->observe)
 		return 0;
@@ -453,24 +489,48 @@ static int verify(const struct spec *s, const struct apply_opts *o, struct diag 
 	struct diag scratch;
 	diag_init(&scratch);
 	r = host_observe(o->observe, &scratch, &h);
-	if (r >= 0)
-		r = plan_compute(s, h, &po, &scratch, &p);
+	if (r >= 0 && o->spec)
+		r = plan_compute(o->spec, h, &po, &scratch, &p);
 	merge_diag(d, &scratch, true);
 	diag_release(&scratch);
 	if (r < 0)
 		return diag_error(d, NULL, r, "cannot observe the host again to verify the result");
-	for (size_t i = 0; i < p->n_changes + p->n_blocked; i++) {
+	for (size_t i = 0; i < done->n_changes; i++) {
+		_cleanup_(freep) char *msg = action_unmet(&done->changes[i], h);
+		if (msg && !p) {
+			diag_error(d, NULL, -EAGAIN, "not converged: %s", msg);
+			bad++;
+		}
+	}
+	for (size_t i = 0; p && i < p->n_changes + p->n_blocked; i++) {
 		const struct action *a =
 		    i < p->n_changes ? &p->changes[i] : &p->blocked[i - p->n_changes];
 		_cleanup_(freep) char *what = action_describe(a);
-		diag_error(d, NULL, -EAGAIN, "not converged: %s (now %s)", what ? what : "?",
-			   a->from ? a->from : "absent");
+		_cleanup_(freep) char *msg = action_unmet(a, h);
+		diag_error(d, NULL, -EAGAIN, "not converged: %s%s%s", what ? what : "?",
+			   msg ? ": " : "", msg ? msg : "");
+		bad++;
 	}
-	return p->n_changes + p->n_blocked ? -EAGAIN : 0;
+	return bad ? -EAGAIN : 0;
 }
 
-int apply_run(const struct spec *s, const struct host *h, const struct plan *p,
-	      const struct apply_opts *o, struct diag *d)
+static void emit(const struct apply_opts *o, const struct plan *p, size_t i, enum apply_event ev,
+		 const struct diag *d, size_t errors_before)
+{
+	const char *msg = NULL;
+
+	if (!o->event)
+		return;
+	if (ev == APPLY_ERROR || ev == APPLY_SKIPPED)
+		for (size_t k = d->n; k-- > 0 && d->n_errors > errors_before;)
+			if (d->v[k].level == DIAG_ERROR) {
+				msg = d->v[k].msg;
+				break;
+			}
+	o->event(o->userdata, p, i, ev, msg);
+}
+
+int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 {
 	struct failed failed = {0};
 	struct guest_conn *conn = NULL;
@@ -485,11 +545,23 @@ int apply_run(const struct spec *s, const struct host *h, const struct plan *p,
 		const struct action *a = &p->changes[i];
 		const char *pf = action_pf(a);
 		_cleanup_(freep) char *gkey = NULL;
+		size_t before = d->n_errors;
 
 		if (a->kind == ACTION_SET_NUM_VFS) {
-			if (!numvfs_done)
-				run_numvfs_batch(p, o, &failed, d);
+			if (numvfs_done)
+				continue;
 			numvfs_done = true;
+			size_t first = i, errs = d->n_errors;
+			for (size_t k = first; k < p->n_changes; k++)
+				if (p->changes[k].kind == ACTION_SET_NUM_VFS)
+					emit(o, p, k, APPLY_START, d, errs);
+			run_numvfs_batch(p, o, &failed, d);
+			for (size_t k = first; k < p->n_changes; k++)
+				if (p->changes[k].kind == ACTION_SET_NUM_VFS)
+					emit(o, p, k,
+					     failed_has(&failed, p->changes[k].target) ? APPLY_ERROR
+										      : APPLY_DONE,
+					     d, errs);
 			continue;
 		}
 		if (a->kind == ACTION_ATTACH || a->kind == ACTION_DETACH)
@@ -500,9 +572,12 @@ int apply_run(const struct spec *s, const struct host *h, const struct plan *p,
 				   "skipped %s: an earlier step for '%s' failed", what ? what : "?",
 				   failed_has(&failed, pf) ? pf : a->target);
 			failed_add(&failed, gkey);
+			emit(o, p, i, APPLY_SKIPPED, d, before);
 			continue;
 		}
-		r = run_action(s, h, a, o, &conn, d);
+		emit(o, p, i, APPLY_START, d, before);
+		r = run_action(a, o, &conn, d);
+		emit(o, p, i, r < 0 ? APPLY_ERROR : APPLY_DONE, d, before);
 		if (r < 0 && gkey) {
 			failed_add(&failed, gkey);
 			if (a->kind == ACTION_ATTACH)
@@ -514,7 +589,7 @@ int apply_run(const struct spec *s, const struct host *h, const struct plan *p,
 	guest_conn_free(conn);
 
 	if (d->n_errors == errors_before)
-		r = verify(s, o, d);
+		r = verify(p, o, d);
 	else
 		r = -EIO;
 	failed_release(&failed);

@@ -7,15 +7,8 @@
 
 void vf_state_init(struct vf_state *v, unsigned id)
 {
-	*v = (struct vf_state){.id = id,
-			       .vlan = -1,
-			       .qos = -1,
-			       .vlan_proto = -1,
-			       .spoof_check = -1,
-			       .trust = -1,
-			       .link_state = -1,
-			       .max_tx_rate = -1,
-			       .min_tx_rate = -1};
+	*v = (struct vf_state){.id = id};
+	vf_link_init(&v->link);
 }
 
 const struct guest_dev_state *guest_dev_find(const struct guest_dev_state *v, size_t n,
@@ -38,7 +31,6 @@ static void vf_state_release(struct vf_state *v)
 	free(v->driver);
 	free(v->driver_override);
 	free(v->interface);
-	free(v->mac);
 }
 
 static void pci_dev_state_release(struct pci_dev_state *p)

@@ -20,15 +20,7 @@ struct vf_state {
 	char *driver;	       /* bound driver; NULL: none */
 	char *driver_override; /* NULL: none */
 	char *interface;       /* netdev name; NULL: none */
-	char *mac;	       /* as the PF reports it (IFLA_VF_MAC); NULL unknown */
-	int vlan;	       /* -1 unknown */
-	int qos;	       /* -1 unknown */
-	int vlan_proto;	       /* -1 unknown, enum vlan_proto */
-	int spoof_check;       /* -1 unknown, 0, 1 */
-	int trust;	       /* -1 unknown, 0, 1 */
-	int link_state;	       /* -1 unknown, enum link_state */
-	long long max_tx_rate; /* -1 unknown */
-	long long min_tx_rate; /* -1 unknown */
+	struct vf_link link;   /* as the PF reports it (IFLA_VFINFO_LIST); unset: unknown */
 };
 
 /* A VF with every link setting unknown (-1) and no strings. */

@@ -18,16 +18,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* "<root><path>" without a doubled '/'; root NULL or "" is "/". Owned. */
-static char *root_path(const char *root, const char *path)
-{
-	size_t n = root ? strlen(root) : 0;
-
-	while (n > 0 && root[n - 1] == '/')
-		n--;
-	return strprintf("%.*s%s", (int)n, n ? root : "", path);
-}
-
 static int open_lock_file(const char *root, const char *path, struct diag *d)
 {
 	_cleanup_(freep) char *dir = root_path(root, "/run");

@@ -39,16 +39,6 @@ bool modprobe_path_valid(const char *path)
 	return streq(path + n - (sizeof(ext) - 1), ext);
 }
 
-/* "<root><path>" without a doubled '/'; root NULL or "" is "/". Owned. */
-static char *root_path(const char *root, const char *path)
-{
-	size_t n = root ? strlen(root) : 0;
-
-	while (n > 0 && root[n - 1] == '/')
-		n--;
-	return strprintf("%.*s%s", (int)n, n ? root : "", path);
-}
-
 /* mkdir that accepts an existing directory. */
 static int mkdir_exist_ok(const char *dir, struct diag *d)
 {

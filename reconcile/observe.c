@@ -262,10 +262,7 @@ static void observe_vf_link_settings(struct observer *ob, struct pci_dev_state *
 	for (size_t i = 0; i < pf->sriov.n_vfs; i++) {
 		struct vf_state *vf = &pf->sriov.vfs[i];
 
-		vf->mac = NULL;
-		vf->vlan = vf->qos = vf->vlan_proto = -1;
-		vf->spoof_check = vf->trust = vf->link_state = -1;
-		vf->max_tx_rate = vf->min_tx_rate = -1;
+		vf_link_init(&vf->link);
 	}
 	if (pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
 		return;

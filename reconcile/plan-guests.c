@@ -113,6 +113,26 @@ static int copy_dev(struct guest_dev_state *to, const struct guest_dev_state *fr
 	return 0;
 }
 
+static bool dom_running(const struct plan_ctx *c, const char *name)
+{
+	const struct domain_state *dom = plan_find_domain(c->h, name);
+	return dom && dom->running;
+}
+
+/* What the guest's scopes hold at addr now, as the attach's observed "from". */
+static int attach_was(const struct domain_state *dom, const char *addr,
+		      struct action_guest_was *was)
+{
+	const struct guest_dev_state *p = guest_dev_find(dom->devs, dom->n_devs, addr);
+	const struct guest_dev_state *l =
+	    dom->running ? guest_dev_find(dom->live_devs, dom->n_live_devs, addr) : NULL;
+
+	if ((p && !(was->persistent = plan_describe_dev(p))) ||
+	    (l && !(was->live = plan_describe_dev(l))))
+		return -ENOMEM;
+	return 0;
+}
+
 static void add_detach(struct plan_ctx *c, const struct guest_spec *g,
 		       const struct guest_dev_state *ex, bool persistent, bool live,
 		       const char *reason)
@@ -122,11 +142,11 @@ static void add_detach(struct plan_ctx *c, const struct guest_spec *g,
 		return;
 	p->loc = &g->loc;
 	p->a.device = strdup_or_null(ex->address);
-	p->a.persistent = persistent;
-	p->a.live = live;
-	p->a.from = plan_describe_dev(ex);
+	p->a.guest.persistent = persistent;
+	p->a.guest.live = live;
+	p->a.guest.running = dom_running(c, g->name);
 	p->a.reason = strdup(reason);
-	if (copy_dev(&p->a.dev, ex) < 0 || !p->a.device || !p->a.from || !p->a.reason)
+	if (copy_dev(&p->a.guest.dev, ex) < 0 || !p->a.device || !p->a.reason)
 		ctx_oom(c);
 }
 
@@ -202,13 +222,13 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 	}
 	p->loc = &gd->loc;
 	p->a.device = strdup(addr);
-	p->a.persistent = attach_pers;
-	p->a.live = attach_live;
-	p->a.to = TAKE_PTR(desc);
+	p->a.guest.persistent = attach_pers;
+	p->a.guest.live = attach_live;
+	p->a.guest.running = dom->running;
 	if (res) {
-		p->a.pf = strdup(res->host->address);
-		p->a.vf_id = (int)gd->vf_id;
-		if (!p->a.pf)
+		p->a.vf.pf = strdup(res->host->address);
+		p->a.vf.id = gd->vf_id;
+		if (!p->a.vf.pf)
 			ctx_oom(c);
 	}
 	if (note) {
@@ -218,7 +238,8 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 		p->a.reason = strdup(pers || live ? "replaces the device assigned now"
 						  : "not assigned to the guest");
 	}
-	if (copy_dev(&p->a.dev, &want) < 0 || !p->a.device || !p->a.reason)
+	if (copy_dev(&p->a.guest.dev, &want) < 0 || !p->a.device || !p->a.reason ||
+	    attach_was(dom, addr, &p->a.guest.was) < 0)
 		ctx_oom(c);
 }
 

@@ -108,12 +108,7 @@ bool plan_detached(const struct plan_ctx *c, const char *guest, const char *addr
 char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n);
 
 /* Value rendering shared by the planner files. */
-const char *plan_bool_str(int v);
-const char *plan_link_state_str(int v);
-const char *plan_vlan_proto_str(int v);
 const char *plan_device_type_str(enum device_type t);
-/* "interface, mac ..., vlan 42, virtualport 802.1Qbh profileid finance"; owned. */
-char *plan_describe_dev(const struct guest_dev_state *g);
 
 /* The passes, in the order plan_compute runs them. */
 int plan_modules(struct plan_ctx *c);

@@ -391,6 +391,50 @@ static int count_plan_make(struct plan_ctx *c, const char *driver, struct count_
 	return 0;
 }
 
+/*
+ * The options a reload loads the module with: the file's options, the count
+ * option as planned. Owned; "" when none.
+ */
+static char *load_options(const struct module_spec *ms, const struct count_plan *cp)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool count_given = false;
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; ms && i < ms->n_options; i++) {
+		fprintf(f, "%s%s=%s", ftell(f) ? " " : "", ms->options[i].key,
+			ms->options[i].value);
+		count_given = count_given || streq(ms->options[i].key, cp->co->option);
+	}
+	if (!count_given)
+		fprintf(f, "%s%s=%s", ftell(f) ? " " : "", cp->co->option, cp->value);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The PFs of driver, which the applier waits for after the load. */
+static int reload_pfs(struct plan_ctx *c, const char *driver, struct action *a)
+{
+	for (size_t i = 0; i < c->h->n_pci; i++) {
+		const struct pci_dev_state *pf = &c->h->pci[i];
+		if (!pf->is_pf || !streq_ptr(pf->driver, driver))
+			continue;
+		char **slot = GROW(a->module.pfs, a->module.n_pfs, a->module.cap_pfs);
+		if (!slot || !(*slot = strdup(pf->address))) {
+			if (slot)
+				a->module.n_pfs--;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static void plan_reload(struct plan_ctx *c, const char *driver, const struct count_plan *cp)
 {
 	const struct module_spec *ms = find_module_spec(c->s, driver);
@@ -407,9 +451,11 @@ static void plan_reload(struct plan_ctx *c, const char *driver, const struct cou
 	if (!p)
 		return;
 	p->loc = ms ? &ms->loc : cp->loc;
-	p->a.module = strdup(driver);
-	p->a.from = loaded ? strprintf("%s=%s", cp->co->option, live ? live : "?") : NULL;
-	p->a.to = strprintf("%s=%s", cp->co->option, cp->value);
+	p->a.module.module = strdup(driver);
+	p->a.module.loaded = loaded;
+	p->a.module.from = loaded ? strprintf("%s=%s", cp->co->option, live ? live : "?") : NULL;
+	p->a.module.to = strprintf("%s=%s", cp->co->option, cp->value);
+	p->a.module.load_options = load_options(ms, cp);
 	p->a.disruptive = loaded;
 	p->a.show_reason = true;
 	if (by_driver)
@@ -421,7 +467,8 @@ static void plan_reload(struct plan_ctx *c, const char *driver, const struct cou
 					cp->co->option, live ? live : "(unknown)");
 	else
 		p->a.reason = strprintf("reload: true, and %s is not loaded", driver);
-	if (!p->a.module || !p->a.to || !p->a.reason || (loaded && !p->a.from))
+	if (!p->a.module.module || !p->a.module.to || !p->a.reason || !p->a.module.load_options ||
+	    (loaded && !p->a.module.from) || reload_pfs(c, driver, &p->a) < 0)
 		ctx_oom(c);
 
 	for (size_t i = 0; i < c->s->n_pfs; i++) {
@@ -468,17 +515,20 @@ static void plan_conf(struct plan_ctx *c, const char *name, const struct module_
 	if (!p)
 		return;
 	p->loc = ms ? &ms->loc : cp ? cp->loc : NULL;
-	p->a.module = strdup(name);
-	p->a.to = options_text(want, n);
-	if (content && plan_modprobe_conf_options(content, name, &p->a.from) >= 0 && !p->a.from)
-		p->a.from = strdup("(none)");
+	p->a.module.module = strdup(name);
+	p->a.module.to = options_text(want, n);
+	p->a.module.old_content = strdup_or_null(content);
+	if (content && plan_modprobe_conf_options(content, name, &p->a.module.from) >= 0 &&
+	    !p->a.module.from)
+		p->a.module.from = strdup("(none)");
 	if (cp && cp->co)
 		p->a.reason = strprintf("persist %s=%s for the next load of %s", cp->co->option,
 					cp->value, name);
 	else
 		p->a.reason = strprintf("persist the options of module %s", name);
-	r = plan_modprobe_conf_update(content, name, want, n, owned, &p->a.content);
-	if (r < 0 || !p->a.module || !p->a.to || !p->a.reason || (content && !p->a.from))
+	r = plan_modprobe_conf_update(content, name, want, n, owned, &p->a.module.content);
+	if (r < 0 || !p->a.module.module || !p->a.module.to || !p->a.reason ||
+	    (content && (!p->a.module.from || !p->a.module.old_content)))
 		ctx_oom(c);
 }
 

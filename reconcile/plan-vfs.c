@@ -19,11 +19,11 @@ static void plan_autoprobe(struct plan_ctx *c, struct pf_res *r)
 	if (!p)
 		return;
 	p->loc = &r->spec->loc;
-	p->a.from = strdup(plan_bool_str(have));
-	p->a.to = strdup(plan_bool_str(want));
+	p->a.autoprobe.from = have;
+	p->a.autoprobe.to = want;
 	p->a.reason = strdup(want ? "new VFs are bound to their default driver"
 				  : "new VFs stay unbound until a driver is chosen");
-	if (!p->a.from || !p->a.to || !p->a.reason)
+	if (!p->a.reason)
 		ctx_oom(c);
 }
 
@@ -49,10 +49,9 @@ static void plan_num_vfs(struct plan_ctx *c, struct pf_res *r)
 	if (!p)
 		return;
 	p->loc = r->spec->num_vfs_loc.line ? &r->spec->num_vfs_loc : &r->spec->loc;
-	p->a.num_from = r->cur;
-	p->a.num_to = r->want;
-	p->a.from = strprintf("%u", r->cur);
-	p->a.to = strprintf("%u", r->want);
+	p->a.num.from = r->cur;
+	p->a.num.to = r->want;
+	p->a.num.pf_driver = strdup_or_null(r->host->driver);
 	p->a.disruptive = r->cur > 0;
 	const char *how =
 	    r->spec->method == PF_METHOD_MODULE
@@ -66,7 +65,7 @@ static void plan_num_vfs(struct plan_ctx *c, struct pf_res *r)
 		p->a.reason = strprintf("the kernel changes a non-zero VF count only through 0: "
 					"all %u VFs are removed and %u created%s",
 					r->cur, r->want, how);
-	if (!p->a.from || !p->a.to || !p->a.reason)
+	if (!p->a.reason || (r->host->driver && !p->a.num.pf_driver))
 		ctx_oom(c);
 	if (r->cur == 0)
 		return;
@@ -163,10 +162,14 @@ static struct pending *vf_action(struct plan_ctx *c, const struct vf_ctx *v, enu
 	if (!p)
 		return NULL;
 	p->loc = loc;
-	p->a.pf = strdup(v->r->host->address);
-	p->a.vf_id = (int)v->id;
+	p->a.vf.pf = strdup(v->r->host->address);
+	p->a.vf.id = v->id;
+	p->a.vf.is_new = v->is_new;
 	p->a.device = strdup_or_null(v->address);
-	if (!p->a.pf || (v->address && !p->a.device))
+	if (k == ACTION_SET_VF && v->r->host->n_interfaces > 0 &&
+	    !(p->a.vf.pf_interface = strdup(v->r->host->interfaces[0])))
+		ctx_oom(c);
+	if (!p->a.vf.pf || (v->address && !p->a.device))
 		ctx_oom(c);
 	if (v->dep_why)
 		ctx_block(c, p, strdup(v->dep_why));
@@ -183,11 +186,12 @@ static void plan_driver(struct plan_ctx *c, const struct vf_ctx *v, const char *
 	struct pending *p = vf_action(c, v, ACTION_BIND_DRIVER, loc);
 	if (!p)
 		return;
-	p->a.from = strdup(v->is_new ? "(new)" : have ? have : "(none)");
-	p->a.to = strdup(want);
+	p->a.driver.from = v->is_new ? NULL : strdup_or_null(have);
+	p->a.driver.to = strdup(want);
 	p->a.reason = strdup(v->is_new ? "the VF is created by this plan"
-				       : "the VF is bound to another driver");
-	if (!p->a.from || !p->a.to || !p->a.reason)
+			     : have    ? "the VF is bound to another driver"
+				       : "the VF has no driver");
+	if ((!v->is_new && have && !p->a.driver.from) || !p->a.driver.to || !p->a.reason)
 		ctx_oom(c);
 	if (v->is_new || v->dep_why || !v->hv->address)
 		return;
@@ -197,79 +201,38 @@ static void plan_driver(struct plan_ctx *c, const struct vf_ctx *v, const char *
 		ctx_block(c, p, why);
 }
 
-/* One set-vf action; takes from and to. */
+/* One set-vf action of attribute a, when the VF does not have it already. */
 static void set_vf(struct plan_ctx *c, const struct vf_ctx *v, const struct vf_spec *vs,
-		   const char *field, char *from, char *to)
+		   enum vf_attr a)
 {
-	struct pending *p = vf_action(c, v, ACTION_SET_VF, &vs->loc);
-	if (!p) {
-		free(from);
-		free(to);
+	const struct vf_state *hv = v->is_new ? NULL : v->hv;
+
+	if (!vf_link_has(&vs->link, a) || (hv && vf_link_matches(&hv->link, &vs->link, a)))
 		return;
+	struct pending *p = vf_action(c, v, ACTION_SET_VF, &vs->loc);
+	if (!p)
+		return;
+	p->a.link.attr = a;
+	if (hv)
+		vf_link_copy_attr(&p->a.link.from, &hv->link, a);
+	vf_link_copy_attr(&p->a.link.to, &vs->link, a);
+	if (a == VF_ATTR_MIN_TX_RATE || a == VF_ATTR_MAX_TX_RATE) {
+		/* the kernel takes both rates in one request: the other as wanted, or as found */
+		enum vf_attr other = a == VF_ATTR_MIN_TX_RATE ? VF_ATTR_MAX_TX_RATE
+							      : VF_ATTR_MIN_TX_RATE;
+		if (vf_link_has(&vs->link, other))
+			vf_link_copy_attr(&p->a.link.to, &vs->link, other);
 	}
-	p->a.field = strdup(field);
-	p->a.from = from;
-	p->a.to = to;
 	p->a.reason = strdup(v->is_new ? "the VF is created with default settings"
 				       : "the VF's setting differs");
-	if (!p->a.field || !p->a.from || !p->a.to || !p->a.reason)
+	if (!p->a.reason)
 		ctx_oom(c);
-}
-
-static char *fmt_int(long long v)
-{
-	return v < 0 ? strdup("?") : strprintf("%lld", v);
-}
-
-/* vlan, qos and protocol are one setting (IFLA_VF_VLAN_LIST): "42 qos 3 proto 802.1ad". */
-static char *fmt_vlan(const struct vf_spec *vs, int vlan, int qos, int proto)
-{
-	char buf[96];
-	int n = 0;
-
-	buf[0] = 0;
-	if (vs->vlan >= 0)
-		n += vlan < 0 ? snprintf(buf, sizeof(buf), "?")
-			      : snprintf(buf, sizeof(buf), "%d", vlan);
-	if (vs->qos >= 0 && qos < 0)
-		n += snprintf(buf + n, sizeof(buf) - n, "%sqos ?", n ? " " : "");
-	else if (vs->qos >= 0)
-		n += snprintf(buf + n, sizeof(buf) - n, "%sqos %d", n ? " " : "", qos);
-	if (vs->vlan_proto >= 0)
-		snprintf(buf + n, sizeof(buf) - n, "%sproto %s", n ? " " : "",
-			 plan_vlan_proto_str(proto));
-	return strdup(buf);
 }
 
 static void plan_settings(struct plan_ctx *c, const struct vf_ctx *v, const struct vf_spec *vs)
 {
-	const struct vf_state *hv = v->is_new ? NULL : v->hv;
-	const char *new = "(new)";
-
-#define FROM(expr) (hv ? (expr) : strdup(new))
-	if (vs->mac && (!hv || !hv->mac || strcasecmp(hv->mac, vs->mac) != 0))
-		set_vf(c, v, vs, "mac", FROM(strdup(hv->mac ? hv->mac : "?")), strdup(vs->mac));
-	if ((vs->vlan >= 0 && (!hv || hv->vlan != vs->vlan)) ||
-	    (vs->qos >= 0 && (!hv || hv->qos != vs->qos)) ||
-	    (vs->vlan_proto >= 0 && (!hv || hv->vlan_proto != vs->vlan_proto)))
-		set_vf(c, v, vs, "vlan", FROM(fmt_vlan(vs, hv->vlan, hv->qos, hv->vlan_proto)),
-		       fmt_vlan(vs, vs->vlan, vs->qos, vs->vlan_proto));
-	if (vs->spoof_check >= 0 && (!hv || hv->spoof_check != vs->spoof_check))
-		set_vf(c, v, vs, "spoof-check", FROM(strdup(plan_bool_str(hv->spoof_check))),
-		       strdup(plan_bool_str(vs->spoof_check)));
-	if (vs->trust >= 0 && (!hv || hv->trust != vs->trust))
-		set_vf(c, v, vs, "trust", FROM(strdup(plan_bool_str(hv->trust))),
-		       strdup(plan_bool_str(vs->trust)));
-	if (vs->link_state >= 0 && (!hv || hv->link_state != vs->link_state))
-		set_vf(c, v, vs, "link-state", FROM(strdup(plan_link_state_str(hv->link_state))),
-		       strdup(plan_link_state_str(vs->link_state)));
-	if (vs->max_tx_rate >= 0 && (!hv || hv->max_tx_rate != vs->max_tx_rate))
-		set_vf(c, v, vs, "max-tx-rate", FROM(fmt_int(hv->max_tx_rate)),
-		       fmt_int(vs->max_tx_rate));
-	if (vs->min_tx_rate >= 0 && (!hv || hv->min_tx_rate != vs->min_tx_rate))
-		set_vf(c, v, vs, "min-tx-rate", FROM(fmt_int(hv->min_tx_rate)),
-		       fmt_int(vs->min_tx_rate));
-#undef FROM
+	for (enum vf_attr a = 0; a < _VF_ATTR_MAX; a++)
+		set_vf(c, v, vs, a);
 }
 
 static void plan_pf_vfs(struct plan_ctx *c, struct pf_res *r)

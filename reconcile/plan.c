@@ -25,22 +25,44 @@ const char *action_kind_to_string(enum action_kind k)
 	return kind_names[k];
 }
 
-static void action_release(struct action *a)
+int action_kind_from_string(const char *s)
+{
+	for (size_t i = 0; s && i < _ACTION_KIND_MAX; i++)
+		if (streq(kind_names[i], s))
+			return (int)i;
+	return -EINVAL;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void action_release(struct action *a)
 {
 	free(a->target);
 	free(a->device);
-	free(a->field);
-	free(a->from);
-	free(a->to);
 	free(a->reason);
 	free(a->why);
-	free(a->pf);
-	free(a->content);
-	free(a->module);
-	free(a->dev.address);
-	free(a->dev.mac);
-	free(a->dev.virtualport_type);
-	free(a->dev.profileid);
+	strv_free(a->users, a->n_users);
+	free(a->num.pf_driver);
+	free(a->vf.pf);
+	free(a->vf.pf_interface);
+	free(a->driver.from);
+	free(a->driver.to);
+	free(a->module.module);
+	free(a->module.from);
+	free(a->module.to);
+	free(a->module.old_content);
+	free(a->module.content);
+	free(a->module.load_options);
+	strv_free(a->module.pfs, a->module.n_pfs);
+	guest_dev_state_release(&a->guest.dev);
+	free(a->guest.was.persistent);
+	free(a->guest.was.live);
+	*a = (struct action){0};
 }
 
 void plan_free(struct plan *p)
@@ -53,6 +75,11 @@ void plan_free(struct plan *p)
 		action_release(&p->blocked[i]);
 	free(p->changes);
 	free(p->blocked);
+	free(p->source.version);
+	free(p->source.hostname);
+	free(p->source.spec_path);
+	free(p->source.spec_sha256);
+	free(p->source.libvirt_uri);
 	free(p);
 }
 
@@ -70,8 +97,12 @@ struct pending *ctx_add(struct plan_ctx *c, enum action_kind k, const char *targ
 	struct pending *p = GROW(c->acts, c->n_acts, c->cap_acts);
 	if (!p)
 		return ctx_oom(c);
+	*p = (struct pending){0};
 	p->a.kind = k;
-	p->a.vf_id = -1;
+	p->a.autoprobe.from = p->a.autoprobe.to = -1;
+	vf_link_init(&p->a.link.from);
+	vf_link_init(&p->a.link.to);
+	p->a.guest.dev.vlan = -1;
 	p->a.target = strdup_or_null(target);
 	if (target && !p->a.target)
 		ctx_oom(c);
@@ -187,22 +218,6 @@ const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id)
 }
 
 /* ---- value rendering ---- */
-
-const char *plan_bool_str(int v)
-{
-	return v < 0 ? "?" : v ? "true" : "false";
-}
-
-const char *plan_link_state_str(int v)
-{
-	static const char *const names[] = {"auto", "enable", "disable"};
-	return v >= 0 && (size_t)v < ARRAY_SIZE(names) ? names[v] : "?";
-}
-
-const char *plan_vlan_proto_str(int v)
-{
-	return v == VLAN_PROTO_8021Q ? "802.1Q" : v == VLAN_PROTO_8021AD ? "802.1ad" : "?";
-}
 
 const char *plan_device_type_str(enum device_type t)
 {
@@ -371,7 +386,7 @@ static int build_detaches(struct plan_ctx *c)
 		if (a->kind != ACTION_DETACH || !a->device)
 			continue;
 		for (int live = 0; live < 2; live++) {
-			if (!(live ? a->live : a->persistent))
+			if (!(live ? a->guest.live : a->guest.persistent))
 				continue;
 			struct detach_key *k = GROW(c->detaches, c->n_detaches, c->cap_detaches);
 			if (!k) {
@@ -521,6 +536,12 @@ static int strcmp_null(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
+/* VF id for ordering; -1 for an action not about a VF of a managed PF */
+static long vf_key(const struct action *a)
+{
+	return a->vf.pf ? (long)a->vf.id : -1;
+}
+
 static int pending_cmp(const void *x, const void *y)
 {
 	const struct action *a = &((const struct pending *)x)->a;
@@ -531,19 +552,17 @@ static int pending_cmp(const void *x, const void *y)
 		return a->kind < b->kind ? -1 : 1;
 	if ((r = strcmp_null(a->target, b->target)))
 		return r;
-	if (a->vf_id != b->vf_id)
-		return a->vf_id < b->vf_id ? -1 : 1;
+	if (vf_key(a) != vf_key(b))
+		return vf_key(a) < vf_key(b) ? -1 : 1;
 	if ((r = strcmp_null(a->device, b->device)))
 		return r;
-	if ((r = strcmp_null(a->field, b->field)))
-		return r;
-	if (a->persistent != b->persistent)
-		return a->persistent ? -1 : 1;
-	if (a->live != b->live)
-		return a->live ? -1 : 1;
-	if ((r = strcmp_null(a->from, b->from)))
-		return r;
-	return strcmp_null(a->to, b->to);
+	if (a->kind == ACTION_SET_VF && a->link.attr != b->link.attr)
+		return a->link.attr < b->link.attr ? -1 : 1;
+	if (a->guest.persistent != b->guest.persistent)
+		return a->guest.persistent ? -1 : 1;
+	if (a->guest.live != b->guest.live)
+		return a->guest.live ? -1 : 1;
+	return 0;
 }
 
 static int split(struct plan_ctx *c, struct plan *p)
@@ -583,8 +602,15 @@ int plan_compute(const struct spec *s, const struct host *h, const struct plan_o
 		p = calloc(1, sizeof(*p));
 		if (!p)
 			ctx_oom(&c);
-		else
-			split(&c, p);
+		else if (split(&c, p) >= 0)
+			for (size_t i = 0; i < p->n_changes + p->n_blocked; i++) {
+				struct action *a = i < p->n_changes ? &p->changes[i]
+								    : &p->blocked[i - p->n_changes];
+				if (action_users(a, h, &a->users, &a->n_users) < 0) {
+					ctx_oom(&c);
+					break;
+				}
+			}
 	}
 	ctx_release(&c);
 	if (c.err)

@@ -3,30 +3,14 @@
  * The planner: a pure function of (spec, host) to an ordered list of
  * actions. No I/O, no globals, deterministic order: by kind (the apply
  * order below), then target, then VF id (bind-driver, set-vf) or device,
- * then field.
+ * then attribute.
  *
- * What each kind carries besides kind/target/reason:
- *   detach, attach        device (PCI address), live, persistent, dev (the
- *                         device as found / as it should be), from/to its
- *                         description; pf and vf_id for a VF of a spec PF
- *   write-modprobe-conf   target: the file; module; from/to: the module's
- *                         options ("max_vfs=7"; from NULL: no file);
- *                         content: the whole new file
- *   reload-module         target and module: the module; from/to:
- *                         "max_vfs=0" -> "max_vfs=7" (from NULL: not loaded)
- *   set-drivers-autoprobe target: the PF; from/to "true"/"false" ("?" unknown)
- *   set-num-vfs           target: the PF; num_from/num_to (and as text)
- *   bind-driver           target and pf: the PF; vf_id; device: the VF
- *                         (NULL when its address is not known yet);
- *                         from: driver, "(none)" or "(new)"; to: driver
- *   set-vf                as bind-driver, plus field: mac, vlan,
- *                         spoof-check, trust, link-state, max-tx-rate,
- *                         min-tx-rate. "vlan" is one setting of the VLAN id
- *                         and, when the spec gives them, qos and protocol:
- *                         "42", "42 qos 3 proto 802.1ad". from "?": the
- *                         host's value is unknown; "(new)": the VF is
- *                         created by this plan.
- * Blocked actions (and actions forced with --force) carry why.
+ * An action is a self-contained, typed command: it carries every value its
+ * applier needs (appliers never look at the spec or the host) and the
+ * observed facts it was computed from (its "from" values and users), so
+ * that a saved plan can be checked against the host before it is applied
+ * (plan-check.c). Text and JSON come from one printer per kind
+ * (render-plan.c).
  */
 #pragma once
 
@@ -50,32 +34,91 @@ enum action_kind {
 	_ACTION_KIND_MAX,
 };
 
+/* The VF a bind-driver or set-vf action is about. */
+struct action_vf {
+	char *pf;	    /* PF address; also bind-driver/set-vf target */
+	char *pf_interface; /* set-vf: the PF netdev the settings go through; NULL: none */
+	unsigned id;
+	bool is_new; /* created by this plan: nothing is known of it before */
+};
+
+/* A guest's device at one address in each scope, as observed: the attach's "from". */
+struct action_guest_was {
+	char *persistent; /* plan_describe_dev() of the device there; NULL: none */
+	char *live;	  /* likewise in the running guest; NULL: none or not running */
+};
+
 struct action {
 	enum action_kind kind;
-	char *target;	 /* PF address, module name, file path or domain name */
-	char *device;	 /* attach/detach/bind-driver/set-vf: PCI address; else NULL */
-	char *field;	 /* set-vf: "mac", "vlan", ...; else NULL */
-	char *from, *to; /* rendered values; NULL: none/absent */
+	char *target;	 /* what the plan line names: PF address, file, module or guest */
+	char *device;	 /* attach/detach/bind-driver/set-vf: PCI address (NULL: unknown) */
 	char *reason;	 /* why this change is needed */
-	char *why;	 /* blocked actions: why it is not applied */
+	char *why;	 /* blocked (or forced) actions: why it would hurt */
 	bool disruptive; /* destroys or resets something (VFs re-created, module reload) */
-	bool live;	 /* attach/detach: affect the running guest */
-	bool persistent; /* attach/detach: affect the persistent definition */
-	char *pf;	 /* set-vf / bind-driver / attach of a VF: owning PF address */
-	int vf_id;	 /* -1 when not a VF */
-	/* attach/detach payload: the device as it should be (attach) or is (detach) */
-	struct guest_dev_state dev;
-	/* write-modprobe-conf: the complete new file content */
-	char *content;
-	/* set-num-vfs: numbers */
-	unsigned num_from, num_to;
-	/* the text form prints reason on its own line (e.g. VF address resolution) */
-	bool show_reason;
-	/* write-modprobe-conf / reload-module: the module name; else NULL */
-	char *module;
+	bool show_reason; /* the text form prints reason on its own line */
+
+	/*
+	 * Who uses what this action takes away (set-num-vfs of a PF with VFs,
+	 * bind-driver, reload-module): "GUEST DEVICE" or "GUEST DEVICE (live)",
+	 * sorted; observed facts, so that a guest given a VF after the plan
+	 * was made makes it stale.
+	 */
+	char **users;
+	size_t n_users;
+
+	/* set-num-vfs */
+	struct {
+		unsigned from, to;
+		char *pf_driver; /* the PF's driver when planned (VFs need one); NULL: none */
+	} num;
+	/* set-drivers-autoprobe: -1 unknown, 0, 1 */
+	struct {
+		int from, to;
+	} autoprobe;
+	/* bind-driver, set-vf; attach of a VF of a managed PF (pf and id only) */
+	struct action_vf vf;
+	/* bind-driver: from NULL: no driver */
+	struct {
+		char *from, *to;
+	} driver;
+	/* set-vf: one attribute; from: as observed (unset when new), to: as wanted */
+	struct {
+		enum vf_attr attr;
+		struct vf_link from, to;
+	} link;
+	/* write-modprobe-conf (target: the file) and reload-module (target: the module) */
+	struct {
+		char *module;
+		char *from, *to;   /* the module's options: "max_vfs=0" -> "max_vfs=7"; NULL: none */
+		char *old_content; /* write: the file as found; NULL: absent */
+		char *content;	   /* write: the complete new file */
+		bool loaded;	   /* reload: the module is loaded (from) */
+		char *load_options; /* reload: the options it is loaded with; NULL: none */
+		char **pfs;	   /* reload: the PFs of that driver, waited for after the load */
+		size_t n_pfs, cap_pfs;
+	} module;
+	/* attach/detach */
+	struct {
+		bool live;		     /* affect the running guest */
+		bool persistent;	     /* affect the persistent definition */
+		bool running;		     /* the guest ran when planned */
+		struct guest_dev_state dev;  /* attach: as it should be; detach: as found */
+		struct action_guest_was was; /* attach: what the address held when planned */
+	} guest;
+};
+
+/* What a saved plan was computed from (plan -o); all NULL otherwise. */
+struct plan_source {
+	char *version;	   /* sriovctl's */
+	char *hostname;	   /* of the host observed */
+	char *spec_path;   /* the desired-state file as given */
+	char *spec_sha256; /* its content's digest, hex */
+	char *libvirt_uri; /* the libvirt the guests were observed through */
+	bool forced;	   /* made with --force */
 };
 
 struct plan {
+	struct plan_source source;
 	struct action *changes;
 	size_t n_changes, cap_changes;
 	struct action *blocked;
@@ -96,12 +139,41 @@ int plan_compute(const struct spec *s, const struct host *h, const struct plan_o
 		 struct diag *d, struct plan **ret);
 
 void plan_free(struct plan *p);
+/* Free what a owns and zero it. */
+void action_release(struct action *a);
 static inline void plan_freep(struct plan **p)
 {
 	plan_free(*p);
 }
 
+/*
+ * Read a saved plan (what render_plan_tree() writes with RENDER_PLAN_SAVED)
+ * from path, checking every value as the planner would have made it.
+ * Errors go to d. *ret owns the plan.
+ */
+int plan_load(const char *path, struct diag *d, struct plan **ret);
+
 const char *action_kind_to_string(enum action_kind k);
+/* A guest device in words: "interface, mac ..., vlan 42, virtualport 802.1Qbh profileid finance". Owned. */
+char *plan_describe_dev(const struct guest_dev_state *g);
+/* The kind named s ("set-num-vfs"), or -EINVAL. */
+int action_kind_from_string(const char *s);
+
+/* ---- plan-check.c: an action against a host (pure) ---- */
+
+/*
+ * Who uses what a takes away on h (see struct action's users), sorted.
+ * *ret is owned (an array of owned strings; NULL when none).
+ */
+int action_users(const struct action *a, const struct host *h, char ***ret, size_t *ret_n);
+/*
+ * NULL when h still is what a was planned from (its from values and
+ * users); else an owned message naming the first fact that changed:
+ * "0000:0b:00.0 num-vfs is 3, the plan was made when it was 0".
+ */
+char *action_stale(const struct action *a, const struct host *h);
+/* NULL when h is what a makes it; else an owned message saying what is not. */
+char *action_unmet(const struct action *a, const struct host *h);
 
 /*
  * modprobe.d content, compared by meaning: the "options MODULE k=v ..."

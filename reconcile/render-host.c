@@ -71,15 +71,15 @@ static json_object *vf_tree(const struct host *h, const struct vf_state *v)
 	add(o, "driver", jstr(v->driver));
 	add(o, "driver-override", jstr(v->driver_override));
 	add(o, "interface", jstr(v->interface));
-	add(o, "mac", jstr(v->mac));
-	add(o, "vlan", jint(v->vlan));
-	add(o, "qos", jint(v->qos));
-	add(o, "vlan-proto", jstr(vlan_proto_to_string(v->vlan_proto)));
-	add(o, "spoof-check", jtri(v->spoof_check));
-	add(o, "trust", jtri(v->trust));
-	add(o, "link-state", jstr(link_state_to_string(v->link_state)));
-	add(o, "max-tx-rate", jint(v->max_tx_rate));
-	add(o, "min-tx-rate", jint(v->min_tx_rate));
+	add(o, "mac", jstr(v->link.mac[0] ? v->link.mac : NULL));
+	add(o, "vlan", jint(v->link.vlan));
+	add(o, "qos", jint(v->link.qos));
+	add(o, "vlan-proto", jstr(vlan_proto_to_string(v->link.vlan_proto)));
+	add(o, "spoof-check", jtri(v->link.spoof_check));
+	add(o, "trust", jtri(v->link.trust));
+	add(o, "link-state", jstr(link_state_to_string(v->link.link_state)));
+	add(o, "max-tx-rate", jint(v->link.max_tx_rate));
+	add(o, "min-tx-rate", jint(v->link.min_tx_rate));
 	add(o, "guests", guests_holding(h, v->address));
 	return o;
 }

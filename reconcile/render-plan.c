@@ -1,81 +1,431 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Plans as diff-like text and as the JSON contract of DESIGN.md.
+ * Plans as diff-like text and as the JSON contract (schema/plan.schema.json).
+ *
+ * One printer per action kind writes both forms, the way iproute2's
+ * print_*(PRINT_ANY, ...) does: each call names the JSON key and the text
+ * format of one value, so the two cannot drift.
  *
  * Text: one line per action, "+" creates or attaches, "-" detaches, "~"
- * changes; blocked actions follow as "! blocked: LINE — WHY"; the last line
- * sums up. JSON: {"version":1,"changes":[...],"blocked":[...],"summary":{...}},
- * pretty-printed with two-space indentation, keys in a fixed order; from/to
- * are numbers for set-num-vfs and strings (or null) otherwise.
+ * changes; a file's change follows as "-"/"+" lines; blocked actions
+ * follow as "! blocked: LINE — WHY"; the last line sums up. JSON:
+ * {"version":1,"changes":[...],"blocked":[...],"summary":{...}}, keys in a
+ * fixed order; "from"/"to" are structured values (null: absent/unknown).
  */
 #include <json-c/json.h>
+#include <stdarg.h>
 
 #include "render.h"
 
-static const char *scopes(const struct action *a)
+/* Where one action goes: text (f), JSON (o), or both. */
+struct pr {
+	FILE *f;
+	json_object *o;
+};
+
+static void pr_text(struct pr *p, const char *fmt, ...) _printf_(2, 3);
+static void pr_text(struct pr *p, const char *fmt, ...)
 {
-	if (a->live && a->persistent)
+	va_list ap;
+
+	if (!p->f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(p->f, fmt, ap);
+	va_end(ap);
+}
+
+static void pr_json(struct pr *p, const char *key, json_object *v)
+{
+	if (p->o)
+		json_object_object_add(p->o, key, v);
+	else
+		json_object_put(v);
+}
+
+static json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *jtri(int v)
+{
+	return v < 0 ? NULL : json_object_new_boolean(v);
+}
+
+static json_object *jint(long long v)
+{
+	return v < 0 ? NULL : json_object_new_int64(v);
+}
+
+/* A string value: text with tfmt (one %s, NULL printed as "?"), JSON under key. */
+static void pr_str(struct pr *p, const char *key, const char *tfmt, const char *v)
+{
+	pr_text(p, tfmt, v ? v : "?");
+	if (key && p->o)
+		pr_json(p, key, jstr(v));
+}
+
+static void pr_uint(struct pr *p, const char *key, const char *tfmt, unsigned v)
+{
+	pr_text(p, tfmt, v);
+	if (key && p->o)
+		pr_json(p, key, json_object_new_int64(v));
+}
+
+static void pr_bool_json(struct pr *p, const char *key, bool v)
+{
+	if (p->o)
+		pr_json(p, key, json_object_new_boolean(v));
+}
+
+static const char *scopes(bool live, bool persistent)
+{
+	if (live && persistent)
 		return "[live, config]";
-	return a->live ? "[live]" : "[config]";
+	return live ? "[live]" : "[config]";
 }
 
-static const char *or_q(const char *s)
+/* ---- values ---- */
+
+static json_object *dev_json(const struct guest_dev_state *g)
 {
-	return s ? s : "?";
+	json_object *o = json_object_new_object();
+	json_object *vp = NULL;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "type", jstr(device_type_to_string(g->type)));
+	json_object_object_add(o, "address", jstr(g->address));
+	json_object_object_add(o, "mac", jstr(g->mac));
+	json_object_object_add(o, "vlan", jint(g->vlan));
+	if (g->virtualport_type) {
+		vp = json_object_new_object();
+		json_object_object_add(vp, "type", jstr(g->virtualport_type));
+		json_object_object_add(vp, "profileid", jstr(g->profileid));
+	}
+	json_object_object_add(o, "virtualport", vp);
+	json_object_object_add(o, "managed", json_object_new_boolean(g->managed));
+	return o;
 }
 
-/* The action without its prefix; returns the prefix character. */
-static char action_line(const struct action *a, FILE *f)
+/* A guest device: its description in text, its fields in JSON. */
+static void pr_dev(struct pr *p, const char *key, const char *tfmt,
+		   const struct guest_dev_state *g)
+{
+	if (p->f) {
+		_cleanup_(freep) char *desc = plan_describe_dev(g);
+		pr_text(p, tfmt, desc ? desc : "?");
+	}
+	if (p->o)
+		pr_json(p, key, dev_json(g));
+}
+
+/* One VF link attribute as JSON: the parts set in parts; unknown parts null. */
+static json_object *link_json(const struct vf_link *l, const struct vf_link *parts,
+			      enum vf_attr a)
+{
+	json_object *o;
+
+	switch (a) {
+	case VF_ATTR_MAC:
+		return jstr(l->mac[0] ? l->mac : NULL);
+	case VF_ATTR_VLAN:
+		o = json_object_new_object();
+		if (parts->vlan >= 0)
+			json_object_object_add(o, "vlan", jint(l->vlan));
+		if (parts->qos >= 0)
+			json_object_object_add(o, "qos", jint(l->qos));
+		if (parts->vlan_proto >= 0)
+			json_object_object_add(o, "proto", jstr(vlan_proto_to_string(l->vlan_proto)));
+		return o;
+	case VF_ATTR_SPOOF_CHECK:
+		return jtri(l->spoof_check);
+	case VF_ATTR_TRUST:
+		return jtri(l->trust);
+	case VF_ATTR_LINK_STATE:
+		return jstr(link_state_to_string(l->link_state));
+	case VF_ATTR_MAX_TX_RATE:
+		return jint(l->max_tx_rate);
+	case VF_ATTR_MIN_TX_RATE:
+		return jint(l->min_tx_rate);
+	default:
+		return NULL;
+	}
+}
+
+static void pr_vf(struct pr *p, const struct action *a)
+{
+	pr_text(p, "%s vf %u", a->target, a->vf.id);
+	if (!p->o)
+		return;
+	json_object *vf = json_object_new_object();
+	json_object_object_add(vf, "pf", jstr(a->vf.pf));
+	json_object_object_add(vf, "id", json_object_new_int64(a->vf.id));
+	json_object_object_add(vf, "address", jstr(a->device));
+	json_object_object_add(vf, "new", json_object_new_boolean(a->vf.is_new));
+	if (a->kind == ACTION_SET_VF)
+		json_object_object_add(vf, "pf-interface", jstr(a->vf.pf_interface));
+	pr_json(p, "vf", vf);
+}
+
+/* A file's change as "-"/"+" lines: what differs between the common head and tail. */
+static void pr_file_diff(struct pr *p, const char *before, const char *after)
+{
+	const char *b = before ? before : "", *a = after ? after : "";
+	const char *be = b + strlen(b), *ae = a + strlen(a);
+
+	if (!p->f)
+		return;
+	/* common whole lines at the start and at the end */
+	for (;;) {
+		const char *bn = strchrnul(b, '\n'), *an = strchrnul(a, '\n');
+		if (b == be || a == ae || bn - b != an - a || memcmp(b, a, bn - b) != 0 || !*bn ||
+		    !*an)
+			break;
+		b = bn + 1;
+		a = an + 1;
+	}
+	for (;;) {
+		if (be == b || ae == a)
+			break;
+		const char *bs = be - 1, *as = ae - 1; /* the last newline */
+		const char *bl = bs, *al = as;
+		while (bl > b && bl[-1] != '\n')
+			bl--;
+		while (al > a && al[-1] != '\n')
+			al--;
+		if (bs - bl != as - al || memcmp(bl, al, bs - bl) != 0)
+			break;
+		be = bl;
+		ae = al;
+	}
+	for (const char *l = b; l < be;) {
+		const char *n = strchrnul(l, '\n');
+		if (n > be)
+			n = be;
+		fprintf(p->f, "    - %.*s\n", (int)(n - l), l);
+		l = *n ? n + 1 : n;
+	}
+	for (const char *l = a; l < ae;) {
+		const char *n = strchrnul(l, '\n');
+		if (n > ae)
+			n = ae;
+		fprintf(p->f, "    + %.*s\n", (int)(n - l), l);
+		l = *n ? n + 1 : n;
+	}
+}
+
+/* ---- one printer per kind; each returns the text prefix ---- */
+
+static char pr_detach(struct pr *p, const struct action *a)
+{
+	pr_str(p, "device", "detach %s", a->device);
+	pr_str(p, NULL, " from %s", a->target);
+	pr_dev(p, "from", " (%s)", &a->guest.dev);
+	pr_json(p, "to", NULL);
+	pr_text(p, " %s", scopes(a->guest.live, a->guest.persistent));
+	pr_bool_json(p, "live", a->guest.live);
+	pr_bool_json(p, "persistent", a->guest.persistent);
+	pr_bool_json(p, "running", a->guest.running);
+	return '-';
+}
+
+static char pr_attach(struct pr *p, const struct action *a)
+{
+	pr_str(p, "device", "attach %s", a->device);
+	pr_str(p, NULL, " to %s", a->target);
+	if (p->o) {
+		json_object *was = json_object_new_object();
+		json_object_object_add(was, "persistent", jstr(a->guest.was.persistent));
+		json_object_object_add(was, "live", jstr(a->guest.was.live));
+		pr_json(p, "from", was);
+	}
+	pr_dev(p, "to", " (%s)", &a->guest.dev);
+	pr_text(p, " %s", scopes(a->guest.live, a->guest.persistent));
+	pr_bool_json(p, "live", a->guest.live);
+	pr_bool_json(p, "persistent", a->guest.persistent);
+	pr_bool_json(p, "running", a->guest.running);
+	if (p->o && a->vf.pf) {
+		json_object *vf = json_object_new_object();
+		json_object_object_add(vf, "pf", jstr(a->vf.pf));
+		json_object_object_add(vf, "id", json_object_new_int64(a->vf.id));
+		pr_json(p, "vf", vf);
+	}
+	return '+';
+}
+
+static char pr_write_conf(struct pr *p, const struct action *a)
+{
+	const struct action *m = a;
+
+	pr_str(p, NULL, "%s:", a->target);
+	pr_str(p, "module", " options %s", m->module.module);
+	if (m->module.old_content)
+		pr_str(p, NULL, " %s ->", m->module.from);
+	pr_str(p, NULL, " %s", m->module.to);
+	if (p->o) {
+		json_object *from = NULL, *to = json_object_new_object();
+		if (m->module.old_content) {
+			from = json_object_new_object();
+			json_object_object_add(from, "options", jstr(m->module.from));
+			json_object_object_add(from, "content", jstr(m->module.old_content));
+		}
+		json_object_object_add(to, "options", jstr(m->module.to));
+		json_object_object_add(to, "content", jstr(m->module.content));
+		pr_json(p, "from", from);
+		pr_json(p, "to", to);
+	}
+	return m->module.old_content ? '~' : '+';
+}
+
+static char pr_reload(struct pr *p, const struct action *a)
+{
+	if (a->module.loaded) {
+		pr_str(p, NULL, "reload module %s:", a->target);
+		pr_str(p, NULL, " %s ->", a->module.from);
+	} else {
+		pr_str(p, NULL, "load module %s:", a->target);
+	}
+	pr_str(p, NULL, " %s", a->module.to);
+	if (a->disruptive)
+		pr_text(p, " (disruptive: unloads %s and its VFs)", a->target);
+	if (p->o) {
+		json_object *from = json_object_new_object(), *to = json_object_new_object();
+		json_object *pfs = json_object_new_array();
+		json_object_object_add(from, "loaded", json_object_new_boolean(a->module.loaded));
+		json_object_object_add(from, "options", jstr(a->module.from));
+		json_object_object_add(to, "options", jstr(a->module.to));
+		json_object_object_add(to, "load-options", jstr(a->module.load_options));
+		for (size_t i = 0; i < a->module.n_pfs; i++)
+			json_object_array_add(pfs, jstr(a->module.pfs[i]));
+		pr_json(p, "from", from);
+		pr_json(p, "to", to);
+		pr_json(p, "pfs", pfs);
+	}
+	return a->module.loaded ? '~' : '+';
+}
+
+static char pr_num_vfs(struct pr *p, const struct action *a)
+{
+	pr_str(p, NULL, "%s", a->target);
+	pr_uint(p, "from", " num-vfs %u", a->num.from);
+	pr_uint(p, "to", " -> %u", a->num.to);
+	if (a->num.from > 0 && a->num.to > 0)
+		pr_text(p, " (disruptive: passes through 0)");
+	else if (a->num.from > 0)
+		pr_text(p, " (disruptive: removes %u VFs)", a->num.from);
+	pr_bool_json(p, "via-zero", a->num.from > 0 && a->num.to > 0);
+	if (p->o)
+		pr_json(p, "pf-driver", jstr(a->num.pf_driver));
+	return '~';
+}
+
+static const char *tri_text(int v)
+{
+	return v < 0 ? "?" : v ? "true" : "false";
+}
+
+static char pr_autoprobe(struct pr *p, const struct action *a)
+{
+	pr_str(p, NULL, "%s", a->target);
+	pr_text(p, " drivers-autoprobe %s -> %s", tri_text(a->autoprobe.from),
+		tri_text(a->autoprobe.to));
+	if (p->o) {
+		pr_json(p, "from", jtri(a->autoprobe.from));
+		pr_json(p, "to", jtri(a->autoprobe.to));
+	}
+	return '~';
+}
+
+/*
+ * bind-driver's text names what is there now: "(new)" for a VF this plan
+ * creates, "(none)" when it has no driver; its JSON "from" is null for both
+ * (vf.new tells them apart).
+ */
+static char pr_bind(struct pr *p, const struct action *a)
+{
+	pr_vf(p, a);
+	pr_text(p, " driver %s",
+		a->vf.is_new ? "(new)" : a->driver.from ? a->driver.from : "(none)");
+	if (p->o)
+		pr_json(p, "from", jstr(a->vf.is_new ? NULL : a->driver.from));
+	pr_str(p, "to", " -> %s", a->driver.to);
+	return '~';
+}
+
+static char pr_set_vf(struct pr *p, const struct action *a)
+{
+	enum vf_attr attr = a->link.attr;
+
+	pr_vf(p, a);
+	pr_str(p, "attribute", " %s", vf_attr_to_string(attr));
+	if (p->f) {
+		fputc(' ', p->f);
+		if (a->vf.is_new)
+			fputs("(new)", p->f);
+		else
+			vf_link_print_attr(&a->link.from, &a->link.to, attr, p->f);
+		fputs(" -> ", p->f);
+		vf_link_print_attr(&a->link.to, &a->link.to, attr, p->f);
+	}
+	if (p->o) {
+		pr_json(p, "from",
+			a->vf.is_new ? NULL : link_json(&a->link.from, &a->link.to, attr));
+		pr_json(p, "to", link_json(&a->link.to, &a->link.to, attr));
+	}
+	return '~';
+}
+
+/* The kind-specific part of an action; returns the text prefix. */
+static char pr_action_body(struct pr *p, const struct action *a)
 {
 	switch (a->kind) {
 	case ACTION_DETACH:
-		fprintf(f, "detach %s from %s (%s) %s", or_q(a->device), a->target, or_q(a->from),
-			scopes(a));
-		return '-';
+		return pr_detach(p, a);
 	case ACTION_ATTACH:
-		fprintf(f, "attach %s to %s (%s) %s", or_q(a->device), a->target, or_q(a->to),
-			scopes(a));
-		return '+';
+		return pr_attach(p, a);
 	case ACTION_WRITE_MODPROBE_CONF:
-		if (!a->from) {
-			fprintf(f, "%s: options %s %s", a->target, or_q(a->module), or_q(a->to));
-			return '+';
-		}
-		fprintf(f, "%s: options %s %s -> %s", a->target, or_q(a->module), a->from,
-			or_q(a->to));
-		return '~';
+		return pr_write_conf(p, a);
 	case ACTION_RELOAD_MODULE:
-		if (!a->from) {
-			fprintf(f, "load module %s: %s", a->target, or_q(a->to));
-			return '+';
-		}
-		fprintf(f, "reload module %s: %s -> %s", a->target, a->from, or_q(a->to));
-		if (a->disruptive)
-			fprintf(f, " (disruptive: unloads %s and its VFs)", a->target);
-		return '~';
+		return pr_reload(p, a);
 	case ACTION_SET_NUM_VFS:
-		fprintf(f, "%s num-vfs %u -> %u", a->target, a->num_from, a->num_to);
-		if (a->disruptive && a->num_to > 0)
-			fputs(" (disruptive: passes through 0)", f);
-		else if (a->disruptive)
-			fprintf(f, " (disruptive: removes %u VFs)", a->num_from);
-		return '~';
+		return pr_num_vfs(p, a);
 	case ACTION_SET_DRIVERS_AUTOPROBE:
-		fprintf(f, "%s drivers-autoprobe %s -> %s", a->target, or_q(a->from), or_q(a->to));
-		return '~';
+		return pr_autoprobe(p, a);
 	case ACTION_BIND_DRIVER:
-		fprintf(f, "%s vf %d driver %s -> %s", a->target, a->vf_id, or_q(a->from),
-			or_q(a->to));
-		return '~';
+		return pr_bind(p, a);
 	case ACTION_SET_VF:
-		fprintf(f, "%s vf %d %s %s -> %s", a->target, a->vf_id, or_q(a->field),
-			or_q(a->from), or_q(a->to));
-		return '~';
+		return pr_set_vf(p, a);
 	default:
-		fprintf(f, "%s %s", or_q(action_kind_to_string(a->kind)), a->target);
+		pr_str(p, NULL, "%s", a->target);
 		return '~';
 	}
 }
+
+json_object *render_action_json(const struct action *a, bool with_facts)
+{
+	struct pr p = {.o = json_object_new_object()};
+
+	if (!p.o)
+		return NULL;
+	json_object_object_add(p.o, "action", jstr(action_kind_to_string(a->kind)));
+	json_object_object_add(p.o, "target", jstr(a->target));
+	pr_action_body(&p, a);
+	json_object_object_add(p.o, "disruptive", json_object_new_boolean(a->disruptive));
+	json_object_object_add(p.o, "reason", jstr(a->reason));
+	if (a->why)
+		json_object_object_add(p.o, "why", jstr(a->why));
+	if (with_facts) {
+		json_object *users = json_object_new_array();
+		for (size_t i = 0; i < a->n_users; i++)
+			json_object_array_add(users, jstr(a->users[i]));
+		json_object_object_add(p.o, "users", users);
+	}
+	return p.o;
+}
+
+/* ---- whole plans ---- */
 
 int render_plan_text(const struct plan *p, FILE *out)
 {
@@ -83,16 +433,20 @@ int render_plan_text(const struct plan *p, FILE *out)
 		const struct action *a = &p->changes[i];
 		char *line = NULL;
 		size_t len = 0;
-		FILE *f = open_memstream(&line, &len);
-		if (!f)
+		struct pr pr = {.f = open_memstream(&line, &len)};
+		if (!pr.f)
 			return -ENOMEM;
-		char c = action_line(a, f);
-		if (fclose(f) != 0) {
+		char c = pr_action_body(&pr, a);
+		if (fclose(pr.f) != 0) {
 			free(line);
 			return -ENOMEM;
 		}
 		fprintf(out, "%c %s\n", c, line);
 		free(line);
+		if (a->kind == ACTION_WRITE_MODPROBE_CONF) {
+			struct pr diff = {.f = out};
+			pr_file_diff(&diff, a->module.old_content, a->module.content);
+		}
 		if (a->show_reason && a->reason)
 			fprintf(out, "  %s\n", a->reason);
 		if (a->why)
@@ -100,9 +454,10 @@ int render_plan_text(const struct plan *p, FILE *out)
 	}
 	for (size_t i = 0; i < p->n_blocked; i++) {
 		const struct action *a = &p->blocked[i];
+		struct pr pr = {.f = out};
 		fputs("! blocked: ", out);
-		action_line(a, out);
-		fprintf(out, " \u2014 %s\n", or_q(a->why));
+		pr_action_body(&pr, a);
+		fprintf(out, " \u2014 %s\n", a->why ? a->why : "?");
 	}
 	if (p->n_changes == 0 && p->n_blocked == 0)
 		fputs("No changes: the host matches the desired state.\n", out);
@@ -111,53 +466,12 @@ int render_plan_text(const struct plan *p, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
-static json_object *jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static bool has_device(enum action_kind k)
-{
-	return k == ACTION_DETACH || k == ACTION_ATTACH || k == ACTION_BIND_DRIVER ||
-	       k == ACTION_SET_VF;
-}
-
-static json_object *action_json(const struct action *a)
-{
-	json_object *o = json_object_new_object();
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "action", jstr(action_kind_to_string(a->kind)));
-	json_object_object_add(o, "target", jstr(a->target));
-	if (has_device(a->kind))
-		json_object_object_add(o, "device", jstr(a->device));
-	if (a->kind == ACTION_SET_VF)
-		json_object_object_add(o, "field", jstr(a->field));
-	if (a->kind == ACTION_SET_NUM_VFS) {
-		json_object_object_add(o, "from", json_object_new_int64(a->num_from));
-		json_object_object_add(o, "to", json_object_new_int64(a->num_to));
-	} else {
-		json_object_object_add(o, "from", jstr(a->from));
-		json_object_object_add(o, "to", jstr(a->to));
-	}
-	json_object_object_add(o, "disruptive", json_object_new_boolean(a->disruptive));
-	if (a->kind == ACTION_ATTACH || a->kind == ACTION_DETACH) {
-		json_object_object_add(o, "live", json_object_new_boolean(a->live));
-		json_object_object_add(o, "persistent", json_object_new_boolean(a->persistent));
-	}
-	json_object_object_add(o, "reason", jstr(a->reason));
-	if (a->why)
-		json_object_object_add(o, "why", jstr(a->why));
-	return o;
-}
-
-static json_object *actions_json(const struct action *v, size_t n)
+static json_object *actions_json(const struct action *v, size_t n, bool with_facts)
 {
 	json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; arr && i < n; i++) {
-		json_object *o = action_json(&v[i]);
+		json_object *o = render_action_json(&v[i], with_facts);
 		if (!o || json_object_array_add(arr, o) < 0) {
 			json_object_put(o);
 			json_object_put(arr);
@@ -167,32 +481,59 @@ static json_object *actions_json(const struct action *v, size_t n)
 	return arr;
 }
 
-int render_plan_json(const struct plan *p, FILE *out)
+json_object *render_plan_tree(const struct plan *p, unsigned flags)
 {
+	bool saved = flags & RENDER_PLAN_SAVED;
 	json_object *root = json_object_new_object();
-	json_object *changes = actions_json(p->changes, p->n_changes);
-	json_object *blocked = actions_json(p->blocked, p->n_blocked);
+	json_object *changes = actions_json(p->changes, p->n_changes, saved);
+	json_object *blocked = actions_json(p->blocked, p->n_blocked, saved);
 	json_object *summary = json_object_new_object();
-	int r = 0;
 
 	if (!root || !changes || !blocked || !summary) {
 		json_object_put(root);
 		json_object_put(changes);
 		json_object_put(blocked);
 		json_object_put(summary);
-		return -ENOMEM;
+		return NULL;
 	}
 	json_object_object_add(summary, "changes", json_object_new_int64(p->n_changes));
 	json_object_object_add(summary, "blocked", json_object_new_int64(p->n_blocked));
 	json_object_object_add(root, "version", json_object_new_int(1));
+	if (saved) {
+		const struct plan_source *s = &p->source;
+		json_object *spec = json_object_new_object();
+		json_object_object_add(root, "sriovctl", jstr(s->version));
+		json_object_object_add(root, "hostname", jstr(s->hostname));
+		json_object_object_add(spec, "path", jstr(s->spec_path));
+		json_object_object_add(spec, "sha256", jstr(s->spec_sha256));
+		json_object_object_add(root, "spec", spec);
+		json_object_object_add(root, "libvirt-uri", jstr(s->libvirt_uri));
+		json_object_object_add(root, "forced", json_object_new_boolean(s->forced));
+	}
 	json_object_object_add(root, "changes", changes);
 	json_object_object_add(root, "blocked", blocked);
 	json_object_object_add(root, "summary", summary);
-	const char *s =
-	    json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						     JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s || fprintf(out, "%s\n", s) < 0 || ferror(out))
-		r = s ? -EIO : -ENOMEM;
+	return root;
+}
+
+int render_json(json_object *o, bool pretty, FILE *out)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
+		    (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : 0);
+	const char *s = o ? json_object_to_json_string_ext(o, flags) : NULL;
+
+	if (!s)
+		return -ENOMEM;
+	if (fprintf(out, "%s\n", s) < 0 || ferror(out))
+		return -EIO;
+	return 0;
+}
+
+int render_plan_json(const struct plan *p, FILE *out)
+{
+	json_object *root = render_plan_tree(p, 0);
+	int r = render_json(root, true, out);
+
 	json_object_put(root);
 	return r;
 }

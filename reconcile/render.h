@@ -12,8 +12,19 @@
 
 /* Diff-like text: "~ 0000:0b:00.0 num-vfs 0 -> 7", "+ attach ...", "! blocked: ...". */
 int render_plan_text(const struct plan *p, FILE *out);
-/* The stable JSON contract of DESIGN.md. */
+/* The stable JSON contract (schema/plan.schema.json), pretty-printed. */
 int render_plan_json(const struct plan *p, FILE *out);
+
+struct json_object;
+enum {
+	RENDER_PLAN_SAVED = 1 << 0, /* a saved plan: its source and each action's users */
+};
+/* The plan as a JSON tree (owned; NULL on OOM). */
+struct json_object *render_plan_tree(const struct plan *p, unsigned flags);
+/* One action as a JSON object (owned); with_facts adds "users". */
+struct json_object *render_action_json(const struct action *a, bool with_facts);
+/* Write o on one line (or pretty) and a newline. -ENOMEM, -EIO. */
+int render_json(struct json_object *o, bool pretty, FILE *out);
 
 /* A table like lspci + virsh in one. */
 int render_host_text(const struct host *h, FILE *out);

@@ -126,24 +126,8 @@ const char *device_type_to_string(enum device_type t)
 	return NULL;
 }
 
-static const char *const link_state_names[] = {"auto", "enable", "disable"};
-static const char *const vlan_proto_names[] = {"802.1Q", "802.1ad"};
 static const char *const method_names[] = {"sysfs", "module"};
 static const char *const type_names[] = {"interface", "hostdev"};
-
-const char *link_state_to_string(int ls)
-{
-	if (ls < 0 || ls >= (int)ARRAY_SIZE(link_state_names))
-		return NULL;
-	return link_state_names[ls];
-}
-
-const char *vlan_proto_to_string(int p)
-{
-	if (p < 0 || p >= (int)ARRAY_SIZE(vlan_proto_names))
-		return NULL;
-	return vlan_proto_names[p];
-}
 
 /* [A-Za-z0-9_-]+ (module and driver names); extra adds allowed characters. */
 static bool name_valid(const char *s, const char *extra)
@@ -300,9 +284,11 @@ static bool item_is_mapping(struct loader *ld, const struct ynode *item, const c
 
 static void vf_rates(struct loader *ld, const struct vf_spec *vf, const struct ynode *min_node)
 {
-	if (vf->min_tx_rate > 0 && vf->max_tx_rate > 0 && vf->min_tx_rate > vf->max_tx_rate)
+	const struct vf_link *l = &vf->link;
+
+	if (l->min_tx_rate > 0 && l->max_tx_rate > 0 && l->min_tx_rate > l->max_tx_rate)
 		yerror(&ld->y, min_node, "min-tx-rate %lld exceeds max-tx-rate %lld",
-		       vf->min_tx_rate, vf->max_tx_rate);
+		       l->min_tx_rate, l->max_tx_rate);
 }
 
 static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
@@ -316,15 +302,8 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 	if (!item_is_mapping(ld, item, "VF"))
 		return;
 	struct vf_spec *vf = &pf->vfs[pf->n_vfs++];
-	*vf = (struct vf_spec){.vlan = -1,
-			       .vlan_proto = -1,
-			       .qos = -1,
-			       .spoof_check = -1,
-			       .trust = -1,
-			       .link_state = -1,
-			       .max_tx_rate = -1,
-			       .min_tx_rate = -1,
-			       .loc = item->loc};
+	*vf = (struct vf_spec){.loc = item->loc};
+	vf_link_init(&vf->link);
 	for (size_t i = 0; i < item->n_pairs; i++) {
 		const struct ynode *k = item->pairs[i].key, *v = item->pairs[i].value;
 		const char *key = k->text;
@@ -336,34 +315,36 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 				ref.id_node = v;
 			}
 		} else if (streq(key, "mac")) {
-			if (get_mac(ld, k, v, &vf->mac)) {
-				ref.mac = vf->mac;
+			_cleanup_(freep) char *mac = NULL;
+			if (get_mac(ld, k, v, &mac) && strlen(mac) < sizeof(vf->link.mac)) {
+				strcpy(vf->link.mac, mac);
+				ref.mac = vf->link.mac;
 				ref.mac_node = v;
 			}
 		} else if (streq(key, "vlan")) {
 			if (yget_int(&ld->y, k, v, 0, 4095, &x))
-				vf->vlan = (int)x;
+				vf->link.vlan = (int)x;
 		} else if (streq(key, "vlan-proto")) {
-			vf->vlan_proto =
+			vf->link.vlan_proto =
 			    yget_enum(&ld->y, k, v, vlan_proto_names, ARRAY_SIZE(vlan_proto_names));
 		} else if (streq(key, "qos")) {
 			if (yget_int(&ld->y, k, v, 0, 7, &x))
-				vf->qos = (int)x;
+				vf->link.qos = (int)x;
 		} else if (streq(key, "spoof-check")) {
 			if (yget_bool(&ld->y, k, v, &b))
-				vf->spoof_check = b;
+				vf->link.spoof_check = b;
 		} else if (streq(key, "trust")) {
 			if (yget_bool(&ld->y, k, v, &b))
-				vf->trust = b;
+				vf->link.trust = b;
 		} else if (streq(key, "link-state")) {
-			vf->link_state =
+			vf->link.link_state =
 			    yget_enum(&ld->y, k, v, link_state_names, ARRAY_SIZE(link_state_names));
 		} else if (streq(key, "max-tx-rate")) {
 			if (yget_int(&ld->y, k, v, 0, MAX_RATE, &x))
-				vf->max_tx_rate = x;
+				vf->link.max_tx_rate = x;
 		} else if (streq(key, "min-tx-rate")) {
 			if (yget_int(&ld->y, k, v, 0, MAX_RATE, &x)) {
-				vf->min_tx_rate = x;
+				vf->link.min_tx_rate = x;
 				min_node = v;
 			}
 		} else if (streq(key, "driver")) {
@@ -1015,7 +996,6 @@ void spec_free(struct spec *s)
 	for (size_t i = 0; i < s->n_pfs; i++) {
 		struct pf_spec *pf = &s->pfs[i];
 		for (size_t j = 0; j < pf->n_vfs; j++) {
-			free(pf->vfs[j].mac);
 			free(pf->vfs[j].driver);
 		}
 		free(pf->vfs);

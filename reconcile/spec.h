@@ -12,19 +12,9 @@
 #include <stdbool.h>
 
 #include "diag.h"
+#include "vflink.h"
 
 #define SPEC_UNSET UINT_MAX
-
-enum vlan_proto {
-	VLAN_PROTO_8021Q = 0,
-	VLAN_PROTO_8021AD = 1,
-};
-
-enum link_state {
-	LINK_STATE_AUTO = 0, /* the kernel's IFLA_VF_LINK_STATE_AUTO */
-	LINK_STATE_ENABLE = 1,
-	LINK_STATE_DISABLE = 2,
-};
 
 enum pf_method {
 	PF_METHOD_SYSFS = 0, /* default: sriov_numvfs */
@@ -39,15 +29,7 @@ enum device_type {
 /* Per-VF settings: pfs[].vfs[]. */
 struct vf_spec {
 	unsigned id;	       /* VF index, < num-vfs of the PF */
-	char *mac;	       /* normalised "52:54:00:6d:90:02" (lowercase); NULL unset */
-	int vlan;	       /* -1 unset, 0..4095 (0: no VLAN) */
-	int vlan_proto;	       /* -1 unset, enum vlan_proto */
-	int qos;	       /* -1 unset, 0..7 */
-	int spoof_check;       /* -1 unset, 0, 1 */
-	int trust;	       /* -1 unset, 0, 1 */
-	int link_state;	       /* -1 unset, enum link_state */
-	long long max_tx_rate; /* -1 unset, Mbit/s (0: unlimited) */
-	long long min_tx_rate; /* -1 unset, Mbit/s */
+	struct vf_link link; /* the link settings asked; unset parts are left as found */
 	char *driver;	       /* NULL unset; overrides the PF's vf-driver */
 	struct src_loc loc;    /* the list item */
 };
@@ -151,5 +133,3 @@ bool mac_address_valid(const char *s); /* six hex pairs with ':' */
 bool mac_address_multicast(const char *s);
 
 const char *device_type_to_string(enum device_type t);
-const char *link_state_to_string(int ls);
-const char *vlan_proto_to_string(int p);

@@ -349,8 +349,16 @@ static int get_checked(struct loader *L, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-static const char *const vlan_proto_words[] = {"802.1Q", "802.1ad"};
-static const char *const link_state_words[] = {"auto", "enable", "disable"};
+/* A MAC into a fixed buffer ("" for null). */
+static int get_mac(struct loader *L, const yaml_node_t *n, char mac[VF_MAC_LEN])
+{
+	_cleanup_(freep) char *s = NULL;
+	int r = get_checked(L, n, "mac", true, mac_ok, "a MAC address", &s);
+	if (r < 0)
+		return r;
+	snprintf(mac, VF_MAC_LEN, "%s", s ? s : "");
+	return 0;
+}
 
 enum {
 	VF_ID,
@@ -401,31 +409,31 @@ static void load_vf(struct loader *L, const yaml_node_t *map, struct vf_state *v
 			get_str(L, val, "interface", true, &v->interface);
 			break;
 		case VF_MAC:
-			get_checked(L, val, "mac", true, mac_ok, "a MAC address", &v->mac);
+			get_mac(L, val, v->link.mac);
 			break;
 		case VF_VLAN:
-			get_opt_int(L, val, "vlan", 4095, &v->vlan);
+			get_opt_int(L, val, "vlan", 4095, &v->link.vlan);
 			break;
 		case VF_QOS:
-			get_opt_int(L, val, "qos", 7, &v->qos);
+			get_opt_int(L, val, "qos", 7, &v->link.qos);
 			break;
 		case VF_VLAN_PROTO:
-			get_enum(L, val, "vlan-proto", vlan_proto_words, 2, &v->vlan_proto);
+			get_enum(L, val, "vlan-proto", vlan_proto_names, 2, &v->link.vlan_proto);
 			break;
 		case VF_SPOOF:
-			get_bool(L, val, "spoof-check", true, &v->spoof_check);
+			get_bool(L, val, "spoof-check", true, &v->link.spoof_check);
 			break;
 		case VF_TRUST:
-			get_bool(L, val, "trust", true, &v->trust);
+			get_bool(L, val, "trust", true, &v->link.trust);
 			break;
 		case VF_LINK:
-			get_enum(L, val, "link-state", link_state_words, 3, &v->link_state);
+			get_enum(L, val, "link-state", link_state_names, 3, &v->link.link_state);
 			break;
 		case VF_MAX_TX:
-			get_opt_ll(L, val, "max-tx-rate", &v->max_tx_rate);
+			get_opt_ll(L, val, "max-tx-rate", &v->link.max_tx_rate);
 			break;
 		case VF_MIN_TX:
-			get_opt_ll(L, val, "min-tx-rate", &v->min_tx_rate);
+			get_opt_ll(L, val, "min-tx-rate", &v->link.min_tx_rate);
 			break;
 		}
 	}
@@ -1108,15 +1116,15 @@ static void write_vf(struct writer *w, const struct vf_state *v)
 	w_kv_str(w, "driver", v->driver);
 	w_kv_str(w, "driver-override", v->driver_override);
 	w_kv_str(w, "interface", v->interface);
-	w_kv_opt_str(w, "mac", v->mac);
-	w_kv_opt_ll(w, "vlan", v->vlan);
-	w_kv_opt_ll(w, "qos", v->qos);
-	w_kv_opt_enum(w, "vlan-proto", v->vlan_proto, vlan_proto_words, 2);
-	w_kv_opt_bool(w, "spoof-check", v->spoof_check);
-	w_kv_opt_bool(w, "trust", v->trust);
-	w_kv_opt_enum(w, "link-state", v->link_state, link_state_words, 3);
-	w_kv_opt_ll(w, "max-tx-rate", v->max_tx_rate);
-	w_kv_opt_ll(w, "min-tx-rate", v->min_tx_rate);
+	w_kv_opt_str(w, "mac", v->link.mac[0] ? v->link.mac : NULL);
+	w_kv_opt_ll(w, "vlan", v->link.vlan);
+	w_kv_opt_ll(w, "qos", v->link.qos);
+	w_kv_opt_enum(w, "vlan-proto", v->link.vlan_proto, vlan_proto_names, 2);
+	w_kv_opt_bool(w, "spoof-check", v->link.spoof_check);
+	w_kv_opt_bool(w, "trust", v->link.trust);
+	w_kv_opt_enum(w, "link-state", v->link.link_state, link_state_names, 3);
+	w_kv_opt_ll(w, "max-tx-rate", v->link.max_tx_rate);
+	w_kv_opt_ll(w, "min-tx-rate", v->link.min_tx_rate);
 	w_map_end(w);
 }
 

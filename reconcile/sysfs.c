@@ -100,6 +100,15 @@ static int read_uint_attr(struct udev *udev, const char *addr, const char *attr,
 	return 0;
 }
 
+int sysfs_num_vfs(const char *pf, unsigned *ret)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+
+	if (!udev)
+		return -ENOMEM;
+	return read_uint_attr(udev, pf, "sriov_numvfs", ret);
+}
+
 /* How many virtfnN links the PF has, counting up from 0. */
 static unsigned count_virtfn(const char *syspath)
 {

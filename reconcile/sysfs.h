@@ -21,6 +21,9 @@
 int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *ret_count,
 		      struct diag *d);
 
+/* sriov_numvfs of PF now, in *ret; -errno when it cannot be read. */
+int sysfs_num_vfs(const char *pf, unsigned *ret);
+
 /* Write sriov_drivers_autoprobe of PF. */
 int sysfs_set_drivers_autoprobe(const char *pf, bool on, struct diag *d);
 

@@ -59,3 +59,8 @@ char *strdup_or_null(const char *s);
 
 /* asprintf returning the string or NULL. */
 char *strprintf(const char *fmt, ...) _printf_(1, 2);
+
+/* "<root><path>" without a doubled '/' ("/etc/x" under "/tmp/r/": "/tmp/r/etc/x"); root NULL, "" or "/": path. Owned. */
+char *root_path(const char *root, const char *path);
+/* Read a text file whole into *ret (owned); -ENOENT if absent, -EFBIG over max bytes. */
+int read_text_file(const char *path, size_t max, char **ret);

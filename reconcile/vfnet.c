@@ -18,17 +18,8 @@
 
 void vf_info_init(struct vf_info *v, unsigned id)
 {
-	*v = (struct vf_info){
-	    .id = id,
-	    .vlan = -1,
-	    .qos = -1,
-	    .vlan_proto = -1,
-	    .spoof_check = -1,
-	    .trust = -1,
-	    .link_state = -1,
-	    .max_tx_rate = -1,
-	    .min_tx_rate = -1,
-	};
+	*v = (struct vf_info){.id = id};
+	vf_link_init(&v->link);
 }
 
 const char *vfnet_field_name(enum vfnet_field f)
@@ -59,7 +50,7 @@ static int parse_mac(const char *s, uint8_t mac[ETH_ALEN])
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 		   &end) != ETH_ALEN ||
-	    strlen(s) != VFNET_MAC_LEN - 1)
+	    strlen(s) != VF_MAC_LEN - 1)
 		return -EINVAL;
 	for (size_t i = 0; i < ETH_ALEN; i++)
 		mac[i] = (uint8_t)b[i];
@@ -119,25 +110,25 @@ static bool put_vf_attr(struct nlmsghdr *nlh, size_t size, enum vfnet_field f,
 	switch (f) {
 	case VFNET_MAC: {
 		struct ifla_vf_mac m = {.vf = vf};
-		if (parse_mac(w->mac, m.mac) < 0)
+		if (parse_mac(w->link.mac, m.mac) < 0)
 			return false;
 		*err = -ENOBUFS;
 		return mnl_attr_put_check(nlh, size, IFLA_VF_MAC, sizeof(m), &m);
 	}
 	case VFNET_VLAN: {
-		int qos = w->qos < 0 ? 0 : w->qos;
-		int proto = w->vlan_proto < 0 ? VLAN_PROTO_8021Q : w->vlan_proto;
-		if (w->vlan < 0 || w->vlan > 4095 || qos > 7 ||
+		int qos = w->link.qos < 0 ? 0 : w->link.qos;
+		int proto = w->link.vlan_proto < 0 ? VLAN_PROTO_8021Q : w->link.vlan_proto;
+		if (w->link.vlan < 0 || w->link.vlan > 4095 || qos > 7 ||
 		    (proto != VLAN_PROTO_8021Q && proto != VLAN_PROTO_8021AD))
 			return false;
 		*err = -ENOBUFS;
 		if (proto == VLAN_PROTO_8021Q) {
 			/* the legacy attribute: understood by every kernel and driver */
-			struct ifla_vf_vlan v = {.vf = vf, .vlan = w->vlan, .qos = qos};
+			struct ifla_vf_vlan v = {.vf = vf, .vlan = w->link.vlan, .qos = qos};
 			return mnl_attr_put_check(nlh, size, IFLA_VF_VLAN, sizeof(v), &v);
 		}
 		struct ifla_vf_vlan_info vi = {
-		    .vf = vf, .vlan = w->vlan, .qos = qos, .vlan_proto = htons(ETH_P_8021AD)};
+		    .vf = vf, .vlan = w->link.vlan, .qos = qos, .vlan_proto = htons(ETH_P_8021AD)};
 		struct nlattr *list = mnl_attr_nest_start_check(nlh, size, IFLA_VF_VLAN_LIST);
 		if (!list || !mnl_attr_put_check(nlh, size, IFLA_VF_VLAN_INFO, sizeof(vi), &vi))
 			return false;
@@ -146,39 +137,39 @@ static bool put_vf_attr(struct nlmsghdr *nlh, size_t size, enum vfnet_field f,
 	}
 	case VFNET_RATE: {
 		struct ifla_vf_rate r = {.vf = vf};
-		if (!rate_valid(w->min_tx_rate) || !rate_valid(w->max_tx_rate))
+		if (!rate_valid(w->link.min_tx_rate) || !rate_valid(w->link.max_tx_rate))
 			return false;
-		r.min_tx_rate = (uint32_t)w->min_tx_rate;
-		r.max_tx_rate = (uint32_t)w->max_tx_rate;
+		r.min_tx_rate = (uint32_t)w->link.min_tx_rate;
+		r.max_tx_rate = (uint32_t)w->link.max_tx_rate;
 		*err = -ENOBUFS;
 		return mnl_attr_put_check(nlh, size, IFLA_VF_RATE, sizeof(r), &r);
 	}
 	case VFNET_TX_RATE: {
 		struct ifla_vf_tx_rate r = {.vf = vf};
-		if (!rate_valid(w->max_tx_rate))
+		if (!rate_valid(w->link.max_tx_rate))
 			return false;
-		r.rate = (uint32_t)w->max_tx_rate;
+		r.rate = (uint32_t)w->link.max_tx_rate;
 		*err = -ENOBUFS;
 		return mnl_attr_put_check(nlh, size, IFLA_VF_TX_RATE, sizeof(r), &r);
 	}
 	case VFNET_SPOOFCHK: {
-		struct ifla_vf_spoofchk s = {.vf = vf, .setting = (uint32_t)w->spoof_check};
-		if (!bool_valid(w->spoof_check))
+		struct ifla_vf_spoofchk s = {.vf = vf, .setting = (uint32_t)w->link.spoof_check};
+		if (!bool_valid(w->link.spoof_check))
 			return false;
 		*err = -ENOBUFS;
 		return mnl_attr_put_check(nlh, size, IFLA_VF_SPOOFCHK, sizeof(s), &s);
 	}
 	case VFNET_TRUST: {
-		struct ifla_vf_trust t = {.vf = vf, .setting = (uint32_t)w->trust};
-		if (!bool_valid(w->trust))
+		struct ifla_vf_trust t = {.vf = vf, .setting = (uint32_t)w->link.trust};
+		if (!bool_valid(w->link.trust))
 			return false;
 		*err = -ENOBUFS;
 		return mnl_attr_put_check(nlh, size, IFLA_VF_TRUST, sizeof(t), &t);
 	}
 	case VFNET_LINK_STATE: {
-		struct ifla_vf_link_state l = {.vf = vf, .link_state = (uint32_t)w->link_state};
-		if (w->link_state < IFLA_VF_LINK_STATE_AUTO ||
-		    w->link_state > IFLA_VF_LINK_STATE_DISABLE)
+		struct ifla_vf_link_state l = {.vf = vf, .link_state = (uint32_t)w->link.link_state};
+		if (w->link.link_state < IFLA_VF_LINK_STATE_AUTO ||
+		    w->link.link_state > IFLA_VF_LINK_STATE_DISABLE)
 			return false;
 		*err = -ENOBUFS;
 		return mnl_attr_put_check(nlh, size, IFLA_VF_LINK_STATE, sizeof(l), &l);
@@ -245,9 +236,9 @@ static void parse_vlan_list(const struct nlattr *list, struct vf_info *v)
 		if (mnl_attr_get_type(a) != IFLA_VF_VLAN_INFO || !vi)
 			continue;
 		v->id = vi->vf;
-		v->vlan = (int)vi->vlan;
-		v->qos = (int)vi->qos;
-		v->vlan_proto = vlan_proto_from_be(vi->vlan_proto);
+		v->link.vlan = (int)vi->vlan;
+		v->link.qos = (int)vi->qos;
+		v->link.vlan_proto = vlan_proto_from_be(vi->vlan_proto);
 		return; /* one VLAN per VF is all a VF has today */
 	}
 }
@@ -267,7 +258,7 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			if (!m)
 				break;
 			v->id = m->vf;
-			snprintf(v->mac, sizeof(v->mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0],
+			snprintf(v->link.mac, sizeof(v->link.mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0],
 				 m->mac[1], m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
 			break;
 		}
@@ -276,9 +267,9 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			if (!vl || have_vlan_list)
 				break;
 			v->id = vl->vf;
-			v->vlan = (int)vl->vlan;
-			v->qos = (int)vl->qos;
-			v->vlan_proto = VLAN_PROTO_8021Q; /* the only one before VLAN lists */
+			v->link.vlan = (int)vl->vlan;
+			v->link.qos = (int)vl->qos;
+			v->link.vlan_proto = VLAN_PROTO_8021Q; /* the only one before VLAN lists */
 			break;
 		}
 		case IFLA_VF_VLAN_LIST:
@@ -290,7 +281,7 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			if (!r || have_rate)
 				break;
 			v->id = r->vf;
-			v->max_tx_rate = r->rate;
+			v->link.max_tx_rate = r->rate;
 			break;
 		}
 		case IFLA_VF_RATE: {
@@ -299,8 +290,8 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 				break;
 			have_rate = true;
 			v->id = r->vf;
-			v->min_tx_rate = r->min_tx_rate;
-			v->max_tx_rate = r->max_tx_rate;
+			v->link.min_tx_rate = r->min_tx_rate;
+			v->link.max_tx_rate = r->max_tx_rate;
 			break;
 		}
 		case IFLA_VF_SPOOFCHK: {
@@ -308,7 +299,7 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			if (!s)
 				break;
 			v->id = s->vf;
-			v->spoof_check = setting(s->setting);
+			v->link.spoof_check = setting(s->setting);
 			break;
 		}
 		case IFLA_VF_TRUST: {
@@ -316,7 +307,7 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			if (!t)
 				break;
 			v->id = t->vf;
-			v->trust = setting(t->setting);
+			v->link.trust = setting(t->setting);
 			break;
 		}
 		case IFLA_VF_LINK_STATE: {
@@ -324,7 +315,7 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			if (!l)
 				break;
 			v->id = l->vf;
-			v->link_state =
+			v->link.link_state =
 			    l->link_state <= IFLA_VF_LINK_STATE_DISABLE ? (int)l->link_state : -1;
 			break;
 		}
@@ -556,23 +547,23 @@ static char *describe(enum vfnet_field f, const struct vf_info *w)
 {
 	switch (f) {
 	case VFNET_MAC:
-		return strprintf("mac %s", w->mac);
+		return strprintf("mac %s", w->link.mac);
 	case VFNET_VLAN:
-		return strprintf("vlan %d (qos %d, %s)", w->vlan, w->qos < 0 ? 0 : w->qos,
-				 w->vlan_proto == VLAN_PROTO_8021AD ? "802.1ad" : "802.1Q");
+		return strprintf("vlan %d (qos %d, %s)", w->link.vlan, w->link.qos < 0 ? 0 : w->link.qos,
+				 w->link.vlan_proto == VLAN_PROTO_8021AD ? "802.1ad" : "802.1Q");
 	case VFNET_RATE:
-		return strprintf("tx rate min %lld max %lld Mbit/s", w->min_tx_rate,
-				 w->max_tx_rate);
+		return strprintf("tx rate min %lld max %lld Mbit/s", w->link.min_tx_rate,
+				 w->link.max_tx_rate);
 	case VFNET_TX_RATE:
-		return strprintf("max-tx-rate %lld Mbit/s", w->max_tx_rate);
+		return strprintf("max-tx-rate %lld Mbit/s", w->link.max_tx_rate);
 	case VFNET_SPOOFCHK:
-		return strprintf("spoof-check %s", w->spoof_check ? "on" : "off");
+		return strprintf("spoof-check %s", w->link.spoof_check ? "on" : "off");
 	case VFNET_TRUST:
-		return strprintf("trust %s", w->trust ? "on" : "off");
+		return strprintf("trust %s", w->link.trust ? "on" : "off");
 	case VFNET_LINK_STATE:
-		return strprintf("link-state %s", w->link_state == LINK_STATE_ENABLE	? "enable"
-						  : w->link_state == LINK_STATE_DISABLE ? "disable"
-						  : w->link_state == LINK_STATE_AUTO	? "auto"
+		return strprintf("link-state %s", w->link.link_state == LINK_STATE_ENABLE	? "enable"
+						  : w->link.link_state == LINK_STATE_DISABLE ? "disable"
+						  : w->link.link_state == LINK_STATE_AUTO	? "auto"
 											: "?");
 	default:
 		return strprintf("field %d", (int)f);
@@ -605,9 +596,9 @@ static int set_one(const char *pf, enum vfnet_field f, const struct vf_info *w, 
  */
 static int complete_from_current(const char *pf, struct vf_info *w, struct diag *d)
 {
-	bool vlan_partial = (w->vlan >= 0 || w->qos >= 0 || w->vlan_proto >= 0) &&
-			    (w->vlan < 0 || w->qos < 0 || w->vlan_proto < 0);
-	bool min_alone = w->min_tx_rate >= 0 && w->max_tx_rate < 0;
+	bool vlan_partial = (w->link.vlan >= 0 || w->link.qos >= 0 || w->link.vlan_proto >= 0) &&
+			    (w->link.vlan < 0 || w->link.qos < 0 || w->link.vlan_proto < 0);
+	bool min_alone = w->link.min_tx_rate >= 0 && w->link.max_tx_rate < 0;
 	_cleanup_(freep) struct vf_info *cur = NULL;
 	const struct vf_info *c = NULL;
 	size_t n = 0;
@@ -622,15 +613,15 @@ static int complete_from_current(const char *pf, struct vf_info *w, struct diag 
 		if (cur[i].id == w->id)
 			c = &cur[i];
 	if (vlan_partial) {
-		if (w->vlan < 0)
-			w->vlan = c && c->vlan >= 0 ? c->vlan : 0;
-		if (w->qos < 0)
-			w->qos = c && c->qos >= 0 ? c->qos : 0;
-		if (w->vlan_proto < 0)
-			w->vlan_proto = c && c->vlan_proto >= 0 ? c->vlan_proto : VLAN_PROTO_8021Q;
+		if (w->link.vlan < 0)
+			w->link.vlan = c && c->link.vlan >= 0 ? c->link.vlan : 0;
+		if (w->link.qos < 0)
+			w->link.qos = c && c->link.qos >= 0 ? c->link.qos : 0;
+		if (w->link.vlan_proto < 0)
+			w->link.vlan_proto = c && c->link.vlan_proto >= 0 ? c->link.vlan_proto : VLAN_PROTO_8021Q;
 	}
 	if (min_alone)
-		w->max_tx_rate = c && c->max_tx_rate >= 0 ? c->max_tx_rate : 0;
+		w->link.max_tx_rate = c && c->link.max_tx_rate >= 0 ? c->link.max_tx_rate : 0;
 	return 0;
 }
 
@@ -646,81 +637,40 @@ int vfnet_set(const char *pf_ifname, const struct vf_info *want, struct diag *d)
 	if (r < 0)
 		return r;
 
-	if (w.mac[0] && (r = set_one(pf_ifname, VFNET_MAC, &w, d)) < 0)
+	if (w.link.mac[0] && (r = set_one(pf_ifname, VFNET_MAC, &w, d)) < 0)
 		return r;
-	if (w.vlan >= 0 && (r = set_one(pf_ifname, VFNET_VLAN, &w, d)) < 0)
+	if (w.link.vlan >= 0 && (r = set_one(pf_ifname, VFNET_VLAN, &w, d)) < 0)
 		return r;
-	if (w.min_tx_rate >= 0 && (r = set_one(pf_ifname, VFNET_RATE, &w, d)) < 0)
+	if (w.link.min_tx_rate >= 0 && (r = set_one(pf_ifname, VFNET_RATE, &w, d)) < 0)
 		return r;
-	if (w.min_tx_rate < 0 && w.max_tx_rate >= 0 &&
+	if (w.link.min_tx_rate < 0 && w.link.max_tx_rate >= 0 &&
 	    (r = set_one(pf_ifname, VFNET_TX_RATE, &w, d)) < 0)
 		return r;
-	if (w.spoof_check >= 0 && (r = set_one(pf_ifname, VFNET_SPOOFCHK, &w, d)) < 0)
+	if (w.link.spoof_check >= 0 && (r = set_one(pf_ifname, VFNET_SPOOFCHK, &w, d)) < 0)
 		return r;
-	if (w.trust >= 0 && (r = set_one(pf_ifname, VFNET_TRUST, &w, d)) < 0)
+	if (w.link.trust >= 0 && (r = set_one(pf_ifname, VFNET_TRUST, &w, d)) < 0)
 		return r;
-	if (w.link_state >= 0 && (r = set_one(pf_ifname, VFNET_LINK_STATE, &w, d)) < 0)
+	if (w.link.link_state >= 0 && (r = set_one(pf_ifname, VFNET_LINK_STATE, &w, d)) < 0)
 		return r;
 	return 0;
 }
 
-int vfnet_apply(const char *pf_ifname, unsigned vf, const char *field, const struct vf_spec *spec,
+int vfnet_apply(const char *pf_ifname, unsigned vf, enum vf_attr attr, const struct vf_link *want,
 		struct diag *d)
 {
 	struct vf_info w;
-	bool all = !field;
 
-	if (!spec)
-		return diag_error(d, NULL, -EINVAL, "PF '%s' VF %u: no desired settings",
-				  pf_ifname ? pf_ifname : "(null)", vf);
+	if ((unsigned)attr >= _VF_ATTR_MAX)
+		return diag_error(d, NULL, -EINVAL, "PF '%s' VF %u: unknown VF setting %d",
+				  pf_ifname ? pf_ifname : "(null)", vf, (int)attr);
 	vf_info_init(&w, vf);
-	if ((all || streq(field, "mac")) && spec->mac) {
-		if (strlen(spec->mac) >= sizeof(w.mac))
-			return diag_error(d, NULL, -EINVAL, "PF '%s' VF %u: invalid mac '%s'",
-					  pf_ifname ? pf_ifname : "(null)", vf, spec->mac);
-		strcpy(w.mac, spec->mac);
+	vf_link_copy_attr(&w.link, want, attr);
+	/* both rates when both are wanted: min and max are checked against each other */
+	if (attr == VF_ATTR_MAX_TX_RATE || attr == VF_ATTR_MIN_TX_RATE) {
+		w.link.max_tx_rate = want->max_tx_rate;
+		w.link.min_tx_rate = want->min_tx_rate;
 	}
-	if (all || streq(field, "vlan")) {
-		w.vlan = spec->vlan;
-		w.qos = spec->qos;
-		w.vlan_proto = spec->vlan_proto;
-	}
-	if (all || streq(field, "spoof-check"))
-		w.spoof_check = spec->spoof_check;
-	if (all || streq(field, "trust"))
-		w.trust = spec->trust;
-	if (all || streq(field, "link-state"))
-		w.link_state = spec->link_state;
-	if (all || streq(field, "max-tx-rate") || streq(field, "min-tx-rate")) {
-		/* both when both are wanted: min and max are checked against each other */
-		w.max_tx_rate = spec->max_tx_rate;
-		w.min_tx_rate = spec->min_tx_rate;
-	}
-	if (!all && !streq(field, "mac") && !streq(field, "vlan") && !streq(field, "spoof-check") &&
-	    !streq(field, "trust") && !streq(field, "link-state") && !streq(field, "max-tx-rate") &&
-	    !streq(field, "min-tx-rate"))
-		return diag_error(d, NULL, -EINVAL, "PF '%s' VF %u: unknown VF setting '%s'",
-				  pf_ifname ? pf_ifname : "(null)", vf, field);
 	return vfnet_set(pf_ifname, &w, d);
-}
-
-int vf_info_to_state(const struct vf_info *info, struct vf_state *s)
-{
-	char *mac = NULL;
-
-	if (info->mac[0] && !(mac = strdup(info->mac)))
-		return -ENOMEM;
-	free(s->mac);
-	s->mac = mac;
-	s->vlan = info->vlan;
-	s->qos = info->qos;
-	s->vlan_proto = info->vlan_proto;
-	s->spoof_check = info->spoof_check;
-	s->trust = info->trust;
-	s->link_state = info->link_state;
-	s->max_tx_rate = info->max_tx_rate;
-	s->min_tx_rate = info->min_tx_rate;
-	return 0;
 }
 
 int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, struct diag *d)
@@ -734,7 +684,7 @@ int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, 
 		return r;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n_info; j++)
-			if (info[j].id == vfs[i].id && vf_info_to_state(&info[j], &vfs[i]) < 0)
-				return diag_error(d, NULL, -ENOMEM, "out of memory");
+			if (info[j].id == vfs[i].id)
+				vfs[i].link = info[j].link;
 	return 0;
 }

@@ -14,20 +14,10 @@
 #include "diag.h"
 #include "spec.h"
 
-#define VFNET_MAC_LEN 18 /* "52:54:00:6d:90:02" and NUL */
-
-/* A VF as the PF reports it, or the settings wanted for it. -1 / "": unknown or unset. */
+/* A VF as the PF reports it, or the settings wanted for it. */
 struct vf_info {
-	unsigned id;		 /* VF index */
-	char mac[VFNET_MAC_LEN]; /* lowercase; "" unknown / leave as is */
-	int vlan;		 /* 0..4095, 0: no VLAN */
-	int qos;		 /* 0..7 */
-	int vlan_proto;		 /* enum vlan_proto */
-	int spoof_check;	 /* 0, 1 */
-	int trust;		 /* 0, 1 */
-	int link_state;		 /* enum link_state (the kernel's IFLA_VF_LINK_STATE_*) */
-	long long max_tx_rate;	 /* Mbit/s, 0: unlimited */
-	long long min_tx_rate;	 /* Mbit/s */
+	unsigned id;	    /* VF index */
+	struct vf_link link; /* unset parts: unknown, or leave as is */
 };
 
 /* Mark every field of v unknown, for VF id. */
@@ -93,23 +83,14 @@ int vfnet_get(const char *pf_ifname, struct vf_info **ret, size_t *ret_n, struct
 int vfnet_set(const char *pf_ifname, const struct vf_info *want, struct diag *d);
 
 /*
- * Apply one set-vf action: field is the plan's name ("mac", "vlan" (with
- * qos and vlan-proto), "spoof-check", "trust", "link-state", "max-tx-rate",
- * "min-tx-rate"; NULL: every field spec sets) and spec the VF's desired
- * settings. The two rates go together when spec gives both, so that a new
- * min above the old max is not refused. -EINVAL for an unknown field.
+ * Set attribute attr of VF vf on PF pf_ifname to its value in want. The
+ * two rates go together when want gives both, so that a new min above the
+ * old max is not refused. -EINVAL for an unknown attribute.
  */
-int vfnet_apply(const char *pf_ifname, unsigned vf, const char *field, const struct vf_spec *spec,
+int vfnet_apply(const char *pf_ifname, unsigned vf, enum vf_attr attr, const struct vf_link *want,
 		struct diag *d);
 
 struct vf_state;
-
-/*
- * Copy the link settings of info into s (mac, vlan, qos, vlan_proto,
- * spoof_check, trust, link_state, rates); s->mac is replaced by an owned
- * copy, NULL when unknown. The other fields of s are left alone.
- */
-int vf_info_to_state(const struct vf_info *info, struct vf_state *s);
 
 /*
  * For the observer: fill the link settings of vfs[0..n), matched by id,

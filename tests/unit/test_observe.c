@@ -174,11 +174,11 @@ static void test_pf_with_vfs(void **state)
 	assert_string_equal(vf->driver, "igbvf");
 	assert_null(vf->driver_override);
 	/* per-VF link settings are unknown until rtnetlink is read */
-	assert_null(vf->mac);
-	assert_int_equal(vf->vlan, -1);
-	assert_int_equal(vf->spoof_check, -1);
-	assert_int_equal(vf->link_state, -1);
-	assert_int_equal(vf->max_tx_rate, -1);
+	assert_string_equal(vf->link.mac, "");
+	assert_int_equal(vf->link.vlan, -1);
+	assert_int_equal(vf->link.spoof_check, -1);
+	assert_int_equal(vf->link.link_state, -1);
+	assert_int_equal(vf->link.max_tx_rate, -1);
 	assert_int_equal(d.n_errors, 0);
 	host_free(h);
 	diag_release(&d);

@@ -51,15 +51,15 @@ static void vf_init(struct vf_state *v, unsigned id, char *addr)
 	    .id = id,
 	    .address = addr,
 	    .driver = "igbvf",
-	    .mac = "00:00:00:00:00:00",
-	    .vlan = 0,
-	    .qos = 0,
-	    .vlan_proto = VLAN_PROTO_8021Q,
-	    .spoof_check = 1,
-	    .trust = 0,
-	    .link_state = LINK_STATE_AUTO,
-	    .max_tx_rate = 0,
-	    .min_tx_rate = 0,
+	    .link = {.mac = "00:00:00:00:00:00",
+		     .vlan = 0,
+		     .qos = 0,
+		     .vlan_proto = VLAN_PROTO_8021Q,
+		     .spoof_check = 1,
+		     .trust = 0,
+		     .link_state = LINK_STATE_AUTO,
+		     .max_tx_rate = 0,
+		     .min_tx_rate = 0},
 	};
 }
 
@@ -81,16 +81,9 @@ static void vfspec_init(struct vf_spec *v, unsigned id)
 {
 	*v = (struct vf_spec){
 	    .id = id,
-	    .vlan = -1,
-	    .vlan_proto = -1,
-	    .qos = -1,
-	    .spoof_check = -1,
-	    .trust = -1,
-	    .link_state = -1,
-	    .max_tx_rate = -1,
-	    .min_tx_rate = -1,
 	    .loc = {"spec.yaml", 10 + id, 9},
 	};
+	vf_link_init(&v->link);
 }
 
 static struct fx *fx_new(void)
@@ -307,7 +300,7 @@ static void c_recreate(struct fx *f)
 {
 	host_set_vfs(f, 0, 2);
 	spec_pf0(f, 4);
-	spec_vf(f, 0, 1)->trust = 1;
+	spec_vf(f, 0, 1)->link.trust = 1;
 }
 
 static void c_shrink_blocked(struct fx *f)
@@ -339,15 +332,15 @@ static void c_set_vf_fields(struct fx *f)
 	host_set_vfs(f, 0, 2);
 	spec_pf0(f, 2);
 	struct vf_spec *v = spec_vf(f, 0, 1);
-	v->mac = "52:54:00:00:00:01";
-	v->vlan = 42;
-	v->qos = 3;
-	v->spoof_check = 0;
-	v->trust = 1;
-	v->link_state = LINK_STATE_DISABLE;
-	v->max_tx_rate = 1000;
-	v->min_tx_rate = 100;
-	f->vfs[0][1].trust = -1; /* unknown counts as different */
+	strcpy(v->link.mac, "52:54:00:00:00:01");
+	v->link.vlan = 42;
+	v->link.qos = 3;
+	v->link.spoof_check = 0;
+	v->link.trust = 1;
+	v->link.link_state = LINK_STATE_DISABLE;
+	v->link.max_tx_rate = 1000;
+	v->link.min_tx_rate = 100;
+	f->vfs[0][1].link.trust = -1; /* unknown counts as different */
 }
 
 static void c_bind_blocked(struct fx *f)
@@ -764,7 +757,7 @@ static void test_order_independent(void **state)
 	f->pfs[0].num_vfs = 2;
 	f->pfs[1].num_vfs = 3;
 	f->pfs[1].drivers_autoprobe = 0;
-	spec_vf(f, 1, 0)->mac = "52:54:00:00:01:00";
+	strcpy(spec_vf(f, 1, 0)->link.mac, "52:54:00:00:01:00");
 	spec_guest_vf(f, 2, 1);
 	spec_guest_vf(f, 0, 0);
 	char *a = plan_text(f, false, &r, &d);

@@ -127,14 +127,14 @@ static void test_multi_pf(void **state)
 	assert_int_equal(a->n_vfs, 2);
 	const struct vf_spec *vf = &a->vfs[0];
 	assert_int_equal(vf->id, 0);
-	assert_int_equal(vf->vlan, 100);
-	assert_int_equal(vf->vlan_proto, VLAN_PROTO_8021Q);
-	assert_int_equal(vf->qos, 3);
-	assert_int_equal(vf->spoof_check, 1);
-	assert_int_equal(vf->trust, 0);
-	assert_int_equal(vf->link_state, LINK_STATE_AUTO);
-	assert_int_equal(vf->max_tx_rate, 1000);
-	assert_int_equal(vf->min_tx_rate, 100);
+	assert_int_equal(vf->link.vlan, 100);
+	assert_int_equal(vf->link.vlan_proto, VLAN_PROTO_8021Q);
+	assert_int_equal(vf->link.qos, 3);
+	assert_int_equal(vf->link.spoof_check, 1);
+	assert_int_equal(vf->link.trust, 0);
+	assert_int_equal(vf->link.link_state, LINK_STATE_AUTO);
+	assert_int_equal(vf->link.max_tx_rate, 1000);
+	assert_int_equal(vf->link.min_tx_rate, 100);
 
 	assert_null(b->pci);
 	assert_string_equal(b->interface, "ens1f1");
@@ -229,7 +229,7 @@ static void test_defaults_and_order(void **state)
 	assert_int_equal(pf->vfs[0].id, 2);
 	assert_int_equal(pf->vfs[1].id, 5);
 	assert_int_equal(pf->vfs[2].id, 9);
-	assert_string_equal(pf->vfs[2].mac, "52:54:00:ab:cd:ef");
+	assert_string_equal(pf->vfs[2].link.mac, "52:54:00:ab:cd:ef");
 	assert_int_equal(pf_spec_find_vf(pf, 5)->id, 5);
 	assert_null(pf_spec_find_vf(pf, 3));
 
@@ -253,8 +253,8 @@ static void test_aliases(void **state)
 
 	assert_int_equal(s->n_pfs, 2);
 	assert_int_equal(s->pfs[1].n_vfs, 1);
-	assert_int_equal(s->pfs[1].vfs[0].vlan, 7);
-	assert_int_equal(s->pfs[1].vfs[0].trust, 1);
+	assert_int_equal(s->pfs[1].vfs[0].link.vlan, 7);
+	assert_int_equal(s->pfs[1].vfs[0].link.trust, 1);
 }
 
 /* The alias limit counts expanded nodes: 99 aliases of 100 nodes pass, 102 do not. */

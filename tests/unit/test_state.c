@@ -106,15 +106,15 @@ static void vf_equal(const struct vf_state *a, const struct vf_state *b)
 	EQ_STR("vf driver", a->driver, b->driver);
 	EQ_STR("vf driver_override", a->driver_override, b->driver_override);
 	EQ_STR("vf interface", a->interface, b->interface);
-	EQ_STR("vf mac", a->mac, b->mac);
-	EQ_INT("vf vlan", a->vlan, b->vlan);
-	EQ_INT("vf qos", a->qos, b->qos);
-	EQ_INT("vf vlan_proto", a->vlan_proto, b->vlan_proto);
-	EQ_INT("vf spoof_check", a->spoof_check, b->spoof_check);
-	EQ_INT("vf trust", a->trust, b->trust);
-	EQ_INT("vf link_state", a->link_state, b->link_state);
-	EQ_INT("vf max_tx_rate", a->max_tx_rate, b->max_tx_rate);
-	EQ_INT("vf min_tx_rate", a->min_tx_rate, b->min_tx_rate);
+	EQ_STR("vf mac", a->link.mac, b->link.mac);
+	EQ_INT("vf vlan", a->link.vlan, b->link.vlan);
+	EQ_INT("vf qos", a->link.qos, b->link.qos);
+	EQ_INT("vf vlan_proto", a->link.vlan_proto, b->link.vlan_proto);
+	EQ_INT("vf spoof_check", a->link.spoof_check, b->link.spoof_check);
+	EQ_INT("vf trust", a->link.trust, b->link.trust);
+	EQ_INT("vf link_state", a->link.link_state, b->link.link_state);
+	EQ_INT("vf max_tx_rate", a->link.max_tx_rate, b->link.max_tx_rate);
+	EQ_INT("vf min_tx_rate", a->link.min_tx_rate, b->link.min_tx_rate);
 }
 
 static void pci_equal(const struct pci_dev_state *a, const struct pci_dev_state *b)
@@ -331,25 +331,25 @@ static void test_awkward_round_trip(void **state)
 					     .driver = strdup("yes"),
 					     .driver_override = strdup(""),
 					     .interface = strdup("1:20"),
-					     .mac = strdup("00:11:22:33:44:55"),
-					     .vlan = 4095,
-					     .qos = 7,
-					     .vlan_proto = 1,
-					     .spoof_check = 0,
-					     .trust = 1,
-					     .link_state = 2,
-					     .max_tx_rate = 0,
-					     .min_tx_rate = 1LL << 40};
+					     .link = {.mac = "00:11:22:33:44:55",
+						      .vlan = 4095,
+						      .qos = 7,
+						      .vlan_proto = 1,
+						      .spoof_check = 0,
+						      .trust = 1,
+						      .link_state = 2,
+						      .max_tx_rate = 0,
+						      .min_tx_rate = 1LL << 40}};
 	pf->sriov.vfs[2] = (struct vf_state){.id = 65535,
 					     .address = strdup("0000:01:00.3"),
-					     .vlan = 0,
-					     .qos = 0,
-					     .vlan_proto = 0,
-					     .spoof_check = 1,
-					     .trust = 0,
-					     .link_state = 0,
-					     .max_tx_rate = -1,
-					     .min_tx_rate = 0};
+					     .link = {.vlan = 0,
+						      .qos = 0,
+						      .vlan_proto = 0,
+						      .spoof_check = 1,
+						      .trust = 0,
+						      .link_state = 0,
+						      .max_tx_rate = -1,
+						      .min_tx_rate = 0}};
 	h->modules = calloc(1, sizeof(*h->modules));
 	h->n_modules = 1;
 	h->modules[0].name = strdup("on");
@@ -535,15 +535,15 @@ static void test_load_defaults(void **state)
 	assert_int_equal(s->offset, -1);
 	assert_int_equal(s->stride, -1);
 	assert_null(s->vf_device);
-	assert_string_equal(s->vfs[0].mac, "aa:bb:cc:dd:ee:ff");
-	assert_int_equal(s->vfs[0].vlan, -1);
-	assert_int_equal(s->vfs[0].qos, -1);
-	assert_int_equal(s->vfs[0].vlan_proto, -1);
-	assert_int_equal(s->vfs[0].spoof_check, -1);
-	assert_int_equal(s->vfs[0].trust, -1);
-	assert_int_equal(s->vfs[0].link_state, -1);
-	assert_int_equal(s->vfs[0].max_tx_rate, -1);
-	assert_int_equal(s->vfs[0].min_tx_rate, -1);
+	assert_string_equal(s->vfs[0].link.mac, "aa:bb:cc:dd:ee:ff");
+	assert_int_equal(s->vfs[0].link.vlan, -1);
+	assert_int_equal(s->vfs[0].link.qos, -1);
+	assert_int_equal(s->vfs[0].link.vlan_proto, -1);
+	assert_int_equal(s->vfs[0].link.spoof_check, -1);
+	assert_int_equal(s->vfs[0].link.trust, -1);
+	assert_int_equal(s->vfs[0].link.link_state, -1);
+	assert_int_equal(s->vfs[0].link.max_tx_rate, -1);
+	assert_int_equal(s->vfs[0].link.min_tx_rate, -1);
 	assert_null(s->vfs[0].driver);
 	host_free(h);
 

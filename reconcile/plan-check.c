@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An action against a host: who uses what it takes away, whether the host
+ * still is what the action was planned from (a saved plan goes stale when
+ * the host moves), and whether the host now is what the action makes it
+ * (verification of a saved plan). Pure: the host is an observation.
+ */
+#include <strings.h>
+
+#include "plan-internal.h"
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+static int strv_add(struct strv *s, char *str)
+{
+	char **slot = str ? GROW(s->v, s->n, s->cap) : NULL;
+	if (!slot) {
+		free(str);
+		return -ENOMEM;
+	}
+	*slot = str;
+	return 0;
+}
+
+static void strv_release(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	*s = (struct strv){0};
+}
+
+/* Every guest scope holding addr: "GUEST ADDR", "GUEST ADDR (live)". */
+static int add_users_of(const struct host *h, const char *addr, struct strv *out)
+{
+	for (size_t i = 0; i < h->n_domains; i++) {
+		const struct domain_state *dom = &h->domains[i];
+		if (guest_dev_find(dom->devs, dom->n_devs, addr) &&
+		    strv_add(out, strprintf("%s %s", dom->name, addr)) < 0)
+			return -ENOMEM;
+		if (dom->running && guest_dev_find(dom->live_devs, dom->n_live_devs, addr) &&
+		    strv_add(out, strprintf("%s %s (live)", dom->name, addr)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_users_of_vfs(const struct host *h, const struct pci_dev_state *pf,
+			    struct strv *out)
+{
+	for (size_t i = 0; pf && i < pf->sriov.n_vfs; i++)
+		if (pf->sriov.vfs[i].address && add_users_of(h, pf->sriov.vfs[i].address, out) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int action_users(const struct action *a, const struct host *h, char ***ret, size_t *ret_n)
+{
+	struct strv u = {0};
+	int r = 0;
+
+	switch (a->kind) {
+	case ACTION_SET_NUM_VFS:
+		r = add_users_of_vfs(h, host_find_pci(h, a->target), &u);
+		break;
+	case ACTION_BIND_DRIVER:
+		if (!a->vf.is_new && a->device)
+			r = add_users_of(h, a->device, &u);
+		break;
+	case ACTION_RELOAD_MODULE:
+		for (size_t i = 0; r >= 0 && i < h->n_pci; i++)
+			if (h->pci[i].is_pf && streq_ptr(h->pci[i].driver, a->target))
+				r = add_users_of_vfs(h, &h->pci[i], &u);
+		break;
+	default:
+		break;
+	}
+	if (r < 0) {
+		strv_release(&u);
+		return r;
+	}
+	if (u.n)
+		qsort(u.v, u.n, sizeof(*u.v), str_cmp);
+	*ret = u.v;
+	*ret_n = u.n;
+	return 0;
+}
+
+/* ---- facts ---- */
+
+static char *stale(const char *subject, const char *what, const char *now, const char *then)
+{
+	return strprintf("%s %s is %s, the plan was made when it was %s", subject, what, now,
+			 then);
+}
+
+static char *unmet(const char *subject, const char *what, const char *now, const char *want)
+{
+	return strprintf("%s %s is %s, the plan makes it %s", subject, what, now, want);
+}
+
+static const char *or_none(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+static const char *tri_str(int v)
+{
+	return v < 0 ? "unknown" : v ? "true" : "false";
+}
+
+static char *link_attr_text(const struct vf_link *l, const struct vf_link *parts, enum vf_attr a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	vf_link_print_attr(l, parts, a, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The VF of a bind-driver or set-vf action on h; NULL (with *msg) when it is gone. */
+static const struct vf_state *action_vf_on(const struct action *a, const struct host *h,
+					   char **msg)
+{
+	const struct pci_dev_state *pf = a->vf.pf ? host_find_pci(h, a->vf.pf) : NULL;
+	const struct vf_state *vf = pf && pf->is_pf ? plan_host_vf(pf, a->vf.id) : NULL;
+
+	if (!vf)
+		*msg = strprintf("VF %u of %s does not exist", a->vf.id, or_none(a->vf.pf));
+	return vf;
+}
+
+static const struct guest_dev_state *dev_in(const struct domain_state *dom, bool live,
+					    const char *addr)
+{
+	if (live)
+		return dom->running ? guest_dev_find(dom->live_devs, dom->n_live_devs, addr)
+				    : NULL;
+	return guest_dev_find(dom->devs, dom->n_devs, addr);
+}
+
+/* What dom holds at addr in one scope, described; "nothing" when none. Owned. */
+static char *held_text(const struct domain_state *dom, bool live, const char *addr)
+{
+	const struct guest_dev_state *g = dev_in(dom, live, addr);
+	return g ? plan_describe_dev(g) : strdup("nothing");
+}
+
+static char *guest_stale(const struct action *a, const struct host *h)
+{
+	const struct domain_state *dom = host_find_domain(h, a->target);
+
+	if (!dom)
+		return strprintf("guest %s is not defined", a->target);
+	if (a->guest.live && dom->running != a->guest.running)
+		return stale(a->target, "state", dom->running ? "running" : "shut off",
+			     a->guest.running ? "running" : "shut off");
+	for (int live = 0; live < 2; live++) {
+		if (!(live ? a->guest.live : a->guest.persistent))
+			continue;
+		const char *then;
+		_cleanup_(freep) char *want = NULL;
+		if (a->kind == ACTION_DETACH)
+			then = want = plan_describe_dev(&a->guest.dev);
+		else
+			then = live ? a->guest.was.live : a->guest.was.persistent;
+		_cleanup_(freep) char *now = held_text(dom, live, a->device);
+		if (!now || (a->kind == ACTION_DETACH && !want))
+			return NULL; /* out of memory: the caller's allocation fails too */
+		if (!streq(now, then ? then : "nothing")) {
+			_cleanup_(freep) char *subject = strprintf(
+			    "%s %s %s", a->target, live ? "live" : "persistent", a->device);
+			return subject ? stale(subject, "device", now, then ? then : "nothing")
+				       : NULL;
+		}
+	}
+	return NULL;
+}
+
+static char *users_stale(const struct action *a, const struct host *h)
+{
+	char **v = NULL;
+	size_t n = 0;
+	char *msg = NULL;
+
+	if (action_users(a, h, &v, &n) < 0)
+		return strdup("out of memory");
+	bool same = n == a->n_users;
+	for (size_t i = 0; same && i < n; i++)
+		same = streq(v[i], a->users[i]);
+	if (!same) {
+		const char *what = a->device && a->kind == ACTION_BIND_DRIVER ? a->device
+									       : a->target;
+		msg = strprintf("the guests using %s changed: now %s%s, the plan was made when "
+				"it was %s%s",
+				what, n ? v[0] : "none", n > 1 ? " ..." : "",
+				a->n_users ? a->users[0] : "none", a->n_users > 1 ? " ..." : "");
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return msg;
+}
+
+char *action_stale(const struct action *a, const struct host *h)
+{
+	const struct pci_dev_state *pf;
+	const struct vf_state *vf;
+	char *msg = NULL;
+	char buf[32], buf2[32];
+
+	switch (a->kind) {
+	case ACTION_SET_NUM_VFS:
+		pf = host_find_pci(h, a->target);
+		if (!pf || !pf->is_pf)
+			return strprintf("PF %s is not on this host", a->target);
+		if (pf->sriov.num_vfs != a->num.from) {
+			snprintf(buf, sizeof(buf), "%u", pf->sriov.num_vfs);
+			snprintf(buf2, sizeof(buf2), "%u", a->num.from);
+			return stale(a->target, "num-vfs", buf, buf2);
+		}
+		if (!streq_ptr(pf->driver, a->num.pf_driver))
+			return stale(a->target, "driver", or_none(pf->driver),
+				     or_none(a->num.pf_driver));
+		break;
+	case ACTION_SET_DRIVERS_AUTOPROBE:
+		pf = host_find_pci(h, a->target);
+		if (!pf || !pf->is_pf)
+			return strprintf("PF %s is not on this host", a->target);
+		if (a->autoprobe.from >= 0 && pf->sriov.drivers_autoprobe != a->autoprobe.from)
+			return stale(a->target, "drivers-autoprobe",
+				     tri_str(pf->sriov.drivers_autoprobe),
+				     tri_str(a->autoprobe.from));
+		break;
+	case ACTION_BIND_DRIVER:
+		if (a->vf.is_new)
+			break;
+		if (!(vf = action_vf_on(a, h, &msg)))
+			return msg;
+		if (!streq_ptr(vf->driver, a->driver.from)) {
+			_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
+			return subject ? stale(subject, "driver", or_none(vf->driver),
+					       or_none(a->driver.from))
+				       : NULL;
+		}
+		break;
+	case ACTION_SET_VF:
+		if (a->vf.is_new)
+			break;
+		if (!(vf = action_vf_on(a, h, &msg)))
+			return msg;
+		if (!vf_link_matches(&vf->link, &a->link.from, a->link.attr)) {
+			_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
+			_cleanup_(freep) char *now =
+			    link_attr_text(&vf->link, &a->link.to, a->link.attr);
+			_cleanup_(freep) char *then =
+			    link_attr_text(&a->link.from, &a->link.to, a->link.attr);
+			return subject && now && then
+				   ? stale(subject, vf_attr_to_string(a->link.attr), now, then)
+				   : NULL;
+		}
+		break;
+	case ACTION_WRITE_MODPROBE_CONF: {
+		const struct file_state *fs = host_find_file(h, a->target);
+		const char *now = fs ? fs->content : NULL;
+		if (!streq_ptr(now, a->module.old_content))
+			return strprintf("%s %s since the plan was made", a->target,
+					 !now		       ? "was removed"
+					 : !a->module.old_content ? "was created"
+								  : "was changed");
+		break;
+	}
+	case ACTION_RELOAD_MODULE: {
+		const struct module_state *m = host_find_module(h, a->target);
+		bool loaded = m && m->loaded;
+		if (loaded != a->module.loaded)
+			return stale(a->target, "module", loaded ? "loaded" : "not loaded",
+				     a->module.loaded ? "loaded" : "not loaded");
+		break;
+	}
+	case ACTION_ATTACH:
+	case ACTION_DETACH:
+		return guest_stale(a, h);
+	default:
+		return strprintf("unknown action %d", (int)a->kind);
+	}
+	return users_stale(a, h);
+}
+
+/* The parts of a guest device the plan sets are as wanted. */
+static bool dev_satisfies(const struct guest_dev_state *have, const struct guest_dev_state *want)
+{
+	if (have->type != want->type)
+		return false;
+	if (want->mac && !(have->mac && strcasecmp(have->mac, want->mac) == 0))
+		return false;
+	if (want->vlan >= 0 && want->vlan != (have->vlan < 0 ? 0 : have->vlan))
+		return false;
+	return streq_ptr(want->virtualport_type, have->virtualport_type) &&
+	       streq_ptr(want->profileid, have->profileid);
+}
+
+char *action_unmet(const struct action *a, const struct host *h)
+{
+	const struct pci_dev_state *pf;
+	const struct vf_state *vf;
+	char *msg = NULL;
+	char buf[32], buf2[32];
+
+	switch (a->kind) {
+	case ACTION_SET_NUM_VFS:
+		pf = host_find_pci(h, a->target);
+		if (!pf || !pf->is_pf)
+			return strprintf("PF %s is not on this host", a->target);
+		if (pf->sriov.num_vfs != a->num.to) {
+			snprintf(buf, sizeof(buf), "%u", pf->sriov.num_vfs);
+			snprintf(buf2, sizeof(buf2), "%u", a->num.to);
+			return unmet(a->target, "num-vfs", buf, buf2);
+		}
+		return NULL;
+	case ACTION_SET_DRIVERS_AUTOPROBE:
+		pf = host_find_pci(h, a->target);
+		if (!pf || pf->sriov.drivers_autoprobe != a->autoprobe.to)
+			return unmet(a->target, "drivers-autoprobe",
+				     tri_str(pf ? pf->sriov.drivers_autoprobe : -1),
+				     tri_str(a->autoprobe.to));
+		return NULL;
+	case ACTION_BIND_DRIVER:
+		if (!(vf = action_vf_on(a, h, &msg)))
+			return msg;
+		if (!streq_ptr(vf->driver, a->driver.to)) {
+			_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
+			return subject ? unmet(subject, "driver", or_none(vf->driver),
+					       or_none(a->driver.to))
+				       : NULL;
+		}
+		return NULL;
+	case ACTION_SET_VF:
+		if (!(vf = action_vf_on(a, h, &msg)))
+			return msg;
+		if (!vf_link_matches(&vf->link, &a->link.to, a->link.attr)) {
+			_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
+			_cleanup_(freep) char *now =
+			    link_attr_text(&vf->link, &a->link.to, a->link.attr);
+			_cleanup_(freep) char *want =
+			    link_attr_text(&a->link.to, &a->link.to, a->link.attr);
+			return subject && now && want
+				   ? unmet(subject, vf_attr_to_string(a->link.attr), now, want)
+				   : NULL;
+		}
+		return NULL;
+	case ACTION_WRITE_MODPROBE_CONF: {
+		const struct file_state *fs = host_find_file(h, a->target);
+		if (!fs || !streq_ptr(fs->content, a->module.content))
+			return strprintf("%s does not hold what the plan wrote", a->target);
+		return NULL;
+	}
+	case ACTION_RELOAD_MODULE: {
+		const struct module_state *m = host_find_module(h, a->target);
+		if (!m || !m->loaded)
+			return strprintf("module %s is not loaded", a->target);
+		return NULL;
+	}
+	case ACTION_ATTACH:
+	case ACTION_DETACH: {
+		const struct domain_state *dom = host_find_domain(h, a->target);
+		if (!dom)
+			return strprintf("guest %s is not defined", a->target);
+		for (int live = 0; live < 2; live++) {
+			if (!(live ? a->guest.live && dom->running : a->guest.persistent))
+				continue;
+			const struct guest_dev_state *g = dev_in(dom, live, a->device);
+			bool ok = a->kind == ACTION_DETACH ? !g
+							   : g && dev_satisfies(g, &a->guest.dev);
+			if (!ok)
+				return strprintf("guest %s %s: device %s is %s", a->target,
+						 live ? "live" : "persistent", a->device,
+						 a->kind == ACTION_DETACH ? "still attached"
+									  : "not attached as planned");
+		}
+		return NULL;
+	}
+	default:
+		return strprintf("unknown action %d", (int)a->kind);
+	}
+}
