@@ -62,14 +62,45 @@ static const char *action_pf(const struct action *a)
 	}
 }
 
-/* One line naming an action, for errors. Owned. */
+/* One line naming an action and what it makes, for errors. Owned. */
 static char *action_describe(const struct action *a)
 {
 	const char *attr = a->kind == ACTION_SET_VF ? vf_attr_to_string(a->link.attr) : NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
-	return strprintf("%s %s%s%s%s%s", action_kind_to_string(a->kind), a->target,
-			 a->device ? " " : "", a->device ? a->device : "", attr ? " " : "",
-			 attr ? attr : "");
+	if (!f)
+		return NULL;
+	fprintf(f, "%s %s%s%s%s%s", action_kind_to_string(a->kind), a->target,
+		a->device ? " " : "", a->device ? a->device : "", attr ? " " : "", attr ? attr : "");
+	switch (a->kind) {
+	case ACTION_SET_NUM_VFS:
+		fprintf(f, " -> %u", a->num.to);
+		break;
+	case ACTION_SET_DRIVERS_AUTOPROBE:
+		fprintf(f, " -> %s", a->autoprobe.to ? "true" : "false");
+		break;
+	case ACTION_BIND_DRIVER:
+		fprintf(f, " -> %s", a->driver.to ? a->driver.to : "?");
+		break;
+	case ACTION_SET_VF:
+		fputs(" -> ", f);
+		vf_link_print_attr(&a->link.to, &a->link.to, a->link.attr, f);
+		break;
+	case ACTION_WRITE_MODPROBE_CONF:
+	case ACTION_RELOAD_MODULE:
+		if (a->module.to)
+			fprintf(f, " -> %s", a->module.to);
+		break;
+	default:
+		break;
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 /* The error for a fact that no longer holds; returns -ESTALE. */

@@ -445,6 +445,8 @@ static const struct tcase cases[] = {
      "Plan: 1 to change, 0 blocked.\n"},
     {"seed: module conf, num-vfs, attach to a shut-off guest", c_seed, false,
      "+ /etc/modprobe.d/igb.conf: options igb max_vfs=7\n"
+     "    + # Managed by sriovctl (module igb): edit the desired-state file, not this file.\n"
+     "    + options igb max_vfs=7\n"
      "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
      "+ attach 0000:0b:10.0 to MyGuest (interface, mac 52:54:00:6d:90:02, vlan 42, virtualport "
      "802.1Qbh profileid finance) [config]\n"
@@ -452,6 +454,8 @@ static const struct tcase cases[] = {
      "Plan: 3 to change, 0 blocked.\n"},
     {"seed on a running guest: live and config", c_seed_running, false,
      "+ /etc/modprobe.d/igb.conf: options igb max_vfs=7\n"
+     "    + # Managed by sriovctl (module igb): edit the desired-state file, not this file.\n"
+     "    + options igb max_vfs=7\n"
      "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
      "+ attach 0000:0b:10.0 to MyGuest (interface, mac 52:54:00:6d:90:02, vlan 42, virtualport "
      "802.1Qbh profileid finance) [live, config]\n"
@@ -513,12 +517,16 @@ static const struct tcase cases[] = {
      "Plan: 2 to change, 0 blocked.\n"},
     {"reload: true replaces set-num-vfs and is blocked by a guest", c_module_reload, false,
      "~ /etc/modprobe.d/igb.conf: options igb max_vfs=2 -> max_vfs=7\n"
+     "    - options igb max_vfs=2\n"
+     "    + options igb max_vfs=7\n"
      "! blocked: reload module igb: max_vfs=0 -> max_vfs=7 (disruptive: unloads igb and its VFs) "
      "\u2014 "
      "VF 0000:0b:10.0 is used by running guest db1\n"
      "Plan: 1 to change, 1 blocked.\n"},
     {"module option derived per port", c_module_derived_list, false,
      "+ /etc/modprobe.d/sriovctl-igb.conf: options igb max_vfs=7,3\n"
+     "    + # Managed by sriovctl (module igb): edit the desired-state file, not this file.\n"
+     "    + options igb max_vfs=7,3\n"
      "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
      "Plan: 2 to change, 0 blocked.\n"},
     {"PF not found", c_err_pf_missing, false, NULL,
@@ -663,6 +671,8 @@ static void test_conf_semantic(void **state)
 	/* an option the file does not list is a difference too */
 	assert_string_equal(
 	    text, "~ /etc/modprobe.d/igb.conf: options igb max_vfs=7 debug=1 -> max_vfs=7\n"
+		  "    - options igb max_vfs=7 debug=1\n"
+		  "    + options igb max_vfs=7\n"
 		  "Plan: 1 to change, 0 blocked.\n");
 	free(text);
 	f->file.content = "# by hand\n  options\tigb   max_vfs=7\n";
@@ -713,14 +723,17 @@ static void test_json(void **state)
 	json_object_object_foreach(a, key, val)
 	{
 		(void)val;
-		static const char *const order[] = {"action", "target",	    "device",
-						    "from",   "to",	    "disruptive",
-						    "live",   "persistent", "reason"};
+		static const char *const order[] = {
+		    "action",  "target", "device",     "from",	 "to",	   "live",
+		    "persistent", "running", "vf", "disruptive", "reason"};
 		static size_t k;
 		assert_string_equal(key, order[k++]);
 	}
+	/* from: what the guest held at the address, nothing in either scope */
 	assert_true(json_object_object_get_ex(a, "from", &v));
-	assert_null(v);
+	json_object *was;
+	assert_true(json_object_object_get_ex(v, "persistent", &was));
+	assert_null(was);
 	assert_true(json_object_object_get_ex(a, "live", &v));
 	assert_true(json_object_get_boolean(v));
 
