@@ -70,4 +70,21 @@ has '^vf 1 .*link/ether 52:54:00:00:0b:01.* vlan 7, vlan protocol 802.1ad.*link-
 	"$T/out" "VF settings: VF 1 has its MAC, 802.1ad VLAN and link state"
 has '^again: rc=0 No changes' "$T/out" "VF settings: a second apply has nothing to do"
 has '^plan: rc=0$' "$T/out" "VF settings: plan --detailed-exitcode is 0"
+
+# ---- the same for a PF declared by its interface ----
+mkhost "$T/state.yaml" --pfs 1 --spec "$T/spec.yaml" --want-vfs 2 --spec-extra '
+vfs:
+  - {id: 1, mac: "52:54:00:00:0b:11", vlan: 9, trust: true}'
+sed -i 's/^- pci: 0000:0b:00.0$/- interface: enp11s0f0/' "$T/spec.yaml"
+sim "$T/state.yaml" '
+	$SC apply -f "$T/spec.yaml" >"$T/if.out" 2>&1
+	echo "apply: rc=$?"
+	ip -d link show enp11s0f0 | sed -n "s/^ *vf /vf /p"
+'"$AGAIN" >"$T/out" 2>&1
+sed 's/^/# /' "$T/spec.yaml" "$T/if.out" "$T/out"
+has '^- interface: enp11s0f0$' "$T/spec.yaml" "by interface: the spec names the PF by its netdev"
+has '^apply: rc=0$' "$T/out" "by interface: apply exits 0"
+has '^vf 1 .*link/ether 52:54:00:00:0b:11.* vlan 9.*trust on' "$T/out" \
+	"by interface: VF 1 has its MAC, VLAN and trust"
+has '^again: rc=0 No changes' "$T/out" "by interface: a second apply has nothing to do"
 echo "1..$n"
