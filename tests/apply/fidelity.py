@@ -10,7 +10,7 @@ CHANGES the writes.py listing of the apply's strace, LIBVIRT-LOG the
 libvirt client's debug log (attach/detach calls). Each write is charged to
 the action it belongs to (sriov_numvfs of a PF: its set-num-vfs; the
 driver_override, unbind and drivers_probe writes around a device: its
-bind-driver; a rename onto a modprobe.d file: its write-modprobe-conf; a
+bind-driver; the fake rtnetlink's write of a VF's settings: one set-vf; a rename onto a modprobe.d file: its write-modprobe-conf; a
 virDomain{Attach,Detach}DeviceFlags call: the next attach/detach). Prints
 one line per problem and exits 1, or "fidelity ok N actions".
 """
@@ -32,6 +32,12 @@ def ops_from_writes(path):
             continue  # the simulated kernel making or removing devices, not the tool
         if p.endswith(".lv"):
             continue  # the libvirt client's log of this test
+        if name == "mkdir" and re.search(r"/vf(/[^/]+)?$", p):
+            continue  # the fake rtnetlink's own directories
+        vf = re.search(r"/vf/([^/]+)/(\d+)$", p)
+        if vf and "/etc/" not in p:
+            ops.append(("set-vf", "%s vf %s" % (vf.group(1), vf.group(2)), len(ops)))
+            continue
         dev = re.search(r"/devices/(?:[^\"]*/)?([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])/([a-z_]+)$", p)
         if dev and dev.group(2) == "sriov_numvfs":
             ops.append(("set-num-vfs", dev.group(1)))
@@ -68,7 +74,9 @@ def main():
     problems = []
 
     def key(a):
-        if a["action"] in ("bind-driver", "set-vf"):
+        if a["action"] == "set-vf":
+            return (a["action"], "%s vf %d" % (a["vf"]["pf"], a["vf"]["id"]))
+        if a["action"] == "bind-driver":
             return (a["action"], a["vf"]["address"])
         if a["action"] in ("attach", "detach"):
             return (a["action"], None)
@@ -82,7 +90,9 @@ def main():
         if done and done[-1] == op:
             continue
         done.append(op)
-    want_host = [key(a) for a in actions if a["action"] not in ("attach", "detach", "set-vf")]
+    # one RTM_SETLINK per set-vf: those are not merged (the third field keeps them apart)
+    done = [op[:2] for op in done]
+    want_host = [key(a) for a in actions if a["action"] not in ("attach", "detach")]
     # set-num-vfs of several PFs run side by side: their order among themselves is free
     def norm(seq):
         out, batch = [], []

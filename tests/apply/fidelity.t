@@ -7,10 +7,10 @@
 # action of the plan apply --json printed.
 . "$(dirname "$0")/lib.sh"
 need_shim
-scenarios=(seed vfio regrow)
-echo "1..$((${#scenarios[@]} * 2))"
+scenarios=(seed vfio regrow vfset vlan43)
+echo "1..$((${#scenarios[@]} * 2 + 1))"
 if [ "$(id -u)" != 0 ] || ! command -v strace >/dev/null; then
-	for i in $(seq $((${#scenarios[@]} * 2))); do echo "ok $i - fidelity # SKIP needs root and strace"; done
+	for i in $(seq $((${#scenarios[@]} * 2 + 1))); do echo "ok $i - fidelity # SKIP needs root and strace"; done
 	exit 0
 fi
 STRACE="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=%file,%desc"
@@ -30,8 +30,19 @@ pfs:
   - pci: "0000:0b:00.1"
     num-vfs: 3
 Y
+# per-VF settings through the fake rtnetlink: one RTM_SETLINK per set-vf
+cat >"$T/vfset.yaml" <<'Y'
+version: 1
+pfs:
+  - pci: "0000:0b:00.0"
+    vfs:
+      - {id: 1, mac: "52:54:00:00:0b:01", vlan: 9, qos: 2, trust: true, max-tx-rate: 100}
+      - {id: 2, spoof-check: false, link-state: disable}
+Y
+# the guest's VLAN changes: a detach and an attach
+sed "s/vlan: 42/vlan: 43/" "$TOP/examples/seed-82576.yaml" >"$T/vlan43.yaml"
 "$RUN" "$TOP/examples/hosts/seed-82576.state.yaml" -- env SC="$SRIOVCTL" T="$T" STRACE="$STRACE" bash -c '
-	for s in seed vfio regrow; do
+	for s in seed vfio regrow vfset vlan43; do
 		LIBVIRT_LOG_FILTERS="1:libvirt" LIBVIRT_LOG_OUTPUTS="1:file:$T/$s.lv" \
 			$STRACE -o "$T/$s.trace" $SC apply --json -f "$T/$s.yaml" >"$T/$s.jsonl" 2>"$T/$s.err"
 		echo "$s: rc=$?"
@@ -48,3 +59,9 @@ for s in "${scenarios[@]}"; do
 	sed 's/^/# /' "$T/$s.fid"
 	has "^fidelity ok" "$T/$s.fid" "$s: the writes and libvirt calls are exactly the plan's actions, in order"
 done
+# the checker can fail: the seed's writes are not the vfset plan
+if "$PYTHON" "$TOP/tests/apply/fidelity.py" "$T/vfset.jsonl" "$T/seed.changes" "$T/seed.lv" >/dev/null 2>&1; then
+	not_ok "the checker refuses writes that are not the plan's"
+else
+	ok "the checker refuses writes that are not the plan's"
+fi
