@@ -96,15 +96,18 @@ int action_users(const struct action *a, const struct host *h, char ***ret, size
 
 /* ---- facts ---- */
 
-static char *stale(const char *subject, const char *what, const char *now, const char *then)
-{
-	return strprintf("%s %s is %s, the plan was made when it was %s", subject, what, now,
-			 then);
-}
+/* Which values of an action a check compares the host with. */
+enum side {
+	SIDE_FROM, /* what the plan was made from: is it stale? */
+	SIDE_TO,   /* what the plan makes: did it converge? */
+};
 
-static char *unmet(const char *subject, const char *what, const char *now, const char *want)
+static char *differs(enum side side, const char *subject, const char *what, const char *now,
+		     const char *val)
 {
-	return strprintf("%s %s is %s, the plan makes it %s", subject, what, now, want);
+	return strprintf(side == SIDE_FROM ? "%s %s is %s, the plan was made when it was %s"
+					   : "%s %s is %s, the plan makes it %s",
+			 subject, what, now, val);
 }
 
 static const char *or_none(const char *s)
@@ -168,8 +171,8 @@ static char *guest_stale(const struct action *a, const struct host *h)
 	if (!dom)
 		return strprintf("guest %s is not defined", a->target);
 	if (a->guest.live && dom->running != a->guest.running)
-		return stale(a->target, "state", dom->running ? "running" : "shut off",
-			     a->guest.running ? "running" : "shut off");
+		return differs(SIDE_FROM, a->target, "state", dom->running ? "running" : "shut off",
+			       a->guest.running ? "running" : "shut off");
 	for (int live = 0; live < 2; live++) {
 		if (!(live ? a->guest.live : a->guest.persistent))
 			continue;
@@ -185,7 +188,8 @@ static char *guest_stale(const struct action *a, const struct host *h)
 		if (!streq(now, then ? then : "nothing")) {
 			_cleanup_(freep) char *subject = strprintf(
 			    "%s %s %s", a->target, live ? "live" : "persistent", a->device);
-			return subject ? stale(subject, "device", now, then ? then : "nothing")
+			return subject ? differs(SIDE_FROM, subject, "device", now,
+						 then ? then : "nothing")
 				       : NULL;
 		}
 	}
@@ -217,91 +221,6 @@ static char *users_stale(const struct action *a, const struct host *h)
 	return msg;
 }
 
-char *action_stale(const struct action *a, const struct host *h)
-{
-	const struct pci_dev_state *pf;
-	const struct vf_state *vf;
-	char *msg = NULL;
-	char buf[32], buf2[32];
-
-	switch (a->kind) {
-	case ACTION_SET_NUM_VFS:
-		pf = host_find_pci(h, a->target);
-		if (!pf || !pf->is_pf)
-			return strprintf("PF %s is not on this host", a->target);
-		if (pf->sriov.num_vfs != a->num.from) {
-			snprintf(buf, sizeof(buf), "%u", pf->sriov.num_vfs);
-			snprintf(buf2, sizeof(buf2), "%u", a->num.from);
-			return stale(a->target, "num-vfs", buf, buf2);
-		}
-		if (!streq_ptr(pf->driver, a->num.pf_driver))
-			return stale(a->target, "driver", or_none(pf->driver),
-				     or_none(a->num.pf_driver));
-		break;
-	case ACTION_SET_DRIVERS_AUTOPROBE:
-		pf = host_find_pci(h, a->target);
-		if (!pf || !pf->is_pf)
-			return strprintf("PF %s is not on this host", a->target);
-		if (a->autoprobe.from >= 0 && pf->sriov.drivers_autoprobe != a->autoprobe.from)
-			return stale(a->target, "drivers-autoprobe",
-				     tri_str(pf->sriov.drivers_autoprobe),
-				     tri_str(a->autoprobe.from));
-		break;
-	case ACTION_BIND_DRIVER:
-		if (a->vf.is_new)
-			break;
-		if (!(vf = action_vf_on(a, h, &msg)))
-			return msg;
-		if (!streq_ptr(vf->driver, a->driver.from)) {
-			_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
-			return subject ? stale(subject, "driver", or_none(vf->driver),
-					       or_none(a->driver.from))
-				       : NULL;
-		}
-		break;
-	case ACTION_SET_VF:
-		if (a->vf.is_new)
-			break;
-		if (!(vf = action_vf_on(a, h, &msg)))
-			return msg;
-		if (!vf_link_matches(&vf->link, &a->link.from, a->link.attr)) {
-			_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
-			_cleanup_(freep) char *now =
-			    link_attr_text(&vf->link, &a->link.to, a->link.attr);
-			_cleanup_(freep) char *then =
-			    link_attr_text(&a->link.from, &a->link.to, a->link.attr);
-			return subject && now && then
-				   ? stale(subject, vf_attr_to_string(a->link.attr), now, then)
-				   : NULL;
-		}
-		break;
-	case ACTION_WRITE_MODPROBE_CONF: {
-		const struct file_state *fs = host_find_file(h, a->target);
-		const char *now = fs ? fs->content : NULL;
-		if (!streq_ptr(now, a->module.old_content))
-			return strprintf("%s %s since the plan was made", a->target,
-					 !now		       ? "was removed"
-					 : !a->module.old_content ? "was created"
-								  : "was changed");
-		break;
-	}
-	case ACTION_RELOAD_MODULE: {
-		const struct module_state *m = host_find_module(h, a->target);
-		bool loaded = m && m->loaded;
-		if (loaded != a->module.loaded)
-			return stale(a->target, "module", loaded ? "loaded" : "not loaded",
-				     a->module.loaded ? "loaded" : "not loaded");
-		break;
-	}
-	case ACTION_ATTACH:
-	case ACTION_DETACH:
-		return guest_stale(a, h);
-	default:
-		return strprintf("unknown action %d", (int)a->kind);
-	}
-	return users_stale(a, h);
-}
-
 /* The parts of a guest device the plan sets are as wanted. */
 static bool dev_satisfies(const struct guest_dev_state *have, const struct guest_dev_state *want)
 {
@@ -315,87 +234,153 @@ static bool dev_satisfies(const struct guest_dev_state *have, const struct guest
 	       streq_ptr(want->profileid, have->profileid);
 }
 
-char *action_unmet(const struct action *a, const struct host *h)
+static const struct pci_dev_state *pf_on(const struct action *a, const struct host *h,
+					 char **msg)
 {
-	const struct pci_dev_state *pf;
-	const struct vf_state *vf;
-	char *msg = NULL;
-	char buf[32], buf2[32];
+	const struct pci_dev_state *pf = host_find_pci(h, a->target);
 
+	if (!pf || !pf->is_pf)
+		*msg = strprintf("PF %s is not on this host", a->target);
+	return pf && pf->is_pf ? pf : NULL;
+}
+
+static char *check_num_vfs(const struct action *a, const struct host *h, enum side side)
+{
+	unsigned want = side == SIDE_FROM ? a->num.from : a->num.to;
+	char *msg = NULL;
+	char now[16], val[16];
+	const struct pci_dev_state *pf = pf_on(a, h, &msg);
+
+	if (!pf)
+		return msg;
+	if (pf->sriov.num_vfs != want) {
+		snprintf(now, sizeof(now), "%u", pf->sriov.num_vfs);
+		snprintf(val, sizeof(val), "%u", want);
+		return differs(side, a->target, "num-vfs", now, val);
+	}
+	if (side == SIDE_FROM && !streq_ptr(pf->driver, a->num.pf_driver))
+		return differs(side, a->target, "driver", or_none(pf->driver),
+			       or_none(a->num.pf_driver));
+	return NULL;
+}
+
+static char *check_autoprobe(const struct action *a, const struct host *h, enum side side)
+{
+	int want = side == SIDE_FROM ? a->autoprobe.from : a->autoprobe.to;
+	char *msg = NULL;
+	const struct pci_dev_state *pf = pf_on(a, h, &msg);
+
+	if (!pf)
+		return msg;
+	if (want >= 0 && pf->sriov.drivers_autoprobe != want)
+		return differs(side, a->target, "drivers-autoprobe",
+			       tri_str(pf->sriov.drivers_autoprobe), tri_str(want));
+	return NULL;
+}
+
+static char *check_vf(const struct action *a, const struct host *h, enum side side)
+{
+	char *msg = NULL;
+	const struct vf_state *vf;
+
+	if (side == SIDE_FROM && a->vf.is_new)
+		return NULL; /* nothing was known of it */
+	if (!(vf = action_vf_on(a, h, &msg)))
+		return msg;
+	_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
+	if (!subject)
+		return NULL;
+	if (a->kind == ACTION_BIND_DRIVER) {
+		const char *want = side == SIDE_FROM ? a->driver.from : a->driver.to;
+		if (streq_ptr(vf->driver, want))
+			return NULL;
+		return differs(side, subject, "driver", or_none(vf->driver), or_none(want));
+	}
+	const struct vf_link *want = side == SIDE_FROM ? &a->link.from : &a->link.to;
+	if (vf_link_matches(&vf->link, want, a->link.attr))
+		return NULL;
+	_cleanup_(freep) char *now = link_attr_text(&vf->link, &a->link.to, a->link.attr);
+	_cleanup_(freep) char *val = link_attr_text(want, &a->link.to, a->link.attr);
+	return now && val ? differs(side, subject, vf_attr_to_string(a->link.attr), now, val)
+			  : NULL;
+}
+
+static char *check_conf(const struct action *a, const struct host *h, enum side side)
+{
+	const struct file_state *fs = host_find_file(h, a->target);
+	const char *now = fs ? fs->content : NULL;
+	const char *want = side == SIDE_FROM ? a->module.old_content : a->module.content;
+
+	if (streq_ptr(now, want))
+		return NULL;
+	if (side == SIDE_TO)
+		return strprintf("%s does not hold what the plan wrote", a->target);
+	return strprintf("%s %s since the plan was made", a->target,
+			 !now	 ? "was removed"
+			 : !want ? "was created"
+				 : "was changed");
+}
+
+static char *check_reload(const struct action *a, const struct host *h, enum side side)
+{
+	const struct module_state *m = host_find_module(h, a->target);
+	bool loaded = m && m->loaded, want = side == SIDE_FROM ? a->module.loaded : true;
+
+	if (loaded == want)
+		return NULL;
+	return differs(side, a->target, "module", loaded ? "loaded" : "not loaded",
+		       want ? "loaded" : "not loaded");
+}
+
+static char *guest_unmet(const struct action *a, const struct host *h)
+{
+	const struct domain_state *dom = host_find_domain(h, a->target);
+
+	if (!dom)
+		return strprintf("guest %s is not defined", a->target);
+	for (int live = 0; live < 2; live++) {
+		if (!(live ? a->guest.live && dom->running : a->guest.persistent))
+			continue;
+		const struct guest_dev_state *g = dev_in(dom, live, a->device);
+		bool ok = a->kind == ACTION_DETACH ? !g : g && dev_satisfies(g, &a->guest.dev);
+		if (!ok)
+			return strprintf("guest %s %s: device %s is %s", a->target,
+					 live ? "live" : "persistent", a->device,
+					 a->kind == ACTION_DETACH ? "still attached"
+								  : "not attached as planned");
+	}
+	return NULL;
+}
+
+static char *check(const struct action *a, const struct host *h, enum side side)
+{
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
-		pf = host_find_pci(h, a->target);
-		if (!pf || !pf->is_pf)
-			return strprintf("PF %s is not on this host", a->target);
-		if (pf->sriov.num_vfs != a->num.to) {
-			snprintf(buf, sizeof(buf), "%u", pf->sriov.num_vfs);
-			snprintf(buf2, sizeof(buf2), "%u", a->num.to);
-			return unmet(a->target, "num-vfs", buf, buf2);
-		}
-		return NULL;
+		return check_num_vfs(a, h, side);
 	case ACTION_SET_DRIVERS_AUTOPROBE:
-		pf = host_find_pci(h, a->target);
-		if (!pf || pf->sriov.drivers_autoprobe != a->autoprobe.to)
-			return unmet(a->target, "drivers-autoprobe",
-				     tri_str(pf ? pf->sriov.drivers_autoprobe : -1),
-				     tri_str(a->autoprobe.to));
-		return NULL;
+		return check_autoprobe(a, h, side);
 	case ACTION_BIND_DRIVER:
-		if (!(vf = action_vf_on(a, h, &msg)))
-			return msg;
-		if (!streq_ptr(vf->driver, a->driver.to)) {
-			_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
-			return subject ? unmet(subject, "driver", or_none(vf->driver),
-					       or_none(a->driver.to))
-				       : NULL;
-		}
-		return NULL;
 	case ACTION_SET_VF:
-		if (!(vf = action_vf_on(a, h, &msg)))
-			return msg;
-		if (!vf_link_matches(&vf->link, &a->link.to, a->link.attr)) {
-			_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
-			_cleanup_(freep) char *now =
-			    link_attr_text(&vf->link, &a->link.to, a->link.attr);
-			_cleanup_(freep) char *want =
-			    link_attr_text(&a->link.to, &a->link.to, a->link.attr);
-			return subject && now && want
-				   ? unmet(subject, vf_attr_to_string(a->link.attr), now, want)
-				   : NULL;
-		}
-		return NULL;
-	case ACTION_WRITE_MODPROBE_CONF: {
-		const struct file_state *fs = host_find_file(h, a->target);
-		if (!fs || !streq_ptr(fs->content, a->module.content))
-			return strprintf("%s does not hold what the plan wrote", a->target);
-		return NULL;
-	}
-	case ACTION_RELOAD_MODULE: {
-		const struct module_state *m = host_find_module(h, a->target);
-		if (!m || !m->loaded)
-			return strprintf("module %s is not loaded", a->target);
-		return NULL;
-	}
+		return check_vf(a, h, side);
+	case ACTION_WRITE_MODPROBE_CONF:
+		return check_conf(a, h, side);
+	case ACTION_RELOAD_MODULE:
+		return check_reload(a, h, side);
 	case ACTION_ATTACH:
-	case ACTION_DETACH: {
-		const struct domain_state *dom = host_find_domain(h, a->target);
-		if (!dom)
-			return strprintf("guest %s is not defined", a->target);
-		for (int live = 0; live < 2; live++) {
-			if (!(live ? a->guest.live && dom->running : a->guest.persistent))
-				continue;
-			const struct guest_dev_state *g = dev_in(dom, live, a->device);
-			bool ok = a->kind == ACTION_DETACH ? !g
-							   : g && dev_satisfies(g, &a->guest.dev);
-			if (!ok)
-				return strprintf("guest %s %s: device %s is %s", a->target,
-						 live ? "live" : "persistent", a->device,
-						 a->kind == ACTION_DETACH ? "still attached"
-									  : "not attached as planned");
-		}
-		return NULL;
-	}
+	case ACTION_DETACH:
+		return side == SIDE_FROM ? guest_stale(a, h) : guest_unmet(a, h);
 	default:
 		return strprintf("unknown action %d", (int)a->kind);
 	}
+}
+
+char *action_stale(const struct action *a, const struct host *h)
+{
+	char *msg = check(a, h, SIDE_FROM);
+	return msg ? msg : users_stale(a, h);
+}
+
+char *action_unmet(const struct action *a, const struct host *h)
+{
+	return check(a, h, SIDE_TO);
 }

@@ -797,9 +797,69 @@ static void test_order_independent(void **state)
 	free(f);
 }
 
+/* A plan's facts against the host it was made from, a moved host, and the result. */
+static void test_stale_unmet(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	struct diag d;
+
+	diag_init(&d);
+	host_set_vfs(f, 0, 2);
+	spec_pf0(f, 4);
+	spec_vf(f, 0, 1)->link.trust = 1;
+	assert_int_equal(plan_compute(&f->s, &f->h, NULL, &d, &p), 0);
+	assert_int_equal(p->n_changes, 2);
+	const struct action *num = &p->changes[0], *trust = &p->changes[1];
+	assert_int_equal(num->kind, ACTION_SET_NUM_VFS);
+	assert_int_equal(trust->kind, ACTION_SET_VF);
+
+	/* the host it was made from: nothing stale, nothing done yet */
+	for (size_t i = 0; i < p->n_changes; i++)
+		assert_null(action_stale(&p->changes[i], &f->h));
+	char *m = action_unmet(num, &f->h);
+	assert_string_equal(m, "0000:0b:00.0 num-vfs is 2, the plan makes it 4");
+	free(m);
+
+	/* a count written by hand */
+	f->pci[0].sriov.num_vfs = 3;
+	m = action_stale(num, &f->h);
+	assert_string_equal(m, "0000:0b:00.0 num-vfs is 3, the plan was made when it was 2");
+	free(m);
+	f->pci[0].sriov.num_vfs = 2;
+
+	/* the PF lost its driver */
+	f->pci[0].driver = NULL;
+	m = action_stale(num, &f->h);
+	assert_string_equal(m, "0000:0b:00.0 driver is (none), the plan was made when it was igb");
+	free(m);
+	f->pci[0].driver = "igb";
+
+	/* a guest took one of the VFs the count change re-creates */
+	dom_dev(f, 1, false, "0000:0b:10.2", DEVICE_HOSTDEV, NULL, -1);
+	m = action_stale(num, &f->h);
+	assert_non_null(m);
+	assert_non_null(strstr(m, "the guests using 0000:0b:00.0 changed: now db1 0000:0b:10.2"));
+	free(m);
+
+	/* the VF is re-created by the plan: its settings are not facts */
+	assert_true(trust->vf.is_new);
+	f->vfs[0][1].link.trust = 1;
+	assert_null(action_stale(trust, &f->h));
+	/* converged: the trust the plan sets */
+	assert_null(action_unmet(trust, &f->h));
+	f->vfs[0][1].link.trust = 0;
+	m = action_unmet(trust, &f->h);
+	assert_string_equal(m, "0000:0b:00.0 vf 1 trust is false, the plan makes it true");
+	free(m);
+	diag_release(&d);
+	free(f);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 7];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 8];
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -811,5 +871,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_conf_semantic);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_json);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_order_independent);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_stale_unmet);
 	return _cmocka_run_group_tests("plan", tests, n, NULL, NULL);
 }
