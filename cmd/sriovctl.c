@@ -105,8 +105,8 @@ static const char *libvirt_uri(const struct args *a, const struct spec *s)
 
 /* What the spec needs observed: its modules, their files, passthrough devices. */
 struct want {
-	const char **modules, **files, **pci;
-	size_t n_modules, n_files, n_pci;
+	const char **modules, **files, **pci, **module_pfs;
+	size_t n_modules, n_files, n_pci, n_module_pfs;
 };
 
 static void want_release(struct want *w)
@@ -114,6 +114,7 @@ static void want_release(struct want *w)
 	free(w->modules);
 	free(w->files);
 	free(w->pci);
+	free(w->module_pfs);
 }
 
 static int want_from_spec(const struct spec *s, struct want *w)
@@ -127,8 +128,13 @@ static int want_from_spec(const struct spec *s, struct want *w)
 	w->modules = calloc(s->n_modules + 1, sizeof(char *));
 	w->files = calloc(s->n_modules + 1, sizeof(char *));
 	w->pci = calloc(n_dev + 1, sizeof(char *));
-	if (!w->modules || !w->files || !w->pci)
+	w->module_pfs = calloc(s->n_pfs + 1, sizeof(char *));
+	if (!w->modules || !w->files || !w->pci || !w->module_pfs)
 		return -ENOMEM;
+	for (size_t i = 0; i < s->n_pfs; i++)
+		if (s->pfs[i].method == PF_METHOD_MODULE)
+			w->module_pfs[w->n_module_pfs++] =
+			    s->pfs[i].pci ? s->pfs[i].pci : s->pfs[i].interface;
 	for (size_t i = 0; i < s->n_modules; i++) {
 		w->modules[w->n_modules++] = s->modules[i].name;
 		w->files[w->n_files++] = s->modules[i].file;
@@ -157,6 +163,8 @@ static int observe_opts_for(const struct args *a, const struct spec *s, struct w
 	    .n_files = w->n_files,
 	    .pci = w->pci,
 	    .n_pci = w->n_pci,
+	    .module_pfs = w->module_pfs,
+	    .n_module_pfs = w->n_module_pfs,
 	};
 	return 0;
 }
@@ -556,7 +564,8 @@ static void help(void)
 	       "                         else " DEFAULT_LIBVIRT_URI ")\n"
 	       "      --json             same as --format json\n"
 	       "      --format FMT       text (default), json; for show also state\n"
-	       "      --detailed-exitcode  plan: exit 2 when there are changes\n"
+	       "      --detailed-exitcode  plan: exit 2 when the host does not match (changes or\n"
+	       "                         blocked changes)\n"
 	       "      --dry-run          apply: print the plan, change nothing\n"
 	       "      --force            apply blocked changes too (takes devices from guests)\n"
 	       "      --timeout SEC      apply: wait at most SEC for VFs to appear (default 120)\n"
@@ -565,8 +574,8 @@ static void help(void)
 	       "  -h, --help             this help\n"
 	       "  -V, --version          print the version\n\n"
 	       "Exit status: 0 success (plan: no changes), 1 error, 2 plan --detailed-exitcode\n"
-	       "with changes, 3 apply refused because of blocked changes, 64 usage error,\n"
-	       "65 invalid desired-state file.\n");
+	       "when the host does not match, 3 apply refused because of blocked changes,\n"
+	       "64 usage error, 65 invalid desired-state file.\n");
 }
 
 static int parse_seconds(const char *opt, const char *s, double *ret)

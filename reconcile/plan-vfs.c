@@ -186,7 +186,8 @@ static void plan_driver(struct plan_ctx *c, const struct vf_ctx *v, const char *
 	p->a.from = strdup(v->is_new ? "(new)" : have ? have : "(none)");
 	p->a.to = strdup(want);
 	p->a.reason = strdup(v->is_new ? "the VF is created by this plan"
-				       : "the VF is bound to another driver");
+			     : have    ? "the VF is bound to another driver"
+				       : "the VF has no driver");
 	if (!p->a.from || !p->a.to || !p->a.reason)
 		ctx_oom(c);
 	if (v->is_new || v->dep_why || !v->hv->address)
