@@ -111,8 +111,8 @@ static const char *libvirt_uri(const struct args *a, const struct spec *s)
 
 /* What the spec needs observed: its modules, their files, passthrough devices. */
 struct want {
-	const char **modules, **files, **pci;
-	size_t n_modules, n_files, n_pci;
+	const char **modules, **files, **pci, **module_pfs;
+	size_t n_modules, n_files, n_pci, n_module_pfs;
 };
 
 static void want_release(struct want *w)
@@ -120,6 +120,7 @@ static void want_release(struct want *w)
 	free(w->modules);
 	free(w->files);
 	free(w->pci);
+	free(w->module_pfs);
 }
 
 static int want_from_spec(const struct spec *s, struct want *w)
@@ -133,8 +134,13 @@ static int want_from_spec(const struct spec *s, struct want *w)
 	w->modules = calloc(s->n_modules + 1, sizeof(char *));
 	w->files = calloc(s->n_modules + 1, sizeof(char *));
 	w->pci = calloc(n_dev + 1, sizeof(char *));
-	if (!w->modules || !w->files || !w->pci)
+	w->module_pfs = calloc(s->n_pfs + 1, sizeof(char *));
+	if (!w->modules || !w->files || !w->pci || !w->module_pfs)
 		return -ENOMEM;
+	for (size_t i = 0; i < s->n_pfs; i++)
+		if (s->pfs[i].method == PF_METHOD_MODULE)
+			w->module_pfs[w->n_module_pfs++] =
+			    s->pfs[i].pci ? s->pfs[i].pci : s->pfs[i].interface;
 	for (size_t i = 0; i < s->n_modules; i++) {
 		w->modules[w->n_modules++] = s->modules[i].name;
 		w->files[w->n_files++] = s->modules[i].file;
@@ -163,6 +169,8 @@ static int observe_opts_for(const struct args *a, const struct spec *s, struct w
 	    .n_files = w->n_files,
 	    .pci = w->pci,
 	    .n_pci = w->n_pci,
+	    .module_pfs = w->module_pfs,
+	    .n_module_pfs = w->n_module_pfs,
 	};
 	return 0;
 }

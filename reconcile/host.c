@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "host.h"
+#include "modconf.h"
 
 void vf_state_init(struct vf_state *v, unsigned id)
 {
@@ -58,6 +59,12 @@ static void module_state_release(struct module_state *m)
 		free(m->params[i].value);
 	}
 	free(m->params);
+	for (size_t i = 0; i < m->n_conf; i++) {
+		free(m->conf[i].key);
+		free(m->conf[i].value);
+		free(m->conf[i].source);
+	}
+	free(m->conf);
 }
 
 static void guest_devs_free(struct guest_dev_state *v, size_t n)
@@ -153,7 +160,7 @@ const struct module_state *host_find_module(const struct host *h, const char *na
 	if (!h || !name)
 		return NULL;
 	for (size_t i = 0; i < h->n_modules; i++)
-		if (streq_ptr(h->modules[i].name, name))
+		if (h->modules[i].name && modname_eq(h->modules[i].name, name))
 			return &h->modules[i];
 	return NULL;
 }

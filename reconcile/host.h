@@ -56,11 +56,25 @@ struct module_param {
 	char *value;
 };
 
+/* An option set for a module by a modprobe.d file or the kernel command line. */
+struct module_conf {
+	char *key;
+	char *value;  /* "" for a parameter without '=' */
+	char *source; /* the file's path (without --root), or "kernel command line" */
+};
+
 struct module_state {
 	char *name;
 	bool loaded;
 	struct module_param *params; /* /sys/module/NAME/parameters, sorted by key */
 	size_t n_params;
+	/*
+	 * Every option modprobe would pass at the next load, in kmod's order
+	 * (files by name across the modprobe.d directories, then the kernel
+	 * command line): the last one of a key wins. Not sorted.
+	 */
+	struct module_conf *conf;
+	size_t n_conf;
 };
 
 /* A modprobe.d file that matters to the spec. content NULL: absent. */
@@ -118,6 +132,7 @@ const struct pci_dev_state *host_find_pf(const struct host *h, const char *pci_o
 /* The VF with that address, and its PF in *ret_pf (may be NULL). */
 const struct vf_state *host_find_vf(const struct host *h, const char *address,
 				    const struct pci_dev_state **ret_pf);
+/* The module of that name, '-' and '_' alike as kmod compares them. */
 const struct module_state *host_find_module(const struct host *h, const char *name);
 const char *module_state_param(const struct module_state *m, const char *key);
 const struct file_state *host_find_file(const struct host *h, const char *path);
@@ -165,11 +180,17 @@ void guest_dev_state_release(struct guest_dev_state *g);
 /* ---- observe.c: the live host ---- */
 
 struct observe_opts {
-	const char *root;	    /* file root for /etc/modprobe.d etc.; NULL: "/" */
+	const char *root;	    /* file root for modprobe.d, proc/cmdline; NULL: "/" */
 	const char *libvirt_uri;    /* NULL: no guests observed */
 	bool libvirt_required;	    /* an unreachable libvirt is an error, else a warning */
 	const char *const *modules; /* module names whose state matters */
 	size_t n_modules;
+	/*
+	 * PFs (address or interface) with method: module: their drivers'
+	 * modules and those modules' default files matter too.
+	 */
+	const char *const *module_pfs;
+	size_t n_module_pfs;
 	const char *const *files; /* modprobe.d paths whose content matters */
 	size_t n_files;
 	const char *const *pci; /* extra PCI addresses to observe (passthrough) */

@@ -20,6 +20,7 @@
 
 #include "guests.h"
 #include "host.h"
+#include "modconf.h"
 #include "vfnet.h"
 
 struct observer {
@@ -29,6 +30,11 @@ struct observer {
 	struct udev *udev;
 	struct pci_access *pacc;
 	size_t cap_pci, cap_modules, cap_files;
+	/* the spec's modules and files, and those of the drivers of method-module PFs */
+	const char **modules, **files;
+	size_t n_modules, n_files;
+	char **extra; /* owned strings the two lists point to */
+	size_t n_extra;
 };
 
 static void udev_unrefp(struct udev **u)
@@ -533,21 +539,66 @@ static int module_params(const char *kname, struct module_state *m)
 	return 0;
 }
 
+static bool listed(const char *const *v, size_t n, const char *s, bool modname)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] && (modname ? modname_eq(v[i], s) : streq(v[i], s)))
+			return true;
+	return false;
+}
+
+/*
+ * The modules and files to observe: the spec's, plus for each PF with
+ * method module its driver's module and that module's default file (the
+ * planner persists the count there when the spec has no modules entry).
+ */
+static int observe_wanted(struct observer *ob)
+{
+	const struct observe_opts *o = ob->o;
+	size_t nm = o->n_modules + o->n_module_pfs, nf = o->n_files + o->n_module_pfs;
+
+	ob->modules = calloc(nm + 1, sizeof(char *));
+	ob->files = calloc(nf + 1, sizeof(char *));
+	ob->extra = calloc(o->n_module_pfs + 1, sizeof(char *));
+	if (!ob->modules || !ob->files || !ob->extra)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n_modules; i++)
+		if (o->modules[i] && !listed(ob->modules, ob->n_modules, o->modules[i], true))
+			ob->modules[ob->n_modules++] = o->modules[i];
+	for (size_t i = 0; i < o->n_files; i++)
+		if (o->files[i] && !listed(ob->files, ob->n_files, o->files[i], false))
+			ob->files[ob->n_files++] = o->files[i];
+	for (size_t i = 0; i < o->n_module_pfs; i++) {
+		const struct pci_dev_state *pf =
+		    o->module_pfs[i] ? host_find_pf(ob->h, o->module_pfs[i]) : NULL;
+		if (!pf || !pf->driver || listed(ob->modules, ob->n_modules, pf->driver, true))
+			continue;
+		char *path = modconf_default_path(pf->driver);
+		if (!path)
+			return -ENOMEM;
+		ob->extra[ob->n_extra++] = path;
+		ob->modules[ob->n_modules++] = pf->driver;
+		if (!listed(ob->files, ob->n_files, path, false))
+			ob->files[ob->n_files++] = path;
+	}
+	return 0;
+}
+
 static int observe_modules(struct observer *ob)
 {
 	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
 	int r;
 
-	if (ob->o->n_modules == 0)
+	if (ob->n_modules == 0)
 		return 0;
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
 		return diag_error(ob->d, NULL, -ENOMEM, "cannot initialise libkmod");
 	kmod_set_log_fn(ctx, kmod_silent, NULL);
 
-	for (size_t i = 0; i < ob->o->n_modules; i++) {
+	for (size_t i = 0; i < ob->n_modules; i++) {
 		_cleanup_(kmod_module_unrefp) struct kmod_module *mod = NULL;
-		const char *name = ob->o->modules[i];
+		const char *name = ob->modules[i];
 
 		if (!name)
 			continue;
@@ -585,8 +636,8 @@ static char *rooted(const char *root, const char *path)
 
 static int observe_files(struct observer *ob)
 {
-	for (size_t i = 0; i < ob->o->n_files; i++) {
-		const char *path = ob->o->files[i];
+	for (size_t i = 0; i < ob->n_files; i++) {
+		const char *path = ob->files[i];
 		_cleanup_(freep) char *full = NULL;
 		int r;
 
@@ -607,6 +658,158 @@ static int observe_files(struct observer *ob)
 					  strerror(-r));
 	}
 	return 0;
+}
+
+/* ---- module options as modprobe would pass them ---- */
+
+struct conf_file {
+	char *name; /* file name, the sort key */
+	char *path; /* without the root */
+};
+
+static void conf_files_free(struct conf_file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].path);
+	}
+	free(v);
+}
+
+static int conf_file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct conf_file *)a)->name, ((const struct conf_file *)b)->name);
+}
+
+/*
+ * The files kmod reads (kmod_config_new): "*.conf", not hidden, not a
+ * directory, of every directory in order; a name seen in an earlier
+ * directory masks the same name in later ones; then sorted by name.
+ */
+static int list_conf_files(const char *root, struct conf_file **ret, size_t *ret_n)
+{
+	struct conf_file *v = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	for (size_t d = 0; modconf_dirs[d] && r >= 0; d++) {
+		_cleanup_(freep) char *dir = rooted(root, modconf_dirs[d]);
+		_cleanup_(strv_freep) char **names = NULL;
+		size_t nn = 0;
+
+		if (!dir)
+			r = -ENOMEM;
+		else if ((r = list_dir(dir, &names, &nn)) < 0)
+			r = r == -ENOMEM ? r : 0; /* unreadable: kmod skips it too */
+		for (size_t i = 0; r >= 0 && i < nn; i++) {
+			size_t len = strlen(names[i]);
+			struct stat st;
+			_cleanup_(freep) char *full = strprintf("%s/%s", dir, names[i]);
+			if (!full) {
+				r = -ENOMEM;
+				break;
+			}
+			if (len < 6 || !streq(names[i] + len - 5, ".conf") || stat(full, &st) < 0 ||
+			    S_ISDIR(st.st_mode))
+				continue;
+			bool masked = false;
+			for (size_t j = 0; j < n && !masked; j++)
+				masked = streq(v[j].name, names[i]);
+			if (masked)
+				continue;
+			struct conf_file *f = GROW(v, n, cap);
+			if (!f || !(f->name = strdup(names[i])) ||
+			    !(f->path = strprintf("%s/%s", modconf_dirs[d], names[i])))
+				r = -ENOMEM;
+		}
+	}
+	if (r < 0) {
+		conf_files_free(v, n);
+		return r;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), conf_file_cmp);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+struct conf_add {
+	struct observer *ob;
+	const char *source;
+	size_t *caps; /* per h->modules entry */
+};
+
+static int conf_add(void *data, const char *module, const char *key, const char *value)
+{
+	struct conf_add *ca = data;
+	struct host *h = ca->ob->h;
+
+	for (size_t i = 0; i < h->n_modules; i++) {
+		struct module_state *m = &h->modules[i];
+		if (!modname_eq(m->name, module))
+			continue;
+		struct module_conf *c = GROW(m->conf, m->n_conf, ca->caps[i]);
+		if (!c)
+			return -ENOMEM;
+		c->key = strdup(key);
+		c->value = strdup(value);
+		c->source = strdup(ca->source);
+		if (!c->key || !c->value || !c->source)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Which options modprobe would pass each module at its next load, and
+ * where each comes from. libkmod's kmod_config_get_options() gives the
+ * options but not their file, and reads the real /proc/cmdline whatever
+ * the root: so the files are read here, in kmod's order and with its
+ * syntax (modconf.c). The kernel command line is <root>/proc/cmdline when
+ * a root is given (absent: none), so a test root can provide one.
+ */
+static int observe_module_conf(struct observer *ob)
+{
+	_cleanup_(freep) size_t *caps = NULL;
+	struct conf_file *files = NULL;
+	size_t n = 0;
+	int r;
+
+	if (ob->h->n_modules == 0)
+		return 0;
+	caps = calloc(ob->h->n_modules, sizeof(*caps));
+	if (!caps)
+		return -ENOMEM;
+	r = list_conf_files(ob->o->root, &files, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		_cleanup_(freep) char *full = rooted(ob->o->root, files[i].path);
+		_cleanup_(freep) char *content = NULL;
+		struct conf_add ca = {ob, files[i].path, caps};
+		if (!full) {
+			r = -ENOMEM;
+			break;
+		}
+		r = read_file(full, &content);
+		if (r == -ENOMEM)
+			break;
+		r = r < 0 ? 0 : modconf_foreach(content, conf_add, &ca);
+	}
+	conf_files_free(files, n);
+	if (r < 0)
+		return r;
+
+	_cleanup_(freep) char *cmdline_path = rooted(ob->o->root, "/proc/cmdline");
+	_cleanup_(freep) char *cmdline = NULL;
+	struct conf_add ca = {ob, MODCONF_CMDLINE, caps};
+	if (!cmdline_path)
+		return -ENOMEM;
+	r = read_file(cmdline_path, &cmdline);
+	if (r == -ENOMEM)
+		return r;
+	return r < 0 ? 0 : modconf_cmdline_foreach(cmdline, conf_add, &ca);
 }
 
 /* ---- hostname ---- */
@@ -681,15 +884,22 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	pacc = ob.pacc;
 
 	r = observe_pci(&ob);
-	if (r < 0)
-		return r;
-	r = observe_modules(&ob);
-	if (r < 0)
-		return r;
-	r = observe_files(&ob);
-	if (r < 0)
-		return r;
-	r = observe_guests(&ob);
+	if (r >= 0 && (r = observe_wanted(&ob)) < 0)
+		r = diag_error(d, NULL, r, "out of memory");
+	if (r >= 0)
+		r = observe_modules(&ob);
+	if (r >= 0 && (r = observe_module_conf(&ob)) < 0)
+		r = diag_error(d, NULL, r, "cannot read the modprobe.d configuration: %s",
+			       strerror(-r));
+	if (r >= 0)
+		r = observe_files(&ob);
+	if (r >= 0)
+		r = observe_guests(&ob);
+	free(ob.modules);
+	free(ob.files);
+	for (size_t i = 0; i < ob.n_extra; i++)
+		free(ob.extra[i]);
+	free(ob.extra);
 	if (r < 0)
 		return r;
 

@@ -517,9 +517,24 @@ static int check_counts(struct plan_ctx *c)
 	for (size_t i = 0; i < c->s->n_pfs; i++) {
 		struct pf_res *r = &c->pfs[i];
 		const struct pf_spec *ps = r->spec;
-		if (!r->host || r->want <= r->host->sriov.total_vfs)
+		if (!r->host)
 			continue;
 		const struct src_loc *loc = ps->num_vfs_loc.line ? &ps->num_vfs_loc : &ps->loc;
+		if (r->want != r->cur && !r->host->driver) {
+			/*
+			 * The kernel answers ENOENT. A module (re)load in this
+			 * plan does not help: which module would bind the PF
+			 * is not known here (only its driver, and it has none).
+			 */
+			ctx_error(c, loc, -ENOENT,
+				  "'%s' has no driver bound, so it cannot get VFs (num-vfs %u -> "
+				  "%u): load or bind its driver first",
+				  r->host->address, r->cur, r->want);
+			r->host = NULL;
+			continue;
+		}
+		if (r->want <= r->host->sriov.total_vfs)
+			continue;
 		ctx_error(c, loc, -ERANGE, "num-vfs %u exceeds sriov_totalvfs %u of '%s'", r->want,
 			  r->host->sriov.total_vfs, r->host->address);
 		r->host = NULL; /* nothing more to plan for it */

@@ -176,19 +176,26 @@ char *action_stale(const struct action *a, const struct host *h);
 char *action_unmet(const struct action *a, const struct host *h);
 
 /*
- * modprobe.d content, compared by meaning: the "options MODULE k=v ..."
- * lines of module in content (NULL: the file is absent).
+ * modprobe.d content, compared by meaning and read as kmod reads it
+ * (continuation lines, module names with '-' and '_' alike): the
+ * "options MODULE k=v ..." lines of module in content (NULL: the file is
+ * absent). A later value of a key wins, as in modprobe.
  */
 /* The module's options as "k=v k2=v2" in *ret (owned; NULL when none). */
 int plan_modprobe_conf_options(const char *content, const char *module, char **ret);
-/* 1 when the options equal want (any order), 0 when not, negative on error. */
-int plan_modprobe_conf_matches(const char *content, const char *module,
-			       const struct module_param *want, size_t n_want);
 /*
- * The new content: every other line kept, the module's options lines
- * replaced by one line where the first was (appended when none). A new
- * file or one sriovctl owns starts with a "Managed by sriovctl" line.
- * *ret is owned.
+ * 1 when every wanted option has its value (and, in a file sriovctl owns,
+ * there is no other option of module), 0 when not, negative on error.
+ */
+int plan_modprobe_conf_matches(const char *content, const char *module,
+			       const struct module_param *want, size_t n_want, bool owned);
+/*
+ * The new content. In a file sriovctl owns, the module's options lines
+ * become one line where the first was (appended when none), and a new or
+ * owned file starts with a "Managed by sriovctl" line. In anybody else's
+ * file only the wanted values change, in place; a missing option is added
+ * to the module's last options line; every other byte is kept. *ret is
+ * owned.
  */
 int plan_modprobe_conf_update(const char *content, const char *module,
 			      const struct module_param *want, size_t n_want, bool owned,

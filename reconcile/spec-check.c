@@ -5,6 +5,7 @@
  * MAC was named, so that each error points at the later of two places
  * and names the first.
  */
+#include "modconf.h"
 #include "spec-internal.h"
 
 /* qsort, which must not be given a NULL array even when it is empty. */
@@ -240,8 +241,47 @@ static void check_macs(struct loader *ld)
 	check_macs_of(ld, m, n);
 }
 
+/*
+ * Modules are still in file order here. kmod takes "ice-x" and "ice_x" for
+ * one module: two entries would be two opinions about it. Two modules in
+ * one file would be two writes of the same file, each undoing the other.
+ */
+static void check_modules(struct loader *ld)
+{
+	const struct spec *s = ld->s;
+
+	for (size_t j = 1; j < s->n_modules; j++) {
+		const struct module_spec *b = &s->modules[j];
+		for (size_t i = 0; i < j; i++) {
+			const struct module_spec *a = &s->modules[i];
+			if (!a->name || !b->name)
+				continue;
+			if (modname_eq(a->name, b->name)) {
+				yerror(&ld->y, ld->module_keys[j],
+				       "module '%s' is the same module as '%s' (line %u): kmod "
+				       "treats '-' and "
+				       "'_' in module names alike",
+				       yq(&ld->y, b->name), yq(&ld->y, a->name), a->loc.line);
+				continue;
+			}
+			if (a->file && b->file && streq(a->file, b->file)) {
+				const struct ynode *at =
+				    ld->module_files[j] ? ld->module_files[j] : ld->module_keys[j];
+				const struct ynode *first =
+				    ld->module_files[i] ? ld->module_files[i] : ld->module_keys[i];
+				yerror(&ld->y, at,
+				       "modules '%s' (line %u) and '%s' have the same file '%s': "
+				       "give each module its own file",
+				       yq(&ld->y, a->name), first->loc.line, yq(&ld->y, b->name),
+				       yq(&ld->y, b->file));
+			}
+		}
+	}
+}
+
 void spec_check_across(struct loader *ld)
 {
+	check_modules(ld);
 	check_pfs(ld);
 	check_vfs(ld);
 	check_devs(ld);

@@ -54,7 +54,9 @@ struct loader {
 	struct dev_ref *devs;
 	size_t n_devs, cap_devs;
 	size_t seq;
-	const struct ynode **pf_nodes; /* per PF: its pci/interface value, else the item */
+	const struct ynode **pf_nodes;	   /* per PF: its pci/interface value, else the item */
+	const struct ynode **module_keys;  /* per module: its name (key) */
+	const struct ynode **module_files; /* per module: its file: value; NULL if not given */
 	bool broken_pf; /* a PF without a usable name: unresolved references are expected */
 };
 
@@ -64,6 +66,7 @@ const char *pf_label(const struct pf_spec *pf);
 /*
  * The checks that relate several places: duplicate PFs, VFs that do not
  * exist or are listed twice, a VF or device given to two guests, a MAC on
- * two devices. Errors go to ld->y.
+ * two devices, two modules kmod takes for one, two modules in one file.
+ * Errors go to ld->y.
  */
 void spec_check_across(struct loader *ld);

@@ -8,6 +8,7 @@
  */
 #include <stdint.h>
 
+#include "modconf.h"
 #include "spec-internal.h"
 
 #define MODPROBE_DIR  "/etc/modprobe.d/"
@@ -485,6 +486,12 @@ static void load_options(struct loader *ld, struct module_spec *m, const struct 
 		char *val = option_text(ld, k, v);
 		if (!val)
 			continue;
+		const struct count_option *co = modconf_count_option(m->name);
+		if (co && co->one_value && modname_eq(k->text, co->option) && strchr(val, ','))
+			yerror(&ld->y, v,
+			       "%s takes one %s for all its ports: '%s' is a list (the module "
+			       "refuses to load with one; use method: sysfs for different counts)",
+			       co->driver, co->option, yq(&ld->y, val));
 		struct module_option *o = &m->options[m->n_options++];
 		o->key = strdup(k->text);
 		o->value = val;
@@ -496,8 +503,11 @@ static void load_options(struct loader *ld, struct module_spec *m, const struct 
 
 static void load_module(struct loader *ld, const struct ynode *key, const struct ynode *v)
 {
-	struct module_spec *m = &ld->s->modules[ld->s->n_modules++];
+	size_t idx = ld->s->n_modules++;
+	struct module_spec *m = &ld->s->modules[idx];
 	int b;
+
+	ld->module_keys[idx] = key;
 
 	*m = (struct module_spec){.loc = key->loc};
 	m->name = strdup(key->text);
@@ -524,8 +534,10 @@ static void load_module(struct loader *ld, const struct ynode *key, const struct
 					       "NAME.conf (NAME of letters, digits, '.', '_', '-', "
 					       "'+', not starting with '.')",
 					       yq(&ld->y, t));
-				else if (t && yget_str(&ld->y, k, val, &m->file))
+				else if (t && yget_str(&ld->y, k, val, &m->file)) {
 					m->file_given = true;
+					ld->module_files[idx] = val;
+				}
 			} else if (streq(k->text, "reload")) {
 				if (yget_bool(&ld->y, k, val, &b))
 					m->reload = b;
@@ -538,7 +550,7 @@ static void load_module(struct loader *ld, const struct ynode *key, const struct
 		}
 	}
 	if (!m->file)
-		m->file = strprintf(MODPROBE_DIR "sriovctl-%s.conf", m->name);
+		m->file = modconf_default_path(m->name);
 	if (!m->file)
 		ld->y.oom = true;
 }
@@ -791,7 +803,10 @@ static void load_lists(struct loader *ld, const struct ynode *k, const struct yn
 	struct spec *s = ld->s;
 
 	if (streq(k->text, "modules") && yexpect(&ld->y, k, v, YNODE_MAPPING) && v->n_pairs) {
-		if (!(s->modules = calloc(v->n_pairs, sizeof(*s->modules))))
+		s->modules = calloc(v->n_pairs, sizeof(*s->modules));
+		ld->module_keys = calloc(v->n_pairs, sizeof(*ld->module_keys));
+		ld->module_files = calloc(v->n_pairs, sizeof(*ld->module_files));
+		if (!s->modules || !ld->module_keys || !ld->module_files)
 			goto oom;
 		for (size_t i = 0; i < v->n_pairs; i++)
 			load_module(ld, v->pairs[i].key, v->pairs[i].value);
@@ -954,6 +969,8 @@ int spec_load_buffer(const char *name, const char *buf, size_t len, struct diag 
 	free(ld.vfs);
 	free(ld.devs);
 	free(ld.pf_nodes);
+	free(ld.module_keys);
+	free(ld.module_files);
 	if (doc->alias_nodes)
 		drop_repeated(d, first);
 	if (ld.y.oom)
@@ -1049,7 +1066,7 @@ const struct module_spec *spec_find_module(const struct spec *s, const char *nam
 	if (!s || !name)
 		return NULL;
 	for (size_t i = 0; i < s->n_modules; i++)
-		if (streq(s->modules[i].name, name))
+		if (modname_eq(s->modules[i].name, name))
 			return &s->modules[i];
 	return NULL;
 }

@@ -602,7 +602,52 @@ static void load_pci(struct loader *L, const yaml_node_t *seq, struct host *h)
 	}
 }
 
-static const char *const module_keys[] = {"loaded", "parameters", NULL};
+static const char *const module_keys[] = {"loaded", "parameters", "config", NULL};
+static const char *const conf_keys[] = {"key", "value", "source", NULL};
+
+/* config: [{key: max_vfs, value: "7", source: /etc/modprobe.d/igb.conf}], in kmod's order */
+static void load_conf(struct loader *L, const yaml_node_t *seq, struct module_state *m)
+{
+	size_t cap = 0;
+
+	if (!expect(L, seq, YAML_SEQUENCE_NODE, "config"))
+		return;
+	FOREACH_ITEM(it, seq)
+	{
+		const yaml_node_t *item = node(L, *it);
+		struct module_conf *c = GROW(m->conf, m->n_conf, cap);
+		uint32_t seen = 0;
+
+		if (!c) {
+			lerr(L, item, -ENOMEM, "out of memory");
+			return;
+		}
+		if (!expect(L, item, YAML_MAPPING_NODE, "a config entry"))
+			continue;
+		FOREACH_PAIR(p, item)
+		{
+			const yaml_node_t *v = node(L, p->value);
+			switch (key_index(L, node(L, p->key), "a config entry", conf_keys, &seen)) {
+			case 0:
+				get_str(L, v, "an option name", false, &c->key);
+				break;
+			case 1:
+				get_str(L, v, "an option value", false, &c->value);
+				break;
+			case 2:
+				get_str(L, v, "a source", false, &c->source);
+				break;
+			}
+		}
+		missing(L, item, seen, conf_keys, 7u, "a config entry");
+		if (!c->key || !c->value || !c->source) {
+			free(c->key);
+			free(c->value);
+			free(c->source);
+			m->n_conf--;
+		}
+	}
+}
 
 static void load_params(struct loader *L, const yaml_node_t *map, struct module_state *m)
 {
@@ -661,6 +706,9 @@ static void load_modules(struct loader *L, const yaml_node_t *map, struct host *
 				break;
 			case 1:
 				load_params(L, v, m);
+				break;
+			case 2:
+				load_conf(L, v, m);
 				break;
 			}
 		}
@@ -1186,7 +1234,7 @@ static void write_host(struct writer *w, const struct host *h)
 	for (size_t i = 0; i < h->n_modules; i++) {
 		const struct module_state *m = &h->modules[i];
 		w_key(w, m->name);
-		w_map_start(w, true);
+		w_map_start(w, m->n_conf == 0);
 		w_key(w, "loaded");
 		w_bool(w, m->loaded);
 		w_key(w, "parameters");
@@ -1194,6 +1242,18 @@ static void write_host(struct writer *w, const struct host *h)
 		for (size_t j = 0; j < m->n_params; j++)
 			w_kv_str(w, m->params[j].key, m->params[j].value ? m->params[j].value : "");
 		w_map_end(w);
+		if (m->n_conf) {
+			w_key(w, "config");
+			w_seq_start(w, false);
+			for (size_t j = 0; j < m->n_conf; j++) {
+				w_map_start(w, true);
+				w_kv_str(w, "key", m->conf[j].key);
+				w_kv_str(w, "value", m->conf[j].value);
+				w_kv_str(w, "source", m->conf[j].source);
+				w_map_end(w);
+			}
+			w_seq_end(w);
+		}
 		w_map_end(w);
 	}
 	w_map_end(w);

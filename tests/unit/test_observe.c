@@ -365,6 +365,85 @@ static void test_modules(void **state)
 	diag_release(&d);
 }
 
+static const struct module_state *find_module(const struct host *h, const char *name)
+{
+	for (size_t i = 0; i < h->n_modules; i++)
+		if (streq(h->modules[i].name, name))
+			return &h->modules[i];
+	return NULL;
+}
+
+static void assert_conf(const struct module_conf *c, const char *key, const char *value,
+			const char *source)
+{
+	assert_string_equal(c->key, key);
+	assert_string_equal(c->value, value);
+	assert_string_equal(c->source, source);
+}
+
+/*
+ * The options modprobe would pass, in kmod's order: files by name across
+ * the directories (an earlier directory masks a same-named file, only
+ * *.conf, not hidden), continuation lines joined, then the kernel command
+ * line from <root>/proc/cmdline. A PF with method module adds its
+ * driver's module and default file.
+ */
+static void test_module_config(void **state)
+{
+	const char *mods[] = {"vfio_pci"};
+	const char *pfs[] = {"0000:0b:00.0", "0000:0c:00.0"}; /* igb; no driver */
+	struct observe_opts o = {.root = file_root,
+				 .modules = mods,
+				 .n_modules = 1,
+				 .module_pfs = pfs,
+				 .n_module_pfs = 2};
+	struct diag d;
+	char *p;
+	(void)state;
+
+	p = strprintf("%s/etc/modprobe.d/zz.conf", file_root);
+	/* a comment that ends in a backslash swallows the next line, as in kmod */
+	write_file(p, "# comment \\\noptions igb swallowed=1\n"
+		      "options igb \\\n  debug=2\noptions ixgbe max_vfs=1\n");
+	free(p);
+	p = strprintf("%s/etc/modprobe.d/.hidden.conf", file_root);
+	write_file(p, "options igb hidden=1\n");
+	free(p);
+	p = strprintf("%s/lib/modprobe.d/igb.conf", file_root);
+	write_file(p, "options igb max_vfs=9\n"); /* masked by /etc/modprobe.d/igb.conf */
+	free(p);
+	p = strprintf("%s/run/modprobe.d/aa.conf", file_root);
+	write_file(p, "options igb allow_unsupported_sfp=1\n");
+	free(p);
+	p = strprintf("%s/usr/local/lib/modprobe.d/igb.txt", file_root);
+	write_file(p, "options igb txt=1\n");
+	free(p);
+	p = strprintf("%s/proc/cmdline", file_root);
+	write_file(p, "BOOT_IMAGE=/vmlinuz root=/dev/sda igb.max_vfs=3 quiet "
+		      "\"vfio-pci.ids=8086:10ca\" bad.x.y=1\n");
+	free(p);
+
+	diag_init(&d);
+	struct host *h = observe(&o, &d);
+	const struct module_state *igb = find_module(h, "igb");
+	const struct module_state *vfio = find_module(h, "vfio_pci");
+	assert_non_null(igb);
+	assert_non_null(vfio);
+	assert_int_equal(igb->n_conf, 4);
+	assert_conf(&igb->conf[0], "allow_unsupported_sfp", "1", "/run/modprobe.d/aa.conf");
+	assert_conf(&igb->conf[1], "max_vfs", "7", "/etc/modprobe.d/igb.conf");
+	assert_conf(&igb->conf[2], "debug", "2", "/etc/modprobe.d/zz.conf");
+	assert_conf(&igb->conf[3], "max_vfs", "3", "kernel command line");
+	assert_int_equal(vfio->n_conf, 1);
+	assert_conf(&vfio->conf[0], "ids", "8086:10ca", "kernel command line");
+	bool own_file = false;
+	for (size_t i = 0; i < h->n_files; i++)
+		own_file = own_file || streq(h->files[i].path, "/etc/modprobe.d/sriovctl-igb.conf");
+	assert_true(own_file);
+	host_free(h);
+	diag_release(&d);
+}
+
 static void test_files_and_hostname(void **state)
 {
 	const char *files[] = {"/etc/modprobe.d/igb.conf",
@@ -630,6 +709,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_pf_without_driver),
 	    cmocka_unit_test(test_passthrough_devices),
 	    cmocka_unit_test(test_modules),
+	    cmocka_unit_test(test_module_config),
 	    cmocka_unit_test(test_files_and_hostname),
 	    cmocka_unit_test(test_hostname_without_root_file),
 	    cmocka_unit_test(test_unreadable_file),

@@ -391,6 +391,46 @@ static void c_module_derived_list(struct fx *f)
 	f->pfs[0].method = PF_METHOD_MODULE;
 }
 
+/* igb takes one max_vfs for all its ports: two PFs with method module must agree. */
+static void c_err_one_value(struct fx *f)
+{
+	spec_pf0(f, 7);
+	f->s.n_pfs = 2;
+	f->pfs[1].num_vfs = 3;
+	f->pfs[0].method = PF_METHOD_MODULE;
+	f->pfs[1].method = PF_METHOD_MODULE;
+}
+
+/* A PF without a driver cannot get VFs (ENOENT): refused at plan time. */
+static void c_err_no_driver(struct fx *f)
+{
+	f->pci[0].driver = NULL;
+	spec_pf0(f, 2);
+}
+
+/*
+ * reload: true, and the loaded igb's max_vfs cannot be read back: the file
+ * and the count match, so no reload (not one on every run).
+ */
+static void c_reload_unknown_param(struct fx *f)
+{
+	set_module_spec(f, "7", true);
+	host_set_vfs(f, 0, 7);
+	spec_pf0(f, 7);
+	f->pfs[0].method = PF_METHOD_MODULE;
+	f->mod.n_params = 0;
+	f->file = (struct file_state){"/etc/modprobe.d/igb.conf", "options igb max_vfs=7\n"};
+	f->h.files = &f->file;
+	f->h.n_files = 1;
+}
+
+/* ... but when the count differs, reload: true reloads. */
+static void c_reload_unknown_param_count(struct fx *f)
+{
+	c_reload_unknown_param(f);
+	host_set_vfs(f, 0, 2);
+}
+
 static void c_err_pf_missing(struct fx *f)
 {
 	spec_pf0(f, 2);
@@ -523,12 +563,25 @@ static const struct tcase cases[] = {
      "\u2014 "
      "VF 0000:0b:10.0 is used by running guest db1\n"
      "Plan: 1 to change, 1 blocked.\n"},
-    {"module option derived per port", c_module_derived_list, false,
-     "+ /etc/modprobe.d/sriovctl-igb.conf: options igb max_vfs=7,3\n"
+    {"one max_vfs for all igb ports", c_module_derived_list, false,
+     "+ /etc/modprobe.d/sriovctl-igb.conf: options igb max_vfs=7\n"
      "    + # Managed by sriovctl (module igb): edit the desired-state file, not this file.\n"
-     "    + options igb max_vfs=7,3\n"
+     "    + options igb max_vfs=7\n"
      "~ 0000:0b:00.0 num-vfs 0 -> 7\n"
      "Plan: 2 to change, 0 blocked.\n"},
+    {"loaded max_vfs unknown, file and count match", c_reload_unknown_param, false,
+     "No changes: the host matches the desired state.\n"},
+    {"loaded max_vfs unknown, count differs", c_reload_unknown_param_count, false,
+     "~ reload module igb: max_vfs=? -> max_vfs=7 (disruptive: unloads igb and its VFs)\n"
+     "  reload: true, the loaded igb's max_vfs cannot be read back, and a VF count differs "
+     "from it\n"
+     "Plan: 1 to change, 0 blocked.\n"},
+    {"igb ports with different counts", c_err_one_value, false, NULL,
+     "spec.yaml:25:5: error: igb takes one max_vfs for all its ports: '0000:0b:00.0' wants 7 "
+     "VFs and '0000:0b:00.1' wants 3 (use method: sysfs for different counts)"},
+    {"PF without a driver", c_err_no_driver, false, NULL,
+     "spec.yaml:6:14: error: '0000:0b:00.0' has no driver bound, so it cannot get VFs "
+     "(num-vfs 0 -> 2): load or bind its driver first"},
     {"PF not found", c_err_pf_missing, false, NULL,
      "spec.yaml:5:5: error: PF '0000:0c:00.0' not found on this host"},
     {"num-vfs above sriov_totalvfs", c_err_total, false, NULL,
@@ -595,59 +648,137 @@ static void test_conf_matches(void **state)
 {
 	(void)state;
 	struct module_param want[] = {{"max_vfs", "7"}, {"debug", "1"}};
-	assert_int_equal(plan_modprobe_conf_matches("options igb max_vfs=7\n", "igb", want, 1), 1);
-	assert_int_equal(plan_modprobe_conf_matches("options igb max_vfs=2\n", "igb", want, 1), 0);
-	assert_int_equal(plan_modprobe_conf_matches(NULL, "igb", want, 1), 0);
+	struct module_param mlx[] = {{"num_vfs", "4"}};
+	assert_int_equal(
+	    plan_modprobe_conf_matches("options igb max_vfs=7\n", "igb", want, 1, false), 1);
+	assert_int_equal(
+	    plan_modprobe_conf_matches("options igb max_vfs=2\n", "igb", want, 1, false), 0);
+	assert_int_equal(plan_modprobe_conf_matches(NULL, "igb", want, 1, false), 0);
 	/* order, spacing, several lines and the later value winning */
 	assert_int_equal(
 	    plan_modprobe_conf_matches("  options\tigb debug=1\noptions igb max_vfs=3 max_vfs=7\n",
-				       "igb", want, 2),
+				       "igb", want, 2, false),
 	    1);
 	/* other modules and comments do not count */
-	assert_int_equal(plan_modprobe_conf_matches(
-			     "# options igb max_vfs=7\noptions ixgbe max_vfs=7\n", "igb", want, 1),
+	assert_int_equal(plan_modprobe_conf_matches("# options igb max_vfs=7\noptions ixgbe "
+						    "max_vfs=7\n",
+						    "igb", want, 1, false),
 			 0);
-	assert_int_equal(plan_modprobe_conf_matches("options mlx4-core num_vfs=4\n", "mlx4_core",
-						    (struct module_param[]){{"num_vfs", "4"}}, 1),
+	/* kmod's module names: '-' and '_' alike */
+	assert_int_equal(
+	    plan_modprobe_conf_matches("options mlx4-core num_vfs=4\n", "mlx4_core", mlx, 1, false),
+	    1);
+	/* an option sriovctl does not own counts only in a file it owns */
+	assert_int_equal(
+	    plan_modprobe_conf_matches("options igb debug=1 max_vfs=7\n", "igb", want, 1, false),
+	    1);
+	assert_int_equal(
+	    plan_modprobe_conf_matches("options igb debug=1 max_vfs=7\n", "igb", want, 1, true), 0);
+	/* a continuation line, and a quoted value, as kmod and the kernel read them */
+	assert_int_equal(plan_modprobe_conf_matches("options igb debug=0 \\\n  max_vfs=\"7\"\n",
+						    "igb", want, 1, false),
 			 1);
+	/* a comment ending in a backslash swallows the next line */
+	assert_int_equal(
+	    plan_modprobe_conf_matches("# old \\\noptions igb max_vfs=7\n", "igb", want, 1, false),
+	    0);
+	/* "options igb" alone is a syntax error kmod ignores; a word must follow "options" */
+	assert_int_equal(
+	    plan_modprobe_conf_matches("optionsigb max_vfs=7\n", "igb", want, 1, false), 0);
 }
+
+/* update(content, want) == expected; then it matches and a second update changes nothing. */
+static void check_update(const char *content, const char *module, const struct module_param *want,
+			 size_t n, bool owned, const char *expected)
+{
+	char *out = NULL, *again = NULL;
+
+	assert_int_equal(plan_modprobe_conf_update(content, module, want, n, owned, &out), 0);
+	assert_string_equal(out, expected);
+	assert_int_equal(plan_modprobe_conf_matches(out, module, want, n, owned), 1);
+	assert_int_equal(plan_modprobe_conf_update(out, module, want, n, owned, &again), 0);
+	assert_string_equal(again, out);
+	free(again);
+	free(out);
+}
+
+#define HEADER "# Managed by sriovctl (module igb): edit the desired-state file, not this file.\n"
 
 static void test_conf_update(void **state)
 {
 	(void)state;
 	struct module_param want[] = {{"max_vfs", "7"}};
-	char *out = NULL;
+	struct module_param two[] = {{"max_vfs", "7"}, {"debug", "0"}};
 
-	assert_int_equal(plan_modprobe_conf_update(
-			     "# mine\noptions igb max_vfs=2\nblacklist x\noptions igb debug=1",
-			     "igb", want, 1, false, &out),
-			 0);
-	assert_string_equal(out, "# mine\noptions igb max_vfs=7\nblacklist x\n");
-	free(out);
-
-	assert_int_equal(plan_modprobe_conf_update(NULL, "igb", want, 1, true, &out), 0);
-	assert_string_equal(
-	    out, "# Managed by sriovctl (module igb): edit the desired-state file, not this file.\n"
-		 "options igb max_vfs=7\n");
-	/* an owned file keeps exactly one header */
-	char *again = NULL;
-	assert_int_equal(plan_modprobe_conf_update(out, "igb", want, 1, true, &again), 0);
-	assert_string_equal(again, out);
-	free(again);
-	free(out);
-
-	assert_int_equal(plan_modprobe_conf_update("blacklist x\n", "igb", want, 1, false, &out),
-			 0);
-	assert_string_equal(out, "blacklist x\noptions igb max_vfs=7\n");
-	free(out);
+	/* only the value changes; other options, lines and comments are kept */
+	check_update("# mine\noptions igb max_vfs=2\nblacklist x\noptions igb debug=1", "igb", want,
+		     1, false, "# mine\noptions igb max_vfs=7\nblacklist x\noptions igb debug=1");
+	check_update("options igb allow_unsupported_sfp=1 max_vfs=2 # not a comment\n", "igb", want,
+		     1, false, "options igb allow_unsupported_sfp=1 max_vfs=7 # not a comment\n");
+	/* a continuation line stays one */
+	check_update("options igb allow_unsupported_sfp=1 \\\n\tmax_vfs=2\n", "igb", want, 1, false,
+		     "options igb allow_unsupported_sfp=1 \\\n\tmax_vfs=7\n");
+	/* the last value of a key wins: that one changes */
+	check_update("options igb max_vfs=2\noptions igb max_vfs=3\n", "igb", want, 1, false,
+		     "options igb max_vfs=2\noptions igb max_vfs=7\n");
+	/* a quoted value, a parameter without a value */
+	check_update("options igb max_vfs=\"2\"\n", "igb", want, 1, false,
+		     "options igb max_vfs=7\n");
+	check_update("options igb max_vfs\n", "igb", want, 1, false, "options igb max_vfs=7\n");
+	/* a missing option joins the module's last options line */
+	check_update("options igb debug=1\n# tail\n", "igb", two, 2, false,
+		     "options igb debug=0 max_vfs=7\n# tail\n");
+	check_update("options igb \\\n  debug=1\n", "igb", want, 1, false,
+		     "options igb \\\n  debug=1 max_vfs=7\n");
+	/* the module's name as the file spells it */
+	check_update("options mlx4-core num_vfs=2 enable_64b_cqe_eqe=0\n", "mlx4_core",
+		     (struct module_param[]){{"num_vfs", "4"}}, 1, false,
+		     "options mlx4-core num_vfs=4 enable_64b_cqe_eqe=0\n");
+	/* no options line yet: one is appended */
+	check_update("blacklist x\n", "igb", want, 1, false,
+		     "blacklist x\noptions igb max_vfs=7\n");
+	check_update("blacklist x", "igb", want, 1, false, "blacklist x\noptions igb max_vfs=7\n");
+	/* a new file */
+	check_update(NULL, "igb", want, 1, true, HEADER "options igb max_vfs=7\n");
+	check_update(NULL, "igb", want, 1, false, HEADER "options igb max_vfs=7\n");
+	/* a file sriovctl owns: the module's lines become exactly the wanted options */
+	check_update(HEADER "options igb max_vfs=2 debug=1\noptions igb \\\n  x=1\n# end\n", "igb",
+		     want, 1, true, HEADER "options igb max_vfs=7\n# end\n");
+	/* a header is added to an owned file that lost it */
+	check_update("options igb max_vfs=2\n", "igb", want, 1, true,
+		     HEADER "options igb max_vfs=7\n");
 
 	char *opts = NULL;
-	assert_int_equal(
-	    plan_modprobe_conf_options("options igb a=1\noptions igb b\n", "igb", &opts), 0);
-	assert_string_equal(opts, "a=1 b=");
+	assert_int_equal(plan_modprobe_conf_options("options igb a=1\noptions igb b\noptions "
+						    "igb a=2 \\\n c=3\n",
+						    "igb", &opts),
+			 0);
+	assert_string_equal(opts, "a=2 b c=3");
 	free(opts);
 	assert_int_equal(plan_modprobe_conf_options("", "igb", &opts), 0);
 	assert_null(opts);
+}
+
+/* One max_vfs for all ports reaches the port the spec does not manage: a warning says so. */
+static void test_one_value_other_port(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	struct diag d;
+	int r;
+
+	diag_init(&d);
+	c_module_derived_list(f);
+	char *text = plan_text(f, false, &r, &d);
+	assert_int_equal(r, 0);
+	char *dt = diag_text(&d);
+	assert_string_equal(dt, "spec.yaml:5:5: warning: igb takes one max_vfs for all its "
+				"ports: at the next load of igb, '0000:0b:00.1' (not managed with "
+				"method: module) gets 7 VFs, not 3\n");
+	free(dt);
+	free(text);
+	diag_release(&d);
+	free(f);
 }
 
 /* A hand-written modprobe.d file with the right option counts as done. */
@@ -668,12 +799,8 @@ static void test_conf_semantic(void **state)
 	f->h.n_files = 1;
 	char *text = plan_text(f, false, &r, &d);
 	assert_int_equal(r, 0);
-	/* an option the file does not list is a difference too */
-	assert_string_equal(
-	    text, "~ /etc/modprobe.d/igb.conf: options igb max_vfs=7 debug=1 -> max_vfs=7\n"
-		  "    - options igb max_vfs=7 debug=1\n"
-		  "    + options igb max_vfs=7\n"
-		  "Plan: 1 to change, 0 blocked.\n");
+	/* an option the spec does not name is not sriovctl's: no difference */
+	assert_string_equal(text, "No changes: the host matches the desired state.\n");
 	free(text);
 	f->file.content = "# by hand\n  options\tigb   max_vfs=7\n";
 	text = plan_text(f, false, &r, &d);
@@ -869,6 +996,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_conf_matches);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_conf_update);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_conf_semantic);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_one_value_other_port);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_json);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_order_independent);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_stale_unmet);

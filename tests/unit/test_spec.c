@@ -187,39 +187,39 @@ static void test_passthrough(void **state)
 static void test_defaults_and_order(void **state)
 {
 	(void)state;
-	_cleanup_(spec_freep) struct spec *s =
-	    load_str("version: 1\n"
-		     "modules:\n"
-		     "  zz: {}\n"
-		     "  igb: {options: {max_vfs: \"7,7\", debug: true, quiet: false, n: -3}}\n"
-		     "pfs:\n"
-		     "  - pci: \"0B:00.0\"\n"
-		     "    vfs:\n"
-		     "      - id: 9\n"
-		     "        mac: \"52:54:00:AB:CD:EF\"\n"
-		     "      - id: 2\n"
-		     "      - id: 5\n"
-		     "guests:\n"
-		     "  zeta: {}\n"
-		     "  alpha:\n"
-		     "    devices:\n"
-		     "      - pci: \"0000:5e:00.0\"\n"
-		     "        type: interface\n");
+	_cleanup_(spec_freep) struct spec *s = load_str(
+	    "version: 1\n"
+	    "modules:\n"
+	    "  zz: {}\n"
+	    "  mlx4_core: {options: {num_vfs: \"7,7\", debug: true, quiet: false, n: -3}}\n"
+	    "pfs:\n"
+	    "  - pci: \"0B:00.0\"\n"
+	    "    vfs:\n"
+	    "      - id: 9\n"
+	    "        mac: \"52:54:00:AB:CD:EF\"\n"
+	    "      - id: 2\n"
+	    "      - id: 5\n"
+	    "guests:\n"
+	    "  zeta: {}\n"
+	    "  alpha:\n"
+	    "    devices:\n"
+	    "      - pci: \"0000:5e:00.0\"\n"
+	    "        type: interface\n");
 
 	assert_int_equal(s->n_modules, 2);
-	assert_string_equal(s->modules[0].name, "igb");
+	assert_string_equal(s->modules[0].name, "mlx4_core"); /* a list is fine for it */
 	assert_string_equal(s->modules[1].name, "zz");
 	assert_string_equal(s->modules[1].file, "/etc/modprobe.d/sriovctl-zz.conf");
 	assert_false(s->modules[1].file_given);
 	assert_int_equal(s->modules[1].n_options, 0);
-	const struct module_spec *igb = &s->modules[0];
-	assert_string_equal(igb->file, "/etc/modprobe.d/sriovctl-igb.conf");
-	assert_int_equal(igb->n_options, 4);
-	assert_string_equal(igb->options[0].key, "max_vfs"); /* file order */
-	assert_string_equal(igb->options[0].value, "7,7");
-	assert_string_equal(igb->options[1].value, "1");
-	assert_string_equal(igb->options[2].value, "0");
-	assert_string_equal(igb->options[3].value, "-3");
+	const struct module_spec *mlx = &s->modules[0];
+	assert_string_equal(mlx->file, "/etc/modprobe.d/sriovctl-mlx4_core.conf");
+	assert_int_equal(mlx->n_options, 4);
+	assert_string_equal(mlx->options[0].key, "num_vfs"); /* file order */
+	assert_string_equal(mlx->options[0].value, "7,7");
+	assert_string_equal(mlx->options[1].value, "1");
+	assert_string_equal(mlx->options[2].value, "0");
+	assert_string_equal(mlx->options[3].value, "-3");
 
 	const struct pf_spec *pf = &s->pfs[0];
 	assert_string_equal(pf->pci, "0000:0b:00.0");
@@ -327,6 +327,20 @@ struct bad {
 };
 
 static const struct bad bad[] = {
+    {"version: 1\nmodules:\n  ixgbe: {options: {max_vfs: \"8,8\"}}\n", 3, 30,
+     "ixgbe takes one max_vfs for all its ports: '8,8' is a list (the module refuses to load "
+     "with one; use method: sysfs for different counts)",
+     1},
+    {"version: 1\nmodules:\n  mlx4-core: {}\n  mlx4_core: {}\n", 4, 3,
+     "module 'mlx4_core' is the same module as 'mlx4-core' (line 3): kmod treats '-' and '_' "
+     "in module names alike",
+     1},
+    {"version: 1\nmodules:\n  a: {file: /etc/modprobe.d/x.conf}\n"
+     "  b: {file: /etc/modprobe.d/x.conf}\n",
+     4, 13,
+     "modules 'a' (line 3) and 'b' have the same file '/etc/modprobe.d/x.conf': give each "
+     "module its own file",
+     1},
     {"version: 1\npfs:\n  - pci: \"0000:0b:00.0\"\n    num-vf: 7\n", 4, 5,
      "unknown key 'num-vf' in PF (did you mean 'num-vfs'?)", 1},
     {"version: 1\npfs:\n  - {pci: \"0000:0b:00.0\", vfs: [{id: 0, vlan: 5000}]}\n", 3, 47,

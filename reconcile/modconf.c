@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * modprobe.d syntax, read the way kmod reads it (libkmod-config.c and
+ * freadline_wrapped() in shared/util.c):
+ *  - a backslash before a newline joins the next line; a backslash before
+ *    any other character is dropped and the character kept; a backslash at
+ *    the end of the file is dropped;
+ *  - a logical line that is empty or starts with '#' (in its first column)
+ *    is ignored;
+ *  - words are split at spaces and tabs; "options MODULE REST" gives REST
+ *    to the module (tabs become spaces), module names compare with '-' and
+ *    '_' alike;
+ *  - the kernel splits REST at spaces outside double quotes into
+ *    param[=value] and strips the quotes around a value.
+ */
+#include <ctype.h>
+#include <stdint.h>
+
+#include "modconf.h"
+#include "util.h"
+
+const char *const modconf_dirs[] = {
+    "/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/lib/modprobe.d", NULL,
+};
+
+static const struct count_option count_options[] = {
+    {"igb", "max_vfs", true, true},
+    {"ixgbe", "max_vfs", true, true},
+    {"mlx4_core", "num_vfs", false, false},
+};
+
+static char norm(char c)
+{
+	return c == '-' ? '_' : c;
+}
+
+bool modname_eqn(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < alen && b[i]; i++)
+		if (norm(a[i]) != norm(b[i]))
+			return false;
+	return i == alen && !b[i];
+}
+
+bool modname_eq(const char *a, const char *b)
+{
+	return modname_eqn(a, strlen(a), b);
+}
+
+int modname_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char x = norm(*a), y = norm(*b);
+		if (x != y || !x)
+			return x < y ? -1 : x > y;
+	}
+}
+
+char *modconf_default_path(const char *module)
+{
+	return strprintf("/etc/modprobe.d/sriovctl-%s.conf", module);
+}
+
+const struct count_option *modconf_count_option(const char *driver)
+{
+	for (size_t i = 0; driver && i < ARRAY_SIZE(count_options); i++)
+		if (modname_eq(count_options[i].driver, driver))
+			return &count_options[i];
+	return NULL;
+}
+
+/* ---- logical lines ---- */
+
+/* A logical line: its characters and, for each, its offset in the content. */
+struct lline {
+	char *text;
+	size_t *raw;
+	size_t n, cap;
+	size_t start, end; /* raw range, without the final newline */
+};
+
+static int lline_push(struct lline *l, char ch, size_t raw)
+{
+	if (l->n + 1 >= l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 128;
+		char *t = realloc(l->text, cap);
+		if (!t)
+			return -ENOMEM;
+		l->text = t;
+		size_t *r = realloc(l->raw, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		l->raw = r;
+		l->cap = cap;
+	}
+	l->text[l->n] = ch;
+	l->raw[l->n++] = raw;
+	l->text[l->n] = '\0';
+	return 0;
+}
+
+/* Read the logical line at *pos; false at the end of content. */
+static int lline_next(const char *content, size_t len, size_t *pos, struct lline *l, bool *ret)
+{
+	size_t p = *pos;
+
+	l->n = 0;
+	if (l->text)
+		l->text[0] = '\0';
+	l->start = p;
+	*ret = false;
+	if (p >= len)
+		return 0;
+	for (;;) {
+		if (p >= len) {
+			l->end = p;
+			break;
+		}
+		char ch = content[p];
+		if (ch == '\n') {
+			l->end = p++;
+			break;
+		}
+		if (ch == '\\') {
+			if (p + 1 >= len) {
+				p++;
+				continue;
+			}
+			if (content[p + 1] == '\n') {
+				p += 2;
+				continue;
+			}
+			p++;
+			ch = content[p];
+		}
+		if (lline_push(l, ch, p++) < 0)
+			return -ENOMEM;
+	}
+	*pos = p;
+	*ret = true;
+	if (!l->text && lline_push(l, 0, 0) == 0)
+		l->n = 0; /* an empty text buffer for an empty line */
+	return l->text ? 0 : -ENOMEM;
+}
+
+static bool is_sep(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * If l is "options MODULE REST", the module name's range in l->text and
+ * where REST starts. kmod ignores the line when REST is empty.
+ */
+static bool options_line(const struct lline *l, size_t *mod, size_t *mod_len, size_t *rest)
+{
+	const char *t = l->text;
+	size_t i = 0, n = l->n;
+
+	if (n == 0 || t[0] == '#')
+		return false;
+	while (i < n && is_sep(t[i]))
+		i++;
+	if (n - i < 7 || strncmp(t + i, "options", 7) != 0 || (i + 7 < n && !is_sep(t[i + 7])))
+		return false;
+	i += 7;
+	while (i < n && is_sep(t[i]))
+		i++;
+	*mod = i;
+	while (i < n && !is_sep(t[i]))
+		i++;
+	*mod_len = i - *mod;
+	if (*mod_len == 0 || i >= n)
+		return false;
+	*rest = i + 1; /* strtok_r(NULL, "\0") starts after the one separator */
+	if (*rest >= n)
+		return false;
+	/* underscores() rejects a ']' outside a [...] range: a syntax error */
+	for (size_t k = *mod; k < *mod + *mod_len; k++) {
+		if (t[k] == ']')
+			return false;
+		if (t[k] == '[') {
+			while (k < *mod + *mod_len && t[k] != ']')
+				k++;
+			if (k == *mod + *mod_len)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The kernel's next_arg(): one param[=value] token of l->text from *i. */
+struct token {
+	size_t start, end; /* in text */
+	size_t eq;	   /* index of '=' or SIZE_MAX */
+	char *key, *value; /* owned */
+};
+
+static int next_token(const struct lline *l, size_t *i, struct token *tk, bool *ret)
+{
+	const char *t = l->text;
+	size_t n = l->n, k = *i;
+	bool in_quote = false, quoted = false;
+
+	*ret = false;
+	while (k < n && isspace((unsigned char)t[k]))
+		k++;
+	if (k >= n)
+		return 0;
+	tk->start = k;
+	tk->eq = SIZE_MAX;
+	if (t[k] == '"') {
+		k++;
+		in_quote = quoted = true;
+	}
+	size_t kstart = k;
+	for (; k < n; k++) {
+		if (isspace((unsigned char)t[k]) && !in_quote)
+			break;
+		if (tk->eq == SIZE_MAX && t[k] == '=')
+			tk->eq = k;
+		if (t[k] == '"')
+			in_quote = !in_quote;
+	}
+	tk->end = k;
+	*i = k;
+	size_t kend = tk->eq != SIZE_MAX ? tk->eq : k;
+	if (tk->eq == SIZE_MAX && quoted && kend > kstart && t[kend - 1] == '"')
+		kend--;
+	tk->key = strndup(t + kstart, kend - kstart);
+	if (tk->eq == SIZE_MAX) {
+		tk->value = strdup("");
+	} else {
+		size_t vs = tk->eq + 1, ve = k;
+		if (vs < ve && t[vs] == '"') {
+			vs++;
+			if (ve > vs && t[ve - 1] == '"')
+				ve--;
+		} else if (quoted && ve > vs && t[ve - 1] == '"') {
+			ve--;
+		}
+		tk->value = strndup(t + vs, ve - vs);
+	}
+	if (!tk->key || !tk->value) {
+		free(tk->key);
+		free(tk->value);
+		return -ENOMEM;
+	}
+	*ret = true;
+	return 0;
+}
+
+typedef int (*line_fn)(void *data, const struct lline *l, const char *module, size_t rest);
+
+static int for_each_options_line(const char *content, line_fn fn, void *data)
+{
+	struct lline l = {0};
+	size_t pos = 0, len = content ? strlen(content) : 0;
+	bool more;
+	int r = 0;
+
+	while ((r = lline_next(content, len, &pos, &l, &more)) >= 0 && more) {
+		size_t mod, mod_len, rest;
+		if (!options_line(&l, &mod, &mod_len, &rest))
+			continue;
+		char *name = strndup(l.text + mod, mod_len);
+		if (!name) {
+			r = -ENOMEM;
+			break;
+		}
+		r = fn(data, &l, name, rest);
+		free(name);
+		if (r < 0)
+			break;
+	}
+	free(l.text);
+	free(l.raw);
+	return r < 0 ? r : 0;
+}
+
+/* ---- one module's options lines ---- */
+
+struct parse_ctx {
+	const char *module;
+	struct modconf *m;
+	size_t cap;
+};
+
+static int parse_line(void *data, const struct lline *l, const char *module, size_t rest)
+{
+	struct parse_ctx *pc = data;
+	size_t cap = 0;
+	bool more;
+	int r;
+
+	if (!modname_eq(module, pc->module))
+		return 0;
+	struct modconf_line *ml = GROW(pc->m->lines, pc->m->n_lines, pc->cap);
+	if (!ml)
+		return -ENOMEM;
+	ml->start = l->start;
+	ml->end = l->end;
+	ml->opts_end = l->raw[rest - 1] + 1;
+	for (size_t i = rest;;) {
+		struct token tk;
+		r = next_token(l, &i, &tk, &more);
+		if (r < 0 || !more)
+			return r;
+		struct modconf_param *p = GROW(ml->params, ml->n_params, cap);
+		if (!p) {
+			free(tk.key);
+			free(tk.value);
+			return -ENOMEM;
+		}
+		p->key = tk.key;
+		p->value = tk.value;
+		p->start = l->raw[tk.start];
+		p->end = l->raw[tk.end - 1] + 1;
+		if (tk.eq == SIZE_MAX) {
+			p->val = p->val_end = p->end;
+		} else {
+			p->val = l->raw[tk.eq] + 1;
+			p->val_end = p->end;
+		}
+		ml->opts_end = p->end;
+	}
+}
+
+int modconf_parse(const char *content, const char *module, struct modconf *ret)
+{
+	struct parse_ctx pc = {.module = module, .m = ret};
+
+	*ret = (struct modconf){0};
+	int r = for_each_options_line(content, parse_line, &pc);
+	if (r < 0)
+		modconf_release(ret);
+	return r;
+}
+
+void modconf_release(struct modconf *m)
+{
+	for (size_t i = 0; i < m->n_lines; i++) {
+		for (size_t j = 0; j < m->lines[i].n_params; j++) {
+			free(m->lines[i].params[j].key);
+			free(m->lines[i].params[j].value);
+		}
+		free(m->lines[i].params);
+	}
+	free(m->lines);
+	*m = (struct modconf){0};
+}
+
+const struct modconf_param *modconf_find(const struct modconf *m, const char *key)
+{
+	const struct modconf_param *found = NULL;
+
+	for (size_t i = 0; i < m->n_lines; i++)
+		for (size_t j = 0; j < m->lines[i].n_params; j++)
+			if (modname_eq(m->lines[i].params[j].key, key))
+				found = &m->lines[i].params[j];
+	return found;
+}
+
+/* ---- every module ---- */
+
+struct foreach_ctx {
+	modconf_fn fn;
+	void *data;
+};
+
+static int foreach_line(void *data, const struct lline *l, const char *module, size_t rest)
+{
+	struct foreach_ctx *fc = data;
+	bool more;
+
+	for (size_t i = rest;;) {
+		struct token tk;
+		int r = next_token(l, &i, &tk, &more);
+		if (r < 0 || !more)
+			return r;
+		r = fc->fn(fc->data, module, tk.key, tk.value);
+		free(tk.key);
+		free(tk.value);
+		if (r < 0)
+			return r;
+	}
+}
+
+int modconf_foreach(const char *content, modconf_fn fn, void *data)
+{
+	struct foreach_ctx fc = {fn, data};
+	return for_each_options_line(content, foreach_line, &fc);
+}
+
+/* ---- the kernel command line ---- */
+
+/*
+ * kmod_config_parse_kcmdline(): words split at whitespace outside quotes;
+ * a word "module.param[=value]" whose module has no '=' and no '"' (except
+ * one opening the word) and whose param has no further '.' before '=' is an
+ * option of module. Quotes inside the value are kept as kmod keeps them.
+ */
+int modconf_cmdline_foreach(const char *cmdline, modconf_fn fn, void *data)
+{
+	enum { IGNORE, MODNAME, PARAM, VALUE } state = MODNAME;
+	_cleanup_(freep) char *buf = strdup(cmdline ? cmdline : "");
+	char *modname, *param = NULL, *value = NULL;
+	bool quoted = false, quote_start = false;
+
+	if (!buf)
+		return -ENOMEM;
+	modname = buf;
+	for (char *p = buf;; p++) {
+		bool end = *p == '\0', complete = false;
+
+		switch (*p) {
+		case '"':
+			quoted = !quoted;
+			if (quoted && state == MODNAME && p == modname) {
+				modname = p + 1;
+				quote_start = true;
+			} else if (state != VALUE) {
+				state = IGNORE;
+			}
+			break;
+		case '\0':
+		case ' ':
+		case '\n':
+		case '\t':
+		case '\v':
+		case '\f':
+		case '\r':
+			if (quoted && state == VALUE) {
+				/* a space inside the value; at the end: kmod drops it */
+			} else if (quoted) {
+				state = IGNORE;
+			} else if (state == VALUE || state == PARAM) {
+				*p = '\0';
+				complete = true;
+			} else {
+				modname = p + 1;
+				state = MODNAME;
+				quote_start = false;
+			}
+			break;
+		case '.':
+			if (state == MODNAME) {
+				*p = '\0';
+				param = p + 1;
+				state = PARAM;
+			} else if (state == PARAM) {
+				state = IGNORE;
+			}
+			break;
+		case '=':
+			if (state == PARAM) {
+				*p = '\0';
+				value = p + 1;
+				state = VALUE;
+			} else if (state == MODNAME) {
+				state = IGNORE;
+			}
+			break;
+		}
+		if (complete) {
+			const char *v = state == VALUE ? value : "";
+			_cleanup_(freep) char *val = NULL;
+			/* "mod.p=a b" quoted as a whole word: the value is a b */
+			if (quote_start && state == VALUE) {
+				size_t vl = strlen(v);
+				val = strndup(v, vl && v[vl - 1] == '"' ? vl - 1 : vl);
+			} else if (state == VALUE && v[0] == '"') {
+				size_t vl = strlen(v + 1);
+				val = strndup(v + 1, vl && v[vl] == '"' ? vl - 1 : vl);
+			} else {
+				val = strdup(v);
+			}
+			if (!val)
+				return -ENOMEM;
+			if (*modname && *param && !strchr(modname, '[') && !strchr(modname, ']')) {
+				int r = fn(data, modname, param, val);
+				if (r < 0)
+					return r;
+			}
+			modname = p + 1;
+			state = MODNAME;
+			quote_start = false;
+		}
+		if (end)
+			break;
+	}
+	return 0;
+}
