@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "apply.h"
 #include "diag.h"
 #include "host.h"
@@ -20,6 +22,7 @@
 #include "plan.h"
 #include "render.h"
 #include "sha256.h"
+#include "scope.h"
 #include "spec.h"
 #include "util.h"
 
@@ -32,8 +35,6 @@ enum {
 	EXIT_USAGE = 64,
 	EXIT_INVALID = 65,
 };
-
-#define DEFAULT_LIBVIRT_URI "qemu:///system"
 
 struct args {
 	const char *file;    /* -f */
@@ -71,10 +72,34 @@ static void print_diag(struct diag *d)
 
 /* ---- validate ---- */
 
+/* One line of JSON for a file: {"file", "valid", "diagnostics"}. */
+static int print_validate_json(const char *file, bool valid, struct diag *d)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *diags = diag_to_json(d);
+	int r = -ENOMEM;
+
+	if (o && diags) {
+		json_object_object_add(o, "file", json_object_new_string(file));
+		json_object_object_add(o, "valid", json_object_new_boolean(valid));
+		json_object_object_add(o, "diagnostics", diags);
+		diags = NULL;
+		const char *text = json_object_to_json_string_ext(
+		    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		r = text && printf("%s\n", text) > 0 ? 0 : -EIO;
+	}
+	json_object_put(diags);
+	json_object_put(o);
+	return r;
+}
+
 static int cmd_validate(struct args *a)
 {
+	bool json = a->format && streq(a->format, "json");
 	int ret = EXIT_OK;
 
+	if (a->format && !json && !streq(a->format, "text"))
+		return usage_error("validate: unknown format '%s' (text, json)", a->format);
 	if (a->argc < 1)
 		return usage_error("validate: no file given");
 	for (int i = 0; i < a->argc; i++) {
@@ -84,9 +109,21 @@ static int cmd_validate(struct args *a)
 
 		diag_init(&d);
 		r = spec_load(a->argv[i], &d, &s);
+		if (r < 0)
+			ret = EXIT_INVALID;
+		if (json) {
+			/* the diagnostics are in the object, not on stderr; -q keeps the objects */
+			diag_sort(&d);
+			if (print_validate_json(a->argv[i], r >= 0, &d) < 0) {
+				fprintf(stderr, "%s: error: cannot write output\n", prog);
+				ret = EXIT_ERROR;
+			}
+			diag_release(&d);
+			continue;
+		}
 		print_diag(&d);
 		if (r < 0) {
-			ret = EXIT_INVALID;
+			/* reported above */
 		} else if (!a->quiet) {
 			printf("%s: valid (%zu PF%s, %zu module%s, %zu guest%s)\n", a->argv[i],
 			       s->n_pfs, s->n_pfs == 1 ? "" : "s", s->n_modules,
@@ -95,6 +132,10 @@ static int cmd_validate(struct args *a)
 		}
 		diag_release(&d);
 	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "%s: error: cannot write output: %s\n", prog, strerror(errno));
+		return EXIT_ERROR;
+	}
 	return ret;
 }
 
@@ -102,94 +143,23 @@ static int cmd_validate(struct args *a)
 
 static const char *libvirt_uri(const struct args *a, const struct spec *s)
 {
-	if (a->libvirt)
-		return a->libvirt;
-	if (s && s->libvirt_uri)
-		return s->libvirt_uri;
-	return DEFAULT_LIBVIRT_URI;
-}
-
-/* What the spec needs observed: its modules, their files, passthrough devices. */
-struct want {
-	const char **modules, **files, **pci, **module_pfs;
-	size_t n_modules, n_files, n_pci, n_module_pfs;
-};
-
-static void want_release(struct want *w)
-{
-	free(w->modules);
-	free(w->files);
-	free(w->pci);
-	free(w->module_pfs);
-}
-
-static int want_from_spec(const struct spec *s, struct want *w)
-{
-	*w = (struct want){0};
-	if (!s)
-		return 0;
-	size_t n_dev = 0;
-	for (size_t i = 0; i < s->n_guests; i++)
-		n_dev += s->guests[i].n_devices;
-	w->modules = calloc(s->n_modules + 1, sizeof(char *));
-	w->files = calloc(s->n_modules + 1, sizeof(char *));
-	w->pci = calloc(n_dev + 1, sizeof(char *));
-	w->module_pfs = calloc(s->n_pfs + 1, sizeof(char *));
-	if (!w->modules || !w->files || !w->pci || !w->module_pfs)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->n_pfs; i++)
-		if (s->pfs[i].method == PF_METHOD_MODULE)
-			w->module_pfs[w->n_module_pfs++] =
-			    s->pfs[i].pci ? s->pfs[i].pci : s->pfs[i].interface;
-	for (size_t i = 0; i < s->n_modules; i++) {
-		w->modules[w->n_modules++] = s->modules[i].name;
-		w->files[w->n_files++] = s->modules[i].file;
-	}
-	for (size_t i = 0; i < s->n_guests; i++)
-		for (size_t j = 0; j < s->guests[i].n_devices; j++)
-			if (s->guests[i].devices[j].pci)
-				w->pci[w->n_pci++] = s->guests[i].devices[j].pci;
-	return 0;
-}
-
-/* The observer options for the spec; w holds the arrays they point to. */
-static int observe_opts_for(const struct args *a, const struct spec *s, struct want *w,
-			    struct observe_opts *o)
-{
-	int r = want_from_spec(s, w);
-	if (r < 0)
-		return r;
-	*o = (struct observe_opts){
-	    .root = a->root,
-	    .libvirt_uri = libvirt_uri(a, s),
-	    .libvirt_required = s && s->n_guests > 0,
-	    .modules = w->modules,
-	    .n_modules = w->n_modules,
-	    .files = w->files,
-	    .n_files = w->n_files,
-	    .pci = w->pci,
-	    .n_pci = w->n_pci,
-	    .module_pfs = w->module_pfs,
-	    .n_module_pfs = w->n_module_pfs,
-	};
-	return 0;
+	return scope_libvirt_uri(s, a->libvirt);
 }
 
 /* Observe the host (or load --state). Diagnostics go to d. */
 static int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret)
 {
-	struct observe_opts o;
-	struct want w;
+	struct observe_scope sc;
 	int r;
 
 	if (a->state)
 		return state_load(a->state, d, ret);
-	r = observe_opts_for(a, s, &w, &o);
+	r = observe_scope_init(&sc, s, a->root, libvirt_uri(a, s));
 	if (r >= 0)
-		r = host_observe(&o, d, ret);
+		r = host_observe(&sc.opts, d, ret);
 	else
 		diag_error(d, NULL, r, "out of memory");
-	want_release(&w);
+	observe_scope_release(&sc);
 	return r;
 }
 
@@ -244,19 +214,6 @@ static void lock_releasep(int *fd)
 	lock_release(*fd);
 }
 
-static int check_host_guard(const struct args *a, const struct spec *s, const struct host *h,
-			    struct diag *d)
-{
-	if (!s->host || a->state)
-		return 0; /* planning a captured host is what --state is for */
-	if (h->hostname && streq(h->hostname, s->host))
-		return 0;
-	return diag_error(
-	    d, &s->host_loc, -EPERM,
-	    "this file is for host '%s', but this is '%s' (use --state to plan a captured host)",
-	    s->host, h->hostname ? h->hostname : "(unknown)");
-}
-
 /* Load the spec, get the host, compute the plan. Returns an exit code or -1 to go on. */
 static int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h,
 			 struct plan **ret_p)
@@ -281,7 +238,7 @@ static int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_
 	}
 	r = get_host(a, s, &d, &h);
 	if (r >= 0)
-		r = check_host_guard(a, s, h, &d);
+		r = host_guard_check(s, h, a->state, &d);
 	if (r >= 0) {
 		struct plan_opts o = {.force = a->force};
 		r = plan_compute(s, h, &o, &d, &p);
@@ -450,48 +407,12 @@ static int apply_print_plan(const struct args *a, const struct plan *p)
 	return ferror(stdout) ? -EIO : 0;
 }
 
-/* What a saved plan needs observed: its modules, files, guest devices. */
-static int want_from_plan(const struct plan *p, struct want *w)
-{
-	size_t n = p->n_changes + p->n_blocked;
-
-	*w = (struct want){0};
-	w->modules = calloc(n + 1, sizeof(char *));
-	w->files = calloc(n + 1, sizeof(char *));
-	w->pci = calloc(n + 1, sizeof(char *));
-	if (!w->modules || !w->files || !w->pci)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct action *x = i < p->n_changes ? &p->changes[i]
-							  : &p->blocked[i - p->n_changes];
-		if (x->kind == ACTION_RELOAD_MODULE)
-			w->modules[w->n_modules++] = x->target;
-		else if (x->kind == ACTION_WRITE_MODPROBE_CONF) {
-			w->files[w->n_files++] = x->target;
-			w->modules[w->n_modules++] = x->module.module;
-		} else if ((x->kind == ACTION_ATTACH || x->kind == ACTION_DETACH) && x->device)
-			w->pci[w->n_pci++] = x->device;
-	}
-	return 0;
-}
-
-static bool plan_has_guests(const struct plan *p)
-{
-	for (size_t i = 0; i < p->n_changes + p->n_blocked; i++) {
-		const struct action *x = i < p->n_changes ? &p->changes[i]
-							  : &p->blocked[i - p->n_changes];
-		if (x->kind == ACTION_ATTACH || x->kind == ACTION_DETACH || x->n_users)
-			return true;
-	}
-	return false;
-}
-
 /*
  * apply --plan: load the saved plan, observe the host it needs, and refuse
  * (EXIT_STALE) when the host is another one or any fact changed.
  */
-static int load_saved_plan(struct args *a, struct want *w, struct observe_opts *oo,
-			   struct host **ret_h, struct plan **ret_p)
+static int load_saved_plan(struct args *a, struct observe_scope *sc, struct host **ret_h,
+			   struct plan **ret_p)
 {
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	_cleanup_(host_freep) struct host *h = NULL;
@@ -504,23 +425,13 @@ static int load_saved_plan(struct args *a, struct want *w, struct observe_opts *
 		return usage_error("unexpected argument '%s'", a->argv[0]);
 	diag_init(&d);
 	r = plan_load(a->plan, &d, &p);
-	if (r >= 0)
-		r = want_from_plan(p, w);
 	if (r >= 0) {
-		*oo = (struct observe_opts){
-		    .root = a->root,
-		    .libvirt_uri = a->libvirt		     ? a->libvirt
-				   : p->source.libvirt_uri ? p->source.libvirt_uri
-							   : DEFAULT_LIBVIRT_URI,
-		    .libvirt_required = plan_has_guests(p),
-		    .modules = w->modules,
-		    .n_modules = w->n_modules,
-		    .files = w->files,
-		    .n_files = w->n_files,
-		    .pci = w->pci,
-		    .n_pci = w->n_pci,
-		};
-		r = a->state ? state_load(a->state, &d, &h) : host_observe(oo, &d, &h);
+		r = observe_scope_init_plan(sc, p, a->root,
+					    a->libvirt ? a->libvirt : p->source.libvirt_uri);
+		if (r < 0)
+			diag_error(&d, NULL, r, "out of memory");
+		else
+			r = a->state ? state_load(a->state, &d, &h) : host_observe(&sc->opts, &d, &h);
 	}
 	if (r < 0) {
 		ret = EXIT_ERROR;
@@ -560,8 +471,7 @@ static int cmd_apply(struct args *a)
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	_cleanup_(lock_releasep) int lock_fd = -1;
 	struct json_events je = {0};
-	struct observe_opts oo;
-	struct want w = {0};
+	struct observe_scope sc = {0};
 	struct diag d;
 	int ret, r;
 
@@ -580,20 +490,20 @@ static int cmd_apply(struct args *a)
 			return json_summary(a, NULL, &je, "error", EXIT_ERROR);
 	}
 	if (a->plan) {
-		ret = load_saved_plan(a, &w, &oo, &h, &p);
+		ret = load_saved_plan(a, &sc, &h, &p);
 	} else {
 		ret = load_and_plan(a, &s, &h, &p);
-		if (ret < 0 && observe_opts_for(a, s, &w, &oo) < 0) {
+		if (ret < 0 && observe_scope_init(&sc, s, a->root, libvirt_uri(a, s)) < 0) {
 			fprintf(stderr, "%s: error: out of memory\n", prog);
 			ret = EXIT_ERROR;
 		}
 	}
 	if (ret >= 0) {
-		want_release(&w);
+		observe_scope_release(&sc);
 		return json_summary(a, p, &je, ret == EXIT_STALE ? "stale" : "error", ret);
 	}
 	if (apply_print_plan(a, p) < 0) {
-		want_release(&w);
+		observe_scope_release(&sc);
 		return EXIT_ERROR;
 	}
 	if (p->n_blocked > 0) {
@@ -601,26 +511,26 @@ static int cmd_apply(struct args *a)
 			"%s: error: %zu change%s blocked; nothing applied (see '! blocked' above; "
 			"--force overrides)\n",
 			prog, p->n_blocked, p->n_blocked == 1 ? " is" : "s are");
-		want_release(&w);
+		observe_scope_release(&sc);
 		return json_summary(a, p, &je, "blocked", EXIT_BLOCKED);
 	}
 	if (a->dry_run) {
-		want_release(&w);
+		observe_scope_release(&sc);
 		return json_summary(a, p, &je, "dry-run", EXIT_OK);
 	}
 
 	diag_init(&d);
 	struct apply_opts o = {
 	    .root = a->root,
-	    .libvirt_uri = oo.libvirt_uri,
+	    .libvirt_uri = sc.opts.libvirt_uri,
 	    .timeout = a->timeout,
-	    .observe = &oo,
+	    .observe = &sc.opts,
 	    .spec = s,
 	    .event = json_out(a) ? on_event : NULL,
 	    .userdata = &je,
 	};
 	r = apply_run(p, &o, &d);
-	want_release(&w);
+	observe_scope_release(&sc);
 	print_diag(&d);
 	diag_release(&d);
 	if (r < 0) {
@@ -709,18 +619,16 @@ static int cmd_qemu_args(struct args *a)
 	if (a->state) {
 		r = state_load(a->state, &d, &h);
 	} else {
-		struct observe_opts o;
-		struct want w;
-		r = observe_opts_for(a, s, &w, &o);
+		struct observe_scope sc;
+		/* with a file, the host's VFs are enough; without, libvirt is the source */
+		r = observe_scope_init(&sc, s, a->root, s ? NULL : libvirt_uri(a, NULL));
 		if (r >= 0) {
-			/* with a file, the host's VFs are enough; without, libvirt is the source */
-			o.libvirt_uri = s ? NULL : libvirt_uri(a, NULL);
-			o.libvirt_required = !s;
-			r = host_observe(&o, &d, &h);
+			sc.opts.libvirt_required = !s;
+			r = host_observe(&sc.opts, &d, &h);
 		} else {
 			diag_error(&d, NULL, r, "out of memory");
 		}
-		want_release(&w);
+		observe_scope_release(&sc);
 	}
 
 	FILE *f = r >= 0 ? open_memstream(&out, &out_len) : NULL;
@@ -781,8 +689,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"validate", cmd_validate, "validate [-q] FILE...      check desired-state files"},
-    {"show", cmd_show, "show [-f FILE] [--format text|json|state]  the observed host"},
+    {"validate", cmd_validate,
+     "validate [-q] [--json] FILE...  check desired-state files; --json: one object\n"
+     "                            per file and line, {file, valid, diagnostics}"},
+    {"show", cmd_show,
+     "show [-f FILE] [--format text|json|state]  the observed host; --format state\n"
+     "                            captures all that a plan reads (with -f, also what\n"
+     "                            FILE names) for plan --state"},
     {"plan", cmd_plan,
      "plan -f FILE [--json] [--detailed-exitcode] [-o PLAN]  what apply would do"},
     {"apply", cmd_apply,
@@ -802,31 +715,35 @@ static void help(void)
 	       prog);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		printf("  %s\n", commands[i].synopsis);
-	printf("\nOptions:\n"
-	       "  -f, --file FILE        desired-state file\n"
-	       "      --state FILE       use a saved host-state file instead of the live host\n"
-	       "      --root DIR         file root for /etc/modprobe.d and the lock (env "
-	       "SRIOVCTL_ROOT)\n"
-	       "      --libvirt URI      libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the "
-	       "file,\n"
-	       "                         else " DEFAULT_LIBVIRT_URI ")\n"
-	       "      --json             same as --format json\n"
-	       "      --format FMT       text (default), json; for show also state\n"
-	       "      --detailed-exitcode  plan: exit 2 when the host does not match (changes\n"
-	       "                         or blocked changes)\n"
-	       "  -o, --out PLAN         plan: also save the plan, with what it was made from\n"
-	       "      --plan PLAN        apply: apply a saved plan exactly, or exit 4 if the\n"
-	       "                         host changed since it was made\n"
-	       "      --dry-run          apply: print the plan, change nothing\n"
-	       "      --force            apply blocked changes too (takes devices from guests)\n"
-	       "      --timeout SEC      apply: wait at most SEC for VFs to appear (default 120)\n"
-	       "      --lock-timeout SEC apply: wait at most SEC for another run (default 60)\n"
-	       "  -q, --quiet            validate: print nothing on success\n"
-	       "  -h, --help             this help\n"
-	       "  -V, --version          print the version\n\n"
-	       "Exit status: 0 success (plan: no changes), 1 error, 2 plan --detailed-exitcode\n"
-	       "with changes, 3 apply refused because of blocked changes, 4 a saved plan is\n"
-	       "stale (nothing applied), 64 usage error, 65 invalid desired-state file.\n");
+	printf(
+	    "\nOptions:\n"
+	    "  -f, --file FILE        desired-state file\n"
+	    "      --state FILE       use a saved host-state file instead of the live host\n"
+	    "                         (the -f file's host: must match the captured hostname)\n"
+	    "      --root DIR         file root for /etc/modprobe.d and the lock (env "
+	    "SRIOVCTL_ROOT)\n"
+	    "      --libvirt URI      libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the "
+	    "file,\n"
+	    "                         else " SRIOVCTL_DEFAULT_LIBVIRT_URI ")\n"
+	    "      --json             same as --format json\n"
+	    "      --format FMT       text (default), json; for show also state\n"
+	    "                         (validate --json: diagnostics in the JSON, not on stderr)\n"
+	    "      --detailed-exitcode  plan: exit 2 when the host does not match (changes\n"
+	    "                         or blocked changes)\n"
+	    "  -o, --out PLAN         plan: also save the plan, with what it was made from\n"
+	    "      --plan PLAN        apply: apply a saved plan exactly, or exit 4 if the\n"
+	    "                         host changed since it was made\n"
+	    "      --dry-run          apply: print the plan, change nothing\n"
+	    "      --force            apply blocked changes too (takes devices from guests)\n"
+	    "      --timeout SEC      apply: wait at most SEC for VFs to appear (default 120)\n"
+	    "      --lock-timeout SEC apply: wait at most SEC for another run (default 60)\n"
+	    "  -q, --quiet            validate: print nothing on success (with --json the\n"
+	    "                         objects are still printed)\n"
+	    "  -h, --help             this help\n"
+	    "  -V, --version          print the version\n\n"
+	    "Exit status: 0 success (plan: no changes), 1 error, 2 plan --detailed-exitcode\n"
+	    "with changes, 3 apply refused because of blocked changes, 4 a saved plan is\n"
+	    "stale (nothing applied), 64 usage error, 65 invalid desired-state file.\n");
 }
 
 static int parse_seconds(const char *opt, const char *s, double *ret)

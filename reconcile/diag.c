@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 
+#include <json-c/json.h>
+
 #include "diag.h"
 
 void diag_init(struct diag *d)
@@ -27,7 +29,7 @@ void diag_release(struct diag *d)
 }
 
 static void diag_addv(struct diag *d, enum diag_level level, const struct src_loc *loc,
-		     const char *fmt, va_list ap)
+		      const char *fmt, va_list ap)
 {
 	struct diag_entry *e = GROW(d->v, d->n, d->cap);
 	if (!e)
@@ -137,4 +139,31 @@ void diag_print(const struct diag *d, FILE *f)
 			fprintf(f, "%s: ", e->file);
 		fprintf(f, "%s: %s\n", level_name(e->level), e->msg ? e->msg : "(out of memory)");
 	}
+}
+
+struct json_object *diag_to_json(const struct diag *d)
+{
+	struct json_object *v = json_object_new_array();
+
+	for (size_t i = 0; v && i < d->n; i++) {
+		const struct diag_entry *e = &d->v[i];
+		struct json_object *o = json_object_new_object();
+		const char *msg = e->msg ? e->msg : "(out of memory)";
+
+		if (!o || json_object_array_add(v, o) < 0) {
+			json_object_put(o);
+			json_object_put(v);
+			return NULL;
+		}
+		/* a NULL value is JSON null; an allocation failure of a value is lost with it */
+		json_object_object_add(o, "file", e->file ? json_object_new_string(e->file) : NULL);
+		json_object_object_add(o, "line",
+				       e->file && e->line ? json_object_new_int64(e->line) : NULL);
+		json_object_object_add(o, "column",
+				       e->file && e->line && e->col ? json_object_new_int64(e->col)
+								    : NULL);
+		json_object_object_add(o, "severity", json_object_new_string(level_name(e->level)));
+		json_object_object_add(o, "message", json_object_new_string(msg));
+	}
+	return v;
 }

@@ -56,5 +56,13 @@ void diag_sort(struct diag *d);
 /* Print every entry, one per line, to f. */
 void diag_print(const struct diag *d, FILE *f);
 
+struct json_object;
+/*
+ * The entries as a JSON array of {"file", "line", "column", "severity",
+ * "message"} (file, line and column null when unknown), in their order.
+ * The caller owns it (json_object_put); NULL when out of memory.
+ */
+struct json_object *diag_to_json(const struct diag *d);
+
 /* Drop all entries. */
 void diag_clear(struct diag *d);

@@ -195,6 +195,12 @@ struct observe_opts {
 	size_t n_files;
 	const char *const *pci; /* extra PCI addresses to observe (passthrough) */
 	size_t n_pci;
+	/*
+	 * Also what any plan may read: the modules of the drivers bound to
+	 * every observed device and VF, every /etc/modprobe.d NAME.conf that
+	 * mentions an observed module, and the PCI devices guests hold.
+	 */
+	bool complete;
 };
 
 /* Observe the live host. *ret owns the host. */

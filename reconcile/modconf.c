@@ -63,6 +63,12 @@ char *modconf_default_path(const char *module)
 	return strprintf("/etc/modprobe.d/sriovctl-%s.conf", module);
 }
 
+const struct count_option *modconf_count_options(size_t *ret_n)
+{
+	*ret_n = ARRAY_SIZE(count_options);
+	return count_options;
+}
+
 const struct count_option *modconf_count_option(const char *driver)
 {
 	for (size_t i = 0; driver && i < ARRAY_SIZE(count_options); i++)

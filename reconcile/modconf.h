@@ -32,6 +32,8 @@ struct count_option {
 	bool sysfs;	/* sriov_numvfs works too */
 	bool one_value; /* one number for every port (a list makes the load fail) */
 };
+/* Every driver with a count option: the table, its length in *ret_n. */
+const struct count_option *modconf_count_options(size_t *ret_n);
 /* The count option of a driver (kmod names); NULL when it has none. */
 const struct count_option *modconf_count_option(const char *driver);
 

@@ -5,6 +5,11 @@
  * /sys/module, the modprobe.d files under the file root, and the guests
  * through libvirt (guests.c).
  *
+ * A complete observation (observe_opts.complete) adds what any plan may
+ * read, so that a captured host plans as the live one: the modules of
+ * every bound driver, the modprobe.d files that mention an observed
+ * module, and every PCI device a guest holds.
+ *
  * Missing optional sysfs attributes are tolerated quietly, as pciutils
  * does: old kernels lack sriov_drivers_autoprobe or sriov_vf_device.
  */
@@ -22,6 +27,8 @@
 #include "host.h"
 #include "modconf.h"
 #include "vfnet.h"
+
+#define MODPROBE_D "/etc/modprobe.d"
 
 struct observer {
 	const struct observe_opts *o;
@@ -176,34 +183,12 @@ static int list_dir(const char *dir, char ***ret, size_t *ret_n)
 	return 0;
 }
 
-/* Read a small file whole; -ENOENT if absent. */
+/* Files the observer reads (sysfs attributes, modprobe.d, hostname) are small. */
+#define OBSERVE_FILE_MAX (4u << 20)
+
 static int read_file(const char *path, char **ret)
 {
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
-	_cleanup_(freep) char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (cap - n < 4096) {
-			char *p = realloc(buf, cap + 8192);
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-			cap += 8192;
-		}
-		errno = 0;
-		size_t k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	if (ferror(f))
-		return errno > 0 ? -errno : -EIO;
-	buf[n] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
+	return read_text_file(path, OBSERVE_FILE_MAX, ret);
 }
 
 /* ---- PCI ---- */
@@ -213,12 +198,23 @@ static bool is_passthrough_driver(const char *driver)
 	return driver && (streq(driver, "vfio-pci") || streq(driver, "pci-stub"));
 }
 
-static bool wanted_address(const struct observe_opts *o, const char *address)
+static bool held_by_guest(const struct host *h, const char *address)
 {
-	for (size_t i = 0; i < o->n_pci; i++)
-		if (o->pci[i] && strcasecmp(o->pci[i], address) == 0)
+	for (size_t i = 0; i < h->n_domains; i++) {
+		const struct domain_state *dom = &h->domains[i];
+		if (guest_dev_find(dom->devs, dom->n_devs, address) ||
+		    guest_dev_find(dom->live_devs, dom->n_live_devs, address))
 			return true;
+	}
 	return false;
+}
+
+static bool wanted_address(const struct observer *ob, const char *address)
+{
+	for (size_t i = 0; i < ob->o->n_pci; i++)
+		if (ob->o->pci[i] && strcasecmp(ob->o->pci[i], address) == 0)
+			return true;
+	return ob->o->complete && held_by_guest(ob->h, address);
 }
 
 static bool has_link(const char *syspath, const char *name)
@@ -483,7 +479,7 @@ static int observe_pci(struct observer *ob)
 			continue; /* a VF: observed under its PF */
 		is_pf = udev_device_get_sysattr_value(dev, "sriov_totalvfs") != NULL;
 		if (!is_pf && !is_passthrough_driver(udev_device_get_driver(dev)) &&
-		    !wanted_address(ob->o, address))
+		    !wanted_address(ob, address))
 			continue;
 
 		struct pci_dev_state *p = GROW(ob->h->pci, ob->h->n_pci, ob->cap_pci);
@@ -584,24 +580,75 @@ static int observe_wanted(struct observer *ob)
 	return 0;
 }
 
+/* Add name to the NULL-terminated set v (no duplicates). */
+static int strv_add(char ***v, size_t *n, size_t *cap, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (streq((*v)[i], name))
+			return 0;
+	if (*n + 1 >= *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		char **p = reallocarray(*v, c, sizeof(char *));
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[*n] = strdup(name);
+	if (!(*v)[*n])
+		return -ENOMEM;
+	(*v)[++*n] = NULL;
+	return 0;
+}
+
+/*
+ * The modules to observe: the ones asked for and, for a complete
+ * observation, the drivers bound to every observed device and VF.
+ */
+static int module_names(struct observer *ob, char ***ret, size_t *ret_n)
+{
+	_cleanup_(strv_freep) char **v = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < ob->n_modules; i++)
+		r = strv_add(&v, &n, &cap, ob->modules[i]);
+	for (size_t i = 0; r >= 0 && ob->o->complete && i < ob->h->n_pci; i++) {
+		const struct pci_dev_state *p = &ob->h->pci[i];
+		if (p->driver)
+			r = strv_add(&v, &n, &cap, p->driver);
+		for (size_t j = 0; r >= 0 && p->is_pf && j < p->sriov.n_vfs; j++)
+			if (p->sriov.vfs[j].driver)
+				r = strv_add(&v, &n, &cap, p->sriov.vfs[j].driver);
+	}
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
 static int observe_modules(struct observer *ob)
 {
 	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
+	_cleanup_(strv_freep) char **names = NULL;
+	size_t n_names = 0;
 	int r;
 
-	if (ob->n_modules == 0)
+	r = module_names(ob, &names, &n_names);
+	if (r < 0)
+		return diag_error(ob->d, NULL, r, "out of memory");
+	if (n_names == 0)
 		return 0;
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
 		return diag_error(ob->d, NULL, -ENOMEM, "cannot initialise libkmod");
 	kmod_set_log_fn(ctx, kmod_silent, NULL);
 
-	for (size_t i = 0; i < ob->n_modules; i++) {
+	for (size_t i = 0; i < n_names; i++) {
 		_cleanup_(kmod_module_unrefp) struct kmod_module *mod = NULL;
-		const char *name = ob->modules[i];
+		const char *name = names[i];
 
-		if (!name)
-			continue;
 		struct module_state *m = GROW(ob->h->modules, ob->h->n_modules, ob->cap_modules);
 		if (!m)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
@@ -627,27 +674,105 @@ static int observe_modules(struct observer *ob)
 
 /* ---- files ---- */
 
-static char *rooted(const char *root, const char *path)
+
+/* The module names are equal for modprobe ('-' and '_' alike). */
+static bool module_token_eq(const char *a, size_t alen, const char *b)
 {
-	if (!root || !*root || streq(root, "/"))
-		return strdup(path);
-	return strprintf("%s%s%s", root, path[0] == '/' ? "" : "/", path);
+	if (alen != strlen(b))
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if ((a[i] == '-' ? '_' : a[i]) != (b[i] == '-' ? '_' : b[i]))
+			return false;
+	return true;
+}
+
+/* Whether a word of content outside comments names one of the observed modules. */
+static bool mentions_module(const struct host *h, const char *content)
+{
+	for (const char *line = content; *line;) {
+		const char *end = strchrnul(line, '\n');
+		const char *hash = memchr(line, '#', end - line);
+		const char *stop = hash ? hash : end;
+		for (const char *p = line; p < stop;) {
+			size_t k = strcspn(p, " \t\n#");
+			if (p + k > stop)
+				k = stop - p;
+			for (size_t i = 0; k && i < h->n_modules; i++)
+				if (module_token_eq(p, k, h->modules[i].name))
+					return true;
+			p += k ? k : 1;
+		}
+		line = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/*
+ * The files NAME.conf in /etc/modprobe.d (the ones modprobe reads there)
+ * that mention an observed module, for a complete observation.
+ */
+static int modprobe_d_files(struct observer *ob, char ***ret, size_t *ret_n)
+{
+	_cleanup_(freep) char *dir = root_path(ob->o->root, MODPROBE_D);
+	_cleanup_(strv_freep) char **names = NULL;
+	_cleanup_(strv_freep) char **v = NULL;
+	size_t n_names = 0, n = 0, cap = 0;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	r = list_dir(dir, &names, &n_names);
+	if (r < 0)
+		return diag_error(ob->d, NULL, r, "cannot list '%s': %s", dir, strerror(-r));
+	for (size_t i = 0; i < n_names; i++) {
+		_cleanup_(freep) char *full = strprintf("%s/%s", dir, names[i]);
+		_cleanup_(freep) char *content = NULL;
+		_cleanup_(freep) char *path = strprintf(MODPROBE_D "/%s", names[i]);
+		size_t len = strlen(names[i]);
+		struct stat st;
+
+		if (!full || !path)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		if (len <= 5 || !streq(names[i] + len - 5, ".conf"))
+			continue; /* modprobe reads only *.conf */
+		if (stat(full, &st) < 0 || !S_ISREG(st.st_mode))
+			continue; /* a dangling link or a directory: modprobe skips it too */
+		r = read_file(full, &content);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return diag_error(ob->d, NULL, r, "cannot read '%s': %s", full,
+					  strerror(-r));
+		if (mentions_module(ob->h, content) && strv_add(&v, &n, &cap, path) < 0)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
 }
 
 static int observe_files(struct observer *ob)
 {
-	for (size_t i = 0; i < ob->n_files; i++) {
-		const char *path = ob->files[i];
-		_cleanup_(freep) char *full = NULL;
-		int r;
+	_cleanup_(strv_freep) char **scanned = NULL;
+	size_t n_scanned = 0;
+	int r;
 
-		if (!path)
+	if (ob->o->complete) {
+		r = modprobe_d_files(ob, &scanned, &n_scanned);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ob->n_files + n_scanned; i++) {
+		const char *path = i < ob->n_files ? ob->files[i] : scanned[i - ob->n_files];
+		_cleanup_(freep) char *full = NULL;
+
+		if (!path || host_find_file(ob->h, path))
 			continue;
 		struct file_state *f = GROW(ob->h->files, ob->h->n_files, ob->cap_files);
 		if (!f)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 		f->path = strdup(path);
-		full = rooted(ob->o->root, path);
+		full = root_path(ob->o->root, path);
 		if (!f->path || !full)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 		r = read_file(full, &f->content);
@@ -693,7 +818,7 @@ static int list_conf_files(const char *root, struct conf_file **ret, size_t *ret
 	int r = 0;
 
 	for (size_t d = 0; modconf_dirs[d] && r >= 0; d++) {
-		_cleanup_(freep) char *dir = rooted(root, modconf_dirs[d]);
+		_cleanup_(freep) char *dir = root_path(root, modconf_dirs[d]);
 		_cleanup_(strv_freep) char **names = NULL;
 		size_t nn = 0;
 
@@ -785,7 +910,7 @@ static int observe_module_conf(struct observer *ob)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
-		_cleanup_(freep) char *full = rooted(ob->o->root, files[i].path);
+		_cleanup_(freep) char *full = root_path(ob->o->root, files[i].path);
 		_cleanup_(freep) char *content = NULL;
 		struct conf_add ca = {ob, files[i].path, caps};
 		if (!full) {
@@ -801,7 +926,7 @@ static int observe_module_conf(struct observer *ob)
 	if (r < 0)
 		return r;
 
-	_cleanup_(freep) char *cmdline_path = rooted(ob->o->root, "/proc/cmdline");
+	_cleanup_(freep) char *cmdline_path = root_path(ob->o->root, "/proc/cmdline");
 	_cleanup_(freep) char *cmdline = NULL;
 	struct conf_add ca = {ob, MODCONF_CMDLINE, caps};
 	if (!cmdline_path)
@@ -819,7 +944,7 @@ static int observe_hostname(struct observer *ob)
 	char buf[HOST_NAME_MAX + 1];
 
 	if (ob->o->root && *ob->o->root && !streq(ob->o->root, "/")) {
-		_cleanup_(freep) char *path = rooted(ob->o->root, "/etc/hostname");
+		_cleanup_(freep) char *path = root_path(ob->o->root, "/etc/hostname");
 		_cleanup_(freep) char *content = NULL;
 
 		if (!path)
@@ -883,8 +1008,14 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	pci_names_open(&ob);
 	pacc = ob.pacc;
 
+	/* guests first: a complete observation includes the devices they hold */
+	r = observe_guests(&ob);
+	if (r < 0)
+		return r;
 	r = observe_pci(&ob);
-	if (r >= 0 && (r = observe_wanted(&ob)) < 0)
+	if (r < 0)
+		return r;
+	if ((r = observe_wanted(&ob)) < 0)
 		r = diag_error(d, NULL, r, "out of memory");
 	if (r >= 0)
 		r = observe_modules(&ob);
@@ -893,8 +1024,6 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 			       strerror(-r));
 	if (r >= 0)
 		r = observe_files(&ob);
-	if (r >= 0)
-		r = observe_guests(&ob);
 	free(ob.modules);
 	free(ob.files);
 	for (size_t i = 0; i < ob.n_extra; i++)

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A desired-state file's reach on a host: which host it is for (its
+ * host: guard) and what of that host to observe so that every plan of it
+ * reads only observed facts. Every front end decides both here, so that
+ * `plan`, `apply`, `show` and `qemu-args` observe alike, and a host
+ * captured with `show --format state` plans as the live one.
+ */
+#pragma once
+
+#include "host.h"
+#include "plan.h"
+#include "spec.h"
+
+#define SRIOVCTL_DEFAULT_LIBVIRT_URI "qemu:///system"
+
+/* The libvirt URI: override (--libvirt) if given, else the file's, else the default. */
+const char *scope_libvirt_uri(const struct spec *s, const char *override);
+
+struct observe_scope {
+	struct observe_opts opts;	      /* for host_observe(); points into the arrays below */
+	const char **modules, **files, **pci; /* owned arrays of strings borrowed from s */
+	const char **module_pfs;
+};
+
+/*
+ * The observation for s (NULL: no file, e.g. `show` capturing a host): a
+ * complete one (observe_opts.complete), plus the modules and modprobe.d
+ * files s names, vfio-pci and the modules with a VF-count option, and the
+ * devices its guests name. libvirt is required when s has guests. root and
+ * libvirt_uri are borrowed. Returns 0 or -ENOMEM; release with
+ * observe_scope_release() either way.
+ */
+int observe_scope_init(struct observe_scope *sc, const struct spec *s, const char *root,
+		       const char *libvirt_uri);
+void observe_scope_release(struct observe_scope *sc);
+
+/*
+ * The observation a saved plan's facts need (apply --plan): complete, plus
+ * the modules and files its actions name and its guests' devices; libvirt
+ * is required when it has guest actions or users. libvirt_uri NULL: the
+ * default. p must outlive sc.
+ */
+int observe_scope_init_plan(struct observe_scope *sc, const struct plan *p, const char *root,
+			    const char *libvirt_uri);
+
+/*
+ * The host: guard: 0 if s names no host or h has that hostname, else an
+ * error at s's host: in d (-EPERM). state_path is the host-state file h
+ * was loaded from, NULL for the live host; a host-state file without a
+ * hostname fails the guard of a file with host:.
+ */
+int host_guard_check(const struct spec *s, const struct host *h, const char *state_path,
+		     struct diag *d);
