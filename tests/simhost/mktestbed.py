@@ -197,6 +197,7 @@ class Testbed:
     def module(self, name, loaded, params):
         if not loaded:
             return
+        name = name.replace("-", "_")  # /sys/module has the kernel's name (vfio_pci)
         m = os.path.join(self.sys, "module", name)
         write(os.path.join(m, "initstate"), "live\n")
         write(os.path.join(m, "refcnt"), "0\n")
