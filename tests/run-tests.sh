@@ -2,13 +2,16 @@
 # Run every test and print one closing line "N passed, N failed, N skipped".
 #
 # A test is a cmocka binary ($B/tests/test_*) or an executable tests/*/*.t
-# script; each prints TAP ("ok N - name", "not ok N - name", "# SKIP" in
-# the line for a skip). A test program that exits non-zero without a
-# failing TAP line, or prints no TAP line at all, counts as one failure.
+# script; each speaks TAP. Each runs under TAP::Harness (prove), which
+# checks its plan: a test that stops early, prints no plan, or exits
+# non-zero fails even when every line it printed was "ok". Tests run
+# side by side (-j, default the number of cores); the real-kernel VM tier
+# (tests/vm/) runs alone afterwards, so that its guest is not starved.
 # With SRIOVCTL_NO_SKIP=1 (CI) any skip fails the run.
-# Usage: tests/run-tests.sh [PATTERN]   (runs tests whose name contains PATTERN)
+# Usage: tests/run-tests.sh [-j N] [PATTERN]   (tests whose name contains PATTERN)
 set -u
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+# SRIOVCTL_TEST_TOP: another tree of tests (tests/harness/runner.t tests this runner)
+TOP=${SRIOVCTL_TEST_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${B:-build}
 export TOP B
 export SRIOVCTL="$TOP/$B/sriovctl"
@@ -18,13 +21,18 @@ export PYTHON=/usr/bin/python3   # Debian's python3 with python3-yaml and python
 # the fake kernel and umockdev are preloaded before an ASan binary's runtime
 export ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+jobs=${SRIOVCTL_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+if [ "${1:-}" = -j ]; then
+	jobs=$2
+	shift 2
+fi
 pattern=${1:-}
 logdir="$TOP/$B/test-logs"
 mkdir -p "$logdir"
-
-passed=0 failed=0 skipped=0
-failed_names=()
-skipped_names=()
+if ! command -v prove >/dev/null; then
+	echo "error: prove (TAP::Harness, Debian perl) is needed to run the tests" >&2
+	exit 1
+fi
 
 tests=()
 for t in "$TOP/$B"/tests/test_*; do
@@ -33,26 +41,63 @@ done
 for t in "$TOP"/tests/*/*.t; do
 	[ -x "$t" ] && tests+=("$t")
 done
-
+selected=()
 for t in "${tests[@]}"; do
 	name=${t#"$TOP"/}
 	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
-	log="$logdir/$(echo "$name" | tr '/' '_').log"
+	selected+=("$t")
+done
+
+log_of() { echo "$logdir/$(echo "${1#"$TOP"/}" | tr '/' '_').log"; }
+
+# run_one TEST: its TAP and prove's verdict in its log, its wall time in LOG.time
+run_one() {
+	local t=$1 log start
+	log=$(log_of "$t")
 	start=$EPOCHREALTIME
-	(cd "$TOP" && timeout --kill-after=10 900 "$t") >"$log" 2>&1 </dev/null
-	rc=$?
-	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
-	p=$(grep -cE '^ok ' "$log" | head -1)
+	(cd "$TOP" && timeout --kill-after=10 900 prove --exec '' --verbose --norc "$t") \
+		>"$log" 2>&1 </dev/null
+	echo "rc=$?" >>"$log"
+	awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", b - a }' >"$log.time"
+}
+
+# the tiers that share the machine well run side by side, the VM tier alone
+parallel=() serial=()
+for t in "${selected[@]}"; do
+	case "$t" in
+	"$TOP"/tests/vm/*) serial+=("$t") ;;
+	*) parallel+=("$t") ;;
+	esac
+done
+running=0
+for t in "${parallel[@]+"${parallel[@]}"}"; do
+	run_one "$t" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
+for t in "${serial[@]+"${serial[@]}"}"; do
+	run_one "$t"
+done
+
+passed=0 failed=0 skipped=0
+failed_names=()
+skipped_names=()
+for t in "${selected[@]}"; do
+	name=${t#"$TOP"/}
+	log=$(log_of "$t")
+	secs=$(cat "$log.time" 2>/dev/null || echo 0)
+	p=$(grep -E '^ok ' "$log" | grep -cv '# SKIP')
 	f=$(grep -E '^not ok ' "$log" | grep -cv '# SKIP')
 	s=$(grep -cE '^(not )?ok .*# SKIP' "$log")
-	p=$((p - $(grep -E '^ok ' "$log" | grep -c '# SKIP')))
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+	# prove's verdict: a bad plan, a non-zero exit or no test at all fails
+	if { ! grep -q '^Result: PASS$' "$log" || [ $((p + s)) -eq 0 ]; } && [ "$f" -eq 0 ]; then
 		f=1
-		echo "not ok - $name exited with status $rc" >>"$log"
-	fi
-	if [ $((p + f + s)) -eq 0 ]; then
-		f=1
-		echo "not ok - $name ran no test" >>"$log"
+		why=$(grep -E 'Parse errors:|Wstat:|No plan found|Bad plan' "$log" | head -n 2 | tr '\n' ' ')
+		echo "not ok - $name failed under TAP::Harness: ${why:-$(tail -n 1 "$log")}" >>"$log"
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	printf '%-44s %3d passed %3d failed %3d skipped  %6.2fs\n' "$name" "$p" "$f" "$s" "$secs"
