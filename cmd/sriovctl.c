@@ -188,6 +188,8 @@ static int cmd_show(struct args *a)
 		}
 	}
 	r = get_host(a, s, &d, &h);
+	if (r >= 0 && !h->libvirt_ok && h->libvirt_error)
+		diag_note(&d, NULL, "guests not observed: %s", h->libvirt_error);
 	print_diag(&d);
 	diag_release(&d);
 	if (r < 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "libvirt.h"
 #include "modprobe.h"
 #include "sysfs.h"
 #include "vfnet.h"
@@ -441,7 +442,7 @@ static int run_reload(const struct action *a, const struct apply_opts *o, struct
 }
 
 static int run_action(const struct action *a, const struct apply_opts *o,
-		      struct guest_conn **conn, struct diag *d)
+		      struct libvirt **conn, struct diag *d)
 {
 	int r;
 
@@ -459,11 +460,11 @@ static int run_action(const struct action *a, const struct apply_opts *o,
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
 		if (!*conn) {
-			r = guest_conn_open(o->libvirt_uri, d, conn);
+			r = libvirt_open(o->libvirt_uri, 0, d, conn);
 			if (r < 0)
 				return r;
 		}
-		return guest_apply_action(*conn, a, d);
+		return libvirt_apply(*conn, a, d);
 	case ACTION_SET_NUM_VFS:
 	default:
 		return diag_error(d, NULL, -EINVAL, "internal error: unexpected action '%s'",
@@ -482,11 +483,11 @@ static char *guest_key(const struct action *a)
  * from the same guest (a MAC, VLAN or virtualport change), put the old
  * device back, so that no guest is left without it.
  */
-static void restore_detached(const struct plan *p, size_t attach_idx, struct guest_conn *conn,
+static void restore_detached(const struct plan *p, size_t attach_idx, struct libvirt *conn,
 			     struct diag *d)
 {
 	const struct action *at = &p->changes[attach_idx];
-	unsigned done = guest_conn_last_done(conn);
+	unsigned done = libvirt_last_done(conn);
 
 	for (size_t i = 0; conn && i < attach_idx; i++) {
 		const struct action *de = &p->changes[i];
@@ -496,11 +497,11 @@ static void restore_detached(const struct plan *p, size_t attach_idx, struct gue
 		struct action back = *de;
 		back.kind = ACTION_ATTACH;
 		/* a scope the failed attach did change holds the new device: keep it */
-		back.guest.persistent = de->guest.persistent && !(done & GUEST_SCOPE_CONFIG);
-		back.guest.live = de->guest.live && !(done & GUEST_SCOPE_LIVE);
+		back.guest.persistent = de->guest.persistent && !(done & LIBVIRT_SCOPE_CONFIG);
+		back.guest.live = de->guest.live && !(done & LIBVIRT_SCOPE_LIVE);
 		if (!back.guest.persistent && !back.guest.live)
 			continue;
-		if (guest_apply_action(conn, &back, d) >= 0)
+		if (libvirt_apply(conn, &back, d) >= 0)
 			diag_note(d, NULL, "guest '%s': the previous %s device was attached again",
 				  de->target, de->device ? de->device : "");
 	}
@@ -564,7 +565,7 @@ static void emit(const struct apply_opts *o, const struct plan *p, size_t i, enu
 int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 {
 	struct failed failed = {0};
-	struct guest_conn *conn = NULL;
+	struct libvirt *conn = NULL;
 	bool numvfs_done = false;
 	size_t errors_before = d->n_errors;
 	int r;
@@ -617,7 +618,7 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 			failed_add(&failed, pf);
 		}
 	}
-	guest_conn_free(conn);
+	libvirt_close(conn);
 
 	if (d->n_errors == errors_before)
 		r = verify(p, o, d);

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Domain XML -> the PCI devices assigned to a guest: <hostdev mode='subsystem'
- * type='pci'> and <interface type='hostdev'> under <devices>.
+ * Domain XML and the PCI devices in it, both ways: parsing the
+ * <hostdev mode='subsystem' type='pci'> and <interface type='hostdev'>
+ * elements under <devices> into struct guest_dev_state, finding the
+ * element at a source address, and building the element for a device
+ * (libxml2 escapes every value; nothing is printf'd into XML).
  */
 #include <ctype.h>
 #include <limits.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
-#include "host.h"
+#include "domxml.h"
 
 static void xml_doc_freep(xmlDoc **p)
 {
@@ -169,16 +173,17 @@ static void guest_devs_freep(struct guest_dev_state **v, size_t n)
 	*v = NULL;
 }
 
-int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
+/*
+ * Parse a domain XML and select its PCI devices (in document order: a
+ * union is). *ret_doc and *ret_obj are owned by the caller.
+ */
+static int select_pci_devices(const char *xml, xmlDoc **ret_doc, xmlXPathObject **ret_obj)
 {
 	_cleanup_(xml_doc_freep) xmlDoc *doc = NULL;
 	_cleanup_(xpath_ctx_freep) xmlXPathContext *ctx = NULL;
-	_cleanup_(xpath_obj_freep) xmlXPathObject *obj = NULL;
-	struct guest_dev_state *v = NULL;
-	size_t n = 0, cap = 0;
-	int r = 0;
+	xmlXPathObject *obj;
 
-	if (!xml || !ret || !ret_n)
+	if (!xml)
 		return -EINVAL;
 	size_t len = strlen(xml);
 	if (len > INT_MAX)
@@ -188,21 +193,35 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc)
 		return -EINVAL;
-	const xmlNode *root = xmlDocGetRootElement(doc);
-	if (!name_is(root, "domain"))
+	if (!name_is(xmlDocGetRootElement(doc), "domain"))
 		return -EINVAL;
-
 	ctx = xmlXPathNewContext(doc);
 	if (!ctx)
 		return -ENOMEM;
-	/* a union is returned in document order */
 	obj = xmlXPathEvalExpression(
 	    (const xmlChar *)"/domain/devices/hostdev[@mode='subsystem' and @type='pci']"
 			     " | /domain/devices/interface[@type='hostdev']",
 	    ctx);
 	if (!obj)
 		return -ENOMEM;
+	*ret_doc = TAKE_PTR(doc);
+	*ret_obj = obj;
+	return 0;
+}
 
+int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
+{
+	_cleanup_(xml_doc_freep) xmlDoc *doc = NULL;
+	_cleanup_(xpath_obj_freep) xmlXPathObject *obj = NULL;
+	struct guest_dev_state *v = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	if (!ret || !ret_n)
+		return -EINVAL;
+	r = select_pci_devices(xml, &doc, &obj);
+	if (r < 0)
+		return r;
 	xmlNodeSet *set = obj->nodesetval;
 	for (int i = 0; set && i < set->nodeNr; i++) {
 		struct guest_dev_state *g = GROW(v, n, cap);
@@ -223,13 +242,141 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 	return 0;
 }
 
-void guest_dev_state_release(struct guest_dev_state *g)
+/* One element, no XML declaration, as an owned string. */
+static char *node_dump(xmlDoc *doc, xmlNode *node)
 {
-	if (!g)
-		return;
-	free(g->address);
-	free(g->mac);
-	free(g->virtualport_type);
-	free(g->profileid);
-	*g = (struct guest_dev_state){.vlan = -1};
+	xmlBuffer *buf = xmlBufferCreate();
+	char *ret = NULL;
+
+	if (!buf)
+		return NULL;
+	if (xmlNodeDump(buf, doc, node, 0, 1) >= 0)
+		ret = strndup((const char *)xmlBufferContent(buf), xmlBufferLength(buf));
+	xmlBufferFree(buf);
+	return ret;
+}
+
+int domain_xml_find_device(const char *xml, const char *addr, char **ret)
+{
+	_cleanup_(xml_doc_freep) xmlDoc *doc = NULL;
+	_cleanup_(xpath_obj_freep) xmlXPathObject *obj = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!addr)
+		return -EINVAL;
+	r = select_pci_devices(xml, &doc, &obj);
+	if (r < 0)
+		return r;
+	for (int i = 0; obj->nodesetval && i < obj->nodesetval->nodeNr; i++) {
+		xmlNode *n = obj->nodesetval->nodeTab[i];
+		_cleanup_(freep) char *a = NULL;
+		if (source_address(n, &a) < 0 || strcasecmp(a, addr) != 0)
+			continue;
+		*ret = node_dump(doc, n);
+		return *ret ? 0 : -ENOMEM;
+	}
+	return 0;
+}
+
+
+/* Add <address domain= bus= slot= function=/> for "0000:0b:10.0"; type='pci' for interfaces. */
+static int add_pci_address(xmlNodePtr source, const char *addr, bool with_type)
+{
+	unsigned dom, bus, slot, fn;
+	char buf[4][16];
+
+	/* exactly "DDDD:BB:SS.F" in hex, as the planner normalises it */
+	if (strlen(addr) != 12 || addr[4] != ':' || addr[7] != ':' || addr[10] != '.')
+		return -EINVAL;
+	for (size_t i = 0; i < 12; i++)
+		if (i != 4 && i != 7 && i != 10 && !isxdigit((unsigned char)addr[i]))
+			return -EINVAL;
+	if (sscanf(addr, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4 || slot > 0x1f || fn > 7)
+		return -EINVAL;
+	xmlNodePtr a = xmlNewChild(source, NULL, BAD_CAST "address", NULL);
+	if (!a)
+		return -ENOMEM;
+	snprintf(buf[0], sizeof(buf[0]), "0x%04x", dom);
+	snprintf(buf[1], sizeof(buf[1]), "0x%02x", bus);
+	snprintf(buf[2], sizeof(buf[2]), "0x%02x", slot);
+	snprintf(buf[3], sizeof(buf[3]), "0x%x", fn);
+	if ((with_type && !xmlNewProp(a, BAD_CAST "type", BAD_CAST "pci")) ||
+	    !xmlNewProp(a, BAD_CAST "domain", BAD_CAST buf[0]) ||
+	    !xmlNewProp(a, BAD_CAST "bus", BAD_CAST buf[1]) ||
+	    !xmlNewProp(a, BAD_CAST "slot", BAD_CAST buf[2]) ||
+	    !xmlNewProp(a, BAD_CAST "function", BAD_CAST buf[3]))
+		return -ENOMEM;
+	return 0;
+}
+
+/* <interface type='hostdev'> children in the order libvirt writes them. */
+static int build_interface(xmlNodePtr root, const struct guest_dev_state *dev)
+{
+	xmlNodePtr source;
+
+	if (!xmlNewProp(root, BAD_CAST "type", BAD_CAST "hostdev") ||
+	    !xmlNewProp(root, BAD_CAST "managed", BAD_CAST(dev->managed ? "yes" : "no")))
+		return -ENOMEM;
+	if (dev->mac) {
+		xmlNodePtr m = xmlNewChild(root, NULL, BAD_CAST "mac", NULL);
+		if (!m || !xmlNewProp(m, BAD_CAST "address", BAD_CAST dev->mac))
+			return -ENOMEM;
+	}
+	source = xmlNewChild(root, NULL, BAD_CAST "source", NULL);
+	if (!source)
+		return -ENOMEM;
+	int r = add_pci_address(source, dev->address, true);
+	if (r < 0)
+		return r;
+	if (dev->vlan >= 0) {
+		char id[16];
+		snprintf(id, sizeof(id), "%d", dev->vlan);
+		xmlNodePtr v = xmlNewChild(root, NULL, BAD_CAST "vlan", NULL);
+		xmlNodePtr t = v ? xmlNewChild(v, NULL, BAD_CAST "tag", NULL) : NULL;
+		if (!t || !xmlNewProp(t, BAD_CAST "id", BAD_CAST id))
+			return -ENOMEM;
+	}
+	if (dev->virtualport_type) {
+		xmlNodePtr vp = xmlNewChild(root, NULL, BAD_CAST "virtualport", NULL);
+		if (!vp || !xmlNewProp(vp, BAD_CAST "type", BAD_CAST dev->virtualport_type))
+			return -ENOMEM;
+		if (dev->profileid) {
+			xmlNodePtr pa = xmlNewChild(vp, NULL, BAD_CAST "parameters", NULL);
+			if (!pa || !xmlNewProp(pa, BAD_CAST "profileid", BAD_CAST dev->profileid))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+char *domain_xml_device(const struct guest_dev_state *dev)
+{
+	_cleanup_(xml_doc_freep) xmlDoc *doc = NULL;
+	xmlNodePtr root;
+	int r;
+
+	if (!dev || !dev->address)
+		return NULL;
+	doc = xmlNewDoc(BAD_CAST "1.0");
+	if (!doc)
+		return NULL;
+	root = xmlNewNode(NULL, BAD_CAST(dev->type == DEVICE_INTERFACE ? "interface" : "hostdev"));
+	if (!root)
+		return NULL;
+	xmlDocSetRootElement(doc, root);
+	if (dev->type == DEVICE_INTERFACE) {
+		r = build_interface(root, dev);
+	} else {
+		xmlNodePtr source;
+		if (!xmlNewProp(root, BAD_CAST "mode", BAD_CAST "subsystem") ||
+		    !xmlNewProp(root, BAD_CAST "type", BAD_CAST "pci") ||
+		    !xmlNewProp(root, BAD_CAST "managed", BAD_CAST(dev->managed ? "yes" : "no")))
+			return NULL;
+		source = xmlNewChild(root, NULL, BAD_CAST "source", NULL);
+		r = source ? add_pci_address(source, dev->address, false) : -ENOMEM;
+	}
+	if (r < 0)
+		return NULL;
+	return node_dump(doc, root);
 }

@@ -21,6 +21,17 @@ const struct guest_dev_state *guest_dev_find(const struct guest_dev_state *v, si
 	return NULL;
 }
 
+void guest_dev_state_release(struct guest_dev_state *g)
+{
+	if (!g)
+		return;
+	free(g->address);
+	free(g->mac);
+	free(g->virtualport_type);
+	free(g->profileid);
+	*g = (struct guest_dev_state){.vlan = -1};
+}
+
 struct host *host_new(void)
 {
 	return calloc(1, sizeof(struct host));
@@ -88,6 +99,7 @@ void host_free(struct host *h)
 	if (!h)
 		return;
 	free(h->hostname);
+	free(h->libvirt_error);
 	for (size_t i = 0; i < h->n_pci; i++)
 		pci_dev_state_release(&h->pci[i]);
 	free(h->pci);

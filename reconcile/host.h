@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * struct host: the observed state of a host, from the live system
- * (observe.c, guests.c) or from a host-state file (state.c). The planner
+ * (observe.c, libvirt.c) or from a host-state file (state.c). The planner
  * reads only this; it never looks at the system itself.
  *
  * Unknown values are -1 (ints) or NULL (strings), as in spec.h.
@@ -94,6 +94,9 @@ struct guest_dev_state {
 	bool managed;
 };
 
+/* Free what g owns and reset it (vlan -1). */
+void guest_dev_state_release(struct guest_dev_state *g);
+
 struct domain_state {
 	char *name;
 	bool running;
@@ -114,6 +117,7 @@ struct host {
 	struct file_state *files; /* sorted by path */
 	size_t n_files;
 	bool libvirt_ok;	      /* domains were observed (libvirt reachable) */
+	char *libvirt_error;	      /* why not, when libvirt could not be reached; else NULL */
 	struct domain_state *domains; /* sorted by name */
 	size_t n_domains;
 };
@@ -167,15 +171,6 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 
 /* Write h as a host-state file. Lossless for everything state_load reads. */
 int state_write(const struct host *h, FILE *out);
-
-/* ---- guests.c: domain XML ---- */
-
-/*
- * Parse the PCI hostdevs and type='hostdev' interfaces of a domain XML.
- * Accepts addresses in hex ("0x0b") or decimal ("11"); domain optional.
- */
-int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n);
-void guest_dev_state_release(struct guest_dev_state *g);
 
 /* ---- observe.c: the live host ---- */
 

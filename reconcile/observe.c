@@ -3,7 +3,7 @@
  * The live host -> struct host: PCI devices and SR-IOV through libudev
  * (names from libpci and pci.ids), kernel modules through libkmod and
  * /sys/module, the modprobe.d files under the file root, and the guests
- * through libvirt (guests.c).
+ * through libvirt (libvirt.c).
  *
  * A complete observation (observe_opts.complete) adds what any plan may
  * read, so that a captured host plans as the live one: the modules of
@@ -23,7 +23,7 @@
 #include <libudev.h>
 #include <pci/pci.h>
 
-#include "guests.h"
+#include "libvirt.h"
 #include "host.h"
 #include "modconf.h"
 #include "vfnet.h"
@@ -969,18 +969,34 @@ static int observe_hostname(struct observer *ob)
 
 static int observe_guests(struct observer *ob)
 {
-	_cleanup_(guests_closep) struct guests *g = NULL;
+	_cleanup_(libvirt_closep) struct libvirt *g = NULL;
 	int r;
 
 	ob->h->libvirt_ok = false;
 	if (!ob->o->libvirt_uri)
 		return 0;
-	r = guests_open(ob->o->libvirt_uri,
-			GUESTS_READ_ONLY | (ob->o->libvirt_required ? 0 : GUESTS_OPTIONAL), ob->d,
-			&g);
-	if (r < 0)
-		return ob->o->libvirt_required ? r : 0;
-	r = guests_list_domains(g, ob->d, &ob->h->domains, &ob->h->n_domains);
+	if (!ob->o->libvirt_required) {
+		/*
+		 * A host without libvirt is no news on every run: the reason is
+		 * kept, and the planner says it only where a guest could lose a
+		 * device without being asked (plan.c).
+		 */
+		struct diag quiet;
+		diag_init(&quiet);
+		r = libvirt_open(ob->o->libvirt_uri, LIBVIRT_READ_ONLY, &quiet, &g);
+		if (r < 0) {
+			const char *why = quiet.n ? quiet.v[quiet.n - 1].msg : "unreachable";
+			ob->h->libvirt_error = strdup(why);
+			diag_release(&quiet);
+			return ob->h->libvirt_error ? 0 : diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		}
+		diag_release(&quiet);
+	} else {
+		r = libvirt_open(ob->o->libvirt_uri, LIBVIRT_READ_ONLY, ob->d, &g);
+		if (r < 0)
+			return r;
+	}
+	r = libvirt_list_domains(g, ob->d, &ob->h->domains, &ob->h->n_domains);
 	if (r < 0)
 		return r;
 	ob->h->libvirt_ok = true;

@@ -597,6 +597,33 @@ static int split(struct plan_ctx *c, struct plan *p)
 	return 0;
 }
 
+/*
+ * Without libvirt's domains nobody is known to use a VF: an action that
+ * takes VFs away goes ahead unguarded. Say so there (and only there, so
+ * that a host without libvirt is not warned on every run).
+ */
+static void unguarded_warning(struct plan_ctx *c, const struct action *a)
+{
+	const char *what;
+
+	if (c->h->libvirt_ok)
+		return;
+	if (a->kind == ACTION_SET_NUM_VFS && a->num.from > 0)
+		what = "the VFs this plan removes";
+	else if (a->kind == ACTION_BIND_DRIVER && !a->vf.is_new)
+		what = "the VF this plan rebinds";
+	else if (a->kind == ACTION_RELOAD_MODULE && a->module.loaded)
+		what = "the VFs this module reload destroys";
+	else
+		return;
+	diag_warning(c->d, NULL, "%s %s: cannot tell whether a guest uses %s: libvirt was not "
+		     "observed%s%s%s",
+		     action_kind_to_string(a->kind), a->device ? a->device : a->target, what,
+		     c->h->libvirt_error ? " (" : "",
+		     c->h->libvirt_error ? c->h->libvirt_error : "",
+		     c->h->libvirt_error ? ")" : "");
+}
+
 int plan_compute(const struct spec *s, const struct host *h, const struct plan_opts *o,
 		 struct diag *d, struct plan **ret)
 {
@@ -625,6 +652,7 @@ int plan_compute(const struct spec *s, const struct host *h, const struct plan_o
 					ctx_oom(&c);
 					break;
 				}
+				unguarded_warning(&c, a);
 			}
 	}
 	ctx_release(&c);

@@ -15,6 +15,7 @@
 #include <libxml/xmlerror.h>
 #include <yaml.h>
 
+#include "domxml.h"
 #include "host.h"
 
 /* ---------------------------------------------------------------- loader */

@@ -46,10 +46,10 @@ check "renamed netdev" has "wan0"
 check "hostname from --root" has "kvm-07"
 check "guests from libvirt" bash -c "grep -qF web1 '$tmp/out' && grep -qF scratch '$tmp/out'"
 
-# an unreachable libvirt without guests in a file: a warning, and the host is observed
+# an unreachable libvirt without guests in a file: a note saying why, and the host is observed
 show --format state --libvirt "$unreachable"
-check "unreachable libvirt is a warning" \
-	grep -qF "warning: cannot connect to libvirt at '$unreachable'" "$tmp/err"
+check "unreachable libvirt is a note" \
+	grep -qF "note: guests not observed: cannot connect to libvirt at '$unreachable'" "$tmp/err"
 check "unreachable libvirt is not an error" bash -c "! grep -q '^error: cannot connect' '$tmp/err'"
 
 # with guests in the file it is an error

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "host.h"
+#include "domxml.h"
 
 struct parsed {
 	struct guest_dev_state *v;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device XML for libvirt (guest_device_xml): the exact elements, escaping,
+ * Device XML for libvirt (domain_xml_device): the exact elements, escaping,
  * the round trip through the domain XML parser, validity against libvirt's
  * own domain schema (virt-xml-validate), and finding a device of a domain
- * XML by its source address (guest_find_device_xml).
+ * XML by its source address (domain_xml_find_device).
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "apply.h"
+#include "domxml.h"
 
 #define SEED_MAC "52:54:00:6d:90:02"
 
@@ -58,7 +58,7 @@ static const struct guest_dev_state shapes[] = {
 static void test_seed_interface(void **state)
 {
 	(void)state;
-	_cleanup_(freep) char *xml = guest_device_xml(&seed);
+	_cleanup_(freep) char *xml = domain_xml_device(&seed);
 
 	assert_non_null(xml);
 	assert_string_equal(xml, "<interface type=\"hostdev\" managed=\"yes\">\n"
@@ -79,7 +79,7 @@ static void test_seed_interface(void **state)
 static void test_hostdev(void **state)
 {
 	(void)state;
-	_cleanup_(freep) char *xml = guest_device_xml(&shapes[6]);
+	_cleanup_(freep) char *xml = domain_xml_device(&shapes[6]);
 
 	assert_non_null(xml);
 	assert_string_equal(xml, "<hostdev mode=\"subsystem\" type=\"pci\" managed=\"no\">\n"
@@ -93,7 +93,7 @@ static void test_hostdev(void **state)
 static void test_escaping(void **state)
 {
 	(void)state;
-	_cleanup_(freep) char *xml = guest_device_xml(&shapes[4]);
+	_cleanup_(freep) char *xml = domain_xml_device(&shapes[4]);
 
 	assert_non_null(xml);
 	assert_non_null(strstr(xml, "profileid=\"a&amp;b&lt;c&gt;&quot;d'e\""));
@@ -107,11 +107,11 @@ static void test_bad_address(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct guest_dev_state d = seed;
 		d.address = (char *)bad[i];
-		char *xml = guest_device_xml(&d);
+		char *xml = domain_xml_device(&d);
 		if (xml)
 			fail_msg("'%s' gave %s", bad[i], xml);
 	}
-	assert_null(guest_device_xml(NULL));
+	assert_null(domain_xml_device(NULL));
 }
 
 /* A minimal domain holding the devices, for the parser and the schema. */
@@ -127,7 +127,7 @@ static void test_round_trip(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
 		const struct guest_dev_state *w = &shapes[i];
-		_cleanup_(freep) char *xml = guest_device_xml(w);
+		_cleanup_(freep) char *xml = domain_xml_device(w);
 		assert_non_null(xml);
 		_cleanup_(freep) char *dom = wrap(xml);
 		struct guest_dev_state *v = NULL;
@@ -198,7 +198,7 @@ static void test_schema(void **state)
 	assert_int_not_equal(r, 0);
 
 	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
-		_cleanup_(freep) char *xml = guest_device_xml(&shapes[i]);
+		_cleanup_(freep) char *xml = domain_xml_device(&shapes[i]);
 		assert_non_null(xml);
 		_cleanup_(freep) char *dom = wrap(xml);
 		if (validate(dom) != 0)
@@ -228,7 +228,7 @@ static void test_find_device(void **state)
 	char *xml;
 
 	/* decimal, with the alias libvirt matches on */
-	assert_int_equal(guest_find_device_xml(found_domain, "0000:0b:10.2", &xml), 0);
+	assert_int_equal(domain_xml_find_device(found_domain, "0000:0b:10.2", &xml), 0);
 	assert_non_null(xml);
 	assert_non_null(strstr(xml, "<interface type=\"hostdev\""));
 	assert_non_null(strstr(xml, "52:54:00:00:00:02"));
@@ -236,25 +236,25 @@ static void test_find_device(void **state)
 	free(xml);
 
 	/* hex in capitals, no domain attribute */
-	assert_int_equal(guest_find_device_xml(found_domain, "0000:0b:10.4", &xml), 0);
+	assert_int_equal(domain_xml_find_device(found_domain, "0000:0b:10.4", &xml), 0);
 	assert_non_null(xml);
 	assert_non_null(strstr(xml, "function=\"4\""));
 	assert_null(strstr(xml, "interface"));
 	free(xml);
 
 	/* the source address, not the guest-side one */
-	assert_int_equal(guest_find_device_xml(found_domain, "0000:0b:11.0", &xml), 0);
+	assert_int_equal(domain_xml_find_device(found_domain, "0000:0b:11.0", &xml), 0);
 	assert_non_null(xml);
 	assert_non_null(strstr(xml, "slot=\"0x07\""));
 	free(xml);
-	assert_int_equal(guest_find_device_xml(found_domain, "0000:00:07.0", &xml), 0);
+	assert_int_equal(domain_xml_find_device(found_domain, "0000:00:07.0", &xml), 0);
 	assert_null(xml);
 
 	/* absent: no error, nothing */
-	assert_int_equal(guest_find_device_xml(found_domain, "0000:0b:10.6", &xml), 0);
+	assert_int_equal(domain_xml_find_device(found_domain, "0000:0b:10.6", &xml), 0);
 	assert_null(xml);
 
-	assert_int_equal(guest_find_device_xml("<domain><devices>", "0000:0b:10.2", &xml), -EINVAL);
+	assert_int_equal(domain_xml_find_device("<domain><devices>", "0000:0b:10.2", &xml), -EINVAL);
 	assert_null(xml);
 }
 
@@ -263,11 +263,11 @@ static void test_find_rendered(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
-		_cleanup_(freep) char *xml = guest_device_xml(&shapes[i]);
+		_cleanup_(freep) char *xml = domain_xml_device(&shapes[i]);
 		_cleanup_(freep) char *dom = wrap(xml);
 		_cleanup_(freep) char *found = NULL;
 
-		assert_int_equal(guest_find_device_xml(dom, shapes[i].address, &found), 0);
+		assert_int_equal(domain_xml_find_device(dom, shapes[i].address, &found), 0);
 		assert_non_null(found);
 		assert_string_equal(found, xml);
 	}

@@ -307,6 +307,12 @@ static int mntns_setup(void **state)
 	return 0;
 }
 
+/* The temporary directory, and a private mount namespace for the fault tests. */
+static int setup(void **state)
+{
+	return make_tmp(state) < 0 ? -1 : mntns_setup(state);
+}
+
 #define NEED_MNTNS()                                                                               \
 	do {                                                                                       \
 		if (!mntns_ok) {                                                                   \
@@ -470,7 +476,8 @@ static void test_reload_bad_name(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest files[] = {
+	/* one group, one TAP plan */
+	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_path_valid),
 	    cmocka_unit_test(test_refuses_other_paths),
 	    cmocka_unit_test(test_new_file),
@@ -480,13 +487,10 @@ int main(void)
 	    cmocka_unit_test(test_reload_missing_module),
 	    cmocka_unit_test(test_reload_builtin_refused),
 	    cmocka_unit_test(test_reload_bad_name),
-	};
-	const struct CMUnitTest faults[] = {
 	    cmocka_unit_test(test_read_only),
 	    cmocka_unit_test(test_read_only_missing_dir),
 	    cmocka_unit_test(test_disk_full),
 	};
-	int r = cmocka_run_group_tests_name("modprobe files", files, make_tmp, NULL);
-	r |= cmocka_run_group_tests_name("modprobe faults", faults, mntns_setup, NULL);
+	int r = cmocka_run_group_tests_name("modprobe", tests, setup, NULL);
 	return r | remove_tmp(NULL);
 }

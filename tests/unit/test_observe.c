@@ -26,7 +26,8 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "guests.h"
+#include "libvirt.h"
+#include "domxml.h"
 #include "host.h"
 
 static char *top;	  /* repository root */

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "domxml.h"
 #include "host.h"
 #include "render.h"
 

@@ -575,6 +575,7 @@ static void test_kernel_fill_states(void **state)
 
 int main(void)
 {
+	/* one group, one TAP plan */
 	const struct CMUnitTest units[] = {
 	    cmocka_unit_test(test_build_getlink),
 	    cmocka_unit_test(test_build_bad_input),
@@ -586,12 +587,10 @@ int main(void)
 	    	    cmocka_unit_test(test_parse_malformed),
 	    cmocka_unit_test(test_parse_error),
 	    cmocka_unit_test(test_apply_unknown_field),
-	};
-	const struct CMUnitTest kernel[] = {
+	    /* on the kernel, in a private network namespace */
 	    cmocka_unit_test(test_kernel_get_no_vfs),  cmocka_unit_test(test_kernel_get_missing),
 	    cmocka_unit_test(test_kernel_set_refused), cmocka_unit_test(test_kernel_apply_action),
 	    cmocka_unit_test(test_kernel_fill_states),
 	};
-	int r = cmocka_run_group_tests_name("vfnet messages", units, NULL, NULL);
-	return r | cmocka_run_group_tests_name("vfnet on the kernel", kernel, netns_setup, NULL);
+	return cmocka_run_group_tests_name("vfnet", units, netns_setup, NULL);
 }

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Domain XML and the PCI devices assigned to a guest in it, both ways.
+ * Pure: strings in, strings and structs out (libxml2).
+ */
+#pragma once
+
+#include "host.h"
+
+/*
+ * Parse the PCI hostdevs and type='hostdev' interfaces of a domain XML
+ * into *ret (an owned array of *ret_n). Accepts addresses in hex ("0x0b")
+ * or decimal ("11"); the domain is optional. -EINVAL: not a domain XML.
+ */
+int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n);
+
+/*
+ * The <hostdev> or <interface type='hostdev'> element of a domain XML
+ * whose PCI source address is addr ("0000:0b:10.0"; the XML may write it
+ * in hex or decimal), serialised, in *ret (owned; NULL when there is none).
+ */
+int domain_xml_find_device(const char *xml, const char *addr, char **ret);
+
+/*
+ * The libvirt device XML of a device: <interface type='hostdev'> (MAC,
+ * VLAN, virtualport) or <hostdev mode='subsystem' type='pci'>. Owned;
+ * NULL for an invalid address or out of memory.
+ */
+char *domain_xml_device(const struct guest_dev_state *dev);

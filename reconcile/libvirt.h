@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one libvirt connection: observe domains (their persistent and live
+ * XML and the PCI devices in them) and carry out attach/detach actions.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "host.h"
+#include "plan.h"
+
+/* An open libvirt connection. Opaque; free with libvirt_close(). */
+struct libvirt;
+
+enum {
+	LIBVIRT_READ_ONLY = 1 << 0, /* virConnectOpenReadOnly: enough to observe */
+	LIBVIRT_OPTIONAL = 1 << 1,  /* an unreachable libvirt is a warning, not an error */
+};
+
+/*
+ * Connect to libvirt at uri (NULL: libvirt's default). On failure records
+ * "cannot connect to libvirt at 'URI': reason (is libvirtd running? ...)"
+ * in d (an error, or a warning with LIBVIRT_OPTIONAL) and returns a
+ * negative errno. *ret owns the connection.
+ */
+int libvirt_open(const char *uri, unsigned flags, struct diag *d, struct libvirt **ret);
+
+/* Close the connection. Accepts NULL. */
+void libvirt_close(struct libvirt *c);
+static inline void libvirt_closep(struct libvirt **c)
+{
+	libvirt_close(*c);
+}
+
+/*
+ * Every domain, active or not, sorted by name: state, persistent XML
+ * (VIR_DOMAIN_XML_INACTIVE; NULL if transient), live XML (when running) and
+ * the devices parsed from each. A domain whose XML does not parse is kept
+ * with a warning naming it. *ret (an array of *ret_n) is owned by the
+ * caller; free it with domain_states_free().
+ */
+int libvirt_list_domains(struct libvirt *c, struct diag *d, struct domain_state **ret,
+			 size_t *ret_n);
+
+/* Free an array of n domain states as libvirt_list_domains() returns it. */
+void domain_states_free(struct domain_state *v, size_t n);
+
+/*
+ * Carry out an attach or detach action on its guest (a->target) with the
+ * scopes it says (guest.live, guest.persistent): the persistent definition
+ * first, then the running guest (live only when it runs). A detach takes
+ * the device with source address a->device from the domain's own XML of
+ * each scope; one already gone is a note. After the connection is lost
+ * every call fails with -ENOTCONN.
+ */
+int libvirt_apply(struct libvirt *c, const struct action *a, struct diag *d);
+
+/* The scopes an action changed, see libvirt_last_done(). */
+enum {
+	LIBVIRT_SCOPE_CONFIG = 1 << 0, /* the persistent definition */
+	LIBVIRT_SCOPE_LIVE = 1 << 1,   /* the running guest */
+};
+
+/*
+ * The scopes (LIBVIRT_SCOPE_*) the last libvirt_apply() on c changed, also
+ * when it failed half-way (persistent done, live refused). 0 for NULL.
+ */
+unsigned libvirt_last_done(const struct libvirt *c);
