@@ -158,14 +158,6 @@ struct numvfs_job {
 /* Grace after --timeout for a child to report its own timeout first. */
 #define NUMVFS_JOIN_GRACE_S 0.5
 
-static double monotonic_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The record of one diagnostic, without separators or newlines inside fields. */
 static void put_field(FILE *f, const char *s)
 {

@@ -14,31 +14,8 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include "cleanup.h"
 #include "domxml.h"
-
-static void xml_doc_freep(xmlDoc **p)
-{
-	if (*p)
-		xmlFreeDoc(*p);
-}
-
-static void xpath_ctx_freep(xmlXPathContext **p)
-{
-	if (*p)
-		xmlXPathFreeContext(*p);
-}
-
-static void xpath_obj_freep(xmlXPathObject **p)
-{
-	if (*p)
-		xmlXPathFreeObject(*p);
-}
-
-static void xml_charp_freep(xmlChar **p)
-{
-	if (*p)
-		xmlFree(*p);
-}
 
 static bool name_is(const xmlNode *n, const char *name)
 {
@@ -57,7 +34,7 @@ static xmlNode *child(const xmlNode *n, const char *name)
 /* An attribute as an owned malloc'd string (not xmlChar-owned); NULL if absent. */
 static char *attr(const xmlNode *n, const char *name, bool *oom)
 {
-	_cleanup_(xml_charp_freep) xmlChar *v = NULL;
+	_cleanup_(xmlFreep) xmlChar *v = NULL;
 
 	if (!n)
 		return NULL;
@@ -76,7 +53,7 @@ static char *attr(const xmlNode *n, const char *name, bool *oom)
  */
 static int attr_uint(const xmlNode *n, const char *name, long def, unsigned long max, unsigned *ret)
 {
-	_cleanup_(xml_charp_freep) xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	_cleanup_(xmlFreep) xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
 	char *end;
 
 	if (!v) {
@@ -116,7 +93,7 @@ static int source_address(const xmlNode *dev, char **ret)
 
 static bool attr_yes(const xmlNode *n, const char *name)
 {
-	_cleanup_(xml_charp_freep) xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	_cleanup_(xmlFreep) xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
 	return v && streq((const char *)v, "yes");
 }
 
@@ -144,7 +121,7 @@ static int parse_device(const xmlNode *n, struct guest_dev_state *g)
 	const xmlNode *tag = child(child(n, "vlan"), "tag");
 	if (tag) {
 		unsigned id;
-		_cleanup_(xml_charp_freep) xmlChar *v = xmlGetProp(tag, (const xmlChar *)"id");
+		_cleanup_(xmlFreep) xmlChar *v = xmlGetProp(tag, (const xmlChar *)"id");
 		char *end;
 
 		if (!v || !isdigit(*v))
@@ -179,8 +156,8 @@ static void guest_devs_freep(struct guest_dev_state **v, size_t n)
  */
 static int select_pci_devices(const char *xml, xmlDoc **ret_doc, xmlXPathObject **ret_obj)
 {
-	_cleanup_(xml_doc_freep) xmlDoc *doc = NULL;
-	_cleanup_(xpath_ctx_freep) xmlXPathContext *ctx = NULL;
+	_cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
+	_cleanup_(xmlXPathFreeContextp) xmlXPathContext *ctx = NULL;
 	xmlXPathObject *obj;
 
 	if (!xml)
@@ -211,8 +188,8 @@ static int select_pci_devices(const char *xml, xmlDoc **ret_doc, xmlXPathObject 
 
 int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
 {
-	_cleanup_(xml_doc_freep) xmlDoc *doc = NULL;
-	_cleanup_(xpath_obj_freep) xmlXPathObject *obj = NULL;
+	_cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
+	_cleanup_(xmlXPathFreeObjectp) xmlXPathObject *obj = NULL;
 	struct guest_dev_state *v = NULL;
 	size_t n = 0, cap = 0;
 	int r;
@@ -258,8 +235,8 @@ static char *node_dump(xmlDoc *doc, xmlNode *node)
 
 int domain_xml_find_device(const char *xml, const char *addr, char **ret)
 {
-	_cleanup_(xml_doc_freep) xmlDoc *doc = NULL;
-	_cleanup_(xpath_obj_freep) xmlXPathObject *obj = NULL;
+	_cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
+	_cleanup_(xmlXPathFreeObjectp) xmlXPathObject *obj = NULL;
 	int r;
 
 	*ret = NULL;
@@ -278,7 +255,6 @@ int domain_xml_find_device(const char *xml, const char *addr, char **ret)
 	}
 	return 0;
 }
-
 
 /* Add <address domain= bus= slot= function=/> for "0000:0b:10.0"; type='pci' for interfaces. */
 static int add_pci_address(xmlNodePtr source, const char *addr, bool with_type)
@@ -352,7 +328,7 @@ static int build_interface(xmlNodePtr root, const struct guest_dev_state *dev)
 
 char *domain_xml_device(const struct guest_dev_state *dev)
 {
-	_cleanup_(xml_doc_freep) xmlDoc *doc = NULL;
+	_cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
 	xmlNodePtr root;
 	int r;
 

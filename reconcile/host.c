@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* struct host: lifecycle, lookups, VF address arithmetic, sorting. */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "host.h"
@@ -119,14 +120,40 @@ void host_free(struct host *h)
 
 /* ---- lookups: linear scans, the arrays may not be sorted yet ---- */
 
+/*
+ * Bisect v (n elements of size sz, sorted by the string at offset key),
+ * then, for a host built by hand and not sorted, look at every element.
+ */
+static const void *find_sorted(const void *v, size_t n, size_t sz, size_t key, const char *want)
+{
+	const char *base = v;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *k = *(const char *const *)(base + mid * sz + key);
+		int r = k ? strcmp(k, want) : -1;
+		if (r == 0)
+			return base + mid * sz;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *k = *(const char *const *)(base + i * sz + key);
+		if (k && streq(k, want))
+			return base + i * sz;
+	}
+	return NULL;
+}
+
 const struct pci_dev_state *host_find_pci(const struct host *h, const char *address)
 {
 	if (!h || !address)
 		return NULL;
-	for (size_t i = 0; i < h->n_pci; i++)
-		if (streq_ptr(h->pci[i].address, address))
-			return &h->pci[i];
-	return NULL;
+	return find_sorted(h->pci, h->n_pci, sizeof(*h->pci),
+			   offsetof(struct pci_dev_state, address), address);
 }
 
 const struct pci_dev_state *host_find_pf(const struct host *h, const char *pci_or_interface)
@@ -201,10 +228,8 @@ const struct domain_state *host_find_domain(const struct host *h, const char *na
 {
 	if (!h || !name)
 		return NULL;
-	for (size_t i = 0; i < h->n_domains; i++)
-		if (streq_ptr(h->domains[i].name, name))
-			return &h->domains[i];
-	return NULL;
+	return find_sorted(h->domains, h->n_domains, sizeof(*h->domains),
+			   offsetof(struct domain_state, name), name);
 }
 
 /* ---- addresses ---- */

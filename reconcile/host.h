@@ -129,7 +129,7 @@ static inline void host_freep(struct host **h)
 	host_free(*h);
 }
 
-/* Lookups; NULL when absent. */
+/* Lookups; NULL when absent. host_find_pci and host_find_domain bisect the sorted arrays. */
 const struct pci_dev_state *host_find_pci(const struct host *h, const char *address);
 /* The PF with that address or netdev name. */
 const struct pci_dev_state *host_find_pf(const struct host *h, const char *pci_or_interface);

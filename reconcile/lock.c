@@ -10,14 +10,6 @@
 /* Time between two attempts: short next to any useful timeout. */
 #define LOCK_POLL_NS (20 * 1000 * 1000L)
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int open_lock_file(const char *root, const char *path, struct diag *d)
 {
 	_cleanup_(freep) char *dir = root_path(root, "/run");
@@ -38,7 +30,7 @@ static int open_lock_file(const char *root, const char *path, struct diag *d)
 int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd)
 {
 	_cleanup_(freep) char *path = root_path(root, LOCK_PATH);
-	double start = now_s();
+	double start = monotonic_now();
 	int fd;
 
 	if (!path)
@@ -57,7 +49,7 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 			close(fd);
 			return diag_error(d, NULL, r, "cannot lock '%s': %s", path, strerror(-r));
 		}
-		double waited = now_s() - start;
+		double waited = monotonic_now() - start;
 		if (timeout_s >= 0 && waited >= timeout_s) {
 			close(fd);
 			return diag_error(d, NULL, -EWOULDBLOCK,

@@ -4,25 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "modprobe.h"
-
-static void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-
-static void kmod_unrefp(struct kmod_ctx **ctx)
-{
-	if (*ctx)
-		kmod_unref(*ctx);
-}
-
-static void kmod_module_unrefp(struct kmod_module **m)
-{
-	if (*m)
-		kmod_module_unref(*m);
-}
 
 bool modprobe_path_valid(const char *path)
 {

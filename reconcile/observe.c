@@ -23,6 +23,7 @@
 #include <libudev.h>
 #include <pci/pci.h>
 
+#include "cleanup.h"
 #include "libvirt.h"
 #include "host.h"
 #include "modconf.h"
@@ -43,57 +44,6 @@ struct observer {
 	char **extra; /* owned strings the two lists point to */
 	size_t n_extra;
 };
-
-static void udev_unrefp(struct udev **u)
-{
-	if (*u)
-		udev_unref(*u);
-}
-
-static void udev_device_unrefp(struct udev_device **u)
-{
-	if (*u)
-		udev_device_unref(*u);
-}
-
-static void udev_enumerate_unrefp(struct udev_enumerate **e)
-{
-	if (*e)
-		udev_enumerate_unref(*e);
-}
-
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
-static void kmod_unrefp(struct kmod_ctx **k)
-{
-	if (*k)
-		kmod_unref(*k);
-}
-
-static void kmod_module_unrefp(struct kmod_module **m)
-{
-	if (*m)
-		kmod_module_unref(*m);
-}
-
-static void pci_cleanupp(struct pci_access **p)
-{
-	if (*p)
-		pci_cleanup(*p);
-}
-
-static void strv_freep(char ***v)
-{
-	if (!*v)
-		return;
-	for (char **p = *v; *p; p++)
-		free(*p);
-	free(*v);
-}
 
 static int strcmp_ptr(const void *a, const void *b)
 {
@@ -673,7 +623,6 @@ static int observe_modules(struct observer *ob)
 }
 
 /* ---- files ---- */
-
 
 /* The module names are equal for modprobe ('-' and '_' alike). */
 static bool module_token_eq(const char *a, size_t alen, const char *b)

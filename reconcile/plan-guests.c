@@ -31,7 +31,7 @@ static const char *resolve_device(struct plan_ctx *c, const struct guest_device 
 	*ret_res = NULL;
 	*note = NULL;
 	if (gd->pci) {
-		if (plan_find_pci(c->h, gd->pci) || plan_vf_by_address(c, gd->pci))
+		if (host_find_pci(c->h, gd->pci) || plan_vf_by_address(c, gd->pci))
 			return gd->pci;
 		ctx_error(c, &gd->loc, -ENODEV, "PCI device '%s' not found on this host", gd->pci);
 		return NULL;
@@ -115,7 +115,7 @@ static int copy_dev(struct guest_dev_state *to, const struct guest_dev_state *fr
 
 static bool dom_running(const struct plan_ctx *c, const char *name)
 {
-	const struct domain_state *dom = plan_find_domain(c->h, name);
+	const struct domain_state *dom = host_find_domain(c->h, name);
 	return dom && dom->running;
 }
 
@@ -300,7 +300,7 @@ int plan_guests(struct plan_ctx *c)
 
 	for (size_t i = 0; i < s->n_guests; i++) {
 		const struct guest_spec *g = &s->guests[i];
-		const struct domain_state *dom = plan_find_domain(c->h, g->name);
+		const struct domain_state *dom = host_find_domain(c->h, g->name);
 		if (!dom) {
 			ctx_error(c, &g->loc, -ENOENT, "guest '%s' is not defined in libvirt",
 				  g->name);

@@ -90,9 +90,6 @@ const char *ctx_keep(struct plan_ctx *c, char *s);
 /* Note an allocation failure; returns NULL. */
 void *ctx_oom(struct plan_ctx *c);
 
-/* Lookups by bisection of the host's sorted arrays (host.c scans). */
-const struct pci_dev_state *plan_find_pci(const struct host *h, const char *address);
-const struct domain_state *plan_find_domain(const struct host *h, const char *name);
 /* VF id of a PF as observed; NULL when it does not exist. */
 const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id);
 
@@ -108,7 +105,6 @@ bool plan_detached(const struct plan_ctx *c, const char *guest, const char *addr
 char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n);
 
 /* Value rendering shared by the planner files. */
-const char *plan_device_type_str(enum device_type t);
 
 /* The passes, in the order plan_compute runs them. */
 int plan_modules(struct plan_ctx *c);

@@ -158,53 +158,6 @@ static void ctx_release(struct plan_ctx *c)
 
 /* ---- lookups ---- */
 
-/*
- * host.c has linear lookups; the planner looks up PCI devices and domains
- * once per guest device, so it bisects the sorted arrays (and falls back
- * to a scan for a host built unsorted).
- */
-const struct pci_dev_state *plan_find_pci(const struct host *h, const char *address)
-{
-	size_t lo = 0, hi = h->n_pci;
-
-	/* sorted by address; a host built by hand may not be: then look at every one */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int r = strcmp(h->pci[mid].address, address);
-		if (r == 0)
-			return &h->pci[mid];
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = 0; i < h->n_pci; i++)
-		if (streq(h->pci[i].address, address))
-			return &h->pci[i];
-	return NULL;
-}
-
-const struct domain_state *plan_find_domain(const struct host *h, const char *name)
-{
-	size_t lo = 0, hi = h->n_domains;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int r = strcmp(h->domains[mid].name, name);
-		if (r == 0)
-			return &h->domains[mid];
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* not sorted after all (a host built by hand): look at every one */
-	for (size_t i = 0; i < h->n_domains; i++)
-		if (streq(h->domains[i].name, name))
-			return &h->domains[i];
-	return NULL;
-}
-
 const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id)
 {
 	const struct sriov_state *sr = &pf->sriov;
@@ -219,15 +172,11 @@ const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id)
 
 /* ---- value rendering ---- */
 
-const char *plan_device_type_str(enum device_type t)
-{
-	return t == DEVICE_HOSTDEV ? "hostdev" : "interface";
-}
 
 char *plan_describe_dev(const struct guest_dev_state *g)
 {
 	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "%s", plan_device_type_str(g->type));
+	int n = snprintf(buf, sizeof(buf), "%s", device_type_to_string(g->type));
 
 	if (g->mac)
 		n += snprintf(buf + n, sizeof(buf) - n, ", mac %s", g->mac);
@@ -487,7 +436,7 @@ static int resolve_pfs(struct plan_ctx *c)
 		struct pf_res *r = &c->pfs[i];
 
 		r->spec = ps;
-		r->host = name ? plan_find_pci(c->h, name) : NULL;
+		r->host = name ? host_find_pci(c->h, name) : NULL;
 		if (!r->host && name)
 			r->host = host_find_pf(c->h, name);
 		if (!r->host) {

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "cleanup.h"
 #include "render.h"
 
 /* ---------------------------------------------------------------- tree */
@@ -190,15 +191,9 @@ static json_object *host_tree(const struct host *h)
 	return o;
 }
 
-static void json_putp(json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-
 int render_host_json(const struct host *h, FILE *out)
 {
-	_cleanup_(json_putp) json_object *o = NULL;
+	_cleanup_(json_object_putp) json_object *o = NULL;
 
 	if (!h || !out)
 		return -EINVAL;
@@ -587,7 +582,7 @@ static void print_domains(json_object *root, FILE *out)
 
 int render_host_text(const struct host *h, FILE *out)
 {
-	_cleanup_(json_putp) json_object *o = NULL;
+	_cleanup_(json_object_putp) json_object *o = NULL;
 
 	if (!h || !out)
 		return -EINVAL;

@@ -116,19 +116,15 @@ bool mac_address_multicast(const char *s)
 	return mac_address_valid(s) && (hexval(s[1]) & 1);
 }
 
-const char *device_type_to_string(enum device_type t)
-{
-	switch (t) {
-	case DEVICE_INTERFACE:
-		return "interface";
-	case DEVICE_HOSTDEV:
-		return "hostdev";
-	}
-	return NULL;
-}
 
 static const char *const method_names[] = {"sysfs", "module"};
-static const char *const type_names[] = {"interface", "hostdev"};
+static const char *const type_names[] = {[DEVICE_INTERFACE] = "interface",
+					  [DEVICE_HOSTDEV] = "hostdev"};
+
+const char *device_type_to_string(enum device_type t)
+{
+	return (unsigned)t < ARRAY_SIZE(type_names) ? type_names[t] : NULL;
+}
 
 /* [A-Za-z0-9_-]+ (module and driver names); extra adds allowed characters. */
 static bool name_valid(const char *s, const char *extra)

@@ -9,42 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "sysfs.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 #define PCI_DRIVERS "/sys/bus/pci/drivers"
-
-static void udev_unrefp(struct udev **u)
-{
-	if (*u)
-		udev_unref(*u);
-}
-
-static void udev_device_unrefp(struct udev_device **d)
-{
-	if (*d)
-		udev_device_unref(*d);
-}
-
-static void udev_monitor_unrefp(struct udev_monitor **m)
-{
-	if (*m)
-		udev_monitor_unref(*m);
-}
-
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 const char *sysfs_numvfs_strerror(int err)
 {
@@ -275,7 +244,7 @@ static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
 			to = now_count;
 		if (vfs_ready(udev, pf, syspath, to, w))
 			return 0;
-		double left = deadline - now();
+		double left = deadline - monotonic_now();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		/* wake on events; re-check at least once a second for links */
@@ -337,7 +306,7 @@ int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *r
 	_cleanup_(udev_monitor_unrefp) struct udev_monitor *mon = NULL;
 	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
 	unsigned cur, total, got;
-	double deadline = now() + timeout_s;
+	double deadline = monotonic_now() + timeout_s;
 	int r;
 
 	if (!udev)
@@ -525,7 +494,7 @@ int sysfs_wait_driver(const char *dev, const char *driver, double timeout_s, str
 {
 	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
 	_cleanup_(udev_monitor_unrefp) struct udev_monitor *mon = NULL;
-	double deadline = now() + timeout_s;
+	double deadline = monotonic_now() + timeout_s;
 
 	if (!udev)
 		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
@@ -536,7 +505,7 @@ int sysfs_wait_driver(const char *dev, const char *driver, double timeout_s, str
 			mon = (udev_monitor_unref(mon), NULL);
 	}
 	while (!bound_to(dev, driver)) {
-		double left = deadline - now();
+		double left = deadline - monotonic_now();
 		if (left <= 0)
 			return diag_error(d, NULL, -ETIMEDOUT,
 					  "'%s': not bound to '%s' after %.0f s", dev, driver,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -77,4 +78,12 @@ int read_text_file(const char *path, size_t max, char **ret)
 	buf[n] = '\0';
 	*ret = TAKE_PTR(buf);
 	return 0;
+}
+
+double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -64,3 +64,6 @@ char *strprintf(const char *fmt, ...) _printf_(1, 2);
 char *root_path(const char *root, const char *path);
 /* Read a text file whole into *ret (owned); -ENOENT if absent, -EFBIG over max bytes. */
 int read_text_file(const char *path, size_t max, char **ret);
+
+/* Seconds on CLOCK_MONOTONIC, for deadlines. */
+double monotonic_now(void);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "host.h"
 #include "vfnet.h"
 
@@ -420,12 +421,6 @@ int vfnet_parse_error(const void *buf, size_t len, char *msg, size_t msg_size)
 		msg[k] = '\0';
 	}
 	return e->error;
-}
-
-static void mnl_socket_closep(struct mnl_socket **nl)
-{
-	if (*nl)
-		mnl_socket_close(*nl);
 }
 
 static int rtnl_open(struct mnl_socket **ret)
