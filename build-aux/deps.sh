@@ -7,7 +7,7 @@ libyaml-dev libudev-dev libpci-dev pci.ids libkmod-dev libvirt-dev libxml2-dev l
 libcmocka-dev umockdev libumockdev-dev
 python3 python3-yaml python3-jsonschema libxml2-utils
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-util-linux strace iproute2 valgrind
+util-linux strace iproute2 valgrind perl
 linux-image-amd64 busybox-static udev xz-utils kmod"
 
 missing=""
