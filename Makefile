@@ -74,7 +74,7 @@ check: deps
 	@$(MAKE) --no-print-directory all tests
 	@B=$(B) SANITIZE=$(SANITIZE) tests/run-tests.sh
 
-tests: $(B)/sriovctl $(TEST_BIN) $(SHIM_SO)
+tests: $(B)/sriovctl $(TEST_BIN) $(SHIM_SO) $(BENCH_BIN)
 
 check-vm: deps all
 	@tests/vm/run

@@ -18,6 +18,8 @@
 #include "apply.h"
 #include "diag.h"
 #include "host.h"
+#include "observe.h"
+#include "host-state.h"
 #include "lock.h"
 #include "plan.h"
 #include "render.h"

@@ -19,7 +19,7 @@
 #include "apply.h"
 #include "libvirt.h"
 #include "modprobe.h"
-#include "sysfs.h"
+#include "pci-sysfs.h"
 #include "vfnet.h"
 
 struct failed {

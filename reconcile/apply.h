@@ -8,6 +8,7 @@
 #include "host.h"
 #include "plan.h"
 #include "spec.h"
+#include "observe.h"
 
 /* What happens to an action, for a caller that reports progress (apply --json). */
 enum apply_event {

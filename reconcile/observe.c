@@ -28,6 +28,7 @@
 #include "host.h"
 #include "modconf.h"
 #include "vfnet.h"
+#include "observe.h"
 
 #define MODPROBE_D "/etc/modprobe.d"
 

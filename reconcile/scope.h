@@ -9,6 +9,7 @@
 #pragma once
 
 #include "host.h"
+#include "observe.h"
 #include "plan.h"
 #include "spec.h"
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "observe.h"
 
 static void emit_pci(FILE *f, const char *path, const char *driver, unsigned device)
 {

@@ -72,16 +72,16 @@ static void gen_host(struct gen *g, unsigned n_pf, unsigned n_guest)
 			    .address = keep(
 				g, strprintf("0000:%02x:%02x.%x", 0x10 + p, 0x10 + v / 8, v % 8)),
 			    .driver = "vfio-pci",
-			    .mac = mac_of(g, p, v, v % 2),
-			    .vlan = 0,
-			    .qos = 0,
-			    .vlan_proto = 0,
-			    .spoof_check = 1,
-			    .trust = 0,
-			    .link_state = 0,
-			    .max_tx_rate = 0,
-			    .min_tx_rate = 0,
+			    .link = {.vlan = 0,
+				     .qos = 0,
+				     .vlan_proto = 0,
+				     .spoof_check = 1,
+				     .trust = 0,
+				     .link_state = 0,
+				     .max_tx_rate = 0,
+				     .min_tx_rate = 0},
 			};
+			snprintf(pf->sriov.vfs[v].link.mac, VF_MAC_LEN, "%s", mac_of(g, p, v, v % 2));
 		}
 	}
 	h->n_domains = n_guest;
@@ -128,19 +128,12 @@ static void gen_spec(struct gen *g, unsigned n_pf, unsigned n_guest)
 		pf->vf_driver = "vfio-pci";
 		pf->n_vfs = VFS_PER_PF;
 		pf->vfs = zalloc(VFS_PER_PF, sizeof(*pf->vfs));
-		for (unsigned v = 0; v < VFS_PER_PF; v++)
-			pf->vfs[v] = (struct vf_spec){
-			    .id = v,
-			    .mac = mac_of(g, p, v, false),
-			    .vlan = -1,
-			    .vlan_proto = -1,
-			    .qos = -1,
-			    .spoof_check = 1,
-			    .trust = -1,
-			    .link_state = -1,
-			    .max_tx_rate = -1,
-			    .min_tx_rate = -1,
-			};
+		for (unsigned v = 0; v < VFS_PER_PF; v++) {
+			pf->vfs[v] = (struct vf_spec){.id = v};
+			vf_link_init(&pf->vfs[v].link);
+			snprintf(pf->vfs[v].link.mac, VF_MAC_LEN, "%s", mac_of(g, p, v, false));
+			pf->vfs[v].link.spoof_check = 1;
+		}
 	}
 	s->n_guests = n_guest;
 	s->guests = zalloc(n_guest, sizeof(*s->guests));

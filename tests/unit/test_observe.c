@@ -29,6 +29,7 @@
 #include "libvirt.h"
 #include "domxml.h"
 #include "host.h"
+#include "observe.h"
 
 static char *top;	  /* repository root */
 static char *file_root;	  /* a fake / for /etc files */

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "domxml.h"
+#include "host-state.h"
 #include "host.h"
 #include "render.h"
 

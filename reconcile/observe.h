@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Observing the live host: PCI devices and SR-IOV through libudev and
+ * libpci, modules and modprobe.d through libkmod and the files, VF link
+ * settings through rtnetlink, guests through libvirt.
+ */
+#pragma once
+
+#include "diag.h"
+#include "host.h"
+
+struct observe_opts {
+	const char *root;	    /* file root for modprobe.d, proc/cmdline; NULL: "/" */
+	const char *libvirt_uri;    /* NULL: no guests observed */
+	bool libvirt_required;	    /* an unreachable libvirt is an error, else a warning */
+	const char *const *modules; /* module names whose state matters */
+	size_t n_modules;
+	/*
+	 * PFs (address or interface) with method: module: their drivers'
+	 * modules and those modules' default files matter too.
+	 */
+	const char *const *module_pfs;
+	size_t n_module_pfs;
+	const char *const *files; /* modprobe.d paths whose content matters */
+	size_t n_files;
+	const char *const *pci; /* extra PCI addresses to observe (passthrough) */
+	size_t n_pci;
+	/*
+	 * Also what any plan may read: the modules of the drivers bound to
+	 * every observed device and VF, every /etc/modprobe.d NAME.conf that
+	 * mentions an observed module, and the PCI devices guests hold.
+	 */
+	bool complete;
+};
+
+/* Observe the live host. *ret owns the host. */
+int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret);
