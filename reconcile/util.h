@@ -59,3 +59,25 @@ char *strdup_or_null(const char *s);
 
 /* asprintf returning the string or NULL. */
 char *strprintf(const char *fmt, ...) _printf_(1, 2);
+
+/*
+ * s made safe for a terminal: control characters C-escaped (\n, \t, \r,
+ * \x1b ...), C1 controls and bidirectional overrides as \u0085, \u202e,
+ * bytes that are not UTF-8 as \xNN; valid UTF-8 text and backslashes are
+ * kept as they are. For every string from a file or the host that is
+ * printed as text. Owned; NULL for NULL s or out of memory.
+ */
+char *str_escape(const char *s);
+
+/* True when str_escape(s) would change s. */
+bool str_needs_escape(const char *s);
+
+/* fputs of str_escape(s). Returns fputs's result (EOF on error). */
+int fputs_escaped(const char *s, FILE *f);
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes at
+ * s are not one (overlong, surrogate, above U+10FFFF, cut short). Stores
+ * the code point in *cp. s[0] must be >= 0x80.
+ */
+size_t utf8_seq(const unsigned char *s, unsigned *cp);

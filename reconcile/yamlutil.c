@@ -706,7 +706,7 @@ const char *yq(struct ycheck *c, const char *s)
 		}
 		if (o >= max)
 			break;
-		out[o++] = (ch < ' ' || ch == 0x7f) ? '?' : (char)ch;
+		out[o++] = (char)ch; /* diag_print escapes control characters */
 	}
 	out[o] = '\0';
 	return out;
