@@ -19,6 +19,7 @@
 #include "render.h"
 #include "spec.h"
 #include "util.h"
+#include "worker.h"
 
 enum {
 	EXIT_OK = 0,
@@ -312,6 +313,25 @@ static int cmd_plan(struct args *a)
 	return EXIT_OK;
 }
 
+static void on_stop_signal(int sig)
+{
+	worker_stop(sig);
+}
+
+/*
+ * SIGINT and SIGTERM stop an apply cleanly: no new step starts, running
+ * workers are ended, the lock is released. No SA_RESTART: a wait in
+ * progress returns at once.
+ */
+static void stop_on_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static int cmd_apply(struct args *a)
 {
 	_cleanup_(spec_freep) struct spec *s = NULL;
@@ -327,6 +347,7 @@ static int cmd_apply(struct args *a)
 		return usage_error(
 		    "apply: --state describes a captured host; it can only be used with --dry-run");
 	if (!a->dry_run) {
+		stop_on_signals();
 		/* lock before observing: a plan made while another run works would be stale */
 		diag_init(&d);
 		r = lock_acquire(a->root, a->lock_timeout, &d, &lock_fd);
@@ -369,6 +390,13 @@ static int cmd_apply(struct args *a)
 	want_release(&w);
 	print_diag(&d);
 	diag_release(&d);
+	if (r < 0 && worker_stopped()) {
+		fprintf(stderr,
+			"%s: apply stopped by signal %d; the lock is released; run it again to "
+			"finish (it resumes where it stopped)\n",
+			prog, worker_stopped());
+		return EXIT_ERROR;
+	}
 	if (r < 0) {
 		fprintf(stderr,
 			"%s: apply failed; fix the cause and run it again (it resumes where it "
@@ -687,6 +715,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* every write to the kernel and netlink request is bounded by --timeout */
+	worker_set_timeout(a.timeout);
 	if (optind >= argc)
 		return usage_error("no command given");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)

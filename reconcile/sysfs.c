@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sysfs.h"
+#include "worker.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 #define PCI_DRIVERS "/sys/bus/pci/drivers"
@@ -79,6 +80,50 @@ static int write_file(const char *path, const char *value)
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
+}
+
+struct write_req {
+	const char *path, *value;
+};
+
+static int write_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct write_req *q = arg;
+
+	(void)d;
+	(void)out;
+	return write_file(q->path, q->value);
+}
+
+/*
+ * Write a sysfs attribute in a worker (worker.h), bounded by the worker
+ * timeout: a driver that never answers gives -ETIMEDOUT, a stop -EINTR.
+ */
+static int write_attr(const char *path, const char *value)
+{
+	struct write_req q = {path, value};
+	struct diag scratch;
+	int r;
+
+	diag_init(&scratch);
+	r = worker_call(write_fn, &q, 0, &scratch, NULL, NULL, NULL);
+	diag_release(&scratch);
+	return r;
+}
+
+/* Plain words for the result of write_attr. Valid until the next call. */
+static const char *write_strerror(int r)
+{
+	static __thread char buf[96];
+
+	if (r == -ETIMEDOUT) {
+		snprintf(buf, sizeof(buf), "no answer within %g s (the driver hangs)",
+			 worker_timeout());
+		return buf;
+	}
+	if (r == -EINTR)
+		return "interrupted: the run was asked to stop";
+	return strerror(-r);
 }
 
 static int read_uint_attr(struct udev *udev, const char *addr, const char *attr, unsigned *ret)
@@ -393,10 +438,14 @@ int sysfs_set_drivers_autoprobe(const char *pf, bool on, struct diag *d)
 	dev = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
 	if (!dev)
 		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
-	r = udev_device_set_sysattr_value(dev, "sriov_drivers_autoprobe", on ? "1" : "0");
+	_cleanup_(freep) char *path =
+	    strprintf("%s/sriov_drivers_autoprobe", udev_device_get_syspath(dev));
+	if (!path)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	r = write_attr(path, on ? "1" : "0");
 	if (r < 0)
 		return diag_error(d, NULL, r, "PF '%s': cannot set sriov_drivers_autoprobe: %s", pf,
-				  strerror(-r));
+				  write_strerror(r));
 	return 0;
 }
 
@@ -478,27 +527,27 @@ int sysfs_bind_driver(const char *dev, const char *driver, bool *ret_changed, st
 		*ret_changed = true;
 	if (cur) {
 		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", dev);
-		r = write_file(path, dev);
+		r = write_attr(path, dev);
 		if (r < 0)
 			return diag_error(d, NULL, r, "'%s': cannot unbind from '%s': %s", dev, cur,
-					  strerror(-r));
+					  write_strerror(r));
 	}
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", dev);
-	r = write_file(path, driver);
+	r = write_attr(path, driver);
 	if (r < 0)
 		return diag_error(d, NULL, r, "'%s': cannot set driver_override to '%s': %s", dev,
-				  driver, strerror(-r));
-	r = write_file(PCI_DRIVERS "/../drivers_probe", dev);
+				  driver, write_strerror(r));
+	r = write_attr(PCI_DRIVERS "/../drivers_probe", dev);
 	if (r < 0)
-		diag_error(d, NULL, r, "'%s': probing with driver '%s' failed: %s", dev, driver,
-			   strerror(-r));
-	/* clear the override either way: a newline empties it */
-	int r2 = write_file(path, "\n");
+		diag_error(d, NULL, r, "'%s': probing with driver '%s' (drivers_probe) failed: %s",
+			   dev, driver, write_strerror(r));
+	/* clear the override either way (also after a stop): a newline empties it */
+	int r2 = r == -EINTR ? write_file(path, "\n") : write_attr(path, "\n");
 	if (r < 0)
 		return r;
 	if (r2 < 0)
 		return diag_error(d, NULL, r2, "'%s': cannot clear driver_override: %s", dev,
-				  strerror(-r2));
+				  write_strerror(r2));
 	now_bound = sysfs_device_driver(dev);
 	if (!now_bound || !streq(now_bound, driver))
 		return diag_error(d, NULL, -EIO, "'%s': still bound to '%s' after probing '%s'",
