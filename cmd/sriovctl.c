@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -602,7 +603,7 @@ static int parse_seconds(const char *opt, const char *s, double *ret)
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno || end == s || *end || v < 0 || v > 86400)
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 86400)
 		return usage_error("%s: invalid number of seconds '%s'", opt, s);
 	*ret = v;
 	return 0;
@@ -666,6 +667,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
+			if (a.file)
+				return usage_error("-f given twice ('%s' and '%s'): give one "
+						   "desired-state file",
+						   a.file, optarg);
 			a.file = optarg;
 			break;
 		case OPT_STATE:

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "host.h"
+#include "yamlutil.h"
 
 /* ---------------------------------------------------------------- loader */
 
@@ -922,7 +923,8 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 
 	if (!yaml_parser_initialize(&ps))
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&ps, (const unsigned char *)buf, len);
+	size_t bom = yaml_bom_len(buf, len);
+	yaml_parser_set_input_string(&ps, (const unsigned char *)buf + bom, len - bom);
 	if (!yaml_parser_load(&ps, &doc)) {
 		memset(&doc, 0, sizeof(doc));
 		return parser_error(&L, &ps);
@@ -970,9 +972,18 @@ int state_load(const char *path, struct diag *d, struct host **ret)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
 	char chunk[65536];
 	size_t k;
-	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	size_t total = 0;
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		/* the same cap as a desired-state file: /dev/zero must not eat the memory */
+		total += k;
+		if (total > YAML_MAX_INPUT) {
+			fclose(mem);
+			return diag_error(d, &(struct src_loc){.file = path}, -EFBIG,
+					  "file is larger than %u MiB", YAML_MAX_INPUT >> 20);
+		}
 		if (fwrite(chunk, 1, k, mem) != k)
 			break;
+	}
 	int rerr = ferror(f);
 	if (fclose(mem) != 0 || !buf)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");

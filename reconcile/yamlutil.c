@@ -483,6 +483,9 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, st
 	if (len > YAML_MAX_INPUT)
 		return diag_error(d, &(struct src_loc){.file = file}, -EFBIG,
 				  "file is larger than %u MiB", YAML_MAX_INPUT >> 20);
+	size_t bom = yaml_bom_len(buf, len);
+	buf += bom;
+	len -= bom;
 	bad = utf8_invalid_at((const unsigned char *)buf, len);
 	if (bad < len) {
 		struct src_loc l = offset_loc(file, buf, len, bad);
