@@ -351,7 +351,11 @@ static int cmd_apply(struct args *a)
 		stop_on_signals();
 		/* lock before observing: a plan made while another run works would be stale */
 		diag_init(&d);
-		r = lock_acquire(a->root, a->lock_timeout, &d, &lock_fd);
+		/*
+		 * host-wide, whatever --root says: runs with different file roots
+		 * still write the same sysfs
+		 */
+		r = lock_acquire(NULL, a->lock_timeout, &d, &lock_fd);
 		print_diag(&d);
 		diag_release(&d);
 		if (r < 0)
@@ -578,8 +582,8 @@ static void help(void)
 	printf("\nOptions:\n"
 	       "  -f, --file FILE        desired-state file\n"
 	       "      --state FILE       use a saved host-state file instead of the live host\n"
-	       "      --root DIR         file root for /etc/modprobe.d and the lock (env "
-	       "SRIOVCTL_ROOT)\n"
+	       "      --root DIR         file root for /etc/modprobe.d (env SRIOVCTL_ROOT); the\n"
+	       "                         lock stays /run/sriovctl.lock, the hostname the real one\n"
 	       "      --libvirt URI      libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the "
 	       "file,\n"
 	       "                         else " DEFAULT_LIBVIRT_URI ")\n"
