@@ -608,6 +608,16 @@ static int observe_files(struct observer *ob)
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot read '%s': %s", full,
 					  strerror(-r));
+		if (!utf8_valid(f->content)) {
+			char *fixed = utf8_sanitize(f->content);
+			if (!fixed)
+				return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+			free(f->content);
+			f->content = fixed;
+			diag_warning(ob->d, &(struct src_loc){.file = full},
+				     "not valid UTF-8: such bytes are read as U+FFFD (and rewritten "
+				     "if sriovctl manages the file)");
+		}
 	}
 	return 0;
 }

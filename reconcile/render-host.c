@@ -14,6 +14,11 @@
 
 static json_object *jstr(const char *s)
 {
+	if (s && !utf8_valid(s)) {
+		/* JSON is UTF-8: a byte from the host that is not becomes U+FFFD */
+		_cleanup_(freep) char *fixed = utf8_sanitize(s);
+		return fixed ? json_object_new_string(fixed) : NULL;
+	}
 	return s ? json_object_new_string(s) : NULL; /* NULL is JSON null */
 }
 

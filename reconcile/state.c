@@ -1001,8 +1001,11 @@ struct writer {
 
 static void emit(struct writer *w, yaml_event_t *ev, int ok)
 {
-	if (w->failed)
+	if (w->failed) {
+		if (ok)
+			yaml_event_delete(ev); /* made, but never handed to the emitter */
 		return;
+	}
 	if (!ok || !yaml_emitter_emit(&w->e, ev))
 		w->failed = true;
 }
@@ -1010,6 +1013,10 @@ static void emit(struct writer *w, yaml_event_t *ev, int ok)
 static void w_scalar(struct writer *w, const char *s, yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
+	/* libyaml writes UTF-8 only: a byte from the host that is not becomes U+FFFD */
+	_cleanup_(freep) char *fixed = utf8_valid(s) ? NULL : utf8_sanitize(s);
+	if (fixed)
+		s = fixed;
 	emit(w, &ev,
 	     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
 					  style));

@@ -134,3 +134,43 @@ int fputs_escaped(const char *s, FILE *f)
 	_cleanup_(freep) char *e = str_escape(s);
 	return fputs(e ? e : "(out of memory)", f);
 }
+
+bool utf8_valid(const char *s)
+{
+	unsigned cp;
+
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		size_t n = *p < 0x80 ? 1 : utf8_seq(p, &cp);
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+char *utf8_sanitize(const char *s)
+{
+	if (!s)
+		return NULL;
+	/* U+FFFD is 3 bytes: at most three times as long */
+	char *out = malloc(strlen(s) * 3 + 1);
+	size_t o = 0;
+	unsigned cp;
+
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p < 0x80 ? 1 : utf8_seq(p, &cp);
+		if (n) {
+			memcpy(out + o, p, n);
+			o += n;
+			p += n;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

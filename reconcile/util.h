@@ -81,3 +81,13 @@ int fputs_escaped(const char *s, FILE *f);
  * the code point in *cp. s[0] must be >= 0x80.
  */
 size_t utf8_seq(const unsigned char *s, unsigned *cp);
+
+/* True when s (NUL-terminated) is valid UTF-8. NULL is valid. */
+bool utf8_valid(const char *s);
+
+/*
+ * A copy of s with every byte that is not part of valid UTF-8 replaced by
+ * U+FFFD, so that YAML and JSON writers (which need UTF-8) can carry it.
+ * Owned; NULL for NULL s or out of memory.
+ */
+char *utf8_sanitize(const char *s);
