@@ -23,6 +23,14 @@
 		_p_;                                                                               \
 	})
 
+/* Hand ownership of a descriptor out of a cleanup-managed variable. */
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _fd_ = (fd);                                                                   \
+		(fd) = -1;                                                                         \
+		_fd_;                                                                              \
+	})
+
 static inline void freep(void *p)
 {
 	free(*(void **)p);
