@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "scope.h"
 #include "spec.h"
 #include "util.h"
+#include "worker.h"
 
 enum {
 	EXIT_OK = 0,
@@ -468,6 +470,25 @@ static int load_saved_plan(struct args *a, struct observe_scope *sc, struct host
 	return -1;
 }
 
+static void on_stop_signal(int sig)
+{
+	worker_stop(sig);
+}
+
+/*
+ * SIGINT and SIGTERM stop an apply cleanly: no new step starts, running
+ * workers are ended, the lock is released. No SA_RESTART: a wait in
+ * progress returns at once.
+ */
+static void stop_on_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static int cmd_apply(struct args *a)
 {
 	_cleanup_(spec_freep) struct spec *s = NULL;
@@ -485,9 +506,14 @@ static int cmd_apply(struct args *a)
 		return usage_error(
 		    "apply: --state describes a captured host; it can only be used with --dry-run");
 	if (!a->dry_run) {
+		stop_on_signals();
 		/* lock before observing: a plan made while another run works would be stale */
 		diag_init(&d);
-		r = lock_acquire(a->root, a->lock_timeout, &d, &lock_fd);
+		/*
+		 * host-wide, whatever --root says: runs with different file roots
+		 * still write the same sysfs
+		 */
+		r = lock_acquire(NULL, a->lock_timeout, &d, &lock_fd);
 		print_diag(&d);
 		diag_release(&d);
 		if (r < 0)
@@ -537,6 +563,13 @@ static int cmd_apply(struct args *a)
 	observe_scope_release(&sc);
 	print_diag(&d);
 	diag_release(&d);
+	if (r < 0 && worker_stopped()) {
+		fprintf(stderr,
+			"%s: apply stopped by signal %d; the lock is released; run it again to "
+			"finish (it resumes where it stopped)\n",
+			prog, worker_stopped());
+		return EXIT_ERROR;
+	}
 	if (r < 0) {
 		fprintf(stderr,
 			"%s: apply failed; fix the cause and run it again (it resumes where it "
@@ -724,8 +757,8 @@ static void help(void)
 	    "  -f, --file FILE        desired-state file\n"
 	    "      --state FILE       use a saved host-state file instead of the live host\n"
 	    "                         (the -f file's host: must match the captured hostname)\n"
-	    "      --root DIR         file root for /etc/modprobe.d and the lock (env "
-	    "SRIOVCTL_ROOT)\n"
+	    "      --root DIR         file root for /etc/modprobe.d (env SRIOVCTL_ROOT); the\n"
+	    "                         lock stays /run/sriovctl.lock, the hostname the real one\n"
 	    "      --libvirt URI      libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the "
 	    "file,\n"
 	    "                         else " SRIOVCTL_DEFAULT_LIBVIRT_URI ")\n"
@@ -755,7 +788,7 @@ static int parse_seconds(const char *opt, const char *s, double *ret)
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno || end == s || *end || v < 0 || v > 86400)
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 86400)
 		return usage_error("%s: invalid number of seconds '%s'", opt, s);
 	*ret = v;
 	return 0;
@@ -822,6 +855,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:o:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
+			if (a.file)
+				return usage_error("-f given twice ('%s' and '%s'): give one "
+						   "desired-state file",
+						   a.file, optarg);
 			a.file = optarg;
 			break;
 		case OPT_STATE:
@@ -877,6 +914,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* every write to the kernel and netlink request is bounded by --timeout */
+	worker_set_timeout(a.timeout);
 	if (optind >= argc)
 		return usage_error("no command given");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)

@@ -21,6 +21,7 @@
 #include "modprobe.h"
 #include "pci-sysfs.h"
 #include "vfnet.h"
+#include "worker.h"
 
 struct failed {
 	char **keys;
@@ -134,175 +135,39 @@ static void merge_diag(struct diag *to, const struct diag *from, bool errors_onl
 }
 
 /*
- * A PF's VF count is set in a child process of its own. The kernel's write
- * to sriov_numvfs returns once the driver has created the VFs (tens of
- * seconds for some), so PFs are done side by side. A process rather than
- * a thread: a write that hangs in the driver takes nothing of ours with it
- * and can be abandoned cleanly, and nothing we call (libudev; in the tests
- * the umockdev preload, whose fd bookkeeping uses static buffers) has to
- * be thread-safe. The child sends its diagnostics back through a pipe,
- * one record a line: LEVEL US FILE US LINE US COL US MESSAGE, then R US RESULT.
+ * A PF's VF count is set in a worker (worker.h) of its own. The kernel's
+ * write to sriov_numvfs returns once the driver has created the VFs (tens
+ * of seconds for some), so PFs are done side by side. A process rather
+ * than a thread: a write that hangs in the driver takes nothing of ours
+ * with it and can be abandoned cleanly, and nothing we call (libudev; in
+ * the tests the umockdev preload, whose fd bookkeeping uses static
+ * buffers) has to be thread-safe.
  */
-#define REC_SEP '\x1f'
 
-struct numvfs_job {
-	const struct action *a;
-	pid_t pid; /* -1: ran here, or not started */
-	int fd;	   /* read end of the child's pipe; -1 once at EOF */
-	char *buf; /* what the child sent */
-	size_t len, cap;
-	int r;
-	struct diag d;
-};
-
-/* Grace after --timeout for a child to report its own timeout first. */
+/* Grace after --timeout for a worker to report its own timeout first. */
 #define NUMVFS_JOIN_GRACE_S 0.5
 
-/* The record of one diagnostic, without separators or newlines inside fields. */
-static void put_field(FILE *f, const char *s)
+static int numvfs_fn(void *arg, struct diag *d, FILE *out)
 {
-	for (; s && *s; s++)
-		fputc(*s == '\n' || *s == REC_SEP ? ' ' : *s, f);
+	const struct action *a = arg;
+
+	(void)out;
+	return sysfs_set_num_vfs(a->target, a->num.to, worker_timeout(), NULL, d);
 }
 
-static void numvfs_child(const struct action *a, double timeout, int fd)
+/* A worker that did not finish: why, in the words of the step. */
+static void numvfs_unfinished(const struct action *a, int why, double timeout, struct diag *d)
 {
-	struct diag d;
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f;
-	int r;
-
-	diag_init(&d);
-	r = sysfs_set_num_vfs(a->target, a->num.to, timeout, NULL, &d);
-	f = open_memstream(&out, &len);
-	if (f) {
-		for (size_t i = 0; i < d.n; i++) {
-			fprintf(f, "%d%c", (int)d.v[i].level, REC_SEP);
-			put_field(f, d.v[i].file);
-			fprintf(f, "%c%u%c%u%c", REC_SEP, d.v[i].line, REC_SEP, d.v[i].col,
-				REC_SEP);
-			put_field(f, d.v[i].msg);
-			fputc('\n', f);
-		}
-		fprintf(f, "R%c%d\n", REC_SEP, r);
-		fclose(f);
-	}
-	for (size_t done = 0; out && done < len;) {
-		ssize_t n = write(fd, out + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += n;
-	}
-	_exit(0);
-}
-
-/* Turn what a child sent into j->r and j->d. No result line: it died. */
-static void numvfs_job_parse(struct numvfs_job *j)
-{
-	bool have_result = false;
-	char *save = NULL;
-
-	j->r = -EIO;
-	for (char *line = j->buf ? strtok_r(j->buf, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *fld[5] = {0};
-		size_t n = 0;
-		for (char *p = line; n < 5; n++) {
-			fld[n] = p;
-			p = strchr(p, REC_SEP);
-			if (!p) {
-				n++;
-				break;
-			}
-			*p++ = 0;
-		}
-		if (n == 2 && streq(fld[0], "R")) {
-			j->r = atoi(fld[1]);
-			have_result = true;
-		} else if (n == 5) {
-			struct src_loc loc = {.file = fld[1],
-					      .line = strtoul(fld[2], NULL, 10),
-					      .col = strtoul(fld[3], NULL, 10)};
-			const struct src_loc *l = *fld[1] ? &loc : NULL;
-			diag_add(&j->d, (enum diag_level)atoi(fld[0]), l, fld[4]);
-		}
-	}
-	if (!have_result)
-		diag_error(&j->d, NULL, -EIO, "PF '%s': setting num-vfs failed: its worker died",
-			   j->a->target);
-}
-
-/* Start a job's child, or run it here when no process can be had. */
-static void numvfs_job_start(struct numvfs_job *j, double timeout)
-{
-	int p[2];
-
-	j->pid = -1;
-	j->fd = -1;
-	if (pipe2(p, O_CLOEXEC) == 0) {
-		fflush(NULL);
-		j->pid = fork();
-		if (j->pid == 0) {
-			close(p[0]);
-			numvfs_child(j->a, timeout, p[1]);
-		}
-		close(p[1]);
-		if (j->pid > 0) {
-			j->fd = p[0];
-			return;
-		}
-		close(p[0]);
-	}
-	j->r = sysfs_set_num_vfs(j->a->target, j->a->num.to, timeout, NULL, &j->d);
-}
-
-/* Read what the running children send until all are done or the deadline. */
-static void numvfs_jobs_wait(struct numvfs_job *jobs, size_t n, double deadline)
-{
-	_cleanup_(freep) struct pollfd *pfd = calloc(n, sizeof(*pfd));
-	_cleanup_(freep) size_t *idx = calloc(n, sizeof(*idx));
-
-	if (!pfd || !idx)
-		return;
-	for (;;) {
-		size_t k = 0;
-		for (size_t i = 0; i < n; i++)
-			if (jobs[i].fd >= 0) {
-				pfd[k] = (struct pollfd){.fd = jobs[i].fd, .events = POLLIN};
-				idx[k++] = i;
-			}
-		double left = deadline - monotonic_now();
-		if (k == 0 || left <= 0)
-			return;
-		int r = poll(pfd, k, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
-		if (r < 0 && errno != EINTR)
-			return;
-		for (size_t m = 0; r > 0 && m < k; m++) {
-			struct numvfs_job *j = &jobs[idx[m]];
-			if (!(pfd[m].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (j->len + 4096 + 1 > j->cap) {
-				char *nb = realloc(j->buf, j->cap + 8192);
-				if (!nb)
-					continue;
-				j->buf = nb;
-				j->cap += 8192;
-			}
-			ssize_t got = read(j->fd, j->buf + j->len, j->cap - j->len - 1);
-			if (got > 0) {
-				j->len += got;
-				j->buf[j->len] = 0;
-			} else if (got == 0 || errno != EINTR) {
-				close(j->fd);
-				j->fd = -1;
-				waitpid(j->pid, NULL, 0);
-				numvfs_job_parse(j);
-			}
-		}
-	}
+	if (why == -EINTR)
+		diag_error(d, NULL, -EINTR,
+			   "PF '%s': setting sriov_numvfs to %u was interrupted (signal %d); its "
+			   "worker was ended",
+			   a->target, a->num.to, worker_stopped());
+	else
+		diag_error(d, NULL, -ETIMEDOUT,
+			   "PF '%s': setting sriov_numvfs to %u did not finish within %g s "
+			   "(the driver does not answer)",
+			   a->target, a->num.to, timeout);
 }
 
 static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
@@ -311,55 +176,90 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_changes; i++)
 		n += p->changes[i].kind == ACTION_SET_NUM_VFS;
-	_cleanup_(freep) struct numvfs_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	_cleanup_(freep) struct worker *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	_cleanup_(freep) const struct action **acts = calloc(n ? n : 1, sizeof(*acts));
 	double deadline = monotonic_now() + o->timeout + NUMVFS_JOIN_GRACE_S;
 	size_t k = 0;
+	int wr;
 
+	worker_set_timeout(o->timeout);
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const struct action *a = &p->changes[i];
 		if (a->kind != ACTION_SET_NUM_VFS)
 			continue;
-		if (!jobs) {
+		if (!jobs || !acts) {
 			diag_error(d, NULL, -ENOMEM, "PF '%s': num-vfs not set: out of memory",
 				   a->target);
 			failed_add(failed, a->target);
 			continue;
 		}
-		struct numvfs_job *j = &jobs[k++];
-		*j = (struct numvfs_job){.a = a, .pid = -1, .fd = -1};
-		diag_init(&j->d);
+		struct worker *j = &jobs[k];
+		acts[k++] = a;
 		unsigned now;
-		if (failed_has(failed, a->target))
+		if (failed_has(failed, a->target) || worker_stopped()) {
+			*j = (struct worker){.pid = -1, .fd = -1, .done = true};
+			diag_init(&j->d);
 			j->r = diag_error(&j->d, NULL, -ECANCELED,
-					  "PF '%s': num-vfs not set, an earlier step failed",
+					  worker_stopped()
+					      ? "PF '%s': num-vfs not set, the run was stopped"
+					      : "PF '%s': num-vfs not set, an earlier step failed",
 					  a->target);
-		else if (sysfs_num_vfs(a->target, &now) >= 0 && now != a->num.from)
+		} else if (sysfs_num_vfs(a->target, &now) >= 0 && now != a->num.from) {
+			*j = (struct worker){.pid = -1, .fd = -1, .done = true};
+			diag_init(&j->d);
 			j->r = changed(&j->d, "%s num-vfs is %u, the plan was made when it was %u",
 				       a->target, now, a->num.from);
-		else
-			numvfs_job_start(j, o->timeout);
+		} else {
+			worker_start(j, numvfs_fn, (void *)a);
+		}
 	}
-	numvfs_jobs_wait(jobs, k, deadline);
+	wr = worker_wait(jobs, k, deadline);
 	for (size_t i = 0; i < k; i++) {
-		struct numvfs_job *j = &jobs[i];
-		if (j->fd >= 0) {
-			/* the write hangs in the driver: report it, abandon the child */
-			kill(j->pid, SIGKILL);
-			waitpid(j->pid, NULL, WNOHANG);
-			close(j->fd);
-			diag_error(d, NULL, -ETIMEDOUT,
-				   "PF '%s': setting sriov_numvfs to %u did not finish within %g s "
-				   "(the driver does not answer)",
-				   j->a->target, j->a->num.to, o->timeout);
-			failed_add(failed, j->a->target);
+		struct worker *j = &jobs[i];
+		if (!j->done) {
+			/* hangs in the driver, or the run stops: report it, end the worker */
+			worker_abandon(j);
+			numvfs_unfinished(acts[i], wr == -EINTR ? -EINTR : -ETIMEDOUT, o->timeout,
+					  d);
+			failed_add(failed, acts[i]->target);
 		} else {
 			merge_diag(d, &j->d, false);
+			if (j->r == -ECHILD && !j->d.n_errors)
+				diag_error(d, NULL, -EIO,
+					   "PF '%s': setting num-vfs failed: its worker died",
+					   acts[i]->target);
 			if (j->r < 0)
-				failed_add(failed, j->a->target);
+				failed_add(failed, acts[i]->target);
 		}
-		diag_release(&j->d);
-		free(j->buf);
+		worker_release(j);
 	}
+}
+
+/*
+ * Has the run been asked to stop (SIGINT, SIGTERM) before change i? Then
+ * say so, and which changes were not started.
+ */
+static bool apply_stopping(const struct plan *p, size_t i, bool numvfs_done, struct diag *d)
+{
+	int sig = worker_stopped();
+	size_t left = 0;
+
+	if (!sig)
+		return false;
+	/* the VF counts are all done by the first set-num-vfs */
+	for (size_t j = i; j < p->n_changes; j++)
+		left += !(numvfs_done && p->changes[j].kind == ACTION_SET_NUM_VFS);
+	diag_error(d, NULL, -EINTR,
+		   "stopped by signal %d (%s): no further change started; %zu of %zu changes "
+		   "were attempted (errors above), %zu not started:",
+		   sig, strsignal(sig), p->n_changes - left, p->n_changes, left);
+	for (size_t j = i; j < p->n_changes; j++) {
+		if (numvfs_done && p->changes[j].kind == ACTION_SET_NUM_VFS)
+			continue;
+		_cleanup_(freep) char *what = action_describe(&p->changes[j]);
+		diag_note(d, NULL, "not started: %s", what ? what : "?");
+	}
+	return true;
 }
 
 /* ---- other host actions ---- */
@@ -571,6 +471,8 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 		_cleanup_(freep) char *gkey = NULL;
 		size_t before = d->n_errors;
 
+		if (apply_stopping(p, i, numvfs_done, d))
+			break;
 		if (a->kind == ACTION_SET_NUM_VFS) {
 			if (numvfs_done)
 				continue;

@@ -133,11 +133,16 @@ void diag_print(const struct diag *d, FILE *f)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag_entry *e = &d->v[i];
-		if (e->file && e->line)
-			fprintf(f, "%s:%u:%u: ", e->file, e->line, e->col);
-		else if (e->file)
-			fprintf(f, "%s: ", e->file);
-		fprintf(f, "%s: %s\n", level_name(e->level), e->msg ? e->msg : "(out of memory)");
+		/* names and values in messages come from files and the host: escaped */
+		if (e->file) {
+			fputs_escaped(e->file, f);
+			if (e->line)
+				fprintf(f, ":%u:%u", e->line, e->col);
+			fputs(": ", f);
+		}
+		fprintf(f, "%s: ", level_name(e->level));
+		fputs_escaped(e->msg ? e->msg : "(out of memory)", f);
+		fputc('\n', f);
 	}
 }
 

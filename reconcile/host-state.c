@@ -17,6 +17,7 @@
 
 #include "domxml.h"
 #include "host.h"
+#include "yamlutil.h"
 
 /* ---------------------------------------------------------------- loader */
 
@@ -979,7 +980,8 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 
 	if (!yaml_parser_initialize(&ps))
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&ps, (const unsigned char *)buf, len);
+	size_t bom = yaml_bom_len(buf, len);
+	yaml_parser_set_input_string(&ps, (const unsigned char *)buf + bom, len - bom);
 	if (!yaml_parser_load(&ps, &doc)) {
 		memset(&doc, 0, sizeof(doc));
 		return parser_error(&L, &ps);
@@ -1027,9 +1029,18 @@ int state_load(const char *path, struct diag *d, struct host **ret)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
 	char chunk[65536];
 	size_t k;
-	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	size_t total = 0;
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		/* the same cap as a desired-state file: /dev/zero must not eat the memory */
+		total += k;
+		if (total > YAML_MAX_INPUT) {
+			fclose(mem);
+			return diag_error(d, &(struct src_loc){.file = path}, -EFBIG,
+					  "file is larger than %u MiB", YAML_MAX_INPUT >> 20);
+		}
 		if (fwrite(chunk, 1, k, mem) != k)
 			break;
+	}
 	int rerr = ferror(f);
 	if (fclose(mem) != 0 || !buf)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
@@ -1047,8 +1058,11 @@ struct writer {
 
 static void emit(struct writer *w, yaml_event_t *ev, int ok)
 {
-	if (w->failed)
+	if (w->failed) {
+		if (ok)
+			yaml_event_delete(ev); /* made, but never handed to the emitter */
 		return;
+	}
 	if (!ok || !yaml_emitter_emit(&w->e, ev))
 		w->failed = true;
 }
@@ -1056,6 +1070,10 @@ static void emit(struct writer *w, yaml_event_t *ev, int ok)
 static void w_scalar(struct writer *w, const char *s, yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
+	/* libyaml writes UTF-8 only: a byte from the host that is not becomes U+FFFD */
+	_cleanup_(freep) char *fixed = utf8_valid(s) ? NULL : utf8_sanitize(s);
+	if (fixed)
+		s = fixed;
 	emit(w, &ev,
 	     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
 					  style));

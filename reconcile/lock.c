@@ -6,6 +6,10 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "worker.h"
+
+/* The lock this process holds (a child inherits it); -1: none. */
+static int held_fd = -1;
 
 /* Time between two attempts: short next to any useful timeout. */
 #define LOCK_POLL_NS (20 * 1000 * 1000L)
@@ -41,6 +45,7 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			held_fd = fd;
 			*ret_fd = fd;
 			return 0;
 		}
@@ -48,6 +53,12 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 			int r = -errno;
 			close(fd);
 			return diag_error(d, NULL, r, "cannot lock '%s': %s", path, strerror(-r));
+		}
+		if (worker_stopped()) {
+			close(fd);
+			return diag_error(d, NULL, -EINTR,
+					  "stopped by signal %d while waiting for '%s'",
+					  worker_stopped(), path);
 		}
 		double waited = monotonic_now() - start;
 		if (timeout_s >= 0 && waited >= timeout_s) {
@@ -66,6 +77,26 @@ void lock_release(int fd)
 {
 	if (fd < 0)
 		return;
+	if (fd == held_fd)
+		held_fd = -1;
 	flock(fd, LOCK_UN);
 	close(fd);
+}
+
+void lock_close_inherited(void)
+{
+	/*
+	 * Drop only this copy: an flock(LOCK_UN) here would unlock the
+	 * parent's lock too. /dev/null takes its place, so that the child's
+	 * next descriptors are numbered as they would have been (umockdev,
+	 * under which the tests run, names its uevent sockets by descriptor).
+	 */
+	if (held_fd < 0)
+		return;
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0 || dup3(null, held_fd, O_CLOEXEC) < 0)
+		close(held_fd);
+	if (null >= 0 && null != held_fd)
+		close(null);
+	held_fd = -1;
 }

@@ -19,3 +19,10 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 
 /* Release the lock and close fd. Accepts a negative fd (no-op). */
 void lock_release(int fd);
+
+/*
+ * In a child process (fork): close its copy of the lock held by the
+ * parent, so that a child that outlives the run does not keep the lock
+ * (flock belongs to the open file, which every copy keeps open).
+ */
+void lock_close_inherited(void);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <libkmod.h>
 #include <sys/stat.h>
@@ -71,8 +72,6 @@ static int fill_temp(int fd, const char *content, const char *target, struct dia
 
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
-	if (r == 0 && fchmod(fd, 0644) < 0)
-		r = -errno;
 	if (r < 0)
 		return diag_error(d, NULL, r, "cannot write '%s': %s", target, strerror(-r));
 	return 0;
@@ -89,11 +88,122 @@ static int remove_file(const char *target, const char *dir, struct diag *d)
 	return fsync_dir(dir, d);
 }
 
+/*
+ * Remove ".NAME.XXXXXX" files in dir: temporary files of this tool that a
+ * crash between write and rename left (the run lock keeps other runs
+ * out). Only regular files whose name has exactly that shape.
+ */
+static void remove_stale_temps(const char *dir, const char *name)
+{
+	DIR *dh = opendir(dir);
+	size_t n = strlen(name);
+	struct dirent *de;
+
+	if (!dh)
+		return;
+	while ((de = readdir(dh))) {
+		const char *e = de->d_name;
+		if (e[0] != '.' || strncmp(e + 1, name, n) != 0 || e[1 + n] != '.' ||
+		    strlen(e + 2 + n) != 6)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(dh), e, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			unlinkat(dirfd(dh), e, 0);
+	}
+	closedir(dh);
+}
+
+/*
+ * The mode and owner the new file gets: those of the file it replaces,
+ * else 0644 and ours. A symbolic link (or anything but a regular file) is
+ * refused: replacing it would turn the link into a file that holds its
+ * target's lines, and following it would write outside /etc/modprobe.d.
+ */
+static int target_attrs(const char *target, struct stat *ret, bool *exists, struct diag *d)
+{
+	*exists = false;
+	if (lstat(target, ret) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return diag_error(d, NULL, -errno, "cannot write '%s': %s", target,
+				  strerror(errno));
+	}
+	if (S_ISLNK(ret->st_mode))
+		return diag_error(d, NULL, -ELOOP,
+				  "refusing to write '%s': it is a symbolic link (sriovctl replaces "
+				  "only regular files; make it one, or name the real file in 'file:')",
+				  target);
+	if (S_ISDIR(ret->st_mode))
+		return diag_error(d, NULL, -EISDIR, "cannot replace '%s': %s", target,
+				  strerror(EISDIR));
+	if (!S_ISREG(ret->st_mode))
+		return diag_error(d, NULL, -EINVAL, "refusing to write '%s': not a regular file",
+				  target);
+	*exists = true;
+	return 0;
+}
+
+/*
+ * A temporary file in dir holding content, with the mode and owner of
+ * old (when exists), linked as *tmp (owned by the caller). With O_TMPFILE
+ * the file has no name until it is complete, so a crash leaves nothing;
+ * filesystems without it get a mkostemp name.
+ */
+static int make_temp(const char *dir, const char *name, const char *target, const char *content,
+		     const struct stat *old, bool exists, char **tmp, struct diag *d)
+{
+	mode_t mode = exists ? (old->st_mode & 07777) : 0644;
+	_cleanup_(closep) int fd = -1;
+	bool anonymous = false;
+	int r;
+
+	*tmp = strprintf("%s/.%s.XXXXXX", dir, name);
+	if (!*tmp)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		anonymous = true;
+	else
+		fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0)
+		return diag_error(d, NULL, -errno, "cannot write '%s': %s", target,
+				  strerror(errno));
+	r = fill_temp(fd, content, target, d);
+	if (r == 0 && exists && fchown(fd, old->st_uid, old->st_gid) < 0)
+		r = diag_error(d, NULL, -errno, "cannot keep the owner of '%s': %s", target,
+			       strerror(errno));
+	/* after chown, which clears set-id bits */
+	if (r == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
+		r = diag_error(d, NULL, -errno, "cannot write '%s': %s", target, strerror(errno));
+	if (r == 0 && anonymous) {
+		/* a free name of the mkostemp shape, for the moment until the rename */
+		char proc[64];
+		int l = -1;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		for (int i = 0; i < 100 && l < 0; i++) {
+			snprintf(*tmp + strlen(*tmp) - 6, 7, "%06x", (unsigned)(random() & 0xffffff));
+			l = linkat(AT_FDCWD, proc, AT_FDCWD, *tmp, AT_SYMLINK_FOLLOW);
+			if (l < 0 && errno != EEXIST)
+				break;
+		}
+		if (l < 0)
+			r = diag_error(d, NULL, -errno, "cannot write '%s': %s", target,
+				       strerror(errno));
+	}
+	if (r < 0 && !anonymous)
+		unlink(*tmp);
+	if (r == 0 && close(TAKE_FD(fd)) < 0) {
+		r = diag_error(d, NULL, -errno, "cannot write '%s': %s", target, strerror(errno));
+		unlink(*tmp);
+	}
+	return r;
+}
+
 int modprobe_write_file(const char *root, const char *path, const char *content, struct diag *d)
 {
 	_cleanup_(freep) char *etc = NULL, *dir = NULL, *target = NULL, *tmp = NULL;
 	const char *name;
-	int fd, r;
+	int r;
 
 	if (!modprobe_path_valid(path))
 		return diag_error(d, NULL, -EINVAL,
@@ -112,23 +222,20 @@ int modprobe_write_file(const char *root, const char *path, const char *content,
 	r = mkdir_exist_ok(dir, d);
 	if (r < 0)
 		return r;
+	remove_stale_temps(dir, name);
+	struct stat old;
+	bool exists;
+	r = target_attrs(target, &old, &exists, d);
+	if (r < 0)
+		return r;
 	if (!content)
 		return remove_file(target, dir, d);
 
-	tmp = strprintf("%s/.%s.XXXXXX", dir, name);
-	if (!tmp)
-		return diag_error(d, NULL, -ENOMEM, "out of memory");
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return diag_error(d, NULL, -errno, "cannot write '%s': %s", target,
-				  strerror(errno));
-
-	r = fill_temp(fd, content, target, d);
-	if (close(fd) < 0 && r == 0)
-		r = diag_error(d, NULL, -errno, "cannot write '%s': %s", target, strerror(errno));
-	if (r == 0 && rename(tmp, target) < 0)
+	r = make_temp(dir, name, target, content, &old, exists, &tmp, d);
+	if (r < 0)
+		return r;
+	if (rename(tmp, target) < 0) {
 		r = diag_error(d, NULL, -errno, "cannot replace '%s': %s", target, strerror(errno));
-	if (r < 0) {
 		unlink(tmp);
 		return r;
 	}

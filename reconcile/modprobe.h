@@ -18,11 +18,16 @@ bool modprobe_path_valid(const char *path);
 
 /*
  * Replace <root><path> by content atomically (root NULL: "/"): a temporary
- * file ".NAME.XXXXXX" in the same directory, written, fsynced, chmod 0644,
- * renamed over the old file, and the directory fsynced. content NULL
- * removes the file (absent is fine). Creates <root>/etc/modprobe.d if
- * missing. On failure the old file is untouched and no temporary file is
- * left. Nothing is owned by the callee.
+ * file (O_TMPFILE where the filesystem has it, linked as ".NAME.XXXXXX"
+ * only when complete; else created under that name) in the same
+ * directory, written, fsynced, given the mode and owner of the file it
+ * replaces (0644 for a new one), renamed over the old file, and the
+ * directory fsynced. A symbolic link or other non-regular file at path is
+ * refused, never replaced or followed. Stale ".NAME.XXXXXX" files of an
+ * earlier crashed run are removed first. content NULL removes the file
+ * (absent is fine). Creates <root>/etc/modprobe.d if missing. On failure
+ * the old file is untouched and no temporary file is left. Nothing is
+ * owned by the callee.
  */
 int modprobe_write_file(const char *root, const char *path, const char *content, struct diag *d);
 

@@ -731,6 +731,16 @@ static int observe_files(struct observer *ob)
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot read '%s': %s", full,
 					  strerror(-r));
+		if (!utf8_valid(f->content)) {
+			char *fixed = utf8_sanitize(f->content);
+			if (!fixed)
+				return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+			free(f->content);
+			f->content = fixed;
+			diag_warning(ob->d, &(struct src_loc){.file = full},
+				     "not valid UTF-8: such bytes are read as U+FFFD (and rewritten "
+				     "if sriovctl manages the file)");
+		}
 	}
 	return 0;
 }
@@ -889,24 +899,15 @@ static int observe_module_conf(struct observer *ob)
 
 /* ---- hostname ---- */
 
+/*
+ * The real hostname, also under --root: the file root is for files, and
+ * the host: guard must not be bypassed by pointing it at another
+ * etc/hostname (a captured host-state names its own).
+ */
 static int observe_hostname(struct observer *ob)
 {
 	char buf[HOST_NAME_MAX + 1];
 
-	if (ob->o->root && *ob->o->root && !streq(ob->o->root, "/")) {
-		_cleanup_(freep) char *path = root_path(ob->o->root, "/etc/hostname");
-		_cleanup_(freep) char *content = NULL;
-
-		if (!path)
-			return -ENOMEM;
-		if (read_file(path, &content) == 0) {
-			content[strcspn(content, "\n")] = '\0';
-			if (*content) {
-				ob->h->hostname = strdup_strip(content);
-				return ob->h->hostname ? 0 : -ENOMEM;
-			}
-		}
-	}
 	if (gethostname(buf, sizeof(buf)) < 0)
 		return diag_error(ob->d, NULL, -errno, "cannot get the hostname: %s",
 				  strerror(errno));

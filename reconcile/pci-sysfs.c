@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "pci-sysfs.h"
+#include "worker.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 #define PCI_DRIVERS "/sys/bus/pci/drivers"
@@ -48,6 +49,50 @@ static int write_file(const char *path, const char *value)
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	return r;
+}
+
+struct write_req {
+	const char *path, *value;
+};
+
+static int write_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct write_req *q = arg;
+
+	(void)d;
+	(void)out;
+	return write_file(q->path, q->value);
+}
+
+/*
+ * Write a sysfs attribute in a worker (worker.h), bounded by the worker
+ * timeout: a driver that never answers gives -ETIMEDOUT, a stop -EINTR.
+ */
+static int write_attr(const char *path, const char *value)
+{
+	struct write_req q = {path, value};
+	struct diag scratch;
+	int r;
+
+	diag_init(&scratch);
+	r = worker_call(write_fn, &q, 0, &scratch, NULL, NULL, NULL);
+	diag_release(&scratch);
+	return r;
+}
+
+/* Plain words for the result of write_attr. Valid until the next call. */
+static const char *write_strerror(int r)
+{
+	static __thread char buf[96];
+
+	if (r == -ETIMEDOUT) {
+		snprintf(buf, sizeof(buf), "no answer within %g s (the driver hangs)",
+			 worker_timeout());
+		return buf;
+	}
+	if (r == -EINTR)
+		return "interrupted: the run was asked to stop";
+	return strerror(-r);
 }
 
 static int read_uint_attr(struct udev *udev, const char *addr, const char *attr, unsigned *ret)
@@ -114,6 +159,7 @@ struct vf_wait {
 	char **announced; /* device names; "bind:ADDR" for bind events */
 	size_t n, cap;
 	unsigned n_ready; /* VFs 0..n_ready-1 were found ready */
+	bool lost;	  /* the monitor's queue overflowed (ENOBUFS): events were lost */
 };
 
 static void vf_wait_release(struct vf_wait *w)
@@ -255,10 +301,15 @@ static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
 			return -errno;
 		if (p > 0) {
 			struct udev_device *ev;
+			errno = 0;
 			while ((ev = udev_monitor_receive_device(mon))) {
 				note_event(ev, w);
 				udev_device_unref(ev);
+				errno = 0;
 			}
+			/* the udev database and sysfs tell what the lost events would have */
+			if (errno == ENOBUFS)
+				w->lost = true;
 		}
 	}
 }
@@ -281,11 +332,23 @@ static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char 
 				  sysfs_numvfs_strerror(r));
 	r = wait_vfs(udev, mon, pf, syspath, to, deadline, &w);
 	if (r == -ETIMEDOUT) {
-		unsigned have = count_virtfn(syspath);
-		if (to == 0 || have < to)
+		/* sysfs once more before failing: the events may have been lost, not the VFs */
+		unsigned have = count_virtfn(syspath), count = 0;
+		bool counted = read_uint_attr(udev, pf, "sriov_numvfs", &count) >= 0;
+		if (to == 0 && have == 0 && counted && count == 0)
+			r = 0;
+		else if (to == 0 || have < to)
 			r = diag_error(d, NULL, r,
 				       "PF '%s': timed out waiting for VFs: %u of %u present", pf,
 				       have, to);
+		else if (w.lost || (counted && count == to))
+			diag_warning(d, NULL,
+				     "PF '%s': the %u VFs exist (sysfs), but udev did not announce "
+				     "them all%s; going on (network interface names may not be "
+				     "final yet)",
+				     pf, to,
+				     w.lost ? ": its events were lost" : " (is systemd-udevd running?)"),
+			    r = 0;
 		else
 			r = diag_error(
 			    d, NULL, r,
@@ -339,6 +402,16 @@ int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *r
 				  "cannot listen to udev events");
 	udev_monitor_filter_add_match_subsystem_devtype(mon, "pci", NULL);
 	udev_monitor_filter_add_match_subsystem_devtype(mon, "net", NULL);
+	/*
+	 * Each VF brings several events (pci add and bind, net add, ...); the
+	 * socket's default queue holds far fewer than 256 VFs send. Room for
+	 * 8 events of 4 KiB (with the kernel's overhead) per VF, at least
+	 * 1 MiB; a failure only makes a loss more likely.
+	 */
+	size_t room = (size_t)(to > cur ? to : cur) * 8 * 4096;
+	udev_monitor_set_receive_buffer_size(mon, (int)(room < (1u << 20)	 ? (1u << 20)
+							: room > (64u << 20) ? (64u << 20)
+									     : room));
 	r = udev_monitor_enable_receiving(mon);
 	if (r < 0)
 		return diag_error(d, NULL, r, "cannot listen to udev events: %s", strerror(-r));
@@ -371,10 +444,14 @@ int sysfs_set_drivers_autoprobe(const char *pf, bool on, struct diag *d)
 	dev = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
 	if (!dev)
 		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
-	r = udev_device_set_sysattr_value(dev, "sriov_drivers_autoprobe", on ? "1" : "0");
+	_cleanup_(freep) char *path =
+	    strprintf("%s/sriov_drivers_autoprobe", udev_device_get_syspath(dev));
+	if (!path)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	r = write_attr(path, on ? "1" : "0");
 	if (r < 0)
 		return diag_error(d, NULL, r, "PF '%s': cannot set sriov_drivers_autoprobe: %s", pf,
-				  strerror(-r));
+				  write_strerror(r));
 	return 0;
 }
 
@@ -456,27 +533,27 @@ int sysfs_bind_driver(const char *dev, const char *driver, bool *ret_changed, st
 		*ret_changed = true;
 	if (cur) {
 		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver/unbind", dev);
-		r = write_file(path, dev);
+		r = write_attr(path, dev);
 		if (r < 0)
 			return diag_error(d, NULL, r, "'%s': cannot unbind from '%s': %s", dev, cur,
-					  strerror(-r));
+					  write_strerror(r));
 	}
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", dev);
-	r = write_file(path, driver);
+	r = write_attr(path, driver);
 	if (r < 0)
 		return diag_error(d, NULL, r, "'%s': cannot set driver_override to '%s': %s", dev,
-				  driver, strerror(-r));
-	r = write_file(PCI_DRIVERS "/../drivers_probe", dev);
+				  driver, write_strerror(r));
+	r = write_attr(PCI_DRIVERS "/../drivers_probe", dev);
 	if (r < 0)
-		diag_error(d, NULL, r, "'%s': probing with driver '%s' failed: %s", dev, driver,
-			   strerror(-r));
-	/* clear the override either way: a newline empties it */
-	int r2 = write_file(path, "\n");
+		diag_error(d, NULL, r, "'%s': probing with driver '%s' (drivers_probe) failed: %s",
+			   dev, driver, write_strerror(r));
+	/* clear the override either way (also after a stop): a newline empties it */
+	int r2 = r == -EINTR ? write_file(path, "\n") : write_attr(path, "\n");
 	if (r < 0)
 		return r;
 	if (r2 < 0)
 		return diag_error(d, NULL, r2, "'%s': cannot clear driver_override: %s", dev,
-				  strerror(-r2));
+				  write_strerror(r2));
 	now_bound = sysfs_device_driver(dev);
 	if (!now_bound || !streq(now_bound, driver))
 		return diag_error(d, NULL, -EIO, "'%s': still bound to '%s' after probing '%s'",

@@ -4,6 +4,8 @@
  * driver binding. Writes go through libudev (sysattrs) or plain writes to
  * /sys/bus/pci; the kernel's answers are translated into plain words.
  * Each function is safe to call from its own thread (no shared state).
+ * Every write runs in a worker (worker.h) bounded by worker_timeout():
+ * a driver that never answers gives an error naming the attribute.
  */
 #pragma once
 

@@ -15,6 +15,11 @@
 
 static json_object *jstr(const char *s)
 {
+	if (s && !utf8_valid(s)) {
+		/* JSON is UTF-8: a byte from the host that is not becomes U+FFFD */
+		_cleanup_(freep) char *fixed = utf8_sanitize(s);
+		return fixed ? json_object_new_string(fixed) : NULL;
+	}
 	return s ? json_object_new_string(s) : NULL; /* NULL is JSON null */
 }
 
@@ -253,6 +258,12 @@ static size_t table_row(struct table *t, char **cells)
 	for (size_t c = 0; c < t->n_cols; c++) {
 		if (!cells[c])
 			cells[c] = strdup("-");
+		/* names and values come from the host: no raw control characters */
+		if (cells[c] && str_needs_escape(cells[c])) {
+			char *e = str_escape(cells[c]);
+			free(cells[c]);
+			cells[c] = e;
+		}
 		if (!cells[c])
 			t->oom = true;
 	}
@@ -502,18 +513,22 @@ static void print_files(json_object *files, FILE *out)
 		json_object *f = json_object_array_get_idx(files, i);
 		json_object *c = json_object_object_get(f, "content");
 		const char *path = json_object_get_string(json_object_object_get(f, "path"));
+		fputs_escaped(path, out);
 		if (!c) {
-			fprintf(out, "%s (absent)\n", path);
+			fputs(" (absent)\n", out);
 			continue;
 		}
-		fprintf(out, "%s\n", path);
+		fputc('\n', out);
 		for (const char *s = json_object_get_string(c); *s;) {
 			size_t len = strcspn(s, "\n");
 			size_t end = len;
 			while (end > 0 &&
 			       (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r'))
 				end--;
-			fprintf(out, "  |%s%.*s\n", end ? " " : "", (int)end, s);
+			_cleanup_(freep) char *line = strndup(s, end);
+			fprintf(out, "  |%s", end ? " " : "");
+			fputs_escaped(line ? line : "(out of memory)", out);
+			fputc('\n', out);
 			s += len;
 			if (*s)
 				s++;
@@ -590,7 +605,9 @@ int render_host_text(const struct host *h, FILE *out)
 	if (!o)
 		return -ENOMEM;
 	json_object *name = json_object_object_get(o, "hostname");
-	fprintf(out, "HOST %s\n\n", name ? json_object_get_string(name) : "-");
+	fputs("HOST ", out);
+	fputs_escaped(name ? json_object_get_string(name) : "-", out);
+	fputs("\n\n", out);
 	print_pfs(json_object_object_get(o, "pci"), out);
 	print_devices(json_object_object_get(o, "pci"), out);
 	print_modules(json_object_object_get(o, "modules"), out);

@@ -742,6 +742,11 @@ static void load_guest(struct loader *ld, const struct ynode *key, const struct 
 		yerror(&ld->y, key, "guest name is empty");
 		return;
 	}
+	const char *bad = spec_guest_name_refusal(key->text);
+	if (bad) {
+		yerror(&ld->y, key, "guest name '%s' %s", yq(&ld->y, key->text), bad);
+		return;
+	}
 	if (!yexpect(&ld->y, key, v, YNODE_MAPPING))
 		return;
 	snprintf(where, sizeof(where), "in guest '%s'", yq(&ld->y, g->name));
@@ -774,9 +779,17 @@ static void load_libvirt(struct loader *ld, const struct ynode *v)
 	for (size_t i = 0; i < v->n_pairs; i++) {
 		const struct ynode *k = v->pairs[i].key, *val = v->pairs[i].value;
 
-		if (streq(k->text, "uri"))
-			yget_str(&ld->y, k, val, &ld->s->libvirt_uri);
-		else
+		if (streq(k->text, "uri")) {
+			if (!yget_str(&ld->y, k, val, &ld->s->libvirt_uri))
+				continue;
+			_cleanup_(freep) char *why = spec_libvirt_uri_refusal(val->text);
+			if (why)
+				yerror(&ld->y, val,
+				       "libvirt uri '%s' %s: a file may name only qemu:///system, "
+				       "qemu:///session or test:///default (give others with "
+				       "--libvirt or SRIOVCTL_LIBVIRT_URI)",
+				       yq(&ld->y, val->text), why);
+		} else
 			UNKNOWN(ld, k, libvirt_keys, "in 'libvirt'");
 	}
 }

@@ -133,3 +133,20 @@ bool mac_address_valid(const char *s); /* six hex pairs with ':' */
 bool mac_address_multicast(const char *s);
 
 const char *device_type_to_string(enum device_type t);
+/*
+ * Why a libvirt URI may not come from a desired-state file, or NULL when
+ * it may. A file is untrusted input: its URI must be local and name
+ * nothing to run, connect to or read (qemu:///system, qemu:///session,
+ * test:///default); a transport (qemu+ext, +ssh, +tcp ...), a host or
+ * any query parameter (command=, socket=, keyfile= ...) is refused. Any
+ * URI stays possible on the command line. Owned string ("uses transport
+ * 'ext'; query parameter 'command' names a program, socket or key").
+ */
+char *spec_libvirt_uri_refusal(const char *uri);
+
+/*
+ * Why a guest name is not one libvirt accepts, or NULL: libvirt refuses
+ * an empty name and one with '/' or a newline; sriovctl also refuses any
+ * control character, so a name can never forge a line of output. Static.
+ */
+const char *spec_guest_name_refusal(const char *name);

@@ -87,3 +87,142 @@ double monotonic_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+size_t utf8_seq(const unsigned char *s, unsigned *cp)
+{
+	size_t n;
+	unsigned c, min;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f, min = 0x80;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f, min = 0x800;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the terminating NUL */
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Code points that reorder or control a terminal: C1 controls, bidi overrides. */
+static bool unsafe_code_point(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The escape of one unit at s into out (>= 11 bytes); its length in *adv. 0: keep as is. */
+static size_t escape_unit(const unsigned char *s, size_t *adv, char *out)
+{
+	static const char short_esc[] = "\a" "a" "\b" "b" "\t" "t" "\n" "n" "\v" "v" "\f" "f" "\r" "r";
+	unsigned cp;
+
+	*adv = 1;
+	if (*s < 0x20 || *s == 0x7f) {
+		for (size_t i = 0; short_esc[i]; i += 2)
+			if ((unsigned char)short_esc[i] == *s)
+				return (size_t)sprintf(out, "\\%c", short_esc[i + 1]);
+		return (size_t)sprintf(out, "\\x%02x", *s);
+	}
+	if (*s < 0x80)
+		return 0;
+	*adv = utf8_seq(s, &cp);
+	if (!*adv) {
+		*adv = 1;
+		return (size_t)sprintf(out, "\\x%02x", *s);
+	}
+	if (unsafe_code_point(cp))
+		return (size_t)sprintf(out, "\\u%04x", cp);
+	return 0;
+}
+
+bool str_needs_escape(const char *s)
+{
+	char tmp[16];
+	size_t adv;
+
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p += adv)
+		if (escape_unit(p, &adv, tmp))
+			return true;
+	return false;
+}
+
+char *str_escape(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t len = strlen(s), o = 0, adv;
+	/* at most 4 output bytes per input byte: \xNN for one, \uNNNN for two or three */
+	char *out = malloc(len * 4 + 1), tmp[16];
+
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p += adv) {
+		size_t n = escape_unit(p, &adv, tmp);
+		if (n) {
+			memcpy(out + o, tmp, n);
+			o += n;
+		} else {
+			memcpy(out + o, p, adv);
+			o += adv;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int fputs_escaped(const char *s, FILE *f)
+{
+	if (!s || !str_needs_escape(s))
+		return fputs(s ? s : "", f);
+	_cleanup_(freep) char *e = str_escape(s);
+	return fputs(e ? e : "(out of memory)", f);
+}
+
+bool utf8_valid(const char *s)
+{
+	unsigned cp;
+
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		size_t n = *p < 0x80 ? 1 : utf8_seq(p, &cp);
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+char *utf8_sanitize(const char *s)
+{
+	if (!s)
+		return NULL;
+	/* U+FFFD is 3 bytes: at most three times as long */
+	char *out = malloc(strlen(s) * 3 + 1);
+	size_t o = 0;
+	unsigned cp;
+
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p < 0x80 ? 1 : utf8_seq(p, &cp);
+		if (n) {
+			memcpy(out + o, p, n);
+			o += n;
+			p += n;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

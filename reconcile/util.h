@@ -23,6 +23,14 @@
 		_p_;                                                                               \
 	})
 
+/* Hand ownership of a descriptor out of a cleanup-managed variable. */
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _fd_ = (fd);                                                                   \
+		(fd) = -1;                                                                         \
+		_fd_;                                                                              \
+	})
+
 static inline void freep(void *p)
 {
 	free(*(void **)p);
@@ -67,3 +75,35 @@ int read_text_file(const char *path, size_t max, char **ret);
 
 /* Seconds on CLOCK_MONOTONIC, for deadlines. */
 double monotonic_now(void);
+
+/*
+ * s made safe for a terminal: control characters C-escaped (\n, \t, \r,
+ * \x1b ...), C1 controls and bidirectional overrides as \u0085, \u202e,
+ * bytes that are not UTF-8 as \xNN; valid UTF-8 text and backslashes are
+ * kept as they are. For every string from a file or the host that is
+ * printed as text. Owned; NULL for NULL s or out of memory.
+ */
+char *str_escape(const char *s);
+
+/* True when str_escape(s) would change s. */
+bool str_needs_escape(const char *s);
+
+/* fputs of str_escape(s). Returns fputs's result (EOF on error). */
+int fputs_escaped(const char *s, FILE *f);
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes at
+ * s are not one (overlong, surrogate, above U+10FFFF, cut short). Stores
+ * the code point in *cp. s[0] must be >= 0x80.
+ */
+size_t utf8_seq(const unsigned char *s, unsigned *cp);
+
+/* True when s (NUL-terminated) is valid UTF-8. NULL is valid. */
+bool utf8_valid(const char *s);
+
+/*
+ * A copy of s with every byte that is not part of valid UTF-8 replaced by
+ * U+FFFD, so that YAML and JSON writers (which need UTF-8) can carry it.
+ * Owned; NULL for NULL s or out of memory.
+ */
+char *utf8_sanitize(const char *s);

@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "host.h"
 #include "vfnet.h"
+#include "worker.h"
 
 /* Room for a request: headers, the name, two nests and the largest payload. */
 #define REQUEST_SIZE 256
@@ -442,8 +443,8 @@ static int rtnl_open(struct mnl_socket **ret)
  * to *ret_reply, owned by the caller) or an error/ACK (returned, with the
  * extended ACK message in extack).
  */
-static int rtnl_call(const void *req, size_t len, void **ret_reply, size_t *ret_len, char *extack,
-		     size_t extack_size)
+static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t *ret_len,
+			  char *extack, size_t extack_size)
 {
 	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	const struct nlmsghdr *rq = req;
@@ -493,6 +494,63 @@ static int rtnl_call(const void *req, size_t len, void **ret_reply, size_t *ret_
 	}
 }
 
+struct rtnl_req {
+	const void *req;
+	size_t len;
+	bool want_reply;
+};
+
+/* In a worker: the call; its payload is the extended ACK, a NUL, the reply. */
+static int rtnl_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct rtnl_req *q = arg;
+	_cleanup_(freep) void *reply = NULL;
+	size_t reply_len = 0;
+	char extack[256];
+	int r;
+
+	(void)d;
+	r = rtnl_call_here(q->req, q->len, q->want_reply ? &reply : NULL, &reply_len, extack,
+			   sizeof(extack));
+	fwrite(extack, 1, strlen(extack) + 1, out);
+	if (reply)
+		fwrite(reply, 1, reply_len, out);
+	return r;
+}
+
+/*
+ * rtnl_call_here in a worker (worker.h): a driver that never answers a
+ * request (it holds the RTNL lock) gives -ETIMEDOUT after the worker
+ * timeout instead of blocking the run.
+ */
+static int rtnl_call(const void *req, size_t len, void **ret_reply, size_t *ret_len, char *extack,
+		     size_t extack_size)
+{
+	struct rtnl_req q = {req, len, ret_reply != NULL};
+	_cleanup_(freep) char *payload = NULL;
+	size_t plen = 0;
+	struct diag scratch;
+	int r;
+
+	extack[0] = '\0';
+	diag_init(&scratch);
+	r = worker_call(rtnl_fn, &q, 0, &scratch, NULL, &payload, &plen);
+	diag_release(&scratch);
+	if (!payload)
+		return r < 0 ? r : -EBADMSG;
+	size_t elen = strnlen(payload, plen);
+	snprintf(extack, extack_size, "%.*s", (int)elen, payload);
+	if (r >= 0 && ret_reply && elen + 1 < plen) {
+		void *copy = malloc(plen - elen - 1);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, payload + elen + 1, plen - elen - 1);
+		*ret_reply = copy;
+		*ret_len = plen - elen - 1;
+	}
+	return r;
+}
+
 static uint32_t new_seq(void)
 {
 	static uint32_t counter; /* several PFs may be set from threads */
@@ -505,6 +563,14 @@ static const char *errno_words(int err)
 	switch (err) {
 	case -ENODEV:
 		return "no such interface";
+	case -ETIMEDOUT: {
+		static __thread char buf[80];
+		snprintf(buf, sizeof(buf), "no answer within %g s (the driver hangs)",
+			 worker_timeout());
+		return buf;
+	}
+	case -EINTR:
+		return "interrupted: the run was asked to stop";
 	default:
 		return strerror(-err);
 	}

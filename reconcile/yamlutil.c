@@ -483,6 +483,9 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, st
 	if (len > YAML_MAX_INPUT)
 		return diag_error(d, &(struct src_loc){.file = file}, -EFBIG,
 				  "file is larger than %u MiB", YAML_MAX_INPUT >> 20);
+	size_t bom = yaml_bom_len(buf, len);
+	buf += bom;
+	len -= bom;
 	bad = utf8_invalid_at((const unsigned char *)buf, len);
 	if (bad < len) {
 		struct src_loc l = offset_loc(file, buf, len, bad);
@@ -706,7 +709,7 @@ const char *yq(struct ycheck *c, const char *s)
 		}
 		if (o >= max)
 			break;
-		out[o++] = (ch < ' ' || ch == 0x7f) ? '?' : (char)ch;
+		out[o++] = (char)ch; /* diag_print escapes control characters */
 	}
 	out[o] = '\0';
 	return out;

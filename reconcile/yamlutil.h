@@ -73,6 +73,16 @@ struct ydoc {
 int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, struct ydoc **ret);
 
 void ydoc_free(struct ydoc *doc);
+
+/*
+ * Length of a UTF-8 byte order mark at the start of buf (3), or 0. Editors
+ * on some systems write one; loaders skip it, so that places still count
+ * from line 1.
+ */
+static inline size_t yaml_bom_len(const char *buf, size_t len)
+{
+	return len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
 static inline void ydoc_freep(struct ydoc **doc)
 {
 	ydoc_free(*doc);

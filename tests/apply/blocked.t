@@ -44,7 +44,7 @@ EOF2
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 		strace -f -qq -e trace=%file,%desc -o "$T/trace" $SC apply -f "$T/spec.yaml" >"$T/out1" 2>"$T/err1"
 	echo "apply: rc=$? numvfs=$(cat $pf/sriov_numvfs) conf=$(ls $SRIOVCTL_ROOT/etc/modprobe.d | wc -l)"
-	echo "lock: $SRIOVCTL_ROOT/run/sriovctl.lock"
+	echo "lock: /run/sriovctl.lock"
 	$SC apply --force -f "$T/spec.yaml" >"$T/out2" 2>"$T/err2"
 	echo "force: rc=$? numvfs=$(cat $pf/sriov_numvfs) conf=$(ls $SRIOVCTL_ROOT/etc/modprobe.d | wc -l)"
 ' >"$T/out" 2>&1

@@ -41,6 +41,7 @@ def main():
     ap.add_argument("--sim-pf", action="append", default=[])
     ap.add_argument("--spec")
     ap.add_argument("--want-vfs", type=int, default=7)
+    ap.add_argument("--total-vfs", type=int, default=7)
     ap.add_argument("--spec-extra", default="")
     a = ap.parse_args()
 
@@ -56,7 +57,7 @@ def main():
                         if a.autoprobe else None})
         pci.append({"address": addr, "vendor": "8086", "device": "10c9", "driver": "igb",
                     "interfaces": [f"enp{bus}s0f0"],
-                    "sriov": {"total-vfs": 7, "num-vfs": a.num_vfs,
+                    "sriov": {"total-vfs": a.total_vfs, "num-vfs": a.num_vfs,
                               "drivers-autoprobe": bool(a.autoprobe), "offset": 128,
                               "stride": 2, "vf-device": "10ca", "vfs": vfs}})
         sim[addr] = {"vf-driver": "igbvf"}

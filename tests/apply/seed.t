@@ -27,7 +27,7 @@ STRACE="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f
 	echo "second: rc=$?"
 	$SC plan --detailed-exitcode -f "$spec" >"$T/out3" 2>&1
 	echo "plan: rc=$?"
-	echo "lock: $SRIOVCTL_ROOT/run/sriovctl.lock"
+	echo "lock: /run/sriovctl.lock"
 ' >"$T/out" 2>&1
 sed 's/^/# /' "$T/out" "$T/err1" "$T/err2"
 has '^first: rc=0$' "$T/out" "first apply exits 0"

@@ -38,10 +38,18 @@ EOT
 }
 
 # sc COMMAND [ARGS]: sriovctl on the temp root, no libvirt daemon needed
+# The lock is host-wide (/run/sriovctl.lock whatever --root says): as root,
+# the run gets a private mount namespace whose /run is $R/run.
 sc() {
 	local cmd=$1
 	shift
-	"$SRIOVCTL" "$cmd" --root "$R" --libvirt test:///default -f "$R/desired.yaml" "$@"
+	if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+		mkdir -p "$R/run"
+		unshare -m --propagation private sh -c 'mount --bind "$1/run" /run && shift && exec "$@"' \
+			sc "$R" "$SRIOVCTL" "$cmd" --root "$R" --libvirt test:///default -f "$R/desired.yaml" "$@"
+	else
+		"$SRIOVCTL" "$cmd" --root "$R" --libvirt test:///default -f "$R/desired.yaml" "$@"
+	fi
 }
 
 

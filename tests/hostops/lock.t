@@ -1,5 +1,5 @@
 #!/bin/bash
-# apply holds <root>/run/sriovctl.lock: a second run waits --lock-timeout,
+# apply holds /run/sriovctl.lock (here <root>/run/sriovctl.lock, see sc in lib.sh): a second run waits --lock-timeout,
 # then exits 1 with a clear message and changes nothing; once the lock is
 # released it proceeds.
 set -u
@@ -20,7 +20,7 @@ start=$EPOCHREALTIME
 sc apply --lock-timeout 0.5 >"$R/out" 2>"$R/err" 9>&-
 rc=$?
 took=$(elapsed "$start")
-grep -qF "another sriovctl run holds '$lock' (waited 0.5 s)" "$R/err"
+grep -qF "another sriovctl run holds '/run/sriovctl.lock' (waited 0.5 s)" "$R/err"
 ok $? "a second run reports who holds the lock"
 [ "$rc" -eq 1 ] && between "$took" 0.5 5
 ok $? "it exits 1 after waiting its --lock-timeout (rc=$rc, took ${took}s)"

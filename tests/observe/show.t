@@ -43,7 +43,8 @@ check "show --format state succeeds" test "$rc" -eq 0
 check "PF name from pci.ids" has "82576 Gigabit Network Connection"
 check "VF bound to vfio-pci" has "0000:0b:10.2"
 check "renamed netdev" has "wan0"
-check "hostname from --root" has "kvm-07"
+# the file root is for files: the host: guard must see the real hostname
+check "hostname is the real one, not --root's etc/hostname" bash -c "grep -qx 'hostname: $(hostname)' '$tmp/out' && ! grep -qF kvm-07 '$tmp/out'"
 check "guests from libvirt" bash -c "grep -qF web1 '$tmp/out' && grep -qF scratch '$tmp/out'"
 
 # an unreachable libvirt without guests in a file: a note saying why, and the host is observed

@@ -24,6 +24,7 @@
 #include <linux/rtnetlink.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,17 @@ static void setlink(struct nlfake *f, const struct nlmsghdr *h)
 	if (r < 0)
 		goto out;
 	fail = sim_find_fail(d.addr, "setlink");
+	if (fail < 0) {
+		/* a driver that does not answer: block this writer only, as attrs.c does */
+		const struct sim_pf *pf = sim_find_pf(d.addr);
+		unsigned ms = pf && pf->hang_ms ? pf->hang_ms : 0;
+		struct timespec ts = {ms ? ms / 1000 : 24 * 3600, (ms % 1000) * 1000000L};
+
+		pthread_mutex_unlock(&lock);
+		while (nanosleep(&ts, &ts) == 0 && !ms)
+			ts.tv_sec = 24 * 3600;
+		pthread_mutex_lock(&lock);
+	}
 	if (fail) {
 		r = fail > 0 ? -fail : -ETIMEDOUT;
 		goto out;

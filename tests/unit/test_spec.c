@@ -500,6 +500,64 @@ static void test_strings(void **state)
 	assert_int_equal(closest_word("colour", words, 3), -1);
 }
 
+/* Which libvirt URIs a file may name: local ones, without anything to run or reach. */
+static void test_libvirt_uri(void **state)
+{
+	(void)state;
+	static const char *const allowed[] = {"qemu:///system", "qemu:///session",
+					      "test:///default"};
+	static const struct {
+		const char *uri, *why;
+	} refused[] = {
+	    {"qemu+ext:///system?command=/tmp/x",
+	     "uses transport 'ext'; has query parameter 'command', which names a program, socket "
+	     "or key"},
+	    {"qemu+ssh://h/system", "uses transport 'ssh'; names a host 'h'"},
+	    {"qemu+tcp:///system", "uses transport 'tcp'"},
+	    {"qemu+tls:///system", "uses transport 'tls'"},
+	    {"qemu+libssh2://u@h/system?known_hosts=/x",
+	     "uses transport 'libssh2'; names a host 'u@h'; has query parameter 'known_hosts', "
+	     "which names a program, socket or key"},
+	    {"qemu://h/system", "names a host 'h'"},
+	    {"qemu:///system?mode=legacy", "has query parameter 'mode'"},
+	    {"qemu:///system?&&netcat=x", "has query parameter 'netcat', which names a program, "
+					  "socket or key"},
+	    {"qemu:///system#x", "has a fragment '#x'"},
+	    {"qemu:///embed?root=/x", "has path '/embed' (qemu:///system or qemu:///session); has "
+				      "query parameter 'root'"},
+	    {"qemu:///systemd", "has path '/systemd' (qemu:///system or qemu:///session)"},
+	    {"test:///etc/shadow", "has path '/etc/shadow' (test:///default)"},
+	    {"lxc:///system", "uses driver 'lxc' (only qemu and test)"},
+	    {"qemu", "is not of the form DRIVER:///PATH"},
+	    {"://x", "is not of the form DRIVER:///PATH"},
+	    {"qemu:///system\n", "contains a space or a control character"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
+		_cleanup_(freep) char *why = spec_libvirt_uri_refusal(allowed[i]);
+		if (why)
+			fail_msg("'%s' refused: %s", allowed[i], why);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		_cleanup_(freep) char *why = spec_libvirt_uri_refusal(refused[i].uri);
+		if (!why || !streq(why, refused[i].why))
+			fail_msg("'%s': got '%s', expected '%s'", refused[i].uri, why ? why : "(none)",
+				 refused[i].why);
+	}
+}
+
+static void test_guest_names(void **state)
+{
+	(void)state;
+	assert_null(spec_guest_name_refusal("web1"));
+	assert_null(spec_guest_name_refusal("Gäst 1 (test)"));
+	assert_non_null(spec_guest_name_refusal(""));
+	assert_non_null(spec_guest_name_refusal("a/b"));
+	assert_non_null(spec_guest_name_refusal("a\nb"));
+	assert_non_null(spec_guest_name_refusal("\x1b[8m"));
+	assert_non_null(spec_guest_name_refusal("a\x7f"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +573,8 @@ int main(void)
 	    cmocka_unit_test(test_pci_helpers),
 	    cmocka_unit_test(test_mac_helpers),
 	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_libvirt_uri),
+	    cmocka_unit_test(test_guest_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

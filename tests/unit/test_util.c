@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers of util.c: escaping for the terminal; diag_print escapes what it prints. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "diag.h"
+#include "util.h"
+
+static void test_str_escape(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+	    {"", ""},
+	    {"plain text", "plain text"},
+	    {"web1\n- detach x", "web1\\n- detach x"},
+	    {"\x1b[8mhidden", "\\x1b[8mhidden"},
+	    {"a\tb\rc\ad\be\vf\fg", "a\\tb\\rc\\ad\\be\\vf\\fg"},
+	    {"del\x7f", "del\\x7f"},
+	    {"back\\slash", "back\\slash"},
+	    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+	    {"caf\xe9", "caf\\xe9"},		     /* Latin-1, not UTF-8 */
+	    {"\xc0\xaf", "\\xc0\\xaf"},		     /* overlong '/' */
+	    {"\xed\xa0\x80", "\\xed\\xa0\\x80"},     /* a surrogate */
+	    {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* above U+10FFFF */
+	    {"cut \xe2\x82", "cut \\xe2\\x82"},
+	    {"c1 \xc2\x9b" "2J", "c1 \\u009b2J"},	     /* CSI as a C1 control */
+	    {"bidi \xe2\x80\xae" "txt", "bidi \\u202etxt"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		_cleanup_(freep) char *e = str_escape(t[i].in);
+		assert_non_null(e);
+		if (!streq(e, t[i].out))
+			fail_msg("case %zu: got '%s', expected '%s'", i, e, t[i].out);
+		assert_int_equal(str_needs_escape(t[i].in), !streq(t[i].in, t[i].out));
+	}
+	assert_null(str_escape(NULL));
+	assert_false(str_needs_escape(NULL));
+}
+
+static void test_diag_print_escapes(void **state)
+{
+	(void)state;
+	struct diag d;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	diag_init(&d);
+	diag_error(&d, &(struct src_loc){.file = "evil\n.yaml", .line = 2, .col = 3}, -EINVAL,
+		   "guest '%s' is bad", "g\x1b[8m\nerror: forged");
+	diag_warning(&d, &(struct src_loc){.file = "/etc/modprobe.d/x.conf"}, "line '# caf\xe9'");
+	diag_note(&d, NULL, "caf\xc3\xa9");
+	diag_print(&d, f);
+	fclose(f);
+	assert_string_equal(out, "evil\\n.yaml:2:3: error: guest 'g\\x1b[8m\\nerror: forged' is bad\n"
+				 "/etc/modprobe.d/x.conf: warning: line '# caf\\xe9'\n"
+				 "note: caf\xc3\xa9\n");
+	free(out);
+	diag_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_str_escape),
+	    cmocka_unit_test(test_diag_print_escapes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
