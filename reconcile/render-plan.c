@@ -169,6 +169,21 @@ static void pr_vf(struct pr *p, const struct action *a)
 	pr_json(p, "vf", vf);
 }
 
+/* The lines of [l, end), each after prefix, escaped: file content comes from the host. */
+static void print_lines(FILE *f, const char *prefix, const char *l, const char *end)
+{
+	while (l < end) {
+		const char *n = strchrnul(l, '\n');
+		if (n > end)
+			n = end;
+		_cleanup_(freep) char *line = strndup(l, n - l);
+		fputs(prefix, f);
+		fputs_escaped(line ? line : "?", f);
+		fputc('\n', f);
+		l = *n ? n + 1 : n;
+	}
+}
+
 /* A file's change as "-"/"+" lines: what differs between the common head and tail. */
 static void pr_file_diff(struct pr *p, const char *before, const char *after)
 {
@@ -200,20 +215,8 @@ static void pr_file_diff(struct pr *p, const char *before, const char *after)
 		be = bl;
 		ae = al;
 	}
-	for (const char *l = b; l < be;) {
-		const char *n = strchrnul(l, '\n');
-		if (n > be)
-			n = be;
-		fprintf(p->f, "    - %.*s\n", (int)(n - l), l);
-		l = *n ? n + 1 : n;
-	}
-	for (const char *l = a; l < ae;) {
-		const char *n = strchrnul(l, '\n');
-		if (n > ae)
-			n = ae;
-		fprintf(p->f, "    + %.*s\n", (int)(n - l), l);
-		l = *n ? n + 1 : n;
-	}
+	print_lines(p->f, "    - ", b, be);
+	print_lines(p->f, "    + ", a, ae);
 }
 
 /* ---- one printer per kind; each returns the text prefix ---- */
@@ -427,37 +430,66 @@ json_object *render_action_json(const struct action *a, bool with_facts)
 
 /* ---- whole plans ---- */
 
+/* One action's line, without its prefix, in *ret (owned); returns the prefix or 0. */
+static char action_text(const struct action *a, char **ret)
+{
+	size_t len = 0;
+	struct pr pr = {.f = open_memstream(ret, &len)};
+	char c;
+
+	*ret = NULL;
+	if (!pr.f)
+		return 0;
+	c = pr_action_body(&pr, a);
+	if (fclose(pr.f) != 0) {
+		free(*ret);
+		*ret = NULL;
+		return 0;
+	}
+	return c;
+}
+
+/*
+ * Every value in a line may come from the desired-state file or the host
+ * (names, options, file lines): lines are printed escaped, so that no
+ * control character reaches the terminal.
+ */
 int render_plan_text(const struct plan *p, FILE *out)
 {
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const struct action *a = &p->changes[i];
-		char *line = NULL;
-		size_t len = 0;
-		struct pr pr = {.f = open_memstream(&line, &len)};
-		if (!pr.f)
+		_cleanup_(freep) char *line = NULL;
+		char c = action_text(a, &line);
+		if (!c)
 			return -ENOMEM;
-		char c = pr_action_body(&pr, a);
-		if (fclose(pr.f) != 0) {
-			free(line);
-			return -ENOMEM;
-		}
-		fprintf(out, "%c %s\n", c, line);
-		free(line);
+		fprintf(out, "%c ", c);
+		fputs_escaped(line, out);
+		fputc('\n', out);
 		if (a->kind == ACTION_WRITE_MODPROBE_CONF) {
 			struct pr diff = {.f = out};
 			pr_file_diff(&diff, a->module.old_content, a->module.content);
 		}
-		if (a->show_reason && a->reason)
-			fprintf(out, "  %s\n", a->reason);
-		if (a->why)
-			fprintf(out, "  forced: %s\n", a->why);
+		if (a->show_reason && a->reason) {
+			fputs("  ", out);
+			fputs_escaped(a->reason, out);
+			fputc('\n', out);
+		}
+		if (a->why) {
+			fputs("  forced: ", out);
+			fputs_escaped(a->why, out);
+			fputc('\n', out);
+		}
 	}
 	for (size_t i = 0; i < p->n_blocked; i++) {
 		const struct action *a = &p->blocked[i];
-		struct pr pr = {.f = out};
+		_cleanup_(freep) char *line = NULL;
+		if (!action_text(a, &line))
+			return -ENOMEM;
 		fputs("! blocked: ", out);
-		pr_action_body(&pr, a);
-		fprintf(out, " \u2014 %s\n", a->why ? a->why : "?");
+		fputs_escaped(line, out);
+		fputs(" \u2014 ", out);
+		fputs_escaped(a->why ? a->why : "?", out);
+		fputc('\n', out);
 	}
 	if (p->n_changes == 0 && p->n_blocked == 0)
 		fputs("No changes: the host matches the desired state.\n", out);

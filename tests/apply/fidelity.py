@@ -50,8 +50,8 @@ def ops_from_writes(path):
         elif line.split()[1].startswith("rename") and "/etc/modprobe.d/" in line:
             target = re.findall(r'"([^"]*)"', line)[-1]
             ops.append(("write-modprobe-conf", target[target.index("/etc/modprobe.d/"):]))
-        elif "/etc/modprobe.d/" in p:
-            continue  # the temporary file a rename then puts in place
+        elif "/etc/modprobe.d" in line:
+            continue  # the temporary file (O_TMPFILE, linkat) a rename then puts in place
         else:
             ops.append(("unexpected", line.strip()))
     return ops

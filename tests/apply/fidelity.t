@@ -48,7 +48,7 @@ sed "s/vlan: 42/vlan: 43/" "$TOP/examples/seed-82576.yaml" >"$T/vlan43.yaml"
 		echo "$s: rc=$?"
 		touch "$T/$s.lv"
 	done
-	echo "lock: $SRIOVCTL_ROOT/run/sriovctl.lock"
+	echo "lock: /run/sriovctl.lock"
 ' >"$T/out" 2>&1
 sed 's/^/# /' "$T/out"
 lock=$(sed -n 's/^lock: //p' "$T/out")

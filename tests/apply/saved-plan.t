@@ -55,10 +55,10 @@ PY
 
 	# 5. another host
 	$SC plan -f "$SPEC" -o "$T/p4.json" >/dev/null 2>&1
-	echo other-host >"$SRIOVCTL_ROOT/etc/hostname"
+	hostname other-host
 	$SC apply --plan "$T/p4.json" >"$T/host.out" 2>"$T/host.err"
 	echo "host: rc=$?"
-	echo "lock: $SRIOVCTL_ROOT/run/sriovctl.lock"
+	echo "lock: /run/sriovctl.lock"
 ' >"$T/out" 2>&1
 sed 's/^/# /' "$T/out"
 

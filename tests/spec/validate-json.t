@@ -53,7 +53,25 @@ for f in "${files[@]}"; do
 		        file = None
 		    sev, _, msg = rest.partition(": ")
 		    want.append({"file": file, "line": line, "column": col, "severity": sev, "message": msg})
-		if o.get("diagnostics") != want:
+		# the text form escapes control characters (util.c str_escape); JSON carries them
+		def esc(t):
+		    if t is None:
+		        return t
+		    out = []
+		    for ch in t:
+		        c = ord(ch)
+		        if ch in "\n\t\r":
+		            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}[ch])
+		        elif c < 0x20 or c == 0x7f:
+		            out.append("\\x%02x" % c)
+		        elif 0x80 <= c <= 0x9f or 0x202a <= c <= 0x202e or 0x2066 <= c <= 0x2069:
+		            out.append("\\u%04x" % c)
+		        else:
+		            out.append(ch)
+		    return "".join(out)
+		got = [dict(x, message=esc(x.get("message")), file=esc(x.get("file")))
+		       for x in o.get("diagnostics") or []]
+		if got != want:
 		    problems.append(f"diagnostics {o.get('diagnostics')!r} but the text form says {want!r}")
 		if o.get("valid") is not (not any(d["severity"] == "error" for d in want)):
 		    problems.append(f"valid {o.get('valid')!r} with diagnostics {want!r}")
