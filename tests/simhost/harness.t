@@ -103,7 +103,8 @@ pid=$!
 for _ in $(seq 1200); do [ -e "$T/ready" ] && break; sleep 0.1; done
 # the terminal's Ctrl-C: SIGINT to the whole foreground process group
 kill -INT -- "-$pid"
-for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+# bounded, generous: under load libvirtd and QEMU take long to stop
+for _ in $(seq 900); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$pid" 2>/dev/null; then
 	not_ok "Ctrl-C stops run"
 	kill -KILL -- "-$pid"
