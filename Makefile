@@ -49,7 +49,9 @@ $(B)/libsriovctl.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/sriovctl: $(B)/cmd/sriovctl.o $(B)/libsriovctl.a
+CMD_OBJ  := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard cmd/*.c)))
+
+$(B)/sriovctl: $(CMD_OBJ) $(B)/libsriovctl.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libsriovctl.a

@@ -35,6 +35,10 @@ struct observe_scope {
 int observe_scope_init(struct observe_scope *sc, const struct spec *s, const char *root,
 		       const char *libvirt_uri);
 void observe_scope_release(struct observe_scope *sc);
+static inline void observe_scope_releasep(struct observe_scope *sc)
+{
+	observe_scope_release(sc);
+}
 
 /*
  * The observation a saved plan's facts need (apply --plan): complete, plus

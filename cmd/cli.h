@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the commands of sriovctl share: the parsed options, exit codes and
+ * the printing of diagnostics. cmd/ owns everything the user sees;
+ * reconcile/ never prints.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "host.h"
+#include "lock.h"
+#include "plan.h"
+#include "spec.h"
+#include "util.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_CHANGES = 2,
+	EXIT_BLOCKED = 3,
+	EXIT_STALE = 4,
+	EXIT_USAGE = 64,
+	EXIT_INVALID = 65,
+};
+
+struct args {
+	const char *file;    /* -f */
+	const char *state;   /* --state */
+	const char *root;    /* --root, SRIOVCTL_ROOT */
+	const char *libvirt; /* --libvirt, SRIOVCTL_LIBVIRT_URI */
+	const char *format;  /* --format text|json|state */
+	const char *out;     /* plan -o: save the plan */
+	const char *plan;    /* apply --plan: apply a saved plan */
+	bool quiet, detailed_exitcode, dry_run, force;
+	double timeout, lock_timeout;
+	int argc;
+	char **argv;
+};
+
+extern const char *prog;
+
+/* "sriovctl: MESSAGE (see 'sriovctl --help')" on stderr; returns EXIT_USAGE. */
+int usage_error(const char *fmt, ...) _printf_(1, 2);
+/* Sort and print d on stderr. */
+void print_diag(struct diag *d);
+
+/* The libvirt URI: --libvirt, else the file's, else the default. */
+const char *libvirt_uri(const struct args *a, const struct spec *s);
+/* Observe the host for s (or load --state). Diagnostics go to d. */
+int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret);
+/* Load the spec, get the host, compute the plan. Returns an exit code, or -1 to go on. */
+int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, struct plan **ret_p);
+/* The plan on stdout as text or JSON (--format). */
+int print_plan(const struct args *a, const struct plan *p);
+
+static inline void lock_releasep(int *fd)
+{
+	lock_release(*fd);
+}
+
+int cmd_validate(struct args *a);
+int cmd_show(struct args *a);
+int cmd_plan(struct args *a);
+int cmd_apply(struct args *a);
+int cmd_qemu_args(struct args *a);

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* sriovctl plan: what apply would do; -o saves the plan with what it was made from. */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "render.h"
+#include "scope.h"
+#include "sha256.h"
+
+/*
+ * plan -o FILE: the plan with what it was computed from, written to a
+ * temporary file and renamed, so that a reader never sees half a plan.
+ */
+static int save_plan(const struct args *a, const struct spec *s, const struct host *h,
+		     struct plan *p)
+{
+	_cleanup_(freep) char *text = NULL, *tmp = NULL;
+	char digest[SHA256_HEX_LEN];
+	json_object *root;
+	FILE *f;
+	int r;
+
+	r = read_text_file(a->file, 16u << 20, &text);
+	if (r < 0) {
+		fprintf(stderr, "%s: error: cannot read '%s' again: %s\n", prog, a->file,
+			strerror(-r));
+		return r;
+	}
+	sha256_hex(text, strlen(text), digest);
+	p->source = (struct plan_source){
+	    .version = strdup(VERSION),
+	    .hostname = strdup_or_null(h->hostname),
+	    .spec_path = strdup(a->file),
+	    .spec_sha256 = strdup(digest),
+	    .libvirt_uri = strdup(libvirt_uri(a, s)),
+	    .forced = a->force,
+	};
+	root = render_plan_tree(p, RENDER_PLAN_SAVED);
+	tmp = strprintf("%s.tmpXXXXXX", a->out);
+	int fd = tmp && root ? mkostemp(tmp, O_CLOEXEC) : -1;
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	r = f ? render_json(root, true, f) : -errno;
+	if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0) && r >= 0)
+		r = -errno;
+	if (f && fclose(f) != 0 && r >= 0)
+		r = -errno;
+	else if (!f && fd >= 0)
+		close(fd);
+	if (r >= 0 && rename(tmp, a->out) < 0)
+		r = -errno;
+	if (r < 0) {
+		if (fd >= 0)
+			unlink(tmp);
+		fprintf(stderr, "%s: error: cannot write the plan to '%s': %s\n", prog, a->out,
+			strerror(-r));
+	}
+	json_object_put(root);
+	return r;
+}
+
+int cmd_plan(struct args *a)
+{
+	_cleanup_(spec_freep) struct spec *s = NULL;
+	_cleanup_(host_freep) struct host *h = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	int ret;
+
+	if (a->format && !streq(a->format, "text") && !streq(a->format, "json"))
+		return usage_error("plan: unknown format '%s' (text, json)", a->format);
+	ret = load_and_plan(a, &s, &h, &p);
+	if (ret >= 0)
+		return ret;
+	if (print_plan(a, p) < 0)
+		return EXIT_ERROR;
+	if (a->out && save_plan(a, s, h, p) < 0)
+		return EXIT_ERROR;
+	if (a->detailed_exitcode && (p->n_changes > 0 || p->n_blocked > 0))
+		return EXIT_CHANGES;
+	return EXIT_OK;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* sriovctl show: the observed host as text, JSON or a host-state file. */
+#include "cli.h"
+#include "host-state.h"
+#include "render.h"
+
+int cmd_show(struct args *a)
+{
+	_cleanup_(spec_freep) struct spec *s = NULL;
+	_cleanup_(host_freep) struct host *h = NULL;
+	struct diag d;
+	int r, ret = EXIT_OK;
+
+	if (a->argc > 0)
+		return usage_error("show: unexpected argument '%s'", a->argv[0]);
+	const char *fmt = a->format ? a->format : "text";
+	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state"))
+		return usage_error("show: unknown format '%s' (text, json, state)", fmt);
+
+	diag_init(&d);
+	if (a->file) {
+		r = spec_load(a->file, &d, &s);
+		if (r < 0) {
+			print_diag(&d);
+			diag_release(&d);
+			return EXIT_INVALID;
+		}
+	}
+	r = get_host(a, s, &d, &h);
+	if (r >= 0 && !h->libvirt_ok && h->libvirt_error)
+		diag_note(&d, NULL, "guests not observed: %s", h->libvirt_error);
+	print_diag(&d);
+	diag_release(&d);
+	if (r < 0)
+		return EXIT_ERROR;
+
+	if (streq(fmt, "json"))
+		r = render_host_json(h, stdout);
+	else if (streq(fmt, "state"))
+		r = state_write(h, stdout);
+	else
+		r = render_host_text(h, stdout);
+	if (r < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "%s: error: cannot write output: %s\n", prog,
+			strerror(r < 0 ? -r : errno));
+		ret = EXIT_ERROR;
+	}
+	return ret;
+}
