@@ -408,94 +408,69 @@ int modconf_foreach(const char *content, modconf_fn fn, void *data)
  * one opening the word) and whose param has no further '.' before '=' is an
  * option of module. Quotes inside the value are kept as kmod keeps them.
  */
+/*
+ * Cut the next word of a kernel command line out of *p: words are
+ * separated by white space outside double quotes (the kernel's rule). The
+ * word is NUL-terminated in place; NULL at the end.
+ */
+static char *next_word(char **p)
+{
+	char *s = *p, *w;
+	bool quoted = false;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return NULL;
+	w = s;
+	for (; *s && (quoted || !isspace((unsigned char)*s)); s++)
+		if (*s == '"')
+			quoted = !quoted;
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return w;
+}
+
+/* Drop a double quote at both ends of s, or at its start only when it has no closing one. */
+static char *unquote(char *s)
+{
+	size_t n;
+
+	if (*s != '"')
+		return s;
+	s++;
+	n = strlen(s);
+	if (n && s[n - 1] == '"')
+		s[n - 1] = '\0';
+	return s;
+}
+
 int modconf_cmdline_foreach(const char *cmdline, modconf_fn fn, void *data)
 {
-	enum { IGNORE, MODNAME, PARAM, VALUE } state = MODNAME;
 	_cleanup_(freep) char *buf = strdup(cmdline ? cmdline : "");
-	char *modname, *param = NULL, *value = NULL;
-	bool quoted = false, quote_start = false;
+	char *p = buf, *w;
 
 	if (!buf)
 		return -ENOMEM;
-	modname = buf;
-	for (char *p = buf;; p++) {
-		bool end = *p == '\0', complete = false;
-
-		switch (*p) {
-		case '"':
-			quoted = !quoted;
-			if (quoted && state == MODNAME && p == modname) {
-				modname = p + 1;
-				quote_start = true;
-			} else if (state != VALUE) {
-				state = IGNORE;
-			}
-			break;
-		case '\0':
-		case ' ':
-		case '\n':
-		case '\t':
-		case '\v':
-		case '\f':
-		case '\r':
-			if (quoted && state == VALUE) {
-				/* a space inside the value; at the end: kmod drops it */
-			} else if (quoted) {
-				state = IGNORE;
-			} else if (state == VALUE || state == PARAM) {
-				*p = '\0';
-				complete = true;
-			} else {
-				modname = p + 1;
-				state = MODNAME;
-				quote_start = false;
-			}
-			break;
-		case '.':
-			if (state == MODNAME) {
-				*p = '\0';
-				param = p + 1;
-				state = PARAM;
-			} else if (state == PARAM) {
-				state = IGNORE;
-			}
-			break;
-		case '=':
-			if (state == PARAM) {
-				*p = '\0';
-				value = p + 1;
-				state = VALUE;
-			} else if (state == MODNAME) {
-				state = IGNORE;
-			}
-			break;
-		}
-		if (complete) {
-			const char *v = state == VALUE ? value : "";
-			_cleanup_(freep) char *val = NULL;
-			/* "mod.p=a b" quoted as a whole word: the value is a b */
-			if (quote_start && state == VALUE) {
-				size_t vl = strlen(v);
-				val = strndup(v, vl && v[vl - 1] == '"' ? vl - 1 : vl);
-			} else if (state == VALUE && v[0] == '"') {
-				size_t vl = strlen(v + 1);
-				val = strndup(v + 1, vl && v[vl] == '"' ? vl - 1 : vl);
-			} else {
-				val = strdup(v);
-			}
-			if (!val)
-				return -ENOMEM;
-			if (*modname && *param && !strchr(modname, '[') && !strchr(modname, ']')) {
-				int r = fn(data, modname, param, val);
-				if (r < 0)
-					return r;
-			}
-			modname = p + 1;
-			state = MODNAME;
-			quote_start = false;
-		}
-		if (end)
-			break;
+	while ((w = next_word(&p))) {
+		/* "mod.param=value", the whole word or the value in quotes */
+		bool whole = *w == '"';
+		char *key = whole ? unquote(w) : w;
+		char *eq = strchr(key, '=');
+		char *value = eq ? eq + 1 : key + strlen(key);
+		if (eq)
+			*eq = '\0';
+		if (!whole)
+			value = unquote(value);
+		char *dot = strchr(key, '.');
+		if (!dot || dot == key || !dot[1] || strpbrk(dot + 1, ".\"") ||
+		    strpbrk(key, "[]\""))
+			continue; /* not a module's parameter: the kernel's own, or malformed */
+		*dot = '\0';
+		int r = fn(data, key, dot + 1, value);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
