@@ -255,10 +255,61 @@ static void load_strv(struct ld *l, json_object *o, const char *key, bool pci, c
 	}
 }
 
-static void load_kind(struct ld *l, json_object *o, struct action *a)
+/* write-modprobe-conf and reload-module */
+static void load_module(struct ld *l, json_object *o, struct action *a)
 {
 	json_object *from = get(o, "from"), *to = get(o, "to");
 	size_t cap = 0;
+
+	if (a->kind == ACTION_WRITE_MODPROBE_CONF) {
+		if (!modprobe_path_valid(a->target))
+			bad(l, "target", "not a file in " MODPROBE_DIR);
+		a->module.module = get_name(l, o, "module", true);
+		if (from) {
+			a->module.from = get_str(l, from, "options", false);
+			a->module.old_content = get_str(l, from, "content", true);
+		}
+		if (!to) {
+			bad(l, "to", "missing");
+			return;
+		}
+		a->module.to = get_str(l, to, "options", false);
+		a->module.content = get_str(l, to, "content", true);
+		return;
+	}
+	if (!from || !to) {
+		bad(l, "from", "missing");
+		return;
+	}
+	a->module.loaded = get_bool(l, from, "loaded");
+	a->module.from = get_str(l, from, "options", false);
+	a->module.to = get_str(l, to, "options", false);
+	a->module.load_options = get_str(l, to, "load-options", false);
+	load_strv(l, o, "pfs", true, &a->module.pfs, &a->module.n_pfs, &cap);
+	a->module.cap_pfs = cap;
+}
+
+/* attach and detach */
+static void load_guest(struct ld *l, json_object *o, struct action *a)
+{
+	json_object *from = get(o, "from"), *to = get(o, "to");
+
+	a->device = get_pci(l, o, "device", true);
+	a->guest.live = get_bool(l, o, "live");
+	a->guest.persistent = get_bool(l, o, "persistent");
+	a->guest.running = get_bool(l, o, "running");
+	load_dev(l, a->kind == ACTION_ATTACH ? to : from, &a->guest.dev);
+	if (a->kind == ACTION_ATTACH && from) {
+		a->guest.was.persistent = get_str(l, from, "persistent", false);
+		a->guest.was.live = get_str(l, from, "live", false);
+	}
+	if (a->kind == ACTION_ATTACH && get(o, "vf"))
+		load_vf(l, o, a);
+}
+
+static void load_kind(struct ld *l, json_object *o, struct action *a)
+{
+	json_object *from = get(o, "from"), *to = get(o, "to");
 	char *s;
 
 	switch (a->kind) {
@@ -295,45 +346,12 @@ static void load_kind(struct ld *l, json_object *o, struct action *a)
 			bad(l, "to", "missing");
 		break;
 	case ACTION_WRITE_MODPROBE_CONF:
-		if (!modprobe_path_valid(a->target))
-			bad(l, "target", "not a file in " MODPROBE_DIR);
-		a->module.module = get_name(l, o, "module", true);
-		if (from) {
-			a->module.from = get_str(l, from, "options", false);
-			a->module.old_content = get_str(l, from, "content", true);
-		}
-		if (!to)
-			bad(l, "to", "missing");
-		else {
-			a->module.to = get_str(l, to, "options", false);
-			a->module.content = get_str(l, to, "content", true);
-		}
-		break;
 	case ACTION_RELOAD_MODULE:
-		if (!from || !to) {
-			bad(l, "from", "missing");
-			break;
-		}
-		a->module.loaded = get_bool(l, from, "loaded");
-		a->module.from = get_str(l, from, "options", false);
-		a->module.to = get_str(l, to, "options", false);
-		a->module.load_options = get_str(l, to, "load-options", false);
-		load_strv(l, o, "pfs", true, &a->module.pfs, &a->module.n_pfs, &cap);
-		a->module.cap_pfs = cap;
+		load_module(l, o, a);
 		break;
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
-		a->device = get_pci(l, o, "device", true);
-		a->guest.live = get_bool(l, o, "live");
-		a->guest.persistent = get_bool(l, o, "persistent");
-		a->guest.running = get_bool(l, o, "running");
-		load_dev(l, a->kind == ACTION_ATTACH ? to : from, &a->guest.dev);
-		if (a->kind == ACTION_ATTACH && from) {
-			a->guest.was.persistent = get_str(l, from, "persistent", false);
-			a->guest.was.live = get_str(l, from, "live", false);
-		}
-		if (a->kind == ACTION_ATTACH && get(o, "vf"))
-			load_vf(l, o, a);
+		load_guest(l, o, a);
 		break;
 	default:
 		break;
