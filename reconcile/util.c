@@ -226,3 +226,15 @@ char *utf8_sanitize(const char *s)
 	out[o] = '\0';
 	return out;
 }
+
+char *strdup_strip(const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return strndup(s, n);
+}

@@ -107,3 +107,6 @@ bool utf8_valid(const char *s);
  * Owned; NULL for NULL s or out of memory.
  */
 char *utf8_sanitize(const char *s);
+
+/* A copy of s without trailing white space (a sysfs value's newline); NULL for NULL. Owned. */
+char *strdup_strip(const char *s);
