@@ -46,6 +46,8 @@ int usage_error(const char *fmt, ...) _printf_(1, 2);
 /* Sort and print d on stderr. */
 void print_diag(struct diag *d);
 
+/* Load a desired-state file, printing its diagnostics; negative when it is invalid. */
+int load_spec(const char *path, struct spec **ret);
 /* The libvirt URI: --libvirt, else the file's, else the default. */
 const char *libvirt_uri(const struct args *a, const struct spec *s);
 /* Observe the host for s (or load --state). Diagnostics go to d. */

@@ -124,12 +124,9 @@ int cmd_qemu_args(struct args *a)
 		return usage_error("qemu-args: give one guest name");
 	const char *name = a->argv[0];
 
-	diag_init(&d);
-	if (a->file && spec_load(a->file, &d, &s) < 0) {
-		print_diag(&d);
-		diag_release(&d);
+	if (a->file && load_spec(a->file, &s) < 0)
 		return EXIT_INVALID;
-	}
+	diag_init(&d);
 	r = qemu_args_host(a, s, &d, &h);
 	FILE *f = r >= 0 ? open_memstream(&out, &out_len) : NULL;
 	if (r >= 0 && !f)

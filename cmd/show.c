@@ -17,15 +17,9 @@ int cmd_show(struct args *a)
 	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state"))
 		return usage_error("show: unknown format '%s' (text, json, state)", fmt);
 
+	if (a->file && load_spec(a->file, &s) < 0)
+		return EXIT_INVALID;
 	diag_init(&d);
-	if (a->file) {
-		r = spec_load(a->file, &d, &s);
-		if (r < 0) {
-			print_diag(&d);
-			diag_release(&d);
-			return EXIT_INVALID;
-		}
-	}
 	r = get_host(a, s, &d, &h);
 	if (r >= 0 && !h->libvirt_ok && h->libvirt_error)
 		diag_note(&d, NULL, "guests not observed: %s", h->libvirt_error);

@@ -41,6 +41,18 @@ void print_diag(struct diag *d)
 /* ---- validate ---- */
 
 /* One line of JSON for a file: {"file", "valid", "diagnostics"}. */
+int load_spec(const char *path, struct spec **ret)
+{
+	struct diag d;
+	int r;
+
+	diag_init(&d);
+	r = spec_load(path, &d, ret);
+	print_diag(&d);
+	diag_release(&d);
+	return r;
+}
+
 /* ---- observing: live host or --state ---- */
 
 const char *libvirt_uri(const struct args *a, const struct spec *s)
@@ -82,13 +94,9 @@ int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h,
 	if (a->argc > 0)
 		return usage_error("unexpected argument '%s'", a->argv[0]);
 
-	diag_init(&d);
-	r = spec_load(a->file, &d, &s);
-	if (r < 0) {
-		print_diag(&d);
-		diag_release(&d);
+	if (load_spec(a->file, &s) < 0)
 		return EXIT_INVALID;
-	}
+	diag_init(&d);
 	r = get_host(a, s, &d, &h);
 	if (r >= 0)
 		r = host_guard_check(s, h, a->state, &d);

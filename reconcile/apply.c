@@ -144,8 +144,11 @@ static void merge_diag(struct diag *to, const struct diag *from, bool errors_onl
  * buffers) has to be thread-safe.
  */
 
-/* Grace after --timeout for a worker to report its own timeout first. */
-#define NUMVFS_JOIN_GRACE_S 0.5
+/*
+ * Grace after --timeout for a worker to report its own timeout first: at
+ * its deadline it reads sysfs once more, which takes time on a loaded host.
+ */
+#define NUMVFS_JOIN_GRACE_S 2.0
 
 static int numvfs_fn(void *arg, struct diag *d, FILE *out)
 {

@@ -362,6 +362,17 @@ static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char 
 	return r;
 }
 
+/* The PF's udev device; an error naming it when it is not there. */
+static int pf_device(struct udev *udev, const char *pf, struct diag *d, struct udev_device **ret)
+{
+	if (!udev)
+		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+	*ret = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
+	if (!*ret)
+		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
+	return 0;
+}
+
 int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *ret_count,
 		      struct diag *d)
 {
@@ -372,11 +383,9 @@ int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *r
 	double deadline = monotonic_now() + timeout_s;
 	int r;
 
-	if (!udev)
-		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
-	dev = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
-	if (!dev)
-		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
+	r = pf_device(udev, pf, d, &dev);
+	if (r < 0)
+		return r;
 	char *syspath = strdupa(udev_device_get_syspath(dev));
 
 	r = read_uint_attr(udev, pf, "sriov_numvfs", &cur);
@@ -439,11 +448,9 @@ int sysfs_set_drivers_autoprobe(const char *pf, bool on, struct diag *d)
 	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
 	int r;
 
-	if (!udev)
-		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
-	dev = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
-	if (!dev)
-		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
+	r = pf_device(udev, pf, d, &dev);
+	if (r < 0)
+		return r;
 	_cleanup_(freep) char *path =
 	    strprintf("%s/sriov_drivers_autoprobe", udev_device_get_syspath(dev));
 	if (!path)
