@@ -11,7 +11,7 @@ need_shim
 
 mkhost "$T/state.yaml" --pfs 1 --total-vfs 64 --spec "$T/spec.yaml" --want-vfs 64
 SIMHOST_DGRAM_QLEN=8 sim "$T/state.yaml" '
-	$SC apply -f "$T/spec.yaml" --timeout 3 >"$T/out1" 2>"$T/err1"
+	$SC apply -f "$T/spec.yaml" --timeout 5 >"$T/out1" 2>"$T/err1"
 	echo "apply: rc=$? numvfs=$(cat /sys/bus/pci/devices/0000:0b:00.0/sriov_numvfs)"
 	$SC plan --detailed-exitcode -f "$T/spec.yaml" >/dev/null 2>&1
 	echo "plan: rc=$?"
