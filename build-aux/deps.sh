@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages sriovctl builds and tests with, when missing.
+# Install the Debian packages sriovctl builds and tests with, when missing,
+# and QEMU 10 for the real-kernel tier (see qemu_backports below).
 # Needs root to install; without root it lists what is missing and fails.
 set -eu
 PKGS="gcc make pkg-config libc6-dev
@@ -10,6 +11,58 @@ libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-u
 util-linux strace iproute2 valgrind perl
 linux-image-amd64 busybox-static udev xz-utils kmod"
 
+# The VM tier's QEMU: bookworm's qemu-system-x86 (7.2) has no igb device
+# (the 82576 with SR-IOV, QEMU >= 8.0); bookworm-backports has QEMU 10. It
+# is unpacked here (dpkg-deb -x), next to the system's QEMU 7.2, which the
+# private libvirtd of the other tiers keeps using: tests/vm/run finds it
+# in this directory (or SRIOVCTL_VM_QEMU_DIR, or SRIOVCTL_VM_QEMU).
+QEMU_DIR=${SRIOVCTL_VM_QEMU_DIR:-/opt/sriovctl/qemu}
+QEMU_PKGS="qemu-system-x86 qemu-system-data seabios"
+
+have_qemu10() {
+	"$QEMU_DIR/usr/bin/qemu-system-x86_64" -machine none -device igb,help >/dev/null 2>&1
+}
+
+# The bookworm-backports suite on the machine's own Debian mirror, with the
+# keyring of its bookworm entry. Backports are pinned at priority 100 by
+# their Release file (NotAutomatic/ButAutomaticUpgrades): adding the suite
+# upgrades nothing installed.
+add_backports() {
+	grep -rqsE '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+	uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+	key=$(sed -n 's/^Signed-By: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: %s\n' \
+		"${uri:-http://deb.debian.org/debian}" \
+		"${key:-/usr/share/keyrings/debian-archive-keyring.gpg}" \
+		>/etc/apt/sources.list.d/debian-backports.sources
+	echo "deps: added bookworm-backports to /etc/apt/sources.list.d/debian-backports.sources"
+}
+
+qemu_backports() {
+	have_qemu10 && return 0
+	add_backports
+	apt-get update -qq
+	tmp=$(mktemp -d)
+	# apt's sandbox user must be able to write the download directory
+	chmod 755 "$tmp"
+	chown _apt "$tmp" 2>/dev/null || true
+	(
+		cd "$tmp"
+		for p in $QEMU_PKGS; do
+			apt-get download -qq "$p/bookworm-backports"
+		done
+	)
+	rm -rf "$QEMU_DIR.new"
+	mkdir -p "$QEMU_DIR.new"
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$QEMU_DIR.new"
+	done
+	rm -rf "$tmp" "$QEMU_DIR"
+	mv "$QEMU_DIR.new" "$QEMU_DIR"
+	have_qemu10 || { echo "deps: the unpacked QEMU in $QEMU_DIR does not run" >&2; exit 1; }
+	echo "deps: $("$QEMU_DIR/usr/bin/qemu-system-x86_64" --version | head -n 1) in $QEMU_DIR"
+}
+
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -18,15 +71,24 @@ for p in $PKGS; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ] && have_qemu10; then
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing Debian packages:$missing" >&2
-	echo "deps: run 'make deps' as root, or: apt-get install$missing" >&2
-	exit 1
+	if [ -n "$missing" ]; then
+		echo "deps: missing Debian packages:$missing" >&2
+		echo "deps: run 'make deps' as root, or: apt-get install$missing" >&2
+		exit 1
+	fi
+	echo "deps: no QEMU 10 in $QEMU_DIR: the VM tier skips the igb scenarios (run 'make deps' as root)" >&2
+	exit 0
 fi
-echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing"
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+qemu_backports

@@ -511,7 +511,12 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 			failed_add(&failed, gkey);
 			if (a->kind == ACTION_ATTACH)
 				restore_detached(p, i, conn, d);
-		} else if (r < 0) {
+		} else if (r < 0 && a->kind != ACTION_SET_VF) {
+			/*
+			 * A driver refusing one VF setting (igb: link-state, 802.1ad,
+			 * min-tx-rate) says nothing about the others: those are still
+			 * applied, and the refusal is reported with the rest.
+			 */
 			failed_add(&failed, pf);
 		}
 	}

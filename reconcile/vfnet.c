@@ -3,6 +3,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <limits.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdint.h>
@@ -631,23 +632,91 @@ static char *describe(enum vfnet_field f, const struct vf_info *w)
 	}
 }
 
+/* The PF netdev's driver ("igb") into buf, "" when unknown. */
+static void pf_driver(const char *pf, char *buf, size_t size)
+{
+	char p[PATH_MAX], t[PATH_MAX];
+	ssize_t n;
+
+	*buf = '\0';
+	snprintf(p, sizeof(p), "/sys/class/net/%s/device/driver", pf);
+	n = readlink(p, t, sizeof(t) - 1);
+	if (n <= 0)
+		return;
+	t[n] = '\0';
+	const char *base = strrchr(t, '/') ? strrchr(t, '/') + 1 : t;
+	if (strlen(base) < size)
+		memcpy(buf, base, strlen(base) + 1);
+}
+
+/* The PF netdev's operstate is known and not "up". */
+static bool pf_link_down(const char *pf)
+{
+	char p[PATH_MAX], st[32] = "";
+	_cleanup_(fclosep) FILE *f = NULL;
+
+	snprintf(p, sizeof(p), "/sys/class/net/%s/operstate", pf);
+	f = fopen(p, "re");
+	if (!f || !fgets(st, sizeof(st), f))
+		return false;
+	return strncmp(st, "up", 2) != 0 && strncmp(st, "unknown", 7) != 0;
+}
+
+/* The PF netdev is administratively up (IFF_UP in its flags). */
+static bool pf_admin_up(const char *pf)
+{
+	char p[PATH_MAX];
+	unsigned long flags = 0;
+	_cleanup_(fclosep) FILE *f = NULL;
+
+	snprintf(p, sizeof(p), "/sys/class/net/%s/flags", pf);
+	f = fopen(p, "re");
+	return f && fscanf(f, "%lx", &flags) == 1 && (flags & IFF_UP);
+}
+
+/*
+ * Enabling or disabling VFs makes igb reset the PF (close and open): its
+ * link goes down for a few seconds, and igb refuses a tx rate until the
+ * link is back. A PF that is up but has no link yet is given that long.
+ */
+#define LINK_WAIT_MS 20000
+static void wait_link_up(const char *pf)
+{
+	const struct timespec step = {.tv_nsec = 50 * 1000 * 1000};
+
+	if (!pf_admin_up(pf))
+		return;
+	for (int ms = 0; ms < LINK_WAIT_MS && pf_link_down(pf); ms += 50)
+		nanosleep(&step, NULL);
+}
+
 static int set_one(const char *pf, enum vfnet_field f, const struct vf_info *w, struct diag *d)
 {
 	_cleanup_(freep) char *what = describe(f, w);
 	uint8_t req[REQUEST_SIZE];
-	char extack[256];
+	char extack[256], drv[64];
 	int len, r;
 
 	len = vfnet_build_setlink(req, sizeof(req), pf, new_seq(), f, w);
 	if (len < 0)
 		return diag_error(d, NULL, len, "PF '%s' VF %u: invalid %s", pf, w->id,
 				  what ? what : vfnet_field_name(f));
+	if (f == VFNET_RATE || f == VFNET_TX_RATE)
+		wait_link_up(pf);
 	r = rtnl_call(req, (size_t)len, NULL, NULL, extack, sizeof(extack));
-	if (r < 0)
-		return diag_error(d, NULL, r, "PF '%s' VF %u: cannot set %s: %s%s%s%s", pf, w->id,
-				  what ? what : vfnet_field_name(f), errno_words(r),
-				  *extack ? " (" : "", extack, *extack ? ")" : "");
-	return 0;
+	if (r == 0)
+		return 0;
+	pf_driver(pf, drv, sizeof(drv));
+	/* igb takes a tx rate only with the link up (and up to its speed) */
+	if (r == -EINVAL && !*extack && (f == VFNET_RATE || f == VFNET_TX_RATE) &&
+	    pf_link_down(pf))
+		snprintf(extack, sizeof(extack),
+			 "the PF's link is down: %s takes a tx rate only while the link is up",
+			 *drv ? drv : "the driver");
+	return diag_error(d, NULL, r, "PF '%s' VF %u: cannot set %s: %s%s%s%s%s%s%s", pf, w->id,
+			  what ? what : vfnet_field_name(f), *drv ? "driver " : "", drv,
+			  *drv ? " answered: " : "", errno_words(r), *extack ? " (" : "", extack,
+			  *extack ? ")" : "");
 }
 
 /*

@@ -37,7 +37,7 @@ pfs:
   - pci: "0000:0b:00.0"
     vfs:
       - {id: 1, mac: "52:54:00:00:0b:01", vlan: 9, qos: 2, trust: true, max-tx-rate: 100}
-      - {id: 2, spoof-check: false, link-state: disable}
+      - {id: 2, spoof-check: false}
 Y
 # the guest's VLAN changes: a detach and an attach
 sed "s/vlan: 42/vlan: 43/" "$TOP/examples/seed-82576.yaml" >"$T/vlan43.yaml"

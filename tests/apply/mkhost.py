@@ -43,6 +43,9 @@ def main():
     ap.add_argument("--want-vfs", type=int, default=7)
     ap.add_argument("--total-vfs", type=int, default=7)
     ap.add_argument("--spec-extra", default="")
+    # the PF driver the fake rtnetlink answers as (igb refuses link-state,
+    # 802.1ad and minimum rates, as the real one does)
+    ap.add_argument("--pf-driver", default="igb")
     a = ap.parse_args()
 
     pci, sim = [], {}
@@ -55,7 +58,7 @@ def main():
                         "driver": "igbvf" if a.autoprobe else None,
                         "interface": f"enp{bus}s{dev}" + (f"f{fn}" if fn else "")
                         if a.autoprobe else None})
-        pci.append({"address": addr, "vendor": "8086", "device": "10c9", "driver": "igb",
+        pci.append({"address": addr, "vendor": "8086", "device": "10c9", "driver": a.pf_driver,
                     "interfaces": [f"enp{bus}s0f0"],
                     "sriov": {"total-vfs": a.total_vfs, "num-vfs": a.num_vfs,
                               "drivers-autoprobe": bool(a.autoprobe), "offset": 128,

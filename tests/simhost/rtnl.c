@@ -149,6 +149,7 @@ struct netdev {
 	unsigned char mac[6];
 	unsigned numvfs; /* the owner is a PF with this many VFs */
 	bool is_pf;
+	bool igb; /* the PF's driver is igb: its refusals, measured in the VM tier */
 };
 
 static int netdev_load(const char *name, struct netdev *d)
@@ -182,6 +183,9 @@ static int netdev_load(const char *name, struct netdev *d)
 	snprintf(d->addr, sizeof(d->addr), "%s", s ? s + 1 : "");
 	snprintf(p, sizeof(p), "%s/sriov_numvfs", d->devdir);
 	d->is_pf = sim_read_uint(p, &d->numvfs) == 0;
+	snprintf(p, sizeof(p), "%s/driver", d->devdir);
+	if (realpath(p, real) && (s = strrchr(real, '/')))
+		d->igb = strcmp(s + 1, "igb") == 0;
 	return 0;
 }
 
@@ -312,6 +316,9 @@ static void put_vfinfo(struct msgbuf *b, const struct netdev *d)
 		sc.setting = s.spoofchk;
 		ls.link_state = s.link_state;
 		tr.setting = s.trust;
+		/* igb has no ndo_set_vf_rss_query_en: the kernel reports "unset" */
+		if (d->igb)
+			rss.setting = (__u32)-1;
 		attr(b, IFLA_VF_MAC, &mac, sizeof(mac));
 		attr(b, IFLA_VF_BROADCAST, &bc, sizeof(bc));
 		attr(b, IFLA_VF_VLAN, &vlan, sizeof(vlan));
@@ -477,7 +484,14 @@ static void vf_netdev_mac(const struct netdev *d, unsigned vf, const unsigned ch
 		closedir(dir);
 }
 
-/* One IFLA_VF_INFO of a SETLINK, with the kernel's checks. */
+/* The link speed igb checks a tx rate against (QEMU's 82576: 1 Gbit/s). */
+#define IGB_LINK_MBPS 1000
+
+/*
+ * One IFLA_VF_INFO of a SETLINK, with the kernel's checks and, for an igb
+ * PF, igb's refusals as the real driver answers them (tests/vm/fixture.t
+ * compares with tests/fixtures/vm-igb.vfset-seq.txt).
+ */
 static int set_vf(const struct netdev *d, const struct nlattr *info)
 {
 	const char *p = ATTR_DATA(info);
@@ -540,16 +554,23 @@ static int set_vf(const struct netdev *d, const struct nlattr *info)
 				return -EINVAL;
 			if (ntohs(x->vlan_proto) != 0x8100 && ntohs(x->vlan_proto) != 0x88a8)
 				return -EPROTONOSUPPORT;
+			if (d->igb && ntohs(x->vlan_proto) != 0x8100)
+				return -EPROTONOSUPPORT; /* igb: 802.1Q only */
 			s.vlan = x->vlan, s.qos = x->qos, s.proto = ntohs(x->vlan_proto);
 			break;
 		}
 		case IFLA_VF_TX_RATE:
 			s.max_rate = ((const struct ifla_vf_tx_rate *)v)->rate;
+			if (d->igb && s.max_rate > IGB_LINK_MBPS)
+				return -EINVAL;
 			break;
 		case IFLA_VF_RATE: {
 			const struct ifla_vf_rate *x = v;
 
 			if (x->max_tx_rate && x->min_tx_rate > x->max_tx_rate)
+				return -EINVAL;
+			/* igb: no minimum rate, a maximum up to the link speed */
+			if (d->igb && (x->min_tx_rate || x->max_tx_rate > IGB_LINK_MBPS))
 				return -EINVAL;
 			s.min_rate = x->min_tx_rate, s.max_rate = x->max_tx_rate;
 			break;
@@ -562,6 +583,8 @@ static int set_vf(const struct netdev *d, const struct nlattr *info)
 
 			if (st > IFLA_VF_LINK_STATE_DISABLE)
 				return -EINVAL;
+			if (d->igb)
+				return -EOPNOTSUPP; /* igb has no ndo_set_vf_link_state */
 			s.link_state = st;
 			break;
 		}

@@ -11,7 +11,11 @@ if ! command -v ip >/dev/null; then
 	exit 0
 fi
 
-variant "$T/vfs.yaml" "$FIX/vfs-2.state.yaml" 's["simulate"]["0000:0b:00.0"]["vf-delay-ms"] = 0'
+# The PF's driver as one that takes every setting (igb's refusals are
+# checked below and in tests/vm/fixture.t).
+variant "$T/vfs.yaml" "$FIX/vfs-2.state.yaml" 's["simulate"]["0000:0b:00.0"]["vf-delay-ms"] = 0
+for p in s["pci"]:
+    if p["address"] == "0000:0b:00.0": p["driver"] = "mlx5_core"'
 "$RUN" "$T/vfs.yaml" -- bash -c '
 	ip link show enp11s0f0 | sed -n "s/^ *\(vf [0-9]\) *link\/ether \([^ ]*\) .*spoof checking \([a-z]*\).*/show: \1 \2 spoof=\3/p"
 	ip link show enp11s0f0 | grep -c "^    vf " | sed "s/^/vfs: /"
@@ -47,5 +51,22 @@ variant "$T/fail.yaml" "$FIX/vfs-2.state.yaml" \
 	's["simulate"]["0000:0b:00.0"]["fail"] = {"setlink": "EIO"}'
 "$RUN" "$T/fail.yaml" -- ip link set enp11s0f0 vf 0 vlan 9 >"$T/fail.out" 2>&1
 has '^RTNETLINK answers: Input/output error$' "$T/fail.out" "setlink fault"
+
+# an igb PF refuses what the real igb refuses (measured in the VM tier)
+"$RUN" "$FIX/vfs-2.state.yaml" -- bash -c '
+	ip link set enp11s0f0 vf 0 state enable 2>&1 | sed "s/^/igb-state: /"
+	ip link set enp11s0f0 vf 0 vlan 4 proto 802.1ad 2>&1 | sed "s/^/igb-proto: /"
+	ip link set enp11s0f0 vf 0 min_tx_rate 10 2>&1 | sed "s/^/igb-min: /"
+	ip link set enp11s0f0 vf 0 max_tx_rate 2000 2>&1 | sed "s/^/igb-max: /"
+	ip link set enp11s0f0 vf 0 vlan 4 max_tx_rate 100; echo "igb-ok: rc=$?"
+	ip link show enp11s0f0 | grep -c query_rss | sed "s/^/igb-rss: /"
+' >"$T/igb.out" 2>&1
+o="$T/igb.out"
+has '^igb-state: RTNETLINK answers: Operation not supported$' "$o" "igb: link-state is EOPNOTSUPP"
+has '^igb-proto: RTNETLINK answers: Protocol not supported$' "$o" "igb: 802.1ad is EPROTONOSUPPORT"
+has '^igb-min: RTNETLINK answers: Invalid argument$' "$o" "igb: a minimum tx rate is EINVAL"
+has '^igb-max: RTNETLINK answers: Invalid argument$' "$o" "igb: a tx rate above the link speed is EINVAL"
+has '^igb-ok: rc=0$' "$o" "igb: VLAN and a tx rate are taken"
+has '^igb-rss: 0$' "$o" "igb: no query_rss setting reported"
 
 echo "1..$n"

@@ -9,8 +9,10 @@ G=$TOP/tests/vm/guest
 . "$G/kernel.sh"
 . "$G/scenarios.sh"
 
-# QEMU puts the NVMe controller behind the only root port: bus 1.
+# QEMU puts the NVMe controller behind the first root port: bus 1.
 PF_ADDR=0000:01:00.0
+# The seed's 82576, at the seed's own addresses (see tests/vm/run).
+IGB_PF0=0000:0b:00.0 IGB_PF1=0000:0b:00.1
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C
 # udevadm and systemd-udevd refuse to act in a chroot unless told
@@ -23,6 +25,7 @@ if [ "${TRACE:-0}" = 1 ]; then
 	set -x
 fi
 
+[ -f "$G/dbg.sh" ] && . "$G/dbg.sh"
 note "guest kernel $(uname -r), chroot up at $(uptime_s) s"
 
 if [ "$KERNEL_CHECKS" = 1 ]; then

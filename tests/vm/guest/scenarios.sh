@@ -2,18 +2,35 @@
 #
 # Each tests/vm/scenarios/*.yaml is a desired-state file whose leading
 # comments say what to expect:
-#   # vm-start: num-vfs=N autoprobe=0|1   state set through sysfs first
+#   # vm-pf: ADDR...                     the PFs start and expect apply to
+#                                        (default: the NVMe PF, $PF_ADDR)
+#   # vm-start: num-vfs=N autoprobe=0|1 [up=1]
+#                                        state set through sysfs first (up=1:
+#                                        the PFs' netdevs up, for tx rates)
 #   # vm-expect: num-vfs=N autoprobe=0|1 [vf-driver=NAME|none]
 #   # vm-uevents: add=N remove=N         kernel pci uevents during apply
 #   # vm-settle: ACTION=N                after apply, wait (up to 15 s) for N
 #                                        such uevents: a driver's late unbind
 #   # vm-refused: ERE                    plan and apply exit 1, plan's stderr
 #                                        matches the extended regexp ERE
-#   # vm-capture: yes                    save `sriovctl show` outputs afterwards,
-#                                        then the transcript of numvfs-seq.sh
-# For an accepted file: apply exits 0 and reaches the state; then
-# `plan --detailed-exitcode` exits 0 and a second apply writes nothing to
-# sysfs or modprobe.d (strace) and causes no uevent.
+#   # vm-apply-error: ERE                (any number) apply exits 1 and its
+#                                        stderr matches each ERE; the rest of
+#                                        the file is still applied
+#   # vm-file: PATH LINE                 the modprobe.d file PATH (under
+#                                        SRIOVCTL_ROOT) has the line LINE
+#   # vm-vf: PF ID TEXT[|TEXT...]        (any number) `ip link show` of the
+#                                        PF's netdev shows each TEXT on VF ID
+#   # vm-vf-addrs: PF ADDR,...           (any number) the PF's VFs 0, 1, ...
+#                                        are at these addresses
+#   # vm-reloaded: MODULE                apply unloaded and loaded MODULE
+#   # vm-capture: NAME                   save `sriovctl show` outputs afterwards,
+#                                        the transcript of numvfs-seq.sh and,
+#                                        for a PF with a netdev, vfset-seq.sh
+#                                        (tests/fixtures/vm-NAME.*)
+# Each scenario starts without modprobe.d files. For an accepted file: apply
+# exits 0 and reaches the state; then `plan --detailed-exitcode` exits 0 and
+# a second apply writes nothing to sysfs or modprobe.d, loads or unloads no
+# module (strace) and causes no uevent.
 
 SRIOVCTL_ROOT=/run/sriovctl-root
 export SRIOVCTL_ROOT
@@ -25,8 +42,14 @@ scenarios_prepare() {
 		modprobe nvme
 		wait_for 20 test -e "/sys/bus/pci/devices/$PF_ADDR/driver"
 	fi
-	# Loading the VF driver is not what the scenarios test.
+	# Loading the VF drivers is not what the scenarios test.
 	modprobe vfio-pci
+	if [ -e "/sys/bus/pci/devices/$IGB_PF0" ]; then
+		modprobe igb
+		modprobe igbvf
+		wait_for 20 test -e "/sys/bus/pci/devices/$IGB_PF0/driver" -a \
+			-e "/sys/bus/pci/devices/$IGB_PF1/driver"
+	fi
 
 	local t=$(now_us)
 	/lib/systemd/systemd-udevd --daemon >"$LOGS/udevd.log" 2>&1
@@ -58,6 +81,48 @@ hdr() {
 	done <"$1"
 }
 
+# hdrs FILE KEY: the values of all "# vm-KEY:" comments, one a line
+hdrs() {
+	local l
+	while IFS= read -r l; do
+		if [[ $l == "# vm-$2:"* ]]; then
+			l=${l#"# vm-$2:"}
+			printf '%s\n' "${l# }"
+		fi
+	done <"$1"
+}
+
+# pf_netdev PF: the PF's network interface, empty if none
+pf_netdev() {
+	local n
+	for n in /sys/bus/pci/devices/$1/net/*; do
+		[ -e "$n" ] && { printf '%s' "${n##*/}"; return; }
+	done
+}
+
+# vf_shows PF ID TEXT|TEXT...: `ip link show` of the PF's netdev shows each
+# TEXT on the line of VF ID
+vf_shows() {
+	local line t rest
+	line=$(ip link show dev "$(pf_netdev "$1")" | grep -E "^ +vf $2 ")
+	rest=$3
+	while [ -n "$rest" ]; do
+		t=${rest%%|*}
+		[ "$t" = "$rest" ] && rest= || rest=${rest#*|}
+		[[ $line == *"$t"* ]] || { note "  vf $2: no '$t' in: $line"; return 1; }
+	done
+}
+
+# vf_addrs_are PF ADDR,ADDR...: the PF's VFs are at these addresses
+vf_addrs_are() {
+	local i=0 got= a
+	for a in ${2//,/ }; do
+		got="$got${got:+,}$(vf_addr "$1" "$i")"
+		i=$((i + 1))
+	done
+	is "$got" "$2"
+}
+
 # kv "a=1 b=2" KEY: the value of KEY in a list of key=value words
 kv() {
 	local w
@@ -82,30 +147,86 @@ state_is() {
 	is "$got" "$want"
 }
 
-# set_state PF "num-vfs=N autoprobe=A": put the PF there through sysfs
+# set_state PF "num-vfs=N autoprobe=A [up=1]": put the PF there through
+# sysfs, its VFs created afresh (and its netdev up)
 set_state() {
 	local d=/sys/bus/pci/devices/$1
 	sysw "$d/sriov_numvfs" 0
 	sysw "$d/sriov_drivers_autoprobe" "$(kv "$2" autoprobe)"
 	sysw "$d/sriov_numvfs" "$(kv "$2" num-vfs)"
-	udevadm settle --timeout=30
+	if [ "$(kv "$2" up)" = 1 ] && [ -n "$(pf_netdev "$1")" ]; then
+		# nothing to send (IPv6 would solicit routers): QEMU's igb with
+		# VFs enabled lets the PF's transmit queue time out, and igb's
+		# resets then stall the VFs' probes
+		echo 1 >"/proc/sys/net/ipv6/conf/$(pf_netdev "$1")/disable_ipv6"
+		ip link set dev "$(pf_netdev "$1")" up
+		# igb records the link speed a tx rate is checked against
+		# once the link is up
+		wait_for 20 is_up "$1" || note "  $1: link not up after 20 s"
+	fi
 }
 
+# is_up PF: the PF's netdev has its link up
+is_up() { [ "$(rd "/sys/class/net/$(pf_netdev "$1")/operstate")" = up ]; }
+
 # sysfs_writes STRACE_LOG: print the calls that opened sysfs or modprobe.d
-# files for writing, or wrote to them
+# files for writing, or wrote to them, or loaded or unloaded a module
 sysfs_writes() {
-	grep -E "(open|openat|creat)\(.*\"(/sys/|$SRIOVCTL_ROOT/etc/)[^\"]*\", [^)]*O_(WRONLY|RDWR|CREAT|TRUNC)|(write|pwrite64|writev)\([0-9]+</sys/|rename(at2?)?\(.*$SRIOVCTL_ROOT/etc/" "$1"
+	grep -E "(open|openat|creat)\(.*\"(/sys/|$SRIOVCTL_ROOT/etc/)[^\"]*\", [^)]*O_(WRONLY|RDWR|CREAT|TRUNC)|(write|pwrite64|writev)\([0-9]+</sys/|rename(at2?)?\(.*$SRIOVCTL_ROOT/etc/|(finit_module|init_module|delete_module)\(" "$1"
+}
+
+# ifindex_of PF: the ifindex of the PF's netdev (a module reload makes a
+# new netdev), empty if none
+ifindex_of() {
+	local n
+	n=$(pf_netdev "$1")
+	[ -n "$n" ] && rd "/sys/class/net/$n/ifindex"
+}
+
+# pfs_state_is PFS STATE: every PF of the list is in STATE
+pfs_state_is() {
+	local pf
+	for pf in $1; do
+		state_is "$pf" "$2" || return 1
+	done
+}
+
+# after_checks NAME FILE: the state, modprobe.d files and VF settings the
+# scenario expects, checked after each apply
+after_checks() {
+	local name=$1 f=$2 expect l path want got pf id
+	expect=$(hdr "$f" expect)
+	check "$name: state after apply is $expect" pfs_state_is "$PFS" "$expect"
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		path=${l%% *} want=${l#* }
+		check "$name: $path has the line '$want'" grep -qxF -- "$want" "$SRIOVCTL_ROOT$path"
+	done < <(hdrs "$f" file)
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		read -r pf id want <<<"$l"
+		check "$name: $pf VF $id reads back $want" vf_shows "$pf" "$id" "$want"
+	done < <(hdrs "$f" vf)
 }
 
 scenario_run() {
-	local f=$1 name start expect uev refused settle rc out err w
+	local f=$1 name start uev refused settle rc out w pf l reloaded ifx=
 	name=${f##*/}
 	name=${name%.yaml}
-	start=$(hdr "$f" start) expect=$(hdr "$f" expect)
+	start=$(hdr "$f" start)
 	uev=$(hdr "$f" uevents) refused=$(hdr "$f" refused)
+	PFS=$(hdr "$f" pf)
+	PFS=${PFS:-$PF_ADDR}
 	out=$LOGS/$name
-	set_state "$PF_ADDR" "$start"
-	check "$name: start state $start" state_is "$PF_ADDR" "$start"
+	note "scenario $name"
+	rm -f "$SRIOVCTL_ROOT"/etc/modprobe.d/*
+	for pf in $PFS; do
+		set_state "$pf" "$start"
+	done
+	udevadm settle --timeout=60
+	check "$name: start state $start" pfs_state_is "$PFS" "$start"
+	reloaded=$(hdr "$f" reloaded)
+	[ -n "$reloaded" ] && ifx=$(ifindex_of "${PFS%% *}")
 
 	if [ -n "$refused" ]; then
 		"$SRIOVCTL" plan -f "$f" >"$out.plan.out" 2>"$out.plan.err"
@@ -125,20 +246,34 @@ scenario_run() {
 		wait_for 15 events_at_least "${settle#*=}" "$name.apply" "${settle%%=*}" ||
 			note "  no $settle seen within 15 s"
 	fi
-	udevadm settle --timeout=30
+	udevadm settle --timeout=60
 	stop_monitor
 	if [ -n "$refused" ]; then
 		check "$name: apply refuses (exit 1)" is "$rc" 1
+	elif [ -n "$(hdr "$f" apply-error)" ]; then
+		check "$name: apply exits 1" is "$rc" 1
+		while IFS= read -r l; do
+			check "$name: apply's message matches /$l/" grep -qE -- "$l" "$out.apply.err"
+		done < <(hdrs "$f" apply-error)
+		while IFS= read -r l; do note "  apply said: $l"; done < <(grep -v '^warning: cannot connect to libvirt' "$out.apply.err" | head -n 8)
 	else
 		check "$name: apply exits 0" is "$rc" 0
+		[ "$rc" = 0 ] || note "  apply said: $(head -n 3 "$out.apply.err" | tr '\n' ' ')"
 	fi
-	[ "$rc" = 0 ] || [ -n "$refused" ] || note "  apply said: $(head -n 3 "$out.apply.err" | tr '\n' ' ')"
-	check "$name: state after apply is $expect" state_is "$PF_ADDR" "$expect"
+	after_checks "$name" "$f"
+	while read -r pf l; do
+		[ -n "$pf" ] || continue
+		check "$name: VFs of $pf at $l" vf_addrs_are "$pf" "$l"
+	done < <(hdrs "$f" vf-addrs)
+	if [ -n "$reloaded" ]; then
+		check "$name: apply reloaded $reloaded (new netdev: ifindex $ifx -> $(ifindex_of "${PFS%% *}"))" \
+			test -n "$ifx" -a "$ifx" != "$(ifindex_of "${PFS%% *}")"
+	fi
 	if [ -n "$uev" ]; then
 		check "$name: uevents during apply: $uev" \
 			is "add=$(count_events "$name.apply" add) remove=$(count_events "$name.apply" remove)" "$uev"
 	fi
-	[ -n "$refused" ] && return
+	[ -n "$refused" ] || [ -n "$(hdr "$f" apply-error)" ] && { scenario_capture "$name" "$f"; return; }
 
 	"$SRIOVCTL" plan -f "$f" --detailed-exitcode >"$out.plan2.out" 2>"$out.plan2.err"
 	rc=$?
@@ -151,31 +286,43 @@ scenario_run() {
 	# (LeakSanitizer refuses to run under ptrace)
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 		strace -f -qq -y --seccomp-bpf \
-		-e trace=open,openat,creat,write,pwrite64,writev,rename,renameat,renameat2 \
+		-e trace=open,openat,creat,write,pwrite64,writev,rename,renameat,renameat2,finit_module,init_module,delete_module \
 		-o /tmp/again.strace "$SRIOVCTL" apply -f "$f" >"$out.again.out" 2>"$out.again.err"
 	rc=$?
 	mv /tmp/again.strace "$out.again.strace"
-	udevadm settle --timeout=30
+	udevadm settle --timeout=60
 	stop_monitor
 	check "$name: second apply exits 0" is "$rc" 0
 	[ "$rc" = 0 ] || note "  apply said: $(head -n 3 "$out.again.err" | tr '\n' ' ')"
 	w=$(sysfs_writes "$out.again.strace")
-	check "$name: second apply writes nothing to sysfs or modprobe.d" test -z "$w"
+	check "$name: second apply writes nothing to sysfs or modprobe.d, loads no module" test -z "$w"
 	[ -z "$w" ] || printf '%s\n' "$w" | head -n 5 | cut -c1-200 |
 		while IFS= read -r l; do note "  $l"; done
 	check "$name: second apply causes no uevent" is "$(grep -c '^KERNEL\[' "$LOGS/$name.again.uevents")" 0
-	check "$name: state after second apply unchanged" state_is "$PF_ADDR" "$expect"
+	check "$name: state after second apply unchanged" pfs_state_is "$PFS" "$(hdr "$f" expect)"
+	scenario_capture "$name" "$f"
+}
 
-	if [ "$(hdr "$f" capture)" = yes ]; then
-		check "$name: sriovctl show --format state" \
-			eval '"$SRIOVCTL" show --format state >/run/vmout/show.state.yaml 2>"$out.show.err"'
-		check "$name: sriovctl show" \
-			eval '"$SRIOVCTL" show >/run/vmout/show.txt 2>>"$out.show.err"'
-		check "$name: sriovctl show --format json" \
-			eval '"$SRIOVCTL" show --format json >/run/vmout/show.json 2>>"$out.show.err"'
-		# the kernel's answers from exactly the captured state, for the
-		# simulated host to be compared with (tests/vm/fixture.t)
-		check "$name: write sequence transcript from the captured state" \
-			eval '"$G/numvfs-seq.sh" "$PF_ADDR" >/run/vmout/numvfs-seq.txt'
+# scenario_capture NAME FILE: with "# vm-capture: CAP", what sriovctl shows
+# and the kernel's answers from exactly this state, for the simulated host
+# to be compared with (tests/vm/fixture.t)
+scenario_capture() {
+	local name=$1 cap out=$LOGS/$1 c=/run/vmout/capture pf ifn
+	cap=$(hdr "$2" capture)
+	[ -n "$cap" ] || return 0
+	pf=${PFS%% *}
+	mkdir -p "$c"
+	check "$name: sriovctl show --format state" \
+		eval '"$SRIOVCTL" show --format state >"$c/$cap.state.yaml" 2>"$out.show.err"'
+	check "$name: sriovctl show" \
+		eval '"$SRIOVCTL" show >"$c/$cap.show.txt" 2>>"$out.show.err"'
+	check "$name: sriovctl show --format json" \
+		eval '"$SRIOVCTL" show --format json >"$c/$cap.show.json" 2>>"$out.show.err"'
+	ifn=$(pf_netdev "$pf")
+	if [ -n "$ifn" ]; then
+		check "$name: rtnetlink VF settings transcript from the captured state" \
+			eval '"$G/vfset-seq.sh" "$ifn" >"$c/$cap.vfset-seq.txt"'
 	fi
+	check "$name: write sequence transcript from the captured state" \
+		eval '"$G/numvfs-seq.sh" "$pf" >"$c/$cap.numvfs-seq.txt"'
 }
