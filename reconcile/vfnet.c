@@ -706,7 +706,11 @@ static int set_one(const char *pf, enum vfnet_field f, const struct vf_info *w, 
 	r = rtnl_call(req, (size_t)len, NULL, NULL, extack, sizeof(extack));
 	if (r == 0)
 		return 0;
-	pf_driver(pf, drv, sizeof(drv));
+	/* a request that got no answer (the worker's deadline) is not the driver's answer */
+	if (r == -ETIMEDOUT || r == -EINTR)
+		drv[0] = '\0';
+	else
+		pf_driver(pf, drv, sizeof(drv));
 	/* igb takes a tx rate only with the link up (and up to its speed) */
 	if (r == -EINVAL && !*extack && (f == VFNET_RATE || f == VFNET_TX_RATE) &&
 	    pf_link_down(pf))
