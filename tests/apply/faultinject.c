@@ -8,7 +8,8 @@
  *                 (a file: EIO/ENOSPC at write(2) of the new content,
  *                 EBUSY/EACCES/EPERM at the rename onto the target; a
  *                 libvirt call: libvirt's "operation failed" with it);
- *                 hang: the libvirt call never returns;
+ *                 hang: the libvirt daemon (pid in FAULT_LIBVIRTD_PIDFILE)
+ *                 is stopped (SIGSTOP) just before the call: no answer;
  *                 lost: the libvirt daemon (pid in FAULT_LIBVIRTD_PIDFILE)
  *                 is killed just before the call;
  *                 stall: the call waits FAULT_STALL_MS, then proceeds (a
@@ -163,6 +164,21 @@ static void kill_libvirtd(void)
 			usleep(25000);
 }
 
+/* a daemon that no longer answers: stopped (the test resumes it afterwards) */
+static void stop_libvirtd(void)
+{
+	FILE *f = fopen(env("FAULT_LIBVIRTD_PIDFILE"), "re");
+	long pid = 0;
+
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	if (pid > 0)
+		kill((pid_t)pid, SIGSTOP);
+}
+
 /* Before a libvirt call at this point: -1 when the call is to fail. */
 static int libvirt_fault(const char *point)
 {
@@ -188,7 +204,7 @@ static int libvirt_fault(const char *point)
 		return -1;
 	}
 	if (strcmp(env("FAULT"), "hang") == 0)
-		pause_ms(0);
+		stop_libvirtd();
 	else if (strcmp(env("FAULT"), "lost") == 0)
 		kill_libvirtd();
 	else if (strcmp(env("FAULT"), "stall") == 0)
