@@ -252,6 +252,14 @@ static bool apply_stopping(const struct plan *p, size_t i, bool numvfs_done, str
 	/* the VF counts are all done by the first set-num-vfs */
 	for (size_t j = i; j < p->n_changes; j++)
 		left += !(numvfs_done && p->changes[j].kind == ACTION_SET_NUM_VFS);
+	if (left == 0) {
+		/* during the last change: it ran to its end, but the stop is still said */
+		diag_error(d, NULL, -EINTR,
+			   "stopped by signal %d (%s) during the last change: all %zu changes were "
+			   "attempted (errors above, if any), not verified",
+			   sig, strsignal(sig), p->n_changes);
+		return true;
+	}
 	diag_error(d, NULL, -EINTR,
 		   "stopped by signal %d (%s): no further change started; %zu of %zu changes "
 		   "were attempted (errors above), %zu not started:",
@@ -468,14 +476,15 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 	if (p->n_changes == 0)
 		return 0;
 
-	for (size_t i = 0; i < p->n_changes; i++) {
+	for (size_t i = 0; i <= p->n_changes; i++) {
+		/* also after the last change: a signal during it is not lost */
+		if (apply_stopping(p, i, numvfs_done, d) || i == p->n_changes)
+			break;
 		const struct action *a = &p->changes[i];
 		const char *pf = action_pf(a);
 		_cleanup_(freep) char *gkey = NULL;
 		size_t before = d->n_errors;
 
-		if (apply_stopping(p, i, numvfs_done, d))
-			break;
 		if (a->kind == ACTION_SET_NUM_VFS) {
 			if (numvfs_done)
 				continue;

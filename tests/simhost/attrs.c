@@ -290,14 +290,22 @@ static ssize_t hang(const char *devaddr)
 	const struct sim_pf *pf = sim_find_pf(devaddr);
 	unsigned ms = pf && pf->hang_ms ? pf->hang_ms : 0;
 	struct timespec ts = {ms ? ms / 1000 : 24 * 3600, (ms % 1000) * 1000000L};
+	ssize_t r;
 
+	sim_hang_mark(devaddr, true);
 	for (;;) {
-		if (nanosleep(&ts, &ts) < 0)
-			return -EINTR; /* a signal handler ran: the caller's timeout */
-		if (ms)
-			return -ETIMEDOUT;
+		if (nanosleep(&ts, &ts) < 0) {
+			r = -EINTR; /* a signal handler ran: the caller's timeout */
+			break;
+		}
+		if (ms) {
+			r = -ETIMEDOUT;
+			break;
+		}
 		ts.tv_sec = 24 * 3600;
 	}
+	sim_hang_mark(devaddr, false);
+	return r;
 }
 
 /* The fault injected for a write: 0 none, errno, or -1 hang. */

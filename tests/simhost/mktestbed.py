@@ -28,7 +28,7 @@ import yaml
 
 # Drivers whose devices get no network interface when bound.
 NONET_DRIVERS = {"vfio-pci", "pci-stub", "uio_pci_generic", "nvme"}
-FAULTS = {"EIO", "ENOSPC", "EBUSY", "EINVAL", "ENODEV", "EPERM", "ERANGE", "ENOENT", "hang"}
+FAULTS = {"EIO", "ENOSPC", "EBUSY", "EINVAL", "ENODEV", "EPERM", "ERANGE", "ENOENT", "EACCES", "hang"}
 ADDR_RE = re.compile(r"^([0-9a-f]{4}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$")
 
 

@@ -618,8 +618,10 @@ static void setlink(struct nlfake *f, const struct nlmsghdr *h)
 		struct timespec ts = {ms ? ms / 1000 : 24 * 3600, (ms % 1000) * 1000000L};
 
 		pthread_mutex_unlock(&lock);
+		sim_hang_mark(d.addr, true);
 		while (nanosleep(&ts, &ts) == 0 && !ms)
 			ts.tv_sec = 24 * 3600;
+		sim_hang_mark(d.addr, false);
 		pthread_mutex_lock(&lock);
 	}
 	if (fail) {

@@ -58,6 +58,11 @@ const struct sim_pf *sim_find_pf(const char *addr);
 /* The injected fault for a device attribute: 0 none, errno, or -1 hang. */
 int sim_find_fail(const char *addr, const char *attr);
 bool sim_driver_has_netdev(const char *driver);
+/*
+ * While a write of addr hangs, $UMOCKDEV_DIR/simhost-hanging-ADDR exists:
+ * a test can wait for it, then signal the writer during the step.
+ */
+void sim_hang_mark(const char *addr, bool on);
 
 /* ---- testbed.c: file helpers with raw system calls ---- */
 

@@ -66,7 +66,8 @@ static int errno_by_name(const char *s)
 		int err;
 	} names[] = {{"EIO", EIO},	 {"ENOSPC", ENOSPC}, {"EBUSY", EBUSY},
 		     {"EINVAL", EINVAL}, {"ENODEV", ENODEV}, {"EPERM", EPERM},
-		     {"ERANGE", ERANGE}, {"ENOENT", ENOENT}, {"hang", -1}};
+		     {"ERANGE", ERANGE}, {"ENOENT", ENOENT}, {"EACCES", EACCES},
+		     {"hang", -1}};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i].name, s) == 0)
@@ -761,6 +762,17 @@ static void vfs_disable(const char *pfpath)
 	sim_rtnl_vfs_removed(base_name(pfpath));
 	snprintf(p, sizeof(p), "%s/sriov_numvfs", pfpath);
 	sim_writef(p, "0\n");
+}
+
+void sim_hang_mark(const char *addr, bool on)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/simhost-hanging-%s", config.tb, addr);
+	if (on)
+		sim_write(p, "", 0644);
+	else
+		unlink(p);
 }
 
 static void pending_path(const char *pfpath, char *buf, size_t size)
