@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A YAML document as a tree of nodes with their places, built with libyaml
- * for loaders that validate strictly (spec.c; usable by state.c).
+ * for loaders that validate strictly (spec.c, host-state.c).
  *
  * Parsing refuses what a strict loader should never see: non-UTF-8 input,
  * several documents, duplicate mapping keys, non-scalar keys, NUL in a
