@@ -185,7 +185,7 @@ static bool get_pci(struct loader *ld, const struct ynode *key, const struct yno
 	*out = pci_address_normalize(t);
 	if (!*out) {
 		yerror(&ld->y, v,
-		       "malformed PCI address '%s' (expected DDDD:BB:DD.F, e.g. 0000:0b:00.0)",
+		       "malformed PCI address '%s' " PCI_ADDRESS_EXPECTED,
 		       yq(&ld->y, t));
 		return false;
 	}
@@ -201,7 +201,7 @@ static bool get_mac(struct loader *ld, const struct ynode *key, const struct yno
 	if (!mac_address_valid(t)) {
 		yerror(
 		    &ld->y, v,
-		    "malformed MAC address '%s' (expected six hex pairs, e.g. 52:54:00:6d:90:02)",
+		    "malformed MAC address '%s' " MAC_ADDRESS_EXPECTED,
 		    yq(&ld->y, t));
 		return false;
 	}
@@ -794,19 +794,6 @@ static void load_libvirt(struct loader *ld, const struct ynode *v)
 	}
 }
 
-static void load_version(struct loader *ld, const struct ynode *k, const struct ynode *v)
-{
-	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_INT) {
-		ywrong_type(&ld->y, k, v, "an integer");
-		return;
-	}
-	errno = 0;
-	long long x = strtoll(v->text, NULL, 10);
-	if (errno || x != 1)
-		yerror(&ld->y, v, "unsupported version %s (only version 1 is supported)",
-		       yq(&ld->y, v->text));
-}
-
 static void load_lists(struct loader *ld, const struct ynode *k, const struct ynode *v)
 {
 	struct spec *s = ld->s;
@@ -852,7 +839,7 @@ static void load_top(struct loader *ld, const struct ynode *root)
 		const struct ynode *k = root->pairs[i].key, *v = root->pairs[i].value;
 
 		if (streq(k->text, "version")) {
-			load_version(ld, k, v);
+			yget_version(&ld->y, k, v, 1);
 		} else if (streq(k->text, "host")) {
 			if (yget_str(&ld->y, k, v, &ld->s->host))
 				ld->s->host_loc = v->loc;

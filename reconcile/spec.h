@@ -131,6 +131,9 @@ bool pci_address_valid(const char *s); /* DDDD:BB:SS.F, lowercase or upper hex *
 char *pci_address_normalize(const char *s);
 bool mac_address_valid(const char *s); /* six hex pairs with ':' */
 bool mac_address_multicast(const char *s);
+/* What both loaders say after "malformed PCI address 'x' " / "malformed MAC address 'x' ". */
+#define PCI_ADDRESS_EXPECTED "(expected DDDD:BB:DD.F, e.g. 0000:0b:00.0)"
+#define MAC_ADDRESS_EXPECTED "(expected six hex pairs, e.g. 52:54:00:6d:90:02)"
 
 const char *device_type_to_string(enum device_type t);
 /*

@@ -134,7 +134,7 @@ static bool match_float(const char *s)
 	return *p == '\0';
 }
 
-static enum yscalar_type resolve_plain(const char *s)
+enum yscalar_type yscalar_resolve(const char *s)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 	static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
@@ -309,7 +309,7 @@ static int on_scalar(struct builder *b, yaml_event_t *e)
 		return -ENOMEM;
 	n->len = e->data.scalar.length;
 	if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag)
-		n->type = resolve_plain(n->text);
+		n->type = yscalar_resolve(n->text);
 	else
 		n->type = YSCALAR_STRING;
 	if (e->data.scalar.anchor) {
@@ -368,6 +368,22 @@ static int on_end(struct builder *b)
 	return add_child(b, f.node);
 }
 
+/* Record an alias use with the top-level key it sits under. */
+static int record_alias(struct builder *b, const char *name, struct src_loc l)
+{
+	const struct frame *top = b->depth ? &b->stack[0] : NULL;
+	struct yalias *a = GROW(b->doc->aliases, b->doc->n_aliases, b->doc->cap_aliases);
+
+	if (!a)
+		return -ENOMEM;
+	*a = (struct yalias){.name = strdup(name), .loc = l};
+	if (!a->name)
+		return -ENOMEM;
+	if (top && top->node->kind == YNODE_MAPPING)
+		a->top = top->pending;
+	return 0;
+}
+
 static int on_alias(struct builder *b, yaml_event_t *e)
 {
 	const char *name = (const char *)e->data.alias.anchor;
@@ -396,6 +412,9 @@ static int on_alias(struct builder *b, yaml_event_t *e)
 	if (b->depth + target->height > YAML_MAX_DEPTH)
 		return diag_error(b->d, &l, -EINVAL, "alias '*%s' nests deeper than %d levels",
 				  name, YAML_MAX_DEPTH);
+	int r = record_alias(b, name, l);
+	if (r < 0)
+		return r;
 	return add_child(b, target);
 }
 
@@ -522,6 +541,9 @@ void ydoc_free(struct ydoc *doc)
 		free(n);
 	}
 	free(doc->all);
+	for (size_t i = 0; i < doc->n_aliases; i++)
+		free(doc->aliases[i].name);
+	free(doc->aliases);
 	free(doc);
 }
 
@@ -804,24 +826,28 @@ bool yget_bool(struct ycheck *c, const struct ynode *key, const struct ynode *v,
 	return true;
 }
 
-/* The text of a string value (borrowed from the tree). */
-const char *yget_text(struct ycheck *c, const struct ynode *key, const struct ynode *v)
+static const char *text_of(struct ycheck *c, const struct ynode *key, const struct ynode *v,
+			   bool empty_ok)
 {
 	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_STRING) {
 		ywrong_type(c, key, v, "a string");
 		return NULL;
 	}
-	if (v->len == 0) {
+	if (v->len == 0 && !empty_ok) {
 		yerror(c, v, "'%s' is empty", key->text);
 		return NULL;
 	}
 	return v->text;
 }
 
-bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, char **out)
+/* The text of a string value (borrowed from the tree). */
+const char *yget_text(struct ycheck *c, const struct ynode *key, const struct ynode *v)
 {
-	const char *t = yget_text(c, key, v);
+	return text_of(c, key, v, false);
+}
 
+static bool copy_text(struct ycheck *c, const char *t, char **out)
+{
 	if (!t)
 		return false;
 	free(*out);
@@ -829,6 +855,33 @@ bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, 
 	if (!*out)
 		c->oom = true;
 	return *out != NULL;
+}
+
+bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, char **out)
+{
+	return copy_text(c, text_of(c, key, v, false), out);
+}
+
+bool yget_str_or_empty(struct ycheck *c, const struct ynode *key, const struct ynode *v,
+		       char **out)
+{
+	return copy_text(c, text_of(c, key, v, true), out);
+}
+
+bool yget_version(struct ycheck *c, const struct ynode *key, const struct ynode *v, long long want)
+{
+	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_INT) {
+		ywrong_type(c, key, v, "an integer");
+		return false;
+	}
+	errno = 0;
+	long long x = strtoll(v->text, NULL, 10);
+	if (errno || x != want) {
+		yerror(c, v, "unsupported version %s (only version %lld is supported)",
+		       yq(c, v->text), want);
+		return false;
+	}
+	return true;
 }
 
 /* One of names[]; returns the index or -1. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A YAML document as a tree of nodes with their places, built with libyaml
- * for loaders that validate strictly (spec.c; usable by state.c).
+ * for loaders that validate strictly (spec.c, host-state.c).
  *
  * Parsing refuses what a strict loader should never see: non-UTF-8 input,
  * several documents, duplicate mapping keys, non-scalar keys, NUL in a
@@ -57,11 +57,21 @@ struct ynode {
 	unsigned height;
 };
 
+/* One use of an alias (*name), for loaders that allow them in one section only. */
+struct yalias {
+	char *name;		 /* owned, without the '*' */
+	struct src_loc loc;	 /* where the alias is */
+	const struct ynode *top; /* the top-level key it sits under; NULL: none (it is a
+				    top-level key, the root, or the root is no mapping) */
+};
+
 struct ydoc {
 	struct ynode *root; /* NULL: the stream holds no document */
 	struct ynode **all; /* every node, for freeing */
 	size_t n_all, cap_all;
-	size_t alias_nodes; /* nodes reached again through aliases; 0: no alias */
+	size_t alias_nodes;	/* nodes reached again through aliases; 0: no alias */
+	struct yalias *aliases; /* every alias, in file order */
+	size_t n_aliases, cap_aliases;
 };
 
 /*
@@ -101,6 +111,9 @@ const struct ynode *ynode_get(const struct ynode *map, const char *key);
 
 /* The pair whose key is key in a mapping, or NULL. */
 const struct ypair *ynode_get_pair(const struct ynode *map, const char *key);
+
+/* The type of a plain (unquoted, untagged) scalar with text s. */
+enum yscalar_type yscalar_resolve(const char *s);
 
 /* True when n is a null scalar (also for n == NULL). */
 bool ynode_is_null(const struct ynode *n);
@@ -157,6 +170,11 @@ bool yget_bool(struct ycheck *c, const struct ynode *key, const struct ynode *v,
 const char *yget_text(struct ycheck *c, const struct ynode *key, const struct ynode *v);
 /* A non-empty string, copied into *out (the old *out is freed). */
 bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, char **out);
+/* A string that may be empty, copied into *out (the old *out is freed). */
+bool yget_str_or_empty(struct ycheck *c, const struct ynode *key, const struct ynode *v,
+		       char **out);
+/* The integer want: "unsupported version 2 (only version 1 is supported)" otherwise. */
+bool yget_version(struct ycheck *c, const struct ynode *key, const struct ynode *v, long long want);
 /* One of names[n]: its index, or -1. */
 int yget_enum(struct ycheck *c, const struct ynode *key, const struct ynode *v,
 	      const char *const *names, size_t n);

@@ -40,7 +40,11 @@ V = jsonschema.Draft202012Validator(schema)
 tap(len(good) >= 3 and len(bad) >= 3, "fixtures found (%d good, %d bad)" % (len(good), len(bad)))
 
 def errors(path):
-    doc = yaml.safe_load(open(path))
+    # a file YAML readers refuse (not UTF-8, two documents, bad syntax) is invalid too
+    try:
+        doc = yaml.safe_load(open(path, encoding="utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        return ["not loadable: %s" % str(e).splitlines()[0]]
     return ["%s: %s" % ("/".join(map(str, e.absolute_path)), e.message) for e in V.iter_errors(doc)]
 
 for path in good:
@@ -50,7 +54,7 @@ for path in good:
 
 for path in bad:
     rel = os.path.relpath(path, top)
-    m = re.search(r"^# schema: (valid|invalid)$", open(path).read(), re.M)
+    m = re.search(r"^# schema: (valid|invalid)$", open(path, encoding="utf-8", errors="replace").read(), re.M)
     if not m:
         tap(False, "%s declares '# schema: valid|invalid'" % rel)
         continue

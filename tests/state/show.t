@@ -1,6 +1,7 @@
 #!/bin/bash
 # sriovctl show --state FILE [--json | --format state] against golden files,
-# and load errors of tests/state/bad/*.yaml as "FILE:LINE:COL: error: ...".
+# and the exact load errors of tests/state/bad/*.yaml ("FILE:LINE:COL:
+# error: ..."), of an empty file, a directory, a file over 16 MiB.
 # SRIOVCTL_REGEN_GOLDEN=1 rewrites the goldens (only deliberately).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -29,7 +30,7 @@ examples/hosts/seed-82576-applied.state.yaml:seed-82576-applied
 tests/state/rich.state.yaml:rich
 tests/state/nolibvirt.state.yaml:nolibvirt"
 bad=$(ls tests/state/bad/*.yaml)
-echo "1..$(($(echo "$fixtures" | wc -l) * 4 + $(echo "$bad" | wc -l) + 3))"
+echo "1..$(($(echo "$fixtures" | wc -l) * 4 + $(echo "$bad" | wc -l) + 7))"
 
 # show: the output matches the golden, nothing on stderr, exit 0
 golden() { # fixture golden args...
@@ -64,25 +65,57 @@ while IFS=: read -r f g; do
 	check "show --state $f --format state gives the file back" state_back "$f"
 done <<<"$fixtures"
 
-# errors: exit 1, the expected place and message on stderr, nothing on stdout
+# errors: exit 1, exactly the expected diagnostics on stderr (the file's
+# leading "# expect: LINE:COL: error: ..." lines, each prefixed with the
+# file's name; "# expect: error: ..." for an error without a place),
+# nothing on stdout
+expected() { # file: its expected stderr
+	LC_ALL=C sed -n '1s/^\xef\xbb\xbf//; /^# expect: /!q; s/^# expect: //p' "$1" |
+		while IFS= read -r l; do
+			case $l in
+			error:*) printf '%s: %s\n' "$1" "$l" ;;
+			*) printf '%s:%s\n' "$1" "$l" ;;
+			esac
+		done
+}
 bad_file() { # file
-	local want rc
-	want="$1:$(sed -n '1s/^# expect: //p' "$1")"
+	local rc
+	expected "$1" >"$tmp/want"
+	[ -s "$tmp/want" ] || { echo "no '# expect:' line"; return 1; }
 	"$SRIOVCTL" show --state "$1" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	[ "$rc" -eq 1 ] || { echo "exit status $rc, expected 1"; return 1; }
 	[ ! -s "$tmp/out" ] || { echo "stdout not empty"; return 1; }
-	grep -qxF -- "$want" "$tmp/err" || { echo "expected: $want"; echo "got:"; cat "$tmp/err"; return 1; }
+	diff -u "$tmp/want" "$tmp/err"
 }
 for f in $bad; do
 	check "show --state $f fails with its place" bad_file "$f"
 done
 
-missing() {
-	"$SRIOVCTL" show --state "$tmp/nonexistent.yaml" >"$tmp/out" 2>"$tmp/err"
-	[ $? -eq 1 ] && grep -q "cannot open '$tmp/nonexistent.yaml'" "$tmp/err"
+# inputs that cannot be a file in the tree: exactly this on stderr, exit 1
+bad_input() { # path expected-stderr
+	"$SRIOVCTL" show --state "$1" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	[ "$rc" -eq 1 ] || { echo "exit status $rc, expected 1"; cat "$tmp/err"; return 1; }
+	[ ! -s "$tmp/out" ] || { echo "stdout not empty"; return 1; }
+	printf '%s\n' "$2" | diff -u - "$tmp/err"
 }
-check "show --state of a missing file fails" missing
+: >"$tmp/empty.yaml"
+check "an empty file" bad_input "$tmp/empty.yaml" \
+	"$tmp/empty.yaml: error: empty file: expected a mapping with 'version: 1' and 'kind: host-state'"
+printf '\357\273\277' >"$tmp/bom-only.yaml"
+check "a file of only a byte order mark is empty" bad_input "$tmp/bom-only.yaml" \
+	"$tmp/bom-only.yaml: error: empty file: expected a mapping with 'version: 1' and 'kind: host-state'"
+mkdir "$tmp/dir.yaml"
+check "a directory" bad_input "$tmp/dir.yaml" "$tmp/dir.yaml: error: cannot read file: is a directory"
+{
+	printf 'version: 1\nkind: host-state\nfiles:\n  /etc/big: "'
+	head -c $((16 << 20)) /dev/zero | tr '\0' x
+	printf '"\n'
+} >"$tmp/big.yaml"
+check "a file over 16 MiB" bad_input "$tmp/big.yaml" "$tmp/big.yaml: error: file is larger than 16 MiB"
+check "a missing file" bad_input "$tmp/nonexistent.yaml" \
+	"$tmp/nonexistent.yaml: error: cannot open file: no such file or directory"
 
 usage() {
 	"$SRIOVCTL" show --state examples/hosts/seed-82576.state.yaml --format yaml >/dev/null 2>&1

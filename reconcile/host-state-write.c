@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host-state writer: struct host -> YAML through libyaml's emitter.
+ * Keys come in a fixed order and strings are quoted whenever a plain
+ * scalar would read back as something else, so that a written file loads
+ * (host-state.c) to an equal host and is written again byte for byte.
+ */
+#include <yaml.h>
+
+#include "host-state.h"
+#include "yamlutil.h"
+
+struct writer {
+	yaml_emitter_t e;
+	bool failed;
+};
+
+static void emit(struct writer *w, yaml_event_t *ev, int ok)
+{
+	if (w->failed) {
+		if (ok)
+			yaml_event_delete(ev); /* made, but never handed to the emitter */
+		return;
+	}
+	if (!ok || !yaml_emitter_emit(&w->e, ev))
+		w->failed = true;
+}
+
+static void w_scalar(struct writer *w, const char *s, yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+	/* libyaml writes UTF-8 only: a byte from the host that is not becomes U+FFFD */
+	_cleanup_(freep) char *fixed = utf8_valid(s) ? NULL : utf8_sanitize(s);
+	if (fixed)
+		s = fixed;
+	emit(w, &ev,
+	     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+					  style));
+}
+
+/* YAML 1.1 booleans that other readers (PyYAML) resolve: quoted, never plain */
+static bool yaml11_bool(const char *s)
+{
+	static const char *const words[] = {"y",  "Y",	 "yes", "Yes", "YES", "n",
+					    "N",  "no",	 "No",	"NO",  "on",  "On",
+					    "ON", "off", "Off", "OFF"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (streq(s, words[i]))
+			return true;
+	return false;
+}
+
+/* A string that reads back as the same string. NULL: null. */
+static void w_str(struct writer *w, const char *s)
+{
+	if (!s)
+		w_scalar(w, "null", YAML_PLAIN_SCALAR_STYLE);
+	else if (strchr(s, '\n'))
+		w_scalar(w, s, YAML_LITERAL_SCALAR_STYLE);
+	else if (yscalar_resolve(s) != YSCALAR_STRING || yaml11_bool(s) ||
+		 strchr("-+.0123456789", s[0]) || strchr(s, ':'))
+		w_scalar(w, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+	else
+		w_scalar(w, s, YAML_ANY_SCALAR_STYLE);
+}
+
+static void w_ll(struct writer *w, long long v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", v);
+	w_scalar(w, buf, YAML_PLAIN_SCALAR_STYLE);
+}
+
+static void w_bool(struct writer *w, bool v)
+{
+	w_scalar(w, v ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
+}
+
+static void w_map_start(struct writer *w, bool flow)
+{
+	yaml_event_t ev;
+	emit(w, &ev,
+	     yaml_mapping_start_event_initialize(
+		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
+}
+
+static void w_map_end(struct writer *w)
+{
+	yaml_event_t ev;
+	emit(w, &ev, yaml_mapping_end_event_initialize(&ev));
+}
+
+static void w_seq_start(struct writer *w, bool flow)
+{
+	yaml_event_t ev;
+	emit(w, &ev,
+	     yaml_sequence_start_event_initialize(
+		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+static void w_seq_end(struct writer *w)
+{
+	yaml_event_t ev;
+	emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+static void w_key(struct writer *w, const char *k)
+{
+	w_str(w, k);
+}
+
+/* key: value pairs, written only when the value is known */
+static void w_kv_str(struct writer *w, const char *k, const char *v)
+{
+	w_key(w, k);
+	w_str(w, v);
+}
+
+static void w_kv_opt_str(struct writer *w, const char *k, const char *v)
+{
+	if (v)
+		w_kv_str(w, k, v);
+}
+
+static void w_kv_opt_ll(struct writer *w, const char *k, long long v)
+{
+	if (v < 0)
+		return;
+	w_key(w, k);
+	w_ll(w, v);
+}
+
+static void w_kv_opt_bool(struct writer *w, const char *k, int v)
+{
+	if (v < 0)
+		return;
+	w_key(w, k);
+	w_bool(w, v);
+}
+
+static void w_kv_opt_enum(struct writer *w, const char *k, int v, const char *const *words,
+			  size_t n)
+{
+	if (v < 0 || (size_t)v >= n)
+		return;
+	w_kv_str(w, k, words[v]);
+}
+
+static void write_vf(struct writer *w, const struct vf_state *v)
+{
+	w_map_start(w, false);
+	w_key(w, "id");
+	w_ll(w, v->id);
+	w_kv_str(w, "address", v->address);
+	w_kv_str(w, "driver", v->driver);
+	w_kv_str(w, "driver-override", v->driver_override);
+	w_kv_str(w, "interface", v->interface);
+	w_kv_opt_str(w, "mac", v->link.mac[0] ? v->link.mac : NULL);
+	w_kv_opt_ll(w, "vlan", v->link.vlan);
+	w_kv_opt_ll(w, "qos", v->link.qos);
+	w_kv_opt_enum(w, "vlan-proto", v->link.vlan_proto, vlan_proto_names, 2);
+	w_kv_opt_bool(w, "spoof-check", v->link.spoof_check);
+	w_kv_opt_bool(w, "trust", v->link.trust);
+	w_kv_opt_enum(w, "link-state", v->link.link_state, link_state_names, 3);
+	w_kv_opt_ll(w, "max-tx-rate", v->link.max_tx_rate);
+	w_kv_opt_ll(w, "min-tx-rate", v->link.min_tx_rate);
+	w_map_end(w);
+}
+
+static void write_pci(struct writer *w, const struct pci_dev_state *p)
+{
+	const struct sriov_state *s = &p->sriov;
+
+	w_map_start(w, false);
+	w_kv_str(w, "address", p->address);
+	w_kv_opt_str(w, "vendor", p->vendor);
+	w_kv_opt_str(w, "device", p->device);
+	w_kv_opt_str(w, "name", p->name);
+	w_kv_str(w, "driver", p->driver);
+	if (p->n_interfaces) {
+		w_key(w, "interfaces");
+		w_seq_start(w, true);
+		for (size_t i = 0; i < p->n_interfaces; i++)
+			w_str(w, p->interfaces[i]);
+		w_seq_end(w);
+	}
+	if (p->is_pf) {
+		w_key(w, "sriov");
+		w_map_start(w, false);
+		w_key(w, "total-vfs");
+		w_ll(w, s->total_vfs);
+		w_key(w, "num-vfs");
+		w_ll(w, s->num_vfs);
+		w_kv_opt_bool(w, "drivers-autoprobe", s->drivers_autoprobe);
+		w_kv_opt_ll(w, "offset", s->offset);
+		w_kv_opt_ll(w, "stride", s->stride);
+		w_kv_opt_str(w, "vf-device", s->vf_device);
+		w_kv_opt_str(w, "vf-name", s->vf_name);
+		w_key(w, "vfs");
+		w_seq_start(w, s->n_vfs == 0);
+		for (size_t i = 0; i < s->n_vfs; i++)
+			write_vf(w, &s->vfs[i]);
+		w_seq_end(w);
+		w_map_end(w);
+	}
+	w_map_end(w);
+}
+
+static void write_host(struct writer *w, const struct host *h)
+{
+	w_map_start(w, false);
+	w_key(w, "version");
+	w_ll(w, 1);
+	w_kv_str(w, "kind", "host-state");
+	w_kv_str(w, "hostname", h->hostname);
+
+	w_key(w, "pci");
+	w_seq_start(w, h->n_pci == 0);
+	for (size_t i = 0; i < h->n_pci; i++)
+		write_pci(w, &h->pci[i]);
+	w_seq_end(w);
+
+	w_key(w, "modules");
+	w_map_start(w, h->n_modules == 0);
+	for (size_t i = 0; i < h->n_modules; i++) {
+		const struct module_state *m = &h->modules[i];
+		w_key(w, m->name);
+		w_map_start(w, m->n_conf == 0);
+		w_key(w, "loaded");
+		w_bool(w, m->loaded);
+		w_key(w, "parameters");
+		w_map_start(w, true);
+		for (size_t j = 0; j < m->n_params; j++)
+			w_kv_str(w, m->params[j].key, m->params[j].value ? m->params[j].value : "");
+		w_map_end(w);
+		if (m->n_conf) {
+			w_key(w, "config");
+			w_seq_start(w, false);
+			for (size_t j = 0; j < m->n_conf; j++) {
+				w_map_start(w, true);
+				w_kv_str(w, "key", m->conf[j].key);
+				w_kv_str(w, "value", m->conf[j].value);
+				w_kv_str(w, "source", m->conf[j].source);
+				w_map_end(w);
+			}
+			w_seq_end(w);
+		}
+		w_map_end(w);
+	}
+	w_map_end(w);
+
+	w_key(w, "files");
+	w_map_start(w, h->n_files == 0);
+	for (size_t i = 0; i < h->n_files; i++)
+		w_kv_str(w, h->files[i].path, h->files[i].content);
+	w_map_end(w);
+
+	w_key(w, "libvirt");
+	w_bool(w, h->libvirt_ok);
+	w_key(w, "domains");
+	w_seq_start(w, h->n_domains == 0);
+	for (size_t i = 0; i < h->n_domains; i++) {
+		const struct domain_state *dom = &h->domains[i];
+		w_map_start(w, false);
+		w_kv_str(w, "name", dom->name);
+		w_key(w, "running");
+		w_bool(w, dom->running);
+		w_kv_str(w, "xml", dom->xml);
+		w_kv_str(w, "live-xml", dom->live_xml);
+		w_map_end(w);
+	}
+	w_seq_end(w);
+	w_map_end(w);
+}
+
+static void writer_release(struct writer *w)
+{
+	yaml_emitter_delete(&w->e);
+}
+
+int state_write(const struct host *h, FILE *out)
+{
+	_cleanup_(writer_release) struct writer w = {0};
+	yaml_event_t ev;
+
+	if (!h || !out)
+		return -EINVAL;
+	if (!yaml_emitter_initialize(&w.e))
+		return -ENOMEM;
+	yaml_emitter_set_output_file(&w.e, out);
+	yaml_emitter_set_unicode(&w.e, 1);
+	yaml_emitter_set_width(&w.e, -1);
+	yaml_emitter_set_indent(&w.e, 2);
+
+	emit(&w, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	emit(&w, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+	write_host(&w, h);
+	emit(&w, &ev, yaml_document_end_event_initialize(&ev, 1));
+	emit(&w, &ev, yaml_stream_end_event_initialize(&ev));
+	if (!w.failed && !yaml_emitter_flush(&w.e))
+		w.failed = true;
+	if (w.failed)
+		return w.e.error == YAML_WRITER_ERROR ? -EIO : -EINVAL;
+	return ferror(out) ? -EIO : 0;
+}
