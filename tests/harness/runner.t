@@ -7,9 +7,7 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "$TOP/tests/lib/tap.sh"
 
 mk() { # NAME BODY
 	mkdir -p "$T/$3/tests/a"

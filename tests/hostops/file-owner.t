@@ -21,18 +21,18 @@ write_spec 7
 sc apply >"$R/out" 2>"$R/err"
 rc=$?
 [ "$rc" = 0 ] && grep -qx "options $MODULE max_vfs=7" "$F"
-ok $? "apply rewrites the file (rc=$rc: $(head -c 300 "$R/err"))"
+ok_if $? "apply rewrites the file (rc=$rc: $(head -c 300 "$R/err"))"
 [ "$(stat -c '%a %u:%g' "$F")" = "640 1234:4321" ]
-ok $? "its mode and owner are kept ($(stat -c '%a %u:%g' "$F"))"
+ok_if $? "its mode and owner are kept ($(stat -c '%a %u:%g' "$F"))"
 [ "$(listing "$D")" = "sriovctl-$MODULE.conf" ]
-ok $? "no temporary file is left ($(listing "$D"))"
+ok_if $? "no temporary file is left ($(listing "$D"))"
 
 # ---- a new file: 0644, root ----
 rm -f "$F"
 write_spec 5
 sc apply >"$R/out" 2>"$R/err"
 [ "$(stat -c '%a %u:%g' "$F")" = "644 0:0" ]
-ok $? "a new file is 0644 root ($(stat -c '%a %u:%g' "$F"))"
+ok_if $? "a new file is 0644 root ($(stat -c '%a %u:%g' "$F"))"
 
 # ---- a stale temporary file of a crashed run ----
 printf 'options %s max_vfs=1\n' "$MODULE" >"$D/.sriovctl-$MODULE.conf.Ab12Cd"
@@ -41,9 +41,9 @@ write_spec 3
 sc apply >"$R/out" 2>"$R/err"
 rc=$?
 [ "$rc" = 0 ] && [ ! -e "$D/.sriovctl-$MODULE.conf.Ab12Cd" ]
-ok $? "the next write removes the stale temporary file (rc=$rc)"
+ok_if $? "the next write removes the stale temporary file (rc=$rc)"
 [ -e "$D/.sriovctl-$MODULE.conf.notours" ]
-ok $? "a file of another shape is left alone"
+ok_if $? "a file of another shape is left alone"
 rm -f "$D/.sriovctl-$MODULE.conf.notours"
 
 # ---- a symbolic link ----
@@ -55,8 +55,8 @@ write_spec 6
 sc apply >"$R/out" 2>"$R/err"
 rc=$?
 [ "$rc" = 1 ] && grep -qF "refusing to write '$F': it is a symbolic link" "$R/err"
-ok $? "a symbolic link is refused with a clear error (rc=$rc: $(head -c 300 "$R/err"))"
+ok_if $? "a symbolic link is refused with a clear error (rc=$rc: $(head -c 300 "$R/err"))"
 [ -L "$F" ]
-ok $? "the link is still a link"
+ok_if $? "the link is still a link"
 cmp -s "$R/elsewhere.conf" "$R/elsewhere.orig"
-ok $? "its target is untouched"
+ok_if $? "its target is untouched"

@@ -4,10 +4,7 @@ MODULE=sriovctl_test_nic
 CONF=/etc/modprobe.d/sriovctl-$MODULE.conf
 n=0
 
-ok() { # ok CONDITION-EXIT-STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 skip_all() { # skip_all COUNT REASON
 	echo "1..$1"

@@ -30,11 +30,11 @@ unshare -m --propagation private bash -c '
 	echo $? >"$R/rc2"
 ' lockscope "$R" "$SRIOVCTL"
 [ "$(cat "$R/rc1")" = 1 ] && grep -qF "another sriovctl run holds '/run/sriovctl.lock'" "$R/err1"
-ok $? "--root elsewhere: the run waits for the host-wide lock, then gives up"
+ok_if $? "--root elsewhere: the run waits for the host-wide lock, then gives up"
 [ "$(cat "$R/rc2")" = 1 ] && grep -qF "another sriovctl run holds '/run/sriovctl.lock'" "$R/err2"
-ok $? "SRIOVCTL_ROOT elsewhere: the same"
+ok_if $? "SRIOVCTL_ROOT elsewhere: the same"
 [ ! -e "$R/b/etc/modprobe.d/sriovctl-$MODULE.conf" ]
-ok $? "neither changed anything"
+ok_if $? "neither changed anything"
 
 # the host: guard under --root reads the real hostname, not <root>/etc/hostname
 mkdir -p "$R/g/etc"
@@ -43,7 +43,7 @@ printf 'version: 1\nhost: not-%s-really\n' "$(hostname)" >"$R/guard.yaml"
 "$SRIOVCTL" plan --root "$R/g" --libvirt test:///default -f "$R/guard.yaml" >"$R/out3" 2>"$R/err3"
 rc=$?
 [ "$rc" = 1 ] && grep -qF "this file is for host 'not-$(hostname)-really', but this is '$(hostname)'" "$R/err3"
-ok $? "--root with another etc/hostname does not pass the host: guard (rc=$rc)"
+ok_if $? "--root with another etc/hostname does not pass the host: guard (rc=$rc)"
 printf 'version: 1\nhost: %s\n' "$(hostname)" >"$R/guard2.yaml"
 "$SRIOVCTL" plan --root "$R/g" --libvirt test:///default -f "$R/guard2.yaml" >"$R/out4" 2>"$R/err4"
-ok $? "the real hostname passes it under any --root"
+ok_if $? "the real hostname passes it under any --root"

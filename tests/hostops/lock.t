@@ -21,20 +21,20 @@ sc apply --lock-timeout 0.5 >"$R/out" 2>"$R/err" 9>&-
 rc=$?
 took=$(elapsed "$start")
 grep -qF "another sriovctl run holds '/run/sriovctl.lock' (waited 0.5 s)" "$R/err"
-ok $? "a second run reports who holds the lock"
+ok_if $? "a second run reports who holds the lock"
 [ "$rc" -eq 1 ] && between "$took" 0.5 5
-ok $? "it exits 1 after waiting its --lock-timeout (rc=$rc, took ${took}s)"
+ok_if $? "it exits 1 after waiting its --lock-timeout (rc=$rc, took ${took}s)"
 [ ! -e "$R$CONF" ] && [ "$(listing "$R/etc/modprobe.d" 2>/dev/null)" = "" ]
-ok $? "the waiting run changed nothing"
+ok_if $? "the waiting run changed nothing"
 
 # 4-5: released: the next run applies and converges
 flock -u 9
 sc apply --lock-timeout 0 >"$R/out" 2>"$R/err" 9>&-
 rc=$?
 [ "$rc" -eq 0 ] && grep -qx "options $MODULE max_vfs=7" "$R$CONF"
-ok $? "after release apply writes the file (rc=$rc)"
+ok_if $? "after release apply writes the file (rc=$rc)"
 sc plan --detailed-exitcode >"$R/out" 2>&1 9>&-
-ok $? "plan again: no changes"
+ok_if $? "plan again: no changes"
 
 # 6: a run that waits gets the lock when it is released
 write_spec 5
@@ -47,5 +47,5 @@ rc=$?
 took=$(elapsed "$start")
 wait "$releaser"
 [ "$rc" -eq 0 ] && between "$took" 0.9 10 && grep -qx "options $MODULE max_vfs=5" "$R$CONF"
-ok $? "a waiting run proceeds when the lock is released (rc=$rc, took ${took}s)"
+ok_if $? "a waiting run proceeds when the lock is released (rc=$rc, took ${took}s)"
 exec 9>&-

@@ -8,16 +8,7 @@ set -u
 fixture=$TOP/tests/observe/host.umockdev
 guests="test://$TOP/tests/observe/guests.xml"
 unreachable='qemu+unix:///system?socket=/nonexistent/sriovctl-test/sock'
-n=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+. "$TOP/tests/lib/tap.sh"
 
 echo "1..9"
 if ! command -v umockdev-run >/dev/null; then
@@ -36,13 +27,13 @@ show() { # args...: output in $tmp/out, stderr in $tmp/err, status in $rc
 	rc=$?
 }
 
-has() { grep -qF -- "$1" "$tmp/out"; }
+out_has() { grep -qF -- "$1" "$tmp/out"; }
 
 show --format state --libvirt "$guests"
 check "show --format state succeeds" test "$rc" -eq 0
-check "PF name from pci.ids" has "82576 Gigabit Network Connection"
-check "VF bound to vfio-pci" has "0000:0b:10.2"
-check "renamed netdev" has "wan0"
+check "PF name from pci.ids" out_has "82576 Gigabit Network Connection"
+check "VF bound to vfio-pci" out_has "0000:0b:10.2"
+check "renamed netdev" out_has "wan0"
 # the file root is for files: the host: guard must see the real hostname
 check "hostname is the real one, not --root's etc/hostname" bash -c "grep -qx 'hostname: $(hostname)' '$tmp/out' && ! grep -qF kvm-07 '$tmp/out'"
 check "guests from libvirt" bash -c "grep -qF web1 '$tmp/out' && grep -qF scratch '$tmp/out'"

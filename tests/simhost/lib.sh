@@ -13,49 +13,7 @@ SEED="$FIX/seed-82576.state.yaml"
 T=$(mktemp -d "${TMPDIR:-/tmp}/simhost-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 n=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-
-# check NAME COMMAND...: one test, passing when COMMAND succeeds
-check() {
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-
-# is EXPECTED ACTUAL NAME
-is() {
-	if [ "$1" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3"
-		echo "#   expected: '$1'"
-		echo "#   got:      '$2'"
-	fi
-}
-
-# has PATTERN FILE NAME: a line of FILE matches the extended regexp
-has() {
-	if grep -qE -- "$1" "$2"; then
-		ok "$3"
-	else
-		not_ok "$3"
-		echo "#   no line matching '$1' in:"
-		sed 's/^/#     /' "$2" | head -n 30
-	fi
-}
-
-lacks() {
-	if ! grep -qE -- "$1" "$2"; then
-		ok "$3"
-	else
-		not_ok "$3"
-		echo "#   unexpected line matching '$1':"
-		grep -E -- "$1" "$2" | sed 's/^/#     /' | head -n 10
-	fi
-}
+. "$TOP/tests/lib/tap.sh"
 
 # Build a probe from tests/simhost/probes/NAME.c into $T/NAME.
 probe() {

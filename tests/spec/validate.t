@@ -3,9 +3,7 @@
 # exact diagnostics (golden .err files), -q, and errors without a line.
 set -u
 cd "$TOP" || exit 1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$TOP/tests/lib/tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -6,9 +6,7 @@
 # -f given twice is a usage error rather than a silent choice.
 set -u
 cd "$TOP" || exit 1
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$TOP/tests/lib/tap.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
