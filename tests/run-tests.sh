@@ -7,7 +7,9 @@
 # non-zero fails even when every line it printed was "ok". Tests run
 # side by side (-j, default the number of cores); the real-kernel VM tier
 # (tests/vm/) runs alone afterwards, so that its guest is not starved.
-# With SRIOVCTL_NO_SKIP=1 (CI) any skip fails the run.
+# With SRIOVCTL_NO_SKIP=1 (CI) any skip fails the run. A "not ok ... # TODO
+# why" line is a known defect: listed before the closing line, neither
+# passed nor failed (as TAP::Harness counts it).
 # Usage: tests/run-tests.sh [-j N] [PATTERN]   (tests whose name contains PATTERN)
 set -u
 # SRIOVCTL_TEST_TOP: another tree of tests (tests/harness/runner.t tests this runner)
@@ -62,8 +64,9 @@ log_of() { echo "$logdir/$(echo "${1#"$TOP"/}" | tr '/' '_').log"; }
 count() {
 	local t=$1 log p f s why
 	log=$(log_of "$t")
-	p=$(grep -E '^ok ' "$log" | grep -cv '# SKIP')
-	f=$(grep -E '^not ok ' "$log" | grep -cv '# SKIP')
+	# "not ok ... # TODO why": a known defect, shown, not counted as passed or failed
+	p=$(grep -E '^ok ' "$log" | grep -cvE '# (SKIP|TODO)')
+	f=$(grep -E '^not ok ' "$log" | grep -cvE '# (SKIP|TODO)')
 	s=$(grep -cE '^(not )?ok .*# SKIP' "$log")
 	if { ! grep -q '^Result: PASS$' "$log" || [ $((p + s)) -eq 0 ]; } && [ "$f" -eq 0 ]; then
 		f=1
@@ -124,6 +127,8 @@ for t in "${selected[@]}"; do
 		while IFS= read -r line; do skipped_names+=("${t#"$TOP"/}: $line"); done \
 			< <(grep -E '^(not )?ok .*# SKIP' "$log")
 	fi
+	while IFS= read -r line; do echo "known defect (TODO): ${t#"$TOP"/}: $line"; done \
+		< <(grep -E '^not ok .*# TODO' "$log")
 done
 
 for s in "${skipped_names[@]+"${skipped_names[@]}"}"; do

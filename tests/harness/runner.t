@@ -31,7 +31,9 @@ mk dies 'echo 1..1; echo "ok 1 - a"; exit 3' dies
 run dies
 mk none 'echo "nothing"' none
 run none
-echo "1..8"
+mk todo 'echo 1..2; echo "ok 1 - a"; echo "not ok 2 - b # TODO a known defect"' todo
+run todo
+echo "1..10"
 sed 's/^/# good: /' "$T/good.out"
 [ "$(cat "$T/good.rc")" = 0 ] && ok "good tests pass" || not_ok "good tests pass"
 grep -q '^3 passed, 0 failed, 0 skipped$' "$T/good.out" && ok "closing line counts them" ||
@@ -48,3 +50,9 @@ grep -q 'Bad plan' "$T/short.out" && ok "the failure says the plan was not met" 
 	not_ok "a non-zero exit after ok lines fails the run"
 [ "$(cat "$T/none.rc")" = 1 ] && ok "a test that runs no test fails the run" ||
 	not_ok "a test that runs no test fails the run"
+[ "$(cat "$T/todo.rc")" = 0 ] && ok "a known defect (TODO) does not fail the run" ||
+	not_ok "a known defect (TODO) does not fail the run"
+grep -q '^known defect (TODO): tests/a/todo.t: not ok 2 - b # TODO a known defect$' "$T/todo.out" &&
+	grep -q '^1 passed, 0 failed, 0 skipped$' "$T/todo.out" &&
+	ok "it is listed, and counted neither passed nor failed" ||
+	not_ok "it is listed, and counted neither passed nor failed"
