@@ -141,7 +141,9 @@ static int edits_owned(const struct modconf *m, const char *content, const char 
 	for (size_t i = 0; i < m->n_lines; i++) {
 		const struct modconf_line *l = &m->lines[i];
 		size_t end = l->end < len ? l->end + 1 : l->end; /* with its newline */
-		char *text = i == 0 ? strprintf("options %s %s\n", module, opts) : strdup("");
+		/* kmod ignores an options line without options: none is written */
+		char *text =
+		    i == 0 && *opts ? strprintf("options %s %s\n", module, opts) : strdup("");
 		if (edit_add(e, l->start, end, text) < 0)
 			return -ENOMEM;
 	}
@@ -249,7 +251,7 @@ int plan_modprobe_conf_update(const char *content, const char *module,
 		r = edits_owned(&m, content, module, opts, &e);
 	else
 		r = edits_minimal(&m, module, want, n_want, &e, &append);
-	if (r >= 0 && owned && m.n_lines == 0 &&
+	if (r >= 0 && owned && m.n_lines == 0 && *opts &&
 	    !(append = strprintf("options %s %s\n", module, opts)))
 		r = -ENOMEM;
 	if (r >= 0)
