@@ -155,7 +155,17 @@ static int edits_owned(const struct modconf *m, const char *content, const char 
  * (the last of a key, which wins); a missing one is added to the module's
  * last options line; everything else stays byte for byte.
  */
-static int edits_minimal(const struct modconf *m, const char *module,
+/* An odd number of '"' in [start, end): what follows is inside a quote, for the kernel too. */
+static bool quote_open(const char *content, size_t start, size_t end)
+{
+	bool open = false;
+
+	for (size_t i = start; i < end; i++)
+		open ^= content[i] == '"';
+	return open;
+}
+
+static int edits_minimal(const struct modconf *m, const char *content, const char *module,
 			 const struct module_param *want, size_t n_want, struct edits *e,
 			 char **append)
 {
@@ -182,7 +192,9 @@ static int edits_minimal(const struct modconf *m, const char *module,
 	_cleanup_(freep) char *opts = params_text(missing, n_missing);
 	if (!opts)
 		return -ENOMEM;
-	if (m->n_lines == 0) {
+	/* after an unterminated quote a new option would be part of its value: a new line */
+	if (m->n_lines == 0 || quote_open(content, m->lines[m->n_lines - 1].start,
+					  m->lines[m->n_lines - 1].opts_end)) {
 		*append = strprintf("options %s %s\n", module, opts);
 		return *append ? 0 : -ENOMEM;
 	}
@@ -250,7 +262,7 @@ int plan_modprobe_conf_update(const char *content, const char *module,
 	if (owned)
 		r = edits_owned(&m, content, module, opts, &e);
 	else
-		r = edits_minimal(&m, module, want, n_want, &e, &append);
+		r = edits_minimal(&m, content, module, want, n_want, &e, &append);
 	if (r >= 0 && owned && m.n_lines == 0 && *opts &&
 	    !(append = strprintf("options %s %s\n", module, opts)))
 		r = -ENOMEM;

@@ -734,6 +734,9 @@ static void test_conf_update(void **state)
 	check_update("options mlx4-core num_vfs=2 enable_64b_cqe_eqe=0\n", "mlx4_core",
 		     (struct module_param[]){{"num_vfs", "4"}}, 1, false,
 		     "options mlx4-core num_vfs=4 enable_64b_cqe_eqe=0\n");
+	/* the last line ends inside a quote: a new option there would be part of its value */
+	check_update("options igb x=\"a b\n", "igb", want, 1, false,
+		     "options igb x=\"a b\noptions igb max_vfs=7\n");
 	/* no options line yet: one is appended */
 	check_update("blacklist x\n", "igb", want, 1, false,
 		     "blacklist x\noptions igb max_vfs=7\n");
