@@ -182,8 +182,9 @@ static int edits_minimal(const struct modconf *m, const char *content, const cha
 		}
 		if (streq(p->value, want[i].value))
 			continue;
-		char *text =
-		    p->val == p->end ? strprintf("=%s", want[i].value) : strdup(want[i].value);
+		/* "key" gets "=value"; "key=" (an empty value) gets the value only */
+		bool has_eq = p->val > p->start && content[p->val - 1] == '=';
+		char *text = has_eq ? strdup(want[i].value) : strprintf("=%s", want[i].value);
 		if (edit_add(e, p->val, p->val_end, text) < 0)
 			return -ENOMEM;
 	}

@@ -725,6 +725,7 @@ static void test_conf_update(void **state)
 	check_update("options igb max_vfs=\"2\"\n", "igb", want, 1, false,
 		     "options igb max_vfs=7\n");
 	check_update("options igb max_vfs\n", "igb", want, 1, false, "options igb max_vfs=7\n");
+	check_update("options igb max_vfs=\n", "igb", want, 1, false, "options igb max_vfs=7\n");
 	/* a missing option joins the module's last options line */
 	check_update("options igb debug=1\n# tail\n", "igb", two, 2, false,
 		     "options igb debug=0 max_vfs=7\n# tail\n");
