@@ -104,7 +104,7 @@ fuzz: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all tests
-	@B=$(B) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) tests/run-tests.sh $(VALGRIND_TESTS)
+	@B=$(B) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) tests/run-tests.sh
 
 tests: $(B)/sriovctl $(TEST_BIN) $(SHIM_SO) $(BENCH_BIN)
 
