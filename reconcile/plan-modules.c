@@ -226,8 +226,13 @@ static int apply_edits(const char *content, struct edits *e, const char *header,
 	}
 	if (pos < len)
 		fwrite(content + pos, 1, len - pos, f);
-	if (append) {
-		if (len > 0 && content[len - 1] != '\n')
+	if (append && fflush(f) == 0) {
+		if (blen > 0 && buf[blen - 1] != '\n')
+			fputc('\n', f);
+		/* a last line ending in a backslash continues: an empty line ends it */
+		if (blen > 0 && buf[blen - 1] == '\\')
+			fputc('\n', f);
+		else if (blen > 1 && buf[blen - 1] == '\n' && buf[blen - 2] == '\\')
 			fputc('\n', f);
 		fputs(append, f);
 	}

@@ -738,6 +738,11 @@ static void test_conf_update(void **state)
 	/* the last line ends inside a quote: a new option there would be part of its value */
 	check_update("options igb x=\"a b\n", "igb", want, 1, false,
 		     "options igb x=\"a b\noptions igb max_vfs=7\n");
+	/* the file ends in a continuation: an appended line must not join it */
+	check_update("options ixgbe x=1 \\", "igb", want, 1, false,
+		     "options ixgbe x=1 \\\n\noptions igb max_vfs=7\n");
+	check_update("options ixgbe y=1 \\\n", "igb", want, 1, false,
+		     "options ixgbe y=1 \\\n\noptions igb max_vfs=7\n");
 	/* no options line yet: one is appended */
 	check_update("blacklist x\n", "igb", want, 1, false,
 		     "blacklist x\noptions igb max_vfs=7\n");
