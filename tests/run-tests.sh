@@ -27,6 +27,7 @@ if [ "$VALGRIND" = 1 ]; then
 	export VALGRIND_LOGS="$TOP/$B/valgrind-logs"
 	rm -rf "$VALGRIND_LOGS"
 	mkdir -p "$VALGRIND_LOGS"
+	chmod 1777 "$VALGRIND_LOGS" # tests that drop privileges log there too
 	VALGRIND_TESTS=${VALGRIND_TESTS:-"$B/tests/test_ tests/spec/ tests/plan/ tests/state/"}
 fi
 export SIMHOST_SHIM="$TOP/$B/tests/simhost/fakekernel.so"
