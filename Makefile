@@ -3,6 +3,8 @@
 #   make check      install missing Debian packages (as root), build, run the tests
 #   make demo       run sriovctl on the simulated seed host
 #   make SANITIZE=1 check   the same under ASan+UBSan (in build-san/)
+#   make check VALGRIND=1   the unit and CLI tests under valgrind (tests/valgrind-wrap)
+#   make fuzz FUZZ_SECONDS=N  every libFuzzer target for N s (clang, in build-fuzz/)
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -38,7 +40,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all check check-vm demo deps install clean fmt bench fuzz
+.PHONY: all check check-vm demo deps install clean fmt bench fuzz fuzz-build
 all: $(B)/sriovctl
 
 $(B)/%.o: %.c
@@ -72,9 +74,39 @@ $(B)/tests/simhost/fakekernel.so: $(SHIM_SRC) $(wildcard tests/simhost/*.h)
 deps:
 	@build-aux/deps.sh
 
+# libFuzzer targets: the library built again with clang and the fuzzer's
+# coverage instrumentation, each target run for FUZZ_SECONDS on a copy of
+# its in-tree corpus (tests/fuzz/corpus/TARGET); any crash, leak or
+# timeout fails (tests/fuzz/run).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FB           := build-fuzz
+FUZZ_FLAGS   := -g -O1 -std=gnu11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -MD -MP \
+                -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FB)/%.o)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FB)/%)
+
+$(FB)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -Ireconcile -c -o $@ $<
+
+$(FB)/libsriovctl.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FB)/libsriovctl.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Ireconcile \
+		-o $@ $< $(FB)/libsriovctl.a $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FB=$(FB) tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 check: deps
 	@$(MAKE) --no-print-directory all tests
-	@B=$(B) SANITIZE=$(SANITIZE) tests/run-tests.sh
+	@B=$(B) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) tests/run-tests.sh
 
 tests: $(B)/sriovctl $(TEST_BIN) $(SHIM_SO) $(BENCH_BIN)
 
@@ -97,6 +129,6 @@ fmt:
 	clang-format -i $(wildcard cmd/*.c reconcile/*.[ch] tests/unit/*.[ch] tests/simhost/*.c tests/fuzz/*.c)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)

@@ -9,6 +9,7 @@ libcmocka-dev umockdev libumockdev-dev
 python3 python3-yaml python3-jsonschema libxml2-utils
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
 util-linux strace iproute2 valgrind perl
+clang libclang-rt-14-dev
 linux-image-amd64 busybox-static udev xz-utils kmod"
 
 # The VM tier's QEMU: bookworm's qemu-system-x86 (7.2) has no igb device

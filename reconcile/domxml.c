@@ -313,9 +313,11 @@ static int build_interface(xmlNodePtr root, const struct guest_dev_state *dev)
 		if (!t || !xmlNewProp(t, BAD_CAST "id", BAD_CAST id))
 			return -ENOMEM;
 	}
-	if (dev->virtualport_type) {
+	/* libvirt infers a missing type: a profileid alone is still kept */
+	if (dev->virtualport_type || dev->profileid) {
 		xmlNodePtr vp = xmlNewChild(root, NULL, BAD_CAST "virtualport", NULL);
-		if (!vp || !xmlNewProp(vp, BAD_CAST "type", BAD_CAST dev->virtualport_type))
+		if (!vp || (dev->virtualport_type &&
+			    !xmlNewProp(vp, BAD_CAST "type", BAD_CAST dev->virtualport_type)))
 			return -ENOMEM;
 		if (dev->profileid) {
 			xmlNodePtr pa = xmlNewChild(vp, NULL, BAD_CAST "parameters", NULL);

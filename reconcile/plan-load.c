@@ -413,25 +413,42 @@ static int load_actions(struct ld *l, json_object *root, const char *key, struct
 	return 0;
 }
 
-int plan_load(const char *path, struct diag *d, struct plan **ret)
+int plan_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
+		     struct plan **ret)
 {
 	_cleanup_(plan_freep) struct plan *p = calloc(1, sizeof(*p));
-	_cleanup_(freep) char *text = NULL;
-	struct ld l = {.name = path, .d = d};
+	struct ld l = {.name = name, .d = d};
 	json_object *root, *v;
+	struct json_tokener *tok;
 	enum json_tokener_error jerr;
-	int r;
 
 	if (!p)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
-	r = read_text_file(path, PLAN_MAX_BYTES, &text);
-	if (r < 0)
-		return diag_error(d, NULL, r, "cannot read plan '%s': %s", path,
-				  r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
-	root = json_tokener_parse_verbose(text, &jerr);
+	if (len > PLAN_MAX_BYTES)
+		return diag_error(d, NULL, -EFBIG, "cannot read plan '%s': larger than 16 MiB",
+				  name);
+	if (memchr(buf, '\0', len))
+		return diag_error(d, NULL, -EINVAL, "%s: not a JSON plan: a NUL byte", name);
+	tok = json_tokener_new();
+	if (!tok)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (root && json_tokener_get_parse_end(tok) < len) {
+		/* trailing text after the object: only white space is a plan */
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (!strchr(" \t\r\n", buf[i])) {
+				json_object_put(root);
+				root = NULL;
+				jerr = json_tokener_error_parse_unexpected;
+				break;
+			}
+	} else if (!root && jerr == json_tokener_continue)
+		jerr = json_tokener_error_parse_eof;
+	json_tokener_free(tok);
 	if (!root || !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
-		return diag_error(d, NULL, -EINVAL, "%s: not a JSON plan: %s", path,
+		return diag_error(d, NULL, -EINVAL, "%s: not a JSON plan: %s", name,
 				  root ? "not an object" : json_tokener_error_desc(jerr));
 	}
 	v = get(root, "version");
@@ -457,4 +474,16 @@ int plan_load(const char *path, struct diag *d, struct plan **ret)
 		return l.err;
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+int plan_load(const char *path, struct diag *d, struct plan **ret)
+{
+	_cleanup_(freep) char *text = NULL;
+	int r;
+
+	r = read_text_file(path, PLAN_MAX_BYTES, &text);
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot read plan '%s': %s", path,
+				  r == -EFBIG ? "larger than 16 MiB" : strerror(-r));
+	return plan_load_buffer(path, text, strlen(text), d, ret);
 }

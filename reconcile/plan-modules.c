@@ -141,7 +141,9 @@ static int edits_owned(const struct modconf *m, const char *content, const char 
 	for (size_t i = 0; i < m->n_lines; i++) {
 		const struct modconf_line *l = &m->lines[i];
 		size_t end = l->end < len ? l->end + 1 : l->end; /* with its newline */
-		char *text = i == 0 ? strprintf("options %s %s\n", module, opts) : strdup("");
+		/* kmod ignores an options line without options: none is written */
+		char *text =
+		    i == 0 && *opts ? strprintf("options %s %s\n", module, opts) : strdup("");
 		if (edit_add(e, l->start, end, text) < 0)
 			return -ENOMEM;
 	}
@@ -153,7 +155,17 @@ static int edits_owned(const struct modconf *m, const char *content, const char 
  * (the last of a key, which wins); a missing one is added to the module's
  * last options line; everything else stays byte for byte.
  */
-static int edits_minimal(const struct modconf *m, const char *module,
+/* An odd number of '"' in [start, end): what follows is inside a quote, for the kernel too. */
+static bool quote_open(const char *content, size_t start, size_t end)
+{
+	bool open = false;
+
+	for (size_t i = start; i < end; i++)
+		open ^= content[i] == '"';
+	return open;
+}
+
+static int edits_minimal(const struct modconf *m, const char *content, const char *module,
 			 const struct module_param *want, size_t n_want, struct edits *e,
 			 char **append)
 {
@@ -170,8 +182,9 @@ static int edits_minimal(const struct modconf *m, const char *module,
 		}
 		if (streq(p->value, want[i].value))
 			continue;
-		char *text =
-		    p->val == p->end ? strprintf("=%s", want[i].value) : strdup(want[i].value);
+		/* "key" gets "=value"; "key=" (an empty value) gets the value only */
+		bool has_eq = p->val > p->start && content[p->val - 1] == '=';
+		char *text = has_eq ? strdup(want[i].value) : strprintf("=%s", want[i].value);
 		if (edit_add(e, p->val, p->val_end, text) < 0)
 			return -ENOMEM;
 	}
@@ -180,7 +193,9 @@ static int edits_minimal(const struct modconf *m, const char *module,
 	_cleanup_(freep) char *opts = params_text(missing, n_missing);
 	if (!opts)
 		return -ENOMEM;
-	if (m->n_lines == 0) {
+	/* after an unterminated quote a new option would be part of its value: a new line */
+	if (m->n_lines == 0 || quote_open(content, m->lines[m->n_lines - 1].start,
+					  m->lines[m->n_lines - 1].opts_end)) {
 		*append = strprintf("options %s %s\n", module, opts);
 		return *append ? 0 : -ENOMEM;
 	}
@@ -211,8 +226,13 @@ static int apply_edits(const char *content, struct edits *e, const char *header,
 	}
 	if (pos < len)
 		fwrite(content + pos, 1, len - pos, f);
-	if (append) {
-		if (len > 0 && content[len - 1] != '\n')
+	if (append && fflush(f) == 0) {
+		if (blen > 0 && buf[blen - 1] != '\n')
+			fputc('\n', f);
+		/* a last line ending in a backslash continues: an empty line ends it */
+		if (blen > 0 && buf[blen - 1] == '\\')
+			fputc('\n', f);
+		else if (blen > 1 && buf[blen - 1] == '\n' && buf[blen - 2] == '\\')
 			fputc('\n', f);
 		fputs(append, f);
 	}
@@ -248,8 +268,8 @@ int plan_modprobe_conf_update(const char *content, const char *module,
 	if (owned)
 		r = edits_owned(&m, content, module, opts, &e);
 	else
-		r = edits_minimal(&m, module, want, n_want, &e, &append);
-	if (r >= 0 && owned && m.n_lines == 0 &&
+		r = edits_minimal(&m, content, module, want, n_want, &e, &append);
+	if (r >= 0 && owned && m.n_lines == 0 && *opts &&
 	    !(append = strprintf("options %s %s\n", module, opts)))
 		r = -ENOMEM;
 	if (r >= 0)

@@ -152,6 +152,9 @@ static inline void plan_freep(struct plan **p)
  * Errors go to d. *ret owns the plan.
  */
 int plan_load(const char *path, struct diag *d, struct plan **ret);
+/* The same from len bytes of buf (no NUL needed); name is used in messages. */
+int plan_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
+		     struct plan **ret);
 
 const char *action_kind_to_string(enum action_kind k);
 /* A guest device in words: "interface, mac ..., vlan 42, virtualport 802.1Qbh profileid finance". Owned. */

@@ -841,8 +841,17 @@ static void load_top(struct loader *ld, const struct ynode *root)
 		if (streq(k->text, "version")) {
 			yget_version(&ld->y, k, v, 1);
 		} else if (streq(k->text, "host")) {
-			if (yget_str(&ld->y, k, v, &ld->s->host))
+			if (yget_str(&ld->y, k, v, &ld->s->host)) {
 				ld->s->host_loc = v->loc;
+				/* a hostname never holds one: it would only reach the terminal */
+				for (const char *p = ld->s->host; *p; p++)
+					if ((unsigned char)*p < ' ' || *p == 0x7f) {
+						yerror(&ld->y, v,
+						       "host '%s' contains a control character",
+						       yq(&ld->y, ld->s->host));
+						break;
+					}
+			}
 		} else if (streq(k->text, "libvirt")) {
 			if (yexpect(&ld->y, k, v, YNODE_MAPPING))
 				load_libvirt(ld, v);

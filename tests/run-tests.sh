@@ -17,6 +17,21 @@ TOP=${SRIOVCTL_TEST_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${B:-build}
 export TOP B
 export SRIOVCTL="$TOP/$B/sriovctl"
+# VALGRIND=1: the tests that need no simulated host (its LD_PRELOAD shim
+# and valgrind do not mix), sriovctl and the unit tests under valgrind
+VALGRIND=${VALGRIND:-0}
+if [ "$VALGRIND" = 1 ]; then
+	if ! command -v valgrind >/dev/null; then
+		echo "error: VALGRIND=1 needs valgrind (Debian valgrind)" >&2
+		exit 1
+	fi
+	export SRIOVCTL_REAL="$SRIOVCTL" SRIOVCTL="$TOP/tests/valgrind/sriovctl"
+	export VALGRIND_LOGS="$TOP/$B/valgrind-logs"
+	rm -rf "$VALGRIND_LOGS"
+	mkdir -p "$VALGRIND_LOGS"
+	chmod 1777 "$VALGRIND_LOGS" # tests that drop privileges log there too
+	VALGRIND_TESTS=${VALGRIND_TESTS:-"$B/tests/test_ tests/spec/ tests/plan/ tests/state/"}
+fi
 export SIMHOST_SHIM="$TOP/$B/tests/simhost/fakekernel.so"
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export PYTHON=/usr/bin/python3   # Debian's python3 with python3-yaml and python3-jsonschema
@@ -50,6 +65,13 @@ selected=()
 for t in "${tests[@]}"; do
 	name=${t#"$TOP"/}
 	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
+	if [ "$VALGRIND" = 1 ]; then
+		keep=0
+		for v in $VALGRIND_TESTS; do
+			[[ "$name" == "$v"* ]] && keep=1
+		done
+		[ "$keep" = 1 ] || continue
+	fi
 	if [ -n "$exclude" ] && [[ "$name" == *"$exclude"* ]]; then
 		echo "not run here: $name (SRIOVCTL_TEST_EXCLUDE=$exclude)"
 		continue
@@ -81,7 +103,9 @@ run_one() {
 	local t=$1 log start secs
 	log=$(log_of "$t")
 	start=$EPOCHREALTIME
-	(cd "$TOP" && timeout --kill-after=10 900 prove --exec '' --verbose --norc "$t") \
+	local exec=''
+	[ "$VALGRIND" = 1 ] && [[ "$t" != *.t ]] && exec="$TOP/tests/valgrind/run"
+	(cd "$TOP" && timeout --kill-after=10 900 prove --exec "$exec" --verbose --norc "$t") \
 		>"$log" 2>&1 </dev/null
 	echo "rc=$?" >>"$log"
 	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
@@ -131,6 +155,15 @@ for t in "${selected[@]}"; do
 		< <(grep -E '^not ok .*# TODO' "$log")
 done
 
+if [ "$VALGRIND" = 1 ]; then
+	reports=$(find "$VALGRIND_LOGS" -name 'vg.*.log' -size +0 | sort)
+	for r in $reports; do
+		echo "---- valgrind: $r"
+		head -n 40 "$r"
+		failed=$((failed + 1))
+	done
+	echo "valgrind: $(echo "$reports" | grep -c .) report(s)"
+fi
 for s in "${skipped_names[@]+"${skipped_names[@]}"}"; do
 	echo "skipped: $s"
 done

@@ -1,12 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the desired-state loader. Built by hand:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ireconcile \
- *       -o build/fuzz_spec tests/fuzz/fuzz_spec.c reconcile/spec.c \
- *       reconcile/yamlutil.c reconcile/diag.c reconcile/util.c -lyaml
- *   mkdir -p build/fuzz-corpus
- *   build/fuzz_spec build/fuzz-corpus examples tests/spec/invalid tests/spec/invalid-semantic
+ * libFuzzer target for the desired-state loader (make fuzz; corpus in
+ * tests/fuzz/corpus/spec).
  *
  * Every input must either load or fail with at least one error, and a
  * loaded spec must satisfy the invariants the planner relies on.

@@ -6,6 +6,8 @@
 # LeakSanitizer on.
 set -u
 cd "$TOP" || exit 1
+# under make check VALGRIND=1 $SRIOVCTL is already a valgrind wrapper: check the binary
+SRIOVCTL=${SRIOVCTL_REAL:-$SRIOVCTL}
 if [ "${SANITIZE:-0}" = 1 ] || ldd "$SRIOVCTL" 2>/dev/null | grep -q libasan; then
 	checker=asan
 	export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:exitcode=99

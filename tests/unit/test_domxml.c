@@ -185,6 +185,32 @@ static void test_malformed(void **state)
 }
 
 /* Markup in attribute values comes back as text, entities decoded. */
+/* A <virtualport> without a type (libvirt infers it) keeps its profileid when built again. */
+static void test_virtualport_without_type_round_trips(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed p =
+	    parse_ok(DOMAIN("<interface type='hostdev' managed='yes'><source>"
+			    "<address type='pci' domain='0x0000' bus='0x0b' slot='0x10' "
+			    "function='0x0'/></source>"
+			    "<virtualport><parameters profileid='finance'/></virtualport>"
+			    "</interface>"));
+	assert_int_equal(p.n, 1);
+	assert_null(p.v[0].virtualport_type);
+	assert_string_equal(p.v[0].profileid, "finance");
+
+	char *built = domain_xml_device(&p.v[0]), *xml = NULL;
+	assert_non_null(built);
+	assert_true(asprintf(&xml, DOMAIN("%s"), built) > 0);
+	_cleanup_(parsed_release) struct parsed back = parse_ok(xml);
+	assert_int_equal(back.n, 1);
+	assert_null(back.v[0].virtualport_type);
+	assert_non_null(back.v[0].profileid);
+	assert_string_equal(back.v[0].profileid, "finance");
+	free(xml);
+	free(built);
+}
+
 static void test_entities(void **state)
 {
 	(void)state;
@@ -209,6 +235,7 @@ int main(void)
 	    cmocka_unit_test(test_ignores_other_devices_keeps_order),
 	    cmocka_unit_test(test_no_devices),
 	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_virtualport_without_type_round_trips),
 	    cmocka_unit_test(test_entities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

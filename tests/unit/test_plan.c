@@ -725,6 +725,7 @@ static void test_conf_update(void **state)
 	check_update("options igb max_vfs=\"2\"\n", "igb", want, 1, false,
 		     "options igb max_vfs=7\n");
 	check_update("options igb max_vfs\n", "igb", want, 1, false, "options igb max_vfs=7\n");
+	check_update("options igb max_vfs=\n", "igb", want, 1, false, "options igb max_vfs=7\n");
 	/* a missing option joins the module's last options line */
 	check_update("options igb debug=1\n# tail\n", "igb", two, 2, false,
 		     "options igb debug=0 max_vfs=7\n# tail\n");
@@ -734,6 +735,14 @@ static void test_conf_update(void **state)
 	check_update("options mlx4-core num_vfs=2 enable_64b_cqe_eqe=0\n", "mlx4_core",
 		     (struct module_param[]){{"num_vfs", "4"}}, 1, false,
 		     "options mlx4-core num_vfs=4 enable_64b_cqe_eqe=0\n");
+	/* the last line ends inside a quote: a new option there would be part of its value */
+	check_update("options igb x=\"a b\n", "igb", want, 1, false,
+		     "options igb x=\"a b\noptions igb max_vfs=7\n");
+	/* the file ends in a continuation: an appended line must not join it */
+	check_update("options ixgbe x=1 \\", "igb", want, 1, false,
+		     "options ixgbe x=1 \\\n\noptions igb max_vfs=7\n");
+	check_update("options ixgbe y=1 \\\n", "igb", want, 1, false,
+		     "options ixgbe y=1 \\\n\noptions igb max_vfs=7\n");
 	/* no options line yet: one is appended */
 	check_update("blacklist x\n", "igb", want, 1, false,
 		     "blacklist x\noptions igb max_vfs=7\n");
@@ -747,6 +756,15 @@ static void test_conf_update(void **state)
 	/* a header is added to an owned file that lost it */
 	check_update("options igb max_vfs=2\n", "igb", want, 1, true,
 		     HEADER "options igb max_vfs=7\n");
+	/*
+	 * no wanted option in an owned file: no "options igb " line (kmod
+	 * ignores it, and it was appended again on every update)
+	 */
+	check_update(HEADER "options igb max_vfs=2\n# end\n", "igb", NULL, 0, true,
+		     HEADER "# end\n");
+	check_update("options igb\nblacklist x\n", "igb", NULL, 0, true,
+		     HEADER "options igb\nblacklist x\n");
+	check_update(NULL, "igb", NULL, 0, true, HEADER);
 
 	char *opts = NULL;
 	assert_int_equal(plan_modprobe_conf_options("options igb a=1\noptions igb b\noptions "
@@ -984,9 +1002,47 @@ static void test_stale_unmet(void **state)
 	free(f);
 }
 
+/* A saved plan read from memory: not NUL-terminated, nothing after the object, no NUL. */
+static void test_plan_load_buffer(void **state)
+{
+	(void)state;
+	struct plan empty = {.source = {.version = "0.1.0", .hostname = "kvm-07",
+					.spec_path = "host.yaml", .spec_sha256 = "00"}};
+	json_object *root = render_plan_tree(&empty, RENDER_PLAN_SAVED);
+	const char *json = json_object_to_json_string(root);
+	size_t len = strlen(json);
+	char *buf = malloc(len + 8);
+	struct plan *p = NULL;
+	struct diag d;
+
+	assert_non_null(buf);
+	memcpy(buf, json, len);
+	memset(buf + len, '}', 8); /* no NUL after the text */
+	diag_init(&d);
+	assert_int_equal(plan_load_buffer("p.json", buf, len, &d, &p), 0);
+	assert_string_equal(p->source.hostname, "kvm-07");
+	plan_free(p);
+	p = NULL;
+	memcpy(buf + len, " \n", 2);
+	assert_int_equal(plan_load_buffer("p.json", buf, len + 2, &d, &p), 0);
+	plan_free(p);
+	p = NULL;
+	assert_int_equal(d.n_errors, 0);
+	/* text after the plan, a NUL byte, a truncated plan: refused with a reason */
+	assert_int_equal(plan_load_buffer("p.json", buf, len + 3, &d, &p), -EINVAL);
+	buf[len] = '\0';
+	assert_int_equal(plan_load_buffer("p.json", buf, len + 1, &d, &p), -EINVAL);
+	assert_int_equal(plan_load_buffer("p.json", buf, len - 1, &d, &p), -EINVAL);
+	assert_null(p);
+	assert_int_equal(d.n_errors, 3);
+	diag_release(&d);
+	json_object_put(root);
+	free(buf);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 8];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 9];
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -1000,5 +1056,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_json);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_order_independent);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_stale_unmet);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_plan_load_buffer);
 	return _cmocka_run_group_tests("plan", tests, n, NULL, NULL);
 }
