@@ -124,6 +124,7 @@ install: $(B)/sriovctl
 	install -Dm755 $(B)/sriovctl $(DESTDIR)$(PREFIX)/bin/sriovctl
 	install -Dm644 schema/sriovctl.schema.json $(DESTDIR)$(PREFIX)/share/sriovctl/sriovctl.schema.json
 	install -Dm644 schema/host-state.schema.json $(DESTDIR)$(PREFIX)/share/sriovctl/host-state.schema.json
+	install -Dm644 schema/plan.schema.json $(DESTDIR)$(PREFIX)/share/sriovctl/plan.schema.json
 
 fmt:
 	clang-format -i $(wildcard cmd/*.c reconcile/*.[ch] tests/unit/*.[ch] tests/simhost/*.c tests/fuzz/*.c)
