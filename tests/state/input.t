@@ -14,7 +14,10 @@ trap 'rm -rf "$T"' EXIT
 run() {
 	local want=$1 re=$2 name=$3
 	shift 3
-	(ulimit -v 2000000; timeout 60 "$SRIOVCTL" "$@") >"$T/out" 2>"$T/err" </dev/null
+	# a memory bound proves the 16 MiB cap (an ASan build reserves terabytes of
+	# address space for its shadow, so there the cap shows by the time bound)
+	(if [ "${SANITIZE:-0}" != 1 ]; then ulimit -v 2000000; fi
+	 timeout 60 "$SRIOVCTL" "$@") >"$T/out" 2>"$T/err" </dev/null
 	local rc=$?
 	# an empty regexp: nothing on stderr
 	local seen=0
