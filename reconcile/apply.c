@@ -9,7 +9,6 @@
  * again and planned against; anything left is reported as not converged.
  */
 #include <fcntl.h>
-#include <stdarg.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -106,19 +105,8 @@ static char *action_describe(const struct action *a)
 }
 
 /* The error for a fact that no longer holds; returns -ESTALE. */
-static int changed(struct diag *d, const char *fmt, ...) _printf_(2, 3);
-static int changed(struct diag *d, const char *fmt, ...)
-{
-	_cleanup_(freep) char *msg = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	return diag_error(d, NULL, -ESTALE, "host changed since the plan: %s",
-			  msg ? msg : "out of memory");
-}
+#define changed(d, fmt, ...)                                                                       \
+	diag_error((d), NULL, -ESTALE, "host changed since the plan: " fmt, __VA_ARGS__)
 
 /* ---- set-num-vfs, in parallel ---- */
 
