@@ -29,7 +29,7 @@ int cmd_show(struct args *a)
 		return EXIT_ERROR;
 
 	if (streq(fmt, "json"))
-		r = render_host_json(h, stdout);
+		r = state_write_json(h, stdout);
 	else if (streq(fmt, "state"))
 		r = state_write(h, stdout);
 	else

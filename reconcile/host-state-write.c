@@ -1,19 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host-state writer: struct host -> YAML through libyaml's emitter.
- * Keys come in a fixed order and strings are quoted whenever a plain
- * scalar would read back as something else, so that a written file loads
- * (host-state.c) to an equal host and is written again byte for byte.
+ * The host-state document: struct host as YAML (libyaml's emitter; the
+ * file `show --format state` writes and --state reads) or as JSON (json-c;
+ * `show --json`). One walk of the host (write_host) drives either back
+ * end, so both carry the same keys in the same order and one schema,
+ * schema/host-state.schema.json, describes both. In YAML, strings are
+ * quoted whenever a plain scalar would read back as something else, so
+ * that a written file loads (host-state.c) to an equal host and is
+ * written again byte for byte.
  */
+#include <json-c/json.h>
 #include <yaml.h>
 
 #include "host-state.h"
+#include "render.h"
 #include "yamlutil.h"
 
-struct writer {
-	yaml_emitter_t e;
-	bool failed;
+struct writer;
+
+/* A back end: the events of one document. A string NULL is null. */
+struct writer_ops {
+	void (*map_start)(struct writer *w, bool flow);
+	void (*map_end)(struct writer *w);
+	void (*seq_start)(struct writer *w, bool flow);
+	void (*seq_end)(struct writer *w);
+	void (*key)(struct writer *w, const char *k);
+	void (*str)(struct writer *w, const char *s);
+	void (*num)(struct writer *w, long long v);
+	void (*boolean)(struct writer *w, bool v);
 };
+
+struct writer {
+	const struct writer_ops *ops;
+	bool failed;
+	yaml_emitter_t e; /* YAML */
+	/* JSON: the tree, the open containers (borrowed), the pending key (owned) */
+	json_object *root;
+	json_object *open[16];
+	size_t depth;
+	char *key;
+};
+
+/* ---------------------------------------------------------------- YAML */
 
 static void emit(struct writer *w, yaml_event_t *ev, int ok)
 {
@@ -26,7 +54,7 @@ static void emit(struct writer *w, yaml_event_t *ev, int ok)
 		w->failed = true;
 }
 
-static void w_scalar(struct writer *w, const char *s, yaml_scalar_style_t style)
+static void y_scalar(struct writer *w, const char *s, yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
 	/* libyaml writes UTF-8 only: a byte from the host that is not becomes U+FFFD */
@@ -52,32 +80,32 @@ static bool yaml11_bool(const char *s)
 }
 
 /* A string that reads back as the same string. NULL: null. */
-static void w_str(struct writer *w, const char *s)
+static void y_str(struct writer *w, const char *s)
 {
 	if (!s)
-		w_scalar(w, "null", YAML_PLAIN_SCALAR_STYLE);
+		y_scalar(w, "null", YAML_PLAIN_SCALAR_STYLE);
 	else if (strchr(s, '\n'))
-		w_scalar(w, s, YAML_LITERAL_SCALAR_STYLE);
+		y_scalar(w, s, YAML_LITERAL_SCALAR_STYLE);
 	else if (yscalar_resolve(s) != YSCALAR_STRING || yaml11_bool(s) ||
 		 strchr("-+.0123456789", s[0]) || strchr(s, ':'))
-		w_scalar(w, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+		y_scalar(w, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 	else
-		w_scalar(w, s, YAML_ANY_SCALAR_STYLE);
+		y_scalar(w, s, YAML_ANY_SCALAR_STYLE);
 }
 
-static void w_ll(struct writer *w, long long v)
+static void y_num(struct writer *w, long long v)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%lld", v);
-	w_scalar(w, buf, YAML_PLAIN_SCALAR_STYLE);
+	y_scalar(w, buf, YAML_PLAIN_SCALAR_STYLE);
 }
 
-static void w_bool(struct writer *w, bool v)
+static void y_bool(struct writer *w, bool v)
 {
-	w_scalar(w, v ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
+	y_scalar(w, v ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
 }
 
-static void w_map_start(struct writer *w, bool flow)
+static void y_map_start(struct writer *w, bool flow)
 {
 	yaml_event_t ev;
 	emit(w, &ev,
@@ -85,13 +113,13 @@ static void w_map_start(struct writer *w, bool flow)
 		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
 }
 
-static void w_map_end(struct writer *w)
+static void y_map_end(struct writer *w)
 {
 	yaml_event_t ev;
 	emit(w, &ev, yaml_mapping_end_event_initialize(&ev));
 }
 
-static void w_seq_start(struct writer *w, bool flow)
+static void y_seq_start(struct writer *w, bool flow)
 {
 	yaml_event_t ev;
 	emit(w, &ev,
@@ -99,15 +127,163 @@ static void w_seq_start(struct writer *w, bool flow)
 		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
 }
 
-static void w_seq_end(struct writer *w)
+static void y_seq_end(struct writer *w)
 {
 	yaml_event_t ev;
 	emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
 }
 
+static const struct writer_ops yaml_ops = {
+    .map_start = y_map_start,
+    .map_end = y_map_end,
+    .seq_start = y_seq_start,
+    .seq_end = y_seq_end,
+    .key = y_str,
+    .str = y_str,
+    .num = y_num,
+    .boolean = y_bool,
+};
+
+/* ---------------------------------------------------------------- JSON */
+
+/* Add v (owned; NULL is null unless must) to the open container, or make it the root. */
+static void j_add(struct writer *w, json_object *v, bool must)
+{
+	_cleanup_(freep) char *key = TAKE_PTR(w->key);
+
+	if (w->failed || (must && !v)) {
+		json_object_put(v);
+		w->failed = true;
+		return;
+	}
+	if (w->depth == 0) {
+		json_object_put(w->root);
+		w->root = v;
+		return;
+	}
+	json_object *top = w->open[w->depth - 1];
+	int r = json_object_is_type(top, json_type_object)
+		    ? json_object_object_add(top, key ? key : "", v)
+		    : json_object_array_add(top, v);
+	if (r < 0) {
+		json_object_put(v);
+		w->failed = true;
+	}
+}
+
+static void j_open(struct writer *w, json_object *c)
+{
+	j_add(w, c, true);
+	if (w->failed)
+		return;
+	if (w->depth == ARRAY_SIZE(w->open)) {
+		w->failed = true;
+		return;
+	}
+	w->open[w->depth++] = c;
+}
+
+static void j_close(struct writer *w)
+{
+	if (w->depth > 0)
+		w->depth--;
+}
+
+static void j_map_start(struct writer *w, bool flow)
+{
+	(void)flow;
+	j_open(w, json_object_new_object());
+}
+
+static void j_seq_start(struct writer *w, bool flow)
+{
+	(void)flow;
+	j_open(w, json_object_new_array());
+}
+
+/* JSON is UTF-8: a byte from the host that is not becomes U+FFFD */
+static char *j_utf8(const char *s)
+{
+	return utf8_valid(s) ? strdup(s) : utf8_sanitize(s);
+}
+
+static void j_key(struct writer *w, const char *k)
+{
+	free(w->key);
+	w->key = j_utf8(k);
+	if (!w->key)
+		w->failed = true;
+}
+
+static void j_str(struct writer *w, const char *s)
+{
+	_cleanup_(freep) char *fixed = s ? j_utf8(s) : NULL;
+
+	if (s && !fixed)
+		w->failed = true;
+	j_add(w, fixed ? json_object_new_string(fixed) : NULL, s != NULL);
+}
+
+static void j_num(struct writer *w, long long v)
+{
+	j_add(w, json_object_new_int64(v), true);
+}
+
+static void j_bool(struct writer *w, bool v)
+{
+	j_add(w, json_object_new_boolean(v), true);
+}
+
+static const struct writer_ops json_ops = {
+    .map_start = j_map_start,
+    .map_end = j_close,
+    .seq_start = j_seq_start,
+    .seq_end = j_close,
+    .key = j_key,
+    .str = j_str,
+    .num = j_num,
+    .boolean = j_bool,
+};
+
+/* ---------------------------------------------------------------- walk */
+static void w_map_start(struct writer *w, bool flow)
+{
+	w->ops->map_start(w, flow);
+}
+
+static void w_map_end(struct writer *w)
+{
+	w->ops->map_end(w);
+}
+
+static void w_seq_start(struct writer *w, bool flow)
+{
+	w->ops->seq_start(w, flow);
+}
+
+static void w_seq_end(struct writer *w)
+{
+	w->ops->seq_end(w);
+}
+
 static void w_key(struct writer *w, const char *k)
 {
-	w_str(w, k);
+	w->ops->key(w, k);
+}
+
+static void w_str(struct writer *w, const char *s)
+{
+	w->ops->str(w, s);
+}
+
+static void w_ll(struct writer *w, long long v)
+{
+	w->ops->num(w, v);
+}
+
+static void w_bool(struct writer *w, bool v)
+{
+	w->ops->boolean(w, v);
 }
 
 /* key: value pairs, written only when the value is known */
@@ -168,10 +344,28 @@ static void write_vf(struct writer *w, const struct vf_state *v)
 	w_map_end(w);
 }
 
+static void write_sriov(struct writer *w, const struct sriov_state *s)
+{
+	w_map_start(w, false);
+	w_key(w, "total-vfs");
+	w_ll(w, s->total_vfs);
+	w_key(w, "num-vfs");
+	w_ll(w, s->num_vfs);
+	w_kv_opt_bool(w, "drivers-autoprobe", s->drivers_autoprobe);
+	w_kv_opt_ll(w, "offset", s->offset);
+	w_kv_opt_ll(w, "stride", s->stride);
+	w_kv_opt_str(w, "vf-device", s->vf_device);
+	w_kv_opt_str(w, "vf-name", s->vf_name);
+	w_key(w, "vfs");
+	w_seq_start(w, s->n_vfs == 0);
+	for (size_t i = 0; i < s->n_vfs; i++)
+		write_vf(w, &s->vfs[i]);
+	w_seq_end(w);
+	w_map_end(w);
+}
+
 static void write_pci(struct writer *w, const struct pci_dev_state *p)
 {
-	const struct sriov_state *s = &p->sriov;
-
 	w_map_start(w, false);
 	w_kv_str(w, "address", p->address);
 	w_kv_opt_str(w, "vendor", p->vendor);
@@ -187,23 +381,45 @@ static void write_pci(struct writer *w, const struct pci_dev_state *p)
 	}
 	if (p->is_pf) {
 		w_key(w, "sriov");
-		w_map_start(w, false);
-		w_key(w, "total-vfs");
-		w_ll(w, s->total_vfs);
-		w_key(w, "num-vfs");
-		w_ll(w, s->num_vfs);
-		w_kv_opt_bool(w, "drivers-autoprobe", s->drivers_autoprobe);
-		w_kv_opt_ll(w, "offset", s->offset);
-		w_kv_opt_ll(w, "stride", s->stride);
-		w_kv_opt_str(w, "vf-device", s->vf_device);
-		w_kv_opt_str(w, "vf-name", s->vf_name);
-		w_key(w, "vfs");
-		w_seq_start(w, s->n_vfs == 0);
-		for (size_t i = 0; i < s->n_vfs; i++)
-			write_vf(w, &s->vfs[i]);
-		w_seq_end(w);
-		w_map_end(w);
+		write_sriov(w, &p->sriov);
 	}
+	w_map_end(w);
+}
+
+static void write_module(struct writer *w, const struct module_state *m)
+{
+	w_key(w, m->name);
+	w_map_start(w, m->n_conf == 0);
+	w_key(w, "loaded");
+	w_bool(w, m->loaded);
+	w_key(w, "parameters");
+	w_map_start(w, true);
+	for (size_t j = 0; j < m->n_params; j++)
+		w_kv_str(w, m->params[j].key, m->params[j].value ? m->params[j].value : "");
+	w_map_end(w);
+	if (m->n_conf) {
+		w_key(w, "config");
+		w_seq_start(w, false);
+		for (size_t j = 0; j < m->n_conf; j++) {
+			w_map_start(w, true);
+			w_kv_str(w, "key", m->conf[j].key);
+			w_kv_str(w, "value", m->conf[j].value);
+			w_kv_str(w, "source", m->conf[j].source);
+			w_map_end(w);
+		}
+		w_seq_end(w);
+	}
+	w_map_end(w);
+}
+
+static void write_domain(struct writer *w, const struct domain_state *dom)
+{
+	w_map_start(w, false);
+	w_kv_str(w, "name", dom->name);
+	w_key(w, "running");
+	w_bool(w, dom->running);
+	w_kv_str(w, "xml", dom->xml);
+	w_kv_str(w, "live-xml", dom->live_xml);
 	w_map_end(w);
 }
 
@@ -223,31 +439,8 @@ static void write_host(struct writer *w, const struct host *h)
 
 	w_key(w, "modules");
 	w_map_start(w, h->n_modules == 0);
-	for (size_t i = 0; i < h->n_modules; i++) {
-		const struct module_state *m = &h->modules[i];
-		w_key(w, m->name);
-		w_map_start(w, m->n_conf == 0);
-		w_key(w, "loaded");
-		w_bool(w, m->loaded);
-		w_key(w, "parameters");
-		w_map_start(w, true);
-		for (size_t j = 0; j < m->n_params; j++)
-			w_kv_str(w, m->params[j].key, m->params[j].value ? m->params[j].value : "");
-		w_map_end(w);
-		if (m->n_conf) {
-			w_key(w, "config");
-			w_seq_start(w, false);
-			for (size_t j = 0; j < m->n_conf; j++) {
-				w_map_start(w, true);
-				w_kv_str(w, "key", m->conf[j].key);
-				w_kv_str(w, "value", m->conf[j].value);
-				w_kv_str(w, "source", m->conf[j].source);
-				w_map_end(w);
-			}
-			w_seq_end(w);
-		}
-		w_map_end(w);
-	}
+	for (size_t i = 0; i < h->n_modules; i++)
+		write_module(w, &h->modules[i]);
 	w_map_end(w);
 
 	w_key(w, "files");
@@ -260,28 +453,23 @@ static void write_host(struct writer *w, const struct host *h)
 	w_bool(w, h->libvirt_ok);
 	w_key(w, "domains");
 	w_seq_start(w, h->n_domains == 0);
-	for (size_t i = 0; i < h->n_domains; i++) {
-		const struct domain_state *dom = &h->domains[i];
-		w_map_start(w, false);
-		w_kv_str(w, "name", dom->name);
-		w_key(w, "running");
-		w_bool(w, dom->running);
-		w_kv_str(w, "xml", dom->xml);
-		w_kv_str(w, "live-xml", dom->live_xml);
-		w_map_end(w);
-	}
+	for (size_t i = 0; i < h->n_domains; i++)
+		write_domain(w, &h->domains[i]);
 	w_seq_end(w);
 	w_map_end(w);
 }
 
 static void writer_release(struct writer *w)
 {
-	yaml_emitter_delete(&w->e);
+	if (w->ops == &yaml_ops)
+		yaml_emitter_delete(&w->e);
+	json_object_put(w->root);
+	free(w->key);
 }
 
 int state_write(const struct host *h, FILE *out)
 {
-	_cleanup_(writer_release) struct writer w = {0};
+	_cleanup_(writer_release) struct writer w = {.ops = &yaml_ops};
 	yaml_event_t ev;
 
 	if (!h || !out)
@@ -303,4 +491,16 @@ int state_write(const struct host *h, FILE *out)
 	if (w.failed)
 		return w.e.error == YAML_WRITER_ERROR ? -EIO : -EINVAL;
 	return ferror(out) ? -EIO : 0;
+}
+
+int state_write_json(const struct host *h, FILE *out)
+{
+	_cleanup_(writer_release) struct writer w = {.ops = &json_ops};
+
+	if (!h || !out)
+		return -EINVAL;
+	write_host(&w, h);
+	if (w.failed)
+		return -ENOMEM;
+	return render_json(w.root, true, out);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host-state file: struct host as YAML (what `show --format state`
- * writes and `--state FILE` reads; schema/host-state.schema.json), lossless
- * for everything the planner reads.
+ * The host-state document: struct host as YAML (what `show --format state`
+ * writes and `--state FILE` reads) or JSON (`show --json`), one model
+ * described by schema/host-state.schema.json, lossless for everything the
+ * planner reads.
  */
 #pragma once
 
@@ -21,3 +22,8 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 
 /* Write h as a host-state file. Lossless for everything state_load reads. */
 int state_write(const struct host *h, FILE *out);
+/*
+ * Write h as the same document in JSON, pretty-printed (state_load reads
+ * it too: JSON is YAML). -EINVAL, -ENOMEM, -EIO.
+ */
+int state_write_json(const struct host *h, FILE *out);

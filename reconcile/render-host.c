@@ -1,220 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * struct host for people and programs. One code path: the host is first
- * turned into a json-c tree (render_host_json prints it); the text table
- * is drawn from that same tree, so both always carry the same facts.
+ * struct host for people: tables like lspci and virsh in one. Programs get
+ * the host-state document instead (state_write_json, host-state-write.c);
+ * this text adds what is derived from it, such as the guests holding each
+ * device and the devices in each guest's XML.
  */
 #include <inttypes.h>
 
-#include <json-c/json.h>
-
 #include "cleanup.h"
+#include "modconf.h"
 #include "render.h"
-
-/* ---------------------------------------------------------------- tree */
-
-static json_object *jstr(const char *s)
-{
-	if (s && !utf8_valid(s)) {
-		/* JSON is UTF-8: a byte from the host that is not becomes U+FFFD */
-		_cleanup_(freep) char *fixed = utf8_sanitize(s);
-		return fixed ? json_object_new_string(fixed) : NULL;
-	}
-	return s ? json_object_new_string(s) : NULL; /* NULL is JSON null */
-}
-
-static json_object *jint(long long v)
-{
-	return v < 0 ? NULL : json_object_new_int64(v);
-}
-
-static json_object *jtri(int v)
-{
-	return v < 0 ? NULL : json_object_new_boolean(v);
-}
-
-static void add(json_object *o, const char *k, json_object *v)
-{
-	json_object_object_add(o, k, v);
-}
-
-/* The guests holding a PCI address: [{domain, type, persistent, live}]. */
-static json_object *guests_holding(const struct host *h, const char *address)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < h->n_domains; i++) {
-		const struct domain_state *d = &h->domains[i];
-		const struct guest_dev_state *p = guest_dev_find(d->devs, d->n_devs, address);
-		const struct guest_dev_state *l =
-		    guest_dev_find(d->live_devs, d->n_live_devs, address);
-		if (!p && !l)
-			continue;
-		json_object *g = json_object_new_object();
-		add(g, "domain", jstr(d->name));
-		add(g, "type", jstr(device_type_to_string((p ? p : l)->type)));
-		add(g, "persistent", json_object_new_boolean(p != NULL));
-		add(g, "live", json_object_new_boolean(l != NULL));
-		json_object_array_add(a, g);
-	}
-	return a;
-}
-
-static json_object *jstrings(char *const *v, size_t n)
-{
-	json_object *a = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, jstr(v[i]));
-	return a;
-}
-
-static json_object *vf_tree(const struct host *h, const struct vf_state *v)
-{
-	json_object *o = json_object_new_object();
-
-	add(o, "id", json_object_new_int64(v->id));
-	add(o, "address", jstr(v->address));
-	add(o, "driver", jstr(v->driver));
-	add(o, "driver-override", jstr(v->driver_override));
-	add(o, "interface", jstr(v->interface));
-	add(o, "mac", jstr(v->link.mac[0] ? v->link.mac : NULL));
-	add(o, "vlan", jint(v->link.vlan));
-	add(o, "qos", jint(v->link.qos));
-	add(o, "vlan-proto", jstr(vlan_proto_to_string(v->link.vlan_proto)));
-	add(o, "spoof-check", jtri(v->link.spoof_check));
-	add(o, "trust", jtri(v->link.trust));
-	add(o, "link-state", jstr(link_state_to_string(v->link.link_state)));
-	add(o, "max-tx-rate", jint(v->link.max_tx_rate));
-	add(o, "min-tx-rate", jint(v->link.min_tx_rate));
-	add(o, "guests", guests_holding(h, v->address));
-	return o;
-}
-
-static json_object *pci_tree(const struct host *h, const struct pci_dev_state *p)
-{
-	json_object *o = json_object_new_object();
-
-	add(o, "address", jstr(p->address));
-	add(o, "vendor", jstr(p->vendor));
-	add(o, "device", jstr(p->device));
-	add(o, "name", jstr(p->name));
-	add(o, "driver", jstr(p->driver));
-	add(o, "interfaces", jstrings(p->interfaces, p->n_interfaces));
-	add(o, "guests", guests_holding(h, p->address));
-	if (!p->is_pf)
-		return o;
-	const struct sriov_state *s = &p->sriov;
-	json_object *so = json_object_new_object();
-	add(so, "total-vfs", json_object_new_int64(s->total_vfs));
-	add(so, "num-vfs", json_object_new_int64(s->num_vfs));
-	add(so, "drivers-autoprobe", jtri(s->drivers_autoprobe));
-	add(so, "offset", jint(s->offset));
-	add(so, "stride", jint(s->stride));
-	add(so, "vf-device", jstr(s->vf_device));
-	add(so, "vf-name", jstr(s->vf_name));
-	json_object *vfs = json_object_new_array();
-	for (size_t i = 0; i < s->n_vfs; i++)
-		json_object_array_add(vfs, vf_tree(h, &s->vfs[i]));
-	add(so, "vfs", vfs);
-	add(o, "sriov", so);
-	return o;
-}
-
-static json_object *dev_tree(const struct guest_dev_state *g, bool persistent, bool live)
-{
-	json_object *o = json_object_new_object();
-
-	add(o, "type", jstr(device_type_to_string(g->type)));
-	add(o, "address", jstr(g->address));
-	add(o, "managed", json_object_new_boolean(g->managed));
-	add(o, "mac", jstr(g->mac));
-	add(o, "vlan", jint(g->vlan));
-	add(o, "virtualport-type", jstr(g->virtualport_type));
-	add(o, "profileid", jstr(g->profileid));
-	add(o, "persistent", json_object_new_boolean(persistent));
-	add(o, "live", json_object_new_boolean(live));
-	return o;
-}
-
-/* Persistent devices in XML order, then those only in the live XML. */
-static json_object *domain_tree(const struct domain_state *d)
-{
-	json_object *o = json_object_new_object();
-	json_object *devs = json_object_new_array();
-
-	add(o, "name", jstr(d->name));
-	add(o, "running", json_object_new_boolean(d->running));
-	add(o, "persistent", json_object_new_boolean(d->xml != NULL));
-	for (size_t i = 0; i < d->n_devs; i++) {
-		const struct guest_dev_state *g = &d->devs[i];
-		bool live = guest_dev_find(d->live_devs, d->n_live_devs, g->address) != NULL;
-		json_object_array_add(devs, dev_tree(g, true, live));
-	}
-	for (size_t i = 0; i < d->n_live_devs; i++) {
-		const struct guest_dev_state *g = &d->live_devs[i];
-		if (!guest_dev_find(d->devs, d->n_devs, g->address))
-			json_object_array_add(devs, dev_tree(g, false, true));
-	}
-	add(o, "devices", devs);
-	return o;
-}
-
-static json_object *host_tree(const struct host *h)
-{
-	json_object *o = json_object_new_object();
-	json_object *pci = json_object_new_array(), *mods = json_object_new_array();
-	json_object *files = json_object_new_array(), *doms = json_object_new_array();
-
-	add(o, "version", json_object_new_int(1));
-	add(o, "hostname", jstr(h->hostname));
-	for (size_t i = 0; i < h->n_pci; i++)
-		json_object_array_add(pci, pci_tree(h, &h->pci[i]));
-	add(o, "pci", pci);
-	for (size_t i = 0; i < h->n_modules; i++) {
-		const struct module_state *m = &h->modules[i];
-		json_object *mo = json_object_new_object(), *params = json_object_new_object();
-		add(mo, "name", jstr(m->name));
-		add(mo, "loaded", json_object_new_boolean(m->loaded));
-		for (size_t j = 0; j < m->n_params; j++)
-			add(params, m->params[j].key, jstr(m->params[j].value));
-		add(mo, "parameters", params);
-		json_object_array_add(mods, mo);
-	}
-	add(o, "modules", mods);
-	for (size_t i = 0; i < h->n_files; i++) {
-		json_object *fo = json_object_new_object();
-		add(fo, "path", jstr(h->files[i].path));
-		add(fo, "present", json_object_new_boolean(h->files[i].content != NULL));
-		add(fo, "content", jstr(h->files[i].content));
-		json_object_array_add(files, fo);
-	}
-	add(o, "files", files);
-	add(o, "libvirt", json_object_new_boolean(h->libvirt_ok));
-	for (size_t i = 0; i < h->n_domains; i++)
-		json_object_array_add(doms, domain_tree(&h->domains[i]));
-	add(o, "domains", doms);
-	return o;
-}
-
-int render_host_json(const struct host *h, FILE *out)
-{
-	_cleanup_(json_object_putp) json_object *o = NULL;
-
-	if (!h || !out)
-		return -EINVAL;
-	o = host_tree(h);
-	if (!o)
-		return -ENOMEM;
-	const char *s = json_object_to_json_string_ext(
-	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s)
-		return -ENOMEM;
-	if (fputs(s, out) < 0 || fputc('\n', out) < 0)
-		return -EIO;
-	return 0;
-}
-
-/* ---------------------------------------------------------------- text */
 
 /* A table of owned cells; columns padded to the widest, no trailing spaces. */
 struct table {
@@ -258,7 +53,12 @@ static size_t table_row(struct table *t, char **cells)
 	for (size_t c = 0; c < t->n_cols; c++) {
 		if (!cells[c])
 			cells[c] = strdup("-");
-		/* names and values come from the host: no raw control characters */
+		/* names and values come from the host: UTF-8, no raw control characters */
+		if (cells[c] && !utf8_valid(cells[c])) {
+			char *u = utf8_sanitize(cells[c]);
+			free(cells[c]);
+			cells[c] = u;
+		}
 		if (cells[c] && str_needs_escape(cells[c])) {
 			char *e = str_escape(cells[c]);
 			free(cells[c]);
@@ -298,94 +98,124 @@ static void table_print_row(const struct table *t, size_t row, const char *inden
 	fputc('\n', out);
 }
 
-/* A JSON value as a cell: null "-", booleans yes/no. Owned. */
-static char *cell(json_object *o, const char *key)
-{
-	json_object *v = key ? json_object_object_get(o, key) : o;
 
-	if (!v)
-		return strdup("-");
-	switch (json_object_get_type(v)) {
-	case json_type_boolean:
-		return strdup(json_object_get_boolean(v) ? "yes" : "no");
-	case json_type_int:
-		return strprintf("%" PRId64, json_object_get_int64(v));
-	case json_type_string:
-		return strdup(json_object_get_string(v));
-	default:
-		return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-	}
+/* fputs of a host string for a terminal: not UTF-8 as U+FFFD, then escaped */
+static void put_text(const char *s, FILE *out)
+{
+	_cleanup_(freep) char *fixed = utf8_valid(s) ? NULL : utf8_sanitize(s);
+
+	fputs_escaped(fixed ? fixed : s, out);
 }
 
-/* "a, b" of an array of strings; "-" when empty. */
-static char *joined(json_object *arr)
+/* Cells (owned; NULL is shown "-"). */
+static char *num_cell(long long v)
+{
+	return v < 0 ? NULL : strprintf("%lld", v);
+}
+
+static char *yes_no(int v)
+{
+	return v < 0 ? NULL : strdup(v ? "yes" : "no");
+}
+
+/* "a, b"; "-" when empty. */
+static char *joined(char *const *v, size_t n)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	size_t n = json_object_array_length(arr);
 
 	if (!f)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : "",
-			json_object_get_string(json_object_array_get_idx(arr, i)));
+		fprintf(f, "%s%s", i ? ", " : "", v[i]);
 	if (!n)
 		fputs("-", f);
 	fclose(f);
 	return buf;
 }
 
-/* "web1 (persistent, live), db (live)"; "-" when none. */
-static char *guests_cell(json_object *o)
+static char *where_cell(bool persistent, bool live)
 {
-	json_object *arr = json_object_object_get(o, "guests");
-	size_t n = arr ? json_object_array_length(arr) : 0;
+	return strprintf("%s%s%s", persistent ? "persistent" : "",
+			 persistent && live ? ", " : "", live ? "live" : "");
+}
+
+/* The guests holding a PCI address: "web1 (persistent, live), db (live)"; "-" when none. */
+static char *guests_cell(const struct host *h, const char *address)
+{
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	const char *sep = "";
 
 	if (!f)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		json_object *g = json_object_array_get_idx(arr, i);
-		bool p = json_object_get_boolean(json_object_object_get(g, "persistent"));
-		bool l = json_object_get_boolean(json_object_object_get(g, "live"));
-		fprintf(f, "%s%s (%s%s%s)", i ? ", " : "",
-			json_object_get_string(json_object_object_get(g, "domain")),
-			p ? "persistent" : "", p && l ? ", " : "", l ? "live" : "");
+	for (size_t i = 0; i < h->n_domains; i++) {
+		const struct domain_state *d = &h->domains[i];
+		bool p = guest_dev_find(d->devs, d->n_devs, address) != NULL;
+		bool l = guest_dev_find(d->live_devs, d->n_live_devs, address) != NULL;
+		_cleanup_(freep) char *where = (p || l) ? where_cell(p, l) : NULL;
+		if (!where)
+			continue;
+		fprintf(f, "%s%s (%s)", sep, d->name, where);
+		sep = ", ";
 	}
-	if (!n)
+	if (!*sep)
 		fputs("-", f);
 	fclose(f);
 	return buf;
 }
 
-static char *vendor_device(json_object *o)
+static char *vendor_device(const struct pci_dev_state *p)
 {
-	json_object *v = json_object_object_get(o, "vendor"),
-		    *d = json_object_object_get(o, "device");
-	if (!v && !d)
+	if (!p->vendor && !p->device)
 		return NULL;
-	return strprintf("%s:%s", v ? json_object_get_string(v) : "-",
-			 d ? json_object_get_string(d) : "-");
+	return strprintf("%s:%s", p->vendor ? p->vendor : "-", p->device ? p->device : "-");
 }
 
-static char *vf_driver_cell(json_object *vf)
+static char *vf_driver_cell(const struct vf_state *v)
 {
-	json_object *drv = json_object_object_get(vf, "driver");
-	json_object *ovr = json_object_object_get(vf, "driver-override");
-	if (!ovr)
-		return cell(vf, "driver");
-	return strprintf("%s (override %s)", drv ? json_object_get_string(drv) : "-",
-			 json_object_get_string(ovr));
+	if (!v->driver_override)
+		return strdup_or_null(v->driver);
+	return strprintf("%s (override %s)", v->driver ? v->driver : "-", v->driver_override);
 }
 
-static void print_pfs(json_object *pci, FILE *out)
+/*
+ * The row of a PCI device: a PF (PF, DEVICE, DRIVER, NETDEVS, VFS,
+ * AUTOPROBE, GUESTS, NAME) or any other device (without VFS and AUTOPROBE).
+ */
+static void pci_row(struct table *t, const struct host *h, const struct pci_dev_state *p)
+{
+	char *cells[8], **c = cells;
+
+	*c++ = strdup(p->address);
+	*c++ = vendor_device(p);
+	*c++ = strdup_or_null(p->driver);
+	*c++ = joined(p->interfaces, p->n_interfaces);
+	if (p->is_pf) {
+		*c++ = strprintf("%u/%u", p->sriov.num_vfs, p->sriov.total_vfs);
+		*c++ = yes_no(p->sriov.drivers_autoprobe);
+	}
+	*c++ = guests_cell(h, p->address);
+	*c++ = strdup_or_null(p->name);
+	table_row(t, cells);
+}
+
+static void vf_row(struct table *t, const struct host *h, const struct pci_dev_state *pf,
+		   const struct vf_state *v)
+{
+	table_row(t, (char *[]){num_cell(v->id), strdup(v->address), vf_driver_cell(v),
+				strdup_or_null(v->interface),
+				strdup_or_null(v->link.mac[0] ? v->link.mac : NULL),
+				num_cell(v->link.vlan), guests_cell(h, v->address),
+				strdup_or_null(pf->sriov.vf_name)});
+}
+
+static void print_pfs(const struct host *h, FILE *out)
 {
 	_cleanup_(table_release) struct table pf = {0}, vf = {0};
-	size_t n = json_object_array_length(pci);
-	size_t *first_vf = calloc(n + 1, sizeof(size_t));
+	_cleanup_(freep) size_t *first_vf = calloc(h->n_pci + 1, sizeof(size_t));
 
 	table_init(&pf, 8);
 	table_init(&vf, 8);
@@ -397,37 +227,21 @@ static void print_pfs(json_object *pci, FILE *out)
 	table_row(&vf,
 		  (char *[]){strdup("VF"), strdup("ADDRESS"), strdup("DRIVER"), strdup("NETDEV"),
 			     strdup("MAC"), strdup("VLAN"), strdup("GUESTS"), strdup("NAME")});
-	for (size_t i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(pci, i);
-		json_object *s = json_object_object_get(p, "sriov");
+	for (size_t i = 0; i < h->n_pci; i++) {
+		const struct pci_dev_state *p = &h->pci[i];
 		first_vf[i] = vf.n_rows;
-		if (!s)
+		if (!p->is_pf)
 			continue;
-		json_object *num = json_object_object_get(s, "num-vfs");
-		json_object *tot = json_object_object_get(s, "total-vfs");
-		table_row(&pf, (char *[]){cell(p, "address"), vendor_device(p), cell(p, "driver"),
-					  joined(json_object_object_get(p, "interfaces")),
-					  strprintf("%s/%s", json_object_get_string(num),
-						    json_object_get_string(tot)),
-					  cell(s, "drivers-autoprobe"), guests_cell(p),
-					  cell(p, "name")});
-		json_object *vfs = json_object_object_get(s, "vfs");
-		for (size_t j = 0; j < json_object_array_length(vfs); j++) {
-			json_object *v = json_object_array_get_idx(vfs, j);
-			table_row(&vf,
-				  (char *[]){cell(v, "id"), cell(v, "address"), vf_driver_cell(v),
-					     cell(v, "interface"), cell(v, "mac"), cell(v, "vlan"),
-					     guests_cell(v), cell(s, "vf-name")});
-		}
+		pci_row(&pf, h, p);
+		for (size_t j = 0; j < p->sriov.n_vfs; j++)
+			vf_row(&vf, h, p, &p->sriov.vfs[j]);
 	}
-	first_vf[n] = vf.n_rows;
-	if (pf.oom || vf.oom || pf.n_rows < 2) {
-		free(first_vf);
+	first_vf[h->n_pci] = vf.n_rows;
+	if (pf.oom || vf.oom || pf.n_rows < 2)
 		return;
-	}
 	table_print_row(&pf, 0, "", out);
-	for (size_t i = 0, row = 1; i < n; i++) {
-		if (!json_object_object_get(json_object_array_get_idx(pci, i), "sriov"))
+	for (size_t i = 0, row = 1; i < h->n_pci; i++) {
+		if (!h->pci[i].is_pf)
 			continue;
 		table_print_row(&pf, row++, "", out);
 		if (first_vf[i + 1] > first_vf[i])
@@ -435,7 +249,6 @@ static void print_pfs(json_object *pci, FILE *out)
 		for (size_t r = first_vf[i]; r < first_vf[i + 1]; r++)
 			table_print_row(&vf, r, "  ", out);
 	}
-	free(first_vf);
 	fputc('\n', out);
 }
 
@@ -448,78 +261,95 @@ static void print_table(struct table *t, FILE *out)
 	fputc('\n', out);
 }
 
-static void print_devices(json_object *pci, FILE *out)
+static void print_devices(const struct host *h, FILE *out)
 {
 	_cleanup_(table_release) struct table t = {0};
 
 	table_init(&t, 6);
 	table_row(&t, (char *[]){strdup("DEVICE"), strdup("ID"), strdup("DRIVER"),
 				 strdup("NETDEVS"), strdup("GUESTS"), strdup("NAME")});
-	for (size_t i = 0; i < json_object_array_length(pci); i++) {
-		json_object *p = json_object_array_get_idx(pci, i);
-		if (json_object_object_get(p, "sriov"))
-			continue;
-		table_row(&t, (char *[]){cell(p, "address"), vendor_device(p), cell(p, "driver"),
-					 joined(json_object_object_get(p, "interfaces")),
-					 guests_cell(p), cell(p, "name")});
-	}
+	for (size_t i = 0; i < h->n_pci; i++)
+		if (!h->pci[i].is_pf)
+			pci_row(&t, h, &h->pci[i]);
 	print_table(&t, out);
 }
 
 /* "k=v k2=v2" of a module's parameters; NULL (shown "-") when there are none. */
-static char *params_cell(json_object *m)
+static char *params_cell(const struct module_state *m)
 {
-	json_object *params = json_object_object_get(m, "parameters");
 	char *buf = NULL;
 	size_t len = 0;
-	const char *sep = "";
 
-	if (!params || json_object_object_length(params) == 0)
+	if (!m->n_params)
 		return NULL;
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	json_object_object_foreach(params, k, v)
-	{
-		fprintf(f, "%s%s=%s", sep, k, v ? json_object_get_string(v) : "-");
-		sep = " ";
-	}
+	for (size_t i = 0; i < m->n_params; i++)
+		fprintf(f, "%s%s=%s", i ? " " : "", m->params[i].key,
+			m->params[i].value ? m->params[i].value : "-");
 	fclose(f);
 	return buf;
 }
 
-static void print_modules(json_object *mods, FILE *out)
+static void print_modules(const struct host *h, FILE *out)
 {
 	_cleanup_(table_release) struct table t = {0};
 
 	table_init(&t, 3);
 	table_row(&t, (char *[]){strdup("MODULE"), strdup("LOADED"), strdup("PARAMETERS")});
-	for (size_t i = 0; i < json_object_array_length(mods); i++) {
-		json_object *m = json_object_array_get_idx(mods, i);
-		table_row(&t, (char *[]){cell(m, "name"), cell(m, "loaded"), params_cell(m)});
+	for (size_t i = 0; i < h->n_modules; i++) {
+		const struct module_state *m = &h->modules[i];
+		table_row(&t, (char *[]){strdup(m->name), yes_no(m->loaded), params_cell(m)});
+	}
+	print_table(&t, out);
+}
+
+/* True when a later option of m sets the same key as conf[i]: the module keeps the last. */
+static bool conf_overridden(const struct module_state *m, size_t i)
+{
+	for (size_t j = i + 1; j < m->n_conf; j++)
+		if (modname_eq(m->conf[j].key, m->conf[i].key))
+			return true;
+	return false;
+}
+
+/* What modprobe would pass at the next load ("max_vfs=7", "debug"), and from where. */
+static void print_module_config(const struct host *h, FILE *out)
+{
+	_cleanup_(table_release) struct table t = {0};
+
+	table_init(&t, 4);
+	table_row(&t, (char *[]){strdup("MODULE"), strdup("CONFIG"), strdup("FROM"), strdup("")});
+	for (size_t i = 0; i < h->n_modules; i++) {
+		const struct module_state *m = &h->modules[i];
+		for (size_t j = 0; j < m->n_conf; j++) {
+			const struct module_conf *c = &m->conf[j];
+			table_row(&t, (char *[]){strdup(m->name),
+						 *c->value ? strprintf("%s=%s", c->key, c->value)
+							   : strdup(c->key),
+						 strdup(c->source),
+						 strdup(conf_overridden(m, j) ? "(overridden)" : "")});
+		}
 	}
 	print_table(&t, out);
 }
 
 /* Each file, then its lines quoted and without trailing blanks. */
-static void print_files(json_object *files, FILE *out)
+static void print_files(const struct host *h, FILE *out)
 {
-	size_t n = json_object_array_length(files);
-
-	if (!n)
+	if (!h->n_files)
 		return;
 	fputs("FILE\n", out);
-	for (size_t i = 0; i < n; i++) {
-		json_object *f = json_object_array_get_idx(files, i);
-		json_object *c = json_object_object_get(f, "content");
-		const char *path = json_object_get_string(json_object_object_get(f, "path"));
-		fputs_escaped(path, out);
-		if (!c) {
+	for (size_t i = 0; i < h->n_files; i++) {
+		const struct file_state *f = &h->files[i];
+		put_text(f->path, out);
+		if (!f->content) {
 			fputs(" (absent)\n", out);
 			continue;
 		}
 		fputc('\n', out);
-		for (const char *s = json_object_get_string(c); *s;) {
+		for (const char *s = f->content; *s;) {
 			size_t len = strcspn(s, "\n");
 			size_t end = len;
 			while (end > 0 &&
@@ -527,7 +357,7 @@ static void print_files(json_object *files, FILE *out)
 				end--;
 			_cleanup_(freep) char *line = strndup(s, end);
 			fprintf(out, "  |%s", end ? " " : "");
-			fputs_escaped(line ? line : "(out of memory)", out);
+			put_text(line ? line : "(out of memory)", out);
 			fputc('\n', out);
 			s += len;
 			if (*s)
@@ -537,31 +367,47 @@ static void print_files(json_object *files, FILE *out)
 	fputc('\n', out);
 }
 
-static char *vport_cell(json_object *d)
+static char *vport_cell(const struct guest_dev_state *g)
 {
-	json_object *t = json_object_object_get(d, "virtualport-type");
-	json_object *p = json_object_object_get(d, "profileid");
-	if (!t && !p)
+	if (!g->virtualport_type && !g->profileid)
 		return NULL;
-	if (!p)
-		return strdup(json_object_get_string(t));
-	return strprintf("%s profileid=%s", t ? json_object_get_string(t) : "-",
-			 json_object_get_string(p));
+	if (!g->profileid)
+		return strdup(g->virtualport_type);
+	return strprintf("%s profileid=%s", g->virtualport_type ? g->virtualport_type : "-",
+			 g->profileid);
 }
 
-static char *where_cell(json_object *d)
+static void dev_row(struct table *t, const struct guest_dev_state *g, bool persistent, bool live)
 {
-	bool p = json_object_get_boolean(json_object_object_get(d, "persistent"));
-	bool l = json_object_get_boolean(json_object_object_get(d, "live"));
-	return strprintf("%s%s%s", p ? "persistent" : "", p && l ? ", " : "", l ? "live" : "");
+	table_row(t, (char *[]){strdup(""), strdup(""), strdup_or_null(device_type_to_string(g->type)),
+				strdup_or_null(g->address), yes_no(g->managed),
+				strdup_or_null(g->mac), num_cell(g->vlan), vport_cell(g),
+				where_cell(persistent, live)});
 }
 
-static void print_domains(json_object *root, FILE *out)
+/* Each domain, then its devices: persistent ones in XML order, then those only in the live XML. */
+static void domain_rows(struct table *t, const struct domain_state *d)
 {
-	json_object *doms = json_object_object_get(root, "domains");
+	const char *state = !d->running ? "shut off" : d->xml ? "running" : "running, transient";
+
+	table_row(t, (char *[]){strdup(d->name), strdup(state), strdup(""), strdup(""), strdup(""),
+				strdup(""), strdup(""), strdup(""), strdup("")});
+	for (size_t i = 0; i < d->n_devs; i++) {
+		const struct guest_dev_state *g = &d->devs[i];
+		dev_row(t, g, true, guest_dev_find(d->live_devs, d->n_live_devs, g->address));
+	}
+	for (size_t i = 0; i < d->n_live_devs; i++) {
+		const struct guest_dev_state *g = &d->live_devs[i];
+		if (!guest_dev_find(d->devs, d->n_devs, g->address))
+			dev_row(t, g, false, true);
+	}
+}
+
+static void print_domains(const struct host *h, FILE *out)
+{
 	_cleanup_(table_release) struct table t = {0};
 
-	if (!json_object_get_boolean(json_object_object_get(root, "libvirt"))) {
+	if (!h->libvirt_ok) {
 		fputs("DOMAIN\n(libvirt not observed)\n", out);
 		return;
 	}
@@ -569,24 +415,8 @@ static void print_domains(json_object *root, FILE *out)
 	table_row(&t, (char *[]){strdup("DOMAIN"), strdup("STATE"), strdup("TYPE"),
 				 strdup("ADDRESS"), strdup("MANAGED"), strdup("MAC"),
 				 strdup("VLAN"), strdup("VIRTUALPORT"), strdup("IN")});
-	for (size_t i = 0; i < json_object_array_length(doms); i++) {
-		json_object *d = json_object_array_get_idx(doms, i);
-		bool run = json_object_get_boolean(json_object_object_get(d, "running"));
-		bool pers = json_object_get_boolean(json_object_object_get(d, "persistent"));
-		table_row(&t, (char *[]){cell(d, "name"),
-					 strdup(run ? (pers ? "running" : "running, transient")
-						    : "shut off"),
-					 strdup(""), strdup(""), strdup(""), strdup(""), strdup(""),
-					 strdup(""), strdup("")});
-		json_object *devs = json_object_object_get(d, "devices");
-		for (size_t j = 0; j < json_object_array_length(devs); j++) {
-			json_object *g = json_object_array_get_idx(devs, j);
-			table_row(&t,
-				  (char *[]){strdup(""), strdup(""), cell(g, "type"),
-					     cell(g, "address"), cell(g, "managed"), cell(g, "mac"),
-					     cell(g, "vlan"), vport_cell(g), where_cell(g)});
-		}
-	}
+	for (size_t i = 0; i < h->n_domains; i++)
+		domain_rows(&t, &h->domains[i]);
 	if (t.oom)
 		return;
 	for (size_t r = 0; r < t.n_rows; r++)
@@ -597,21 +427,16 @@ static void print_domains(json_object *root, FILE *out)
 
 int render_host_text(const struct host *h, FILE *out)
 {
-	_cleanup_(json_object_putp) json_object *o = NULL;
-
 	if (!h || !out)
 		return -EINVAL;
-	o = host_tree(h);
-	if (!o)
-		return -ENOMEM;
-	json_object *name = json_object_object_get(o, "hostname");
 	fputs("HOST ", out);
-	fputs_escaped(name ? json_object_get_string(name) : "-", out);
+	put_text(h->hostname ? h->hostname : "-", out);
 	fputs("\n\n", out);
-	print_pfs(json_object_object_get(o, "pci"), out);
-	print_devices(json_object_object_get(o, "pci"), out);
-	print_modules(json_object_object_get(o, "modules"), out);
-	print_files(json_object_object_get(o, "files"), out);
-	print_domains(o, out);
+	print_pfs(h, out);
+	print_devices(h, out);
+	print_modules(h, out);
+	print_module_config(h, out);
+	print_files(h, out);
+	print_domains(h, out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -26,6 +26,5 @@ struct json_object *render_action_json(const struct action *a, bool with_facts);
 /* Write o on one line (or pretty) and a newline. -ENOMEM, -EIO. */
 int render_json(struct json_object *o, bool pretty, FILE *out);
 
-/* A table like lspci + virsh in one. */
+/* A table like lspci + virsh in one; for JSON see state_write_json (host-state.h). */
 int render_host_text(const struct host *h, FILE *out);
-int render_host_json(const struct host *h, FILE *out);

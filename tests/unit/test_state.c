@@ -650,7 +650,7 @@ static void test_render_goldens(void **state)
 		char *t = strprintf("%s.txt", cases[i].name);
 		char *j = strprintf("%s.json", cases[i].name);
 		golden(cases[i].fixture, t, render_host_text);
-		golden(cases[i].fixture, j, render_host_json);
+		golden(cases[i].fixture, j, state_write_json);
 		free(t);
 		free(j);
 	}
