@@ -1,7 +1,8 @@
 #!/bin/bash
 # `sriovctl show` observes the live host: run the binary in a umockdev
 # testbed of tests/observe/host.umockdev, with libvirt's test driver.
-# Checks are on the host-state output's content, not its layout.
+# Checks are on the host-state output's content, not its layout, and on
+# the module config (modprobe.d options) that the text and JSON show.
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${SRIOVCTL:=$TOP/build/sriovctl}"
@@ -10,9 +11,9 @@ guests="test://$TOP/tests/observe/guests.xml"
 unreachable='qemu+unix:///system?socket=/nonexistent/sriovctl-test/sock'
 . "$TOP/tests/lib/tap.sh"
 
-echo "1..9"
+echo "1..12"
 if ! command -v umockdev-run >/dev/null; then
-	for i in $(seq 9); do skip "show $i" "umockdev-run not installed"; done
+	for i in $(seq 12); do skip "show $i" "umockdev-run not installed"; done
 	exit 0
 fi
 
@@ -55,3 +56,20 @@ EOF
 show -f "$tmp/spec.yaml" --libvirt "$unreachable"
 check "unreachable libvirt with guests is an error" \
 	bash -c "[ $rc -eq 1 ] && grep -qF \"error: cannot connect to libvirt at '$unreachable'\" '$tmp/err'"
+
+# what modprobe.d sets for a module: in the text with its file, the value
+# a later line overrides marked; in --json as the module's config
+printf 'options igb max_vfs=3\noptions igb debug=2 max_vfs=5\n' >"$tmp/root/etc/modprobe.d/igb-local.conf"
+show --libvirt "$guests"
+check "show lists a module's config with its file" \
+	grep -qE '^igb +debug=2 +/etc/modprobe.d/igb-local.conf$' "$tmp/out"
+check "show marks an option that a later one overrides" bash -c \
+	"grep -qE '^igb +max_vfs=3 +/etc/modprobe.d/igb-local.conf +\\(overridden\\)$' '$tmp/out' &&
+	 grep -qE '^igb +max_vfs=5 +/etc/modprobe.d/igb-local.conf$' '$tmp/out'"
+show --json --libvirt "$guests"
+check "show --json has the module's config" "${PYTHON:-python3}" -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["modules"]["igb"]["config"]
+want = [{"key": k, "value": v, "source": "/etc/modprobe.d/igb-local.conf"}
+        for k, v in (("max_vfs", "3"), ("debug", "2"), ("max_vfs", "5"))]
+sys.exit(c[:3] != want)' "$tmp/out"

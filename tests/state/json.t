@@ -134,7 +134,8 @@ for host in sim_hosts:
 
 # the checks can fail: the shape show --json had before, and one value changed
 seed = "examples/hosts/seed-82576.state.yaml"
-doc = json.loads(run([sriovctl, "show", "--state", seed, "--json"]))
+doc = yaml.safe_load(open(seed))
+del doc["simulate"]
 old = copy.deepcopy(doc)
 old["modules"] = [dict(name=k, **v) for k, v in old["modules"].items()]
 tap(bool(schema_errors(old)), "modules as a list of objects is refused by the schema")
@@ -143,6 +144,6 @@ old["files"] = [{"path": k, "present": v is not None, "content": v} for k, v in 
 tap(bool(schema_errors(old)), "files as a list of objects is refused by the schema")
 changed = copy.deepcopy(doc)
 changed["pci"][0]["sriov"]["num-vfs"] = True
-tap(bool(differences(changed, yaml.safe_load(run([sriovctl, "show", "--state", seed, "--format", "state"])))),
+tap(not schema_errors(doc) and bool(differences(changed, doc)),
     "a value of another type (true for 0) is a difference")
 PY
