@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Plans and hosts for people (text) and programs (JSON). Text and JSON of
- * one object come from one code path.
+ * Plans for people (text) and programs (JSON), text and JSON of one action
+ * from one code path; hosts for people. Programs read a host as the
+ * host-state document (state_write_json, host-state.h).
  */
 #pragma once
 
