@@ -18,12 +18,13 @@
 
 struct writer;
 
-/* A back end: the events of one document. A string NULL is null. */
+/*
+ * A back end: the events of one document. open and close a mapping (map)
+ * or a sequence, flow style where YAML has one. A string NULL is null.
+ */
 struct writer_ops {
-	void (*map_start)(struct writer *w, bool flow);
-	void (*map_end)(struct writer *w);
-	void (*seq_start)(struct writer *w, bool flow);
-	void (*seq_end)(struct writer *w);
+	void (*open)(struct writer *w, bool map, bool flow);
+	void (*close)(struct writer *w, bool map);
 	void (*key)(struct writer *w, const char *k);
 	void (*str)(struct writer *w, const char *s);
 	void (*num)(struct writer *w, long long v);
@@ -105,39 +106,35 @@ static void y_bool(struct writer *w, bool v)
 	y_scalar(w, v ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
 }
 
-static void y_map_start(struct writer *w, bool flow)
+static void y_open(struct writer *w, bool map, bool flow)
 {
 	yaml_event_t ev;
-	emit(w, &ev,
-	     yaml_mapping_start_event_initialize(
-		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
+
+	if (map)
+		emit(w, &ev,
+		     yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+							 flow ? YAML_FLOW_MAPPING_STYLE
+							      : YAML_BLOCK_MAPPING_STYLE));
+	else
+		emit(w, &ev,
+		     yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+							  flow ? YAML_FLOW_SEQUENCE_STYLE
+							       : YAML_BLOCK_SEQUENCE_STYLE));
 }
 
-static void y_map_end(struct writer *w)
+static void y_close(struct writer *w, bool map)
 {
 	yaml_event_t ev;
-	emit(w, &ev, yaml_mapping_end_event_initialize(&ev));
-}
 
-static void y_seq_start(struct writer *w, bool flow)
-{
-	yaml_event_t ev;
-	emit(w, &ev,
-	     yaml_sequence_start_event_initialize(
-		 &ev, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
-}
-
-static void y_seq_end(struct writer *w)
-{
-	yaml_event_t ev;
-	emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
+	if (map)
+		emit(w, &ev, yaml_mapping_end_event_initialize(&ev));
+	else
+		emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
 }
 
 static const struct writer_ops yaml_ops = {
-    .map_start = y_map_start,
-    .map_end = y_map_end,
-    .seq_start = y_seq_start,
-    .seq_end = y_seq_end,
+    .open = y_open,
+    .close = y_close,
     .key = y_str,
     .str = y_str,
     .num = y_num,
@@ -171,8 +168,11 @@ static void j_add(struct writer *w, json_object *v, bool must)
 	}
 }
 
-static void j_open(struct writer *w, json_object *c)
+static void j_open(struct writer *w, bool map, bool flow)
 {
+	json_object *c = map ? json_object_new_object() : json_object_new_array();
+
+	(void)flow;
 	j_add(w, c, true);
 	if (w->failed)
 		return;
@@ -183,22 +183,11 @@ static void j_open(struct writer *w, json_object *c)
 	w->open[w->depth++] = c;
 }
 
-static void j_close(struct writer *w)
+static void j_close(struct writer *w, bool map)
 {
+	(void)map;
 	if (w->depth > 0)
 		w->depth--;
-}
-
-static void j_map_start(struct writer *w, bool flow)
-{
-	(void)flow;
-	j_open(w, json_object_new_object());
-}
-
-static void j_seq_start(struct writer *w, bool flow)
-{
-	(void)flow;
-	j_open(w, json_object_new_array());
 }
 
 /* JSON is UTF-8: a byte from the host that is not becomes U+FFFD */
@@ -235,10 +224,8 @@ static void j_bool(struct writer *w, bool v)
 }
 
 static const struct writer_ops json_ops = {
-    .map_start = j_map_start,
-    .map_end = j_close,
-    .seq_start = j_seq_start,
-    .seq_end = j_close,
+    .open = j_open,
+    .close = j_close,
     .key = j_key,
     .str = j_str,
     .num = j_num,
@@ -246,45 +233,14 @@ static const struct writer_ops json_ops = {
 };
 
 /* ---------------------------------------------------------------- walk */
-static void w_map_start(struct writer *w, bool flow)
-{
-	w->ops->map_start(w, flow);
-}
-
-static void w_map_end(struct writer *w)
-{
-	w->ops->map_end(w);
-}
-
-static void w_seq_start(struct writer *w, bool flow)
-{
-	w->ops->seq_start(w, flow);
-}
-
-static void w_seq_end(struct writer *w)
-{
-	w->ops->seq_end(w);
-}
-
-static void w_key(struct writer *w, const char *k)
-{
-	w->ops->key(w, k);
-}
-
-static void w_str(struct writer *w, const char *s)
-{
-	w->ops->str(w, s);
-}
-
-static void w_ll(struct writer *w, long long v)
-{
-	w->ops->num(w, v);
-}
-
-static void w_bool(struct writer *w, bool v)
-{
-	w->ops->boolean(w, v);
-}
+#define w_map_start(w, flow) (w)->ops->open((w), true, (flow))
+#define w_map_end(w) (w)->ops->close((w), true)
+#define w_seq_start(w, flow) (w)->ops->open((w), false, (flow))
+#define w_seq_end(w) (w)->ops->close((w), false)
+#define w_key(w, k) (w)->ops->key((w), (k))
+#define w_str(w, s) (w)->ops->str((w), (s))
+#define w_ll(w, v) (w)->ops->num((w), (v))
+#define w_bool(w, v) (w)->ops->boolean((w), (v))
 
 /* key: value pairs, written only when the value is known */
 static void w_kv_str(struct writer *w, const char *k, const char *v)
