@@ -234,13 +234,13 @@ static const struct writer_ops json_ops = {
 
 /* ---------------------------------------------------------------- walk */
 #define w_map_start(w, flow) (w)->ops->open((w), true, (flow))
-#define w_map_end(w) (w)->ops->close((w), true)
+#define w_map_end(w)	     (w)->ops->close((w), true)
 #define w_seq_start(w, flow) (w)->ops->open((w), false, (flow))
-#define w_seq_end(w) (w)->ops->close((w), false)
-#define w_key(w, k) (w)->ops->key((w), (k))
-#define w_str(w, s) (w)->ops->str((w), (s))
-#define w_ll(w, v) (w)->ops->num((w), (v))
-#define w_bool(w, v) (w)->ops->boolean((w), (v))
+#define w_seq_end(w)	     (w)->ops->close((w), false)
+#define w_key(w, k)	     (w)->ops->key((w), (k))
+#define w_str(w, s)	     (w)->ops->str((w), (s))
+#define w_ll(w, v)	     (w)->ops->num((w), (v))
+#define w_bool(w, v)	     (w)->ops->boolean((w), (v))
 
 /* key: value pairs, written only when the value is known */
 static void w_kv_str(struct writer *w, const char *k, const char *v)

@@ -98,7 +98,6 @@ static void table_print_row(const struct table *t, size_t row, const char *inden
 	fputc('\n', out);
 }
 
-
 /* fputs of a host string for a terminal: not UTF-8 as U+FFFD, then escaped */
 static void put_text(const char *s, FILE *out)
 {
@@ -137,8 +136,8 @@ static char *joined(char *const *v, size_t n)
 
 static char *where_cell(bool persistent, bool live)
 {
-	return strprintf("%s%s%s", persistent ? "persistent" : "",
-			 persistent && live ? ", " : "", live ? "live" : "");
+	return strprintf("%s%s%s", persistent ? "persistent" : "", persistent && live ? ", " : "",
+			 live ? "live" : "");
 }
 
 /* The guests holding a PCI address: "web1 (persistent, live), db (live)"; "-" when none. */
@@ -325,11 +324,12 @@ static void print_module_config(const struct host *h, FILE *out)
 		const struct module_state *m = &h->modules[i];
 		for (size_t j = 0; j < m->n_conf; j++) {
 			const struct module_conf *c = &m->conf[j];
-			table_row(&t, (char *[]){strdup(m->name),
-						 *c->value ? strprintf("%s=%s", c->key, c->value)
-							   : strdup(c->key),
-						 strdup(c->source),
-						 strdup(conf_overridden(m, j) ? "(overridden)" : "")});
+			table_row(&t,
+				  (char *[]){strdup(m->name),
+					     *c->value ? strprintf("%s=%s", c->key, c->value)
+						       : strdup(c->key),
+					     strdup(c->source),
+					     strdup(conf_overridden(m, j) ? "(overridden)" : "")});
 		}
 	}
 	print_table(&t, out);
@@ -379,10 +379,10 @@ static char *vport_cell(const struct guest_dev_state *g)
 
 static void dev_row(struct table *t, const struct guest_dev_state *g, bool persistent, bool live)
 {
-	table_row(t, (char *[]){strdup(""), strdup(""), strdup_or_null(device_type_to_string(g->type)),
-				strdup_or_null(g->address), yes_no(g->managed),
-				strdup_or_null(g->mac), num_cell(g->vlan), vport_cell(g),
-				where_cell(persistent, live)});
+	table_row(t,
+		  (char *[]){strdup(""), strdup(""), strdup_or_null(device_type_to_string(g->type)),
+			     strdup_or_null(g->address), yes_no(g->managed), strdup_or_null(g->mac),
+			     num_cell(g->vlan), vport_cell(g), where_cell(persistent, live)});
 }
 
 /* Each domain, then its devices: persistent ones in XML order, then those only in the live XML. */
