@@ -26,8 +26,7 @@ static bool min_rate(const struct vf_link *to)
 }
 
 static const struct driver_limit limits[] = {
-    {"igb", VF_ATTR_LINK_STATE, any_link_state, "EOPNOTSUPP",
-     "it has no VF link-state control"},
+    {"igb", VF_ATTR_LINK_STATE, any_link_state, "EOPNOTSUPP", "it has no VF link-state control"},
     {"igb", VF_ATTR_VLAN, proto_8021ad, "EPROTONOSUPPORT", "it tags VF VLANs as 802.1Q only"},
     {"igb", VF_ATTR_MIN_TX_RATE, min_rate, "EINVAL", "it has no minimum tx rate"},
     {"igb", VF_ATTR_MAX_TX_RATE, min_rate, "EINVAL",
@@ -38,8 +37,7 @@ const struct driver_limit *driver_limit_find(const char *driver, enum vf_attr a,
 					     const struct vf_link *to)
 {
 	for (size_t i = 0; driver && i < ARRAY_SIZE(limits); i++)
-		if (limits[i].attr == a && streq(limits[i].driver, driver) &&
-		    limits[i].refuses(to))
+		if (limits[i].attr == a && streq(limits[i].driver, driver) && limits[i].refuses(to))
 			return &limits[i];
 	return NULL;
 }

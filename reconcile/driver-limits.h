@@ -9,11 +9,11 @@
 #include "vflink.h"
 
 struct driver_limit {
-	const char *driver; /* the PF's driver, as bound ("igb") */
-	enum vf_attr attr;  /* the set-vf action it refuses */
+	const char *driver;			   /* the PF's driver, as bound ("igb") */
+	enum vf_attr attr;			   /* the set-vf action it refuses */
 	bool (*refuses)(const struct vf_link *to); /* the values it refuses in a request */
-	const char *error;  /* what the driver answers: "EOPNOTSUPP" */
-	const char *what;   /* why, for a reviewer: "it has no VF link-state control" */
+	const char *error;			   /* what the driver answers: "EOPNOTSUPP" */
+	const char *what; /* why, for a reviewer: "it has no VF link-state control" */
 };
 
 /*

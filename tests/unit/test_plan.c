@@ -340,7 +340,7 @@ static void c_set_vf_fields(struct fx *f)
 	v->link.link_state = LINK_STATE_DISABLE;
 	v->link.max_tx_rate = 1000;
 	v->link.min_tx_rate = 100;
-	f->vfs[0][1].link.trust = -1; /* unknown counts as different */
+	f->vfs[0][1].link.trust = -1;	/* unknown counts as different */
 	f->pci[0].driver = "mlx5_core"; /* a PF driver without known refusals */
 }
 
