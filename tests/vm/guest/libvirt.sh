@@ -20,6 +20,12 @@ lv_start() {
 	local t=$(now_us) sock=/run/libvirt/libvirt-sock
 	[ "$LV_GUEST" = "$1" ] && return 0
 	[ -n "$LV_GUEST" ] && lv_stop
+	local tool
+	for tool in libvirtd virsh xmllint; do
+		command -v "$tool" >/dev/null && continue
+		skip "libvirt: guest $1" "$tool not installed (libvirt-daemon-system, libxml2-utils)"
+		return 1
+	done
 	note "libvirt: starting libvirtd with guest $1"
 	# The emulated IOMMU has no interrupt remapping (intremap=off), which
 	# vfio's type1 backend refuses unless told: QEMU could not open the
