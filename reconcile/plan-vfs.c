@@ -5,6 +5,7 @@
  */
 #include <strings.h>
 
+#include "driver-limits.h"
 #include "plan-internal.h"
 
 /* ---- counts ---- */
@@ -227,6 +228,12 @@ static void set_vf(struct plan_ctx *c, const struct vf_ctx *v, const struct vf_s
 				       : "the VF's setting differs");
 	if (!p->a.reason)
 		ctx_oom(c);
+	/* a known refusal of the PF's driver is shown now, not met halfway through apply */
+	const struct driver_limit *dl = driver_limit_find(v->r->host->driver, a, &p->a.link.to);
+	if (dl && !p->a.why)
+		ctx_block(c, p,
+			  strprintf("the PF's driver %s refuses it: %s (it answers %s)", dl->driver,
+				    dl->what, dl->error));
 }
 
 static void plan_settings(struct plan_ctx *c, const struct vf_ctx *v, const struct vf_spec *vs)

@@ -340,7 +340,28 @@ static void c_set_vf_fields(struct fx *f)
 	v->link.link_state = LINK_STATE_DISABLE;
 	v->link.max_tx_rate = 1000;
 	v->link.min_tx_rate = 100;
-	f->vfs[0][1].link.trust = -1; /* unknown counts as different */
+	f->vfs[0][1].link.trust = -1;	/* unknown counts as different */
+	f->pci[0].driver = "mlx5_core"; /* a PF driver without known refusals */
+}
+
+/* What igb is known to refuse is blocked with its answer; what it takes is planned. */
+static void c_set_vf_igb_refusals(struct fx *f)
+{
+	host_set_vfs(f, 0, 3);
+	spec_pf0(f, 3);
+	struct vf_spec *v = spec_vf(f, 0, 0);
+	v->link.link_state = LINK_STATE_ENABLE;
+	v->link.vlan = 5;
+	v->link.vlan_proto = VLAN_PROTO_8021AD;
+	v = spec_vf(f, 0, 1);
+	v->link.max_tx_rate = 100;
+	v->link.min_tx_rate = 10;
+	v = spec_vf(f, 0, 2);
+	v->link.link_state = LINK_STATE_AUTO; /* as found: nothing to ask igb */
+	v->link.vlan = 7;
+	v->link.vlan_proto = VLAN_PROTO_8021Q;
+	v->link.max_tx_rate = 100;
+	v->link.min_tx_rate = 0;
 }
 
 static void c_bind_blocked(struct fx *f)
@@ -542,6 +563,18 @@ static const struct tcase cases[] = {
      "~ 0000:0b:00.0 vf 1 trust ? -> true\n"
      "~ 0000:0b:00.0 vf 1 vlan 0 qos 0 -> 42 qos 3\n"
      "Plan: 7 to change, 0 blocked.\n"},
+    {"settings igb refuses are blocked", c_set_vf_igb_refusals, false,
+     "~ 0000:0b:00.0 vf 2 max-tx-rate 0 -> 100\n"
+     "~ 0000:0b:00.0 vf 2 vlan 0 proto 802.1Q -> 7 proto 802.1Q\n"
+     "! blocked: 0000:0b:00.0 vf 0 link-state auto -> enable \u2014 the PF's driver igb refuses "
+     "it: it has no VF link-state control (it answers EOPNOTSUPP)\n"
+     "! blocked: 0000:0b:00.0 vf 0 vlan 0 proto 802.1Q -> 5 proto 802.1ad \u2014 the PF's driver "
+     "igb refuses it: it tags VF VLANs as 802.1Q only (it answers EPROTONOSUPPORT)\n"
+     "! blocked: 0000:0b:00.0 vf 1 max-tx-rate 0 -> 100 \u2014 the PF's driver igb refuses it: "
+     "it has no minimum tx rate, which the same request sets (it answers EINVAL)\n"
+     "! blocked: 0000:0b:00.0 vf 1 min-tx-rate 0 -> 10 \u2014 the PF's driver igb refuses it: it "
+     "has no minimum tx rate (it answers EINVAL)\n"
+     "Plan: 2 to change, 4 blocked.\n"},
     {"rebinding a VF a guest holds is blocked", c_bind_blocked, false,
      "! blocked: 0000:0b:00.0 vf 1 driver igbvf -> vfio-pci \u2014 "
      "VF 0000:0b:10.2 is used by guest db1 (shut off, persistent definition)\n"

@@ -8,6 +8,7 @@ G=$TOP/tests/vm/guest
 . "$G/lib.sh"
 . "$G/kernel.sh"
 . "$G/scenarios.sh"
+. "$G/libvirt.sh"
 
 # QEMU puts the NVMe controller behind the first root port: bus 1.
 PF_ADDR=0000:01:00.0
@@ -40,6 +41,7 @@ if [ -n "$SCENARIOS" ]; then
 	for s in $SCENARIOS; do
 		scenario_run "$TOP/tests/vm/scenarios/$s.yaml"
 	done
+	lv_stop
 	note "scenarios took $(since "$t") s"
 fi
 

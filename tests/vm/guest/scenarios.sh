@@ -7,6 +7,32 @@
 #   # vm-start: num-vfs=N autoprobe=0|1 [up=1]
 #                                        state set through sysfs first (up=1:
 #                                        the PFs' netdevs up, for tx rates)
+#   # vm-start: keep [up=1]              what the previous scenario left,
+#                                        modprobe.d files included (up=1:
+#                                        the PFs' netdevs up)
+#   # vm-apply: PATH                     apply this file of the source tree
+#                                        (examples/...) instead of this one
+#   # vm-libvirt: GUEST                  libvirtd runs with GUEST running
+#                                        (paused; see guest/libvirt.sh)
+#   # vm-guest: SCOPE ADDR present|absent [ERE]
+#                                        (any number) the guest's live or
+#                                        persistent XML has a device at ADDR
+#                                        (matching ERE), or has none
+#   # vm-driver: ADDR DRIVER             (any number) ADDR is bound to DRIVER
+#   # vm-plan-after: EXIT [ERE]          after a failed apply: plan
+#                                        --detailed-exitcode exits EXIT and
+#                                        its output matches ERE
+#   # vm-plan-exit: EXIT                 before apply: plan --detailed-exitcode
+#                                        exits EXIT
+#   # vm-plan-text: ERE                  (any number) and prints a line
+#                                        matching ERE
+#   # vm-apply-args: ARGS                more arguments to the first apply
+#                                        (--force)
+#   # vm-again-error: ERE                after a failed apply: a second apply
+#                                        exits 1 and its stderr matches ERE
+#   # vm-libvirtd-log: ERE               (any number) libvirtd logged a line
+#                                        matching ERE during apply ({PF0IFINDEX}
+#                                        stands for the first PF's ifindex)
 #   # vm-expect: num-vfs=N autoprobe=0|1 [vf-driver=NAME|none]
 #   # vm-uevents: add=N remove=N         kernel pci uevents during apply
 #   # vm-settle: ACTION=N                after apply, wait (up to 15 s) for N
@@ -154,7 +180,12 @@ set_state() {
 	sysw "$d/sriov_numvfs" 0
 	sysw "$d/sriov_drivers_autoprobe" "$(kv "$2" autoprobe)"
 	sysw "$d/sriov_numvfs" "$(kv "$2" num-vfs)"
-	if [ "$(kv "$2" up)" = 1 ] && [ -n "$(pf_netdev "$1")" ]; then
+	[ "$(kv "$2" up)" = 1 ] && pf_up "$1"
+}
+
+# pf_up PF: the PF's netdev up, if it has one
+pf_up() {
+	if [ -n "$(pf_netdev "$1")" ]; then
 		# nothing to send (IPv6 would solicit routers): QEMU's igb with
 		# VFs enabled lets the PF's transmit queue time out, and igb's
 		# resets then stall the VFs' probes
@@ -197,6 +228,15 @@ after_checks() {
 	local name=$1 f=$2 expect l path want got pf id
 	expect=$(hdr "$f" expect)
 	check "$name: state after apply is $expect" pfs_state_is "$PFS" "$expect"
+	while read -r pf want; do
+		[ -n "$pf" ] || continue
+		check "$name: $pf is bound to $want" is "$(driver_of "$pf")" "$want"
+	done < <(hdrs "$f" driver)
+	while read -r scope pf want l; do
+		[ -n "$pf" ] || continue
+		check "$name: guest $LV_GUEST's $scope XML: $pf $want${l:+ /$l/}" \
+			lv_guest_has "$scope" "$pf" "$want" "$l"
+	done < <(hdrs "$f" guest)
 	while IFS= read -r l; do
 		[ -n "$l" ] || continue
 		path=${l%% *} want=${l#* }
@@ -209,8 +249,44 @@ after_checks() {
 	done < <(hdrs "$f" vf)
 }
 
+# plan_after NAME FILE APPLIED: with "# vm-plan-after: EXIT ERE", what
+# plan says is left after a failed apply
+plan_after() {
+	local want rc ere l
+	want=$(hdr "$2" plan-after)
+	[ -n "$want" ] || return 0
+	read -r want ere <<<"$want"
+	"$SRIOVCTL" plan -f "$3" --detailed-exitcode >"$LOGS/$1.plan3.out" 2>"$LOGS/$1.plan3.err"
+	rc=$?
+	check "$1: plan --detailed-exitcode after apply exits $want" is "$rc" "$want"
+	[ -z "$ere" ] || check "$1: plan after apply matches /$ere/" grep -qE -- "$ere" "$LOGS/$1.plan3.out"
+	while IFS= read -r l; do note "  plan: $l"; done < <(head -n 6 "$LOGS/$1.plan3.out")
+	ere=$(hdr "$2" again-error)
+	[ -n "$ere" ] || return 0
+	"$SRIOVCTL" apply -f "$3" >"$LOGS/$1.again.out" 2>"$LOGS/$1.again.err"
+	rc=$?
+	check "$1: a second apply exits 1" is "$rc" 1
+	check "$1: the second apply's message matches /$ere/" grep -qE -- "$ere" "$LOGS/$1.again.err"
+	while IFS= read -r l; do note "  second apply said: $l"; done < <(head -n 3 "$LOGS/$1.again.err")
+}
+
+# plan_before NAME FILE APPLIED: with "# vm-plan-exit: EXIT", what plan
+# says before apply (its "# vm-plan-text:" lines)
+plan_before() {
+	local want rc l
+	want=$(hdr "$2" plan-exit)
+	[ -n "$want" ] || return 0
+	"$SRIOVCTL" plan -f "$3" --detailed-exitcode >"$LOGS/$1.plan0.out" 2>"$LOGS/$1.plan0.err"
+	rc=$?
+	check "$1: plan --detailed-exitcode before apply exits $want" is "$rc" "$want"
+	while IFS= read -r l; do
+		check "$1: plan before apply has /$l/" grep -qE -- "$l" "$LOGS/$1.plan0.out"
+	done < <(hdrs "$2" plan-text)
+	while IFS= read -r l; do note "  plan: $l"; done < <(grep '^!' "$LOGS/$1.plan0.out")
+}
+
 scenario_run() {
-	local f=$1 name start uev refused settle rc out w pf l reloaded ifx=
+	local f=$1 af name start uev refused settle rc out w pf l reloaded ifx=
 	name=${f##*/}
 	name=${name%.yaml}
 	start=$(hdr "$f" start)
@@ -219,26 +295,45 @@ scenario_run() {
 	PFS=${PFS:-$PF_ADDR}
 	out=$LOGS/$name
 	note "scenario $name"
-	rm -f "$SRIOVCTL_ROOT"/etc/modprobe.d/*
-	for pf in $PFS; do
-		set_state "$pf" "$start"
-	done
-	udevadm settle --timeout=60
-	check "$name: start state $start" pfs_state_is "$PFS" "$start"
+	l=$(hdr "$f" libvirt)
+	if [ -n "$l" ]; then
+		lv_start "$l" || return
+	else
+		lv_stop
+	fi
+	if [[ $start == keep* ]]; then
+		if [ "$(kv "$start" up)" = 1 ]; then
+			for pf in $PFS; do pf_up "$pf"; done
+		fi
+	else
+		rm -f "$SRIOVCTL_ROOT"/etc/modprobe.d/*
+		for pf in $PFS; do
+			set_state "$pf" "$start"
+		done
+		udevadm settle --timeout=60
+		check "$name: start state $start" pfs_state_is "$PFS" "$start"
+	fi
+	af=$(hdr "$f" apply)
+	af=${af:+$TOP/$af}
+	af=${af:-$f}
 	reloaded=$(hdr "$f" reloaded)
 	[ -n "$reloaded" ] && ifx=$(ifindex_of "${PFS%% *}")
 
 	if [ -n "$refused" ]; then
-		"$SRIOVCTL" plan -f "$f" >"$out.plan.out" 2>"$out.plan.err"
+		"$SRIOVCTL" plan -f "$af" >"$out.plan.out" 2>"$out.plan.err"
 		rc=$?
 		check "$name: plan refuses (exit 1)" is "$rc" 1
 		check "$name: plan's message matches /$refused/" grep -qE -- "$refused" "$out.plan.err"
 		note "  plan said: $(head -n 3 "$out.plan.err" | tr '\n' ' ')"
 	fi
 
+	plan_before "$name" "$f" "$af"
+	local lvlog=0
+	[ -n "$LV_GUEST" ] && lvlog=$(wc -l <"$LOGS/libvirtd.log")
 	start_monitor "$name.apply"
 	local t=$(now_us)
-	"$SRIOVCTL" apply -f "$f" >"$out.apply.out" 2>"$out.apply.err"
+	# shellcheck disable=SC2046 # the arguments are words
+	"$SRIOVCTL" apply -f "$af" $(hdr "$f" apply-args) >"$out.apply.out" 2>"$out.apply.err"
 	rc=$?
 	note "  apply took $(since "$t") s"
 	settle=$(hdr "$f" settle)
@@ -256,11 +351,19 @@ scenario_run() {
 			check "$name: apply's message matches /$l/" grep -qE -- "$l" "$out.apply.err"
 		done < <(hdrs "$f" apply-error)
 		while IFS= read -r l; do note "  apply said: $l"; done < <(grep -v '^warning: cannot connect to libvirt' "$out.apply.err" | head -n 8)
+		plan_after "$name" "$f" "$af"
 	else
 		check "$name: apply exits 0" is "$rc" 0
 		[ "$rc" = 0 ] || note "  apply said: $(head -n 3 "$out.apply.err" | tr '\n' ' ')"
 	fi
 	after_checks "$name" "$f"
+	[ -z "$LV_GUEST" ] || note "  ${PFS%% *}: $(ip link show dev "$(pf_netdev "${PFS%% *}")" | grep -E '^ +vf 0 ' | tr -s ' ')"
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		l=${l//\{PF0IFINDEX\}/$(ifindex_of "${PFS%% *}")}
+		check "$name: libvirtd logged /$l/" \
+			eval 'tail -n +$((lvlog + 1)) "$LOGS/libvirtd.log" | grep -qE -- "$l"'
+	done < <(hdrs "$f" libvirtd-log)
 	while read -r pf l; do
 		[ -n "$pf" ] || continue
 		check "$name: VFs of $pf at $l" vf_addrs_are "$pf" "$l"
@@ -275,7 +378,7 @@ scenario_run() {
 	fi
 	[ -n "$refused" ] || [ -n "$(hdr "$f" apply-error)" ] && { scenario_capture "$name" "$f"; return; }
 
-	"$SRIOVCTL" plan -f "$f" --detailed-exitcode >"$out.plan2.out" 2>"$out.plan2.err"
+	"$SRIOVCTL" plan -f "$af" --detailed-exitcode >"$out.plan2.out" 2>"$out.plan2.err"
 	rc=$?
 	check "$name: plan --detailed-exitcode after apply exits 0" is "$rc" 0
 	[ "$rc" = 0 ] || note "  plan said: $(head -n 5 "$out.plan2.out" | tr '\n' ' ')"
@@ -287,7 +390,7 @@ scenario_run() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 		strace -f -qq -y --seccomp-bpf \
 		-e trace=open,openat,creat,write,pwrite64,writev,rename,renameat,renameat2,finit_module,init_module,delete_module \
-		-o /tmp/again.strace "$SRIOVCTL" apply -f "$f" >"$out.again.out" 2>"$out.again.err"
+		-o /tmp/again.strace "$SRIOVCTL" apply -f "$af" >"$out.again.out" 2>"$out.again.err"
 	rc=$?
 	mv /tmp/again.strace "$out.again.strace"
 	udevadm settle --timeout=60
@@ -300,6 +403,11 @@ scenario_run() {
 		while IFS= read -r l; do note "  $l"; done
 	check "$name: second apply causes no uevent" is "$(grep -c '^KERNEL\[' "$LOGS/$name.again.uevents")" 0
 	check "$name: state after second apply unchanged" pfs_state_is "$PFS" "$(hdr "$f" expect)"
+	if [ -n "$(hdr "$f" libvirt)" ]; then
+		check "$name: second apply changes nothing (libvirt included)" \
+			grep -qx 'No changes: the host matches the desired state.' "$out.again.out"
+		after_checks "$name (second apply)" "$f"
+	fi
 	scenario_capture "$name" "$f"
 }
 
