@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "spec.h"
-#include "yamlutil.h"
+#include "ycheck.h"
 
 /* Examples are found from the repository root ($TOP, or the current directory). */
 static char *example(const char *name)
