@@ -178,27 +178,18 @@ static int observe_vf(struct observer *ob, const char *pf_syspath, unsigned id, 
 	_cleanup_(freep) char *link = strprintf("%s/virtfn%u", pf_syspath, id);
 	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
 	_cleanup_(strv_freep) char **ifs = NULL;
-	char target[PATH_MAX];
-	const char *base, *s;
+	const char *s;
 	size_t n_ifs;
-	ssize_t k;
 	int r;
 
 	if (!link)
 		return -ENOMEM;
-	k = readlink(link, target, sizeof(target) - 1);
-	if (k < 0)
-		return errno == ENOENT ? 1 : -errno; /* removed meanwhile */
-	target[k] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-
 	vf->id = id;
-	vf->address = strdup(base);
+	vf->address = readlink_name(link);
 	if (!vf->address)
-		return -ENOMEM;
+		return errno == ENOENT ? 1 : -errno; /* removed meanwhile */
 
-	dev = udev_device_new_from_subsystem_sysname(ob->udev, "pci", base);
+	dev = udev_device_new_from_subsystem_sysname(ob->udev, "pci", vf->address);
 	if (!dev)
 		return 0; /* the link is there, the device not (yet): address only */
 	s = udev_device_get_driver(dev);

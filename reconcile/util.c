@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
+#include <limits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -74,6 +76,19 @@ void strv_release(struct strv *s)
 		free(s->v[i]);
 	free(s->v);
 	*s = (struct strv){0};
+}
+
+char *readlink_name(const char *path)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlink(path, target, sizeof(target) - 1);
+	const char *base;
+
+	if (len < 0)
+		return NULL;
+	target[len] = '\0';
+	base = strrchr(target, '/');
+	return strdup(base ? base + 1 : target);
 }
 
 char *strdup_or_null(const char *s)

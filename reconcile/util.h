@@ -83,6 +83,13 @@ char **strv_steal(struct strv *s, size_t *ret_n);
 /* Free every string and the array; s is empty again. */
 void strv_release(struct strv *s);
 
+/*
+ * The last component of the target of symbolic link path ("igb" for a
+ * driver link, "0000:0b:10.0" for a virtfn link); owned. NULL with errno
+ * set (readlink's, or ENOMEM).
+ */
+char *readlink_name(const char *path);
+
 /* strdup that accepts NULL (returns NULL) and sets *oom on allocation failure. */
 char *strdup_or_null(const char *s);
 

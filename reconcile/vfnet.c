@@ -231,18 +231,13 @@ static char *describe(enum vfnet_field f, const struct vf_info *w)
 /* The PF netdev's driver ("igb") into buf, "" when unknown. */
 static void pf_driver(const char *pf, char *buf, size_t size)
 {
-	char p[PATH_MAX], t[PATH_MAX];
-	ssize_t n;
+	char p[PATH_MAX];
 
 	*buf = '\0';
 	snprintf(p, sizeof(p), "/sys/class/net/%s/device/driver", pf);
-	n = readlink(p, t, sizeof(t) - 1);
-	if (n <= 0)
-		return;
-	t[n] = '\0';
-	const char *base = strrchr(t, '/') ? strrchr(t, '/') + 1 : t;
-	if (strlen(base) < size)
-		memcpy(buf, base, strlen(base) + 1);
+	_cleanup_(freep) char *name = readlink_name(p);
+	if (name && strlen(name) < size)
+		memcpy(buf, name, strlen(name) + 1);
 }
 
 /* The PF netdev's operstate is known and not "up". */
