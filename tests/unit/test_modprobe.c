@@ -26,17 +26,13 @@ static char tmp[64];
 static int make_tmp(void **state)
 {
 	(void)state;
-	strcpy(tmp, "/tmp/sriovctl-modprobe-XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	return unit_mkdtemp(tmp, "modprobe");
 }
 
 static int remove_tmp(void **state)
 {
 	(void)state;
-	char *cmd = strprintf("rm -rf '%s'", tmp);
-	int r = cmd ? system(cmd) : -1;
-	free(cmd);
-	return r == 0 ? 0 : -1;
+	return unit_rm_rf(tmp);
 }
 
 /* A fresh directory under tmp, used as --root. Owned. */

@@ -36,26 +36,10 @@ static char *top;	  /* repository root */
 static char *file_root;	  /* a fake / for /etc files */
 static bool parser_ready; /* domain_xml_parse_devices is implemented */
 
-static void write_file(const char *path, const char *content)
-{
-	char *dir = strdup(path);
-	char cmd[4096];
-	FILE *f;
-
-	*strrchr(dir, '/') = '\0';
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(dir);
-	f = fopen(path, "we");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
 static int setup(void **state)
 {
 	const char *tb = getenv("UMOCKDEV_DIR");
-	char tmpl[] = "/tmp/sriovctl-observe.XXXXXX";
+	static char tmp[64];
 	char *p;
 	struct guest_dev_state *g = NULL;
 	size_t n = 0;
@@ -63,27 +47,28 @@ static int setup(void **state)
 	(void)state;
 	/* /sys/module as the kernel shows it, inside the testbed */
 	p = strprintf("%s/sys/module/igb/initstate", tb);
-	write_file(p, "live\n");
+	unit_write_file(p, "live\n");
 	free(p);
 	p = strprintf("%s/sys/module/igb/parameters/max_vfs", tb);
-	write_file(p, "7,7\n");
+	unit_write_file(p, "7,7\n");
 	free(p);
 	p = strprintf("%s/sys/module/igb/parameters/debug", tb);
-	write_file(p, "-1\n");
+	unit_write_file(p, "-1\n");
 	free(p);
 	p = strprintf("%s/sys/module/vfio_pci/initstate", tb);
-	write_file(p, "live\n");
+	unit_write_file(p, "live\n");
 	free(p);
 	p = strprintf("%s/sys/module/vfio_pci/parameters/enable_sriov", tb);
-	write_file(p, "N\n");
+	unit_write_file(p, "N\n");
 	free(p);
 
-	file_root = strdup(mkdtemp(tmpl));
+	assert_int_equal(unit_mkdtemp(tmp, "observe"), 0);
+	file_root = tmp;
 	p = strprintf("%s/etc/hostname", file_root);
-	write_file(p, "kvm-07\n");
+	unit_write_file(p, "kvm-07\n");
 	free(p);
 	p = strprintf("%s/etc/modprobe.d/igb.conf", file_root);
-	write_file(p, "options igb max_vfs=7\n");
+	unit_write_file(p, "options igb max_vfs=7\n");
 	free(p);
 
 	parser_ready =
@@ -96,14 +81,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[4096];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", file_root);
-	if (system(cmd) != 0)
-		return -1;
-	free(file_root);
-	return 0;
+	return unit_rm_rf(file_root);
 }
 
 static struct host *observe(const struct observe_opts *o, struct diag *d)
@@ -289,23 +268,23 @@ static void test_module_config(void **state)
 
 	p = strprintf("%s/etc/modprobe.d/zz.conf", file_root);
 	/* a comment that ends in a backslash swallows the next line, as in kmod */
-	write_file(p, "# comment \\\noptions igb swallowed=1\n"
+	unit_write_file(p, "# comment \\\noptions igb swallowed=1\n"
 		      "options igb \\\n  debug=2\noptions ixgbe max_vfs=1\n");
 	free(p);
 	p = strprintf("%s/etc/modprobe.d/.hidden.conf", file_root);
-	write_file(p, "options igb hidden=1\n");
+	unit_write_file(p, "options igb hidden=1\n");
 	free(p);
 	p = strprintf("%s/lib/modprobe.d/igb.conf", file_root);
-	write_file(p, "options igb max_vfs=9\n"); /* masked by /etc/modprobe.d/igb.conf */
+	unit_write_file(p, "options igb max_vfs=9\n"); /* masked by /etc/modprobe.d/igb.conf */
 	free(p);
 	p = strprintf("%s/run/modprobe.d/aa.conf", file_root);
-	write_file(p, "options igb allow_unsupported_sfp=1\n");
+	unit_write_file(p, "options igb allow_unsupported_sfp=1\n");
 	free(p);
 	p = strprintf("%s/usr/local/lib/modprobe.d/igb.txt", file_root);
-	write_file(p, "options igb txt=1\n");
+	unit_write_file(p, "options igb txt=1\n");
 	free(p);
 	p = strprintf("%s/proc/cmdline", file_root);
-	write_file(p, "BOOT_IMAGE=/vmlinuz root=/dev/sda igb.max_vfs=3 quiet "
+	unit_write_file(p, "BOOT_IMAGE=/vmlinuz root=/dev/sda igb.max_vfs=3 quiet "
 		      "\"vfio-pci.ids=8086:10ca\" bad.x.y=1\n");
 	free(p);
 

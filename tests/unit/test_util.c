@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -121,6 +122,36 @@ static void test_strv_push_sort(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* The last component of a link's target; NULL with readlink's errno. */
+static void test_readlink_name(void **state)
+{
+	char dir[] = "/tmp/sriovctl-util.XXXXXX";
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	_cleanup_(freep) char *drv = strprintf("%s/driver", dir);
+	_cleanup_(freep) char *vf = strprintf("%s/virtfn0", dir);
+	_cleanup_(freep) char *file = strprintf("%s/file", dir);
+	assert_int_equal(symlink("../../../../bus/pci/drivers/igb", drv), 0);
+	assert_int_equal(symlink("0000:0b:10.0", vf), 0);
+	fclose(fopen(file, "we"));
+
+	_cleanup_(freep) char *a = readlink_name(drv);
+	_cleanup_(freep) char *b = readlink_name(vf);
+	assert_string_equal(a, "igb");
+	assert_string_equal(b, "0000:0b:10.0");
+	errno = 0;
+	assert_null(readlink_name(file));
+	assert_int_equal(errno, EINVAL);
+	unlink(drv);
+	errno = 0;
+	assert_null(readlink_name(drv));
+	assert_int_equal(errno, ENOENT);
+	unlink(vf);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +159,7 @@ int main(void)
 	    cmocka_unit_test(test_diag_print_escapes),
 	    cmocka_unit_test(test_strv_set),
 	    cmocka_unit_test(test_strv_push_sort),
+	    cmocka_unit_test(test_readlink_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

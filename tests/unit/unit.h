@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the cmocka tests (include after <cmocka.h>):
- *  - paths under the repository root ($TOP, else the working directory);
+ *  - paths under the repository root ($TOP, else the working directory),
+ *    temporary directories and files;
  *  - loading a desired-state or host-state file or text, or failing the
  *    test with the loader's diagnostics;
  *  - checking a host against a table of {pci, vf, field, want} rows, each
@@ -52,6 +53,35 @@ static inline char *unit_slurp(const char *path, size_t *ret_len)
 	if (ret_len)
 		*ret_len = len;
 	return buf;
+}
+
+/* A new directory "/tmp/sriovctl-NAME.XXXXXX", its path in buf; 0 or -1 (for a group setup). */
+static inline int unit_mkdtemp(char buf[64], const char *name)
+{
+	snprintf(buf, 64, "/tmp/sriovctl-%s.XXXXXX", name);
+	return mkdtemp(buf) ? 0 : -1;
+}
+
+/* Remove path and everything below it; 0 or -1 (for a group teardown). */
+static inline int unit_rm_rf(const char *path)
+{
+	_cleanup_(freep) char *cmd = strprintf("rm -rf '%s'", path);
+
+	return cmd && system(cmd) == 0 ? 0 : -1;
+}
+
+/* Write content to path, creating the directories on the way. */
+static inline void unit_write_file(const char *path, const char *content)
+{
+	_cleanup_(freep) char *cmd = strprintf("mkdir -p \"$(dirname '%s')\"", path);
+	FILE *f;
+
+	assert_non_null(cmd);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
 }
 
 /* ---- loading or failing ---- */
