@@ -7,8 +7,8 @@
  */
 #include "spec-internal.h"
 
-static const char *const type_names[] = {[DEVICE_INTERFACE] = "interface",
-					  [DEVICE_HOSTDEV] = "hostdev"};
+static const char *const type_names[] = {
+    [DEVICE_INTERFACE] = "interface", [DEVICE_HOSTDEV] = "hostdev"};
 
 const char *device_type_to_string(enum device_type t)
 {

@@ -90,10 +90,8 @@ bool spec_modprobe_file_valid(const char *s);
  */
 bool spec_get_pci(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out);
 bool spec_get_mac(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out);
-bool spec_get_driver(struct loader *ld, const struct ynode *key, const struct ynode *v,
-		     char **out);
-bool spec_get_ifname(struct loader *ld, const struct ynode *key, const struct ynode *v,
-		     char **out);
+bool spec_get_driver(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out);
+bool spec_get_ifname(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out);
 /* True if item is a mapping, else an error naming what it should be. */
 bool spec_item_is_mapping(struct loader *ld, const struct ynode *item, const char *what);
 

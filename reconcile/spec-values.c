@@ -165,8 +165,7 @@ bool spec_get_pci(struct loader *ld, const struct ynode *key, const struct ynode
 	free(*out);
 	*out = pci_address_normalize(t);
 	if (!*out) {
-		yerror(&ld->y, v,
-		       "malformed PCI address '%s' " PCI_ADDRESS_EXPECTED,
+		yerror(&ld->y, v, "malformed PCI address '%s' " PCI_ADDRESS_EXPECTED,
 		       yq(&ld->y, t));
 		return false;
 	}
@@ -180,10 +179,8 @@ bool spec_get_mac(struct loader *ld, const struct ynode *key, const struct ynode
 	if (!t)
 		return false;
 	if (!mac_address_valid(t)) {
-		yerror(
-		    &ld->y, v,
-		    "malformed MAC address '%s' " MAC_ADDRESS_EXPECTED,
-		    yq(&ld->y, t));
+		yerror(&ld->y, v, "malformed MAC address '%s' " MAC_ADDRESS_EXPECTED,
+		       yq(&ld->y, t));
 		return false;
 	}
 	if (mac_address_multicast(t)) {
@@ -203,8 +200,7 @@ bool spec_get_mac(struct loader *ld, const struct ynode *key, const struct ynode
 	return true;
 }
 
-bool spec_get_driver(struct loader *ld, const struct ynode *key, const struct ynode *v,
-		       char **out)
+bool spec_get_driver(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out)
 {
 	const char *t = yget_text(&ld->y, key, v);
 
@@ -219,8 +215,7 @@ bool spec_get_driver(struct loader *ld, const struct ynode *key, const struct yn
 	return yget_str(&ld->y, key, v, out);
 }
 
-bool spec_get_ifname(struct loader *ld, const struct ynode *key, const struct ynode *v,
-		       char **out)
+bool spec_get_ifname(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out)
 {
 	const char *t = yget_text(&ld->y, key, v);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#include <stdarg.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
 

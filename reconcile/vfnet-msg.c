@@ -7,9 +7,9 @@
  */
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <limits.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
-#include <limits.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdint.h>
@@ -170,7 +170,8 @@ static bool put_vf_attr(struct nlmsghdr *nlh, size_t size, enum vfnet_field f,
 		return mnl_attr_put_check(nlh, size, IFLA_VF_TRUST, sizeof(t), &t);
 	}
 	case VFNET_LINK_STATE: {
-		struct ifla_vf_link_state l = {.vf = vf, .link_state = (uint32_t)w->link.link_state};
+		struct ifla_vf_link_state l = {.vf = vf,
+					       .link_state = (uint32_t)w->link.link_state};
 		if (w->link.link_state < IFLA_VF_LINK_STATE_AUTO ||
 		    w->link.link_state > IFLA_VF_LINK_STATE_DISABLE)
 			return false;
@@ -261,8 +262,8 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			if (!m)
 				break;
 			v->id = m->vf;
-			snprintf(v->link.mac, sizeof(v->link.mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->mac[0],
-				 m->mac[1], m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
+			snprintf(v->link.mac, sizeof(v->link.mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+				 m->mac[0], m->mac[1], m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
 			break;
 		}
 		case IFLA_VF_VLAN: {

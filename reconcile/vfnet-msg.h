@@ -16,7 +16,7 @@
 
 /* A VF as the PF reports it, or the settings wanted for it. */
 struct vf_info {
-	unsigned id;	    /* VF index */
+	unsigned id;	     /* VF index */
 	struct vf_link link; /* unset parts: unknown, or leave as is */
 };
 

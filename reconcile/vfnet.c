@@ -7,8 +7,8 @@
  * vfnet-msg.c.
  */
 #include <libmnl/libmnl.h>
-#include <linux/if_link.h>
 #include <limits.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdint.h>

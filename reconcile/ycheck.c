@@ -205,8 +205,7 @@ bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, 
 	return copy_text(c, text_of(c, key, v, false), out);
 }
 
-bool yget_str_or_empty(struct ycheck *c, const struct ynode *key, const struct ynode *v,
-		       char **out)
+bool yget_str_or_empty(struct ycheck *c, const struct ynode *key, const struct ynode *v, char **out)
 {
 	return copy_text(c, text_of(c, key, v, true), out);
 }

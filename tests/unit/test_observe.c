@@ -26,9 +26,9 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "libvirt.h"
 #include "domxml.h"
 #include "host.h"
+#include "libvirt.h"
 #include "observe.h"
 #include "unit.h"
 
@@ -269,7 +269,7 @@ static void test_module_config(void **state)
 	p = strprintf("%s/etc/modprobe.d/zz.conf", file_root);
 	/* a comment that ends in a backslash swallows the next line, as in kmod */
 	unit_write_file(p, "# comment \\\noptions igb swallowed=1\n"
-		      "options igb \\\n  debug=2\noptions ixgbe max_vfs=1\n");
+			   "options igb \\\n  debug=2\noptions ixgbe max_vfs=1\n");
 	free(p);
 	p = strprintf("%s/etc/modprobe.d/.hidden.conf", file_root);
 	unit_write_file(p, "options igb hidden=1\n");
@@ -285,7 +285,7 @@ static void test_module_config(void **state)
 	free(p);
 	p = strprintf("%s/proc/cmdline", file_root);
 	unit_write_file(p, "BOOT_IMAGE=/vmlinuz root=/dev/sda igb.max_vfs=3 quiet "
-		      "\"vfio-pci.ids=8086:10ca\" bad.x.y=1\n");
+			   "\"vfio-pci.ids=8086:10ca\" bad.x.y=1\n");
 	free(p);
 
 	diag_init(&d);

@@ -205,13 +205,14 @@ static void test_aliases(void **state)
 {
 	(void)state;
 	/* a shared list of VF settings, and a 1.2 boolean written True */
-	_cleanup_(spec_freep) struct spec *s = unit_spec_text("version: 1\n"
-							"pfs:\n"
-							"  - pci: \"0000:0b:00.0\"\n"
-							"    vfs: &v\n"
-							"      - {id: 0, vlan: 7, trust: True}\n"
-							"  - pci: \"0000:0b:00.1\"\n"
-							"    vfs: *v\n");
+	_cleanup_(spec_freep) struct spec *s =
+	    unit_spec_text("version: 1\n"
+			   "pfs:\n"
+			   "  - pci: \"0000:0b:00.0\"\n"
+			   "    vfs: &v\n"
+			   "      - {id: 0, vlan: 7, trust: True}\n"
+			   "  - pci: \"0000:0b:00.1\"\n"
+			   "    vfs: *v\n");
 
 	assert_int_equal(s->n_pfs, 2);
 	assert_int_equal(s->pfs[1].n_vfs, 1);

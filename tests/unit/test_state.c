@@ -500,15 +500,15 @@ static void test_load_defaults(void **state)
 	    {NULL, PF, "n-domains", "0"},
 	};
 	(void)state;
-	struct host *h =
-	    unit_state_text("min", HDR "pci:\n  - address: \"0000:0B:10.0\"\n"
-				       "    sriov: {total-vfs: 2, num-vfs: 1, vfs: [{id: 0, address: "
-				       "\"0000:0b:10.1\", mac: \"AA:bb:CC:dd:EE:ff\"}]}\n");
+	struct host *h = unit_state_text(
+	    "min", HDR "pci:\n  - address: \"0000:0B:10.0\"\n"
+		       "    sriov: {total-vfs: 2, num-vfs: 1, vfs: [{id: 0, address: "
+		       "\"0000:0b:10.1\", mac: \"AA:bb:CC:dd:EE:ff\"}]}\n");
 	unit_check_host(h, rows, ARRAY_SIZE(rows));
 	host_free(h);
 
-	h = unit_state_text("doms",
-			    HDR "domains: []\nsimulate: {anything: &x [goes, {here: 1}], again: *x}\n");
+	h = unit_state_text("doms", HDR
+			    "domains: []\nsimulate: {anything: &x [goes, {here: 1}], again: *x}\n");
 	unit_check_host(h, doms_rows, ARRAY_SIZE(doms_rows));
 	host_free(h);
 }

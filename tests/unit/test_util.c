@@ -155,10 +155,8 @@ static void test_readlink_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_str_escape),
-	    cmocka_unit_test(test_diag_print_escapes),
-	    cmocka_unit_test(test_strv_set),
-	    cmocka_unit_test(test_strv_push_sort),
+	    cmocka_unit_test(test_str_escape),	  cmocka_unit_test(test_diag_print_escapes),
+	    cmocka_unit_test(test_strv_set),	  cmocka_unit_test(test_strv_push_sort),
 	    cmocka_unit_test(test_readlink_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

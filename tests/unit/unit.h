@@ -196,12 +196,17 @@ static inline const char *unit_pci_field(const struct pci_dev_state *p, const ch
 		const char *name, *str;
 		long long num;
 	} t[] = {
-	    {"vendor", unit_str(p->vendor), 0},	  {"device", unit_str(p->device), 0},
-	    {"name", unit_str(p->name), 0},	  {"driver", unit_str(p->driver), 0},
+	    {"vendor", unit_str(p->vendor), 0},
+	    {"device", unit_str(p->device), 0},
+	    {"name", unit_str(p->name), 0},
+	    {"driver", unit_str(p->driver), 0},
 	    {"vf-device", unit_str(s->vf_device), 0},
-	    {"is-pf", NULL, p->is_pf},		  {"total-vfs", NULL, s->total_vfs},
-	    {"num-vfs", NULL, s->num_vfs},	  {"drivers-autoprobe", NULL, s->drivers_autoprobe},
-	    {"offset", NULL, s->offset},	  {"stride", NULL, s->stride},
+	    {"is-pf", NULL, p->is_pf},
+	    {"total-vfs", NULL, s->total_vfs},
+	    {"num-vfs", NULL, s->num_vfs},
+	    {"drivers-autoprobe", NULL, s->drivers_autoprobe},
+	    {"offset", NULL, s->offset},
+	    {"stride", NULL, s->stride},
 	    {"n-vfs", NULL, (long long)s->n_vfs},
 	};
 
@@ -254,8 +259,8 @@ static inline const char *unit_vf_field(const struct vf_state *v, const char *f,
 	return NULL;
 }
 
-static inline const char *unit_row_value(const struct host *h, const struct host_row *r,
-					 char *buf, size_t size)
+static inline const char *unit_row_value(const struct host *h, const struct host_row *r, char *buf,
+					 size_t size)
 {
 	const struct pci_dev_state *p;
 
