@@ -19,7 +19,7 @@
 #include "domxml.h"
 #include "host-state.h"
 #include "spec.h"
-#include "yamlutil.h"
+#include "ycheck.h"
 
 #define MAX_U16	 65535
 #define MAX_RATE (INT64_MAX / 2)

@@ -30,7 +30,7 @@ struct observer {
 /* Files the observer reads (sysfs attributes, modprobe.d, hostname) are small. */
 #define OBSERVE_FILE_MAX (4u << 20)
 
-/* Names of the entries of dir (sorted, NULL-terminated); empty if absent. */
+/* Names of the entries of dir, sorted, as a strv (NULL when dir is empty or absent). */
 int observe_list_dir(const char *dir, char ***ret, size_t *ret_n);
 /* A small file whole, in *ret (owned); -ENOENT if absent. */
 int observe_read_file(const char *path, char **ret);

@@ -100,51 +100,28 @@ int observe_wanted(struct observer *ob)
 	return 0;
 }
 
-/* Add name to the NULL-terminated set v (no duplicates). */
-static int strv_add(char ***v, size_t *n, size_t *cap, const char *name)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (streq((*v)[i], name))
-			return 0;
-	if (*n + 1 >= *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
-		char **p = reallocarray(*v, c, sizeof(char *));
-		if (!p)
-			return -ENOMEM;
-		*v = p;
-		*cap = c;
-	}
-	(*v)[*n] = strdup(name);
-	if (!(*v)[*n])
-		return -ENOMEM;
-	(*v)[++*n] = NULL;
-	return 0;
-}
-
 /*
  * The modules to observe: the ones asked for and, for a complete
  * observation, the drivers bound to every observed device and VF.
  */
 static int module_names(struct observer *ob, char ***ret, size_t *ret_n)
 {
-	_cleanup_(strv_freep) char **v = NULL;
-	size_t n = 0, cap = 0;
+	_cleanup_(strv_release) struct strv v = {0};
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < ob->n_modules; i++)
-		r = strv_add(&v, &n, &cap, ob->modules[i]);
+		r = strv_add_unique(&v, ob->modules[i]);
 	for (size_t i = 0; r >= 0 && ob->o->complete && i < ob->h->n_pci; i++) {
 		const struct pci_dev_state *p = &ob->h->pci[i];
 		if (p->driver)
-			r = strv_add(&v, &n, &cap, p->driver);
+			r = strv_add_unique(&v, p->driver);
 		for (size_t j = 0; r >= 0 && p->is_pf && j < p->sriov.n_vfs; j++)
 			if (p->sriov.vfs[j].driver)
-				r = strv_add(&v, &n, &cap, p->sriov.vfs[j].driver);
+				r = strv_add_unique(&v, p->sriov.vfs[j].driver);
 	}
 	if (r < 0)
 		return r;
-	*ret = TAKE_PTR(v);
-	*ret_n = n;
+	*ret = strv_steal(&v, ret_n);
 	return 0;
 }
 
@@ -223,8 +200,8 @@ static int modprobe_d_files(struct observer *ob, char ***ret, size_t *ret_n)
 {
 	_cleanup_(freep) char *dir = root_path(ob->o->root, MODPROBE_D);
 	_cleanup_(strv_freep) char **names = NULL;
-	_cleanup_(strv_freep) char **v = NULL;
-	size_t n_names = 0, n = 0, cap = 0;
+	_cleanup_(strv_release) struct strv v = {0};
+	size_t n_names = 0;
 	int r;
 
 	if (!dir)
@@ -251,11 +228,10 @@ static int modprobe_d_files(struct observer *ob, char ***ret, size_t *ret_n)
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot read '%s': %s", full,
 					  strerror(-r));
-		if (mentions_module(ob->h, content) && strv_add(&v, &n, &cap, path) < 0)
+		if (mentions_module(ob->h, content) && strv_add_unique(&v, path) < 0)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 	}
-	*ret = TAKE_PTR(v);
-	*ret_n = n;
+	*ret = strv_steal(&v, ret_n);
 	return 0;
 }
 

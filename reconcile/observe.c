@@ -30,12 +30,6 @@
 #include "vfnet.h"
 #include "observe-internal.h"
 
-
-static int strcmp_ptr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool parse_uint(const char *s, unsigned *ret)
 {
 	char *end;
@@ -69,43 +63,18 @@ static char *hex_id(const char *s, unsigned *ret_v)
 int observe_list_dir(const char *dir, char ***ret, size_t *ret_n)
 {
 	_cleanup_(closedirp) DIR *dp = opendir(dir);
-	int err = dp ? 0 : errno;
-	_cleanup_(strv_freep) char **v = NULL;
-	size_t n = 0, cap = 0;
+	_cleanup_(strv_release) struct strv v = {0};
 	struct dirent *de;
 
-	v = calloc(1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	if (!dp) {
-		if (err != ENOENT && err != ENOTDIR)
-			return -err;
-		*ret = TAKE_PTR(v);
-		*ret_n = 0;
-		return 0;
-	}
-	cap = 1;
-	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n + 1 >= cap) {
-			char **p = reallocarray(v, cap * 2, sizeof(char *));
-			if (!p)
-				return -ENOMEM;
-			v = p;
-			cap *= 2;
-		}
-		v[n] = strdup(de->d_name);
-		if (!v[n])
+	if (!dp && errno != ENOENT && errno != ENOTDIR)
+		return -errno;
+	while (dp && (de = readdir(dp)))
+		if (de->d_name[0] != '.' && strv_push(&v, strdup(de->d_name)) < 0)
 			return -ENOMEM;
-		v[++n] = NULL;
-	}
-	qsort(v, n, sizeof(char *), strcmp_ptr);
-	*ret = TAKE_PTR(v);
-	*ret_n = n;
+	strv_sort(&v);
+	*ret = strv_steal(&v, ret_n);
 	return 0;
 }
-
 
 int observe_read_file(const char *path, char **ret)
 {
@@ -209,27 +178,18 @@ static int observe_vf(struct observer *ob, const char *pf_syspath, unsigned id, 
 	_cleanup_(freep) char *link = strprintf("%s/virtfn%u", pf_syspath, id);
 	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
 	_cleanup_(strv_freep) char **ifs = NULL;
-	char target[PATH_MAX];
-	const char *base, *s;
+	const char *s;
 	size_t n_ifs;
-	ssize_t k;
 	int r;
 
 	if (!link)
 		return -ENOMEM;
-	k = readlink(link, target, sizeof(target) - 1);
-	if (k < 0)
-		return errno == ENOENT ? 1 : -errno; /* removed meanwhile */
-	target[k] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-
 	vf->id = id;
-	vf->address = strdup(base);
+	vf->address = readlink_name(link);
 	if (!vf->address)
-		return -ENOMEM;
+		return errno == ENOENT ? 1 : -errno; /* removed meanwhile */
 
-	dev = udev_device_new_from_subsystem_sysname(ob->udev, "pci", base);
+	dev = udev_device_new_from_subsystem_sysname(ob->udev, "pci", vf->address);
 	if (!dev)
 		return 0; /* the link is there, the device not (yet): address only */
 	s = udev_device_get_driver(dev);

@@ -140,15 +140,10 @@ static unsigned count_virtfn(const char *syspath)
 /* The PCI address ("0000:0b:10.0") of the PF's VF n, NULL if absent. Owned. */
 static char *virtfn_address(const char *syspath, unsigned n)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/virtfn%u", syspath, n);
-	ssize_t len = readlink(path, target, sizeof(target) - 1);
-	if (len < 0)
-		return NULL;
-	target[len] = 0;
-	const char *base = strrchr(target, '/');
-	return strdup(base ? base + 1 : target);
+	return readlink_name(path);
 }
 
 /*
@@ -464,15 +459,10 @@ int sysfs_set_drivers_autoprobe(const char *pf, bool on, struct diag *d)
 
 char *sysfs_device_driver(const char *dev)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver", dev);
-	ssize_t len = readlink(path, target, sizeof(target) - 1);
-	if (len < 0)
-		return NULL;
-	target[len] = 0;
-	const char *base = strrchr(target, '/');
-	return strdup(base ? base + 1 : target);
+	return readlink_name(path);
 }
 
 static bool driver_present(const char *driver)

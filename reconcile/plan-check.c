@@ -9,45 +9,16 @@
 
 #include "plan-internal.h"
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-
-static int strv_add(struct strv *s, char *str)
-{
-	char **slot = str ? GROW(s->v, s->n, s->cap) : NULL;
-	if (!slot) {
-		free(str);
-		return -ENOMEM;
-	}
-	*slot = str;
-	return 0;
-}
-
-static void strv_release(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	*s = (struct strv){0};
-}
-
 /* Every guest scope holding addr: "GUEST ADDR", "GUEST ADDR (live)". */
 static int add_users_of(const struct host *h, const char *addr, struct strv *out)
 {
 	for (size_t i = 0; i < h->n_domains; i++) {
 		const struct domain_state *dom = &h->domains[i];
 		if (guest_dev_find(dom->devs, dom->n_devs, addr) &&
-		    strv_add(out, strprintf("%s %s", dom->name, addr)) < 0)
+		    strv_push(out, strprintf("%s %s", dom->name, addr)) < 0)
 			return -ENOMEM;
 		if (dom->running && guest_dev_find(dom->live_devs, dom->n_live_devs, addr) &&
-		    strv_add(out, strprintf("%s %s (live)", dom->name, addr)) < 0)
+		    strv_push(out, strprintf("%s %s (live)", dom->name, addr)) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -87,10 +58,8 @@ int action_users(const struct action *a, const struct host *h, char ***ret, size
 		strv_release(&u);
 		return r;
 	}
-	if (u.n)
-		qsort(u.v, u.n, sizeof(*u.v), str_cmp);
-	*ret = u.v;
-	*ret_n = u.n;
+	strv_sort(&u);
+	*ret = strv_steal(&u, ret_n);
 	return 0;
 }
 

@@ -227,9 +227,11 @@ static void load_dev(struct ld *l, json_object *o, struct guest_dev_state *g)
 	g->managed = get_bool(l, o, "managed");
 }
 
+/* An array of strings (PCI addresses if pci) into *ret, a strv, and its length. */
 static void load_strv(struct ld *l, json_object *o, const char *key, bool pci, char ***ret,
-		      size_t *ret_n, size_t *cap)
+		      size_t *ret_n)
 {
+	_cleanup_(strv_release) struct strv s = {0};
 	json_object *v = get(o, key);
 
 	if (!v)
@@ -240,26 +242,23 @@ static void load_strv(struct ld *l, json_object *o, const char *key, bool pci, c
 	}
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		json_object *e = json_object_array_get_idx(v, i);
-		const char *s = json_object_get_string(e);
-		if (!json_object_is_type(e, json_type_string) || (pci && !pci_address_valid(s))) {
+		const char *str = json_object_get_string(e);
+		if (!json_object_is_type(e, json_type_string) || (pci && !pci_address_valid(str))) {
 			bad(l, key, pci ? "not a PCI address" : "not a string");
 			return;
 		}
-		char **slot = GROW(*ret, *ret_n, *cap);
-		if (!slot || !(*slot = strdup(s))) {
-			if (slot)
-				(*ret_n)--;
+		if (strv_push(&s, strdup(str)) < 0) {
 			bad(l, key, "out of memory");
 			return;
 		}
 	}
+	*ret = strv_steal(&s, ret_n);
 }
 
 /* write-modprobe-conf and reload-module */
 static void load_module(struct ld *l, json_object *o, struct action *a)
 {
 	json_object *from = get(o, "from"), *to = get(o, "to");
-	size_t cap = 0;
 
 	if (a->kind == ACTION_WRITE_MODPROBE_CONF) {
 		if (!modprobe_path_valid(a->target))
@@ -285,8 +284,8 @@ static void load_module(struct ld *l, json_object *o, struct action *a)
 	a->module.from = get_str(l, from, "options", false);
 	a->module.to = get_str(l, to, "options", false);
 	a->module.load_options = get_str(l, to, "load-options", false);
-	load_strv(l, o, "pfs", true, &a->module.pfs, &a->module.n_pfs, &cap);
-	a->module.cap_pfs = cap;
+	load_strv(l, o, "pfs", true, &a->module.pfs, &a->module.n_pfs);
+	a->module.cap_pfs = a->module.n_pfs;
 }
 
 /* attach and detach */
@@ -362,7 +361,6 @@ static int load_action(struct ld *l, json_object *o, struct action *a)
 {
 	_cleanup_(freep) char *kind = NULL;
 	int k;
-	size_t cap = 0;
 
 	*a = (struct action){0};
 	a->autoprobe.from = a->autoprobe.to = -1;
@@ -388,7 +386,7 @@ static int load_action(struct ld *l, json_object *o, struct action *a)
 	if (!a->target)
 		return l->err;
 	load_kind(l, o, a);
-	load_strv(l, o, "users", false, &a->users, &a->n_users, &cap);
+	load_strv(l, o, "users", false, &a->users, &a->n_users);
 	a->show_reason = (a->kind == ACTION_RELOAD_MODULE) ||
 			 (a->kind == ACTION_ATTACH && a->reason && strstr(a->reason, " once created"));
 	return l->err;

@@ -61,7 +61,7 @@ struct action {
 	 * Who uses what this action takes away (set-num-vfs of a PF with VFs,
 	 * bind-driver, reload-module): "GUEST DEVICE" or "GUEST DEVICE (live)",
 	 * sorted; observed facts, so that a guest given a VF after the plan
-	 * was made makes it stale.
+	 * was made makes it stale. A strv (NULL-terminated; NULL when none).
 	 */
 	char **users;
 	size_t n_users;
@@ -166,7 +166,7 @@ int action_kind_from_string(const char *s);
 
 /*
  * Who uses what a takes away on h (see struct action's users), sorted.
- * *ret is owned (an array of owned strings; NULL when none).
+ * *ret is owned, a strv (NULL-terminated, owned strings; NULL when none).
  */
 int action_users(const struct action *a, const struct host *h, char ***ret, size_t *ret_n);
 /*

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the desired-state loader (spec.c) and its checks across
- * places (spec-check.c): the records of where each VF, device and MAC was
- * named while the YAML tree was walked.
+ * Private to the desired-state loader: spec.c (top level), its section
+ * readers (spec-pfs.c, spec-guests.c), its value getters (spec-values.c)
+ * and its checks across places (spec-check.c): the loader state with the
+ * records of where each VF, device and MAC was named while the YAML tree
+ * was walked.
  */
 #pragma once
 
 #include <stdint.h>
 
 #include "spec.h"
-#include "yamlutil.h"
+#include "ycheck.h"
 
 /* A VF named in pfs[].vfs[]. */
 struct vf_ref {
@@ -60,8 +62,47 @@ struct loader {
 	bool broken_pf; /* a PF without a usable name: unresolved references are expected */
 };
 
+#define MODPROBE_DIR  "/etc/modprobe.d/"
+#define MAX_VFS	      65535u	   /* sriov_totalvfs is 16 bits */
+#define MAX_RATE      4294967295LL /* IFLA_VF_RATE carries u32 Mbit/s */
+#define MAX_PROFILEID 39	   /* libvirt's profileid buffer holds 40 bytes */
+
+/* Report key as unknown among keys (an array) "in WHERE", with a suggestion. */
+#define UNKNOWN(ld, key, keys, where) yunknown_key(&(ld)->y, key, keys, ARRAY_SIZE(keys), where)
+
 /* "0000:0b:00.0" or the interface name of a PF, for messages. */
 const char *pf_label(const struct pf_spec *pf);
+
+/* ---- values (spec-values.c) ---- */
+
+/* Normalise s into out (lowercase, with domain); false if s is not a PCI address. */
+bool spec_pci_norm(const char *s, char out[24]);
+/* [A-Za-z0-9_]+ (module, driver and option names); extra adds allowed characters. */
+bool spec_name_valid(const char *s, const char *extra);
+/* As the kernel's dev_valid_name(). */
+bool spec_ifname_valid(const char *s);
+/* An absolute path directly in /etc/modprobe.d/, NAME.conf, NAME harmless. */
+bool spec_modprobe_file_valid(const char *s);
+
+/*
+ * Getters of a checked value at v (the value of key) into *out (owned,
+ * replacing what was there); false with an error at v when it is not one.
+ */
+bool spec_get_pci(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out);
+bool spec_get_mac(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out);
+bool spec_get_driver(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out);
+bool spec_get_ifname(struct loader *ld, const struct ynode *key, const struct ynode *v, char **out);
+/* True if item is a mapping, else an error naming what it should be. */
+bool spec_item_is_mapping(struct loader *ld, const struct ynode *item, const char *what);
+
+/* ---- section readers (spec-pfs.c, spec-guests.c) ---- */
+
+/* Read one item of 'pfs:' into the next of ld->s->pfs (allocated by the caller). */
+void spec_load_pf(struct loader *ld, const struct ynode *item);
+/* Read module key: v into the next of ld->s->modules (allocated by the caller). */
+void spec_load_module(struct loader *ld, const struct ynode *key, const struct ynode *v);
+/* Read guest key: v into the next of ld->s->guests (allocated by the caller). */
+void spec_load_guest(struct loader *ld, const struct ynode *key, const struct ynode *v);
 
 /*
  * The checks that relate several places: duplicate PFs, VFs that do not

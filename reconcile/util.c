@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include <limits.h>
 #include <stdarg.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -18,6 +20,75 @@ void *grow_array(void **v, size_t *n, size_t *cap, size_t elem)
 	memset(e, 0, elem);
 	(*n)++;
 	return e;
+}
+
+int strv_push(struct strv *s, char *str)
+{
+	if (!str)
+		return -ENOMEM;
+	if (s->n + 1 >= s->cap) {
+		size_t c = s->cap ? s->cap * 2 : 8;
+		char **p = reallocarray(s->v, c, sizeof(*p));
+		if (!p) {
+			free(str);
+			return -ENOMEM;
+		}
+		s->v = p;
+		s->cap = c;
+	}
+	s->v[s->n++] = str;
+	s->v[s->n] = NULL;
+	return 0;
+}
+
+int strv_add_unique(struct strv *s, const char *str)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (streq(s->v[i], str))
+			return 0;
+	return strv_push(s, strdup(str));
+}
+
+static int strv_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void strv_sort(struct strv *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), strv_cmp);
+}
+
+char **strv_steal(struct strv *s, size_t *ret_n)
+{
+	char **v = s->v;
+
+	if (ret_n)
+		*ret_n = s->n;
+	*s = (struct strv){0};
+	return v;
+}
+
+void strv_release(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	*s = (struct strv){0};
+}
+
+char *readlink_name(const char *path)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlink(path, target, sizeof(target) - 1);
+	const char *base;
+
+	if (len < 0)
+		return NULL;
+	target[len] = '\0';
+	base = strrchr(target, '/');
+	return strdup(base ? base + 1 : target);
 }
 
 char *strdup_or_null(const char *s)

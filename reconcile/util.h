@@ -62,6 +62,34 @@ static inline bool streq_ptr(const char *a, const char *b)
 void *grow_array(void **v, size_t *n, size_t *cap, size_t elem);
 #define GROW(v, n, cap) ((typeof(v))grow_array((void **)&(v), &(n), &(cap), sizeof(*(v))))
 
+/*
+ * A growing NULL-terminated array of owned strings (a "strv"): v is NULL
+ * while empty, else v[n] == NULL. Take the array with strv_steal() and free
+ * it with strv_free() (cleanup.h); or drop the whole with strv_release().
+ */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+/* Append str, taken over (freed on failure; NULL counts as out of memory). 0 or -ENOMEM. */
+int strv_push(struct strv *s, char *str);
+/* Append a copy of str unless an equal string is there already (a set). 0 or -ENOMEM. */
+int strv_add_unique(struct strv *s, const char *str);
+/* Sort the strings by strcmp(). */
+void strv_sort(struct strv *s);
+/* The NULL-terminated array (NULL if empty), now the caller's; its length in *ret_n. */
+char **strv_steal(struct strv *s, size_t *ret_n);
+/* Free every string and the array; s is empty again. */
+void strv_release(struct strv *s);
+
+/*
+ * The last component of the target of symbolic link path ("igb" for a
+ * driver link, "0000:0b:10.0" for a virtfn link); owned. NULL with errno
+ * set (readlink's, or ENOMEM).
+ */
+char *readlink_name(const char *path);
+
 /* strdup that accepts NULL (returns NULL) and sets *oom on allocation failure. */
 char *strdup_or_null(const char *s);
 

@@ -32,6 +32,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "../lib/pidfile.h"
+
 static const char *env(const char *name)
 {
 	const char *v = getenv(name);
@@ -134,47 +136,16 @@ int rename(const char *from, const char *to)
 
 /* ---- libvirt ---- */
 
-static int exited(long pid)
-{
-	char path[64], state = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 1;
-	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
-		state = 0;
-	fclose(f);
-	return state == 'Z' || state == 'X';
-}
-
 static void kill_libvirtd(void)
 {
-	FILE *f = fopen(env("FAULT_LIBVIRTD_PIDFILE"), "re");
-	long pid = 0;
-
-	if (f) {
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
-		for (int i = 0; i < 400 && !exited(pid); i++)
-			usleep(25000);
+	pid_kill_wait(pidfile_read(env("FAULT_LIBVIRTD_PIDFILE")));
 }
 
 /* a daemon that no longer answers: stopped (the test resumes it afterwards) */
 static void stop_libvirtd(void)
 {
-	FILE *f = fopen(env("FAULT_LIBVIRTD_PIDFILE"), "re");
-	long pid = 0;
+	long pid = pidfile_read(env("FAULT_LIBVIRTD_PIDFILE"));
 
-	if (f) {
-		if (fscanf(f, "%ld", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
 	if (pid > 0)
 		kill((pid_t)pid, SIGSTOP);
 }

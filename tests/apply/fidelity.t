@@ -9,11 +9,7 @@
 need_shim
 scenarios=(seed vfio regrow vfset vlan43)
 echo "1..$((${#scenarios[@]} * 2 + 1))"
-if [ "$(id -u)" != 0 ] || ! command -v strace >/dev/null; then
-	for i in $(seq $((${#scenarios[@]} * 2 + 1))); do echo "ok $i - fidelity # SKIP needs root and strace"; done
-	exit 0
-fi
-STRACE="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=%file,%desc"
+need_root_strace $((${#scenarios[@]} * 2 + 1)) fidelity
 cp "$TOP/examples/seed-82576.yaml" "$T/seed.yaml"
 cat >"$T/vfio.yaml" <<'Y'
 version: 1

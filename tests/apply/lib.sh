@@ -15,6 +15,17 @@ need_shim() {
 	fi
 }
 
+# need_root_strace COUNT NAME: skip the script's COUNT tests unless root
+# (a private libvirtd) with strace
+need_root_strace() {
+	if [ "$(id -u)" != 0 ] || ! command -v strace >/dev/null; then
+		skip_all "$1" "$2" "needs root (private libvirtd) and strace"
+	fi
+}
+# STRACE: the tracer of runs whose writes are checked (LeakSanitizer
+# cannot run under ptrace: no leak check in the traced runs)
+STRACE="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=%file,%desc"
+
 # mkhost ARGS...: tests/apply/mkhost.py (a host-state with N PFs)
 mkhost() { "$PYTHON" "$MKHOST" "$@"; }
 

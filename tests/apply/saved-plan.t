@@ -10,11 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 need_shim
 echo "1..20"
-if [ "$(id -u)" != 0 ] || ! command -v strace >/dev/null; then
-	for i in $(seq 20); do echo "ok $i - saved plans # SKIP needs root (private libvirtd) and strace"; done
-	exit 0
-fi
-STRACE="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=%file,%desc"
+need_root_strace 20 "saved plans"
 seed=$TOP/examples/seed-82576.yaml
 
 "$RUN" "$TOP/examples/hosts/seed-82576.state.yaml" -- env SC="$SRIOVCTL" T="$T" STRACE="$STRACE" SPEC="$seed" bash -c '

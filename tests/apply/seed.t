@@ -7,12 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_shim
 echo "1..9"
-if [ "$(id -u)" != 0 ] || ! command -v strace >/dev/null; then
-	for i in $(seq 9); do echo "ok $i - seed apply # SKIP needs root (private libvirtd) and strace"; done
-	exit 0
-fi
-# LeakSanitizer cannot run under ptrace: no leak check in the traced runs
-STRACE="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=%file,%desc"
+need_root_strace 9 "seed apply"
 
 "$RUN" "$TOP/examples/hosts/seed-82576.state.yaml" -- env SC="$SRIOVCTL" T="$T" STRACE="$STRACE" bash -c '
 	spec=$TOP/examples/seed-82576.yaml

@@ -11,19 +11,7 @@ cd "$TOP" || exit 1
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-	[ -s "$tmp/why" ] && sed 's/^/#   /' "$tmp/why" | head -40
-	: >"$tmp/why"
-}
-check() { # name command...: passes when the command succeeds
-	local name=$1
-	shift
-	if "$@" >"$tmp/why" 2>&1; then ok "$name"; else not_ok "$name"; fi
-}
+. "$TOP/tests/lib/tap.sh"
 
 fixtures="examples/hosts/seed-82576.state.yaml:seed-82576
 examples/hosts/seed-82576-applied.state.yaml:seed-82576-applied
@@ -59,10 +47,10 @@ json_valid() { # fixture
 }
 
 while IFS=: read -r f g; do
-	check "show --state $f (text)" golden "$f" "tests/state/golden/$g.txt"
-	check "show --state $f --json" golden "$f" "tests/state/golden/$g.json" --json
-	check "show --state $f --json is valid JSON" json_valid "$f"
-	check "show --state $f --format state gives the file back" state_back "$f"
+	check_log "show --state $f (text)" golden "$f" "tests/state/golden/$g.txt"
+	check_log "show --state $f --json" golden "$f" "tests/state/golden/$g.json" --json
+	check_log "show --state $f --json is valid JSON" json_valid "$f"
+	check_log "show --state $f --format state gives the file back" state_back "$f"
 done <<<"$fixtures"
 
 # errors: exit 1, exactly the expected diagnostics on stderr (the file's
@@ -89,7 +77,7 @@ bad_file() { # file
 	diff -u "$tmp/want" "$tmp/err"
 }
 for f in $bad; do
-	check "show --state $f fails with its place" bad_file "$f"
+	check_log "show --state $f fails with its place" bad_file "$f"
 done
 
 # inputs that cannot be a file in the tree: exactly this on stderr, exit 1
@@ -101,30 +89,30 @@ bad_input() { # path expected-stderr
 	printf '%s\n' "$2" | diff -u - "$tmp/err"
 }
 : >"$tmp/empty.yaml"
-check "an empty file" bad_input "$tmp/empty.yaml" \
+check_log "an empty file" bad_input "$tmp/empty.yaml" \
 	"$tmp/empty.yaml: error: empty file: expected a mapping with 'version: 1' and 'kind: host-state'"
 printf '\357\273\277' >"$tmp/bom-only.yaml"
-check "a file of only a byte order mark is empty" bad_input "$tmp/bom-only.yaml" \
+check_log "a file of only a byte order mark is empty" bad_input "$tmp/bom-only.yaml" \
 	"$tmp/bom-only.yaml: error: empty file: expected a mapping with 'version: 1' and 'kind: host-state'"
 mkdir "$tmp/dir.yaml"
-check "a directory" bad_input "$tmp/dir.yaml" "$tmp/dir.yaml: error: cannot read file: is a directory"
+check_log "a directory" bad_input "$tmp/dir.yaml" "$tmp/dir.yaml: error: cannot read file: is a directory"
 {
 	printf 'version: 1\nkind: host-state\nfiles:\n  /etc/big: "'
 	head -c $((16 << 20)) /dev/zero | tr '\0' x
 	printf '"\n'
 } >"$tmp/big.yaml"
-check "a file over 16 MiB" bad_input "$tmp/big.yaml" "$tmp/big.yaml: error: file is larger than 16 MiB"
-check "a missing file" bad_input "$tmp/nonexistent.yaml" \
+check_log "a file over 16 MiB" bad_input "$tmp/big.yaml" "$tmp/big.yaml: error: file is larger than 16 MiB"
+check_log "a missing file" bad_input "$tmp/nonexistent.yaml" \
 	"$tmp/nonexistent.yaml: error: cannot open file: no such file or directory"
 
 usage() {
 	"$SRIOVCTL" show --state examples/hosts/seed-82576.state.yaml --format yaml >/dev/null 2>&1
 	[ $? -eq 64 ]
 }
-check "show --format with an unknown format is a usage error" usage
+check_log "show --format with an unknown format is a usage error" usage
 
 # the text table has no trailing blanks and no tabs from the tool itself
 no_trailing() { ! grep -n ' $' tests/state/golden/*.txt; }
-check "text goldens have no trailing blanks" no_trailing
+check_log "text goldens have no trailing blanks" no_trailing
 
-[ "$failed" -eq 0 ]
+[ "$n_fail" -eq 0 ]

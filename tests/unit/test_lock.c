@@ -14,31 +14,20 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "unit.h"
 
 static char root[64];
 
 static int make_root(void **state)
 {
 	(void)state;
-	strcpy(root, "/tmp/sriovctl-lock-XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
+	return unit_mkdtemp(root, "lock");
 }
 
 static int remove_root(void **state)
 {
 	(void)state;
-	char *cmd = strprintf("rm -rf '%s'", root);
-	int r = cmd ? system(cmd) : -1;
-	free(cmd);
-	return r == 0 ? 0 : -1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return unit_rm_rf(root);
 }
 
 /* Exit codes of a contending child process. */
@@ -62,13 +51,13 @@ static pid_t contend(double timeout)
 
 	struct diag d;
 	int fd = -1, code = CHILD_WRONG;
-	double start = now_s();
+	double start = monotonic_now();
 	char *want = strprintf("another sriovctl run holds '%s/run/sriovctl.lock' (waited %g s)",
 			       root, timeout);
 
 	diag_init(&d);
 	int r = lock_acquire(root, timeout, &d, &fd);
-	double took = now_s() - start;
+	double took = monotonic_now() - start;
 	if (r == 0 && fd >= 0 && d.n_errors == 0)
 		code = CHILD_GOT_LOCK;
 	else if (r == -EWOULDBLOCK && d.n_errors == 1 && want && streq(d.v[0].msg, want) &&
@@ -136,13 +125,13 @@ static void test_waiter_gets_released_lock(void **state)
 
 	diag_init(&d);
 	assert_int_equal(lock_acquire(root, 1, &d, &fd), 0);
-	double start = now_s();
+	double start = monotonic_now();
 	pid_t pid = contend(10);
 	usleep(200 * 1000);
 	lock_release(fd);
 	assert_int_equal(child_code(pid), CHILD_GOT_LOCK);
 	/* well before its timeout: it noticed the release */
-	assert_true(now_s() - start < 2.0);
+	assert_true(monotonic_now() - start < 2.0);
 	diag_release(&d);
 }
 

@@ -19,23 +19,20 @@
 #include <unistd.h>
 
 #include "modprobe.h"
+#include "unit.h"
 
 static char tmp[64];
 
 static int make_tmp(void **state)
 {
 	(void)state;
-	strcpy(tmp, "/tmp/sriovctl-modprobe-XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	return unit_mkdtemp(tmp, "modprobe");
 }
 
 static int remove_tmp(void **state)
 {
 	(void)state;
-	char *cmd = strprintf("rm -rf '%s'", tmp);
-	int r = cmd ? system(cmd) : -1;
-	free(cmd);
-	return r == 0 ? 0 : -1;
+	return unit_rm_rf(tmp);
 }
 
 /* A fresh directory under tmp, used as --root. Owned. */
@@ -47,26 +44,10 @@ static char *new_root(const char *name)
 	return r;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &n, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
 static void assert_file(const char *root, const char *path, const char *content)
 {
 	char *full = strprintf("%s%s", root, path);
-	char *got = slurp(full);
+	char *got = unit_slurp(full, NULL);
 
 	assert_non_null(got);
 	assert_string_equal(got, content);

@@ -26,35 +26,20 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "libvirt.h"
 #include "domxml.h"
 #include "host.h"
+#include "libvirt.h"
 #include "observe.h"
+#include "unit.h"
 
 static char *top;	  /* repository root */
 static char *file_root;	  /* a fake / for /etc files */
 static bool parser_ready; /* domain_xml_parse_devices is implemented */
 
-static void write_file(const char *path, const char *content)
-{
-	char *dir = strdup(path);
-	char cmd[4096];
-	FILE *f;
-
-	*strrchr(dir, '/') = '\0';
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(dir);
-	f = fopen(path, "we");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
 static int setup(void **state)
 {
 	const char *tb = getenv("UMOCKDEV_DIR");
-	char tmpl[] = "/tmp/sriovctl-observe.XXXXXX";
+	static char tmp[64];
 	char *p;
 	struct guest_dev_state *g = NULL;
 	size_t n = 0;
@@ -62,27 +47,28 @@ static int setup(void **state)
 	(void)state;
 	/* /sys/module as the kernel shows it, inside the testbed */
 	p = strprintf("%s/sys/module/igb/initstate", tb);
-	write_file(p, "live\n");
+	unit_write_file(p, "live\n");
 	free(p);
 	p = strprintf("%s/sys/module/igb/parameters/max_vfs", tb);
-	write_file(p, "7,7\n");
+	unit_write_file(p, "7,7\n");
 	free(p);
 	p = strprintf("%s/sys/module/igb/parameters/debug", tb);
-	write_file(p, "-1\n");
+	unit_write_file(p, "-1\n");
 	free(p);
 	p = strprintf("%s/sys/module/vfio_pci/initstate", tb);
-	write_file(p, "live\n");
+	unit_write_file(p, "live\n");
 	free(p);
 	p = strprintf("%s/sys/module/vfio_pci/parameters/enable_sriov", tb);
-	write_file(p, "N\n");
+	unit_write_file(p, "N\n");
 	free(p);
 
-	file_root = strdup(mkdtemp(tmpl));
+	assert_int_equal(unit_mkdtemp(tmp, "observe"), 0);
+	file_root = tmp;
 	p = strprintf("%s/etc/hostname", file_root);
-	write_file(p, "kvm-07\n");
+	unit_write_file(p, "kvm-07\n");
 	free(p);
 	p = strprintf("%s/etc/modprobe.d/igb.conf", file_root);
-	write_file(p, "options igb max_vfs=7\n");
+	unit_write_file(p, "options igb max_vfs=7\n");
 	free(p);
 
 	parser_ready =
@@ -95,14 +81,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[4096];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", file_root);
-	if (system(cmd) != 0)
-		return -1;
-	free(file_root);
-	return 0;
+	return unit_rm_rf(file_root);
 }
 
 static struct host *observe(const struct observe_opts *o, struct diag *d)
@@ -117,22 +97,6 @@ static struct host *observe(const struct observe_opts *o, struct diag *d)
 	return h;
 }
 
-static const struct pci_dev_state *find_pci(const struct host *h, const char *address)
-{
-	for (size_t i = 0; i < h->n_pci; i++)
-		if (streq(h->pci[i].address, address))
-			return &h->pci[i];
-	return NULL;
-}
-
-static const struct domain_state *find_domain(const struct host *h, const char *name)
-{
-	for (size_t i = 0; i < h->n_domains; i++)
-		if (streq(h->domains[i].name, name))
-			return &h->domains[i];
-	return NULL;
-}
-
 static bool diag_has(const struct diag *d, enum diag_level level, const char *needle)
 {
 	for (size_t i = 0; i < d->n; i++)
@@ -143,189 +107,102 @@ static bool diag_has(const struct diag *d, enum diag_level level, const char *ne
 
 /* ---- PCI ---- */
 
-static void test_pf_with_vfs(void **state)
-{
-	struct observe_opts o = {0};
-	struct diag d;
-	(void)state;
+#define PF UNIT_PF
 
-	diag_init(&d);
-	struct host *h = observe(&o, &d);
-	const struct pci_dev_state *pf = find_pci(h, "0000:0b:00.0");
+/* What the fixture's devices look like, observed with no options. */
+static const struct host_row pci_rows[] = {
+    /* 82576 PF with 3 of 7 VFs */
+    {"0000:0b:00.0", PF, "is-pf", "1"},
+    {"0000:0b:00.0", PF, "vendor", "8086"},
+    {"0000:0b:00.0", PF, "device", "10c9"},
+    {"0000:0b:00.0", PF, "name", "82576 Gigabit Network Connection"},
+    {"0000:0b:00.0", PF, "driver", "igb"},
+    {"0000:0b:00.0", PF, "interfaces", "enp11s0f0"},
+    {"0000:0b:00.0", PF, "total-vfs", "7"},
+    {"0000:0b:00.0", PF, "num-vfs", "3"},
+    {"0000:0b:00.0", PF, "drivers-autoprobe", "1"},
+    {"0000:0b:00.0", PF, "offset", "128"},
+    {"0000:0b:00.0", PF, "stride", "2"},
+    {"0000:0b:00.0", PF, "vf-device", "10ca"},
+    {"0000:0b:00.0", PF, "vf-ids", "0 1 2"},
+    /* VF 0 on igbvf, its netdev renamed by udev */
+    {"0000:0b:00.0", 0, "address", "0000:0b:10.0"},
+    {"0000:0b:00.0", 0, "driver", "igbvf"},
+    {"0000:0b:00.0", 0, "driver-override", "(null)"},
+    {"0000:0b:00.0", 0, "interface", "wan0"},
+    /* per-VF link settings are unknown until rtnetlink is read */
+    {"0000:0b:00.0", 0, "mac", ""},
+    {"0000:0b:00.0", 0, "vlan", "-1"},
+    {"0000:0b:00.0", 0, "spoof-check", "-1"},
+    {"0000:0b:00.0", 0, "link-state", "-1"},
+    {"0000:0b:00.0", 0, "max-tx-rate", "-1"},
+    /* VF 1 bound to vfio-pci: no netdev */
+    {"0000:0b:00.0", 1, "address", "0000:0b:10.2"},
+    {"0000:0b:00.0", 1, "driver", "vfio-pci"},
+    {"0000:0b:00.0", 1, "driver-override", "(null)"},
+    {"0000:0b:00.0", 1, "interface", "(null)"},
+    /* VF 2 unbound, driver_override set */
+    {"0000:0b:00.0", 2, "address", "0000:0b:10.4"},
+    {"0000:0b:00.0", 2, "driver", "(null)"},
+    {"0000:0b:00.0", 2, "driver-override", "vfio-pci"},
+    {"0000:0b:00.0", 2, "interface", "(null)"},
+    /* VFs are not top-level devices, even on vfio-pci; nor are bridges or unasked devices */
+    {"0000:0b:10.0", PF, "driver", "(absent)"},
+    {"0000:0b:10.2", PF, "driver", "(absent)"},
+    {"0000:0b:10.4", PF, "driver", "(absent)"},
+    {"0000:00:03.0", PF, "driver", "(absent)"},
+    {"0000:00:1f.2", PF, "driver", "(absent)"},
+    /* 82576 PF with 0 VFs */
+    {"0000:0b:00.1", PF, "is-pf", "1"},
+    {"0000:0b:00.1", PF, "driver", "igb"},
+    {"0000:0b:00.1", PF, "total-vfs", "7"},
+    {"0000:0b:00.1", PF, "num-vfs", "0"},
+    {"0000:0b:00.1", PF, "n-vfs", "0"},
+    {"0000:0b:00.1", PF, "interfaces", "enp11s0f1"},
+    /* a PF without a driver */
+    {"0000:0c:00.0", PF, "is-pf", "1"},
+    {"0000:0c:00.0", PF, "driver", "(null)"},
+    {"0000:0c:00.0", PF, "interfaces", ""},
+    {"0000:0c:00.0", PF, "total-vfs", "7"},
+    {"0000:0c:00.0", PF, "n-vfs", "0"},
+};
 
-	assert_non_null(pf);
-	assert_true(pf->is_pf);
-	assert_string_equal(pf->vendor, "8086");
-	assert_string_equal(pf->device, "10c9");
-	assert_string_equal(pf->name, "82576 Gigabit Network Connection");
-	assert_string_equal(pf->driver, "igb");
-	assert_int_equal(pf->n_interfaces, 1);
-	assert_string_equal(pf->interfaces[0], "enp11s0f0");
-	assert_int_equal(pf->sriov.total_vfs, 7);
-	assert_int_equal(pf->sriov.num_vfs, 3);
-	assert_int_equal(pf->sriov.drivers_autoprobe, 1);
-	assert_int_equal(pf->sriov.offset, 128);
-	assert_int_equal(pf->sriov.stride, 2);
-	assert_string_equal(pf->sriov.vf_device, "10ca");
-	assert_int_equal(pf->sriov.n_vfs, 3);
-	for (unsigned i = 0; i < 3; i++)
-		assert_int_equal(pf->sriov.vfs[i].id, i);
+/* With 0000:00:1f.2 asked for: devices passed through or held, and the one asked for. */
+static const struct host_row asked_rows[] = {
+    {"0000:5e:00.0", PF, "is-pf", "0"},
+    {"0000:5e:00.0", PF, "driver", "vfio-pci"},
+    {"0000:5e:00.0", PF, "device", "1572"},
+    {"0000:5e:00.0", PF, "name", "Ethernet Controller X710 for 10GbE SFP+"},
+    {"0000:00:1f.3", PF, "driver", "pci-stub"}, /* ids unknown to pci.ids */
+    {"0000:00:1f.3", PF, "vendor", "dead"},
+    {"0000:00:1f.3", PF, "name", "(null)"},
+    {"0000:00:1f.2", PF, "driver", "ahci"},
+    {NULL, PF, "n-pci", "6"},
+};
 
-	const struct vf_state *vf = &pf->sriov.vfs[0];
-	assert_string_equal(vf->address, "0000:0b:10.0");
-	assert_string_equal(vf->driver, "igbvf");
-	assert_null(vf->driver_override);
-	/* per-VF link settings are unknown until rtnetlink is read */
-	assert_string_equal(vf->link.mac, "");
-	assert_int_equal(vf->link.vlan, -1);
-	assert_int_equal(vf->link.spoof_check, -1);
-	assert_int_equal(vf->link.link_state, -1);
-	assert_int_equal(vf->link.max_tx_rate, -1);
-	assert_int_equal(d.n_errors, 0);
-	host_free(h);
-	diag_release(&d);
-}
-
-static void test_vfs_are_not_top_level(void **state)
-{
-	struct observe_opts o = {0};
-	struct diag d;
-	(void)state;
-
-	diag_init(&d);
-	struct host *h = observe(&o, &d);
-	assert_null(find_pci(h, "0000:0b:10.0"));
-	assert_null(find_pci(h, "0000:0b:10.2")); /* bound to vfio-pci, still a VF */
-	assert_null(find_pci(h, "0000:0b:10.4"));
-	assert_null(find_pci(h, "0000:00:03.0")); /* a bridge: not of interest */
-	assert_null(find_pci(h, "0000:00:1f.2")); /* not asked for */
-	host_free(h);
-	diag_release(&d);
-}
-
-static void test_netdev_renamed_by_udev(void **state)
-{
-	struct observe_opts o = {0};
-	struct diag d;
-	(void)state;
-
-	diag_init(&d);
-	struct host *h = observe(&o, &d);
-	const struct pci_dev_state *pf = find_pci(h, "0000:0b:00.0");
-	assert_non_null(pf);
-	assert_string_equal(pf->sriov.vfs[0].interface, "wan0");
-	host_free(h);
-	diag_release(&d);
-}
-
-static void test_vf_bound_to_vfio(void **state)
-{
-	struct observe_opts o = {0};
-	struct diag d;
-	(void)state;
-
-	diag_init(&d);
-	struct host *h = observe(&o, &d);
-	const struct pci_dev_state *pf = find_pci(h, "0000:0b:00.0");
-	assert_non_null(pf);
-	const struct vf_state *vf = &pf->sriov.vfs[1];
-	assert_int_equal(vf->id, 1);
-	assert_string_equal(vf->address, "0000:0b:10.2");
-	assert_string_equal(vf->driver, "vfio-pci");
-	assert_null(vf->driver_override);
-	assert_null(vf->interface);
-	host_free(h);
-	diag_release(&d);
-}
-
-static void test_vf_driver_override(void **state)
-{
-	struct observe_opts o = {0};
-	struct diag d;
-	(void)state;
-
-	diag_init(&d);
-	struct host *h = observe(&o, &d);
-	const struct pci_dev_state *pf = find_pci(h, "0000:0b:00.0");
-	assert_non_null(pf);
-	const struct vf_state *vf = &pf->sriov.vfs[2];
-	assert_int_equal(vf->id, 2);
-	assert_string_equal(vf->address, "0000:0b:10.4");
-	assert_null(vf->driver);
-	assert_string_equal(vf->driver_override, "vfio-pci");
-	assert_null(vf->interface);
-	host_free(h);
-	diag_release(&d);
-}
-
-static void test_pf_with_zero_vfs(void **state)
-{
-	struct observe_opts o = {0};
-	struct diag d;
-	(void)state;
-
-	diag_init(&d);
-	struct host *h = observe(&o, &d);
-	const struct pci_dev_state *pf = find_pci(h, "0000:0b:00.1");
-	assert_non_null(pf);
-	assert_true(pf->is_pf);
-	assert_string_equal(pf->driver, "igb");
-	assert_int_equal(pf->sriov.total_vfs, 7);
-	assert_int_equal(pf->sriov.num_vfs, 0);
-	assert_int_equal(pf->sriov.n_vfs, 0);
-	assert_int_equal(pf->n_interfaces, 1);
-	assert_string_equal(pf->interfaces[0], "enp11s0f1");
-	host_free(h);
-	diag_release(&d);
-}
-
-static void test_pf_without_driver(void **state)
-{
-	struct observe_opts o = {0};
-	struct diag d;
-	(void)state;
-
-	diag_init(&d);
-	struct host *h = observe(&o, &d);
-	const struct pci_dev_state *pf = find_pci(h, "0000:0c:00.0");
-	assert_non_null(pf);
-	assert_true(pf->is_pf);
-	assert_null(pf->driver);
-	assert_int_equal(pf->n_interfaces, 0);
-	assert_int_equal(pf->sriov.total_vfs, 7);
-	assert_int_equal(pf->sriov.n_vfs, 0);
-	host_free(h);
-	diag_release(&d);
-}
-
-static void test_passthrough_devices(void **state)
+static void test_pci(void **state)
 {
 	const char *pci[] = {"0000:00:1f.2"};
-	struct observe_opts o = {.pci = pci, .n_pci = 1};
-	struct diag d;
+	const struct {
+		struct observe_opts o;
+		const struct host_row *rows;
+		size_t n;
+	} cases[] = {
+	    {{0}, pci_rows, ARRAY_SIZE(pci_rows)},
+	    {{.pci = pci, .n_pci = 1}, asked_rows, ARRAY_SIZE(asked_rows)},
+	};
 	(void)state;
 
-	diag_init(&d);
-	struct host *h = observe(&o, &d);
-	const struct pci_dev_state *p = find_pci(h, "0000:5e:00.0");
-	assert_non_null(p);
-	assert_false(p->is_pf);
-	assert_string_equal(p->driver, "vfio-pci");
-	assert_string_equal(p->device, "1572");
-	assert_string_equal(p->name, "Ethernet Controller X710 for 10GbE SFP+");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct diag d;
 
-	p = find_pci(h, "0000:00:1f.3"); /* pci-stub, ids unknown to pci.ids */
-	assert_non_null(p);
-	assert_string_equal(p->driver, "pci-stub");
-	assert_string_equal(p->vendor, "dead");
-	assert_null(p->name);
-
-	p = find_pci(h, "0000:00:1f.2"); /* asked for in opts->pci */
-	assert_non_null(p);
-	assert_string_equal(p->driver, "ahci");
-	assert_int_equal(h->n_pci, 6);
-	host_free(h);
-	diag_release(&d);
+		diag_init(&d);
+		struct host *h = observe(&cases[i].o, &d);
+		unit_check_host(h, cases[i].rows, cases[i].n);
+		assert_int_equal(d.n_errors, 0);
+		host_free(h);
+		diag_release(&d);
+	}
 }
 
 /* ---- modules, files, hostname ---- */
@@ -340,15 +217,9 @@ static void test_modules(void **state)
 	diag_init(&d);
 	struct host *h = observe(&o, &d);
 	assert_int_equal(h->n_modules, 3);
-	const struct module_state *igb = NULL, *vfio = NULL, *ixgbe = NULL;
-	for (size_t i = 0; i < h->n_modules; i++) {
-		if (streq(h->modules[i].name, "igb"))
-			igb = &h->modules[i];
-		else if (streq(h->modules[i].name, "vfio-pci"))
-			vfio = &h->modules[i];
-		else if (streq(h->modules[i].name, "ixgbe"))
-			ixgbe = &h->modules[i];
-	}
+	const struct module_state *igb = host_find_module(h, "igb");
+	const struct module_state *vfio = host_find_module(h, "vfio-pci");
+	const struct module_state *ixgbe = host_find_module(h, "ixgbe");
 	assert_non_null(igb);
 	assert_non_null(vfio);
 	assert_non_null(ixgbe);
@@ -365,14 +236,6 @@ static void test_modules(void **state)
 	assert_int_equal(ixgbe->n_params, 0);
 	host_free(h);
 	diag_release(&d);
-}
-
-static const struct module_state *find_module(const struct host *h, const char *name)
-{
-	for (size_t i = 0; i < h->n_modules; i++)
-		if (streq(h->modules[i].name, name))
-			return &h->modules[i];
-	return NULL;
 }
 
 static void assert_conf(const struct module_conf *c, const char *key, const char *value,
@@ -405,30 +268,30 @@ static void test_module_config(void **state)
 
 	p = strprintf("%s/etc/modprobe.d/zz.conf", file_root);
 	/* a comment that ends in a backslash swallows the next line, as in kmod */
-	write_file(p, "# comment \\\noptions igb swallowed=1\n"
-		      "options igb \\\n  debug=2\noptions ixgbe max_vfs=1\n");
+	unit_write_file(p, "# comment \\\noptions igb swallowed=1\n"
+			   "options igb \\\n  debug=2\noptions ixgbe max_vfs=1\n");
 	free(p);
 	p = strprintf("%s/etc/modprobe.d/.hidden.conf", file_root);
-	write_file(p, "options igb hidden=1\n");
+	unit_write_file(p, "options igb hidden=1\n");
 	free(p);
 	p = strprintf("%s/lib/modprobe.d/igb.conf", file_root);
-	write_file(p, "options igb max_vfs=9\n"); /* masked by /etc/modprobe.d/igb.conf */
+	unit_write_file(p, "options igb max_vfs=9\n"); /* masked by /etc/modprobe.d/igb.conf */
 	free(p);
 	p = strprintf("%s/run/modprobe.d/aa.conf", file_root);
-	write_file(p, "options igb allow_unsupported_sfp=1\n");
+	unit_write_file(p, "options igb allow_unsupported_sfp=1\n");
 	free(p);
 	p = strprintf("%s/usr/local/lib/modprobe.d/igb.txt", file_root);
-	write_file(p, "options igb txt=1\n");
+	unit_write_file(p, "options igb txt=1\n");
 	free(p);
 	p = strprintf("%s/proc/cmdline", file_root);
-	write_file(p, "BOOT_IMAGE=/vmlinuz root=/dev/sda igb.max_vfs=3 quiet "
-		      "\"vfio-pci.ids=8086:10ca\" bad.x.y=1\n");
+	unit_write_file(p, "BOOT_IMAGE=/vmlinuz root=/dev/sda igb.max_vfs=3 quiet "
+			   "\"vfio-pci.ids=8086:10ca\" bad.x.y=1\n");
 	free(p);
 
 	diag_init(&d);
 	struct host *h = observe(&o, &d);
-	const struct module_state *igb = find_module(h, "igb");
-	const struct module_state *vfio = find_module(h, "vfio_pci");
+	const struct module_state *igb = host_find_module(h, "igb");
+	const struct module_state *vfio = host_find_module(h, "vfio_pci");
 	assert_non_null(igb);
 	assert_non_null(vfio);
 	assert_int_equal(igb->n_conf, 4);
@@ -539,9 +402,9 @@ static void test_guests_from_file(void **state)
 	assert_true(h->libvirt_ok);
 	assert_int_equal(h->n_domains, 3);
 
-	const struct domain_state *web1 = find_domain(h, "web1");
-	const struct domain_state *db1 = find_domain(h, "db1");
-	const struct domain_state *scratch = find_domain(h, "scratch");
+	const struct domain_state *web1 = host_find_domain(h, "web1");
+	const struct domain_state *db1 = host_find_domain(h, "db1");
+	const struct domain_state *scratch = host_find_domain(h, "scratch");
 	assert_non_null(web1);
 	assert_non_null(db1);
 	assert_non_null(scratch);
@@ -627,10 +490,10 @@ static void test_live_only_hostdev(void **state)
 	diag_init(&d);
 	struct host *h = observe(&o, &d);
 	assert_true(h->libvirt_ok);
-	const struct domain_state *ds = find_domain(h, "live1");
+	const struct domain_state *ds = host_find_domain(h, "live1");
 	assert_non_null(ds);
 	assert_true(ds->running);
-	assert_non_null(find_domain(h, "test")); /* the driver's own guest */
+	assert_non_null(host_find_domain(h, "test")); /* the driver's own guest */
 	assert_non_null(strstr(ds->live_xml, "function='0x6'"));
 	assert_null(strstr(ds->xml, "<hostdev"));
 	if (parser_ready) {
@@ -676,7 +539,7 @@ static void test_unreachable_libvirt_optional(void **state)
 	assert_int_equal(d.n, 0);
 	assert_non_null(h->libvirt_error);
 	assert_non_null(strstr(h->libvirt_error, "cannot connect to libvirt at '" UNREACHABLE "'"));
-	assert_non_null(find_pci(h, "0000:0b:00.0")); /* the rest is observed */
+	assert_non_null(host_find_pci(h, "0000:0b:00.0")); /* the rest is observed */
 	host_free(h);
 	diag_release(&d);
 }
@@ -706,14 +569,7 @@ static void enter_testbed(char **argv)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pf_with_vfs),
-	    cmocka_unit_test(test_vfs_are_not_top_level),
-	    cmocka_unit_test(test_netdev_renamed_by_udev),
-	    cmocka_unit_test(test_vf_bound_to_vfio),
-	    cmocka_unit_test(test_vf_driver_override),
-	    cmocka_unit_test(test_pf_with_zero_vfs),
-	    cmocka_unit_test(test_pf_without_driver),
-	    cmocka_unit_test(test_passthrough_devices),
+	    cmocka_unit_test(test_pci),
 	    cmocka_unit_test(test_modules),
 	    cmocka_unit_test(test_module_config),
 	    cmocka_unit_test(test_files_and_hostname),

@@ -8,51 +8,13 @@
 #include <cmocka.h>
 
 #include "spec.h"
-#include "yamlutil.h"
-
-/* Examples are found from the repository root ($TOP, or the current directory). */
-static char *example(const char *name)
-{
-	const char *top = getenv("TOP");
-	return strprintf("%s/examples/%s", top ? top : ".", name);
-}
-
-static struct spec *load_file(const char *name)
-{
-	_cleanup_(freep) char *path = example(name);
-	struct spec *s = NULL;
-	struct diag d;
-
-	diag_init(&d);
-	int r = spec_load(path, &d, &s);
-	if (r < 0) {
-		diag_print(&d, stderr);
-		fail_msg("cannot load %s: %d", path, r);
-	}
-	assert_int_equal(d.n_errors, 0);
-	diag_release(&d);
-	return s;
-}
-
-static struct spec *load_str(const char *text)
-{
-	struct spec *s = NULL;
-	struct diag d;
-
-	diag_init(&d);
-	int r = spec_load_buffer("test.yaml", text, strlen(text), &d, &s);
-	if (r < 0) {
-		diag_print(&d, stderr);
-		fail_msg("cannot load buffer: %d", r);
-	}
-	diag_release(&d);
-	return s;
-}
+#include "unit.h"
+#include "ycheck.h"
 
 static void test_seed(void **state)
 {
 	(void)state;
-	_cleanup_(spec_freep) struct spec *s = load_file("seed-82576.yaml");
+	_cleanup_(spec_freep) struct spec *s = unit_spec_example("seed-82576.yaml");
 
 	assert_int_equal(s->version, 1);
 	assert_null(s->host);
@@ -110,7 +72,7 @@ static void test_seed(void **state)
 static void test_multi_pf(void **state)
 {
 	(void)state;
-	_cleanup_(spec_freep) struct spec *s = load_file("multi-pf-vfio.yaml");
+	_cleanup_(spec_freep) struct spec *s = unit_spec_example("multi-pf-vfio.yaml");
 
 	assert_string_equal(s->host, "kvm-07");
 	assert_true(s->host_loc.line > 0);
@@ -166,7 +128,7 @@ static void test_multi_pf(void **state)
 static void test_passthrough(void **state)
 {
 	(void)state;
-	_cleanup_(spec_freep) struct spec *s = load_file("passthrough.yaml");
+	_cleanup_(spec_freep) struct spec *s = unit_spec_example("passthrough.yaml");
 
 	assert_int_equal(s->n_pfs, 0);
 	assert_int_equal(s->n_guests, 2);
@@ -187,7 +149,7 @@ static void test_passthrough(void **state)
 static void test_defaults_and_order(void **state)
 {
 	(void)state;
-	_cleanup_(spec_freep) struct spec *s = load_str(
+	_cleanup_(spec_freep) struct spec *s = unit_spec_text(
 	    "version: 1\n"
 	    "modules:\n"
 	    "  zz: {}\n"
@@ -243,13 +205,14 @@ static void test_aliases(void **state)
 {
 	(void)state;
 	/* a shared list of VF settings, and a 1.2 boolean written True */
-	_cleanup_(spec_freep) struct spec *s = load_str("version: 1\n"
-							"pfs:\n"
-							"  - pci: \"0000:0b:00.0\"\n"
-							"    vfs: &v\n"
-							"      - {id: 0, vlan: 7, trust: True}\n"
-							"  - pci: \"0000:0b:00.1\"\n"
-							"    vfs: *v\n");
+	_cleanup_(spec_freep) struct spec *s =
+	    unit_spec_text("version: 1\n"
+			   "pfs:\n"
+			   "  - pci: \"0000:0b:00.0\"\n"
+			   "    vfs: &v\n"
+			   "      - {id: 0, vlan: 7, trust: True}\n"
+			   "  - pci: \"0000:0b:00.1\"\n"
+			   "    vfs: *v\n");
 
 	assert_int_equal(s->n_pfs, 2);
 	assert_int_equal(s->pfs[1].n_vfs, 1);

@@ -16,32 +16,7 @@
 #include "host-state.h"
 #include "host.h"
 #include "render.h"
-
-static const char *top(void)
-{
-	const char *t = getenv("TOP");
-	return t && *t ? t : ".";
-}
-
-static char *slurp(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	FILE *m = open_memstream(&buf, &len);
-	assert_non_null(m);
-	int c;
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(f);
-	fclose(m);
-	if (ret_len)
-		*ret_len = len;
-	return buf;
-}
+#include "unit.h"
 
 static char *written(const struct host *h)
 {
@@ -53,22 +28,6 @@ static char *written(const struct host *h)
 	assert_int_equal(state_write(h, m), 0);
 	fclose(m);
 	return buf;
-}
-
-static struct host *load_buf(const char *name, const char *buf)
-{
-	struct diag d;
-	struct host *h = NULL;
-
-	diag_init(&d);
-	int r = state_load_buffer(name, buf, strlen(buf), &d, &h);
-	if (r < 0) {
-		diag_print(&d, stderr);
-		fail_msg("cannot load %s: %d", name, r);
-	}
-	assert_int_equal(d.n_errors, 0);
-	diag_release(&d);
-	return h;
 }
 
 /* ---- field-by-field comparison, naming the first difference ---- */
@@ -182,7 +141,7 @@ static void host_equal(const struct host *a, const struct host *b)
 static void assert_round_trip(const struct host *h, const char *name)
 {
 	char *a = written(h);
-	struct host *h2 = load_buf(name, a);
+	struct host *h2 = unit_state_text(name, a);
 	host_equal(h, h2);
 	char *b = written(h2);
 	assert_string_equal(a, b);
@@ -200,7 +159,7 @@ static void for_each_fixture(void (*fn)(const char *path), size_t min)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
-		char *pat = strprintf("%s/%s", top(), patterns[i]);
+		char *pat = strprintf("%s/%s", unit_top(), patterns[i]);
 		glob_t g = {0};
 		if (glob(pat, 0, NULL, &g) == 0) {
 			for (size_t j = 0; j < g.gl_pathc; j++, n++)
@@ -210,25 +169,18 @@ static void for_each_fixture(void (*fn)(const char *path), size_t min)
 		free(pat);
 	}
 	if (n < min)
-		fail_msg("found %zu fixtures, expected at least %zu (TOP=%s)", n, min, top());
+		fail_msg("found %zu fixtures, expected at least %zu (TOP=%s)", n, min, unit_top());
 }
 
 static void fixture_round_trip(const char *path)
 {
-	struct diag d;
-	struct host *h = NULL;
+	struct host *h = unit_state_file(path);
 	size_t len;
 
-	diag_init(&d);
-	if (state_load(path, &d, &h) < 0) {
-		diag_print(&d, stderr);
-		fail_msg("cannot load %s", path);
-	}
-	diag_release(&d);
 	assert_round_trip(h, path);
 
 	/* fixtures are kept in the written form (plus simulate: for the simulated host) */
-	char *file = slurp(path, &len);
+	char *file = unit_slurp(path, &len);
 	char *w = written(h);
 	size_t wl = strlen(w);
 	if (strncmp(file, w, wl) != 0 || (file[wl] && strncmp(file + wl, "simulate:", 9) != 0))
@@ -519,61 +471,65 @@ static void test_load_missing_file(void **state)
 	diag_release(&d);
 }
 
+#define PF UNIT_PF
+
 /* Absent keys mean unknown; libvirt defaults to whether domains are listed. */
 static void test_load_defaults(void **state)
 {
+	static const struct host_row rows[] = {
+	    {NULL, PF, "hostname", "(null)"},
+	    {NULL, PF, "libvirt-ok", "false"},
+	    {"0000:0b:10.0", PF, "is-pf", "1"}, /* the address normalised */
+	    {"0000:0b:10.0", PF, "drivers-autoprobe", "-1"},
+	    {"0000:0b:10.0", PF, "offset", "-1"},
+	    {"0000:0b:10.0", PF, "stride", "-1"},
+	    {"0000:0b:10.0", PF, "vf-device", "(null)"},
+	    {"0000:0b:10.0", 0, "mac", "aa:bb:cc:dd:ee:ff"},
+	    {"0000:0b:10.0", 0, "vlan", "-1"},
+	    {"0000:0b:10.0", 0, "qos", "-1"},
+	    {"0000:0b:10.0", 0, "vlan-proto", "-1"},
+	    {"0000:0b:10.0", 0, "spoof-check", "-1"},
+	    {"0000:0b:10.0", 0, "trust", "-1"},
+	    {"0000:0b:10.0", 0, "link-state", "-1"},
+	    {"0000:0b:10.0", 0, "max-tx-rate", "-1"},
+	    {"0000:0b:10.0", 0, "min-tx-rate", "-1"},
+	    {"0000:0b:10.0", 0, "driver", "(null)"},
+	};
+	static const struct host_row doms_rows[] = {
+	    {NULL, PF, "libvirt-ok", "true"},
+	    {NULL, PF, "n-domains", "0"},
+	};
 	(void)state;
-	struct host *h =
-	    load_buf("min", HDR "pci:\n  - address: \"0000:0B:10.0\"\n"
-				"    sriov: {total-vfs: 2, num-vfs: 1, vfs: [{id: 0, address: "
-				"\"0000:0b:10.1\", mac: \"AA:bb:CC:dd:EE:ff\"}]}\n");
-
-	assert_null(h->hostname);
-	assert_false(h->libvirt_ok);
-	assert_string_equal(h->pci[0].address, "0000:0b:10.0");
-	const struct sriov_state *s = &h->pci[0].sriov;
-	assert_true(h->pci[0].is_pf);
-	assert_int_equal(s->drivers_autoprobe, -1);
-	assert_int_equal(s->offset, -1);
-	assert_int_equal(s->stride, -1);
-	assert_null(s->vf_device);
-	assert_string_equal(s->vfs[0].link.mac, "aa:bb:cc:dd:ee:ff");
-	assert_int_equal(s->vfs[0].link.vlan, -1);
-	assert_int_equal(s->vfs[0].link.qos, -1);
-	assert_int_equal(s->vfs[0].link.vlan_proto, -1);
-	assert_int_equal(s->vfs[0].link.spoof_check, -1);
-	assert_int_equal(s->vfs[0].link.trust, -1);
-	assert_int_equal(s->vfs[0].link.link_state, -1);
-	assert_int_equal(s->vfs[0].link.max_tx_rate, -1);
-	assert_int_equal(s->vfs[0].link.min_tx_rate, -1);
-	assert_null(s->vfs[0].driver);
+	struct host *h = unit_state_text(
+	    "min", HDR "pci:\n  - address: \"0000:0B:10.0\"\n"
+		       "    sriov: {total-vfs: 2, num-vfs: 1, vfs: [{id: 0, address: "
+		       "\"0000:0b:10.1\", mac: \"AA:bb:CC:dd:EE:ff\"}]}\n");
+	unit_check_host(h, rows, ARRAY_SIZE(rows));
 	host_free(h);
 
-	h = load_buf("doms",
-		     HDR "domains: []\nsimulate: {anything: &x [goes, {here: 1}], again: *x}\n");
-	assert_true(h->libvirt_ok);
-	assert_int_equal(h->n_domains, 0);
+	h = unit_state_text("doms", HDR
+			    "domains: []\nsimulate: {anything: &x [goes, {here: 1}], again: *x}\n");
+	unit_check_host(h, doms_rows, ARRAY_SIZE(doms_rows));
 	host_free(h);
 }
 
 /* The seed fixture loads into what the seed describes; domain XML is parsed. */
 static void test_seed_content(void **state)
 {
+	static const struct host_row rows[] = {
+	    {NULL, PF, "hostname", "kvm-07"},
+	    {"0000:0b:00.0", PF, "interfaces", "enp11s0f0"},
+	    {"0000:0b:00.0", PF, "num-vfs", "7"},
+	    {"0000:0b:00.0", PF, "vf-ids", "0 1 2 3 4 5 6"},
+	};
 	(void)state;
-	char *path = strprintf("%s/examples/hosts/seed-82576-applied.state.yaml", top());
-	struct diag d;
-	struct host *h = NULL;
+	char *path = unit_path("examples/hosts/seed-82576-applied.state.yaml");
+	struct host *h = unit_state_file(path);
 
-	diag_init(&d);
-	assert_int_equal(state_load(path, &d, &h), 0);
-	diag_release(&d);
 	free(path);
-	assert_string_equal(h->hostname, "kvm-07");
+	unit_check_host(h, rows, ARRAY_SIZE(rows));
 	const struct pci_dev_state *pf = host_find_pf(h, "enp11s0f0");
 	assert_non_null(pf);
-	assert_string_equal(pf->address, "0000:0b:00.0");
-	assert_int_equal(pf->sriov.num_vfs, 7);
-	assert_int_equal(pf->sriov.n_vfs, 7);
 	for (unsigned i = 0; i < 7; i++) {
 		char *a = pf_vf_address(pf, i);
 		assert_string_equal(pf->sriov.vfs[i].address, a);
@@ -600,16 +556,12 @@ static void test_seed_content(void **state)
 static void golden(const char *fixture, const char *golden_name,
 		   int (*render)(const struct host *, FILE *))
 {
-	char *path = strprintf("%s/%s", top(), fixture);
-	char *gpath = strprintf("%s/tests/state/golden/%s", top(), golden_name);
-	struct diag d;
-	struct host *h = NULL;
+	char *path = unit_path(fixture);
+	char *gpath = strprintf("%s/tests/state/golden/%s", unit_top(), golden_name);
+	struct host *h = unit_state_file(path);
 	char *buf = NULL;
 	size_t len = 0;
 
-	diag_init(&d);
-	assert_int_equal(state_load(path, &d, &h), 0);
-	diag_release(&d);
 	FILE *m = open_memstream(&buf, &len);
 	assert_int_equal(render(h, m), 0);
 	fclose(m);
@@ -619,7 +571,7 @@ static void golden(const char *fixture, const char *golden_name,
 		fputs(buf, f);
 		fclose(f);
 	}
-	char *want = slurp(gpath, NULL);
+	char *want = unit_slurp(gpath, NULL);
 	if (!want)
 		fail_msg("no golden file %s", gpath);
 	if (!streq(want, buf))

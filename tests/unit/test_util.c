@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers of util.c: escaping for the terminal; diag_print escapes what it prints. */
+/* Helpers of util.c: escaping for the terminal (diag_print escapes what it prints), strv. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cleanup.h"
 #include "diag.h"
 #include "util.h"
 
@@ -67,11 +69,95 @@ static void test_diag_print_escapes(void **state)
 	diag_release(&d);
 }
 
+/* A set keeps the first of equal strings; the array stays NULL-terminated. */
+static void test_strv_set(void **state)
+{
+	static const char *const in[] = {"igb", "vfio-pci", "igb", "igbvf", "vfio-pci", "igb"};
+	static const char *const want[] = {"igb", "vfio-pci", "igbvf"};
+	_cleanup_(strv_release) struct strv s = {0};
+	size_t n = 99;
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++)
+		assert_int_equal(strv_add_unique(&s, in[i]), 0);
+	assert_int_equal(s.n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_string_equal(s.v[i], want[i]);
+	assert_null(s.v[s.n]);
+
+	char **v = strv_steal(&s, &n);
+	assert_int_equal(n, ARRAY_SIZE(want));
+	assert_null(s.v);
+	assert_int_equal(s.n, 0);
+	assert_null(v[n]);
+	strv_free(v);
+}
+
+/* Pushed strings are taken over, sorted on request; an empty strv steals as NULL. */
+static void test_strv_push_sort(void **state)
+{
+	_cleanup_(strv_release) struct strv s = {0};
+	size_t n = 99;
+	char buf[16];
+	(void)state;
+
+	assert_null(strv_steal(&s, &n));
+	assert_int_equal(n, 0);
+	for (int i = 20; i > 0; i--) { /* more than one growth step */
+		snprintf(buf, sizeof(buf), "vf%02d", i);
+		assert_int_equal(strv_push(&s, strdup(buf)), 0);
+		assert_null(s.v[s.n]);
+	}
+	assert_int_equal(strv_push(&s, strdup("vf07")), 0); /* a vector keeps repeats */
+	assert_int_equal(strv_push(&s, NULL), -ENOMEM);
+	assert_int_equal(s.n, 21);
+	strv_sort(&s);
+	assert_string_equal(s.v[0], "vf01");
+	assert_string_equal(s.v[6], "vf07");
+	assert_string_equal(s.v[7], "vf07");
+	assert_string_equal(s.v[20], "vf20");
+	assert_null(s.v[21]);
+	strv_release(&s);
+	assert_null(s.v);
+	assert_int_equal(s.n, 0);
+}
+
+/* The last component of a link's target; NULL with readlink's errno. */
+static void test_readlink_name(void **state)
+{
+	char dir[] = "/tmp/sriovctl-util.XXXXXX";
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	_cleanup_(freep) char *drv = strprintf("%s/driver", dir);
+	_cleanup_(freep) char *vf = strprintf("%s/virtfn0", dir);
+	_cleanup_(freep) char *file = strprintf("%s/file", dir);
+	assert_int_equal(symlink("../../../../bus/pci/drivers/igb", drv), 0);
+	assert_int_equal(symlink("0000:0b:10.0", vf), 0);
+	fclose(fopen(file, "we"));
+
+	_cleanup_(freep) char *a = readlink_name(drv);
+	_cleanup_(freep) char *b = readlink_name(vf);
+	assert_string_equal(a, "igb");
+	assert_string_equal(b, "0000:0b:10.0");
+	errno = 0;
+	assert_null(readlink_name(file));
+	assert_int_equal(errno, EINVAL);
+	unlink(drv);
+	errno = 0;
+	assert_null(readlink_name(drv));
+	assert_int_equal(errno, ENOENT);
+	unlink(vf);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_str_escape),
-	    cmocka_unit_test(test_diag_print_escapes),
+	    cmocka_unit_test(test_str_escape),	  cmocka_unit_test(test_diag_print_escapes),
+	    cmocka_unit_test(test_strv_set),	  cmocka_unit_test(test_strv_push_sort),
+	    cmocka_unit_test(test_readlink_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,22 +13,12 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=${B:-build}
 SRIOVCTL=${SRIOVCTL:-$TOP/$B/sriovctl}
 export B
-n=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+. "$TOP/tests/lib/tap.sh"
 
-# same DESC GOT_FILE WANT_FILE
-same() {
-	n=$((n + 1))
-	if diff -u "$3" "$2" >"$tmp/diff"; then
-		echo "ok $n - $1"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $1"
-		sed 's/^/# /' "$tmp/diff" | head -n 40
-	fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# same DESC GOT_FILE WANT_FILE: the files are equal, else their diff is shown
+same() { check_log "$1" diff -u "$3" "$2"; }
 
 # fixture NAME PF [PF_NETDEV]: the checks of tests/fixtures/vm-NAME.*
 fixture() {
@@ -81,4 +71,4 @@ fixture() {
 fixture nvme 0000:01:00.0
 fixture igb 0000:0b:00.0 ens2f0
 echo "1..$n"
-[ "$failed" -eq 0 ]
+[ "$n_fail" -eq 0 ]

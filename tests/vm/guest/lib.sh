@@ -1,26 +1,17 @@
 # Helpers for the guest-side checks (sourced by bash inside the guest).
 # Results go to the serial console as TAP lines prefixed with "VMTAP: ",
-# which tests/vm/run picks out of the kernel's own console output.
+# which tests/vm/run picks out of the kernel's own console output: the
+# host's TAP helper (ok, not_ok, skip, fail, note, check; $n checks, $n_fail
+# failed) with that prefix, from the source tree mounted at $TOP.
 
-ntap=0
-nfail=0
+TAP_PREFIX='VMTAP: '
+. "$TOP/tests/lib/tap.sh"
 LOGS=/run/vmout/logs
 mkdir -p "$LOGS"
 
-tap() { printf 'VMTAP: %s\n' "$*"; }
-note() { tap "# $*"; }
-pass() { ntap=$((ntap + 1)); tap "ok $ntap - $*"; }
-fail() { ntap=$((ntap + 1)); nfail=$((nfail + 1)); tap "not ok $ntap - $*"; }
-skip() { ntap=$((ntap + 1)); tap "ok $ntap - $1 # SKIP $2"; }
-
-# check DESCRIPTION COMMAND...: one TAP line for whether COMMAND succeeds
-check() {
-	local desc=$1
-	shift
-	if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
-
-# is GOT WANT: succeed when GOT equals WANT, else say what was seen
+# is GOT WANT: succeed when GOT equals WANT, else say what was seen. Unlike
+# tap.sh's is, a condition for check (check "DESC" is "$got" "$want"), as
+# the guest scripts and the scenario files use it.
 is() {
 	[ "$1" = "$2" ] && return 0
 	note "  got '$1', want '$2'"

@@ -45,6 +45,6 @@ if [ -n "$SCENARIOS" ]; then
 	note "scenarios took $(since "$t") s"
 fi
 
-note "planned $ntap guest checks"
-note "guest done at $(uptime_s) s, $nfail failed"
-[ "$nfail" -eq 0 ]
+note "planned $n guest checks"
+note "guest done at $(uptime_s) s, $n_fail failed"
+[ "$n_fail" -eq 0 ]

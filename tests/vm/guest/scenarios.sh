@@ -88,7 +88,7 @@ scenarios_prepare() {
 	# A failure of show is reported, and the scenarios still run to show
 	# what else breaks.
 	if "$SRIOVCTL" show >"$LOGS/show-probe.out" 2>"$LOGS/show-probe.err"; then
-		pass "sriovctl show runs in the guest"
+		ok "sriovctl show runs in the guest"
 	else
 		fail "sriovctl show runs in the guest"
 		note "  it said: $(head -n 3 "$LOGS/show-probe.err" | tr '\n' ' ')"

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rtnetlink messages for per-VF settings (vfnet-msg.c): pure builders and
+ * parsers on caller buffers, no socket. RTM_GETLINK with IFLA_EXT_MASK
+ * reads IFLA_VFINFO_LIST; RTM_SETLINK sets one attribute per request, so
+ * that a refusal names the setting the driver rejected.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "spec.h"
+
+/* Room for a request: headers, the name, two nests and the largest payload. */
+#define VFNET_REQUEST_SIZE 256
+
+/* A VF as the PF reports it, or the settings wanted for it. */
+struct vf_info {
+	unsigned id;	     /* VF index */
+	struct vf_link link; /* unset parts: unknown, or leave as is */
+};
+
+/* Mark every field of v unknown, for VF id. */
+void vf_info_init(struct vf_info *v, unsigned id);
+
+/* One RTM_SETLINK request sets one of these. */
+enum vfnet_field {
+	VFNET_MAC = 0,
+	VFNET_VLAN,    /* vlan, qos and vlan_proto together (IFLA_VF_VLAN or _VLAN_LIST) */
+	VFNET_RATE,    /* min and max tx rate together (IFLA_VF_RATE) */
+	VFNET_TX_RATE, /* max tx rate alone (IFLA_VF_TX_RATE) */
+	VFNET_SPOOFCHK,
+	VFNET_TRUST,
+	VFNET_LINK_STATE,
+	_VFNET_FIELD_MAX,
+};
+
+/* "mac", "vlan", "tx-rate", ...: static string. */
+const char *vfnet_field_name(enum vfnet_field f);
+
+/*
+ * Build the RTM_GETLINK request for ifname (IFLA_EXT_MASK with
+ * RTEXT_FILTER_VF) into buf. Returns the message length or -errno
+ * (-EINVAL bad name, -ENOBUFS buf too small).
+ */
+int vfnet_build_getlink(void *buf, size_t size, const char *ifname, uint32_t seq);
+
+/*
+ * Build the RTM_SETLINK request (with NLM_F_ACK) setting field f of VF
+ * want->id on PF ifname. The fields f uses must be set in want (VFNET_VLAN:
+ * vlan; qos and vlan_proto default to 0 and 802.1Q). Returns the message
+ * length or -errno (-EINVAL unset or out-of-range value, -ENOBUFS).
+ */
+int vfnet_build_setlink(void *buf, size_t size, const char *ifname, uint32_t seq,
+			enum vfnet_field f, const struct vf_info *want);
+
+/*
+ * Parse one RTM_NEWLINK message (buf holds exactly one netlink message of
+ * len bytes): the VFs of IFLA_VFINFO_LIST, sorted by id. *ret is owned by
+ * the caller (free()); NULL when there is no VF. -EBADMSG if malformed.
+ */
+int vfnet_parse_link(const void *buf, size_t len, struct vf_info **ret, size_t *ret_n);
+
+/*
+ * Parse one NLMSG_ERROR message: returns its error (0 for an ACK, else
+ * -errno) and copies the extended ACK message, if any, into msg ("" when
+ * absent). -EBADMSG if malformed.
+ */
+int vfnet_parse_error(const void *buf, size_t len, char *msg, size_t msg_size);
+
+/* A name the kernel takes in IFLA_IFNAME: 1..15 bytes, no '/'. */
+bool vfnet_ifname_valid(const char *ifname);
