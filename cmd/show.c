@@ -11,11 +11,9 @@ int cmd_show(struct args *a)
 	struct diag d;
 	int r, ret = EXIT_OK;
 
-	if (a->argc > 0)
-		return usage_error("show: unexpected argument '%s'", a->argv[0]);
 	const char *fmt = a->format ? a->format : "text";
 	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state"))
-		return usage_error("show: unknown format '%s' (text, json, state)", fmt);
+		return usage_error("unknown format '%s' (text, json, state, spec)", fmt);
 
 	if (a->file && load_spec(a->file, &s) < 0)
 		return EXIT_INVALID;
@@ -35,7 +33,7 @@ int cmd_show(struct args *a)
 	else
 		r = render_host_text(h, stdout);
 	if (r < 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "%s: error: cannot write output: %s\n", prog,
+		log_error("cannot write output: %s",
 			strerror(r < 0 ? -r : errno));
 		ret = EXIT_ERROR;
 	}

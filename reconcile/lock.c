@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,44 @@ static int held_fd = -1;
 
 /* Time between two attempts: short next to any useful timeout. */
 #define LOCK_POLL_NS (20 * 1000 * 1000L)
+
+/*
+ * The pid holding the lock on fd: the kernel's word (/proc/locks, an
+ * FLOCK line on this device and inode), else the pid the holder wrote in
+ * the file. 0 when unknown.
+ */
+static long lock_holder(int fd)
+{
+	_cleanup_(fclosep) FILE *f = fopen("/proc/locks", "re");
+	char line[256], buf[32] = "";
+	struct stat st;
+	long pid = 0;
+
+	if (fstat(fd, &st) == 0 && f)
+		while (!pid && fgets(line, sizeof(line), f)) {
+			unsigned maj, min;
+			unsigned long long ino;
+			long p;
+			if (sscanf(line, "%*d: FLOCK %*s %*s %ld %x:%x:%llu", &p, &maj, &min, &ino) ==
+				4 &&
+			    makedev(maj, min) == st.st_dev && ino == st.st_ino)
+				pid = p;
+		}
+	if (!pid && pread(fd, buf, sizeof(buf) - 1, 0) > 0)
+		pid = strtol(buf, NULL, 10);
+	return pid > 0 ? pid : 0;
+}
+
+/* Say who holds the lock now: our pid in the file, for the next run's message and for admins. */
+static void write_pid(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, n, 0) != n) {
+		/* informative only: the flock is the lock */
+	}
+}
 
 static int open_lock_file(const char *root, const char *path, struct diag *d)
 {
@@ -46,6 +85,7 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			held_fd = fd;
+			write_pid(fd);
 			*ret_fd = fd;
 			return 0;
 		}
@@ -62,7 +102,12 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 		}
 		double waited = monotonic_now() - start;
 		if (timeout_s >= 0 && waited >= timeout_s) {
+			long pid = lock_holder(fd);
 			close(fd);
+			if (pid)
+				return diag_error(d, NULL, -EWOULDBLOCK,
+						  "another sriovctl run (pid %ld) holds '%s' (waited %g s)",
+						  pid, path, timeout_s);
 			return diag_error(d, NULL, -EWOULDBLOCK,
 					  "another sriovctl run holds '%s' (waited %g s)", path,
 					  timeout_s);

@@ -212,7 +212,7 @@ for s in "${scenarios[@]}"; do
 				grep -q "cannot connect to libvirt" "$T/$tag.cap-f.err"; then
 				# the file has guests and libvirt is unreachable: no capture
 				# for it, as no live plan (the capture without -f says libvirt: false)
-				has "^error: cannot connect to libvirt" "$T/$tag.live.text.err" \
+				has "^sriovctl: error: cannot connect to libvirt" "$T/$tag.live.text.err" \
 					"$tag: show -f and plan both fail as libvirt is unreachable"
 				continue
 			fi
