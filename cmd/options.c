@@ -157,14 +157,17 @@ static const struct opt_def *opt_for(const char *name, const struct command *cmd
 /* getopt's tables from opts, each name once. */
 static void build_getopt(struct option *lo, char *so)
 {
+	char *end = so;
 	size_t n = 0;
 
-	*so++ = ':'; /* a missing argument returns ':' */
+	*end++ = ':'; /* a missing argument returns ':' */
+	*end = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
-		if (opts[i].short_name && !strchr(so - 1, opts[i].short_name)) {
-			*so++ = opts[i].short_name;
+		if (opts[i].short_name && !strchr(so, opts[i].short_name)) {
+			*end++ = opts[i].short_name;
 			if (opts[i].arg)
-				*so++ = ':';
+				*end++ = ':';
+			*end = 0;
 		}
 		bool seen = false;
 		for (size_t j = 0; j < n; j++)
@@ -175,7 +178,6 @@ static void build_getopt(struct option *lo, char *so)
 						  NULL, (int)(256 + i)};
 	}
 	lo[n] = (struct option){0};
-	*so = 0;
 }
 
 static const struct opt_def *opt_by_short(int c)

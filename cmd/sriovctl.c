@@ -211,7 +211,7 @@ int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h,
 int print_plan(const struct args *a, const struct plan *p)
 {
 	int r = (a->format && streq(a->format, "json")) ? render_plan_json(p, stdout)
-							: render_plan_text(p, stdout);
+							: render_plan_text_color(p, stdout, use_color(a));
 	if (r < 0 || fflush(stdout) != 0) {
 		log_error("cannot write output");
 		return -EIO;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -17,13 +18,15 @@ static int held_fd = -1;
 
 /*
  * The pid holding the lock on fd: the kernel's word (/proc/locks, an
- * FLOCK line on this device and inode), else the pid the holder wrote in
- * the file. 0 when unknown.
+ * FLOCK line on this device and inode), when that process still lives
+ * (the kernel keeps the pid of whoever took the lock, which may have
+ * exited leaving the file open elsewhere, as flock(1) does). 0 when
+ * unknown. Nothing is written to the file: a run that waits changes nothing.
  */
 static long lock_holder(int fd)
 {
 	_cleanup_(fclosep) FILE *f = fopen("/proc/locks", "re");
-	char line[256], buf[32] = "";
+	char line[256];
 	struct stat st;
 	long pid = 0;
 
@@ -37,20 +40,9 @@ static long lock_holder(int fd)
 			    makedev(maj, min) == st.st_dev && ino == st.st_ino)
 				pid = p;
 		}
-	if (!pid && pread(fd, buf, sizeof(buf) - 1, 0) > 0)
-		pid = strtol(buf, NULL, 10);
+	if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+		pid = 0;
 	return pid > 0 ? pid : 0;
-}
-
-/* Say who holds the lock now: our pid in the file, for the next run's message and for admins. */
-static void write_pid(int fd)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, n, 0) != n) {
-		/* informative only: the flock is the lock */
-	}
 }
 
 static int open_lock_file(const char *root, const char *path, struct diag *d)
@@ -85,7 +77,6 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			held_fd = fd;
-			write_pid(fd);
 			*ret_fd = fd;
 			return 0;
 		}
