@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* sriovctl show: the observed host as text, JSON or a host-state file. */
+/* sriovctl show: the observed host as text, JSON, a host-state file or a desired-state file. */
 #include "cli.h"
 #include "host-state.h"
 #include "render.h"
+#include "render-spec.h"
 
 int cmd_show(struct args *a)
 {
@@ -12,7 +13,8 @@ int cmd_show(struct args *a)
 	int r, ret = EXIT_OK;
 
 	const char *fmt = a->format ? a->format : "text";
-	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state"))
+	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state") &&
+	    !streq(fmt, "spec"))
 		return usage_error("unknown format '%s' (text, json, state, spec)", fmt);
 
 	if (a->file && load_spec(a->file, &s) < 0)
@@ -30,6 +32,8 @@ int cmd_show(struct args *a)
 		r = render_host_json(h, stdout);
 	else if (streq(fmt, "state"))
 		r = state_write(h, stdout);
+	else if (streq(fmt, "spec"))
+		r = render_host_spec(h, stdout);
 	else
 		r = render_host_text(h, stdout);
 	if (r < 0 || fflush(stdout) != 0) {
