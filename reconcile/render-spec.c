@@ -203,7 +203,7 @@ static const struct domain_state *holder(const struct holders *w, const char *ad
 }
 
 /* One device; live/persistent when it is in only one of the definitions. */
-static void render_device(const struct host *h, const struct domain_state *dom,
+static bool render_device(const struct host *h, const struct domain_state *dom,
 			  const struct guest_dev_state *g, bool persistent, bool live,
 			  struct holders *w, FILE *out)
 {
@@ -215,7 +215,11 @@ static void render_device(const struct host *h, const struct domain_state *dom,
 		fprintf(out, "      # %s is also held by guest ", g->address);
 		fputs_escaped(other->name, out);
 		fputs(": a file gives a device to one guest, not written\n", out);
-		return;
+		return false;
+	}
+	if (!vf && !host_find_pci(h, g->address)) {
+		fprintf(out, "      # %s is not on this host, not written\n", g->address);
+		return false;
 	}
 	size_t n = w->n, n2 = w->n;
 	const struct domain_state **d = GROW(w->dom, n, w->cap);
@@ -251,6 +255,7 @@ static void render_device(const struct host *h, const struct domain_state *dom,
 		fputs("        persistent: false\n", out);
 	if (!live)
 		fputs("        live: false\n", out);
+	return true;
 }
 
 /* Whether the running guest has the device as its definition does. */
@@ -261,54 +266,73 @@ static bool same_settings(const struct guest_dev_state *a, const struct guest_de
 	       streq_ptr(a->profileid, b->profileid);
 }
 
-static void render_guest(const struct host *h, const struct domain_state *dom,
-			 struct holders *w, FILE *out)
+/* A guest and its devices; the number of devices written. */
+static size_t render_guest(const struct host *h, const struct domain_state *dom,
+			   struct holders *w, FILE *out)
 {
 	const char *bad = spec_guest_name_refusal(dom->name);
+	_cleanup_(freep) char *body = NULL;
+	size_t len = 0, n = 0;
+	FILE *f;
 
 	if (bad || !utf8_valid(dom->name)) {
 		fputs("  # a guest whose name ", out);
 		fputs_escaped(bad ? bad : "is not UTF-8", out);
 		fputs(", not written\n", out);
-		return;
+		return 0;
 	}
-	fputs("  ", out);
-	put_str(out, dom->name);
-	fputs(":\n    devices:\n", out);
+	if (!(f = open_memstream(&body, &len)))
+		return 0;
 	for (size_t i = 0; i < dom->n_devs; i++) {
 		const struct guest_dev_state *g = &dom->devs[i];
 		const struct guest_dev_state *l =
 		    guest_dev_find(dom->live_devs, dom->n_live_devs, g->address);
 		bool live = !dom->running || (l && same_settings(g, l));
 		if (dom->running && l && !live)
-			fprintf(out, "      # %s differs in the running guest: its persistent "
-				     "definition is written\n",
+			fprintf(f, "      # %s differs in the running guest: its persistent "
+				   "definition is written\n",
 				g->address);
-		render_device(h, dom, g, true, live, w, out);
+		n += render_device(h, dom, g, true, live, w, f);
 	}
 	for (size_t i = 0; dom->running && i < dom->n_live_devs; i++) {
 		const struct guest_dev_state *g = &dom->live_devs[i];
 		if (!guest_dev_find(dom->devs, dom->n_devs, g->address))
-			render_device(h, dom, g, false, true, w, out);
+			n += render_device(h, dom, g, false, true, w, f);
 	}
+	if (fclose(f) != 0)
+		return 0;
+	fputs("  ", out);
+	if (!n)
+		fputs("# ", out);
+	put_str(out, dom->name);
+	fputs(n ? ":\n    devices:\n" : ": no device a file can hold\n", out);
+	fputs(body, out);
+	return n;
 }
 
-static void render_guests(const struct host *h, FILE *out)
+/* guests:, when a guest has a device a file can hold; comments for the others. */
+static int render_guests(const struct host *h, FILE *out)
 {
+	_cleanup_(freep) char *body = NULL;
 	struct holders w = {0};
-	bool any = false;
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&body, &len);
 
+	if (!f)
+		return -ENOMEM;
 	for (size_t i = 0; i < h->n_domains; i++) {
 		const struct domain_state *dom = &h->domains[i];
-		if (!dom->n_devs && !(dom->running && dom->n_live_devs))
-			continue;
-		if (!any)
-			fputs("guests:\n", out);
-		any = true;
-		render_guest(h, dom, &w, out);
+		if (dom->n_devs || (dom->running && dom->n_live_devs))
+			n += render_guest(h, dom, &w, f);
 	}
 	free(w.dom);
 	free(w.addr);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	if (n)
+		fputs("guests:\n", out);
+	fputs(body, out);
+	return 0;
 }
 
 int render_host_spec(const struct host *h, FILE *out)
@@ -321,9 +345,10 @@ int render_host_spec(const struct host *h, FILE *out)
 	if (render_modules(h, out) < 0)
 		return -ENOMEM;
 	render_pfs(h, out);
-	if (h->libvirt_ok)
-		render_guests(h, out);
-	else
+	if (h->libvirt_ok) {
+		if (render_guests(h, out) < 0)
+			return -ENOMEM;
+	} else
 		fputs("# guests: not observed (libvirt was not reachable)\n", out);
 	return ferror(out) ? -EIO : 0;
 }
