@@ -166,6 +166,7 @@ static int apply_lock(const struct args *a, int *lock_fd)
 	stop_on_signals();
 	diag_init(&d);
 	/* host-wide, whatever --root says: runs with different file roots write the same sysfs */
+	log_verbose("taking the lock %s (waiting at most %g s)", LOCK_PATH, a->lock_timeout);
 	r = lock_acquire(NULL, a->lock_timeout, &d, lock_fd);
 	print_diag(&d);
 	diag_release(&d);

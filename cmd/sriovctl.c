@@ -164,8 +164,11 @@ int get_host(const struct args *a, const struct spec *s, struct diag *d, struct 
 	struct observe_scope sc;
 	int r;
 
-	if (a->state)
+	if (a->state) {
+		log_verbose("reading the host-state file %s", a->state);
 		return state_load(a->state, d, ret);
+	}
+	log_verbose("observing the host (libvirt %s)", libvirt_uri(a, s));
 	r = observe_scope_init(&sc, s, a->root, libvirt_uri(a, s));
 	if (r >= 0)
 		r = host_observe(&sc.opts, d, ret);
