@@ -207,10 +207,8 @@ static int apply_opt(const struct given *g, struct args *a)
 	const struct opt_def *d = opt_for(g->def->name, a->cmd);
 	char *field;
 
-	if (!d && a->cmd)
-		return usage_error("option %s does not apply to %s", spelled, a->cmd->name);
 	if (!d)
-		return usage_error("option %s needs a command", spelled);
+		return usage_error("option %s does not apply to %s", spelled, a->cmd->name);
 	field = (char *)a + d->off;
 	switch (d->kind) {
 	case O_STR:
@@ -304,11 +302,11 @@ int parse_args(int argc, char **argv, struct args *a)
 	for (size_t i = 0; i < n; i++)
 		if (v[i].def->kind == O_HELP || v[i].def->kind == O_VERSION)
 			return apply_opt(&v[i], a);
+	if (!a->cmd)
+		return usage_error("no command given");
 	for (size_t i = 0; i < n; i++)
 		if ((r = apply_opt(&v[i], a)) >= 0)
 			return r;
-	if (!a->cmd)
-		return usage_error("no command given");
 	return -1;
 }
 
