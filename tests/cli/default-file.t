@@ -53,7 +53,7 @@ sc plan --root "$R" --state "$SEED_HOST" -v
 is 0 "$([ "$rc" = 0 ] || [ "$rc" = 2 ]; echo $?)" "the drop-ins merge (exit $rc)"
 has '^~ 0000:0b:00.0 num-vfs 0 -> 2' "$T/out" "the default file's key"
 has '^~ 0000:0b:00.1 num-vfs 0 -> 3' "$T/out" "a drop-in's PF"
-grep '^sriovctl: reading' "$T/err" | sed 's|.*/||' | tr '\n' ' ' >"$T/order"
+grep "^sriovctl: reading $D/" "$T/err" | sed 's|.*/||' | tr '\n' ' ' >"$T/order"
 is "sriovctl.yaml 10-second-pf.yaml 20-vf.yaml " "$(cat "$T/order")" \
 	"read in order: the main file, then the drop-ins by name (not README)"
 has '^~ 0000:0b:00.0 VF 1 .*trust|^\+ .*0000:0b:00.0 .*VF 1.*trust|trust.*true' "$T/out" "a drop-in's VF setting"
