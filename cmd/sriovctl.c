@@ -2,8 +2,9 @@
 /*
  * sriovctl: make a host's SR-IOV setup match a YAML file.
  *
- * This file: option parsing, the subcommand table, and what the commands
- * share (cli.h). Each command lives in its own file in cmd/.
+ * This file: main, messages (prefix, verbosity, journald priorities) and
+ * what the commands share (cli.h). The command line's tables are in
+ * options.c; each command lives in its own file in cmd/.
  */
 #include <signal.h>
 #include <stdarg.h>
