@@ -242,7 +242,8 @@ int cmd_apply(struct args *a)
 		return EXIT_ERROR;
 	if (p->n_blocked > 0) {
 		log_error("%zu change%s blocked; nothing applied (see '! blocked' above; "
-			  "--force overrides)", p->n_blocked, p->n_blocked == 1 ? " is" : "s are");
+			  "--force overrides)",
+			  p->n_blocked, p->n_blocked == 1 ? " is" : "s are");
 		return json_summary(a, p, &je, "blocked", EXIT_BLOCKED);
 	}
 	if (a->dry_run)

@@ -82,8 +82,8 @@ static const struct opt_def opts[] = {
      "file root for /etc/sriovctl and /etc/modprobe.d (env SRIOVCTL_ROOT); the\n"
      "lock stays /run/sriovctl.lock, the hostname the real one"},
     {"libvirt", 0, "URI", C_HOST, O_STR, OFF(libvirt), NULL,
-     "libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the file, else "
-     SRIOVCTL_DEFAULT_LIBVIRT_URI ")"},
+     "libvirt URI (env SRIOVCTL_LIBVIRT_URI; default from the file, "
+     "else " SRIOVCTL_DEFAULT_LIBVIRT_URI ")"},
     {"json", 0, NULL, C_VALIDATE, O_CONST, OFF(format), "json",
      "one JSON object per file and line, {file, valid, diagnostics}; nothing on stderr"},
     {"json", 0, NULL, C_SHOW | C_PLAN | C_APPLY, O_CONST, OFF(format), "json",
@@ -173,8 +173,8 @@ static void build_getopt(struct option *lo, char *so)
 		for (size_t j = 0; j < n; j++)
 			seen |= streq(lo[j].name, opts[i].name);
 		if (!seen)
-			lo[n++] = (struct option){opts[i].name, opts[i].arg ? required_argument
-									    : no_argument,
+			lo[n++] = (struct option){opts[i].name,
+						  opts[i].arg ? required_argument : no_argument,
 						  NULL, (int)(256 + i)};
 	}
 	lo[n] = (struct option){0};
@@ -330,7 +330,8 @@ static void print_opt(const struct opt_def *d)
 			putchar('\n');
 			col = 0;
 		}
-		col += printf("%*s%.*s", col < HELP_COLUMN ? HELP_COLUMN - col : 1, "", (int)len, h);
+		col +=
+		    printf("%*s%.*s", col < HELP_COLUMN ? HELP_COLUMN - col : 1, "", (int)len, h);
 		h += len;
 		h += strspn(h, " \n");
 	}

@@ -78,8 +78,7 @@ static int save_plan(const struct args *a, const struct spec *s, const struct ho
 	if (r < 0) {
 		if (fd >= 0)
 			unlink(tmp);
-		log_error("cannot write the plan to '%s': %s", a->out,
-			strerror(-r));
+		log_error("cannot write the plan to '%s': %s", a->out, strerror(-r));
 	}
 	json_object_put(root);
 	return r;

@@ -2,8 +2,8 @@
 /* sriovctl show: the observed host as text, JSON, a host-state file or a desired-state file. */
 #include "cli.h"
 #include "host-state.h"
-#include "render.h"
 #include "render-spec.h"
+#include "render.h"
 
 int cmd_show(struct args *a)
 {
@@ -37,8 +37,7 @@ int cmd_show(struct args *a)
 	else
 		r = render_host_text(h, stdout);
 	if (r < 0 || fflush(stdout) != 0) {
-		log_error("cannot write output: %s",
-			strerror(r < 0 ? -r : errno));
+		log_error("cannot write output: %s", strerror(r < 0 ? -r : errno));
 		ret = EXIT_ERROR;
 	}
 	return ret;

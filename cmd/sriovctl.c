@@ -48,9 +48,10 @@ void log_setup(const struct args *a)
 {
 	log_style.priority = diag_journal_stream(STDERR_FILENO);
 	log_style.least = a->verbosity < 0 ? DIAG_ERROR : DIAG_NOTE;
-	log_least = a->verbosity < 0 ? LOG_ERR : a->verbosity == 0 ? LOG_NOTICE
-				     : a->verbosity == 1    ? LOG_INFO
-							    : LOG_DEBUG;
+	log_least = a->verbosity < 0	? LOG_ERR
+		    : a->verbosity == 0 ? LOG_NOTICE
+		    : a->verbosity == 1 ? LOG_INFO
+					: LOG_DEBUG;
 	usage_cmd = a->cmd;
 }
 
@@ -68,7 +69,9 @@ int log_msg(enum log_level level, const char *fmt, ...)
 	if (log_style.priority)
 		fprintf(stderr, "<%d>", level);
 	fprintf(stderr, "%s: %s", prog,
-		level == LOG_ERR ? "error: " : level == LOG_WARN ? "warning: " : "");
+		level == LOG_ERR    ? "error: "
+		: level == LOG_WARN ? "warning: "
+				    : "");
 	/* messages carry names from files and the host: escaped */
 	fputs_escaped(msg ? msg : "out of memory", stderr);
 	fputc('\n', stderr);
@@ -182,8 +185,7 @@ int get_host(const struct args *a, const struct spec *s, struct diag *d, struct 
 /* ---- plan and apply ---- */
 
 /* Load the spec, get the host, compute the plan. Returns an exit code or -1 to go on. */
-int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h,
-			 struct plan **ret_p)
+int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, struct plan **ret_p)
 {
 	_cleanup_(spec_freep) struct spec *s = NULL;
 	_cleanup_(host_freep) struct host *h = NULL;
@@ -214,8 +216,9 @@ int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h,
 
 int print_plan(const struct args *a, const struct plan *p)
 {
-	int r = (a->format && streq(a->format, "json")) ? render_plan_json(p, stdout)
-							: render_plan_text_color(p, stdout, use_color(a));
+	int r = (a->format && streq(a->format, "json"))
+		    ? render_plan_json(p, stdout)
+		    : render_plan_text_color(p, stdout, use_color(a));
 	if (r < 0 || fflush(stdout) != 0) {
 		log_error("cannot write output");
 		return -EIO;

@@ -35,8 +35,8 @@ static long lock_holder(int fd)
 			unsigned maj, min;
 			unsigned long long ino;
 			long p;
-			if (sscanf(line, "%*d: FLOCK %*s %*s %ld %x:%x:%llu", &p, &maj, &min, &ino) ==
-				4 &&
+			if (sscanf(line, "%*d: FLOCK %*s %*s %ld %x:%x:%llu", &p, &maj, &min,
+				   &ino) == 4 &&
 			    makedev(maj, min) == st.st_dev && ino == st.st_ino)
 				pid = p;
 		}
@@ -96,9 +96,10 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 			long pid = lock_holder(fd);
 			close(fd);
 			if (pid)
-				return diag_error(d, NULL, -EWOULDBLOCK,
-						  "another sriovctl run (pid %ld) holds '%s' (waited %g s)",
-						  pid, path, timeout_s);
+				return diag_error(
+				    d, NULL, -EWOULDBLOCK,
+				    "another sriovctl run (pid %ld) holds '%s' (waited %g s)", pid,
+				    path, timeout_s);
 			return diag_error(d, NULL, -EWOULDBLOCK,
 					  "another sriovctl run holds '%s' (waited %g s)", path,
 					  timeout_s);

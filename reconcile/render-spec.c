@@ -16,7 +16,7 @@ static void put_str(FILE *f, const char *s)
 {
 	json_object *o = json_object_new_string(s);
 	const char *t = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE)
+								  JSON_C_TO_STRING_NOSLASHESCAPE)
 			  : NULL;
 
 	fputs(t ? t : "\"\"", f);
@@ -86,8 +86,9 @@ static void render_module(const struct module_state *m, FILE *out, FILE *notes)
 	if (!m->n_conf)
 		return;
 	if (!file) {
-		fprintf(notes, "# module %s: options from several files or the kernel command line, "
-			       "not written\n",
+		fprintf(notes,
+			"# module %s: options from several files or the kernel command line, "
+			"not written\n",
 			m->name);
 		return;
 	}
@@ -102,8 +103,9 @@ static void render_module(const struct module_state *m, FILE *out, FILE *notes)
 	if (spec_load_buffer("module", text, len, &d, &s) == 0)
 		fputs(text + strlen("version: 1\nmodules:\n"), out);
 	else
-		fprintf(notes, "# module %s: its options in %s cannot be written in a desired-state "
-			       "file\n",
+		fprintf(notes,
+			"# module %s: its options in %s cannot be written in a desired-state "
+			"file\n",
 			m->name, file);
 	diag_release(&d);
 }
@@ -145,7 +147,8 @@ static void render_vf(const struct vf_state *vf, FILE *out)
 		if (l->qos > 0)
 			fprintf(out, "        qos: %d\n", l->qos);
 		if (vlan_proto_to_string(l->vlan_proto) && l->vlan_proto != VLAN_PROTO_8021Q)
-			fprintf(out, "        vlan-proto: %s\n", vlan_proto_to_string(l->vlan_proto));
+			fprintf(out, "        vlan-proto: %s\n",
+				vlan_proto_to_string(l->vlan_proto));
 	}
 	if (l->spoof_check >= 0)
 		fprintf(out, "        spoof-check: %s\n", l->spoof_check ? "true" : "false");
@@ -267,8 +270,8 @@ static bool same_settings(const struct guest_dev_state *a, const struct guest_de
 }
 
 /* A guest and its devices; the number of devices written. */
-static size_t render_guest(const struct host *h, const struct domain_state *dom,
-			   struct holders *w, FILE *out)
+static size_t render_guest(const struct host *h, const struct domain_state *dom, struct holders *w,
+			   FILE *out)
 {
 	const char *bad = spec_guest_name_refusal(dom->name);
 	_cleanup_(freep) char *body = NULL;
@@ -289,8 +292,9 @@ static size_t render_guest(const struct host *h, const struct domain_state *dom,
 		    guest_dev_find(dom->live_devs, dom->n_live_devs, g->address);
 		bool live = !dom->running || (l && same_settings(g, l));
 		if (dom->running && l && !live)
-			fprintf(f, "      # %s differs in the running guest: its persistent "
-				   "definition is written\n",
+			fprintf(f,
+				"      # %s differs in the running guest: its persistent "
+				"definition is written\n",
 				g->address);
 		n += render_device(h, dom, g, true, live, w, f);
 	}

@@ -135,8 +135,8 @@ static void merge_vf(const struct pf_spec *pf, struct vf_spec *vi, struct vf_spe
 		if (!vf_link_has(&vf->link, a))
 			continue;
 		if (vf_link_has(&vi->link, a)) {
-			_cleanup_(freep) char *key = strprintf(
-			    "pfs[%s].vfs[%u].%s", pf_label(pf), vi->id, vf_attr_to_string(a));
+			_cleanup_(freep) char *key = strprintf("pfs[%s].vfs[%u].%s", pf_label(pf),
+							       vi->id, vf_attr_to_string(a));
 			conflict(d, &vf->loc, &vi->loc, key);
 		} else {
 			vf_link_copy_attr(&vi->link, &vf->link, a);
@@ -257,8 +257,8 @@ static int merge_guest(struct guest_spec *gi, struct guest_spec *gf, struct diag
 			if (!same_device(&gi->devices[k], df))
 				continue;
 			_cleanup_(freep) char *dev = device_label(df);
-			_cleanup_(freep) char *key = strprintf("guests.%s.devices[%s]", gi->name,
-							       dev ? dev : "?");
+			_cleanup_(freep) char *key =
+			    strprintf("guests.%s.devices[%s]", gi->name, dev ? dev : "?");
 			conflict(d, &df->loc, &gi->devices[k].loc, key);
 			dup = true;
 		}
@@ -335,7 +335,8 @@ static void check_devices(const struct spec *s, struct diag *d)
 					_cleanup_(freep) char *at = loc_text(&a->loc);
 					diag_error(d, &b->loc, -EINVAL,
 						   "%s is also given to guest '%s' at %s",
-						   dev ? dev : "?", s->guests[i].name, at ? at : "?");
+						   dev ? dev : "?", s->guests[i].name,
+						   at ? at : "?");
 				}
 }
 
@@ -425,9 +426,10 @@ static int dropins(const char *dir, struct diag *d, char ***v, size_t *n)
 	int r = 0;
 
 	if (!dh)
-		return errno == ENOENT ? 0
-				       : diag_error(d, NULL, -errno, "cannot read directory '%s': %s",
-						    dir, strerror(errno));
+		return errno == ENOENT
+			   ? 0
+			   : diag_error(d, NULL, -errno, "cannot read directory '%s': %s", dir,
+					strerror(errno));
 	while (r >= 0 && (e = readdir(dh))) {
 		size_t len = strlen(e->d_name);
 		if (e->d_name[0] == '.' || len < 6 || !streq(e->d_name + len - 5, ".yaml"))

@@ -124,8 +124,8 @@ static void test_merge_conflicts(void **state)
 	assert_int_equal(d.n_errors, ARRAY_SIZE(want));
 	diag_sort(&d);
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-		_cleanup_(freep) char *got = strprintf("%s:%u:%u: %s", d.v[i].file, d.v[i].line,
-						       d.v[i].col, d.v[i].msg);
+		_cleanup_(freep) char *got =
+		    strprintf("%s:%u:%u: %s", d.v[i].file, d.v[i].line, d.v[i].col, d.v[i].msg);
 		assert_string_equal(got, want[i]);
 	}
 	diag_release(&d);
