@@ -96,9 +96,7 @@ static int load_saved_plan(struct args *a, struct observe_scope *sc, struct host
 	int r, ret = -1;
 
 	if (a->file)
-		return usage_error("apply: give either -f FILE or --plan PLAN, not both");
-	if (a->argc > 0)
-		return usage_error("unexpected argument '%s'", a->argv[0]);
+		return usage_error("give either FILE or --plan PLAN, not both");
 	diag_init(&d);
 	r = plan_load(a->plan, &d, &p);
 	if (r >= 0) {
@@ -168,6 +166,7 @@ static int apply_lock(const struct args *a, int *lock_fd)
 	stop_on_signals();
 	diag_init(&d);
 	/* host-wide, whatever --root says: runs with different file roots write the same sysfs */
+	log_verbose("taking the lock %s (waiting at most %g s)", LOCK_PATH, a->lock_timeout);
 	r = lock_acquire(NULL, a->lock_timeout, &d, lock_fd);
 	print_diag(&d);
 	diag_release(&d);
@@ -195,17 +194,14 @@ static int apply_carry_out(const struct args *a, const struct spec *s, const str
 	print_diag(&d);
 	diag_release(&d);
 	if (r < 0 && worker_stopped()) {
-		fprintf(stderr,
-			"%s: apply stopped by signal %d; the lock is released; run it again to "
-			"finish (it resumes where it stopped)\n",
-			prog, worker_stopped());
+		log_error("apply stopped by signal %d; the lock is released; run it again to "
+			  "finish (it resumes where it stopped)",
+			  worker_stopped());
 		return json_summary(a, p, je, "stopped", EXIT_ERROR);
 	}
 	if (r < 0) {
-		fprintf(stderr,
-			"%s: apply failed; fix the cause and run it again (it resumes where it "
-			"stopped)\n",
-			prog);
+		log_error("apply failed; fix the cause and run it again (it resumes where it "
+			  "stopped)");
 		return json_summary(a, p, je, "error", EXIT_ERROR);
 	}
 	if (!a->quiet && !json_out(a) && p->n_changes > 0)
@@ -225,10 +221,10 @@ int cmd_apply(struct args *a)
 	int ret;
 
 	if (a->format && !streq(a->format, "text") && !streq(a->format, "json"))
-		return usage_error("apply: unknown format '%s' (text, json)", a->format);
+		return usage_error("unknown format '%s' (text, json)", a->format);
 	if (a->state && !a->dry_run)
 		return usage_error(
-		    "apply: --state describes a captured host; it can only be used with --dry-run");
+		    "--state describes a captured host; it can only be used with --dry-run");
 	if (!a->dry_run && apply_lock(a, &lock_fd) < 0)
 		return json_summary(a, NULL, &je, "error", EXIT_ERROR);
 	if (a->plan) {
@@ -236,7 +232,7 @@ int cmd_apply(struct args *a)
 	} else {
 		ret = load_and_plan(a, &s, &h, &p);
 		if (ret < 0 && observe_scope_init(&sc, s, a->root, libvirt_uri(a, s)) < 0) {
-			fprintf(stderr, "%s: error: out of memory\n", prog);
+			log_error("out of memory");
 			ret = EXIT_ERROR;
 		}
 	}
@@ -245,10 +241,9 @@ int cmd_apply(struct args *a)
 	if (apply_print_plan(a, p) < 0)
 		return EXIT_ERROR;
 	if (p->n_blocked > 0) {
-		fprintf(stderr,
-			"%s: error: %zu change%s blocked; nothing applied (see '! blocked' above; "
-			"--force overrides)\n",
-			prog, p->n_blocked, p->n_blocked == 1 ? " is" : "s are");
+		log_error("%zu change%s blocked; nothing applied (see '! blocked' above; "
+			  "--force overrides)",
+			  p->n_blocked, p->n_blocked == 1 ? " is" : "s are");
 		return json_summary(a, p, &je, "blocked", EXIT_BLOCKED);
 	}
 	if (a->dry_run)

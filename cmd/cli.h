@@ -25,29 +25,92 @@ enum {
 	EXIT_INVALID = 65,
 };
 
+enum color_mode {
+	COLOR_AUTO = 0, /* on a terminal, unless NO_COLOR is set */
+	COLOR_NEVER,
+	COLOR_ALWAYS,
+};
+
+struct command;
+
 struct args {
-	const char *file;    /* -f */
+	const struct command *cmd;
+	const char *file;    /* FILE or -f; NULL: the default file and its drop-ins */
 	const char *state;   /* --state */
 	const char *root;    /* --root, SRIOVCTL_ROOT */
 	const char *libvirt; /* --libvirt, SRIOVCTL_LIBVIRT_URI */
-	const char *format;  /* --format text|json|state */
+	const char *format;  /* --format text|json|state|spec */
 	const char *out;     /* plan -o: save the plan */
 	const char *plan;    /* apply --plan: apply a saved plan */
+	const char *only;    /* plan, apply --only PF: restrict to one PF (not used yet) */
+	const char *color;   /* --color never|auto|always, checked by main */
 	bool quiet, detailed_exitcode, dry_run, force;
+	int verbosity; /* -1 quiet (-q), 0, >0 verbose (-v, -vv) */
 	double timeout, lock_timeout;
-	int argc;
-	char **argv;
+	int argc;    /* the arguments after the command that are not options */
+	char **argv; /* (validate: its files; qemu-args: GUEST) */
+};
+
+/* A subcommand: its name, what runs it, the arguments it takes, its help. */
+struct command {
+	const char *name;
+	int (*run)(struct args *a);
+	const char *args;    /* "[FILE]", "GUEST [FILE]" ... for the usage line */
+	unsigned n_fixed;    /* arguments before the file (qemu-args: GUEST) */
+	bool many_files;     /* validate FILE... */
+	const char *summary; /* one line */
+	const char *help;    /* what it does, a few lines */
 };
 
 extern const char *prog;
 
-/* "sriovctl: MESSAGE (see 'sriovctl --help')" on stderr; returns EXIT_USAGE. */
+/*
+ * Parse argv into a (options before or after the command). Returns -1 to
+ * go on with a->cmd, else an exit code (help, version, usage error).
+ */
+int parse_args(int argc, char **argv, struct args *a);
+/* The help of one command (NULL: the overview) on stdout. */
+void print_help(const struct command *cmd);
+
+/* "sriovctl: [CMD: ]MESSAGE (see 'sriovctl [CMD] --help')" on stderr; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) _printf_(1, 2);
-/* Sort and print d on stderr. */
+
+/* What log_msg prints: from errors only (-q) to debug lines (-vv). */
+enum log_level {
+	LOG_ERR = 3, /* syslog priorities, for journald */
+	LOG_WARN = 4,
+	LOG_NOTICE = 5,
+	LOG_INFO = 6,
+	LOG_DEBUG = 7,
+};
+/* Set up logging for a's verbosity, and journald's priority prefixes when stderr is its stream. */
+void log_setup(const struct args *a);
+/*
+ * A message without a place on stderr: "sriovctl: error: ..." (LOG_ERR),
+ * "sriovctl: warning: ..." (LOG_WARN), "sriovctl: ..." (others), after
+ * "<N>" under journald; dropped below the verbosity. Always returns -1.
+ */
+int log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);
+#define log_error(...)	 log_msg(LOG_ERR, __VA_ARGS__)
+#define log_verbose(...) log_msg(LOG_INFO, __VA_ARGS__)
+/* Sort and print d on stderr (place-less entries with the prefix), as -q/-v and journald say. */
 void print_diag(struct diag *d);
+/* Whether plan text on stdout is in colour (--color, NO_COLOR, a terminal). */
+bool use_color(const struct args *a);
 
 /* Load a desired-state file, printing its diagnostics; negative when it is invalid. */
 int load_spec(const char *path, struct spec **ret);
+/*
+ * The desired state of a command: a->file, else the default file and its
+ * drop-ins merged (under --root). Returns -1 with *ret set, or an exit
+ * code (EXIT_INVALID, EXIT_USAGE when there is no file at all).
+ */
+int load_desired(const struct args *a, struct spec **ret);
+/*
+ * The default file and its drop-ins under --root, said with -v: -1 with
+ * *ret owning n >= 1 paths (spec_paths_free), or an exit code (none: usage).
+ */
+int default_files(const struct args *a, char ***ret, size_t *ret_n);
 /* The libvirt URI: --libvirt, else the file's, else the default. */
 const char *libvirt_uri(const struct args *a, const struct spec *s);
 /* Observe the host for s (or load --state). Diagnostics go to d. */
@@ -67,3 +130,4 @@ int cmd_show(struct args *a);
 int cmd_plan(struct args *a);
 int cmd_apply(struct args *a);
 int cmd_qemu_args(struct args *a);
+int cmd_help(struct args *a);

@@ -11,6 +11,33 @@
 #include "sha256.h"
 
 /*
+ * The text the plan was made from: the file, or the default file and its
+ * drop-ins one after the other, read again (owned in *ret).
+ */
+static int spec_text(const struct spec *s, char **ret)
+{
+	_cleanup_(freep) char *all = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&all, &len);
+	int r = f ? 0 : -ENOMEM;
+
+	for (size_t i = 0; r >= 0 && i <= s->n_merged; i++) {
+		const char *path = i == 0 ? s->path : s->merged[i - 1];
+		_cleanup_(freep) char *text = NULL;
+		r = read_text_file(path, 16u << 20, &text);
+		if (r < 0)
+			log_error("cannot read '%s' again: %s", path, strerror(-r));
+		else
+			fputs(text, f);
+	}
+	if (f && fclose(f) != 0 && r >= 0)
+		r = -ENOMEM;
+	if (r >= 0)
+		*ret = TAKE_PTR(all);
+	return r;
+}
+
+/*
  * plan -o FILE: the plan with what it was computed from, written to a
  * temporary file and renamed, so that a reader never sees half a plan.
  */
@@ -23,17 +50,14 @@ static int save_plan(const struct args *a, const struct spec *s, const struct ho
 	FILE *f;
 	int r;
 
-	r = read_text_file(a->file, 16u << 20, &text);
-	if (r < 0) {
-		fprintf(stderr, "%s: error: cannot read '%s' again: %s\n", prog, a->file,
-			strerror(-r));
+	r = spec_text(s, &text);
+	if (r < 0)
 		return r;
-	}
 	sha256_hex(text, strlen(text), digest);
 	p->source = (struct plan_source){
 	    .version = strdup(VERSION),
 	    .hostname = strdup_or_null(h->hostname),
-	    .spec_path = strdup(a->file),
+	    .spec_path = strdup(s->path),
 	    .spec_sha256 = strdup(digest),
 	    .libvirt_uri = strdup(libvirt_uri(a, s)),
 	    .forced = a->force,
@@ -54,8 +78,7 @@ static int save_plan(const struct args *a, const struct spec *s, const struct ho
 	if (r < 0) {
 		if (fd >= 0)
 			unlink(tmp);
-		fprintf(stderr, "%s: error: cannot write the plan to '%s': %s\n", prog, a->out,
-			strerror(-r));
+		log_error("cannot write the plan to '%s': %s", a->out, strerror(-r));
 	}
 	json_object_put(root);
 	return r;
@@ -69,7 +92,7 @@ int cmd_plan(struct args *a)
 	int ret;
 
 	if (a->format && !streq(a->format, "text") && !streq(a->format, "json"))
-		return usage_error("plan: unknown format '%s' (text, json)", a->format);
+		return usage_error("unknown format '%s' (text, json)", a->format);
 	ret = load_and_plan(a, &s, &h, &p);
 	if (ret >= 0)
 		return ret;

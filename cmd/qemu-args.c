@@ -121,7 +121,7 @@ int cmd_qemu_args(struct args *a)
 	int r, ret = EXIT_OK;
 
 	if (a->argc != 1)
-		return usage_error("qemu-args: give one guest name");
+		return usage_error("give one guest name");
 	const char *name = a->argv[0];
 
 	if (a->file && load_spec(a->file, &s) < 0)
@@ -141,7 +141,7 @@ int cmd_qemu_args(struct args *a)
 		return EXIT_ERROR;
 	/* all or nothing: a script must not start QEMU with half the devices */
 	if (out_len && (fwrite(out, 1, out_len, stdout) != out_len || fflush(stdout) != 0)) {
-		fprintf(stderr, "%s: error: cannot write output: %s\n", prog, strerror(errno));
+		log_error("cannot write output: %s", strerror(errno));
 		ret = EXIT_ERROR;
 	}
 	return ret;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* sriovctl show: the observed host as text, JSON or a host-state file. */
+/* sriovctl show: the observed host as text, JSON, a host-state file or a desired-state file. */
 #include "cli.h"
 #include "host-state.h"
+#include "render-spec.h"
 #include "render.h"
 
 int cmd_show(struct args *a)
@@ -11,11 +12,10 @@ int cmd_show(struct args *a)
 	struct diag d;
 	int r, ret = EXIT_OK;
 
-	if (a->argc > 0)
-		return usage_error("show: unexpected argument '%s'", a->argv[0]);
 	const char *fmt = a->format ? a->format : "text";
-	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state"))
-		return usage_error("show: unknown format '%s' (text, json, state)", fmt);
+	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state") &&
+	    !streq(fmt, "spec"))
+		return usage_error("unknown format '%s' (text, json, state, spec)", fmt);
 
 	if (a->file && load_spec(a->file, &s) < 0)
 		return EXIT_INVALID;
@@ -32,11 +32,12 @@ int cmd_show(struct args *a)
 		r = state_write_json(h, stdout);
 	else if (streq(fmt, "state"))
 		r = state_write(h, stdout);
+	else if (streq(fmt, "spec"))
+		r = render_host_spec(h, stdout);
 	else
 		r = render_host_text(h, stdout);
 	if (r < 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "%s: error: cannot write output: %s\n", prog,
-			strerror(r < 0 ? -r : errno));
+		log_error("cannot write output: %s", strerror(r < 0 ? -r : errno));
 		ret = EXIT_ERROR;
 	}
 	return ret;

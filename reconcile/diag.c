@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -129,21 +130,50 @@ static const char *level_name(enum diag_level l)
 	}
 }
 
-void diag_print(const struct diag *d, FILE *f)
+int diag_level_priority(enum diag_level l)
+{
+	return l == DIAG_ERROR ? 3 : l == DIAG_WARNING ? 4 : 5;
+}
+
+void diag_print_styled(const struct diag *d, FILE *f, const struct diag_style *st)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag_entry *e = &d->v[i];
+
+		if (st && e->level > st->least)
+			continue;
+		if (st && st->priority)
+			fprintf(f, "<%d>", diag_level_priority(e->level));
 		/* names and values in messages come from files and the host: escaped */
 		if (e->file) {
 			fputs_escaped(e->file, f);
 			if (e->line)
 				fprintf(f, ":%u:%u", e->line, e->col);
 			fputs(": ", f);
+		} else if (st && st->prefix) {
+			fprintf(f, "%s: ", st->prefix);
 		}
 		fprintf(f, "%s: ", level_name(e->level));
 		fputs_escaped(e->msg ? e->msg : "(out of memory)", f);
 		fputc('\n', f);
 	}
+}
+
+void diag_print(const struct diag *d, FILE *f)
+{
+	diag_print_styled(d, f, NULL);
+}
+
+bool diag_journal_stream(int fd)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int end = 0;
+
+	if (!env || sscanf(env, "%llu:%llu%n", &dev, &ino, &end) != 2 || env[end])
+		return false;
+	return fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
 struct json_object *diag_to_json(const struct diag *d)

@@ -56,6 +56,25 @@ void diag_sort(struct diag *d);
 /* Print every entry, one per line, to f. */
 void diag_print(const struct diag *d, FILE *f);
 
+/* How diag_print_styled prints. */
+struct diag_style {
+	const char *prefix;	/* "sriovctl": "sriovctl: error: ..." for an entry without a place */
+	bool priority;		/* "<3>" syslog priority first, for journald (see diag_journal_stream) */
+	enum diag_level least;	/* print entries of this level and more severe (DIAG_ERROR: errors only) */
+};
+/* Print the entries as st says (NULL: as diag_print). */
+void diag_print_styled(const struct diag *d, FILE *f, const struct diag_style *st);
+
+/* The syslog priority of a level: 3 error, 4 warning, 5 note. */
+int diag_level_priority(enum diag_level l);
+
+/*
+ * Whether fd is journald's stream: $JOURNAL_STREAM ("DEV:INODE", set by
+ * systemd for a service whose output goes to the journal) names fd's
+ * device and inode. A redirected stderr no longer matches.
+ */
+bool diag_journal_stream(int fd);
+
 struct json_object;
 /*
  * The entries as a JSON array of {"file", "line", "column", "severity",

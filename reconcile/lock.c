@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +15,35 @@ static int held_fd = -1;
 
 /* Time between two attempts: short next to any useful timeout. */
 #define LOCK_POLL_NS (20 * 1000 * 1000L)
+
+/*
+ * The pid holding the lock on fd: the kernel's word (/proc/locks, an
+ * FLOCK line on this device and inode), when that process still lives
+ * (the kernel keeps the pid of whoever took the lock, which may have
+ * exited leaving the file open elsewhere, as flock(1) does). 0 when
+ * unknown. Nothing is written to the file: a run that waits changes nothing.
+ */
+static long lock_holder(int fd)
+{
+	_cleanup_(fclosep) FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	struct stat st;
+	long pid = 0;
+
+	if (fstat(fd, &st) == 0 && f)
+		while (!pid && fgets(line, sizeof(line), f)) {
+			unsigned maj, min;
+			unsigned long long ino;
+			long p;
+			if (sscanf(line, "%*d: FLOCK %*s %*s %ld %x:%x:%llu", &p, &maj, &min,
+				   &ino) == 4 &&
+			    makedev(maj, min) == st.st_dev && ino == st.st_ino)
+				pid = p;
+		}
+	if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+		pid = 0;
+	return pid > 0 ? pid : 0;
+}
 
 static int open_lock_file(const char *root, const char *path, struct diag *d)
 {
@@ -62,7 +93,13 @@ int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd
 		}
 		double waited = monotonic_now() - start;
 		if (timeout_s >= 0 && waited >= timeout_s) {
+			long pid = lock_holder(fd);
 			close(fd);
+			if (pid)
+				return diag_error(
+				    d, NULL, -EWOULDBLOCK,
+				    "another sriovctl run (pid %ld) holds '%s' (waited %g s)", pid,
+				    path, timeout_s);
 			return diag_error(d, NULL, -EWOULDBLOCK,
 					  "another sriovctl run holds '%s' (waited %g s)", path,
 					  timeout_s);

@@ -13,7 +13,8 @@
  * Take the lock under root (NULL: "/"), creating <root>/run if missing.
  * Waits up to timeout_s seconds (0: try once; negative: wait forever).
  * On success *ret_fd owns the lock, to be given to lock_release(). On
- * timeout returns -EWOULDBLOCK with "another sriovctl run holds ..." in d.
+ * timeout returns -EWOULDBLOCK with "another sriovctl run (pid N) holds ..."
+ * in d, N from /proc/locks (left out when unknown).
  */
 int lock_acquire(const char *root, double timeout_s, struct diag *d, int *ret_fd);
 

@@ -169,23 +169,43 @@ static void pr_vf(struct pr *p, const struct action *a)
 	pr_json(p, "vf", vf);
 }
 
+/* Terminal colours of the text plan: + green, ~ yellow, - and ! red. */
+#define COLOR_GREEN  "\033[32m"
+#define COLOR_YELLOW "\033[33m"
+#define COLOR_RED    "\033[31m"
+#define COLOR_OFF    "\033[0m"
+
+static const char *prefix_color(char c)
+{
+	switch (c) {
+	case '+':
+		return COLOR_GREEN;
+	case '~':
+		return COLOR_YELLOW;
+	default:
+		return COLOR_RED;
+	}
+}
+
 /* The lines of [l, end), each after prefix, escaped: file content comes from the host. */
-static void print_lines(FILE *f, const char *prefix, const char *l, const char *end)
+static void print_lines(FILE *f, const char *prefix, const char *l, const char *end,
+			const char *color)
 {
 	while (l < end) {
 		const char *n = strchrnul(l, '\n');
 		if (n > end)
 			n = end;
 		_cleanup_(freep) char *line = strndup(l, n - l);
+		fputs(color ? color : "", f);
 		fputs(prefix, f);
 		fputs_escaped(line ? line : "?", f);
-		fputc('\n', f);
+		fputs(color ? COLOR_OFF "\n" : "\n", f);
 		l = *n ? n + 1 : n;
 	}
 }
 
 /* A file's change as "-"/"+" lines: what differs between the common head and tail. */
-static void pr_file_diff(struct pr *p, const char *before, const char *after)
+static void pr_file_diff(struct pr *p, const char *before, const char *after, bool color)
 {
 	const char *b = before ? before : "", *a = after ? after : "";
 	const char *be = b + strlen(b), *ae = a + strlen(a);
@@ -215,8 +235,8 @@ static void pr_file_diff(struct pr *p, const char *before, const char *after)
 		be = bl;
 		ae = al;
 	}
-	print_lines(p->f, "    - ", b, be);
-	print_lines(p->f, "    + ", a, ae);
+	print_lines(p->f, "    - ", b, be, color ? COLOR_RED : NULL);
+	print_lines(p->f, "    + ", a, ae, color ? COLOR_GREEN : NULL);
 }
 
 /* ---- one printer per kind; each returns the text prefix ---- */
@@ -456,18 +476,23 @@ static char action_text(const struct action *a, char **ret)
  */
 int render_plan_text(const struct plan *p, FILE *out)
 {
+	return render_plan_text_color(p, out, false);
+}
+
+int render_plan_text_color(const struct plan *p, FILE *out, bool color)
+{
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const struct action *a = &p->changes[i];
 		_cleanup_(freep) char *line = NULL;
 		char c = action_text(a, &line);
 		if (!c)
 			return -ENOMEM;
-		fprintf(out, "%c ", c);
+		fprintf(out, "%s%c ", color ? prefix_color(c) : "", c);
 		fputs_escaped(line, out);
-		fputc('\n', out);
+		fputs(color ? COLOR_OFF "\n" : "\n", out);
 		if (a->kind == ACTION_WRITE_MODPROBE_CONF) {
 			struct pr diff = {.f = out};
-			pr_file_diff(&diff, a->module.old_content, a->module.content);
+			pr_file_diff(&diff, a->module.old_content, a->module.content, color);
 		}
 		if (a->show_reason && a->reason) {
 			fputs("  ", out);
@@ -485,11 +510,11 @@ int render_plan_text(const struct plan *p, FILE *out)
 		_cleanup_(freep) char *line = NULL;
 		if (!action_text(a, &line))
 			return -ENOMEM;
-		fputs("! blocked: ", out);
+		fputs(color ? COLOR_RED "! blocked: " : "! blocked: ", out);
 		fputs_escaped(line, out);
 		fputs(" \u2014 ", out);
 		fputs_escaped(a->why ? a->why : "?", out);
-		fputc('\n', out);
+		fputs(color ? COLOR_OFF "\n" : "\n", out);
 	}
 	if (p->n_changes == 0 && p->n_blocked == 0)
 		fputs("No changes: the host matches the desired state.\n", out);

@@ -13,6 +13,8 @@
 
 /* Diff-like text: "~ 0000:0b:00.0 num-vfs 0 -> 7", "+ attach ...", "! blocked: ...". */
 int render_plan_text(const struct plan *p, FILE *out);
+/* The same, with color: ANSI colours by prefix (+ green, ~ yellow, - and ! red). */
+int render_plan_text_color(const struct plan *p, FILE *out, bool color);
 /* The stable JSON contract (schema/plan.schema.json), pretty-printed. */
 int render_plan_json(const struct plan *p, FILE *out);
 

@@ -283,6 +283,9 @@ void spec_free(struct spec *s)
 	free(s->host);
 	free(s->libvirt_uri);
 	free(s->path);
+	for (size_t i = 0; i < s->n_merged; i++)
+		free(s->merged[i]);
+	free(s->merged);
 	free(s);
 }
 

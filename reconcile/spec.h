@@ -100,6 +100,8 @@ struct spec {
 	struct guest_spec *guests; /* sorted by name */
 	size_t n_guests;
 	struct src_loc host_loc;
+	char **merged; /* paths of the files merged into this one (spec-merge.h); owned */
+	size_t n_merged;
 };
 
 /*

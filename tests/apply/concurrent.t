@@ -31,8 +31,8 @@ sim "$T/state.yaml" '
 sed 's/^/# /' "$T/out" "$T/a.out" "$T/b.out" "$T/c.err"
 has '^A holds the lock: yes$' "$T/out" "A holds the lock while its VFs appear"
 has '^C: rc=1 vfs=0/0$' "$T/out" "C gives up after its --lock-timeout with exit 1, nothing changed"
-has "^error: another sriovctl run holds '.*/run/sriovctl.lock' \(waited 0.2 s\)" "$T/c.err" \
-	"C says another run holds the lock"
+has "^sriovctl: error: another sriovctl run \(pid [0-9]+\) holds '.*/run/sriovctl.lock' \(waited 0.2 s\)" "$T/c.err" \
+	"C says another run holds the lock, and its pid"
 has '^A: rc=0$' "$T/out" "A converges"
 has '^~ 0000:0b:00.0 num-vfs 7 -> 5 ' "$T/b.out" "B planned from the host A left (7 -> 5)"
 has '^B: rc=0 vfs=5/5$' "$T/out" "B converges: the end state is B's"

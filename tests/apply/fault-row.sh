@@ -135,9 +135,9 @@ for fault in "$@"; do
 	[ $rc = 1 ] || why="$why; exit status $rc, not 1"
 	if [ "$fault" = SIGTERM ]; then
 		# the step may have finished: the message says what was and was not done
-		grep -q "^error: stopped by signal 15" "$err" || why="$why; no message that a signal stopped the run"
+		grep -q "^sriovctl: error: stopped by signal 15" "$err" || why="$why; no message that a signal stopped the run"
 	else
-		grep -q "^error: .*$names" "$err" || why="$why; no error naming the step ($names)"
+		grep -q "^sriovctl: error: .*$names" "$err" || why="$why; no error naming the step ($names)"
 	fi
 	if ! cmp -s "$D/igb.conf" "$W/old.conf" && ! cmp -s "$D/igb.conf" "$W/new.conf"; then
 		why="$why; igb.conf is neither the old nor the new file"
@@ -153,11 +153,11 @@ for fault in "$@"; do
 	# without the fault
 	$SC apply -f "$W/T" --lock-timeout 0 >"$W/out2" 2>"$W/err2"
 	rc2=$?
-	[ $rc2 = 0 ] || why="$why; the re-run exits $rc2: $(grep -m1 '^error' "$W/err2")"
+	[ $rc2 = 0 ] || why="$why; the re-run exits $rc2: $(grep -m1 '^sriovctl: error' "$W/err2")"
 	$SC plan --detailed-exitcode -f "$W/T" >"$W/plan" 2>&1
 	rc3=$?
 	[ $rc3 = 0 ] || why="$why; plan --detailed-exitcode exits $rc3 after the re-run"
-	$SC apply -f "$W/R" >"$W/out4" 2>"$W/err4" || why="$why; the reset (apply R) failed: $(grep -m1 '^error' "$W/err4")"
+	$SC apply -f "$W/R" >"$W/out4" 2>"$W/err4" || why="$why; the reset (apply R) failed: $(grep -m1 '^sriovctl: error' "$W/err4")"
 	if [ -z "$why" ]; then
 		echo "$point $fault pass ${took}s" >>"$out/$point.cells"
 	else

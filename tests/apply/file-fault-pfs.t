@@ -50,7 +50,7 @@ for fault in ro full; do
 	esac
 	has "^first: rc=1 vfs=7/7 files=$files$" "$T/out" \
 		"$fault: exit 1, both PFs have 7 VFs, no temporary file"
-	has "^error: cannot write '.*/etc/modprobe.d/igb.conf': $msg$" "$T/err1" "$fault: the error names the file and the cause"
+	has "^sriovctl: error: cannot write '.*/etc/modprobe.d/igb.conf': $msg$" "$T/err1" "$fault: the error names the file and the cause"
 	lacks "not converged|skipped" "$T/err1" "$fault: the PFs' steps were not skipped"
 	has '^rerun: rc=0 vfs=7/7 conf=options igb max_vfs=7$' "$T/out" "$fault: once the fault is gone a re-run converges"
 	has '^plan: rc=0$' "$T/out" "$fault: plan --detailed-exitcode is 0"

@@ -50,16 +50,16 @@ hang_case() {
 
 BIND='{drivers-autoprobe: false, vf-driver: vfio-pci}'
 hang_case drivers_probe 0000:0b:10.2 drivers_probe \
-	"^error: '0000:0b:10.2': probing with driver 'vfio-pci' \(drivers_probe\) failed: no answer within 3 s \(the driver hangs\)$" \
+	"^sriovctl: error: '0000:0b:10.2': probing with driver 'vfio-pci' \(drivers_probe\) failed: no answer within 3 s \(the driver hangs\)$" \
 	--spec-extra "$BIND"
 hang_case driver_override 0000:0b:10.0 driver_override \
-	"^error: '0000:0b:10.0': cannot set driver_override to 'vfio-pci': no answer within 3 s \(the driver hangs\)$" \
+	"^sriovctl: error: '0000:0b:10.0': cannot set driver_override to 'vfio-pci': no answer within 3 s \(the driver hangs\)$" \
 	--spec-extra "$BIND"
 hang_case unbind 0000:0b:10.4 unbind \
-	"^error: '0000:0b:10.4': cannot unbind from 'igbvf': no answer within 3 s \(the driver hangs\)$" \
+	"^sriovctl: error: '0000:0b:10.4': cannot unbind from 'igbvf': no answer within 3 s \(the driver hangs\)$" \
 	--spec-extra '{vf-driver: vfio-pci}'
 hang_case autoprobe 0000:0b:00.0 sriov_drivers_autoprobe \
-	"^error: PF '0000:0b:00.0': cannot set sriov_drivers_autoprobe: no answer within 3 s \(the driver hangs\)$" \
+	"^sriovctl: error: PF '0000:0b:00.0': cannot set sriov_drivers_autoprobe: no answer within 3 s \(the driver hangs\)$" \
 	--spec-extra "$BIND"
 
 # ---- RTM_SETLINK of a VF setting that the driver never answers ----
@@ -79,7 +79,7 @@ sed 's/^/# /' "$T/setlink.out" "$T/err1"
 took=$(sed -n 's/^first: .*took=\([0-9]*\)$/\1/p' "$T/setlink.out")
 has "^first: rc=1 " "$T/setlink.out" "setlink hangs: apply exits 1"
 check "setlink hangs: apply --timeout 3 ends in time (${took:-?} s, at most 10)" test "${took:-999}" -le 10
-has "^error: PF 'enp11s0f0' VF 0: cannot set trust on: no answer within 3 s \(the driver hangs\)$" \
+has "^sriovctl: error: PF 'enp11s0f0' VF 0: cannot set trust on: no answer within 3 s \(the driver hangs\)$" \
 	"$T/err1" "setlink hangs: the error names the PF, the VF and the setting"
 has "^lock: free$" "$T/setlink.out" "setlink hangs: the lock is free after the run"
 has "^rerun: rc=0 trust=on$" "$T/setlink.out" "setlink hangs: a re-run without the fault converges"

@@ -40,14 +40,14 @@ fault_case() {
 }
 
 P="PF '$PF0': cannot set sriov_numvfs to 7: "
-fault_case EBUSY fail.sriov_numvfs=EBUSY 10 "^error: ${P}device busy" 9
-fault_case ERANGE fail.sriov_numvfs=ERANGE 10 "^error: ${P}more VFs than sriov_totalvfs" 9
-fault_case ENOENT fail.sriov_numvfs=ENOENT 10 "^error: ${P}PF has no driver bound" 9
-fault_case EIO fail.sriov_numvfs=EIO 10 "^error: ${P}Input/output error" 9
+fault_case EBUSY fail.sriov_numvfs=EBUSY 10 "^sriovctl: error: ${P}device busy" 9
+fault_case ERANGE fail.sriov_numvfs=ERANGE 10 "^sriovctl: error: ${P}more VFs than sriov_totalvfs" 9
+fault_case ENOENT fail.sriov_numvfs=ENOENT 10 "^sriovctl: error: ${P}PF has no driver bound" 9
+fault_case EIO fail.sriov_numvfs=EIO 10 "^sriovctl: error: ${P}Input/output error" 9
 fault_case ENOSPC fail.sriov_numvfs=ENOSPC 10 \
-	"^error: ${P}not enough MSI-X vectors or bus numbers — see pci=realloc" 9
+	"^sriovctl: error: ${P}not enough MSI-X vectors or bus numbers — see pci=realloc" 9
 fault_case hang fail.sriov_numvfs=hang 1 \
-	"^error: PF '$PF0': setting sriov_numvfs to 7 did not finish within 1 s" 6
-fault_case slow vf-delay-ms=2500 1 "^error: PF '$PF0': timed out waiting for VFs: 0 of 7 present" 6
-fault_case fewer vf-enable-max=3 10 "^error: PF '$PF0': the driver enabled 3 of 7 VFs" 9
+	"^sriovctl: error: PF '$PF0': setting sriov_numvfs to 7 did not finish within 1 s" 6
+fault_case slow vf-delay-ms=2500 1 "^sriovctl: error: PF '$PF0': timed out waiting for VFs: 0 of 7 present" 6
+fault_case fewer vf-enable-max=3 10 "^sriovctl: error: PF '$PF0': the driver enabled 3 of 7 VFs" 9
 echo "1..$n"

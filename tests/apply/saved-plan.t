@@ -63,7 +63,7 @@ has '^dry: rc=0$' "$T/out" "apply --plan --dry-run exits 0"
 has '^apply-plan: rc=0$' "$T/out" "apply --plan exits 0"
 has '^replan: rc=0$' "$T/out" "after apply --plan, plan -f finds nothing to do"
 has '^again: rc=4$' "$T/out" "the same saved plan again exits 4"
-has "^error: the plan is stale: /etc/modprobe.d/igb.conf was created since the plan was made; nothing applied" \
+has "^sriovctl: error: the plan is stale: /etc/modprobe.d/igb.conf was created since the plan was made; nothing applied" \
 	"$T/again.err" "the first stale fact is named"
 lock=$(sed -n 's/^lock: //p' "$T/out")
 for t in again count guest; do

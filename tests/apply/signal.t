@@ -38,11 +38,11 @@ for sig in TERM INT; do
 	has "^apply: rc=1 took=[01]$" "$T/$sig.out" "SIG$sig: apply stops at once, exit 1"
 	has "^alive: none$" "$T/$sig.out" "SIG$sig: no worker outlives apply"
 	has "^lock: free$" "$T/$sig.out" "SIG$sig: the lock is free"
-	has "^error: PF '0000:0b:00.0': setting sriov_numvfs to 7 was interrupted" "$T/err1" \
+	has "^sriovctl: error: PF '0000:0b:00.0': setting sriov_numvfs to 7 was interrupted" "$T/err1" \
 		"SIG$sig: the blocked VF count is reported as interrupted"
-	has "^error: stopped by signal [0-9]+ \(.*\): no further change started; .* not started:$" "$T/err1" \
+	has "^sriovctl: error: stopped by signal [0-9]+ \(.*\): no further change started; .* not started:$" "$T/err1" \
 		"SIG$sig: the message says the run was stopped"
-	has "^note: not started: set-vf 0000:0c:00.0" "$T/err1" "SIG$sig: the changes not started are listed"
+	has "^sriovctl: note: not started: set-vf 0000:0c:00.0" "$T/err1" "SIG$sig: the changes not started are listed"
 	has "apply stopped by signal [0-9]+; the lock is released" "$T/err1" "SIG$sig: the last line says the lock is released"
 done
 echo "1..$n"

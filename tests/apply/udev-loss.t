@@ -18,7 +18,7 @@ SIMHOST_DGRAM_QLEN=8 sim "$T/state.yaml" '
 ' >"$T/out" 2>&1
 sed 's/^/# /' "$T/out" "$T/err1"
 has "^apply: rc=0 numvfs=64$" "$T/out" "apply with lost events: exit 0, 64 VFs"
-has "^warning: PF '0000:0b:00.0': the 64 VFs exist \(sysfs\), but udev did not announce them all" "$T/err1" \
+has "^sriovctl: warning: PF '0000:0b:00.0': the 64 VFs exist \(sysfs\), but udev did not announce them all" "$T/err1" \
 	"a warning says udev did not announce them all"
 has "^plan: rc=0$" "$T/out" "plan --detailed-exitcode is 0 afterwards"
 echo "1..$n"

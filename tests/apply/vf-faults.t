@@ -38,9 +38,9 @@ sim "$T/state.yaml" "$SCRIPT" >"$T/out" 2>&1
 sed 's/^/# /' "$T/out" "$T/err1"
 has "^first: rc=1 drivers=[^ ]* [^ ]* [^ ]* vfio-pci vfio-pci vfio-pci " "$T/out" \
 	"driver_override: exit 1, the other PF's VFs are bound to vfio-pci"
-has "^error: skipped bind-driver 0000:0b:00.0 0000:0b:10.4 -> vfio-pci: an earlier step for '0000:0b:00.0' failed$" \
+has "^sriovctl: error: skipped bind-driver 0000:0b:00.0 0000:0b:10.4 -> vfio-pci: an earlier step for '0000:0b:00.0' failed$" \
 	"$T/err1" "driver_override: the failing PF's later steps are reported as skipped"
-has "^error: '0000:0b:10.2': cannot set driver_override to 'vfio-pci': No space left on device$" \
+has "^sriovctl: error: '0000:0b:10.2': cannot set driver_override to 'vfio-pci': No space left on device$" \
 	"$T/err1" "driver_override: the error names the VF and the cause"
 has "^first: rc=1 drivers=vfio-pci   vfio-pci vfio-pci vfio-pci trust=" "$T/out" \
 	"driver_override: the failing VF and the skipped one are left unbound, not half-bound"

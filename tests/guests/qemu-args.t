@@ -37,8 +37,8 @@ is 1 $? "an unknown guest: exit 1"
 has "guest 'Nobody' is not defined in libvirt" "$T/n.err" "an unknown guest: says so"
 "$SRIOVCTL" qemu-args >/dev/null 2>&1
 is 64 $? "no guest: usage error"
-"$SRIOVCTL" qemu-args A B >/dev/null 2>&1
-is 64 $? "two guests: usage error"
+"$SRIOVCTL" qemu-args A B C >/dev/null 2>&1
+is 64 $? "two guests and a file: usage error"
 
 # ---- the live host and the private libvirtd ----
 if [ "$(id -u)" = 0 ] && command -v libvirtd >/dev/null && unshare -m -n --propagation private true 2>/dev/null; then

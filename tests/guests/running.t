@@ -46,7 +46,7 @@ fi
 
 sed 's/^/# /' "$T/apply1.out" "$T/apply1.err"
 is 1 "$(cat "$T/apply1.rc")" "apply exits 1 when the live attach is refused"
-has "^error: guest 'MyGuest': cannot attach 0000:0b:10\.0 to the running guest \(its persistent definition has it now, the guest gets it at its next start\): .+" \
+has "^sriovctl: error: guest 'MyGuest': cannot attach 0000:0b:10\.0 to the running guest \(its persistent definition has it now, the guest gets it at its next start\): .+" \
 	"$T/apply1.err" "a clear per-guest error for the live part, with libvirt's reason"
 has "passthrough|PCI|IOMMU|vfio" "$T/apply1.err" "libvirt's reason is the host's lack of PCI passthrough"
 devs "$T/pers1.xml" >"$T/pers1.devs"

@@ -184,7 +184,7 @@ done
 # stops before planning when the file has guests); the capture records
 # "libvirt: false", and the planner says the guests could not be planned.
 # Both exit 1 with no plan; every other line must be identical.
-legit="^(warning|error): cannot connect to libvirt at |: error: guests are declared but libvirt was not observed\$"
+legit="^sriovctl: (warning|error): cannot connect to libvirt at |: error: guests are declared but libvirt was not observed\$"
 
 same() { # NAME A B
 	if [ -f "$2" ] && [ -f "$3" ] && cmp -s "$2" "$3"; then
@@ -212,7 +212,7 @@ for s in "${scenarios[@]}"; do
 				grep -q "cannot connect to libvirt" "$T/$tag.cap-f.err"; then
 				# the file has guests and libvirt is unreachable: no capture
 				# for it, as no live plan (the capture without -f says libvirt: false)
-				has "^error: cannot connect to libvirt" "$T/$tag.live.text.err" \
+				has "^sriovctl: error: cannot connect to libvirt" "$T/$tag.live.text.err" \
 					"$tag: show -f and plan both fail as libvirt is unreachable"
 				continue
 			fi

@@ -39,7 +39,7 @@ run 1 "^/dev/zero: error: file is larger than 16 MiB$" "show --state /dev/zero: 
 for opt in --timeout --lock-timeout; do
 	for v in nan NaN inf -nan infinity 1e400; do
 		run 64 "invalid number of seconds '$v'" "$opt $v: usage error" \
-			plan -f "$SPEC" --state "$STATE" "$opt" "$v"
+			apply -f "$SPEC" --state "$STATE" --dry-run "$opt" "$v"
 	done
 done
 

@@ -52,8 +52,10 @@ static pid_t contend(double timeout)
 	struct diag d;
 	int fd = -1, code = CHILD_WRONG;
 	double start = monotonic_now();
-	char *want = strprintf("another sriovctl run holds '%s/run/sriovctl.lock' (waited %g s)",
-			       root, timeout);
+	/* the parent holds the lock: the message names it */
+	char *want = strprintf(
+	    "another sriovctl run (pid %ld) holds '%s/run/sriovctl.lock' (waited %g s)",
+	    (long)getppid(), root, timeout);
 
 	diag_init(&d);
 	int r = lock_acquire(root, timeout, &d, &fd);
