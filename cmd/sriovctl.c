@@ -57,6 +57,9 @@ int load_spec(const char *path, struct spec **ret)
 
 const char *libvirt_uri(const struct args *a, const struct spec *s)
 {
+	/* --scope host: libvirt is not up at boot; asking its socket would start it (doc/boot.md) */
+	if (boot_host_only(a))
+		return NULL;
 	return scope_libvirt_uri(s, a->libvirt);
 }
 
@@ -96,14 +99,21 @@ int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h,
 
 	if (load_spec(a->file, &s) < 0)
 		return EXIT_INVALID;
+	boot_wait_pfs(a, s);
+	/* --scope host plans without the guests (libvirt is not asked) */
+	struct spec host_side = *s;
+	if (boot_host_only(a))
+		host_side.n_guests = 0;
 	diag_init(&d);
-	r = get_host(a, s, &d, &h);
+	r = get_host(a, &host_side, &d, &h);
 	if (r >= 0)
 		r = host_guard_check(s, h, a->state, &d);
 	if (r >= 0) {
 		struct plan_opts o = {.force = a->force};
-		r = plan_compute(s, h, &o, &d, &p);
+		r = plan_compute(&host_side, h, &o, &d, &p);
 	}
+	if (r >= 0)
+		r = boot_narrow(a, s, h, p, &d);
 	print_diag(&d);
 	diag_release(&d);
 	if (r < 0)
@@ -142,9 +152,11 @@ static const struct command commands[] = {
      "                            captures all that a plan reads (with -f, also what\n"
      "                            FILE names) for plan --state"},
     {"plan", cmd_plan,
-     "plan -f FILE [--json] [--detailed-exitcode] [-o PLAN]  what apply would do"},
+     "plan -f FILE [--json] [--detailed-exitcode] [-o PLAN] [--only PF] [--scope S]\n"
+     "                            what apply would do"},
     {"apply", cmd_apply,
-     "apply -f FILE | --plan PLAN [--dry-run] [--force] [--json]  make the host match"},
+     "apply -f FILE | --plan PLAN [--dry-run] [--force] [--json] [--only PF]\n"
+     "                            [--scope host|guests|all] [--wait-pfs SEC]  make the host match"},
     {"qemu-args", cmd_qemu_args,
      "qemu-args GUEST [-f FILE]  QEMU '-device vfio-pci,host=...' arguments of GUEST's\n"
      "                            devices, one per line: FILE's guest, else its libvirt\n"
@@ -182,6 +194,14 @@ static void help(void)
 	    "      --force            apply blocked changes too (takes devices from guests)\n"
 	    "      --timeout SEC      apply: wait at most SEC for VFs to appear (default 120)\n"
 	    "      --lock-timeout SEC apply: wait at most SEC for another run (default 60)\n"
+	    "      --only PF          plan, apply: only that PF's actions (PCI address or\n"
+	    "                         netdev) and the guest actions of its VFs; no module\n"
+	    "                         actions\n"
+	    "      --scope SCOPE      plan, apply: host (no libvirt asked: VFs, drivers, VF\n"
+	    "                         settings, modprobe.d), guests (attach, detach) or all\n"
+	    "                         (default); see doc/boot.md\n"
+	    "      --wait-pfs SEC     plan, apply: first wait up to SEC for the file's PFs to\n"
+	    "                         exist with a driver bound (at boot)\n"
 	    "  -q, --quiet            validate: print nothing on success (with --json the\n"
 	    "                         objects are still printed)\n"
 	    "  -h, --help             this help\n"
@@ -220,7 +240,11 @@ static int parse_options(int argc, char **argv, struct args *a)
 		OPT_FORCE,
 		OPT_TIMEOUT,
 		OPT_LOCK_TIMEOUT,
-		OPT_PLAN
+		OPT_PLAN,
+		/* boot and event runs (cmd/boot.c) */
+		OPT_ONLY,
+		OPT_SCOPE,
+		OPT_WAIT_PFS,
 	};
 	static const struct option opts[] = {
 	    {"file", required_argument, NULL, 'f'},
@@ -236,6 +260,9 @@ static int parse_options(int argc, char **argv, struct args *a)
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	    {"out", required_argument, NULL, 'o'},
 	    {"plan", required_argument, NULL, OPT_PLAN},
+	    {"only", required_argument, NULL, OPT_ONLY},
+	    {"scope", required_argument, NULL, OPT_SCOPE},
+	    {"wait-pfs", required_argument, NULL, OPT_WAIT_PFS},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -290,6 +317,17 @@ static int parse_options(int argc, char **argv, struct args *a)
 			if (parse_seconds("--lock-timeout", optarg, &a->lock_timeout))
 				return EXIT_USAGE;
 			break;
+		/* boot and event runs (cmd/boot.c) */
+		case OPT_ONLY:
+			a->only = optarg;
+			break;
+		case OPT_SCOPE:
+			a->scope = optarg;
+			break;
+		case OPT_WAIT_PFS:
+			if (parse_seconds("--wait-pfs", optarg, &a->wait_pfs))
+				return EXIT_USAGE;
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
@@ -305,7 +343,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 			return EXIT_USAGE;
 		}
 	}
-	return -1;
+	return boot_check_options(a);
 }
 
 int main(int argc, char **argv)
