@@ -58,15 +58,5 @@ before() {
 	[ $rc -ne 0 ] && grep -q "ordering cycle" "$T/probe.log"
 }
 
-# exec_line UNIT: the ExecStart command line systemd makes of UNIT (specifiers
-# expanded; an instance of a template may be given, e.g. sriovctl@ADDR.service)
-exec_line() {
-	local unit=$1 file=$1
-	if [[ "$unit" == *@?*.service ]]; then
-		# the instance as a file: ':' escaped, %I unescapes it again
-		file=${unit//:/\\x3a}
-		cp "$UNITS/${unit%%@*}@.service" "$R/etc/systemd/system/$file"
-	fi
-	SYSTEMD_LOG_LEVEL=debug systemd-analyze verify --man=no --root="$R" \
-		"/etc/systemd/system/$file" 2>&1 | sed -n 's/^[[:space:]]*Command Line: //p' | head -n 1
-}
+# exec_line UNIT: what UNIT runs (tests/boot/exec-line), from $R
+exec_line() { "$TOP/tests/boot/exec-line" "$R" "$1"; }
