@@ -7,7 +7,7 @@
 # network; the guests run after libvirt and before libvirt-guests.
 . "$(dirname "$0")/lib.sh"
 need_analyze
-echo "1..23"
+echo "1..24"
 unit_root
 for u in sriovctl.service sriovctl-guests.service sriovctl@.service sriovctl.path \
 	sriovctl-reapply.service; do
@@ -61,4 +61,15 @@ if ! grep -hE "^(ProtectKernelTunables|ProtectKernelModules|PrivateNetwork|ReadO
 else
 	fail "hardened (ProtectSystem=strict) with /sys, /etc/modprobe.d and modules still writable" \
 		"$(cat "$T/bad")"
+fi
+# the whole boot with everything enabled: no ordering cycle anywhere
+cp "$UNITS/sriovctl@.service" "$R/etc/systemd/system/sriovctl@0000\\x3a3b\\x3a00.0.service"
+printf '%s\n' '[Unit]' 'Requires=multi-user.target network-online.target systemd-networkd.service' \
+	'Requires=sriovctl.service sriovctl-guests.service libvirt-guests.service sriovctl.path' \
+	'Requires=sriovctl@0000\x3a3b\x3a00.0.service' '[Service]' 'ExecStart=/usr/bin/true' \
+	>"$R/etc/systemd/system/boot-probe.service"
+if verify boot-probe.service "$T/boot.log"; then
+	ok "a boot with every unit (and networkd, libvirt-guests) has no ordering cycle"
+else
+	fail "a boot with every unit (and networkd, libvirt-guests) has no ordering cycle" "$(cat "$T/boot.log")"
 fi
