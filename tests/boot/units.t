@@ -68,7 +68,8 @@ printf '%s\n' '[Unit]' 'Requires=multi-user.target network-online.target systemd
 	'Requires=sriovctl.service sriovctl-guests.service libvirt-guests.service sriovctl.path' \
 	'Requires=sriovctl@0000\x3a3b\x3a00.0.service' '[Service]' 'ExecStart=/usr/bin/true' \
 	>"$R/etc/systemd/system/boot-probe.service"
-if verify boot-probe.service "$T/boot.log"; then
+# (systemd breaks a cycle through a job it may drop and goes on: any cycle found fails)
+if verify boot-probe.service "$T/boot.log" && ! grep -q "ordering cycle" "$T/boot.log"; then
 	ok "a boot with every unit (and networkd, libvirt-guests) has no ordering cycle"
 else
 	fail "a boot with every unit (and networkd, libvirt-guests) has no ordering cycle" "$(cat "$T/boot.log")"
