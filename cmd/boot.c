@@ -16,7 +16,8 @@ int boot_check_options(const struct args *a)
 	if (a->scope && plan_scope_from_string(a->scope) < 0)
 		return usage_error("--scope: unknown scope '%s' (host, guests, all)", a->scope);
 	if (boot_narrowed(a) && a->out)
-		return usage_error("-o saves a whole plan: it cannot be used with --only or --scope");
+		return usage_error(
+		    "-o saves a whole plan: it cannot be used with --only or --scope");
 	if (boot_narrowed(a) && a->plan)
 		return usage_error("--plan applies a saved plan exactly: it cannot be used with "
 				   "--only or --scope");
@@ -85,13 +86,16 @@ int boot_narrow(const struct args *a, const struct spec *s, const struct host *h
 	if (!boot_narrowed(a))
 		return 0;
 	if (a->only && plan_only_resolve(h, a->only, &f.only) < 0)
-		return diag_error(d, NULL, -ENODEV,
-				  "--only '%s': no SR-IOV PF with that address or interface on this "
-				  "host",
-				  a->only);
+		return diag_error(
+		    d, NULL, -ENODEV,
+		    "--only '%s': no SR-IOV PF with that address or interface on this "
+		    "host",
+		    a->only);
 	if (f.only && !spec_names_pf(s, h, f.only))
-		diag_note(d, NULL, "--only %s: '%s' does not name this PF; only guest devices of it "
-			  "are considered", f.only, s->path);
+		diag_note(d, NULL,
+			  "--only %s: '%s' does not name this PF; only guest devices of it "
+			  "are considered",
+			  f.only, s->path);
 	if (plan_filter(p, h, &f, d) < 0)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
 	return 0;

@@ -180,8 +180,7 @@ static size_t host_changes_left(const struct plan *p, const struct host *h,
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->n_changes; i++)
-		n += !is_guest_action(&p->changes[i]) &&
-		     selected(&p->changes[i], h, &both_sides);
+		n += !is_guest_action(&p->changes[i]) && selected(&p->changes[i], h, &both_sides);
 	return n;
 }
 
@@ -205,8 +204,7 @@ static int block_unguarded(struct plan *p, const struct host *h, bool force, str
 	return r;
 }
 
-int plan_filter(struct plan *p, const struct host *h, const struct plan_filter *f,
-		struct diag *d)
+int plan_filter(struct plan *p, const struct host *h, const struct plan_filter *f, struct diag *d)
 {
 	size_t modules = 0, host_left = 0;
 

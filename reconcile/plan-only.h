@@ -45,8 +45,7 @@ struct plan_filter {
  * warnings in d say what was left out and why. Returns 0, or -ENOMEM
  * (p is then unchanged or partly narrowed, never inconsistent).
  */
-int plan_filter(struct plan *p, const struct host *h, const struct plan_filter *f,
-		struct diag *d);
+int plan_filter(struct plan *p, const struct host *h, const struct plan_filter *f, struct diag *d);
 
 /*
  * The PCI address of the PF named name (an address in any case, or one of

@@ -26,16 +26,16 @@
 	"    device: \"10c9\"\n"                                                                   \
 	"    driver: igb\n"                                                                        \
 	"    interfaces: [enp11s0f0]\n"                                                            \
-	"    sriov: {total-vfs: 7, num-vfs: 1, drivers-autoprobe: true, offset: 128, stride: 2,\n"  \
-	"            vf-device: \"10ca\", vfs: [{id: 0, address: \"0000:0b:10.0\", driver: " VF0_DRIVER \
-	"}]}\n"                                                                                    \
+	"    sriov: {total-vfs: 7, num-vfs: 1, drivers-autoprobe: true, offset: 128, stride: 2,\n" \
+	"            vf-device: \"10ca\", vfs: [{id: 0, address: \"0000:0b:10.0\", "               \
+	"driver: " VF0_DRIVER "}]}\n"                                                              \
 	"  - address: \"0000:0b:00.1\"\n"                                                          \
 	"    vendor: \"8086\"\n"                                                                   \
 	"    device: \"10c9\"\n"                                                                   \
 	"    driver: igb\n"                                                                        \
 	"    interfaces: [enp11s0f1]\n"                                                            \
-	"    sriov: {total-vfs: 7, num-vfs: 0, drivers-autoprobe: true, offset: 128, stride: 2,\n"  \
-	"            vf-device: \"10ca\", vfs: []}\n"                                               \
+	"    sriov: {total-vfs: 7, num-vfs: 0, drivers-autoprobe: true, offset: 128, stride: 2,\n" \
+	"            vf-device: \"10ca\", vfs: []}\n"                                              \
 	"modules:\n"                                                                               \
 	"  igb: {loaded: true, parameters: {max_vfs: \"0\"}}\n"                                    \
 	"files:\n"                                                                                 \
@@ -87,8 +87,8 @@ static char *lines(const struct action *v, size_t n)
  * Plan spec on host (libvirt observed or not), narrow it with f (only
  * resolved on the host first, as the CLI does).
  */
-static void run(const char *host_yaml, bool libvirt_ok, const char *spec_yaml,
-		struct plan_filter f, struct result *res)
+static void run(const char *host_yaml, bool libvirt_ok, const char *spec_yaml, struct plan_filter f,
+		struct result *res)
 {
 	struct host *h = NULL;
 	struct spec *s = NULL;
@@ -197,8 +197,8 @@ static void test_scope_guests(void **state)
 	struct result res;
 
 	(void)state;
-	run(HOST_STATE("igbvf"), true, spec_seed,
-	    (struct plan_filter){.scope = PLAN_SCOPE_GUESTS}, &res);
+	run(HOST_STATE("igbvf"), true, spec_seed, (struct plan_filter){.scope = PLAN_SCOPE_GUESTS},
+	    &res);
 	assert_string_equal(res.changes, "attach MyGuest 0000:0b:10.2\n");
 	assert_true(diag_has(&res.d, DIAG_WARNING, "3 host changes left out"));
 	result_release(&res);
