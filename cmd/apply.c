@@ -186,11 +186,14 @@ static int apply_carry_out(const struct args *a, const struct spec *s, const str
 	    .libvirt_uri = sc->opts.libvirt_uri,
 	    .timeout = a->timeout,
 	    .observe = &sc->opts,
-	    .spec = s,
+	    /* a narrowed plan (--only, --scope) is verified action by action, not planned again */
+	    .spec = boot_narrowed(a) ? NULL : s,
 	    .event = json_out(a) ? on_event : NULL,
 	    .userdata = je,
 	};
+	boot_progress_start(a);
 	r = apply_run(p, &o, &d);
+	boot_progress_end();
 	print_diag(&d);
 	diag_release(&d);
 	if (r < 0 && worker_stopped()) {
@@ -206,7 +209,8 @@ static int apply_carry_out(const struct args *a, const struct spec *s, const str
 	}
 	if (!a->quiet && !json_out(a) && p->n_changes > 0)
 		printf("Applied %zu change%s; the host matches the %s.\n", p->n_changes,
-		       p->n_changes == 1 ? "" : "s", a->plan ? "plan" : "desired state");
+		       p->n_changes == 1 ? "" : "s",
+		       a->plan || boot_narrowed(a) ? "plan" : "desired state");
 	return json_summary(a, p, je, "applied", EXIT_OK);
 }
 

@@ -42,11 +42,14 @@ struct args {
 	const char *format;  /* --format text|json|state|spec */
 	const char *out;     /* plan -o: save the plan */
 	const char *plan;    /* apply --plan: apply a saved plan */
-	const char *only;    /* plan, apply --only PF: restrict to one PF (not used yet) */
+	const char *only;    /* plan, apply --only PF: that PF's actions (address or netdev) */
 	const char *color;   /* --color never|auto|always, checked by main */
 	bool quiet, detailed_exitcode, dry_run, force;
 	int verbosity; /* -1 quiet (-q), 0, >0 verbose (-v, -vv) */
 	double timeout, lock_timeout;
+	/* boot and event runs (cmd/boot.c, doc/boot.md): plan and apply */
+	const char *scope; /* --scope host|guests|all; NULL: all */
+	double wait_pfs;   /* --wait-pfs SEC: wait for the file's PFs first; 0: no */
 	int argc;    /* the arguments after the command that are not options */
 	char **argv; /* (validate: its files; qemu-args: GUEST) */
 };
@@ -119,6 +122,24 @@ int get_host(const struct args *a, const struct spec *s, struct diag *d, struct 
 int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, struct plan **ret_p);
 /* The plan on stdout as text or JSON (--format). */
 int print_plan(const struct args *a, const struct plan *p);
+
+/* ---- boot.c: --only, --scope, --wait-pfs ---- */
+
+/* A usage error for a boot option that does not fit the rest; -1 when they fit. */
+int boot_check_options(const struct args *a);
+/* The plan is narrowed (--only, --scope other than all): verify without re-planning. */
+bool boot_narrowed(const struct args *a);
+/* --scope host: no libvirt is asked (at boot it is not up). */
+bool boot_host_only(const struct args *a);
+/* --wait-pfs: wait for the PFs of s (or the --only one); what is missing is a warning. */
+void boot_wait_pfs(const struct args *a, const struct spec *s);
+/* Narrow p for --only and --scope; notes and errors go to d. Negative on error. */
+int boot_narrow(const struct args *a, const struct spec *s, const struct host *h, struct plan *p,
+		struct diag *d);
+/* A progress line on stderr while VFs appear, when it is a TTY and not -q. */
+void boot_progress_start(const struct args *a);
+/* Clear the progress line, if one was shown. */
+void boot_progress_end(void);
 
 static inline void lock_releasep(int *fd)
 {

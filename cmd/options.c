@@ -102,7 +102,12 @@ static const struct opt_def opts[] = {
      "apply a saved plan exactly, or exit 4 if the host changed since it was made"},
     {"only", 0, "PF", C_PLAN | C_APPLY, O_STR, OFF(only), NULL,
      "only the actions of one PF (PCI address or interface) and of the guest\n"
-     "devices that depend on it"},
+     "devices that depend on it; no module actions"},
+    {"scope", 0, "SCOPE", C_PLAN | C_APPLY, O_STR, OFF(scope), NULL,
+     "host (libvirt is not asked: VFs, drivers, VF settings, modprobe.d), guests\n"
+     "(attach, detach) or all (default); see doc/boot.md"},
+    {"wait-pfs", 0, "SEC", C_PLAN | C_APPLY, O_SECONDS, OFF(wait_pfs), NULL,
+     "first wait up to SEC for the file's PFs to exist with a driver bound (at boot)"},
     {"dry-run", 0, NULL, C_APPLY, O_FLAG, OFF(dry_run), NULL, "print the plan, change nothing"},
     {"force", 0, NULL, C_PLAN, O_FLAG, OFF(force), NULL,
      "plan blocked changes as changes (a saved plan records it)"},

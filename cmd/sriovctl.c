@@ -159,6 +159,9 @@ int load_desired(const struct args *a, struct spec **ret)
 
 const char *libvirt_uri(const struct args *a, const struct spec *s)
 {
+	/* --scope host: libvirt is not up at boot; asking its socket would start it (doc/boot.md) */
+	if (boot_host_only(a))
+		return NULL;
 	return scope_libvirt_uri(s, a->libvirt);
 }
 
@@ -196,14 +199,21 @@ int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, stru
 	r = load_desired(a, &s);
 	if (r >= 0)
 		return r;
+	boot_wait_pfs(a, s);
+	/* --scope host plans without the guests (libvirt is not asked) */
+	struct spec host_side = *s;
+	if (boot_host_only(a))
+		host_side.n_guests = 0;
 	diag_init(&d);
-	r = get_host(a, s, &d, &h);
+	r = get_host(a, &host_side, &d, &h);
 	if (r >= 0)
 		r = host_guard_check(s, h, a->state, &d);
 	if (r >= 0) {
 		struct plan_opts o = {.force = a->force};
-		r = plan_compute(s, h, &o, &d, &p);
+		r = plan_compute(&host_side, h, &o, &d, &p);
 	}
+	if (r >= 0)
+		r = boot_narrow(a, s, h, p, &d);
 	print_diag(&d);
 	diag_release(&d);
 	if (r < 0)
@@ -276,6 +286,9 @@ int main(int argc, char **argv)
 	    !streq(a.color, "always"))
 		return usage_error("--color: unknown value '%s' (auto, always, never)", a.color);
 	r = take_file_argument(&a);
+	if (r >= 0)
+		return r;
+	r = boot_check_options(&a);
 	if (r >= 0)
 		return r;
 	if (a.cmd->many_files && a.file && a.argc > 0)

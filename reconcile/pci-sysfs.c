@@ -16,6 +16,15 @@
 #define PCI_DEVICES "/sys/bus/pci/devices"
 #define PCI_DRIVERS "/sys/bus/pci/drivers"
 
+static sysfs_progress_fn progress_fn;
+static void *progress_userdata;
+
+void sysfs_set_progress(sysfs_progress_fn fn, void *userdata)
+{
+	progress_fn = fn;
+	progress_userdata = userdata;
+}
+
 const char *sysfs_numvfs_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
@@ -155,7 +164,17 @@ struct vf_wait {
 	size_t n, cap;
 	unsigned n_ready; /* VFs 0..n_ready-1 were found ready */
 	bool lost;	  /* the monitor's queue overflowed (ENOBUFS): events were lost */
+	unsigned shown;	  /* the count last given to progress_fn; UINT_MAX: none yet */
 };
+
+/* Tell progress_fn how many of want VFs are there, when that changed. */
+static void vf_progress(const char *pf, unsigned have, unsigned want, struct vf_wait *w)
+{
+	if (!progress_fn || want == 0 || have == w->shown)
+		return;
+	w->shown = have;
+	progress_fn(pf, have, want, progress_userdata);
+}
 
 static void vf_wait_release(struct vf_wait *w)
 {
@@ -283,7 +302,10 @@ static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
 		if (to > 0 && read_uint_attr(udev, pf, "sriov_numvfs", &now_count) >= 0 &&
 		    now_count > 0 && now_count < to)
 			to = now_count;
-		if (vfs_ready(udev, pf, syspath, to, w))
+		bool ready = vfs_ready(udev, pf, syspath, to, w);
+		unsigned have = count_virtfn(syspath);
+		vf_progress(pf, ready || have > to ? to : have, to, w);
+		if (ready)
 			return 0;
 		double left = deadline - monotonic_now();
 		if (left <= 0)
@@ -314,7 +336,7 @@ static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char 
 {
 	_cleanup_(udev_device_unrefp) struct udev_device *dev =
 	    udev_device_new_from_subsystem_sysname(udev, "pci", pf);
-	struct vf_wait w = {0};
+	struct vf_wait w = {.shown = UINT_MAX};
 	char val[16];
 	int r;
 
@@ -564,26 +586,26 @@ static bool bound_to(const char *dev, const char *driver)
 	return cur && streq(cur, driver);
 }
 
-int sysfs_wait_driver(const char *dev, const char *driver, double timeout_s, struct diag *d)
+/*
+ * Wait until ready(arg) or the deadline, woken by udev events of the
+ * subsystems pci and net (and at least once a second, also without a
+ * monitor). 0 or -ETIMEDOUT.
+ */
+static int wait_udev(struct udev *udev, double deadline, bool (*ready)(void *arg), void *arg)
 {
-	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
-	_cleanup_(udev_monitor_unrefp) struct udev_monitor *mon = NULL;
-	double deadline = monotonic_now() + timeout_s;
+	_cleanup_(udev_monitor_unrefp) struct udev_monitor *mon =
+	    udev_monitor_new_from_netlink(udev, "udev");
 
-	if (!udev)
-		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
-	mon = udev_monitor_new_from_netlink(udev, "udev");
 	if (mon) {
 		udev_monitor_filter_add_match_subsystem_devtype(mon, "pci", NULL);
+		udev_monitor_filter_add_match_subsystem_devtype(mon, "net", NULL);
 		if (udev_monitor_enable_receiving(mon) < 0)
 			mon = (udev_monitor_unref(mon), NULL);
 	}
-	while (!bound_to(dev, driver)) {
+	while (!ready(arg)) {
 		double left = deadline - monotonic_now();
 		if (left <= 0)
-			return diag_error(d, NULL, -ETIMEDOUT,
-					  "'%s': not bound to '%s' after %.0f s", dev, driver,
-					  timeout_s);
+			return -ETIMEDOUT;
 		int ms = left > 1.0 ? 1000 : (int)(left * 1000) + 1;
 		if (!mon) {
 			poll(NULL, 0, ms);
@@ -597,4 +619,81 @@ int sysfs_wait_driver(const char *dev, const char *driver, double timeout_s, str
 		}
 	}
 	return 0;
+}
+
+struct bound_req {
+	const char *dev, *driver;
+};
+
+static bool bound_ready(void *arg)
+{
+	const struct bound_req *q = arg;
+	return bound_to(q->dev, q->driver);
+}
+
+int sysfs_wait_driver(const char *dev, const char *driver, double timeout_s, struct diag *d)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	struct bound_req q = {dev, driver};
+
+	if (!udev)
+		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+	if (wait_udev(udev, monotonic_now() + timeout_s, bound_ready, &q) < 0)
+		return diag_error(d, NULL, -ETIMEDOUT, "'%s': not bound to '%s' after %.0f s", dev,
+				  driver, timeout_s);
+	return 0;
+}
+
+/* Why the PF named name (address or netdev) is not ready; NULL when it is. Static. */
+static const char *pf_missing(struct udev *udev, const char *name)
+{
+	_cleanup_(udev_device_unrefp) struct udev_device *dev =
+	    udev_device_new_from_subsystem_sysname(udev, "pci", name);
+	_cleanup_(udev_device_unrefp) struct udev_device *net = NULL;
+
+	if (!dev) {
+		net = udev_device_new_from_subsystem_sysname(udev, "net", name);
+		struct udev_device *parent =
+		    net ? udev_device_get_parent_with_subsystem_devtype(net, "pci", NULL) : NULL;
+		if (!parent)
+			return "no such device";
+		dev = udev_device_ref(parent);
+	}
+	if (!udev_device_get_driver(dev))
+		return "no driver bound";
+	return NULL;
+}
+
+struct pfs_req {
+	struct udev *udev;
+	const char *const *names;
+	size_t n;
+};
+
+static bool pfs_ready(void *arg)
+{
+	const struct pfs_req *q = arg;
+
+	for (size_t i = 0; i < q->n; i++)
+		if (pf_missing(q->udev, q->names[i]))
+			return false;
+	return true;
+}
+
+int sysfs_wait_pfs(const char *const *names, size_t n, double timeout_s, struct diag *d)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	struct pfs_req q = {udev, names, n};
+
+	if (!udev)
+		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+	if (wait_udev(udev, monotonic_now() + timeout_s, pfs_ready, &q) >= 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *why = pf_missing(udev, names[i]);
+		if (why)
+			diag_warning(d, NULL, "PF '%s' is not ready after waiting %g s: %s",
+				     names[i], timeout_s, why);
+	}
+	return -ETIMEDOUT;
 }

@@ -45,3 +45,21 @@ const char *sysfs_numvfs_strerror(int err);
 
 /* Wait up to timeout_s until device (a PCI address) is bound to driver (udev "bind" events). */
 int sysfs_wait_driver(const char *dev, const char *driver, double timeout_s, struct diag *d);
+
+/*
+ * Progress while VFs appear: fn(pf, have, want, userdata) is called from
+ * sysfs_set_num_vfs() (in the worker that runs it) when the number of a
+ * PF's VFs present changes, first with what is there after the write,
+ * last with have == want. NULL (the default): no calls. The program
+ * decides what to show; this library never prints.
+ */
+typedef void (*sysfs_progress_fn)(const char *pf, unsigned have, unsigned want, void *userdata);
+void sysfs_set_progress(sysfs_progress_fn fn, void *userdata);
+
+/*
+ * Wait up to timeout_s until every one of names[0..n) (a PF's PCI address
+ * or one of its netdevs) exists with a driver bound, as at boot when the
+ * drivers are still probing; udev events wake the wait. 0 when all are
+ * there; else -ETIMEDOUT with a warning in d naming each one missing.
+ */
+int sysfs_wait_pfs(const char *const *names, size_t n, double timeout_s, struct diag *d);

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The units of systemd/: systemd-analyze verify passes on each, and the
+# dependency graph systemd builds from them (with the system's units and
+# stand-ins for libvirt's) orders the boot as doc/boot.md says: the host run
+# after udev and module loading and before libvirt, libvirt-guests and the
+# network; the guests run after libvirt and before libvirt-guests.
+. "$(dirname "$0")/lib.sh"
+need_analyze
+echo "1..24"
+unit_root
+for u in sriovctl.service sriovctl-guests.service sriovctl@.service sriovctl.path \
+	sriovctl-reapply.service; do
+	if verify "$u" "$T/verify.log" && [ ! -s "$T/verify.log" ]; then
+		ok "systemd-analyze verify $u: clean"
+	else
+		fail "systemd-analyze verify $u: clean" "$(cat "$T/verify.log")"
+	fi
+done
+
+for later in libvirtd.service virtqemud.service libvirt-guests.service network-pre.target \
+	sriovctl-guests.service; do
+	check "sriovctl.service is ordered before $later" before sriovctl.service "$later"
+done
+for earlier in systemd-udevd.service systemd-udev-trigger.service systemd-modules-load.service; do
+	check "sriovctl.service is ordered after $earlier" before "$earlier" sriovctl.service
+done
+check "sriovctl-guests.service is ordered after libvirtd.service" \
+	before libvirtd.service sriovctl-guests.service
+check "sriovctl-guests.service is ordered after virtqemud.service" \
+	before virtqemud.service sriovctl-guests.service
+check "sriovctl-guests.service is ordered before libvirt-guests.service" \
+	before sriovctl-guests.service libvirt-guests.service
+# the probe can fail: the reverse orders are not there
+if ! before libvirt-guests.service sriovctl.service && ! before sriovctl-guests.service sriovctl.service; then
+	ok "the probe finds no order that is not there (libvirt-guests is not before sriovctl)"
+else
+	not_ok "the probe finds no order that is not there (libvirt-guests is not before sriovctl)"
+fi
+
+# what each unit runs, as systemd reads it
+is "sriovctl apply -f $DESIRED --scope host --wait-pfs 60" "$(exec_line sriovctl.service)" \
+	"sriovctl.service runs the host side, waiting for the PFs"
+is "sriovctl apply -f $DESIRED --scope guests" "$(exec_line sriovctl-guests.service)" \
+	"sriovctl-guests.service runs the guest side"
+is "sriovctl apply -f $DESIRED --only 0000:3b:00.0 --wait-pfs 30" \
+	"$(exec_line sriovctl@0000:3b:00.0.service)" "sriovctl@ADDR.service applies that PF only"
+for u in sriovctl.service sriovctl-guests.service; do
+	if grep -q "^Type=oneshot" "$UNITS/$u" && grep -q "^RemainAfterExit=yes" "$UNITS/$u" &&
+		grep -q "^ConditionPathExists=$DESIRED" "$UNITS/$u"; then
+		ok "$u: oneshot, remains active, only when $DESIRED exists"
+	else
+		not_ok "$u: oneshot, remains active, only when $DESIRED exists"
+	fi
+done
+# hardening that would stop the writes sriovctl must make
+if ! grep -hE "^(ProtectKernelTunables|ProtectKernelModules|PrivateNetwork|ReadOnlyPaths)=" \
+	"$UNITS"/*.service >"$T/bad" && grep -q "^ProtectSystem=strict" "$UNITS/sriovctl.service" &&
+	grep -q "^ReadWritePaths=.*/etc/modprobe.d" "$UNITS/sriovctl.service"; then
+	ok "hardened (ProtectSystem=strict) with /sys, /etc/modprobe.d and modules still writable"
+else
+	fail "hardened (ProtectSystem=strict) with /sys, /etc/modprobe.d and modules still writable" \
+		"$(cat "$T/bad")"
+fi
+# the whole boot with everything enabled: no ordering cycle anywhere
+cp "$UNITS/sriovctl@.service" "$R/etc/systemd/system/sriovctl@0000\\x3a3b\\x3a00.0.service"
+printf '%s\n' '[Unit]' 'Requires=multi-user.target network-online.target systemd-networkd.service' \
+	'Requires=sriovctl.service sriovctl-guests.service libvirt-guests.service sriovctl.path' \
+	'Requires=sriovctl@0000\x3a3b\x3a00.0.service' '[Service]' 'ExecStart=/usr/bin/true' \
+	>"$R/etc/systemd/system/boot-probe.service"
+# (systemd breaks a cycle through a job it may drop and goes on: any cycle found fails)
+if verify boot-probe.service "$T/boot.log" && ! grep -q "ordering cycle" "$T/boot.log"; then
+	ok "a boot with every unit (and networkd, libvirt-guests) has no ordering cycle"
+else
+	fail "a boot with every unit (and networkd, libvirt-guests) has no ordering cycle" "$(cat "$T/boot.log")"
+fi
