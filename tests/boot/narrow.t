@@ -42,7 +42,7 @@ sim "$T/seed.yaml" '
 ' >"$T/log"
 sed 's/^/# /' "$T/log" "$T/other.out" "$T/unknown.out"
 has '^other: rc=0$' "$T/log" "--only a PF the file does not name: exit 0"
-has "^note: --only 0000:0b:00.1: .* does not name this PF" "$T/other.out" "... with a note saying so"
+has "^sriovctl: note: --only 0000:0b:00.1: .* does not name this PF" "$T/other.out" "... with a note saying so"
 has '^unknown: rc=1$' "$T/log" "--only an unknown PF: exit 1"
 has "error: --only 'eth9': no SR-IOV PF" "$T/unknown.out" "... naming it"
 has '^a: rc=0$' "$T/log" "two --only runs at once: the first succeeds"

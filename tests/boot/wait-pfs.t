@@ -41,7 +41,7 @@ fi
 has '^3$' "$T/wait" "the late PF got its 3 VFs"
 has '^rc=1$' "$T/nowait" "without --wait-pfs the same boot fails (the PF has no driver yet)"
 has '^rc=1$' "$T/never" "--wait-pfs 1 and a PF that never binds: apply fails"
-has "^warning: PF '0000:0b:00.1' is not ready after waiting 1 s: no driver bound$" "$T/never.out" \
+has "^sriovctl: warning: PF '0000:0b:00.1' is not ready after waiting 1 s: no driver bound$" "$T/never.out" \
 	"a warning names the PF and what was missing"
 has "desired.yaml:[0-9]+:[0-9]+: error: .*0000:0b:00.1" "$T/never.out" \
 	"then the plan's error names the PF with its place in the file"

@@ -4,7 +4,7 @@
 # help, and refuses any other with one line and exit 64; every option keeps
 # working for the commands that take it; the file is positional or -f.
 . "$(dirname "$0")/lib.sh"
-echo "1..38"
+echo "1..39"
 
 # 1-6: help per command
 sc plan --help
@@ -57,8 +57,10 @@ accepts "validate --format text FILE FILE" validate --format text "$SEED_SPEC" "
 accepts "show --state --format state --root --libvirt" show --state "$SEED_HOST" --format state \
 	--root "$T" --libvirt test:///default
 accepts "show --json -f FILE" show --json -f "$SEED_SPEC" --state "$SEED_HOST"
-accepts "plan -o --detailed-exitcode --force --only" plan "$SEED_SPEC" --state "$SEED_HOST" \
-	-o "$T/plan.json" --detailed-exitcode --force --only 0000:0b:00.0
+accepts "plan -o --detailed-exitcode --force" plan "$SEED_SPEC" --state "$SEED_HOST" \
+	-o "$T/plan.json" --detailed-exitcode --force
+accepts "plan --only --scope" plan "$SEED_SPEC" --state "$SEED_HOST" --only 0000:0b:00.0 \
+	--scope all
 accepts "plan --format json --color never -v" plan "$SEED_SPEC" --state "$SEED_HOST" \
 	--format json --color never -v
 accepts "--root before the command" --root "$T" plan "$SEED_SPEC" --state "$SEED_HOST"
