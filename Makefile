@@ -144,6 +144,9 @@ demo: deps
 bench: all tests $(BENCH_BIN)
 	@B=$(B) tests/bench/run
 
+# systemd units and udev rules, installed as they are
+UNITS      ?= $(wildcard systemd/*.service systemd/*.path)
+UDEV_RULES ?= $(wildcard udev/*.rules)
 # What make install puts where; uninstall removes exactly these.
 # name:source:destination-directory:mode
 INSTALL_FILES := \
@@ -153,8 +156,8 @@ INSTALL_FILES := \
 	$(foreach f,$(wildcard schema/*.json),$(notdir $(f)):$(f):$(DATADIR)/sriovctl:644) \
 	$(foreach f,$(wildcard examples/*.yaml),$(notdir $(f)):$(f):$(DATADIR)/sriovctl/examples:644) \
 	$(foreach f,$(wildcard examples/hosts/*.yaml),$(notdir $(f)):$(f):$(DATADIR)/sriovctl/examples/hosts:644) \
-	$(foreach f,$(wildcard systemd/*.service systemd/*.path),$(notdir $(f)):$(f):$(UNITDIR):644) \
-	$(foreach f,$(wildcard udev/*.rules),$(notdir $(f)):$(f):$(UDEVRULESDIR):644)
+	$(foreach f,$(UNITS),$(notdir $(f)):$(f):$(UNITDIR):644) \
+	$(foreach f,$(UDEV_RULES),$(notdir $(f)):$(f):$(UDEVRULESDIR):644)
 install_field = $(word $(2),$(subst :, ,$(1)))
 
 install: $(B)/sriovctl $(MAN_OUT)
