@@ -6,6 +6,7 @@
 #   make check VALGRIND=1   the unit and CLI tests under valgrind (tests/valgrind-wrap)
 #   make fuzz FUZZ_SECONDS=N  every libFuzzer target for N s (clang, in build-fuzz/)
 #   make man        the man pages (scdoc) in build/doc/
+#   make deb        the Debian package (dpkg-buildpackage in a copy of the tree) and lintian
 #   make install / uninstall  PREFIX=/usr/local DESTDIR= (see the directories below)
 #   make check NODEPS=1  install nothing (a package build); TESTS="PREFIX..." runs only
 #                   the tests whose path starts with one (e.g. "build/tests/ tests/plan/")
@@ -53,12 +54,12 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all check check-vm demo deps install uninstall man clean fmt bench fuzz fuzz-build
+.PHONY: all check check-vm demo deps deb install uninstall man clean fmt bench fuzz fuzz-build
 all: $(B)/sriovctl
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ireconcile -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Ireconcile -c -o $@ $<
 
 $(B)/libsriovctl.a: $(LIB_OBJ)
 	@rm -f $@
@@ -67,7 +68,7 @@ $(B)/libsriovctl.a: $(LIB_OBJ)
 CMD_OBJ  := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard cmd/*.c)))
 
 $(B)/sriovctl: $(CMD_OBJ) $(B)/libsriovctl.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libsriovctl.a
 	@mkdir -p $(@D)
@@ -140,6 +141,10 @@ check-vm: deps all
 demo: deps
 	@$(MAKE) --no-print-directory all $(SHIM_SO)
 	@B=$(B) build-aux/demo.sh
+
+# the Debian package, built in a copy of the tree, and lintian (build/deb/)
+deb:
+	@build-aux/deb.sh
 
 bench: all tests $(BENCH_BIN)
 	@B=$(B) tests/bench/run
