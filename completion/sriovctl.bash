@@ -26,6 +26,12 @@ _sriovctl_options()
 	echo "$_sriovctl_global $own"
 }
 
+# _sriovctl_words WORDS CUR: add the words of WORDS that start with CUR
+_sriovctl_words()
+{
+	mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -W "$1" -- "$2")
+}
+
 # _sriovctl_files CUR PATTERN...: directories and the files matching a pattern
 _sriovctl_files()
 {
@@ -57,7 +63,7 @@ _sriovctl_domains()
 	names=$(timeout 5 virsh ${uri:+-c "$uri"} -q list --all --name 2>/dev/null </dev/null) ||
 		return 0
 	local IFS=$'\n'
-	COMPREPLY+=($(compgen -W "$names" -- "$cur"))
+	_sriovctl_words "$names" "$cur"
 }
 
 _sriovctl()
@@ -86,21 +92,25 @@ _sriovctl()
 	case $prev in
 	-f | --file | --state) _sriovctl_files "$cur" '*.yaml' '*.yml'; return 0 ;;
 	--plan | -o | --out) _sriovctl_files "$cur" '*.json'; return 0 ;;
-	--root) compopt -o dirnames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
-	--format)
-		COMPREPLY=($(compgen -W "text json$([ "$cmd" = show ] && echo ' state')" -- "$cur"))
+	--root)
+		compopt -o dirnames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0
 		;;
-	--libvirt) COMPREPLY=($(compgen -W "qemu:///system qemu:///session" -- "$cur")); return 0 ;;
+	--format)
+		_sriovctl_words "text json$([ "$cmd" = show ] && echo ' state')" "$cur"
+		return 0
+		;;
+	--libvirt) _sriovctl_words "qemu:///system qemu:///session" "$cur"; return 0 ;;
 	--timeout | --lock-timeout) return 0 ;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$(_sriovctl_options "$cmd")" -- "$cur"))
+		_sriovctl_words "$(_sriovctl_options "$cmd")" "$cur"
 		return 0
 	fi
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "$_sriovctl_commands" -- "$cur")) ;;
+	"") _sriovctl_words "$_sriovctl_commands" "$cur" ;;
 	qemu-args)
 		if [ "$npos" -eq 0 ]; then
 			_sriovctl_domains "$cur" "$uri"

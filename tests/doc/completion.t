@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "1..25"
 
-# shellcheck source=/dev/null
+# shellcheck source=../../completion/sriovctl.bash
 if bash -n "$TOP/completion/sriovctl.bash" && . "$TOP/completion/sriovctl.bash" &&
 	complete -p sriovctl | grep -q -- '-F _sriovctl sriovctl$'; then
 	ok "the script loads and registers _sriovctl for sriovctl"
@@ -110,5 +110,5 @@ sort -u -o "$tmp/all.help" "$tmp/all.help"
 sort -u -o "$tmp/all.comp" "$tmp/all.comp"
 is "" "$(comm -23 "$tmp/all.help" "$tmp/all.comp" | tr '\n' ' ')" "every long option of the help is completed"
 is "" "$(comm -13 "$tmp/all.help" "$tmp/all.comp" | tr '\n' ' ')" "every option completed is in the help"
-is "" "$(for o in $_sriovctl_with_arg; do [[ $o == --* ]] || continue; grep -qE -- "(^|[ ,])$o[ =][A-Z]" "$tmp/help" "$tmp"/help.* || echo "$o"; done | tr '\n' ' ')" \
+is "" "$(for o in $_sriovctl_with_arg; do [[ $o == --* ]] || continue; grep -qE -- "(^|[ ,])${o}[ =][A-Z]" "$tmp/help" "$tmp"/help.* || echo "$o"; done | tr '\n' ' ')" \
 	"the options completed as taking an argument take one in the help"
