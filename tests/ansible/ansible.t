@@ -6,13 +6,14 @@
 # private libvirtd: --check --diff reports changed with the plan as the
 # diff and writes nothing; applying converges; a second run is not
 # changed; a shrink that takes MyGuest's VF fails the task naming MyGuest
-# with sriovctl's exit code 3, and changes nothing.
+# with sriovctl's exit code 3, and changes nothing. A saved plan given to
+# the module is checked in check mode and applied otherwise.
 . "$(dirname "$0")/../simhost/lib.sh"
 SRIOVCTL=${SRIOVCTL:-$TOP/$B/sriovctl}
 need_shim
-echo "1..13"
+echo "1..17"
 if [ "$(id -u)" != 0 ] || ! command -v ansible-playbook >/dev/null; then
-	for i in $(seq 13); do
+	for i in $(seq 17); do
 		echo "ok $i - ansible # SKIP needs root (private libvirtd) and ansible-playbook (ansible-core)"
 	done
 	exit 0
@@ -58,9 +59,27 @@ printf 'sriovctl_desired_state: |\n  version: 1\n  pfs:\n    - pci: "0000:0b:00.
 	echo "again: rc=$?"
 	play blocked -e @"$T/blocked.yml"
 	echo "blocked: rc=$? numvfs=$(cat $pf)"
+	# a saved plan through the module alone: checked (apply --plan --dry-run), then applied
+	printf "version: 1\npfs:\n  - pci: \"0000:0b:00.1\"\n    num-vfs: 3\n" >"$T/shrink.yaml"
+	$SC plan -f "$T/shrink.yaml" -o "$T/plan.json" >/dev/null 2>&1
+	pf1=/sys/bus/pci/devices/0000:0b:00.1/sriov_numvfs
+	adhoc() {
+		local run=$1
+		shift
+		ANSIBLE_CALLBACK_TREE_DIR=$T/tree.$run ANSIBLE_LOAD_CALLBACK_PLUGINS=1 \
+			ansible -i "$T/inv/hosts.ini" localhost -m sriovctl \
+			-a "plan=$T/plan.json executable=$SC" "$@" >"$T/$run.out" 2>"$T/$run.err"
+		local rc=$?
+		cp "$T/tree.$run/localhost" "$T/$run.json" 2>/dev/null
+		return $rc
+	}
+	adhoc saved-check --check
+	echo "saved-check: rc=$? numvfs=$(cat $pf1)"
+	adhoc saved
+	echo "saved: rc=$? numvfs=$(cat $pf1)"
 ' >"$T/out" 2>&1
 sed 's/^/# /' "$T/out"
-for f in check apply again blocked; do
+for f in check apply again blocked saved-check saved; do
 	[ -s "$T/$f.err" ] && sed "s/^/# $f stderr: /" "$T/$f.err" | head -n 20
 done
 
@@ -95,3 +114,7 @@ case $msg in
 *) not_ok "the task's message names the guest" ;;
 esac
 is "3" "$(result blocked rc)" "the task's rc is sriovctl's exit code 3"
+has '^saved-check: rc=0 numvfs=7$' "$T/out" "a saved plan in check mode: checked, nothing changed"
+is "true" "$(result saved-check changed)" "... and reported changed"
+has '^saved: rc=0 numvfs=3$' "$T/out" "the saved plan applied (0000:0b:00.1: 7 -> 3 VFs)"
+is "true" "$(result saved changed)" "... and reported changed"

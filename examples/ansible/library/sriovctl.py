@@ -29,7 +29,9 @@ options:
     description: The desired-state file's text; written to I(file) when it differs.
     type: str
   plan:
-    description: A plan saved by C(sriovctl plan -o), applied exactly (C(apply --plan)); excludes I(content).
+    description:
+      - A plan saved by C(sriovctl plan -o), applied exactly (C(apply --plan)); excludes I(content).
+      - In check mode C(apply --plan --dry-run) checks that it still holds.
     type: path
   force:
     description: Carry out blocked changes too (C(--force)), taking devices from guests.
@@ -212,9 +214,12 @@ def main():
         else:
             file_changed = write_content(module, p["file"], p["content"])
 
+    if module.check_mode and p["plan"]:
+        # a saved plan: apply --dry-run checks that it still holds and changes nothing
+        plan, _, _ = r.apply(["--plan", p["plan"], "--dry-run"], p["force"], shown, None)
+        module.exit_json(changed=bool(plan.get("changes")), plan=plan, rc=0,
+                         diff=plan_diff(plan, "sriovctl " + p["plan"]))
     if module.check_mode:
-        if p["plan"]:
-            module.fail_json(msg="a saved plan cannot be checked: run plan again", rc=64)
         plan = r.plan(path, shown)
         if plan.get("blocked") and not p["force"]:
             r.fail("plan", 3, "blocked: " + blocked_message(plan), plan=plan)
