@@ -64,13 +64,16 @@ done
 # SRIOVCTL_TEST_EXCLUDE: tests whose name contains it are not run (CI's
 # sanitizer pass does not boot the VM tier a second time)
 exclude=${SRIOVCTL_TEST_EXCLUDE:-}
+# (not handed down: tests that run this runner on trees of their own)
+only=${SRIOVCTL_TESTS:-}
+unset SRIOVCTL_TESTS
 selected=()
 for t in "${tests[@]}"; do
 	name=${t#"$TOP"/}
 	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
-	if [ -n "${SRIOVCTL_TESTS:-}" ]; then
+	if [ -n "$only" ]; then
 		keep=0
-		for v in $SRIOVCTL_TESTS; do
+		for v in $only; do
 			[[ "$name" == "$v"* ]] && keep=1
 		done
 		[ "$keep" = 1 ] || continue
