@@ -38,9 +38,11 @@ def walk(node, where):
             walk(sub, path)
 walk(schema, "")
 
-# the page: entries per subsection, each with its indented text
-entries, section, cur = {}, None, None
+# the page: entries per subsection, each with its indented text and the
+# lines it continues with a line break (" ++": scdoc keeps their indentation)
+entries, section, cur, prev = {}, None, None, ""
 for line in page:
+    cont, prev = prev.endswith(" ++"), line
     if line.startswith("# "):
         section = None if line != "# KEYS" else section
         cur = None
@@ -53,7 +55,7 @@ for line in page:
     if section and m:
         cur = entries.setdefault((section, m.group(1)), [])
         continue
-    if cur is not None and line.startswith("\t"):
+    if cur is not None and (line.startswith("\t") or cont):
         cur.append(line.strip())
 
 tests = []
