@@ -19,7 +19,7 @@ awk '/^## A five-minute tour/ { on = 1; next } /^## / { on = 0 }
 	on && /^    [^ #]/ && !/^    tests\/simhost/ { sub(/^    /, ""); print "OUT\t" $0 }' README.md >"$T/tour"
 cmds=$(grep -c '^CMD' "$T/tour")
 echo "1..$((cmds + 1))"
-[ "$cmds" -ge 4 ] && ok "the README's tour has $cmds commands" || not_ok "the README's tour has commands"
+if [ "$cmds" -ge 4 ]; then ok "the README's tour has $cmds commands"; else not_ok "the README's tour has commands"; fi
 
 # run them all on one simulated host, each output in $T/out.N
 grep '^CMD' "$T/tour" | cut -f 2 >"$T/cmds"
