@@ -11,7 +11,8 @@ trap 'rm -rf "$T"' EXIT
 cd "$TOP" || exit 1
 echo "1..5"
 
-mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory "$@"; }
+# (make hands its command line's variables down: a package build's NODEPS=1 too)
+mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u NODEPS -u TESTS make --no-print-directory "$@"; }
 mk -n check >"$T/deps" 2>&1
 has 'build-aux/deps\.sh' "$T/deps" "make check runs build-aux/deps.sh"
 mk -n check NODEPS=1 >"$T/nodeps" 2>&1
