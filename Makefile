@@ -5,9 +5,23 @@
 #   make SANITIZE=1 check   the same under ASan+UBSan (in build-san/)
 #   make check VALGRIND=1   the unit and CLI tests under valgrind (tests/valgrind-wrap)
 #   make fuzz FUZZ_SECONDS=N  every libFuzzer target for N s (clang, in build-fuzz/)
+#   make man        the man pages (scdoc) in build/doc/
+#   make deb        the Debian package (dpkg-buildpackage in a copy of the tree) and lintian
+#   make install / uninstall  PREFIX=/usr/local DESTDIR= (see the directories below)
+#   make check NODEPS=1  install nothing (a package build); TESTS="PREFIX..." runs only
+#                   the tests whose path starts with one (e.g. "build/tests/ tests/plan/")
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+# an administrator's tool: sbin, section 8, as Debian places them
+SBINDIR  ?= $(PREFIX)/sbin
+DATADIR  ?= $(PREFIX)/share
+MANDIR   ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# systemd and udev read /usr/local/lib too; a package passes /lib/... (see debian/rules)
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SCDOC    ?= scdoc
 CC       ?= cc
 PKGS     := yaml-0.1 libudev libpci libkmod libvirt libxml-2.0 libmnl json-c
 TESTPKGS := cmocka
@@ -40,12 +54,12 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all check check-vm demo deps install clean fmt bench fuzz fuzz-build
+.PHONY: all check check-vm demo deps deb install uninstall man clean fmt bench fuzz fuzz-build
 all: $(B)/sriovctl
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ireconcile -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Ireconcile -c -o $@ $<
 
 $(B)/libsriovctl.a: $(LIB_OBJ)
 	@rm -f $@
@@ -54,7 +68,7 @@ $(B)/libsriovctl.a: $(LIB_OBJ)
 CMD_OBJ  := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard cmd/*.c)))
 
 $(B)/sriovctl: $(CMD_OBJ) $(B)/libsriovctl.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libsriovctl.a
 	@mkdir -p $(@D)
@@ -71,8 +85,19 @@ $(B)/tests/simhost/fakekernel.so: $(SHIM_SRC) $(wildcard tests/simhost/*.h)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -D_GNU_SOURCE \
 		-fPIC -shared -o $@ $(SHIM_SRC) -ldl
 
+# NODEPS=1: check what is there, install nothing (a package build, where
+# Build-Depends is dpkg's to check)
 deps:
-	@build-aux/deps.sh
+	@$(if $(filter 1,$(NODEPS)),true,build-aux/deps.sh)
+
+MAN_SRC  := $(sort $(wildcard doc/*.scd))
+MAN_OUT  := $(MAN_SRC:doc/%.scd=$(B)/doc/%)
+
+$(B)/doc/%: doc/%.scd
+	@mkdir -p $(@D)
+	$(SCDOC) <$< >$@.tmp && mv $@.tmp $@
+
+man: $(MAN_OUT)
 
 # libFuzzer targets: the library built again with clang and the fuzzer's
 # coverage instrumentation, each target run for FUZZ_SECONDS on a copy of
@@ -106,9 +131,9 @@ fuzz: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all tests
-	@B=$(B) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) tests/run-tests.sh
+	@B=$(B) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) SRIOVCTL_TESTS="$(TESTS)" tests/run-tests.sh
 
-tests: $(B)/sriovctl $(TEST_BIN) $(SHIM_SO) $(BENCH_BIN)
+tests: $(B)/sriovctl $(TEST_BIN) $(SHIM_SO) $(BENCH_BIN) $(MAN_OUT)
 
 check-vm: deps all
 	@tests/vm/run
@@ -117,14 +142,42 @@ demo: deps
 	@$(MAKE) --no-print-directory all $(SHIM_SO)
 	@B=$(B) build-aux/demo.sh
 
+# the Debian package, built in a copy of the tree, and lintian (build/deb/)
+deb:
+	@build-aux/deb.sh
+
 bench: all tests $(BENCH_BIN)
 	@B=$(B) tests/bench/run
 
-install: $(B)/sriovctl
-	install -Dm755 $(B)/sriovctl $(DESTDIR)$(PREFIX)/bin/sriovctl
-	install -Dm644 schema/sriovctl.schema.json $(DESTDIR)$(PREFIX)/share/sriovctl/sriovctl.schema.json
-	install -Dm644 schema/host-state.schema.json $(DESTDIR)$(PREFIX)/share/sriovctl/host-state.schema.json
-	install -Dm644 schema/plan.schema.json $(DESTDIR)$(PREFIX)/share/sriovctl/plan.schema.json
+# systemd units and udev rules, installed as they are
+UNITS      ?= $(wildcard systemd/*.service systemd/*.path)
+UDEV_RULES ?= $(wildcard udev/*.rules)
+# What make install puts where; uninstall removes exactly these.
+# name:source:destination-directory:mode
+INSTALL_FILES := \
+	sriovctl:$(B)/sriovctl:$(SBINDIR):755 \
+	$(foreach f,$(MAN_OUT),$(notdir $(f)):$(f):$(MANDIR)/man$(subst .,,$(suffix $(f))):644) \
+	sriovctl:completion/sriovctl.bash:$(BASHCOMPDIR):644 \
+	$(foreach f,$(wildcard schema/*.json),$(notdir $(f)):$(f):$(DATADIR)/sriovctl:644) \
+	$(foreach f,$(wildcard examples/*.yaml),$(notdir $(f)):$(f):$(DATADIR)/sriovctl/examples:644) \
+	$(foreach f,$(wildcard examples/hosts/*.yaml),$(notdir $(f)):$(f):$(DATADIR)/sriovctl/examples/hosts:644) \
+	$(foreach f,$(UNITS),$(notdir $(f)):$(f):$(UNITDIR):644) \
+	$(foreach f,$(UDEV_RULES),$(notdir $(f)):$(f):$(UDEVRULESDIR):644)
+install_field = $(word $(2),$(subst :, ,$(1)))
+
+install: $(B)/sriovctl $(MAN_OUT)
+	@set -e; $(foreach e,$(INSTALL_FILES),\
+		echo "install $(call install_field,$(e),2) $(DESTDIR)$(call install_field,$(e),3)/$(call install_field,$(e),1)"; \
+		install -Dm$(call install_field,$(e),4) $(call install_field,$(e),2) \
+			$(DESTDIR)$(call install_field,$(e),3)/$(call install_field,$(e),1);)
+
+# the files, then the directories of sriovctl's own that are left empty
+uninstall:
+	@set -e; $(foreach e,$(INSTALL_FILES),\
+		rm -fv $(DESTDIR)$(call install_field,$(e),3)/$(call install_field,$(e),1);)
+	@for d in $(DESTDIR)$(DATADIR)/sriovctl/examples/hosts $(DESTDIR)$(DATADIR)/sriovctl/examples \
+		$(DESTDIR)$(DATADIR)/sriovctl; do \
+		[ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
 
 fmt:
 	clang-format -i $(wildcard cmd/*.c reconcile/*.[ch] tests/unit/*.[ch] tests/simhost/*.c tests/fuzz/*.c)

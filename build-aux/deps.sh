@@ -10,7 +10,9 @@ python3 python3-yaml python3-jsonschema libxml2-utils
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
 util-linux strace iproute2 valgrind perl
 clang libclang-rt-14-dev
-linux-image-amd64 busybox-static udev xz-utils kmod"
+linux-image-amd64 busybox-static udev xz-utils kmod
+scdoc man-db dpkg-dev debhelper lintian
+ansible-core"
 
 # The VM tier's QEMU: bookworm's qemu-system-x86 (7.2) has no igb device
 # (the 82576 with SR-IOV, QEMU >= 8.0); bookworm-backports has QEMU 10. It

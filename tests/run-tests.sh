@@ -11,6 +11,9 @@
 # why" line is a known defect: listed before the closing line, neither
 # passed nor failed (as TAP::Harness counts it).
 # Usage: tests/run-tests.sh [-j N] [PATTERN]   (tests whose name contains PATTERN)
+# SRIOVCTL_TESTS="PREFIX...": only the tests whose path (from the top of the
+# tree) starts with one of them, e.g. "build/tests/ tests/plan/" (a package
+# build runs the tiers that need no simulated host and no libvirtd).
 set -u
 # SRIOVCTL_TEST_TOP: another tree of tests (tests/harness/runner.t tests this runner)
 TOP=${SRIOVCTL_TEST_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -61,10 +64,20 @@ done
 # SRIOVCTL_TEST_EXCLUDE: tests whose name contains it are not run (CI's
 # sanitizer pass does not boot the VM tier a second time)
 exclude=${SRIOVCTL_TEST_EXCLUDE:-}
+# (not handed down: tests that run this runner on trees of their own)
+only=${SRIOVCTL_TESTS:-}
+unset SRIOVCTL_TESTS
 selected=()
 for t in "${tests[@]}"; do
 	name=${t#"$TOP"/}
 	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
+	if [ -n "$only" ]; then
+		keep=0
+		for v in $only; do
+			[[ "$name" == "$v"* ]] && keep=1
+		done
+		[ "$keep" = 1 ] || continue
+	fi
 	if [ "$VALGRIND" = 1 ]; then
 		keep=0
 		for v in $VALGRIND_TESTS; do
