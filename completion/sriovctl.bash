@@ -5,23 +5,25 @@
 # the libvirt domains (virsh list --all --name, quietly). Self-contained:
 # bash-completion's helpers are not needed.
 
-_sriovctl_commands="validate show plan apply qemu-args"
+_sriovctl_commands="validate show plan apply qemu-args help"
 # options every command takes
-_sriovctl_global="--file -f --state --root --libvirt --help -h --version -V"
+_sriovctl_global="--quiet -q --verbose -v --help -h --version -V"
 # options that take an argument (the word after them is not the command)
-_sriovctl_with_arg="-f --file --state --root --libvirt --format -o --out --plan --timeout --lock-timeout"
+_sriovctl_with_arg="-f --file --state --root --libvirt --format -o --out --plan --timeout --lock-timeout --only --scope --wait-pfs --color"
 
 # _sriovctl_options COMMAND: the options COMMAND takes
 _sriovctl_options()
 {
 	local own
+	local host="--file -f --state --root --libvirt"
 	case $1 in
-	validate) own="--json --format --quiet -q" ;;
-	show) own="--json --format" ;;
-	plan) own="--json --format --detailed-exitcode --out -o" ;;
-	apply) own="--json --format --plan --dry-run --force --timeout --lock-timeout" ;;
-	qemu-args) own="" ;;
-	*) own="--json --format --detailed-exitcode --out -o --plan --dry-run --force --timeout --lock-timeout --quiet -q" ;;
+	validate) own="--file -f --root --json --format" ;;
+	show) own="$host --json --format" ;;
+	plan) own="$host --json --format --detailed-exitcode --out -o --only --scope --wait-pfs --force --color" ;;
+	apply) own="$host --json --format --plan --only --scope --wait-pfs --dry-run --force --timeout --lock-timeout --color" ;;
+	qemu-args) own="$host" ;;
+	help) own="" ;;
+	*) own="$host --json --format --detailed-exitcode --out -o --plan --only --scope --wait-pfs --dry-run --force --timeout --lock-timeout --color" ;;
 	esac
 	echo "$_sriovctl_global $own"
 }
@@ -98,11 +100,22 @@ _sriovctl()
 		return 0
 		;;
 	--format)
-		_sriovctl_words "text json$([ "$cmd" = show ] && echo ' state')" "$cur"
+		_sriovctl_words "text json$([ "$cmd" = show ] && echo ' state spec')" "$cur"
 		return 0
 		;;
 	--libvirt) _sriovctl_words "qemu:///system qemu:///session" "$cur"; return 0 ;;
-	--timeout | --lock-timeout) return 0 ;;
+	--scope) _sriovctl_words "host guests all" "$cur"; return 0 ;;
+	--color) _sriovctl_words "auto always never" "$cur"; return 0 ;;
+	--only)
+		# the SR-IOV PFs of this host (their PCI addresses)
+		local d pfs=""
+		for d in /sys/bus/pci/devices/*/sriov_totalvfs; do
+			[ -e "$d" ] && d=${d%/sriov_totalvfs} && pfs+=" ${d##*/}"
+		done
+		_sriovctl_words "$pfs" "$cur"
+		return 0
+		;;
+	--timeout | --lock-timeout | --wait-pfs) return 0 ;;
 	esac
 
 	if [[ $cur == -* ]]; then
@@ -111,6 +124,7 @@ _sriovctl()
 	fi
 	case $cmd in
 	"") _sriovctl_words "$_sriovctl_commands" "$cur" ;;
+	help) [ "$npos" -eq 0 ] && _sriovctl_words "$_sriovctl_commands" "$cur" ;;
 	qemu-args)
 		if [ "$npos" -eq 0 ]; then
 			_sriovctl_domains "$cur" "$uri"
