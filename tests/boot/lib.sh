@@ -11,6 +11,7 @@ SRIOVCTL=${SRIOVCTL:-$TOP/$B/sriovctl}
 UNITS="$TOP/systemd"
 RULES="$TOP/udev/90-sriovctl.rules"
 DESIRED=/etc/sriovctl/sriovctl.yaml
+DROPINS=/etc/sriovctl/sriovctl.d
 export SRIOVCTL TOP B PYTHON
 
 need_analyze() {
