@@ -182,10 +182,7 @@ static int edits_minimal(const struct modconf *m, const char *module,
 	}
 	if (n_missing == 0)
 		return 0;
-	/*
-	 * After a quote left open, kmod and the kernel read anything added to
-	 * the module's options, on any later line, as part of that value.
-	 */
+	/* after a quote left open, anything added, on any later line, is in that value */
 	if (m->quote_open)
 		return -EBADMSG;
 	_cleanup_(freep) char *opts = params_text(missing, n_missing);
@@ -738,11 +735,10 @@ static bool plan_conf(struct plan_ctx *c, const char *name, const struct module_
 		p->a.reason = strprintf("persist the options of module %s", name);
 	r = plan_modprobe_conf_update(content, name, want, n, owned, &p->a.module.content);
 	if (r == -EBADMSG) {
-		ctx_error(c, loc, -EBADMSG,
-			  "cannot set the options of module %s in '%s': a double quote in its "
-			  "options lines there is left open, so the kernel would read what "
-			  "sriovctl writes as part of another value; balance the quotes in "
-			  "that file",
+		ctx_error(c, loc, r,
+			  "cannot set the options of module %s in '%s': a double quote left open "
+			  "there would swallow them (kmod joins its options lines); balance the "
+			  "quotes in that file",
 			  name, path);
 		return true;
 	}
