@@ -797,6 +797,14 @@ bool sim_pending(const char *pfpath)
 	return true;
 }
 
+void sim_wait_settled(const char *pfpath)
+{
+	struct timespec ts = {0, 10 * 1000000L};
+
+	while (sim_pending(pfpath))
+		nanosleep(&ts, NULL);
+}
+
 static void apply_numvfs(const char *pfpath, unsigned n)
 {
 	if (n == 0)
