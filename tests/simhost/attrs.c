@@ -159,9 +159,11 @@ static ssize_t write_numvfs(const char *path, const char *buf, size_t len)
 	/*
 	 * sriov_numvfs_store() takes the device lock, which the writer of a
 	 * change under way holds until the driver is done: wait for it, then
-	 * the rules below apply to the count it left
+	 * the rules below apply to the count it left. The writer itself,
+	 * which the fake lets go on before the driver is done, gets EBUSY.
 	 */
-	sim_wait_settled(dev);
+	if (!sim_wait_settled(dev))
+		return -EBUSY;
 	snprintf(p, sizeof(p), "%s/sriov_numvfs", dev);
 	sim_read_uint(p, &cur);
 	if (n == cur)

@@ -102,9 +102,10 @@ bool sim_pending(const char *pfpath);
 /*
  * Wait until no VF-count change of the PF is under way: the kernel's
  * sriov_numvfs store and show take the device lock that the writer of a
- * change holds until the driver is done.
+ * change holds until the driver is done. The writer's own process does
+ * not wait (it holds the lock): false then, while the change is pending.
  */
-void sim_wait_settled(const char *pfpath);
+bool sim_wait_settled(const char *pfpath);
 
 /* ---- uevent.c ---- */
 
