@@ -73,7 +73,7 @@ else not_ok "1: it waited for the change (took ${took:-?} s)"; fi
 has '^1: plan=0$' "$o" "1: then plan --detailed-exitcode exits 0"
 has '^2: pending$' "$o" "2: the killed apply left the change under way"
 has '^2: rerun=1 ' "$o" "2: a re-run with --timeout 1 exits 1"
-has "^error: PF '0000:0b:00\.0': a change of its VF count is still under way .*: sriov_numvfs did not answer within 1 s" \
+has "^(sriovctl: )?error: PF '0000:0b:00\.0': a change of its VF count is still under way .*: sriov_numvfs did not answer within 1 s" \
 	"$T/a2.err" "2: the error names the PF, what is under way and the bound"
 took=$(sed -n 's/^2: rerun=.* took=//p' "$o")
 ptook=$(sed -n 's/^2: plan=.* took=//p' "$o")

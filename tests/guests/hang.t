@@ -42,11 +42,11 @@ sed 's/^/# /' "$T/run.err"
 # show needs no libvirt: it shows the host and says why the guests are missing
 for cmd in plan show apply; do
 	sed 's/^/# /' "$T/$cmd.err"
-	want=1 what="^error: "
-	[ $cmd = show ] && want=0 what="^note: guests not observed: "
+	want=1 kind=error what="^(sriovctl: )?error: "
+	[ $cmd = show ] && want=0 kind=note what="^(sriovctl: )?note: guests not observed: "
 	is $want "$(cat "$T/$cmd.rc")" "$cmd with a stopped libvirtd exits $want (not killed after 30 s)"
 	has "${what}cannot connect to libvirt at '$URI_RE': libvirt did not answer within 2 s" \
-		"$T/$cmd.err" "$cmd: the ${what#^} names the URI and the time it waited"
+		"$T/$cmd.err" "$cmd: the $kind names the URI and the time it waited"
 	took=$(cat "$T/$cmd.took")
 	if awk -v t="$took" 'BEGIN { exit !(t < 10) }'; then ok "$cmd gives up after --timeout 2 (${took} s)"
 	else not_ok "$cmd gives up after --timeout 2 (took ${took} s)"; fi
