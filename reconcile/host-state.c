@@ -172,8 +172,8 @@ static void load_field(struct loader *L, const struct field *f, const struct yno
 		    strpbrk(*(char **)p, "/\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r\x0e\x0f"
 					 "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
 					 "\x1c\x1d\x1e\x1f\x7f")) {
-			yerror(c, v, "%s '%s' contains a character not allowed in a name",
-			       k->text, yq(c, *(char **)p));
+			yerror(c, v, "%s '%s' contains a character not allowed in a name", k->text,
+			       yq(c, *(char **)p));
 			set_unknown(f, p);
 		}
 		break;

@@ -476,11 +476,12 @@ int sysfs_wait_numvfs_settled(struct diag *d)
 	int r = worker_call_steps(settle_fn, NULL, 0, d, &pf, NULL, NULL);
 
 	if (r == -ETIMEDOUT)
-		return diag_error(d, NULL, r,
-				  "PF '%s': a change of its VF count is still under way (by another "
-				  "run, or one that was stopped): sriov_numvfs did not answer within "
-				  "%g s",
-				  pf ? pf : "?", worker_timeout());
+		return diag_error(
+		    d, NULL, r,
+		    "PF '%s': a change of its VF count is still under way (by another "
+		    "run, or one that was stopped): sriov_numvfs did not answer within "
+		    "%g s",
+		    pf ? pf : "?", worker_timeout());
 	if (r == -EINTR)
 		return diag_error(d, NULL, r,
 				  "interrupted while waiting for VF count changes under way");

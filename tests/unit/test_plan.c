@@ -740,9 +740,9 @@ static void test_conf_update(void **state)
 	 * line (kmod joins the module's lines), would be part of its value
 	 */
 	char *out = NULL;
-	assert_int_equal(plan_modprobe_conf_update("options igb x=\"a b\n", "igb", want, 1, false,
-						   &out),
-			 -EBADMSG);
+	assert_int_equal(
+	    plan_modprobe_conf_update("options igb x=\"a b\n", "igb", want, 1, false, &out),
+	    -EBADMSG);
 	assert_null(out);
 	/* the file ends in a continuation: an appended line must not join it */
 	check_update("options ixgbe x=1 \\", "igb", want, 1, false,
