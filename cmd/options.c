@@ -114,7 +114,11 @@ static const struct opt_def opts[] = {
     {"force", 0, NULL, C_APPLY, O_FLAG, OFF(force), NULL,
      "apply blocked changes too (takes devices from guests)"},
     {"timeout", 0, "SEC", C_APPLY, O_SECONDS, OFF(timeout), NULL,
-     "wait at most SEC for VFs to appear and for each kernel write (default 120)"},
+     "wait at most SEC for VFs to appear, for each kernel write and each libvirt\n"
+     "call (default 120)"},
+    {"timeout", 0, "SEC", C_SHOW | C_PLAN | C_QEMU_ARGS, O_SECONDS, OFF(timeout), NULL,
+     "wait at most SEC for each libvirt call and for a VF count change under way\n"
+     "(default 120)"},
     {"lock-timeout", 0, "SEC", C_APPLY, O_SECONDS, OFF(lock_timeout), NULL,
      "wait at most SEC for another run to finish (default 60)"},
     {"color", 0, "WHEN", C_PLAN | C_APPLY, O_STR, OFF(color), NULL,

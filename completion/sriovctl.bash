@@ -15,15 +15,15 @@ _sriovctl_with_arg="-f --file --state --root --libvirt --format -o --out --plan 
 _sriovctl_options()
 {
 	local own
-	local host="--file -f --state --root --libvirt"
+	local host="--file -f --state --root --libvirt --timeout"
 	case $1 in
 	validate) own="--file -f --root --json --format" ;;
 	show) own="$host --json --format" ;;
 	plan) own="$host --json --format --detailed-exitcode --out -o --only --scope --wait-pfs --force --color" ;;
-	apply) own="$host --json --format --plan --only --scope --wait-pfs --dry-run --force --timeout --lock-timeout --color" ;;
+	apply) own="$host --json --format --plan --only --scope --wait-pfs --dry-run --force --lock-timeout --color" ;;
 	qemu-args) own="$host" ;;
 	help) own="" ;;
-	*) own="$host --json --format --detailed-exitcode --out -o --plan --only --scope --wait-pfs --dry-run --force --timeout --lock-timeout --color" ;;
+	*) own="$host --json --format --detailed-exitcode --out -o --plan --only --scope --wait-pfs --dry-run --force --lock-timeout --color" ;;
 	esac
 	echo "$_sriovctl_global $own"
 }

@@ -37,6 +37,7 @@ enum ftype {
 	F_FLAG, /* bool */
 	F_ENUM, /* int: the index into names; null: -1 */
 	F_STR,	/* char *, may be empty (a record of what was found); null: NULL */
+	F_NAME, /* F_STR of a driver or interface: no '/', no control character */
 	F_PCI,	/* char *: a PCI address, stored lowercase */
 	F_HEX4, /* char *: four hex digits, stored lowercase; null: NULL */
 	F_MAC,	/* char[VF_MAC_LEN], stored lowercase; null: "" */
@@ -165,6 +166,17 @@ static void load_field(struct loader *L, const struct field *f, const struct yno
 	case F_STR:
 		yget_str_or_empty(c, k, v, p);
 		break;
+	case F_NAME:
+		/* as a saved plan's names (plan-load.c): a path or a terminal could abuse it */
+		if (yget_str_or_empty(c, k, v, p) && *(char **)p &&
+		    strpbrk(*(char **)p, "/\x01\x02\x03\x04\x05\x06\x07\x08\t\n\v\f\r\x0e\x0f"
+					 "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b"
+					 "\x1c\x1d\x1e\x1f\x7f")) {
+			yerror(c, v, "%s '%s' contains a character not allowed in a name", k->text,
+			       yq(c, *(char **)p));
+			set_unknown(f, p);
+		}
+		break;
 	case F_PCI:
 	case F_HEX4: {
 		char *s = get_checked(L, k, v, f->type);
@@ -259,9 +271,9 @@ static char *dup_or_oom(struct loader *L, const char *s)
 static const struct field vf_fields[] = {
     FIELD("id", F_UINT, F_REQ, struct vf_state, id, .max = MAX_U16),
     FIELD("address", F_PCI, F_REQ, struct vf_state, address),
-    FIELD("driver", F_STR, F_NULL, struct vf_state, driver),
-    FIELD("driver-override", F_STR, F_NULL, struct vf_state, driver_override),
-    FIELD("interface", F_STR, F_NULL, struct vf_state, interface),
+    FIELD("driver", F_NAME, F_NULL, struct vf_state, driver),
+    FIELD("driver-override", F_NAME, F_NULL, struct vf_state, driver_override),
+    FIELD("interface", F_NAME, F_NULL, struct vf_state, interface),
     FIELD("mac", F_MAC, F_NULL, struct vf_state, link.mac),
     FIELD("vlan", F_INT, F_NULL, struct vf_state, link.vlan, .max = 4095),
     FIELD("qos", F_INT, F_NULL, struct vf_state, link.qos, .max = 7),
@@ -342,7 +354,7 @@ static const struct field pci_fields[] = {
     FIELD("vendor", F_HEX4, F_NULL, struct pci_dev_state, vendor),
     FIELD("device", F_HEX4, F_NULL, struct pci_dev_state, device),
     FIELD("name", F_STR, F_NULL, struct pci_dev_state, name),
-    FIELD("driver", F_STR, F_NULL, struct pci_dev_state, driver),
+    FIELD("driver", F_NAME, F_NULL, struct pci_dev_state, driver),
     SUB("interfaces", 0, load_interfaces),
     SUB("sriov", 0, load_sriov),
 };

@@ -29,6 +29,22 @@
  * A lost connection (libvirtd stopped or restarted) is reported as such,
  * and every later action on it fails at once with the same cause; a new
  * run reconnects and resumes.
+ *
+ * Bounded, decided: every libvirt call runs in a worker (worker.h), a
+ * child process with a connection of its own, and each call gets
+ * worker_timeout() (--timeout) to answer. libvirt's keepalive was the
+ * other way (virEventRegisterDefaultImpl, an event-loop thread,
+ * virConnectSetKeepAlive): it notices a daemon that stops answering
+ * altogether, but not one that answers pings while a call hangs inside
+ * it (a guest's QEMU monitor), its bound is whole seconds of pings rather
+ * than --timeout, and its thread would make every later fork of this
+ * process (the kernel writes' workers) a fork of a threaded process. A
+ * worker is ended with SIGKILL whatever it waits for, holds no lock, and
+ * no virConnectPtr ever crosses a fork: this process makes no libvirt
+ * call itself. The price is a connection and a process per action or
+ * listing (3 ms more per plan of the simulated seed host). A call that
+ * got no answer marks the connection as lost: later actions are not
+ * tried on a daemon that hangs.
  */
 #include <stdarg.h>
 
@@ -37,11 +53,14 @@
 
 #include "domxml.h"
 #include "libvirt.h"
+#include "worker.h"
 
 struct libvirt {
-	virConnectPtr conn;
-	char *uri;
+	char *uri_arg;	    /* as given; NULL: libvirt's default */
+	char *uri;	    /* for messages */
+	unsigned flags;	    /* LIBVIRT_* */
 	bool lost;	    /* the connection died; nothing more is tried on it */
+	bool hung;	    /* ... because a call got no answer in time */
 	unsigned last_done; /* LIBVIRT_SCOPE_* changed by the last action */
 };
 
@@ -57,30 +76,83 @@ static const char *last_error(void)
 	return m ? m : "unknown libvirt error";
 }
 
+static const char *const open_hint =
+    " (is libvirtd running? --libvirt URI names another; --state FILE plans a captured host)";
+
+/* In a worker: a connection of its own. On failure, why is libvirt's reason. */
+static virConnectPtr conn_open(const struct libvirt *c, char *why, size_t why_size)
+{
+	virConnectPtr conn;
+
+	worker_step("connecting to libvirt at '%s'", c->uri);
+	virSetErrorFunc(NULL, silent_error);
+	conn = c->flags & LIBVIRT_READ_ONLY ? virConnectOpenReadOnly(c->uri_arg)
+					    : virConnectOpen(c->uri_arg);
+	if (!conn) {
+		snprintf(why, why_size, "%s", last_error());
+		return NULL;
+	}
+	virConnSetErrorFunc(conn, NULL, silent_error);
+	return conn;
+}
+
+static int open_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct libvirt *c = arg;
+	char why[512];
+	virConnectPtr conn = conn_open(c, why, sizeof(why));
+
+	(void)out;
+	if (conn) {
+		virConnectClose(conn);
+		return 0;
+	}
+	if (c->flags & LIBVIRT_OPTIONAL) {
+		diag_warning(d, NULL, "cannot connect to libvirt at '%s': %s%s", c->uri, why,
+			     open_hint);
+		return -ECONNREFUSED;
+	}
+	return diag_error(d, NULL, -ECONNREFUSED, "cannot connect to libvirt at '%s': %s%s", c->uri,
+			  why, open_hint);
+}
+
+/* A worker that was not done in time (-ETIMEDOUT) or was stopped (-EINTR), in words. */
+static const char *unanswered(int r, char *buf, size_t size)
+{
+	if (r == -EINTR)
+		return "interrupted: the run was asked to stop";
+	snprintf(buf, size, "libvirt did not answer within %g s", worker_timeout());
+	return buf;
+}
+
 int libvirt_open(const char *uri, unsigned flags, struct diag *d, struct libvirt **ret)
 {
 	_cleanup_(libvirt_closep) struct libvirt *c = NULL;
-	const char *hint = " (is libvirtd running? --libvirt URI names another; --state FILE "
-			   "plans a captured host)";
+	_cleanup_(freep) char *step = NULL;
+	char buf[96];
+	int r;
 
-	virSetErrorFunc(NULL, silent_error);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	c->flags = flags;
 	c->uri = strdup(uri ? uri : "(default)");
-	if (!c->uri)
+	c->uri_arg = uri ? strdup(uri) : NULL;
+	if (!c->uri || (uri && !c->uri_arg))
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
-	c->conn = flags & LIBVIRT_READ_ONLY ? virConnectOpenReadOnly(uri) : virConnectOpen(uri);
-	if (!c->conn) {
-		if (flags & LIBVIRT_OPTIONAL) {
+	/* connect once here, so that an unreachable libvirt is said first */
+	r = worker_call_steps(open_fn, c, 0, d, &step, NULL, NULL);
+	if (r == -ETIMEDOUT || r == -EINTR) {
+		const char *why = unanswered(r, buf, sizeof(buf));
+		if (flags & LIBVIRT_OPTIONAL && r == -ETIMEDOUT)
 			diag_warning(d, NULL, "cannot connect to libvirt at '%s': %s%s", c->uri,
-				     last_error(), hint);
-			return -ECONNREFUSED;
-		}
-		return diag_error(d, NULL, -ECONNREFUSED, "cannot connect to libvirt at '%s': %s%s",
-				  c->uri, last_error(), hint);
+				     why, open_hint);
+		else
+			diag_error(d, NULL, r, "cannot connect to libvirt at '%s': %s%s", c->uri,
+				   why, r == -ETIMEDOUT ? open_hint : "");
 	}
-	virConnSetErrorFunc(c->conn, NULL, silent_error);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(c);
 	return 0;
 }
@@ -89,8 +161,7 @@ void libvirt_close(struct libvirt *c)
 {
 	if (!c)
 		return;
-	if (c->conn)
-		virConnectClose(c->conn);
+	free(c->uri_arg);
 	free(c->uri);
 	free(c);
 }
@@ -129,6 +200,83 @@ static bool domain_vanished(void)
 	return e && e->code == VIR_ERR_NO_DOMAIN;
 }
 
+/*
+ * In the list worker: one domain as a record of out, NUL-separated: its
+ * name, three flags ('r' running, 'x' persistent XML follows, 'l' live XML
+ * follows; '-' otherwise), then the XML texts. Returns 1 when the domain
+ * vanished meanwhile (no record), 0, or a negative errno.
+ */
+static int domain_send(virDomainPtr dom, struct diag *d, FILE *out)
+{
+	const char *name = virDomainGetName(dom);
+	_cleanup_(freep) char *xml = NULL, *live = NULL;
+	int active, persistent;
+
+	if (!name)
+		return domain_vanished() ? 1
+					 : diag_error(d, NULL, -EIO, "cannot get a domain name: %s",
+						      last_error());
+	worker_step("reading domain '%s'", name);
+	active = virDomainIsActive(dom);
+	persistent = virDomainIsPersistent(dom);
+	if (active < 0 || persistent < 0)
+		goto fail;
+	if (persistent) {
+		xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+		if (!xml)
+			goto fail;
+	}
+	if (active) {
+		live = virDomainGetXMLDesc(dom, 0);
+		/* stopped between the two calls: it is not running */
+		if (!live && virDomainIsActive(dom) != 0)
+			goto fail;
+		active = live != NULL;
+	}
+	fprintf(out, "%s%c%c%c%c", name, 0, active ? 'r' : '-', xml ? 'x' : '-', live ? 'l' : '-');
+	if (xml)
+		fprintf(out, "%s%c", xml, 0);
+	if (live)
+		fprintf(out, "%s%c", live, 0);
+	return 0;
+
+fail:
+	if (domain_vanished())
+		return 1;
+	return diag_error(d, NULL, -EIO, "cannot read domain '%s': %s", name, last_error());
+}
+
+static int list_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct libvirt *c = arg;
+	virDomainPtr *doms = NULL;
+	char why[512];
+	int count, r = 0;
+	virConnectPtr conn = conn_open(c, why, sizeof(why));
+
+	if (!conn)
+		return diag_error(d, NULL, -ENOTCONN,
+				  "cannot list the domains: lost the connection to libvirt at "
+				  "'%s' (%s)",
+				  c->uri, why);
+	worker_step("listing the domains");
+	count = virConnectListAllDomains(conn, &doms, 0);
+	if (count < 0)
+		r = diag_error(d, NULL, -EIO, "cannot list the domains of '%s': %s", c->uri,
+			       last_error());
+	for (int i = 0; i < count; i++) {
+		if (r >= 0) {
+			int k = domain_send(doms[i], d, out);
+			if (k < 0)
+				r = k;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	virConnectClose(conn);
+	return r;
+}
+
 /* Parse one XML; a failure is a warning naming the domain, not fatal. */
 static void parse_devices(const char *name, const char *what, const char *xml, struct diag *d,
 			  struct guest_dev_state **ret, size_t *ret_n)
@@ -148,53 +296,39 @@ static void parse_devices(const char *name, const char *what, const char *xml, s
 	}
 }
 
-/*
- * Fill ds from dom. Returns 1 when the domain vanished meanwhile (it is
- * then skipped), 0 on success, negative errno on error.
- */
-static int domain_observe(virDomainPtr dom, struct diag *d, struct domain_state *ds)
+/* The next NUL-terminated string of [*p, end) (a copy in *ret), or -EBADMSG. */
+static int take_str(const char **p, const char *end, char **ret)
 {
-	const char *name = virDomainGetName(dom);
-	int active, persistent;
+	size_t n = strnlen(*p, (size_t)(end - *p));
 
-	if (!name)
-		return domain_vanished() ? 1
-					 : diag_error(d, NULL, -EIO, "cannot get a domain name: %s",
-						      last_error());
-	ds->name = strdup(name);
-	if (!ds->name)
-		return diag_error(d, NULL, -ENOMEM, "out of memory");
-
-	active = virDomainIsActive(dom);
-	persistent = virDomainIsPersistent(dom);
-	if (active < 0 || persistent < 0)
-		goto fail;
-	ds->running = active;
-
-	if (persistent) {
-		ds->xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-		if (!ds->xml)
-			goto fail;
-	}
-	if (active) {
-		ds->live_xml = virDomainGetXMLDesc(dom, 0);
-		if (!ds->live_xml) {
-			/* stopped between the two calls: it is not running */
-			if (virDomainIsActive(dom) == 0) {
-				ds->running = false;
-			} else
-				goto fail;
-		}
-	}
-	parse_devices(name, "persistent", ds->xml, d, &ds->devs, &ds->n_devs);
-	parse_devices(name, "live", ds->live_xml, d, &ds->live_devs, &ds->n_live_devs);
+	if (*p + n >= end)
+		return -EBADMSG;
+	*ret = strndup(*p, n);
+	if (!*ret)
+		return -ENOMEM;
+	*p += n + 1;
 	return 0;
+}
 
-fail:
-	if (domain_vanished())
-		return 1;
-	return diag_error(d, NULL, -EIO, "cannot read domain '%s': %s", name,
-			  last_error());
+/* One record of domain_send() into ds. */
+static int domain_recv(const char **p, const char *end, struct diag *d, struct domain_state *ds)
+{
+	int r = take_str(p, end, &ds->name);
+
+	if (r < 0)
+		return r;
+	if (end - *p < 3)
+		return -EBADMSG;
+	bool has_xml = (*p)[1] == 'x', has_live = (*p)[2] == 'l';
+	ds->running = (*p)[0] == 'r';
+	*p += 3;
+	if (has_xml && (r = take_str(p, end, &ds->xml)) < 0)
+		return r;
+	if (has_live && (r = take_str(p, end, &ds->live_xml)) < 0)
+		return r;
+	parse_devices(ds->name, "persistent", ds->xml, d, &ds->devs, &ds->n_devs);
+	parse_devices(ds->name, "live", ds->live_xml, d, &ds->live_devs, &ds->n_live_devs);
+	return 0;
 }
 
 static int domain_state_cmp(const void *a, const void *b)
@@ -207,41 +341,32 @@ static int domain_state_cmp(const void *a, const void *b)
 int libvirt_list_domains(struct libvirt *g, struct diag *d, struct domain_state **ret,
 			 size_t *ret_n)
 {
-	virDomainPtr *doms = NULL;
+	_cleanup_(freep) char *step = NULL, *payload = NULL;
 	struct domain_state *v = NULL;
-	size_t n = 0;
-	int count, r = 0;
+	size_t len = 0, n = 0, cap = 0;
+	char buf[96];
+	int r;
 
-	count = virConnectListAllDomains(g->conn, &doms, 0);
-	if (count < 0)
-		return diag_error(d, NULL, -EIO, "cannot list the domains of '%s': %s", g->uri,
-				  last_error());
-
-	if (count > 0) {
-		v = calloc(count, sizeof(*v));
-		if (!v)
-			r = diag_error(d, NULL, -ENOMEM, "out of memory");
-	}
-	for (int i = 0; i < count; i++) {
-		if (r >= 0) {
-			int k = domain_observe(doms[i], d, &v[n]);
-			if (k < 0)
-				r = k;
-			if (k == 0)
-				n++;
-			else
-				domain_state_release(&v[n]);
-			if (k != 0)
-				memset(&v[n], 0, sizeof(v[n]));
-		}
-		virDomainFree(doms[i]);
-	}
-	free(doms);
-	if (r < 0) {
-		domain_states_free(v, n);
+	r = worker_call_steps(list_fn, g, 0, d, &step, &payload, &len);
+	if (r == -ETIMEDOUT || r == -EINTR)
+		return diag_error(d, NULL, r, "libvirt at '%s': %s: %s", g->uri,
+				  step ? step : "listing the domains",
+				  unanswered(r, buf, sizeof(buf)));
+	if (r < 0)
 		return r;
+	for (const char *p = payload, *end = payload ? payload + len : NULL; p && p < end;) {
+		struct domain_state *ds = GROW(v, n, cap);
+		if (ds) {
+			*ds = (struct domain_state){0};
+			r = domain_recv(&p, end, d, ds);
+		}
+		if (!ds || r < 0) {
+			domain_states_free(v, n);
+			return diag_error(d, NULL, ds ? r : -ENOMEM,
+					  "cannot read the domains of '%s': %s", g->uri,
+					  strerror(ds ? -r : ENOMEM));
+		}
 	}
-
 	if (n > 0)
 		qsort(v, n, sizeof(*v), domain_state_cmp);
 	*ret = v;
@@ -249,13 +374,34 @@ int libvirt_list_domains(struct libvirt *g, struct diag *d, struct domain_state 
 	return 0;
 }
 
-/* ---- attach and detach ---- */
+/* ---- attach and detach, in a worker ---- */
 
-static bool conn_lost(struct libvirt *c)
+/* What a worker changing one guest works with. */
+struct change {
+	const struct libvirt *c;
+	const struct action *a;
+	virConnectPtr conn;
+	FILE *out; /* receives 'c' / 'l' as each scope is done */
+};
+
+/* The step of one scope of an action: "attaching hostdev 0000:0b:10.0 (live)". Owned. */
+static char *scope_step(const struct action *a, unsigned scope)
 {
-	if (!c->lost && virConnectIsAlive(c->conn) != 1)
-		c->lost = true;
-	return c->lost;
+	return strprintf("%s %s %s (%s)", a->kind == ACTION_ATTACH ? "attaching" : "detaching",
+			 device_type_to_string(a->guest.dev.type), a->device,
+			 scope == VIR_DOMAIN_AFFECT_CONFIG ? "persistent" : "live");
+}
+
+static void announce(const struct action *a, unsigned scope)
+{
+	_cleanup_(freep) char *step = scope_step(a, scope);
+
+	worker_step("%s", step ? step : "?");
+}
+
+static void scope_done(struct change *ch, unsigned scope)
+{
+	fputc(scope == VIR_DOMAIN_AFFECT_CONFIG ? 'c' : 'l', ch->out);
 }
 
 /*
@@ -263,40 +409,41 @@ static bool conn_lost(struct libvirt *c)
  * connection is named as such; libvirt's own text for it ("End of file
  * while reading data") does not say that the daemon went away.
  */
-static _printf_(4, 5) int call_error(struct libvirt *c, struct diag *d, const char *guest,
-				     const char *fmt, ...)
+static _printf_(3, 4) int call_error(struct change *ch, struct diag *d, const char *fmt, ...)
 {
 	_cleanup_(freep) char *what = NULL;
 	/* copied: any later libvirt call (virConnectIsAlive) resets the error */
 	_cleanup_(freep) char *m = strdup(last_error());
+	const char *guest = ch->a->target;
 	va_list ap;
 
 	va_start(ap, fmt);
 	if (vasprintf(&what, fmt, ap) < 0)
 		what = NULL;
 	va_end(ap);
-	if (conn_lost(c))
+	if (virConnectIsAlive(ch->conn) != 1)
 		return diag_error(
 		    d, NULL, -ENOTCONN,
 		    "guest '%s': cannot %s: lost the connection to libvirt at '%s' (%s)", guest,
-		    what ? what : "?", c->uri, m ? m : "?");
+		    what ? what : "?", ch->c->uri, m ? m : "?");
 	return diag_error(d, NULL, -EIO, "guest '%s': cannot %s: %s", guest, what ? what : "?",
 			  m ? m : "?");
 }
 
 /* Detach the device at a->device from one scope (VIR_DOMAIN_AFFECT_CONFIG or _LIVE). */
-static int detach_scope(struct libvirt *c, virDomainPtr dom, const struct action *a,
-			unsigned scope, struct diag *d)
+static int detach_scope(struct change *ch, virDomainPtr dom, unsigned scope, struct diag *d)
 {
+	const struct action *a = ch->a;
 	const char *where =
 	    scope == VIR_DOMAIN_AFFECT_CONFIG ? "the persistent definition" : "the running guest";
-	_cleanup_(freep) char *dom_xml = virDomainGetXMLDesc(
-	    dom, scope == VIR_DOMAIN_AFFECT_CONFIG ? VIR_DOMAIN_XML_INACTIVE : 0);
-	_cleanup_(freep) char *xml = NULL;
+	_cleanup_(freep) char *dom_xml = NULL, *xml = NULL;
 	int r;
 
+	announce(a, scope);
+	dom_xml = virDomainGetXMLDesc(
+	    dom, scope == VIR_DOMAIN_AFFECT_CONFIG ? VIR_DOMAIN_XML_INACTIVE : 0);
 	if (!dom_xml)
-		return call_error(c, d, a->target, "read %s to detach %s", where, a->device);
+		return call_error(ch, d, "read %s to detach %s", where, a->device);
 	r = domain_xml_find_device(dom_xml, a->device, &xml);
 	if (r < 0)
 		return diag_error(d, NULL, r, "guest '%s': cannot find %s in %s: %s", a->target,
@@ -307,82 +454,133 @@ static int detach_scope(struct libvirt *c, virDomainPtr dom, const struct action
 		return 0;
 	}
 	if (virDomainDetachDeviceFlags(dom, xml, scope) < 0)
-		return call_error(c, d, a->target, "detach %s from %s", a->device, where);
+		return call_error(ch, d, "detach %s from %s", a->device, where);
 	return 0;
 }
 
-static int detach(struct libvirt *c, virDomainPtr dom, const struct action *a, int active,
-		  struct diag *d)
+static int detach(struct change *ch, virDomainPtr dom, int active, struct diag *d)
 {
 	int r;
 
-	if (a->guest.persistent) {
-		r = detach_scope(c, dom, a, VIR_DOMAIN_AFFECT_CONFIG, d);
+	if (ch->a->guest.persistent) {
+		r = detach_scope(ch, dom, VIR_DOMAIN_AFFECT_CONFIG, d);
 		if (r < 0)
 			return r;
-		c->last_done |= LIBVIRT_SCOPE_CONFIG;
+		scope_done(ch, VIR_DOMAIN_AFFECT_CONFIG);
 	}
-	if (a->guest.live && active == 1) {
-		r = detach_scope(c, dom, a, VIR_DOMAIN_AFFECT_LIVE, d);
+	if (ch->a->guest.live && active == 1) {
+		r = detach_scope(ch, dom, VIR_DOMAIN_AFFECT_LIVE, d);
 		if (r < 0)
 			return r;
-		c->last_done |= LIBVIRT_SCOPE_LIVE;
+		scope_done(ch, VIR_DOMAIN_AFFECT_LIVE);
 	}
 	return 0;
 }
 
-static int attach(struct libvirt *c, virDomainPtr dom, const struct action *a, int active,
-		  struct diag *d)
+static int attach(struct change *ch, virDomainPtr dom, int active, struct diag *d)
 {
+	const struct action *a = ch->a;
 	_cleanup_(freep) char *xml = domain_xml_device(&a->guest.dev);
 
 	if (!xml)
 		return diag_error(d, NULL, -EINVAL, "guest '%s': cannot build the XML of %s",
-				  a->target, a->device ? a->device : "the device");
+				  a->target, a->device);
 	if (a->guest.persistent) {
+		announce(a, VIR_DOMAIN_AFFECT_CONFIG);
 		if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_CONFIG) < 0)
-			return call_error(c, d, a->target, "attach %s to the persistent definition",
+			return call_error(ch, d, "attach %s to the persistent definition",
 					  a->device);
-		c->last_done |= LIBVIRT_SCOPE_CONFIG;
+		scope_done(ch, VIR_DOMAIN_AFFECT_CONFIG);
 	}
 	if (a->guest.live && active == 1) {
+		announce(a, VIR_DOMAIN_AFFECT_LIVE);
 		if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
-			return call_error(c, d, a->target, "attach %s to the running guest%s",
-					  a->device,
-					  a->guest.persistent ? " (its persistent definition has it now, "
-							  "the guest gets it at its next start)"
-							: "");
-		c->last_done |= LIBVIRT_SCOPE_LIVE;
+			return call_error(ch, d, "attach %s to the running guest%s", a->device,
+					  a->guest.persistent
+					      ? " (its persistent definition has it now, "
+						"the guest gets it at its next start)"
+					      : "");
+		scope_done(ch, VIR_DOMAIN_AFFECT_LIVE);
 	}
 	return 0;
+}
+
+static int change_fn(void *arg, struct diag *d, FILE *out)
+{
+	struct change *ch = arg;
+	const struct action *a = ch->a;
+	virDomainPtr dom;
+	char why[512];
+	int active = 0, r = 0;
+
+	ch->out = out;
+	ch->conn = conn_open(ch->c, why, sizeof(why));
+	if (!ch->conn)
+		return diag_error(d, NULL, -ENOTCONN,
+				  "guest '%s': cannot %s %s: lost the connection to libvirt at "
+				  "'%s' (%s)",
+				  a->target, a->kind == ACTION_ATTACH ? "attach" : "detach",
+				  a->device, ch->c->uri, why);
+	worker_step("%s %s: finding guest '%s'",
+		    a->kind == ACTION_ATTACH ? "attaching" : "detaching", a->device, a->target);
+	dom = virDomainLookupByName(ch->conn, a->target);
+	if (!dom)
+		r = call_error(ch, d, "find the domain");
+	if (dom && a->guest.live) {
+		active = virDomainIsActive(dom);
+		if (active < 0)
+			r = call_error(ch, d, "read its state");
+	}
+	if (r >= 0)
+		r = a->kind == ACTION_ATTACH ? attach(ch, dom, active, d)
+					     : detach(ch, dom, active, d);
+	if (dom)
+		virDomainFree(dom);
+	virConnectClose(ch->conn);
+	return r;
+}
+
+/* The scopes a worker changed: what it sent, or (no answer) what its last step says. */
+static unsigned scopes_done(const struct action *a, const char *payload, const char *step)
+{
+	_cleanup_(freep) char *live = scope_step(a, VIR_DOMAIN_AFFECT_LIVE);
+	unsigned done = 0;
+
+	for (const char *p = payload; p && *p; p++)
+		done |= *p == 'c' ? LIBVIRT_SCOPE_CONFIG : *p == 'l' ? LIBVIRT_SCOPE_LIVE : 0;
+	/* the live part starts only after the persistent one is done */
+	if (step && live && streq(step, live) && a->guest.persistent)
+		done |= LIBVIRT_SCOPE_CONFIG;
+	return done;
 }
 
 int libvirt_apply(struct libvirt *c, const struct action *a, struct diag *d)
 {
 	bool is_attach = a->kind == ACTION_ATTACH;
-	virDomainPtr dom;
-	int active = 0, r = 0;
+	struct change ch = {.c = c, .a = a};
+	_cleanup_(freep) char *step = NULL, *payload = NULL;
+	size_t len = 0;
+	char buf[96];
+	int r;
 
 	c->last_done = 0;
 	if (c->lost)
 		return diag_error(
-		    d, NULL, -ENOTCONN,
-		    "guest '%s': %s of %s not done: the connection to libvirt at '%s' "
-		    "was lost",
+		    d, NULL, -ENOTCONN, "guest '%s': %s of %s not done: %s libvirt at '%s'",
 		    a->target, is_attach ? "attach" : "detach", a->device ? a->device : "?",
+		    c->hung ? "an earlier call got no answer from" : "lost the connection to",
 		    c->uri);
 	if (!a->device)
 		return diag_error(d, NULL, -EINVAL, "guest '%s': no device address", a->target);
-	dom = virDomainLookupByName(c->conn, a->target);
-	if (!dom)
-		return call_error(c, d, a->target, "find the domain");
-	if (a->guest.live) {
-		active = virDomainIsActive(dom);
-		if (active < 0)
-			r = call_error(c, d, a->target, "read its state");
+	r = worker_call_steps(change_fn, &ch, 0, d, &step, &payload, &len);
+	c->last_done = scopes_done(a, payload, r == -ETIMEDOUT || r == -EINTR ? step : NULL);
+	if (r == -ETIMEDOUT || r == -EINTR) {
+		c->lost = c->hung = r == -ETIMEDOUT;
+		return diag_error(d, NULL, r, "guest '%s': %s: %s", a->target,
+				  step ? step : "connecting to libvirt",
+				  unanswered(r, buf, sizeof(buf)));
 	}
-	if (r >= 0)
-		r = is_attach ? attach(c, dom, a, active, d) : detach(c, dom, a, active, d);
-	virDomainFree(dom);
+	if (r == -ENOTCONN)
+		c->lost = true;
 	return r;
 }

@@ -20,10 +20,13 @@ enum {
 };
 
 /*
- * Connect to libvirt at uri (NULL: libvirt's default). On failure records
- * "cannot connect to libvirt at 'URI': reason (is libvirtd running? ...)"
- * in d (an error, or a warning with LIBVIRT_OPTIONAL) and returns a
- * negative errno. *ret owns the connection.
+ * Libvirt at uri (NULL: libvirt's default), checked by connecting once.
+ * Every call on it runs in a worker process with a connection of its own
+ * (worker.h), and each libvirt call there is bounded by worker_timeout()
+ * (--timeout). On failure records "cannot connect to libvirt at 'URI':
+ * reason (is libvirtd running? ...)" in d (an error, or a warning with
+ * LIBVIRT_OPTIONAL) and returns a negative errno (-ETIMEDOUT: no answer).
+ * *ret is owned by the caller.
  */
 int libvirt_open(const char *uri, unsigned flags, struct diag *d, struct libvirt **ret);
 
@@ -52,8 +55,11 @@ void domain_states_free(struct domain_state *v, size_t n);
  * scopes it says (guest.live, guest.persistent): the persistent definition
  * first, then the running guest (live only when it runs). A detach takes
  * the device with source address a->device from the domain's own XML of
- * each scope; one already gone is a note. After the connection is lost
- * every call fails with -ENOTCONN.
+ * each scope; one already gone is a note. A call that gets no answer
+ * within worker_timeout() fails with -ETIMEDOUT, naming the step
+ * ("guest 'G': attaching hostdev ADDR (live): libvirt did not answer
+ * within 5 s"). After the connection is lost or a call got no answer,
+ * every later call fails at once with -ENOTCONN.
  */
 int libvirt_apply(struct libvirt *c, const struct action *a, struct diag *d);
 

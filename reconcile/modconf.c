@@ -10,8 +10,12 @@
  *  - words are split at spaces and tabs; "options MODULE REST" gives REST
  *    to the module (tabs become spaces), module names compare with '-' and
  *    '_' alike;
- *  - the kernel splits REST at spaces outside double quotes into
- *    param[=value] and strips the quotes around a value.
+ *  - kmod joins the REST of every options line of a module, in order,
+ *    with one space (kmod_module_get_options() in libkmod-module.c), and
+ *    the kernel splits that at spaces outside double quotes into
+ *    param[=value] (next_arg() in kernel/params.c), stripping the quotes
+ *    around a value. So a quote left open on one line goes on into the
+ *    module's next options line.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -199,10 +203,29 @@ static bool options_line(const struct lline *l, size_t *mod, size_t *mod_len, si
 
 /* The kernel's next_arg(): one param[=value] token of l->text from *i. */
 struct token {
-	size_t start, end; /* in text */
-	size_t eq;	   /* index of '=' or SIZE_MAX */
-	char *key, *value; /* owned */
+	size_t start, end;   /* in text */
+	size_t eq;	     /* index of '=' or SIZE_MAX */
+	size_t key_end;	     /* end of the key in text, without a closing quote */
+	size_t val, val_end; /* the value in text, without its quotes */
+	bool open;	     /* it ends inside a quote (at the end of the text) */
+	char *key, *value;   /* owned */
 };
+
+/* Where the kernel's value of tk lies: after '=', without the quotes it strips. */
+static void token_value(const char *t, bool quoted, struct token *tk)
+{
+	size_t vs = tk->eq + 1, ve = tk->end;
+
+	if (vs < ve && t[vs] == '"') {
+		vs++;
+		if (ve > vs && t[ve - 1] == '"')
+			ve--;
+	} else if (quoted && ve > vs && t[ve - 1] == '"') {
+		ve--;
+	}
+	tk->val = vs;
+	tk->val_end = ve < vs ? vs : ve;
+}
 
 static int next_token(const struct lline *l, size_t *i, struct token *tk, bool *ret)
 {
@@ -225,29 +248,26 @@ static int next_token(const struct lline *l, size_t *i, struct token *tk, bool *
 	for (; k < n; k++) {
 		if (isspace((unsigned char)t[k]) && !in_quote)
 			break;
-		if (tk->eq == SIZE_MAX && t[k] == '=')
+		/* the kernel's "equals" is 0 until a '=' after the first character */
+		if (tk->eq == SIZE_MAX && t[k] == '=' && k > kstart)
 			tk->eq = k;
 		if (t[k] == '"')
 			in_quote = !in_quote;
 	}
 	tk->end = k;
+	tk->open = in_quote;
 	*i = k;
 	size_t kend = tk->eq != SIZE_MAX ? tk->eq : k;
 	if (tk->eq == SIZE_MAX && quoted && kend > kstart && t[kend - 1] == '"')
 		kend--;
+	tk->key_end = kend;
 	tk->key = strndup(t + kstart, kend - kstart);
 	if (tk->eq == SIZE_MAX) {
+		tk->val = tk->val_end = kend;
 		tk->value = strdup("");
 	} else {
-		size_t vs = tk->eq + 1, ve = k;
-		if (vs < ve && t[vs] == '"') {
-			vs++;
-			if (ve > vs && t[ve - 1] == '"')
-				ve--;
-		} else if (quoted && ve > vs && t[ve - 1] == '"') {
-			ve--;
-		}
-		tk->value = strndup(t + vs, ve - vs);
+		token_value(t, quoted, tk);
+		tk->value = strndup(t + tk->val, tk->val_end - tk->val);
 	}
 	if (!tk->key || !tk->value) {
 		free(tk->key);
@@ -288,49 +308,94 @@ static int for_each_options_line(const char *content, line_fn fn, void *data)
 
 /* ---- one module's options lines ---- */
 
+/*
+ * The module's options as the kernel gets them: the REST of each of its
+ * lines joined with a space (raw offset: the start of the next line),
+ * and where each line's part starts in the joined text.
+ */
 struct parse_ctx {
 	const char *module;
 	struct modconf *m;
 	size_t cap;
+	struct lline joined;
+	size_t *first; /* per line */
 };
 
 static int parse_line(void *data, const struct lline *l, const char *module, size_t rest)
 {
 	struct parse_ctx *pc = data;
-	size_t cap = 0;
-	bool more;
-	int r;
 
 	if (!modname_eq(module, pc->module))
 		return 0;
+	size_t n = pc->m->n_lines;
 	struct modconf_line *ml = GROW(pc->m->lines, pc->m->n_lines, pc->cap);
-	if (!ml)
+	size_t *first = ml ? reallocarray(pc->first, pc->cap, sizeof(*first)) : NULL;
+	if (!first)
 		return -ENOMEM;
+	pc->first = first;
 	ml->start = l->start;
 	ml->end = l->end;
 	ml->opts_end = l->raw[rest - 1] + 1;
-	for (size_t i = rest;;) {
+	if (pc->joined.n > 0 && lline_push(&pc->joined, ' ', l->start) < 0)
+		return -ENOMEM;
+	first[n] = pc->joined.n;
+	for (size_t k = rest; k < l->n; k++)
+		if (lline_push(&pc->joined, l->text[k], l->raw[k]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* The line of the joined text's index i. */
+static size_t line_of(const struct parse_ctx *pc, size_t i)
+{
+	size_t k = 0;
+
+	while (k + 1 < pc->m->n_lines && pc->first[k + 1] <= i)
+		k++;
+	return k;
+}
+
+/* Raw offset just after joined index i - 1 (i > 0): where a range ending at i ends. */
+static size_t raw_end(const struct lline *j, size_t i)
+{
+	return j->raw[i - 1] + 1;
+}
+
+/* Split the joined text into parameters, each on the line where it starts. */
+static int parse_tokens(struct parse_ctx *pc)
+{
+	const struct lline *j = &pc->joined;
+	_cleanup_(freep) size_t *caps = calloc(pc->m->n_lines + 1, sizeof(*caps));
+	bool more;
+
+	if (!caps)
+		return -ENOMEM;
+	for (size_t i = 0;;) {
 		struct token tk;
-		r = next_token(l, &i, &tk, &more);
+		int r = next_token(j, &i, &tk, &more);
 		if (r < 0 || !more)
 			return r;
-		struct modconf_param *p = GROW(ml->params, ml->n_params, cap);
+		size_t ln = line_of(pc, tk.start), last = line_of(pc, tk.end - 1);
+		struct modconf_line *ml = &pc->m->lines[ln];
+		struct modconf_param *p = GROW(ml->params, ml->n_params, caps[ln]);
 		if (!p) {
 			free(tk.key);
 			free(tk.value);
 			return -ENOMEM;
 		}
-		p->key = tk.key;
-		p->value = tk.value;
-		p->start = l->raw[tk.start];
-		p->end = l->raw[tk.end - 1] + 1;
-		if (tk.eq == SIZE_MAX) {
-			p->val = p->val_end = p->end;
-		} else {
-			p->val = l->raw[tk.eq] + 1;
-			p->val_end = p->end;
-		}
-		ml->opts_end = p->end;
+		*p = (struct modconf_param){
+		    .key = tk.key,
+		    .value = tk.value,
+		    .start = j->raw[tk.start],
+		    .end = j->raw[tk.end - 1] + 1,
+		    .key_end = raw_end(j, tk.key_end),
+		    .has_value = tk.eq != SIZE_MAX,
+		    .val = tk.val_end > tk.val ? j->raw[tk.val] : raw_end(j, tk.val),
+		    .val_end = raw_end(j, tk.val_end),
+		    .spans = last != ln,
+		};
+		pc->m->lines[last].opts_end = p->end;
+		pc->m->quote_open = tk.open;
 	}
 }
 
@@ -340,6 +405,11 @@ int modconf_parse(const char *content, const char *module, struct modconf *ret)
 
 	*ret = (struct modconf){0};
 	int r = for_each_options_line(content, parse_line, &pc);
+	if (r >= 0 && pc.joined.n > 0)
+		r = parse_tokens(&pc);
+	free(pc.joined.text);
+	free(pc.joined.raw);
+	free(pc.first);
 	if (r < 0)
 		modconf_release(ret);
 	return r;

@@ -38,28 +38,34 @@ const struct count_option *modconf_count_options(size_t *ret_n);
 const struct count_option *modconf_count_option(const char *driver);
 
 /*
- * One parameter of an options line. Offsets are into the file content;
- * [key, key_end) and [val, val_end) are the raw text (val == val_end == key_end
- * when there is no '='), and [start, end) is the whole token.
+ * One parameter of a module's options, as the kernel reads them (the
+ * module's options lines joined, see modconf.c). Offsets are into the
+ * file content: [start, end) is the whole token, key_end where its key
+ * ends, [val, val_end) the value without the quotes the kernel strips
+ * (val == val_end == key_end when there is no '=').
  */
 struct modconf_param {
 	char *key;   /* as kmod passes it on (continuations joined); owned */
 	char *value; /* without enclosing quotes; "" when no '='; owned */
 	size_t start, end;
+	size_t key_end;
 	size_t val, val_end;
+	bool has_value; /* "key=..." rather than "key" */
+	bool spans;	/* a quote carries it on into a later options line */
 };
 
 /* An "options MODULE ..." logical line of a file. */
 struct modconf_line {
 	size_t start, end; /* raw range of the logical line, without its final newline */
 	size_t opts_end;   /* where a new parameter is appended (end of the last token) */
-	struct modconf_param *params;
+	struct modconf_param *params; /* those that start on this line */
 	size_t n_params;
 };
 
 struct modconf {
 	struct modconf_line *lines;
 	size_t n_lines;
+	bool quote_open; /* the options end inside a '"': whatever follows is in the last value */
 };
 
 /* The options lines of module in content (NULL: none). Returns 0 or -ENOMEM. */

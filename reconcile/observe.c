@@ -29,6 +29,7 @@
 #include "modconf.h"
 #include "vfnet.h"
 #include "observe-internal.h"
+#include "pci-sysfs.h"
 
 static bool parse_uint(const char *s, unsigned *ret)
 {
@@ -452,6 +453,10 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	pci_names_open(&ob);
 	pacc = ob.pacc;
 
+	/* a VF count change under way (a stopped run's) is waited for, bounded */
+	r = sysfs_wait_numvfs_settled(d);
+	if (r < 0)
+		return r;
 	/* guests first: a complete observation includes the devices they hold */
 	r = observe_guests(&ob);
 	if (r < 0)

@@ -459,6 +459,52 @@ out:
 	return r;
 }
 
+/* In a worker: read every PF's sriov_numvfs, each read announced as a step (the PF). */
+static int settle_fn(void *arg, struct diag *d, FILE *out)
+{
+	_cleanup_(closedirp) DIR *dir = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	char buf[32];
+
+	(void)arg, (void)d, (void)out;
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		_cleanup_(freep) char *path =
+		    strprintf("/sys/bus/pci/devices/%s/sriov_numvfs", e->d_name);
+		struct stat st;
+		if (!path || stat(path, &st) < 0)
+			continue;
+		/* the open or the read is what waits: the PF is named first */
+		worker_step("%s", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (read(fd, buf, sizeof(buf)) < 0)
+			buf[0] = '\0';
+		close(fd);
+	}
+	return 0;
+}
+
+int sysfs_wait_numvfs_settled(struct diag *d)
+{
+	_cleanup_(freep) char *pf = NULL;
+	int r = worker_call_steps(settle_fn, NULL, 0, d, &pf, NULL, NULL);
+
+	if (r == -ETIMEDOUT)
+		return diag_error(
+		    d, NULL, r,
+		    "PF '%s': a change of its VF count is still under way (by another "
+		    "run, or one that was stopped): sriov_numvfs did not answer within "
+		    "%g s",
+		    pf ? pf : "?", worker_timeout());
+	if (r == -EINTR)
+		return diag_error(d, NULL, r,
+				  "interrupted while waiting for VF count changes under way");
+	return r < 0 ? diag_error(d, NULL, r, "cannot read sriov_numvfs: %s", strerror(-r)) : 0;
+}
+
 int sysfs_set_drivers_autoprobe(const char *pf, bool on, struct diag *d)
 {
 	_cleanup_(udev_unrefp) struct udev *udev = udev_new();

@@ -155,17 +155,7 @@ static int edits_owned(const struct modconf *m, const char *content, const char 
  * (the last of a key, which wins); a missing one is added to the module's
  * last options line; everything else stays byte for byte.
  */
-/* An odd number of '"' in [start, end): what follows is inside a quote, for the kernel too. */
-static bool quote_open(const char *content, size_t start, size_t end)
-{
-	bool open = false;
-
-	for (size_t i = start; i < end; i++)
-		open ^= content[i] == '"';
-	return open;
-}
-
-static int edits_minimal(const struct modconf *m, const char *content, const char *module,
+static int edits_minimal(const struct modconf *m, const char *module,
 			 const struct module_param *want, size_t n_want, struct edits *e,
 			 char **append)
 {
@@ -182,20 +172,23 @@ static int edits_minimal(const struct modconf *m, const char *content, const cha
 		}
 		if (streq(p->value, want[i].value))
 			continue;
-		/* "key" gets "=value"; "key=" (an empty value) gets the value only */
-		bool has_eq = p->val > p->start && content[p->val - 1] == '=';
-		char *text = has_eq ? strdup(want[i].value) : strprintf("=%s", want[i].value);
+		/* a value a quote carries into another line: no edit keeps both lines */
+		if (p->spans)
+			return -EBADMSG;
+		/* "key" gets "=value"; a value is replaced inside the quotes it has */
+		char *text = p->has_value ? strdup(want[i].value) : strprintf("=%s", want[i].value);
 		if (edit_add(e, p->val, p->val_end, text) < 0)
 			return -ENOMEM;
 	}
 	if (n_missing == 0)
 		return 0;
+	/* after a quote left open, anything added, on any later line, is in that value */
+	if (m->quote_open)
+		return -EBADMSG;
 	_cleanup_(freep) char *opts = params_text(missing, n_missing);
 	if (!opts)
 		return -ENOMEM;
-	/* after an unterminated quote a new option would be part of its value: a new line */
-	if (m->n_lines == 0 || quote_open(content, m->lines[m->n_lines - 1].start,
-					  m->lines[m->n_lines - 1].opts_end)) {
+	if (m->n_lines == 0) {
 		*append = strprintf("options %s %s\n", module, opts);
 		return *append ? 0 : -ENOMEM;
 	}
@@ -268,13 +261,19 @@ int plan_modprobe_conf_update(const char *content, const char *module,
 	if (owned)
 		r = edits_owned(&m, content, module, opts, &e);
 	else
-		r = edits_minimal(&m, content, module, want, n_want, &e, &append);
+		r = edits_minimal(&m, module, want, n_want, &e, &append);
 	if (r >= 0 && owned && m.n_lines == 0 && *opts &&
 	    !(append = strprintf("options %s %s\n", module, opts)))
 		r = -ENOMEM;
 	if (r >= 0)
 		r = apply_edits(content, &e, (!content || owned) && !has_header ? header : NULL,
 				append, ret);
+	/* never write what the kernel would read otherwise (quotes around the edits) */
+	if (r >= 0 && plan_modprobe_conf_matches(*ret, module, want, n_want, owned) != 1) {
+		free(*ret);
+		*ret = NULL;
+		r = -EBADMSG;
+	}
 	for (size_t i = 0; i < e.n; i++)
 		free(e.v[i].text);
 	free(e.v);
@@ -735,6 +734,14 @@ static bool plan_conf(struct plan_ctx *c, const char *name, const struct module_
 	else
 		p->a.reason = strprintf("persist the options of module %s", name);
 	r = plan_modprobe_conf_update(content, name, want, n, owned, &p->a.module.content);
+	if (r == -EBADMSG) {
+		ctx_error(c, loc, r,
+			  "cannot set the options of module %s in '%s': a double quote left open "
+			  "there would swallow them (kmod joins its options lines); balance the "
+			  "quotes in that file",
+			  name, path);
+		return true;
+	}
 	if (r >= 0)
 		r = plan_modprobe_conf_options(p->a.module.content, name, &p->a.module.to);
 	if (r < 0 || !p->a.module.module || !p->a.module.to || !p->a.reason ||

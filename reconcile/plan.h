@@ -196,9 +196,11 @@ int plan_modprobe_conf_matches(const char *content, const char *module,
  * The new content. In a file sriovctl owns, the module's options lines
  * become one line where the first was (appended when none), and a new or
  * owned file starts with a "Managed by sriovctl" line. In anybody else's
- * file only the wanted values change, in place; a missing option is added
- * to the module's last options line; every other byte is kept. *ret is
- * owned.
+ * file only the wanted values change, in place (inside the value's
+ * quotes); a missing option is added to the module's last options line;
+ * every other byte is kept. -EBADMSG when no such edit would be read by
+ * the kernel as wanted (a double quote left open in the module's options
+ * lines swallows what follows). *ret is owned.
  */
 int plan_modprobe_conf_update(const char *content, const char *module,
 			      const struct module_param *want, size_t n_want, bool owned,

@@ -127,7 +127,7 @@ void worker_start(struct worker *w, worker_fn fn, void *arg)
 	pid_t parent = getpid();
 	int p[2];
 
-	*w = (struct worker){.pid = -1, .fd = -1};
+	*w = (struct worker){.pid = -1, .fd = -1, .heard = monotonic_now()};
 	diag_init(&w->d);
 	if (pipe2(p, O_CLOEXEC) == 0) {
 		fflush(NULL);
@@ -215,6 +215,7 @@ static void worker_read(struct worker *w)
 	ssize_t got = read(w->fd, w->buf + w->len, w->cap - w->len);
 	if (got > 0) {
 		w->len += (size_t)got;
+		w->heard = monotonic_now();
 		return;
 	}
 	if (got < 0 && (errno == EINTR || errno == EAGAIN))
@@ -258,6 +259,16 @@ int worker_wait(struct worker *w, size_t n, double deadline)
 	}
 }
 
+int worker_wait_quiet(struct worker *w, double quiet_s)
+{
+	for (;;) {
+		int r = worker_wait(w, 1, w->heard + quiet_s);
+		/* it may have spoken while we waited: then it has time again */
+		if (r != -ETIMEDOUT || monotonic_now() >= w->heard + quiet_s)
+			return r;
+	}
+}
+
 void worker_abandon(struct worker *w)
 {
 	if (w->done)
@@ -284,8 +295,8 @@ void worker_release(struct worker *w)
 	w->buf = w->step = w->payload = NULL;
 }
 
-int worker_call(worker_fn fn, void *arg, double timeout, struct diag *d, char **ret_step,
-		char **ret_payload, size_t *ret_len)
+static int call(worker_fn fn, void *arg, double timeout, bool per_step, struct diag *d,
+		char **ret_step, char **ret_payload, size_t *ret_len)
 {
 	struct worker w;
 	int r;
@@ -295,8 +306,11 @@ int worker_call(worker_fn fn, void *arg, double timeout, struct diag *d, char **
 	if (timeout <= 0)
 		timeout = timeout_s;
 	worker_start(&w, fn, arg);
-	r = worker_wait(&w, 1, monotonic_now() + timeout);
+	r = per_step ? worker_wait_quiet(&w, timeout)
+		     : worker_wait(&w, 1, monotonic_now() + timeout);
 	if (r < 0 && !w.done) {
+		/* the step it is stuck in: the last one among what it sent so far */
+		worker_parse(&w);
 		if (ret_step)
 			*ret_step = TAKE_PTR(w.step);
 		worker_release(&w);
@@ -316,4 +330,16 @@ int worker_call(worker_fn fn, void *arg, double timeout, struct diag *d, char **
 	}
 	worker_release(&w);
 	return r;
+}
+
+int worker_call(worker_fn fn, void *arg, double timeout, struct diag *d, char **ret_step,
+		char **ret_payload, size_t *ret_len)
+{
+	return call(fn, arg, timeout, false, d, ret_step, ret_payload, ret_len);
+}
+
+int worker_call_steps(worker_fn fn, void *arg, double timeout, struct diag *d, char **ret_step,
+		      char **ret_payload, size_t *ret_len)
+{
+	return call(fn, arg, timeout, true, d, ret_step, ret_payload, ret_len);
 }

@@ -37,12 +37,13 @@ struct worker {
 	int fd;	   /* read end of the pipe; -1 once done */
 	char *buf; /* what the worker sent */
 	size_t len, cap;
-	bool done;	/* its result arrived, or it ended without one */
-	int r;		/* its result */
-	struct diag d;	/* its diagnostics */
-	char *step;	/* the last step it announced; owned */
-	char *payload;	/* what it wrote to out; owned */
+	bool done;     /* its result arrived, or it ended without one */
+	int r;	       /* its result */
+	struct diag d; /* its diagnostics */
+	char *step;    /* the last step it announced; owned */
+	char *payload; /* what it wrote to out; owned */
 	size_t payload_len;
+	double heard; /* CLOCK_MONOTONIC of its start or the last bytes it sent */
 };
 
 /*
@@ -57,6 +58,13 @@ void worker_start(struct worker *w, worker_fn fn, void *arg);
  * -EINTR; workers not done are still running (see worker_abandon).
  */
 int worker_wait(struct worker *w, size_t n, double deadline);
+
+/*
+ * Collect one worker until it is done, the run is asked to stop, or it has
+ * sent nothing (no step, no result) for quiet_s seconds: each step it
+ * announces gets quiet_s of its own. Returns 0, -ETIMEDOUT or -EINTR.
+ */
+int worker_wait_quiet(struct worker *w, double quiet_s);
 
 /* Kill a worker that is not done and stop waiting for it. */
 void worker_abandon(struct worker *w);
@@ -81,4 +89,11 @@ void worker_step(const char *fmt, ...) _printf_(1, 2);
 int worker_call(worker_fn fn, void *arg, double timeout_s, struct diag *d, char **ret_step,
 		char **ret_payload, size_t *ret_len);
 
-
+/*
+ * Like worker_call(), but timeout_s bounds each step the worker announces
+ * (worker_step()) rather than the whole call: a worker making several
+ * requests in turn (libvirt calls) fails only when one of them gets no
+ * answer in time.
+ */
+int worker_call_steps(worker_fn fn, void *arg, double timeout_s, struct diag *d, char **ret_step,
+		      char **ret_payload, size_t *ret_len);

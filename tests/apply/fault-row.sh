@@ -139,6 +139,11 @@ for fault in "$@"; do
 	else
 		grep -q "^sriovctl: error: .*$names" "$err" || why="$why; no error naming the step ($names)"
 	fi
+	# a libvirt call with no answer: the step and the bound (--timeout 2)
+	if [ "$fault" = hang ] && [ -n "${ppoint:-}" ] && ! grep -qE \
+		"^(sriovctl: )?error: guest 'MyGuest': ${ppoint}ing interface $VF0 \((persistent|live)\): libvirt did not answer within 2 s" "$err"; then
+		why="$why; no error naming the libvirt step that got no answer and --timeout"
+	fi
 	if ! cmp -s "$D/igb.conf" "$W/old.conf" && ! cmp -s "$D/igb.conf" "$W/new.conf"; then
 		why="$why; igb.conf is neither the old nor the new file"
 	fi

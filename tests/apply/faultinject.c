@@ -150,15 +150,27 @@ static void stop_libvirtd(void)
 		kill((pid_t)pid, SIGSTOP);
 }
 
+/*
+ * Once per run: sriovctl makes each libvirt call in a child process of its
+ * own, so "done" is the mark file (which the test removes per fault).
+ */
+static int libvirt_done;
+
+static int fault_done(void)
+{
+	const char *m = env("FAULT_MARK");
+
+	return libvirt_done || (*m && access(m, F_OK) == 0);
+}
+
 /* Before a libvirt call at this point: -1 when the call is to fail. */
 static int libvirt_fault(const char *point)
 {
-	static int done;
 	int e = fault_errno();
 
-	if (!point_is(point) || done)
+	if (!point_is(point) || fault_done())
 		return 0;
-	done = 1;
+	libvirt_done = 1;
 	mark();
 	if (e) {
 		virError err = {.code = VIR_ERR_OPERATION_FAILED,

@@ -120,7 +120,7 @@ scenario "$T/wait"
 devs "$T/wait/my-at-kill.xml" >"$T/wait/at-kill.devs"
 same /dev/null "$T/wait/at-kill.devs" "waiting: the old interface was detached before the kill"
 check_common "$T/wait" "waiting"
-has "^sriovctl: error: guest 'MyGuest': cannot find the domain: lost the connection" "$T/wait/apply1.err" \
+has "^sriovctl: error: guest 'MyGuest': cannot attach 0000:0b:10\.2: lost the connection" "$T/wait/apply1.err" \
 	"waiting: MyGuest's attach meets the dead connection"
 devs "$T/wait/my1.xml" >"$T/wait/my1.devs"
 same /dev/null "$T/wait/my1.devs" "waiting: after the failed run MyGuest has no interface (the re-run attaches it)"
@@ -129,7 +129,7 @@ same /dev/null "$T/wait/my1.devs" "waiting: after the failed run MyGuest has no 
 if [ -f "$T/killafter.so" ]; then
 	scenario "$T/after" "$T/killafter.so"
 	check_common "$T/after" "after an attach"
-	has "^sriovctl: error: guest 'Second': cannot find the domain: lost the connection" "$T/after/apply1.err" \
+	has "^sriovctl: error: guest 'Second': cannot attach 0000:0b:10\.6: lost the connection" "$T/after/apply1.err" \
 		"after an attach: Second's attach meets the dead connection"
 	lacks "guest 'MyGuest'" "$T/after/apply1.err" "after an attach: MyGuest's attach went through"
 	devs "$T/after/my1.xml" >"$T/after/my1.devs"

@@ -156,8 +156,13 @@ static ssize_t write_numvfs(const char *path, const char *buf, size_t len)
 		return -EIO;
 	if (n > total)
 		return -ERANGE;
-	/* the kernel holds the device lock while a driver enables VFs */
-	if (sim_pending(dev))
+	/*
+	 * sriov_numvfs_store() takes the device lock, which the writer of a
+	 * change under way holds until the driver is done: wait for it, then
+	 * the rules below apply to the count it left. The writer itself,
+	 * which the fake lets go on before the driver is done, gets EBUSY.
+	 */
+	if (!sim_wait_settled(dev))
 		return -EBUSY;
 	snprintf(p, sizeof(p), "%s/sriov_numvfs", dev);
 	sim_read_uint(p, &cur);

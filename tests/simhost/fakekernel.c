@@ -162,12 +162,31 @@ static bool tracked_path(int fd, char *out)
 
 /* ---- open ---- */
 
+/*
+ * A read of sriov_numvfs waits while a change of the PF's VF count is
+ * under way, as sriov_numvfs_show() waits for the device lock.
+ */
+static void numvfs_read_wait(int dirfd, const char *path, int flags)
+{
+	char real[PATH_MAX];
+	const char *base = path ? strrchr(path, '/') : NULL;
+
+	if ((flags & O_ACCMODE) != O_RDONLY || !path ||
+	    strcmp(base ? base + 1 : path, "sriov_numvfs") != 0)
+		return;
+	if (!simulated(dirfd, path, O_WRONLY, real))
+		return;
+	*strrchr(real, '/') = '\0';
+	sim_wait_settled(real);
+}
+
 static int open_common(int dirfd, const char *path, int flags, mode_t mode, bool at)
 {
 	char real[PATH_MAX];
 	bool sim = simulated(dirfd, path, flags, real);
 	int fd;
 
+	numvfs_read_wait(dirfd, path, flags);
 	if (sim)
 		flags &= ~O_TRUNC; /* sysfs has no truncation; the value is rewritten whole */
 	if (at) {

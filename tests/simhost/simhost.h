@@ -99,6 +99,13 @@ int sim_set_numvfs(const char *pfpath, unsigned n, unsigned delay_ms);
 void sim_delayed_worker(void);
 /* A delayed change of the PF's VF count is still under way. */
 bool sim_pending(const char *pfpath);
+/*
+ * Wait until no VF-count change of the PF is under way: the kernel's
+ * sriov_numvfs store and show take the device lock that the writer of a
+ * change holds until the driver is done. The writer's own process does
+ * not wait (it holds the lock): false then, while the change is pending.
+ */
+bool sim_wait_settled(const char *pfpath);
 
 /* ---- uevent.c ---- */
 

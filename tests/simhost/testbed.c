@@ -797,6 +797,32 @@ bool sim_pending(const char *pfpath)
 	return true;
 }
 
+/* The process whose write started the change under way, or 0. */
+static pid_t pending_writer(const char *pfpath)
+{
+	char p[PATH_MAX], buf[64];
+	unsigned n;
+	int pid;
+
+	pending_path(pfpath, p, sizeof(p));
+	if (sim_read(p, buf, sizeof(buf)) < 0 || sscanf(buf, "%u %d", &n, &pid) != 2)
+		return 0;
+	return pid;
+}
+
+bool sim_wait_settled(const char *pfpath)
+{
+	struct timespec ts = {0, 10 * 1000000L};
+
+	if (!sim_pending(pfpath))
+		return true;
+	if (pending_writer(pfpath) == getpid())
+		return false;
+	while (sim_pending(pfpath))
+		nanosleep(&ts, NULL);
+	return true;
+}
+
 static void apply_numvfs(const char *pfpath, unsigned n)
 {
 	if (n == 0)
@@ -889,7 +915,8 @@ int sim_set_numvfs(const char *pfpath, unsigned n, unsigned delay_ms)
 			envp[k++] = environ[i];
 	envp[k] = job;
 	pending_path(pfpath, p, sizeof(p));
-	sim_writef(p, "%u\n", n);
+	/* the target, and the writer: it holds the device lock, and does not wait for itself */
+	sim_writef(p, "%u %d\n", n, (int)getpid());
 	pid = fork();
 	if (pid < 0) {
 		free(envp);

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Workers with deadlines: worker_call() bounds the whole call,
+ * worker_call_steps() each step the worker announces (libvirt.c's calls).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <time.h>
+#include <unistd.h>
+
+#include "worker.h"
+
+/* A worker of n steps, each announced, then ms milliseconds long. */
+struct steps {
+	int n;
+	unsigned ms;
+};
+
+static int steps_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct steps *s = arg;
+
+	for (int i = 0; i < s->n; i++) {
+		worker_step("step %d", i + 1);
+		usleep(s->ms * 1000);
+	}
+	fputs("done", out);
+	diag_note(d, NULL, "%d steps", s->n);
+	return 7;
+}
+
+/* Three steps of 0.4 s: 1.2 s in all, none longer than 0.8 s. */
+static void test_steps_each_bounded(void **state)
+{
+	struct steps s = {3, 400};
+	char *step = NULL, *payload = NULL;
+	size_t len = 0;
+	struct diag d;
+	double t0 = monotonic_now();
+	int r;
+
+	(void)state;
+	diag_init(&d);
+	r = worker_call_steps(steps_fn, &s, 0.8, &d, &step, &payload, &len);
+	assert_int_equal(r, 7);
+	assert_true(monotonic_now() - t0 >= 1.2);
+	assert_null(step);
+	assert_string_equal(payload, "done");
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].msg, "3 steps");
+	free(payload);
+	diag_release(&d);
+}
+
+/* The same worker under worker_call(): the whole call is bounded. */
+static void test_call_whole_bounded(void **state)
+{
+	struct steps s = {3, 400};
+	char *step = NULL;
+	struct diag d;
+	int r;
+
+	(void)state;
+	diag_init(&d);
+	r = worker_call(steps_fn, &s, 0.8, &d, &step, NULL, NULL);
+	assert_int_equal(r, -ETIMEDOUT);
+	assert_string_equal(step, "step 2");
+	assert_int_equal(d.n, 0);
+	free(step);
+	diag_release(&d);
+}
+
+/* One step that hangs: -ETIMEDOUT after about the bound, naming that step. */
+static void test_steps_hang_named(void **state)
+{
+	struct steps s = {2, 60 * 1000};
+	char *step = NULL;
+	struct diag d;
+	double t0 = monotonic_now();
+	int r;
+
+	(void)state;
+	diag_init(&d);
+	r = worker_call_steps(steps_fn, &s, 0.5, &d, &step, NULL, NULL);
+	assert_int_equal(r, -ETIMEDOUT);
+	assert_true(monotonic_now() - t0 < 5);
+	assert_string_equal(step, "step 1");
+	free(step);
+	diag_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_steps_each_bounded),
+	    cmocka_unit_test(test_call_whole_bounded),
+	    cmocka_unit_test(test_steps_hang_named),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
