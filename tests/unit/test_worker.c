@@ -34,10 +34,10 @@ static int steps_fn(void *arg, struct diag *d, FILE *out)
 	return 7;
 }
 
-/* Three steps of 0.4 s: 1.2 s in all, none longer than 0.8 s. */
+/* Three steps of 0.6 s: 1.8 s in all, none longer than 1.2 s. */
 static void test_steps_each_bounded(void **state)
 {
-	struct steps s = {3, 400};
+	struct steps s = {3, 600};
 	char *step = NULL, *payload = NULL;
 	size_t len = 0;
 	struct diag d;
@@ -46,9 +46,9 @@ static void test_steps_each_bounded(void **state)
 
 	(void)state;
 	diag_init(&d);
-	r = worker_call_steps(steps_fn, &s, 0.8, &d, &step, &payload, &len);
+	r = worker_call_steps(steps_fn, &s, 1.2, &d, &step, &payload, &len);
 	assert_int_equal(r, 7);
-	assert_true(monotonic_now() - t0 >= 1.2);
+	assert_true(monotonic_now() - t0 >= 1.8);
 	assert_null(step);
 	assert_string_equal(payload, "done");
 	assert_int_equal(d.n, 1);
@@ -57,17 +57,21 @@ static void test_steps_each_bounded(void **state)
 	diag_release(&d);
 }
 
-/* The same worker under worker_call(): the whole call is bounded. */
+/*
+ * Steps of 1 s under worker_call(): the whole call is bounded, and at 1.5 s
+ * the worker is in its second step (half a second from either edge, so a
+ * loaded machine does not move it).
+ */
 static void test_call_whole_bounded(void **state)
 {
-	struct steps s = {3, 400};
+	struct steps s = {3, 1000};
 	char *step = NULL;
 	struct diag d;
 	int r;
 
 	(void)state;
 	diag_init(&d);
-	r = worker_call(steps_fn, &s, 0.8, &d, &step, NULL, NULL);
+	r = worker_call(steps_fn, &s, 1.5, &d, &step, NULL, NULL);
 	assert_int_equal(r, -ETIMEDOUT);
 	assert_string_equal(step, "step 2");
 	assert_int_equal(d.n, 0);
