@@ -68,7 +68,13 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 	while (i < len) {
 		unsigned c = s[i], need, min;
 		uint32_t cp;
+		uint64_t w;
 
+		/* most of a file is ASCII: eight bytes at a time */
+		if (len - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull))) {
+			i += 8;
+			continue;
+		}
 		if (c < 0x80) {
 			i++;
 			continue;
@@ -144,6 +150,9 @@ enum yscalar_type yscalar_resolve(const char *s)
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 	static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
 
+	/* every null, bool, int and float starts with one of these */
+	if (*s && !strchr("~nNtTfF+-.0123456789", *s))
+		return YSCALAR_STRING;
 	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
 		if (streq(s, nulls[i]))
 			return YSCALAR_NULL;
@@ -251,6 +260,14 @@ static int check_duplicates(struct builder *b, struct ynode *map)
 {
 	if (map->n_pairs < 2)
 		return 0;
+	if (map->n_pairs <= 32) { /* small maps: a plain check first, sorting only to report */
+		bool dup = false;
+		for (size_t i = 1; i < map->n_pairs && !dup; i++)
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = streq(map->pairs[i].key->text, map->pairs[j].key->text);
+		if (!dup)
+			return 0;
+	}
 	_cleanup_(freep) struct ypair *sorted = malloc(map->n_pairs * sizeof(*sorted));
 	if (!sorted)
 		return -ENOMEM;
