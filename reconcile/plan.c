@@ -554,14 +554,23 @@ static int pending_cmp(const void *x, const void *y)
 
 static int split(struct plan_ctx *c, struct plan *p)
 {
+	size_t n_blocked = 0;
+
 	if (c->n_acts)
 		qsort(c->acts, c->n_acts, sizeof(*c->acts), pending_cmp);
+	for (size_t i = 0; i < c->n_acts; i++)
+		n_blocked += c->acts[i].blocked;
+	/* each array allocated once, at its final size */
+	p->cap_changes = c->n_acts - n_blocked;
+	p->cap_blocked = n_blocked;
+	p->changes = p->cap_changes ? malloc(p->cap_changes * sizeof(*p->changes)) : NULL;
+	p->blocked = n_blocked ? malloc(n_blocked * sizeof(*p->blocked)) : NULL;
+	if ((p->cap_changes && !p->changes) || (n_blocked && !p->blocked))
+		return ctx_oom(c), -ENOMEM;
 	for (size_t i = 0; i < c->n_acts; i++) {
 		struct pending *x = &c->acts[i];
-		struct action *a = x->blocked ? GROW(p->blocked, p->n_blocked, p->cap_blocked)
-					      : GROW(p->changes, p->n_changes, p->cap_changes);
-		if (!a)
-			return ctx_oom(c), -ENOMEM;
+		struct action *a = x->blocked ? &p->blocked[p->n_blocked++]
+					      : &p->changes[p->n_changes++];
 		*a = x->a;
 		x->a = (struct action){0};
 	}
