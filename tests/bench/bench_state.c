@@ -337,9 +337,9 @@ int main(int argc, char **argv)
 		perror("bench_state");
 		return 1;
 	}
-	rc = bench(bin, dir, 16, 256, runs, GOAL_MS_1024, "before: 84 ms, 22 MB") ||
+	rc = bench(bin, dir, 16, 256, runs, GOAL_MS_1024, "issue 15 measured 84 ms, 22 MB on its own host file") ||
 	     bench(bin, dir, 64, 1024, runs, 4 * GOAL_MS_1024,
-		   "4x the 1,024 goal, linear; before: 276 ms");
+		   "4x the 1,024 goal, linear; issue 15 measured 276 ms");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (keep_files)
 		printf("files kept in %s\n", dir);
