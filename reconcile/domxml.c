@@ -10,7 +10,9 @@
 #include <limits.h>
 #include <strings.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
@@ -186,36 +188,231 @@ static int select_pci_devices(const char *xml, xmlDoc **ret_doc, xmlXPathObject 
 	return 0;
 }
 
+/*
+ * Reading the devices of a domain: libxml2's SAX2 parser checks the whole
+ * document as xmlReadMemory() does, but the tree is built only for what
+ * the XPath of select_pci_devices() can select: the root, /domain/devices
+ * and the hostdev and interface elements under it, each with everything
+ * in it (libxml2's own SAX2 tree builder makes those nodes, so their
+ * attributes, namespaces, entities and DTD defaults are what the whole
+ * tree would hold). Every other element is skipped, and each device is
+ * read and freed when it ends: the cost is the parse, not a tree.
+ */
+struct devices_parse {
+	xmlParserCtxt *ctxt; /* the document's context (entity content has its own) */
+	unsigned depth;	     /* elements open */
+	unsigned skip;	     /* depth of the skipped element we are in; 0: none */
+	bool root_domain;    /* the root is called domain */
+	bool root_no_ns;     /* ... and has no namespace, as XPath's /domain needs */
+	struct guest_dev_state *v;
+	size_t n, cap;
+	int err; /* the first device error */
+};
+
+/* The current parse when ctx is the document's context; NULL for entity content. */
+static struct devices_parse *main_parse(void *ctx)
+{
+	xmlParserCtxt *ctxt = ctx;
+	struct devices_parse *P = ctxt->_private;
+	return P && P->ctxt == ctxt ? P : NULL;
+}
+
+/*
+ * libxml2's XPath compares an attribute with a string only when the first
+ * two characters of its text children, entity references left out, are
+ * the string's (xmlXPathNodeValHash); value has at least two.
+ */
+static bool xpath_hash_matches(const xmlAttr *a, const char *value)
+{
+	char got[2];
+	size_t k = 0;
+
+	for (const xmlNode *t = a->children; t && k < 2; t = t->next)
+		if ((t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE) && t->content)
+			for (const xmlChar *p = t->content; *p && k < 2; p++)
+				got[k++] = (char)*p;
+	return k == 2 && got[0] == value[0] && got[1] == value[1];
+}
+
+/* XPath's [@name='value']: an attribute without a namespace prefix whose string value is value. */
+static bool xpath_attr_is(const xmlNode *n, const char *name, const char *value)
+{
+	for (xmlAttr *a = n->properties; a; a = a->next) {
+		if ((a->ns && a->ns->prefix) || !streq((const char *)a->name, name) ||
+		    !xpath_hash_matches(a, value))
+			continue;
+		_cleanup_(xmlFreep) xmlChar *v = xmlNodeGetContent((xmlNode *)a);
+		if (v && streq((const char *)v, value))
+			return true;
+	}
+	return false;
+}
+
+static void device_ended(struct devices_parse *P, xmlNode *n)
+{
+	bool selected = !n->ns && (name_is(n, "hostdev") ? xpath_attr_is(n, "mode", "subsystem") &&
+								 xpath_attr_is(n, "type", "pci")
+						       : xpath_attr_is(n, "type", "hostdev"));
+
+	if (selected && !P->err) {
+		struct guest_dev_state *g = GROW(P->v, P->n, P->cap);
+		P->err = g ? parse_device(n, g) : -ENOMEM;
+	}
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+}
+
+static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+		     int nb_ns, const xmlChar **ns, int nb_attrs, int nb_defaulted,
+		     const xmlChar **attrs)
+{
+	struct devices_parse *P = main_parse(ctx);
+	xmlParserCtxt *ctxt = ctx;
+	const char *local = (const char *)name;
+	bool build;
+
+	if (!P) {
+		xmlSAX2StartElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted,
+				      attrs);
+		return;
+	}
+	if (P->skip) {
+		P->depth++;
+		return;
+	}
+	switch (P->depth) {
+	case 0:
+		P->root_domain = streq(local, "domain");
+		P->root_no_ns = !uri;
+		build = true;
+		break;
+	case 1:
+		build = P->root_domain && P->root_no_ns && !uri && streq(local, "devices");
+		break;
+	case 2:
+		build = !uri && (streq(local, "hostdev") || streq(local, "interface"));
+		break;
+	default:
+		build = true;
+		break;
+	}
+	P->depth++;
+	if (!build) {
+		P->skip = P->depth;
+		return;
+	}
+	xmlNode *parent = ctxt->node;
+	xmlSAX2StartElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted, attrs);
+	if (ctxt->node == parent) { /* out of memory: nothing to pop at its end */
+		P->err = -ENOMEM;
+		P->skip = P->depth;
+		xmlStopParser(ctxt);
+	}
+}
+
+static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct devices_parse *P = main_parse(ctx);
+	xmlParserCtxt *ctxt = ctx;
+
+	if (!P) {
+		xmlSAX2EndElementNs(ctx, name, prefix, uri);
+		return;
+	}
+	if (P->skip) {
+		if (P->depth-- == P->skip)
+			P->skip = 0;
+		return;
+	}
+	xmlNode *n = ctxt->node;
+	xmlSAX2EndElementNs(ctx, name, prefix, uri);
+	if (--P->depth == 2)
+		device_ended(P, n);
+}
+
+/* Text, references, comments: only entity content keeps them (as the tree would). */
+static void on_characters(void *ctx, const xmlChar *ch, int len)
+{
+	if (!main_parse(ctx))
+		xmlSAX2Characters(ctx, ch, len);
+}
+
+static void on_reference(void *ctx, const xmlChar *name)
+{
+	if (!main_parse(ctx))
+		xmlSAX2Reference(ctx, name);
+}
+
+static void on_comment(void *ctx, const xmlChar *value)
+{
+	if (!main_parse(ctx))
+		xmlSAX2Comment(ctx, value);
+}
+
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	if (!main_parse(ctx))
+		xmlSAX2ProcessingInstruction(ctx, target, data);
+}
+
+static void on_cdata(void *ctx, const xmlChar *value, int len)
+{
+	if (!main_parse(ctx))
+		xmlSAX2CDataBlock(ctx, value, len);
+}
+
+/* Run the parse of xml as xmlReadMemory(xml, "domain.xml", NULL, opts) would. */
+static int devices_run(struct devices_parse *P, const char *xml)
+{
+	size_t len = strlen(xml);
+
+	if (len > INT_MAX)
+		return -E2BIG;
+	xmlInitParser();
+	xmlParserCtxt *ctxt = xmlCreateMemoryParserCtxt(xml, (int)len);
+	if (!ctxt)
+		return -EINVAL; /* as xmlReadMemory: empty input, or out of memory */
+	xmlSAXHandler *sax = ctxt->sax;
+	sax->startElementNs = on_start;
+	sax->endElementNs = on_end;
+	sax->characters = sax->ignorableWhitespace = on_characters;
+	sax->reference = on_reference;
+	sax->comment = on_comment;
+	sax->processingInstruction = on_pi;
+	sax->cdataBlock = on_cdata;
+	ctxt->_private = P;
+	P->ctxt = ctxt;
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (ctxt->input && !ctxt->input->filename)
+		ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)"domain.xml");
+	xmlParseDocument(ctxt);
+	bool ok = ctxt->wellFormed;
+	xmlFreeDoc(ctxt->myDoc);
+	ctxt->myDoc = NULL;
+	xmlFreeParserCtxt(ctxt);
+	if (!ok || P->err == -ENOMEM)
+		return ok ? -ENOMEM : -EINVAL;
+	if (!P->root_domain)
+		return -EINVAL;
+	return P->err;
+}
+
 int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
 {
-	_cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
-	_cleanup_(xmlXPathFreeObjectp) xmlXPathObject *obj = NULL;
-	struct guest_dev_state *v = NULL;
-	size_t n = 0, cap = 0;
+	struct devices_parse P = {0};
 	int r;
 
 	if (!ret || !ret_n)
 		return -EINVAL;
-	r = select_pci_devices(xml, &doc, &obj);
-	if (r < 0)
-		return r;
-	xmlNodeSet *set = obj->nodesetval;
-	for (int i = 0; set && i < set->nodeNr; i++) {
-		struct guest_dev_state *g = GROW(v, n, cap);
-		if (!g) {
-			r = -ENOMEM;
-			break;
-		}
-		r = parse_device(set->nodeTab[i], g);
-		if (r < 0)
-			break;
-	}
+	if (!xml)
+		return -EINVAL;
+	r = devices_run(&P, xml);
 	if (r < 0) {
-		guest_devs_freep(&v, n);
+		guest_devs_freep(&P.v, P.n);
 		return r;
 	}
-	*ret = v;
-	*ret_n = n;
+	*ret = P.v;
+	*ret_n = P.n;
 	return 0;
 }
 

@@ -8,25 +8,69 @@
 
 #include "plan-internal.h"
 
-/* A vf: {pf: ...} reference: a declared PF's pci or interface, or its host address. */
-static struct pf_res *res_by_name(struct plan_ctx *c, const char *name)
+/* A name a vf: {pf: ...} may use for a declared PF, for bisection. */
+struct pf_name {
+	const char *name;
+	size_t i; /* index into c->pfs: the first PF a name matches wins */
+};
+
+static int pf_name_cmp(const void *a, const void *b)
 {
+	const struct pf_name *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+	return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Every declared PF's pci, interface and host address, sorted; *ret owned. */
+static int pf_names(const struct plan_ctx *c, struct pf_name **ret, size_t *ret_n)
+{
+	struct pf_name *v = calloc(3 * c->s->n_pfs + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
 	for (size_t i = 0; i < c->s->n_pfs; i++) {
-		struct pf_res *r = &c->pfs[i];
-		if (streq_ptr(r->spec->pci, name) || streq_ptr(r->spec->interface, name))
-			return r;
-		if (r->host && streq(r->host->address, name))
-			return r;
+		const struct pf_res *r = &c->pfs[i];
+		const char *names[] = {r->spec->pci, r->spec->interface,
+				       r->host ? r->host->address : NULL};
+		for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+			if (names[k])
+				v[n++] = (struct pf_name){names[k], i};
 	}
-	return NULL;
+	qsort(v, n, sizeof(*v), pf_name_cmp);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* A vf: {pf: ...} reference: a declared PF's pci or interface, or its host address. */
+static struct pf_res *res_by_name(struct plan_ctx *c, const struct pf_name *names, size_t n,
+				  const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	if (!name) { /* streq_ptr(NULL, NULL): a PF declared without pci or interface */
+		for (size_t i = 0; i < c->s->n_pfs; i++)
+			if (!c->pfs[i].spec->pci || !c->pfs[i].spec->interface)
+				return &c->pfs[i];
+		return NULL;
+	}
+	while (lo < hi) { /* the first entry not below name: the lowest index */
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(names[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && streq(names[lo].name, name) ? &c->pfs[names[lo].i] : NULL;
 }
 
 /*
  * The address of a guest device, kept in the context. *note tells how a
  * VF that does not exist yet was resolved (owned). NULL on error.
  */
-static const char *resolve_device(struct plan_ctx *c, const struct guest_device *gd,
-				  struct pf_res **ret_res, char **note)
+static const char *resolve_device(struct plan_ctx *c, const struct pf_name *names, size_t n_names,
+				  const struct guest_device *gd, struct pf_res **ret_res, char **note)
 {
 	*ret_res = NULL;
 	*note = NULL;
@@ -36,7 +80,7 @@ static const char *resolve_device(struct plan_ctx *c, const struct guest_device 
 		ctx_error(c, &gd->loc, -ENODEV, "PCI device '%s' not found on this host", gd->pci);
 		return NULL;
 	}
-	struct pf_res *r = res_by_name(c, gd->vf_pf);
+	struct pf_res *r = res_by_name(c, names, n_names, gd->vf_pf);
 	if (!r) {
 		ctx_error(c, &gd->loc, -EINVAL, "'%s' is not a PF declared in this file",
 			  gd->vf_pf ? gd->vf_pf : "(none)");
@@ -199,14 +243,9 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 	    .profileid = gd->profileid,
 	    .managed = true,
 	};
-	_cleanup_(freep) char *desc = plan_describe_dev(&want);
-	if (!desc) {
-		free(note);
-		ctx_oom(c);
-		return;
-	}
 	if (pers || live) {
-		_cleanup_(freep) char *why = strprintf("the file wants (%s)", desc);
+		_cleanup_(freep) char *desc = plan_describe_dev(&want);
+		_cleanup_(freep) char *why = desc ? strprintf("the file wants (%s)", desc) : NULL;
 		if (!why) {
 			free(note);
 			ctx_oom(c);
@@ -293,10 +332,14 @@ static void prune(struct plan_ctx *c, const struct guest_spec *g, const struct d
 int plan_guests(struct plan_ctx *c)
 {
 	const struct spec *s = c->s;
+	_cleanup_(freep) struct pf_name *names = NULL;
+	size_t n_names = 0;
 
 	if (s->n_guests > 0 && !c->h->libvirt_ok)
 		return ctx_error(c, &s->guests[0].loc, -ENOTCONN,
 				 "guests are declared but libvirt was not observed");
+	if (s->n_guests > 0 && pf_names(c, &names, &n_names) < 0)
+		return ctx_oom(c), -ENOMEM;
 
 	for (size_t i = 0; i < s->n_guests; i++) {
 		const struct guest_spec *g = &s->guests[i];
@@ -312,7 +355,7 @@ int plan_guests(struct plan_ctx *c)
 		for (size_t j = 0; j < g->n_devices; j++) {
 			struct pf_res *res;
 			char *note;
-			addrs[j] = resolve_device(c, &g->devices[j], &res, &note);
+			addrs[j] = resolve_device(c, names, n_names, &g->devices[j], &res, &note);
 			if (!addrs[j])
 				continue;
 			for (size_t k = 0; k < j; k++)
@@ -326,6 +369,22 @@ int plan_guests(struct plan_ctx *c)
 			prune(c, g, dom, addrs);
 	}
 	return 0;
+}
+
+/* h holds the attach's device and keeps it: another guest, not detached by this plan. */
+static bool holds_against(const struct plan_ctx *c, const struct pending *p, const struct holder *h)
+{
+	return !streq(h->dom->name, p->a.target) &&
+	       !plan_detached(c, h->dom->name, p->a.device, h->live);
+}
+
+static bool held_elsewhere(const struct plan_ctx *c, const struct pending *p,
+			   const struct holder *hv, size_t nh)
+{
+	for (size_t j = 0; j < nh; j++)
+		if (holds_against(c, p, &hv[j]))
+			return true;
+	return false;
 }
 
 /*
@@ -347,6 +406,8 @@ int plan_attach_safety(struct plan_ctx *c)
 
 		size_t nh;
 		const struct holder *hv = plan_holders_of(c, p->a.device, &nh);
+		if (!held_elsewhere(c, p, hv, nh))
+			continue;
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
@@ -354,8 +415,7 @@ int plan_attach_safety(struct plan_ctx *c)
 			return ctx_oom(c), -ENOMEM;
 		const struct domain_state *last = NULL;
 		for (size_t j = 0; j < nh; j++) {
-			if (streq(hv[j].dom->name, p->a.target) || hv[j].dom == last ||
-			    plan_detached(c, hv[j].dom->name, p->a.device, hv[j].live))
+			if (!holds_against(c, p, &hv[j]) || hv[j].dom == last)
 				continue;
 			fprintf(
 			    f, "%s%s %s is held by guest %s, which the file does not give it to",
@@ -366,10 +426,7 @@ int plan_attach_safety(struct plan_ctx *c)
 			free(buf);
 			return ctx_oom(c), -ENOMEM;
 		}
-		if (last)
-			ctx_block(c, p, buf);
-		else
-			free(buf);
+		ctx_block(c, p, buf);
 	}
 	return 0;
 }

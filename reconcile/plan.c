@@ -173,19 +173,42 @@ const struct vf_state *plan_host_vf(const struct pci_dev_state *pf, unsigned id)
 /* ---- value rendering ---- */
 
 
+/* Append s to buf (of size cap, used len), truncating as snprintf would. */
+static size_t put(char *buf, size_t cap, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (len + 1 >= cap)
+		return len;
+	if (n > cap - 1 - len)
+		n = cap - 1 - len;
+	memcpy(buf + len, s, n);
+	buf[len + n] = '\0';
+	return len + n;
+}
+
 char *plan_describe_dev(const struct guest_dev_state *g)
 {
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "%s", device_type_to_string(g->type));
+	const char *type = device_type_to_string(g->type);
+	char buf[512], num[32];
+	size_t n = put(buf, sizeof(buf), 0, type ? type : "(null)"); /* as printf prints it */
 
-	if (g->mac)
-		n += snprintf(buf + n, sizeof(buf) - n, ", mac %s", g->mac);
-	if (g->vlan >= 0 && (size_t)n < sizeof(buf))
-		n += snprintf(buf + n, sizeof(buf) - n, ", vlan %d", g->vlan);
-	if (g->virtualport_type && (size_t)n < sizeof(buf))
-		n += snprintf(buf + n, sizeof(buf) - n, ", virtualport %s", g->virtualport_type);
-	if (g->profileid && (size_t)n < sizeof(buf))
-		snprintf(buf + n, sizeof(buf) - n, " profileid %s", g->profileid);
+	if (g->mac) {
+		n = put(buf, sizeof(buf), n, ", mac ");
+		n = put(buf, sizeof(buf), n, g->mac);
+	}
+	if (g->vlan >= 0) {
+		snprintf(num, sizeof(num), ", vlan %d", g->vlan);
+		n = put(buf, sizeof(buf), n, num);
+	}
+	if (g->virtualport_type) {
+		n = put(buf, sizeof(buf), n, ", virtualport ");
+		n = put(buf, sizeof(buf), n, g->virtualport_type);
+	}
+	if (g->profileid) {
+		n = put(buf, sizeof(buf), n, " profileid ");
+		put(buf, sizeof(buf), n, g->profileid);
+	}
 	return strdup(buf);
 }
 
@@ -531,14 +554,23 @@ static int pending_cmp(const void *x, const void *y)
 
 static int split(struct plan_ctx *c, struct plan *p)
 {
+	size_t n_blocked = 0;
+
 	if (c->n_acts)
 		qsort(c->acts, c->n_acts, sizeof(*c->acts), pending_cmp);
+	for (size_t i = 0; i < c->n_acts; i++)
+		n_blocked += c->acts[i].blocked;
+	/* each array allocated once, at its final size */
+	p->cap_changes = c->n_acts - n_blocked;
+	p->cap_blocked = n_blocked;
+	p->changes = p->cap_changes ? malloc(p->cap_changes * sizeof(*p->changes)) : NULL;
+	p->blocked = n_blocked ? malloc(n_blocked * sizeof(*p->blocked)) : NULL;
+	if ((p->cap_changes && !p->changes) || (n_blocked && !p->blocked))
+		return ctx_oom(c), -ENOMEM;
 	for (size_t i = 0; i < c->n_acts; i++) {
 		struct pending *x = &c->acts[i];
-		struct action *a = x->blocked ? GROW(p->blocked, p->n_blocked, p->cap_blocked)
-					      : GROW(p->changes, p->n_changes, p->cap_changes);
-		if (!a)
-			return ctx_oom(c), -ENOMEM;
+		struct action *a = x->blocked ? &p->blocked[p->n_blocked++]
+					      : &p->changes[p->n_changes++];
 		*a = x->a;
 		x->a = (struct action){0};
 	}

@@ -68,7 +68,13 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 	while (i < len) {
 		unsigned c = s[i], need, min;
 		uint32_t cp;
+		uint64_t w;
 
+		/* most of a file is ASCII: eight bytes at a time */
+		if (len - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull))) {
+			i += 8;
+			continue;
+		}
 		if (c < 0x80) {
 			i++;
 			continue;
@@ -144,6 +150,9 @@ enum yscalar_type yscalar_resolve(const char *s)
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 	static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
 
+	/* every null, bool, int and float starts with one of these */
+	if (*s && !strchr("~nNtTfF+-.0123456789", *s))
+		return YSCALAR_STRING;
 	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
 		if (streq(s, nulls[i]))
 			return YSCALAR_NULL;
@@ -157,12 +166,47 @@ enum yscalar_type yscalar_resolve(const char *s)
 	return YSCALAR_STRING;
 }
 
+/* A block of the arena; blocks are chained, the newest first. */
+struct yarena {
+	struct yarena *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+#define YARENA_BLOCK (64u << 10)
+
+/* size bytes from the arena, zeroed and aligned for any type; NULL when out of memory. */
+static void *arena_alloc(struct ydoc *doc, size_t size)
+{
+	struct yarena *a = doc->arena;
+
+	size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (!a || a->cap - a->used < size) {
+		size_t cap = size > YARENA_BLOCK / 4 ? size : YARENA_BLOCK;
+		a = malloc(sizeof(*a) + cap);
+		if (!a)
+			return NULL;
+		*a = (struct yarena){.cap = cap};
+		/* a large piece gets a block of its own behind the current one */
+		if (doc->arena && cap != YARENA_BLOCK) {
+			a->next = doc->arena->next;
+			doc->arena->next = a;
+		} else {
+			a->next = doc->arena;
+			doc->arena = a;
+		}
+	}
+	void *p = (char *)a->data + a->used;
+	a->used += size;
+	return memset(p, 0, size);
+}
+
 static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark_t m)
 {
 	struct ynode **slot = GROW(b->doc->all, b->doc->n_all, b->doc->cap_all);
 	if (!slot)
 		return NULL;
-	struct ynode *n = calloc(1, sizeof(*n));
+	struct ynode *n = arena_alloc(b->doc, sizeof(*n));
 	if (!n) {
 		b->doc->n_all--;
 		return NULL;
@@ -251,6 +295,14 @@ static int check_duplicates(struct builder *b, struct ynode *map)
 {
 	if (map->n_pairs < 2)
 		return 0;
+	if (map->n_pairs <= 32) { /* small maps: a plain check first, sorting only to report */
+		bool dup = false;
+		for (size_t i = 1; i < map->n_pairs && !dup; i++)
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = streq(map->pairs[i].key->text, map->pairs[j].key->text);
+		if (!dup)
+			return 0;
+	}
 	_cleanup_(freep) struct ypair *sorted = malloc(map->n_pairs * sizeof(*sorted));
 	if (!sorted)
 		return -ENOMEM;
@@ -309,9 +361,10 @@ static int on_scalar(struct builder *b, yaml_event_t *e)
 	n = node_new(b, YNODE_SCALAR, e->start_mark);
 	if (!n)
 		return -ENOMEM;
-	n->text = strndup((const char *)e->data.scalar.value, e->data.scalar.length);
+	n->text = arena_alloc(b->doc, e->data.scalar.length + 1);
 	if (!n->text)
 		return -ENOMEM;
+	memcpy(n->text, e->data.scalar.value, e->data.scalar.length);
 	n->len = e->data.scalar.length;
 	if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag)
 		n->type = yscalar_resolve(n->text);
@@ -539,13 +592,14 @@ void ydoc_free(struct ydoc *doc)
 	if (!doc)
 		return;
 	for (size_t i = 0; i < doc->n_all; i++) {
-		struct ynode *n = doc->all[i];
-		free(n->text);
-		free(n->items);
-		free(n->pairs);
-		free(n);
+		free(doc->all[i]->items);
+		free(doc->all[i]->pairs);
 	}
 	free(doc->all);
+	for (struct yarena *a = doc->arena, *next; a; a = next) {
+		next = a->next;
+		free(a);
+	}
 	for (size_t i = 0; i < doc->n_aliases; i++)
 		free(doc->aliases[i].name);
 	free(doc->aliases);

@@ -66,9 +66,12 @@ struct yalias {
 				    top-level key, the root, or the root is no mapping) */
 };
 
+struct yarena; /* the nodes and their text, allocated in large blocks */
+
 struct ydoc {
 	struct ynode *root; /* NULL: the stream holds no document */
-	struct ynode **all; /* every node, for freeing */
+	struct yarena *arena;
+	struct ynode **all; /* every node, for freeing their arrays */
 	size_t n_all, cap_all;
 	size_t alias_nodes;	/* nodes reached again through aliases; 0: no alias */
 	struct yalias *aliases; /* every alias, in file order */
