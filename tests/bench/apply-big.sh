@@ -79,7 +79,7 @@ main() {
 	a=$(awk '$1 == "apply" { print $2 }' <<<"$out")
 	f=$(awk '$1 == "floor" { s += $2; n++ } END { printf "%.4f", s / n }' <<<"$out")
 	printf 'apply of %d PFs x %d VFs, %d guests holding %d VFs each: %.3f s; slowest PF'"'"'s creation (shell, all PFs at once): %s s (before and after); whole run %s s\n' \
-		"$PFS" "$VFS" "$GUESTS" $((PFS * VFS / GUESTS)) "$a" "$(awk '$1 == "floor" { printf "%.3f ", $2 }' <<<"$out")" "$built"
+		"$PFS" "$VFS" "$GUESTS" $((PFS * VFS / GUESTS)) "$a" "$(awk '$1 == "floor" { printf "%s%.3f", (n++ ? ", " : ""), $2 }' <<<"$out")" "$built"
 	bench_load
 	bench_figure "$NAME" "$(bench_div "$a" "$f")x ($(printf '%.3f s / %.3f s' "$a" "$f"))" "<= 1.1x" \
 		"$(bench_cmp "$(bench_div "$a" "$f")" '<=' 1.1)"

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # What the benchmark scripts share (sourced by bash). A figure is printed
 # as one line that tests/bench/run collects into its closing summary:
 #   NAME: MEASURED (goal GOAL): met|not met|not measured
-# NAME has no colon. Times are wall-clock seconds from $EPOCHREALTIME; nothing here asserts.
+# NAME has no colon. Times are wall-clock seconds from $EPOCHREALTIME;
+# nothing here asserts.
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 B=${B:-build}

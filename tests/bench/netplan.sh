@@ -87,7 +87,8 @@ inside() {
 		[[ " $seen " == *" $ifname "* ]] ||
 			{ echo "error: netplan's interface list (netifaces: $seen) lacks '$ifname'"; return 1; }
 	done <"$W/pfs"
-	round sriovctl >/dev/null && round netplan >/dev/null || { round netplan; return 1; }
+	# one warm-up round each, not counted
+	seen=$(round sriovctl && round netplan) || { grep '^error: ' <<<"$seen"; return 1; }
 	for i in $(seq "$BENCH_REPEAT"); do
 		if [ $((i % 2)) = 1 ]; then
 			round sriovctl && round netplan || return 1

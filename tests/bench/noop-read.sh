@@ -49,7 +49,7 @@ attr_list() {
 }
 
 inside() {
-	local w=$1 i ts tr n
+	local w=$1 ts tr n
 	strace -f -y -qq -e trace=openat,open,readlink,readlinkat -o "$w/reads" \
 		"$SRIOVCTL" apply -q -f "$w/spec.yaml" >/dev/null 2>&1 || { echo "error: the no-op apply failed"; return 1; }
 	attr_list "$w/reads" >"$w/attrs"
@@ -61,7 +61,7 @@ inside() {
 	echo "writes $n"
 	"$w/bareread" "$w/attrs" || { echo "error: the bare read failed"; return 1; }
 	bench_time "$SRIOVCTL" apply -q -f "$w/spec.yaml" >/dev/null
-	for i in $(seq "$BENCH_REPEAT"); do
+	for _ in $(seq "$BENCH_REPEAT"); do
 		ts=$(bench_time "$SRIOVCTL" apply -q -f "$w/spec.yaml") || { echo "error: the no-op apply failed"; return 1; }
 		tr=$(bench_time "$w/bareread" "$w/attrs")
 		echo "apply $ts"

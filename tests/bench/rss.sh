@@ -26,10 +26,10 @@ GUEST_KB=16384
 # rss KEY CMD...: the median peak RSS in KiB of CMD run REPEAT times,
 # printed as "KEY KIB" ("KEY failed" when CMD fails)
 rss() {
-	local key=$1 i f
+	local key=$1 f
 	shift
 	f=$(mktemp "${TMPDIR:-/tmp}/bench-rss.XXXXXX")
-	for i in $(seq "$REPEAT"); do
+	for _ in $(seq "$REPEAT"); do
 		if ! /usr/bin/time -o "$f" -a -f '%M' "$@" >/dev/null 2>&1; then
 			echo "$key failed: $(tail -n 1 "$f") $("$@" 2>&1 >/dev/null | tail -n 1)"
 			rm -f "$f"
