@@ -54,7 +54,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all check check-vm demo deps deb install uninstall man clean fmt bench fuzz fuzz-build
+.PHONY: all check check-vm demo deps deb install uninstall man clean fmt bench bench-deps fuzz fuzz-build
 all: $(B)/sriovctl
 
 $(B)/%.o: %.c
@@ -146,7 +146,12 @@ demo: deps
 deb:
 	@build-aux/deb.sh
 
-bench: all tests $(BENCH_BIN)
+# what only the benchmarks need (netplan, to run side by side); make check
+# never asks for it
+bench-deps:
+	@$(if $(filter 1,$(NODEPS)),true,build-aux/deps.sh bench)
+
+bench: bench-deps all tests $(BENCH_BIN)
 	@B=$(B) tests/bench/run
 
 # systemd units and udev rules, installed as they are

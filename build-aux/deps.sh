@@ -2,6 +2,7 @@
 # Install the Debian packages sriovctl builds and tests with, when missing,
 # and QEMU 10 for the real-kernel tier (see qemu_backports below).
 # Needs root to install; without root it lists what is missing and fails.
+#   build-aux/deps.sh bench: only what `make bench` adds (see bench_deps)
 set -eu
 PKGS="gcc make pkg-config libc6-dev
 libyaml-dev libudev-dev libpci-dev pci.ids libkmod-dev libvirt-dev libxml2-dev libmnl-dev libjson-c-dev
@@ -65,6 +66,38 @@ qemu_backports() {
 	have_qemu10 || { echo "deps: the unpacked QEMU in $QEMU_DIR does not run" >&2; exit 1; }
 	echo "deps: $("$QEMU_DIR/usr/bin/qemu-system-x86_64" --version | head -n 1) in $QEMU_DIR"
 }
+
+# `make bench` runs netplan side by side with sriovctl on the simulated
+# host (tests/bench/netplan.sh). Only the benchmarks need it: `make check`
+# never installs it, and without root, or when it cannot be installed,
+# the benchmark says so and prints no ratio.
+BENCH_PKGS="netplan.io"
+
+bench_deps() {
+	missing=""
+	for p in $BENCH_PKGS; do
+		case "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" in
+		*"ok installed") ;;
+		*) missing="$missing $p" ;;
+		esac
+	done
+	[ -n "$missing" ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: the benchmarks' netplan side by side needs:$missing (apt-get install$missing as root)" >&2
+		return 0
+	fi
+	echo "deps: installing for the benchmarks:$missing"
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $missing >/dev/null; } ||
+		echo "deps: could not install$missing: the benchmarks run without them" >&2
+}
+
+if [ "${1:-}" = bench ]; then
+	bench_deps
+	exit 0
+fi
 
 missing=""
 for p in $PKGS; do

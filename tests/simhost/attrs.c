@@ -177,7 +177,10 @@ static ssize_t write_numvfs(const char *path, const char *buf, size_t len)
 	/* a driver may enable fewer VFs than asked; the write still succeeds */
 	if (pf && pf->vf_max && n > pf->vf_max)
 		n = pf->vf_max;
-	r = sim_set_numvfs(dev, n, pf ? pf->delay_ms : 0);
+	if (pf && pf->write_blocks && pf->delay_ms)
+		r = sim_set_numvfs_blocking(dev, n, pf->delay_ms);
+	else
+		r = sim_set_numvfs(dev, n, pf ? pf->delay_ms : 0);
 	return r < 0 ? r : (ssize_t)len;
 }
 

@@ -335,6 +335,7 @@ def build(state, args):
         if vfdrv != "-":
             tb.driver_dir(vfdrv)
         conf.insert(0, f"pf {addr} delay-ms={int(ps.get('vf-delay-ms') or 0)} vf-driver={vfdrv} "
+                       f"write-blocks={int(bool(ps.get('vf-write-blocks')))} "
                        f"hang-ms={int(ps.get('hang-ms') or 0)} "
                        f"vf-enable-max={int(ps.get('vf-enable-max') or 0)} netdev={template or '-'} "
                        f"pf-netdev={ifs[0] if ifs else '-'}")

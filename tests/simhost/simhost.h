@@ -27,6 +27,7 @@
 struct sim_pf {
 	char addr[16];
 	unsigned delay_ms;
+	bool write_blocks;  /* the write returns when the VFs are there */
 	unsigned hang_ms;   /* 0: a hang lasts until the process is killed */
 	unsigned vf_max;    /* the driver enables at most this many VFs; 0: all */
 	char vf_driver[64]; /* "" : VFs stay unbound */
@@ -97,6 +98,9 @@ int sim_set_numvfs(const char *pfpath, unsigned n, unsigned delay_ms);
  * exit (called before main); otherwise return at once.
  */
 void sim_delayed_worker(void);
+/* Enable n VFs or disable all in the writer, after delay_ms, as the kernel
+ * does (the write blocks while the driver creates them). */
+int sim_set_numvfs_blocking(const char *pfpath, unsigned n, unsigned delay_ms);
 /* A delayed change of the PF's VF count is still under way. */
 bool sim_pending(const char *pfpath);
 /*

@@ -45,6 +45,8 @@ static void parse_pf(char *line)
 			v = "";
 		if (strcmp(tok, "delay-ms") == 0)
 			pf->delay_ms = strtoul(v, NULL, 10);
+		else if (strcmp(tok, "write-blocks") == 0)
+			pf->write_blocks = strcmp(v, "1") == 0;
 		else if (strcmp(tok, "hang-ms") == 0)
 			pf->hang_ms = strtoul(v, NULL, 10);
 		else if (strcmp(tok, "vf-enable-max") == 0)
@@ -878,6 +880,17 @@ void sim_delayed_worker(void)
 	if (sscanf(v, "%u %u %4095s", &n, &delay_ms, pfpath) == 3)
 		delayed_run(pfpath, n, delay_ms);
 	_exit(0);
+}
+
+int sim_set_numvfs_blocking(const char *pfpath, unsigned n, unsigned delay_ms)
+{
+	char p[PATH_MAX];
+
+	/* other writers see the change under way (EBUSY) meanwhile */
+	pending_path(pfpath, p, sizeof(p));
+	sim_writef(p, "%u\n", n);
+	delayed_run(pfpath, n, delay_ms);
+	return 0;
 }
 
 /*
