@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,11 +27,11 @@
 #include <pci/pci.h>
 
 #include "cleanup.h"
-#include "libvirt.h"
 #include "host.h"
+#include "libvirt.h"
 #include "modconf.h"
-#include "vfnet.h"
 #include "observe-internal.h"
+#include "vfnet.h"
 
 static bool parse_uint(const char *s, unsigned *ret)
 {
@@ -165,31 +166,66 @@ static int netdev_at(int dfd, char **ret)
 	return 0;
 }
 
-/*
- * The VFs' link settings (MAC, VLAN, spoof-check, ...) as the PF's driver
- * reports them over rtnetlink. A PF without a netdev (no driver, or not a
- * NIC) or one the kernel does not know (a simulated host) keeps them
- * unknown, quietly; any other failure is a warning, since the PCI view is
- * still right.
- */
-static void observe_vf_link_settings(struct observer *ob, struct pci_dev_state *pf)
-{
+struct link_job {
+	struct pci_dev_state *pf;
 	struct diag scratch;
 	int r;
+	pthread_t tid;
+	bool started;
+};
 
-	for (size_t i = 0; i < pf->sriov.n_vfs; i++) {
-		struct vf_state *vf = &pf->sriov.vfs[i];
+static void *link_job_run(void *arg)
+{
+	struct link_job *j = arg;
 
-		vf_link_init(&vf->link);
+	j->r = vfnet_fill_vf_states(j->pf->interfaces[0], j->pf->sriov.vfs, j->pf->sriov.n_vfs,
+				    &j->scratch);
+	return NULL;
+}
+
+/*
+ * The VFs' link settings (MAC, VLAN, spoof-check, ...) as the PF's driver
+ * reports them over rtnetlink, every PF's request in its own thread: each
+ * waits for its own worker (worker.h), so the PFs' answers overlap. A PF
+ * without a netdev (no driver, or not a NIC) or one the kernel does not
+ * know (a simulated host) keeps them unknown, quietly; any other failure
+ * is a warning, in the PFs' order, since the PCI view is still right.
+ */
+static int observe_link_settings(struct observer *ob)
+{
+	struct host *h = ob->h;
+	_cleanup_(freep) struct link_job *jobs = calloc(h->n_pci + 1, sizeof(*jobs));
+
+	if (!jobs)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n_pci; i++) {
+		struct pci_dev_state *pf = &h->pci[i];
+
+		for (size_t k = 0; k < pf->sriov.n_vfs; k++)
+			vf_link_init(&pf->sriov.vfs[k].link);
+		if (!pf->is_pf || pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
+			continue;
+		jobs[i].pf = pf;
+		diag_init(&jobs[i].scratch);
+		jobs[i].started = pthread_create(&jobs[i].tid, NULL, link_job_run, &jobs[i]) == 0;
+		if (!jobs[i].started)
+			link_job_run(&jobs[i]);
 	}
-	if (pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
-		return;
-	diag_init(&scratch);
-	r = vfnet_fill_vf_states(pf->interfaces[0], pf->sriov.vfs, pf->sriov.n_vfs, &scratch);
-	if (r < 0 && r != -ENODEV)
-		diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s", pf->address,
-			     scratch.n && scratch.v[0].msg ? scratch.v[0].msg : strerror(-r));
-	diag_release(&scratch);
+	for (size_t i = 0; i < h->n_pci; i++) {
+		struct link_job *j = &jobs[i];
+
+		if (!j->pf)
+			continue;
+		if (j->started)
+			pthread_join(j->tid, NULL);
+		if (j->r < 0 && j->r != -ENODEV)
+			diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s",
+				     j->pf->address,
+				     j->scratch.n && j->scratch.v[0].msg ? j->scratch.v[0].msg
+									 : strerror(-j->r));
+		diag_release(&j->scratch);
+	}
+	return 0;
 }
 
 static int vf_cmp(const void *a, const void *b)
@@ -265,11 +301,10 @@ static int observe_vfs(const char *syspath, struct sriov_state *s)
 	return 0;
 }
 
-static int observe_sriov(struct observer *ob, struct udev_device *dev, struct pci_dev_state *p)
+static int observe_sriov(struct udev_device *dev, struct pci_dev_state *p)
 {
 	struct sriov_state *s = &p->sriov;
 	unsigned v;
-	int r;
 
 	s->drivers_autoprobe = s->offset = s->stride = -1;
 	if (parse_uint(udev_device_get_sysattr_value(dev, "sriov_totalvfs"), &v))
@@ -290,16 +325,11 @@ static int observe_sriov(struct observer *ob, struct udev_device *dev, struct pc
 			return -ENOMEM;
 		s->vf_device = hex_id(x, NULL);
 	}
-	r = observe_vfs(udev_device_get_syspath(dev), s);
-	if (r < 0)
-		return r;
-	observe_vf_link_settings(ob, p);
-	return 0;
+	return observe_vfs(udev_device_get_syspath(dev), s);
 }
 
 /* Fill p from dev. */
-static int observe_pci_dev(struct observer *ob, struct udev_device *dev, bool is_pf,
-			   struct pci_dev_state *p)
+static int observe_pci_dev(struct udev_device *dev, bool is_pf, struct pci_dev_state *p)
 {
 	_cleanup_(strv_freep) char **ifs = NULL;
 	size_t n_ifs;
@@ -321,7 +351,7 @@ static int observe_pci_dev(struct observer *ob, struct udev_device *dev, bool is
 
 	p->is_pf = is_pf;
 	if (is_pf)
-		return observe_sriov(ob, dev, p);
+		return observe_sriov(dev, p);
 	return 0;
 }
 
@@ -373,7 +403,7 @@ static int observe_pci(struct observer *ob)
 		struct pci_dev_state *p = GROW(ob->h->pci, ob->h->n_pci, ob->cap_pci);
 		if (!p)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
-		r = observe_pci_dev(ob, dev, is_pf, p);
+		r = observe_pci_dev(dev, is_pf, p);
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot observe PCI device '%s': %s",
 					  names[i], strerror(-r));
@@ -423,7 +453,9 @@ static int observe_guests(struct observer *ob)
 			const char *why = quiet.n ? quiet.v[quiet.n - 1].msg : "unreachable";
 			ob->h->libvirt_error = strdup(why);
 			diag_release(&quiet);
-			return ob->h->libvirt_error ? 0 : diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+			return ob->h->libvirt_error
+				   ? 0
+				   : diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 		}
 		diag_release(&quiet);
 	} else {
@@ -463,6 +495,8 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	r = observe_pci(&ob);
 	if (r < 0)
 		return r;
+	if ((r = observe_link_settings(&ob)) < 0)
+		return diag_error(d, NULL, r, "out of memory");
 	if ((r = observe_wanted(&ob)) < 0)
 		r = diag_error(d, NULL, r, "out of memory");
 	if (r >= 0)
