@@ -49,10 +49,11 @@ vfs_seen=$(grep -c '^  *[0-9]\+  *0000:' "$T/show.txt")
 [ "$vfs_seen" -eq $((PFS * VFS)) ] ||
 	{ echo "error: show listed $vfs_seen VFs, not $((PFS * VFS))" >&2; exit 1; }
 t=$(median <"$T/big.times")
-opens=$(grep -c 'open' "$T/big.strace")
+# one line a call ("<... openat resumed>" lines continue a call another thread interrupted)
+opens=$(grep -cE '(^|[^a-z_])open(at)?\(' "$T/big.strace")
 # the simulated rtnetlink (rtnl.c, in the process) reads each VF's settings
 # from a file where the kernel would answer a netlink dump: counted too
-sim_opens=$(grep -cF "\"$(cat "$T/workdir")/" "$T/big.strace")
+sim_opens=$(grep -cF "\"$(cat "$T/workdir")/vf/" "$T/big.strace")
 printf 'live show, %d PFs x %d VFs (%d PCI devices): %6s ms  (median of %d; goal <= 150 ms)  load %s\n' \
 	"$PFS" "$VFS" "$devs" "$(ms "$t")" "$N" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'live show, %d PFs x %d VFs: openat per PCI device %6.1f  (%d in all, %d of them by the simulated rtnetlink; goal <= 12)\n' \
