@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The live host -> struct host: PCI devices and SR-IOV through libudev
- * (names from libpci and pci.ids), kernel modules through libkmod and
- * /sys/module, the modprobe.d files under the file root, and the guests
- * through libvirt (libvirt.c).
+ * The live host -> struct host: PCI devices and SR-IOV from sysfs and
+ * libudev, kernel modules through libkmod and /sys/module, the modprobe.d
+ * files under the file root, and the guests through libvirt (libvirt.c).
+ * Device names (libpci and pci.ids) only on request: host_lookup_names().
+ *
+ * Each device is built once: the scan of /sys/bus/pci/devices decides
+ * from links and attributes read relative to its directory which entries
+ * matter (a libudev device for every entry, as an enumeration with a
+ * sysattr match builds, costs more opens than the whole observation), and
+ * a VF is read relative to its virtfnN directory under its PF.
  *
  * A complete observation (observe_opts.complete) adds what any plan may
  * read, so that a captured host plans as the live one: the modules of
