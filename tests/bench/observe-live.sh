@@ -8,7 +8,8 @@
 #     guest in a private libvirtd; needs root): `show` against the manual
 #     routine it replaces (lspci, virsh nodedev-list, virsh dumpxml of each
 #     guest), medians of N runs taken in turn, as a ratio with its goal.
-# Prints figures only; nothing here asserts a time.
+# Prints figures only, each as "NAME: MEASURED (goal GOAL): met|not met";
+# nothing here asserts a time.
 #   tests/bench/observe-live.sh [N [PFS [VFS]]]
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -33,6 +34,8 @@ done
 EOF
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }'; }
+# a figure as tests/bench/run collects them: NAME: MEASURED (goal GOAL): met|not met
+figure() { printf '%s: %s (goal %s): %s\n' "$1" "$2" "$3" "$([ "$4" = 1 ] && echo met || echo "not met")"; }
 
 # ---- 1. the large host: time and openat per device ----
 "$PYTHON" "$TOP/tests/apply/mkhost.py" "$T/big.yaml" --pfs "$PFS" --num-vfs "$VFS" \
@@ -54,14 +57,17 @@ opens=$(grep -cE '(^|[^a-z_])open(at)?\(' "$T/big.strace")
 # the simulated rtnetlink (rtnl.c, in the process) reads each VF's settings
 # from a file where the kernel would answer a netlink dump: counted too
 sim_opens=$(grep -cF "\"$(cat "$T/workdir")/vf/" "$T/big.strace")
-printf 'live show, %d PFs x %d VFs (%d PCI devices): %6s ms  (median of %d; goal <= 150 ms)  load %s\n' \
-	"$PFS" "$VFS" "$devs" "$(ms "$t")" "$N" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'live show, %d PFs x %d VFs: openat per PCI device %6.1f  (%d in all, %d of them by the simulated rtnetlink; goal <= 12)\n' \
-	"$PFS" "$VFS" "$(awk -v a="$opens" -v b="$devs" 'BEGIN { print a / b }')" "$opens" "$sim_opens"
+per_dev=$(awk -v a="$opens" -v b="$devs" 'BEGIN { printf "%.1f", a / b }')
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+figure "live show of $PFS x $VFS VFs ($devs PCI devices), median of $N" "$(ms "$t") ms" "<= 150 ms" \
+	"$(awk -v a="$t" 'BEGIN { print (a <= 0.150) ? 1 : 0 }')"
+figure "live show of $PFS x $VFS VFs, openat per PCI device" \
+	"$per_dev ($opens in all, $sim_opens of them by the simulated rtnetlink)" "<= 12" \
+	"$(awk -v a="$per_dev" 'BEGIN { print (a <= 12) ? 1 : 0 }')"
 
 # ---- 2. the seed host: show vs the manual routine ----
 if [ "$(id -u)" != 0 ] || ! command -v lspci >/dev/null || ! command -v virsh >/dev/null; then
-	echo "show vs the manual routine: skipped (needs root, lspci and virsh)"
+	echo "seed host show vs the manual routine: needs root, lspci and virsh (goal >= 10x): not measured"
 	exit 0
 fi
 # the routine as the admin runs it, who knows the guests' names (listed
@@ -85,6 +91,7 @@ EOF
 ' "$T" "$N" || { echo "error: the seed host run failed" >&2; cat "$T/seed.err" >&2; exit 1; }
 s=$(median <"$T/seed.show")
 m=$(median <"$T/seed.manual")
-printf 'seed host: show %s ms, manual routine (lspci + virsh nodedev-list + dumpxml per guest) %s ms: %.1fx  (medians of %d; goal >= 10x)  load %s\n' \
-	"$(ms "$s")" "$(ms "$m")" "$(awk -v a="$m" -v b="$s" 'BEGIN { print a / b }')" "$N" \
-	"$(cut -d' ' -f1-3 /proc/loadavg)"
+ratio=$(awk -v a="$m" -v b="$s" 'BEGIN { printf "%.1f", a / b }')
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+figure "seed host show vs the manual routine (lspci + virsh nodedev-list + dumpxml per guest), medians of $N" \
+	"${ratio}x ($(ms "$s") ms vs $(ms "$m") ms)" ">= 10x" "$(awk -v a="$ratio" 'BEGIN { print (a >= 10) ? 1 : 0 }')"
