@@ -68,10 +68,11 @@ qemu_backports() {
 }
 
 # `make bench` runs netplan side by side with sriovctl on the simulated
-# host (tests/bench/netplan.sh). Only the benchmarks need it: `make check`
+# host (tests/bench/netplan.sh), and lspci for the manual routine that
+# observe-live.sh times against `show`. Only the benchmarks need them: `make check`
 # never installs it, and without root, or when it cannot be installed,
 # the benchmark says so and prints no ratio.
-BENCH_PKGS="netplan.io"
+BENCH_PKGS="netplan.io pciutils"
 
 bench_deps() {
 	missing=""

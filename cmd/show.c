@@ -2,6 +2,7 @@
 /* sriovctl show: the observed host as text, JSON, a host-state file or a desired-state file. */
 #include "cli.h"
 #include "host-state.h"
+#include "observe.h"
 #include "render-spec.h"
 #include "render.h"
 
@@ -21,6 +22,9 @@ int cmd_show(struct args *a)
 		return EXIT_INVALID;
 	diag_init(&d);
 	r = get_host(a, s, &d, &h);
+	/* names are read from pci.ids only for the formats that print them */
+	if (r >= 0 && !a->state && !streq(fmt, "spec") && host_lookup_names(h) < 0)
+		r = diag_error(&d, NULL, -ENOMEM, "out of memory");
 	if (r >= 0 && !h->libvirt_ok && h->libvirt_error)
 		diag_note(&d, NULL, "guests not observed: %s", h->libvirt_error);
 	print_diag(&d);

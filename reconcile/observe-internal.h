@@ -6,7 +6,6 @@
 #pragma once
 
 #include <libudev.h>
-#include <pci/pci.h>
 
 #include "host.h"
 #include "observe.h"
@@ -18,7 +17,6 @@ struct observer {
 	struct diag *d;
 	struct host *h;
 	struct udev *udev;
-	struct pci_access *pacc;
 	size_t cap_pci, cap_modules, cap_files;
 	/* the spec's modules and files, and those of the drivers of method-module PFs */
 	const char **modules, **files;
@@ -32,6 +30,8 @@ struct observer {
 
 /* Names of the entries of dir, sorted, as a strv (NULL when dir is empty or absent). */
 int observe_list_dir(const char *dir, char ***ret, size_t *ret_n);
+/* The same for the directory name relative to the directory fd dfd. */
+int observe_list_dirat(int dfd, const char *name, char ***ret, size_t *ret_n);
 /* A small file whole, in *ret (owned); -ENOENT if absent. */
 int observe_read_file(const char *path, char **ret);
 

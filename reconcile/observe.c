@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The live host -> struct host: PCI devices and SR-IOV through libudev
- * (names from libpci and pci.ids), kernel modules through libkmod and
- * /sys/module, the modprobe.d files under the file root, and the guests
- * through libvirt (libvirt.c).
+ * The live host -> struct host: PCI devices and SR-IOV from sysfs and
+ * libudev, kernel modules through libkmod and /sys/module, the modprobe.d
+ * files under the file root, and the guests through libvirt (libvirt.c).
+ * Device names (libpci and pci.ids) only on request: host_lookup_names().
+ *
+ * Each device is built once: the scan of /sys/bus/pci/devices decides
+ * from links and attributes read relative to its directory which entries
+ * matter (a libudev device for every entry, as an enumeration with a
+ * sysattr match builds, costs more opens than the whole observation), and
+ * a VF is read relative to its virtfnN directory under its PF.
  *
  * A complete observation (observe_opts.complete) adds what any plan may
  * read, so that a captured host plans as the live one: the modules of
@@ -16,20 +22,23 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define PCI_DEVICES "/sys/bus/pci/devices"
 
 #include <libkmod.h>
 #include <libudev.h>
 #include <pci/pci.h>
 
 #include "cleanup.h"
-#include "libvirt.h"
 #include "host.h"
+#include "libvirt.h"
 #include "modconf.h"
-#include "vfnet.h"
 #include "observe-internal.h"
 #include "pci-sysfs.h"
+#include "vfnet.h"
 
 static bool parse_uint(const char *s, unsigned *ret)
 {
@@ -60,13 +69,18 @@ static char *hex_id(const char *s, unsigned *ret_v)
 	return strprintf("%04x", v);
 }
 
-/* Names of the entries of dir (sorted, NULL-terminated); empty if absent. */
-int observe_list_dir(const char *dir, char ***ret, size_t *ret_n)
+/* Names of the entries of name under dfd (sorted, NULL-terminated); empty if absent. */
+int observe_list_dirat(int dfd, const char *name, char ***ret, size_t *ret_n)
 {
-	_cleanup_(closedirp) DIR *dp = opendir(dir);
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_(closedirp) DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
 	_cleanup_(strv_release) struct strv v = {0};
 	struct dirent *de;
 
+	if (fd >= 0 && !dp) {
+		close(fd);
+		return -errno;
+	}
 	if (!dp && errno != ENOENT && errno != ENOTDIR)
 		return -errno;
 	while (dp && (de = readdir(dp)))
@@ -75,6 +89,11 @@ int observe_list_dir(const char *dir, char ***ret, size_t *ret_n)
 	strv_sort(&v);
 	*ret = strv_steal(&v, ret_n);
 	return 0;
+}
+
+int observe_list_dir(const char *dir, char ***ret, size_t *ret_n)
+{
+	return observe_list_dirat(AT_FDCWD, dir, ret, ret_n);
 }
 
 int observe_read_file(const char *path, char **ret)
@@ -108,14 +127,6 @@ static bool wanted_address(const struct observer *ob, const char *address)
 	return ob->o->complete && held_by_guest(ob->h, address);
 }
 
-static bool has_link(const char *syspath, const char *name)
-{
-	_cleanup_(freep) char *p = strprintf("%s/%s", syspath, name);
-	struct stat st;
-
-	return p && lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
-}
-
 /* The netdev names under the device's net/ directory (current names). */
 static int device_interfaces(struct udev_device *dev, char ***ret, size_t *ret_n)
 {
@@ -126,45 +137,102 @@ static int device_interfaces(struct udev_device *dev, char ***ret, size_t *ret_n
 	return observe_list_dir(p, ret, ret_n);
 }
 
-/* The name from pci.ids ("82576 Gigabit Network Connection"); NULL unknown. */
-static char *pci_name(struct observer *ob, unsigned vendor, unsigned device)
+/*
+ * A sysfs attribute read relative to the directory fd dfd, without its
+ * trailing white space, into buf; NULL when it cannot be read.
+ */
+static const char *read_attr_at(int dfd, const char *name, char *buf, size_t size)
 {
-	char buf[256];
-	const char *s;
+	_cleanup_(closep) int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
 
-	if (!ob->pacc)
+	if (fd < 0)
 		return NULL;
-	s = pci_lookup_name(ob->pacc, buf, sizeof(buf),
-			    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, vendor,
-			    device);
-	return s ? strdup(s) : NULL;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return NULL;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The first netdev name (sorted) under net/ of the directory fd dfd; NULL when none. */
+static int netdev_at(int dfd, char **ret)
+{
+	_cleanup_(strv_freep) char **ifs = NULL;
+	size_t n_ifs;
+	int r;
+
+	*ret = NULL;
+	r = observe_list_dirat(dfd, "net", &ifs, &n_ifs);
+	if (r < 0)
+		return r;
+	if (n_ifs > 0 && !(*ret = strdup(ifs[0])))
+		return -ENOMEM;
+	return 0;
+}
+
+struct link_job {
+	struct pci_dev_state *pf;
+	struct diag scratch;
+	int r;
+	pthread_t tid;
+	bool started;
+};
+
+static void *link_job_run(void *arg)
+{
+	struct link_job *j = arg;
+
+	j->r = vfnet_fill_vf_states(j->pf->interfaces[0], j->pf->sriov.vfs, j->pf->sriov.n_vfs,
+				    &j->scratch);
+	return NULL;
 }
 
 /*
  * The VFs' link settings (MAC, VLAN, spoof-check, ...) as the PF's driver
- * reports them over rtnetlink. A PF without a netdev (no driver, or not a
- * NIC) or one the kernel does not know (a simulated host) keeps them
- * unknown, quietly; any other failure is a warning, since the PCI view is
- * still right.
+ * reports them over rtnetlink, every PF's request in its own thread: each
+ * waits for its own worker (worker.h), so the PFs' answers overlap. A PF
+ * without a netdev (no driver, or not a NIC) or one the kernel does not
+ * know (a simulated host) keeps them unknown, quietly; any other failure
+ * is a warning, in the PFs' order, since the PCI view is still right.
  */
-static void observe_vf_link_settings(struct observer *ob, struct pci_dev_state *pf)
+static int observe_link_settings(struct observer *ob)
 {
-	struct diag scratch;
-	int r;
+	struct host *h = ob->h;
+	_cleanup_(freep) struct link_job *jobs = calloc(h->n_pci + 1, sizeof(*jobs));
 
-	for (size_t i = 0; i < pf->sriov.n_vfs; i++) {
-		struct vf_state *vf = &pf->sriov.vfs[i];
+	if (!jobs)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n_pci; i++) {
+		struct pci_dev_state *pf = &h->pci[i];
 
-		vf_link_init(&vf->link);
+		for (size_t k = 0; k < pf->sriov.n_vfs; k++)
+			vf_link_init(&pf->sriov.vfs[k].link);
+		if (!pf->is_pf || pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
+			continue;
+		jobs[i].pf = pf;
+		diag_init(&jobs[i].scratch);
+		jobs[i].started = pthread_create(&jobs[i].tid, NULL, link_job_run, &jobs[i]) == 0;
+		if (!jobs[i].started)
+			link_job_run(&jobs[i]);
 	}
-	if (pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
-		return;
-	diag_init(&scratch);
-	r = vfnet_fill_vf_states(pf->interfaces[0], pf->sriov.vfs, pf->sriov.n_vfs, &scratch);
-	if (r < 0 && r != -ENODEV)
-		diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s", pf->address,
-			     scratch.n && scratch.v[0].msg ? scratch.v[0].msg : strerror(-r));
-	diag_release(&scratch);
+	for (size_t i = 0; i < h->n_pci; i++) {
+		struct link_job *j = &jobs[i];
+
+		if (!j->pf)
+			continue;
+		if (j->started)
+			pthread_join(j->tid, NULL);
+		if (j->r < 0 && j->r != -ENODEV)
+			diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s",
+				     j->pf->address,
+				     j->scratch.n && j->scratch.v[0].msg ? j->scratch.v[0].msg
+									 : strerror(-j->r));
+		diag_release(&j->scratch);
+	}
+	return 0;
 }
 
 static int vf_cmp(const void *a, const void *b)
@@ -174,49 +242,76 @@ static int vf_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int observe_vf(struct observer *ob, const char *pf_syspath, unsigned id, struct vf_state *vf)
+/*
+ * VF id of the PF whose directory is pf_dfd: everything read relative to
+ * the VF's directory (its virtfnN link), no device object built. 1 when
+ * the VF went away meanwhile.
+ */
+static int observe_vf(int pf_dfd, unsigned id, struct vf_state *vf)
 {
-	_cleanup_(freep) char *link = strprintf("%s/virtfn%u", pf_syspath, id);
-	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
-	_cleanup_(strv_freep) char **ifs = NULL;
+	_cleanup_(closep) int fd = -1;
+	char link[32], buf[256];
 	const char *s;
-	size_t n_ifs;
-	int r;
 
-	if (!link)
-		return -ENOMEM;
+	snprintf(link, sizeof(link), "virtfn%u", id);
 	vf->id = id;
-	vf->address = readlink_name(link);
+	vf->address = readlinkat_name(pf_dfd, link);
 	if (!vf->address)
 		return errno == ENOENT ? 1 : -errno; /* removed meanwhile */
 
-	dev = udev_device_new_from_subsystem_sysname(ob->udev, "pci", vf->address);
-	if (!dev)
+	fd = openat(pf_dfd, link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return 0; /* the link is there, the device not (yet): address only */
-	s = udev_device_get_driver(dev);
-	if (s && !(vf->driver = strdup(s)))
+	vf->driver = readlinkat_name(fd, "driver");
+	if (!vf->driver && errno == ENOMEM)
 		return -ENOMEM;
 	/* the kernel shows an unset override as "(null)" */
-	s = udev_device_get_sysattr_value(dev, "driver_override");
-	if (s && *s && *s != '\n' && strncmp(s, "(null)", 6) != 0 &&
-	    !(vf->driver_override = strdup_strip(s)))
+	s = read_attr_at(fd, "driver_override", buf, sizeof(buf));
+	if (s && *s && strncmp(s, "(null)", 6) != 0 && !(vf->driver_override = strdup(s)))
 		return -ENOMEM;
-	r = device_interfaces(dev, &ifs, &n_ifs);
+	return netdev_at(fd, &vf->interface);
+}
+
+/* The VFs of the PF at syspath, from its virtfnN links, sorted by id. */
+static int observe_vfs(const char *syspath, struct sriov_state *s)
+{
+	_cleanup_(closep) int dfd = open(syspath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_(strv_freep) char **ents = NULL;
+	size_t n_ents, cap = 0;
+	int r;
+
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno; /* removed meanwhile */
+	r = observe_list_dirat(dfd, ".", &ents, &n_ents);
 	if (r < 0)
 		return r;
-	if (n_ifs > 0 && !(vf->interface = strdup(ifs[0])))
-		return -ENOMEM;
+	for (size_t i = 0; i < n_ents; i++) {
+		char *end;
+
+		if (strncmp(ents[i], "virtfn", 6) != 0 || !ents[i][6])
+			continue;
+		errno = 0;
+		unsigned long l = strtoul(ents[i] + 6, &end, 10);
+		if (errno || *end || l > UINT_MAX)
+			continue;
+		struct vf_state *vf = GROW(s->vfs, s->n_vfs, cap);
+		if (!vf)
+			return -ENOMEM;
+		r = observe_vf(dfd, l, vf);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			s->n_vfs--;
+	}
+	if (s->n_vfs > 1)
+		qsort(s->vfs, s->n_vfs, sizeof(*s->vfs), vf_cmp);
 	return 0;
 }
 
-static int observe_sriov(struct observer *ob, struct udev_device *dev, struct pci_dev_state *p)
+static int observe_sriov(struct udev_device *dev, struct pci_dev_state *p)
 {
-	const char *syspath = udev_device_get_syspath(dev);
 	struct sriov_state *s = &p->sriov;
-	_cleanup_(strv_freep) char **ents = NULL;
-	size_t n_ents, cap = 0;
 	unsigned v;
-	int r;
 
 	s->drivers_autoprobe = s->offset = s->stride = -1;
 	if (parse_uint(udev_device_get_sysattr_value(dev, "sriov_totalvfs"), &v))
@@ -235,59 +330,23 @@ static int observe_sriov(struct observer *ob, struct udev_device *dev, struct pc
 		_cleanup_(freep) char *x = strprintf("0x%s", vfd);
 		if (!x)
 			return -ENOMEM;
-		unsigned vf_dev = 0, pf_vendor = 0;
-		s->vf_device = hex_id(x, &vf_dev);
-		if (s->vf_device && p->vendor && sscanf(p->vendor, "%x", &pf_vendor) == 1)
-			s->vf_name = pci_name(ob, pf_vendor, vf_dev);
+		s->vf_device = hex_id(x, NULL);
 	}
-
-	r = observe_list_dir(syspath, &ents, &n_ents);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n_ents; i++) {
-		unsigned id;
-		char *end;
-
-		if (strncmp(ents[i], "virtfn", 6) != 0 || !ents[i][6])
-			continue;
-		errno = 0;
-		unsigned long l = strtoul(ents[i] + 6, &end, 10);
-		if (errno || *end || l > UINT_MAX)
-			continue;
-		id = l;
-		struct vf_state *vf = GROW(s->vfs, s->n_vfs, cap);
-		if (!vf)
-			return -ENOMEM;
-		r = observe_vf(ob, syspath, id, vf);
-		if (r < 0)
-			return r;
-		if (r > 0) {
-			free(vf->address);
-			s->n_vfs--;
-		}
-	}
-	if (s->n_vfs > 1)
-		qsort(s->vfs, s->n_vfs, sizeof(*s->vfs), vf_cmp);
-	observe_vf_link_settings(ob, p);
-	return 0;
+	return observe_vfs(udev_device_get_syspath(dev), s);
 }
 
 /* Fill p from dev. */
-static int observe_pci_dev(struct observer *ob, struct udev_device *dev, bool is_pf,
-			   struct pci_dev_state *p)
+static int observe_pci_dev(struct udev_device *dev, bool is_pf, struct pci_dev_state *p)
 {
 	_cleanup_(strv_freep) char **ifs = NULL;
-	unsigned vendor = 0, device = 0;
 	size_t n_ifs;
 	int r;
 
 	p->address = strdup(udev_device_get_sysname(dev));
 	if (!p->address)
 		return -ENOMEM;
-	p->vendor = hex_id(udev_device_get_sysattr_value(dev, "vendor"), &vendor);
-	p->device = hex_id(udev_device_get_sysattr_value(dev, "device"), &device);
-	if (p->vendor && p->device)
-		p->name = pci_name(ob, vendor, device);
+	p->vendor = hex_id(udev_device_get_sysattr_value(dev, "vendor"), NULL);
+	p->device = hex_id(udev_device_get_sysattr_value(dev, "device"), NULL);
 	if (udev_device_get_driver(dev) && !(p->driver = strdup(udev_device_get_driver(dev))))
 		return -ENOMEM;
 
@@ -299,78 +358,62 @@ static int observe_pci_dev(struct observer *ob, struct udev_device *dev, bool is
 
 	p->is_pf = is_pf;
 	if (is_pf)
-		return observe_sriov(ob, dev, p);
+		return observe_sriov(dev, p);
 	return 0;
 }
 
-static void pci_silent(char *msg, ...)
+/*
+ * Is the entry name of /sys/bus/pci/devices (dfd) to be observed, and is it
+ * a PF? Decided from the links and attributes alone, without building a
+ * device object: VFs are observed under their PF, other devices only when
+ * bound to a passthrough driver or asked for.
+ */
+static bool pci_entry_wanted(struct observer *ob, int dfd, const char *name, bool *ret_pf)
 {
-	(void)msg;
-}
+	char path[NAME_MAX + 32];
+	struct stat st;
 
-/* libpci calls this only for fatal errors (out of memory); it must not return. */
-static void __attribute__((noreturn)) pci_fatal(char *msg, ...)
-{
-	(void)msg;
-	abort();
-}
-
-static void pci_names_open(struct observer *ob)
-{
-	ob->pacc = pci_alloc();
-	if (!ob->pacc)
-		return;
-	ob->pacc->error = pci_fatal;
-	ob->pacc->warning = pci_silent;
-	ob->pacc->debug = pci_silent;
-	/*
-	 * Only names are looked up: name the sysfs method so that pci_init()
-	 * probes nothing (it would try port I/O as root otherwise).
-	 */
-	ob->pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-	pci_init(ob->pacc);
+	snprintf(path, sizeof(path), "%s/physfn", name);
+	if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return false; /* a VF */
+	snprintf(path, sizeof(path), "%s/sriov_totalvfs", name);
+	*ret_pf = faccessat(dfd, path, R_OK, 0) == 0;
+	if (*ret_pf)
+		return true;
+	snprintf(path, sizeof(path), "%s/driver", name);
+	_cleanup_(freep) char *driver = readlinkat_name(dfd, path);
+	return is_passthrough_driver(driver) || wanted_address(ob, name);
 }
 
 static int observe_pci(struct observer *ob)
 {
-	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
-	struct udev_list_entry *le;
+	_cleanup_(closep) int dfd = open(PCI_DEVICES, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_(strv_freep) char **names = NULL;
+	size_t n = 0;
 	int r;
 
-	e = udev_enumerate_new(ob->udev);
-	if (!e)
-		return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
-	r = udev_enumerate_add_match_subsystem(e, "pci");
-	if (r >= 0)
-		r = udev_enumerate_scan_devices(e);
+	if (dfd < 0 && errno == ENOENT)
+		return 0; /* no PCI bus */
+	r = dfd < 0 ? -errno : observe_list_dirat(dfd, ".", &names, &n);
 	if (r < 0)
 		return diag_error(ob->d, NULL, r, "cannot enumerate PCI devices: %s", strerror(-r));
 
-	udev_list_entry_foreach(le, udev_enumerate_get_list_entry(e))
-	{
-		_cleanup_(udev_device_unrefp) struct udev_device *dev =
-		    udev_device_new_from_syspath(ob->udev, udev_list_entry_get_name(le));
-		const char *syspath, *address;
-		bool is_pf;
+	for (size_t i = 0; i < n; i++) {
+		bool is_pf = false;
 
+		if (!pci_entry_wanted(ob, dfd, names[i], &is_pf))
+			continue;
+		_cleanup_(udev_device_unrefp) struct udev_device *dev =
+		    udev_device_new_from_subsystem_sysname(ob->udev, "pci", names[i]);
 		if (!dev)
 			continue; /* removed since the scan */
-		syspath = udev_device_get_syspath(dev);
-		address = udev_device_get_sysname(dev);
-		if (has_link(syspath, "physfn"))
-			continue; /* a VF: observed under its PF */
-		is_pf = udev_device_get_sysattr_value(dev, "sriov_totalvfs") != NULL;
-		if (!is_pf && !is_passthrough_driver(udev_device_get_driver(dev)) &&
-		    !wanted_address(ob, address))
-			continue;
-
 		struct pci_dev_state *p = GROW(ob->h->pci, ob->h->n_pci, ob->cap_pci);
 		if (!p)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
-		r = observe_pci_dev(ob, dev, is_pf, p);
+		r = observe_pci_dev(dev, is_pf, p);
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot observe PCI device '%s': %s",
-					  address, strerror(-r));
+					  names[i], strerror(-r));
 	}
 	return 0;
 }
@@ -417,7 +460,9 @@ static int observe_guests(struct observer *ob)
 			const char *why = quiet.n ? quiet.v[quiet.n - 1].msg : "unreachable";
 			ob->h->libvirt_error = strdup(why);
 			diag_release(&quiet);
-			return ob->h->libvirt_error ? 0 : diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+			return ob->h->libvirt_error
+				   ? 0
+				   : diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 		}
 		diag_release(&quiet);
 	} else {
@@ -436,7 +481,6 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 {
 	_cleanup_(host_freep) struct host *h = host_new();
 	_cleanup_(udev_unrefp) struct udev *udev = NULL;
-	_cleanup_(pci_cleanupp) struct pci_access *pacc = NULL;
 	struct observer ob = {.o = o, .d = d, .h = h};
 	int r;
 
@@ -450,8 +494,6 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	if (!udev)
 		return diag_error(d, NULL, -ENOMEM, "cannot initialise libudev");
 	ob.udev = udev;
-	pci_names_open(&ob);
-	pacc = ob.pacc;
 
 	/* a VF count change under way (a stopped run's) is waited for, bounded */
 	r = sysfs_wait_numvfs_settled(d);
@@ -464,6 +506,8 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	r = observe_pci(&ob);
 	if (r < 0)
 		return r;
+	if ((r = observe_link_settings(&ob)) < 0)
+		return diag_error(d, NULL, r, "out of memory");
 	if ((r = observe_wanted(&ob)) < 0)
 		r = diag_error(d, NULL, r, "out of memory");
 	if (r >= 0)
@@ -483,5 +527,80 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 
 	host_sort(h);
 	*ret = TAKE_PTR(h);
+	return 0;
+}
+
+/* ---- names ---- */
+
+static void pci_silent(char *msg, ...)
+{
+	(void)msg;
+}
+
+/* libpci calls this only for fatal errors (out of memory); it must not return. */
+static void __attribute__((noreturn)) pci_fatal(char *msg, ...)
+{
+	(void)msg;
+	abort();
+}
+
+static struct pci_access *pci_names_open(void)
+{
+	struct pci_access *pacc = pci_alloc();
+
+	if (!pacc)
+		return NULL;
+	pacc->error = pci_fatal;
+	pacc->warning = pci_silent;
+	pacc->debug = pci_silent;
+	/*
+	 * Only names are looked up: name the sysfs method so that pci_init()
+	 * probes nothing (it would try port I/O as root otherwise).
+	 */
+	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+	pci_init(pacc);
+	return pacc;
+}
+
+/*
+ * The name from pci.ids ("82576 Gigabit Network Connection") of two hex
+ * ids, opening *pacc on first use; NULL unknown (errno ENOMEM: no memory).
+ * pci.ids rather than the udev hwdb: its names are lspci's, and the hwdb's
+ * (an older copy of the list) differ for some devices.
+ */
+static char *pci_name(struct pci_access **pacc, const char *vendor, const char *device)
+{
+	char buf[256], *end1, *end2;
+	unsigned long v = strtoul(vendor, &end1, 16), d = strtoul(device, &end2, 16);
+	const char *s;
+
+	errno = 0;
+	if (*end1 || *end2 || v > 0xffff || d > 0xffff)
+		return NULL;
+	if (!*pacc && !(*pacc = pci_names_open()))
+		return NULL;
+	s = pci_lookup_name(*pacc, buf, sizeof(buf),
+			    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, v, d);
+	errno = 0;
+	return s ? strdup(s) : NULL;
+}
+
+int host_lookup_names(struct host *h)
+{
+	_cleanup_(pci_cleanupp) struct pci_access *pacc = NULL;
+
+	for (size_t i = 0; i < h->n_pci; i++) {
+		struct pci_dev_state *p = &h->pci[i];
+
+		if (!p->vendor)
+			continue;
+		if (!p->name && p->device && !(p->name = pci_name(&pacc, p->vendor, p->device)) &&
+		    errno == ENOMEM)
+			return -ENOMEM;
+		if (!p->sriov.vf_name && p->sriov.vf_device &&
+		    !(p->sriov.vf_name = pci_name(&pacc, p->vendor, p->sriov.vf_device)) &&
+		    errno == ENOMEM)
+			return -ENOMEM;
+	}
 	return 0;
 }

@@ -33,5 +33,13 @@ struct observe_opts {
 	bool complete;
 };
 
-/* Observe the live host. *ret owns the host. */
+/* Observe the live host, without device names. *ret owns the host. */
 int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret);
+
+/*
+ * Fill the names of h's devices and VFs that have none from pci.ids
+ * ("82576 Gigabit Network Connection"); unknown ids keep none. Only for
+ * output that prints them: reading pci.ids costs more than observing.
+ * 0 or -ENOMEM.
+ */
+int host_lookup_names(struct host *h);

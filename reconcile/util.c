@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <time.h>
@@ -80,8 +81,13 @@ void strv_release(struct strv *s)
 
 char *readlink_name(const char *path)
 {
+	return readlinkat_name(AT_FDCWD, path);
+}
+
+char *readlinkat_name(int dfd, const char *path)
+{
 	char target[PATH_MAX];
-	ssize_t len = readlink(path, target, sizeof(target) - 1);
+	ssize_t len = readlinkat(dfd, path, target, sizeof(target) - 1);
 	const char *base;
 
 	if (len < 0)

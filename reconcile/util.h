@@ -89,6 +89,8 @@ void strv_release(struct strv *s);
  * set (readlink's, or ENOMEM).
  */
 char *readlink_name(const char *path);
+/* The same for path relative to the directory fd dfd (AT_FDCWD: as readlink_name). */
+char *readlinkat_name(int dfd, const char *path);
 
 /* strdup that accepts NULL (returns NULL) and sets *oom on allocation failure. */
 char *strdup_or_null(const char *s);

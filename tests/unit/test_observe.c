@@ -94,6 +94,8 @@ static struct host *observe(const struct observe_opts *o, struct diag *d)
 		diag_print(d, stderr);
 	assert_int_equal(r, 0);
 	assert_non_null(h);
+	/* as `show` does: names from pci.ids */
+	assert_int_equal(host_lookup_names(h), 0);
 	return h;
 }
 
