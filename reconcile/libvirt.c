@@ -64,23 +64,23 @@
  * the functions, and no other file calls libvirt.
  */
 #define LIBVIRT_SONAME "libvirt.so.0"
-#define LIBVIRT_FUNCS(X)                                                                   \
-	X(virGetLastErrorMessage)                                                          \
-	X(virGetLastError)                                                                 \
-	X(virSetErrorFunc)                                                                 \
-	X(virConnSetErrorFunc)                                                             \
-	X(virConnectOpen)                                                                  \
-	X(virConnectOpenReadOnly)                                                          \
-	X(virConnectClose)                                                                 \
-	X(virConnectIsAlive)                                                               \
-	X(virConnectListAllDomains)                                                        \
-	X(virDomainLookupByName)                                                           \
-	X(virDomainGetName)                                                                \
-	X(virDomainIsActive)                                                               \
-	X(virDomainIsPersistent)                                                           \
-	X(virDomainGetXMLDesc)                                                             \
-	X(virDomainAttachDeviceFlags)                                                      \
-	X(virDomainDetachDeviceFlags)                                                      \
+#define LIBVIRT_FUNCS(X)                                                                           \
+	X(virGetLastErrorMessage)                                                                  \
+	X(virGetLastError)                                                                         \
+	X(virSetErrorFunc)                                                                         \
+	X(virConnSetErrorFunc)                                                                     \
+	X(virConnectOpen)                                                                          \
+	X(virConnectOpenReadOnly)                                                                  \
+	X(virConnectClose)                                                                         \
+	X(virConnectIsAlive)                                                                       \
+	X(virConnectListAllDomains)                                                                \
+	X(virDomainLookupByName)                                                                   \
+	X(virDomainGetName)                                                                        \
+	X(virDomainIsActive)                                                                       \
+	X(virDomainIsPersistent)                                                                   \
+	X(virDomainGetXMLDesc)                                                                     \
+	X(virDomainAttachDeviceFlags)                                                              \
+	X(virDomainDetachDeviceFlags)                                                              \
 	X(virDomainFree)
 
 static struct {
@@ -107,9 +107,9 @@ static bool lv_load(char *why, size_t why_size)
 			 e ? e : "cannot load it");
 		return false;
 	}
-#define LV_SYM(f)                                                                          \
-	sym = #f;                                                                          \
-	if (!(lv.f = (typeof(&f))dlsym(handle, sym)))                                      \
+#define LV_SYM(f)                                                                                  \
+	sym = #f;                                                                                  \
+	if (!(lv.f = (typeof(&f))dlsym(handle, sym)))                                              \
 		goto missing;
 	LIBVIRT_FUNCS(LV_SYM)
 #undef LV_SYM
