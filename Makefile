@@ -41,6 +41,12 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
             -MD -MP $(SANFLAGS) $(if $(filter 1,$(WERROR)),-Werror)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# sriovctl itself: libvirt is dlopen()ed by its workers (reconcile/libvirt.c)
+CMD_LIBS   = -Wl,--as-needed $(shell pkg-config --libs $(filter-out libvirt,$(PKGS)) 2>/dev/null) -lpthread
+# ASan binds its XDR interceptors at start-up: libvirt's libtirpc must be
+# there then, or the dlopen()ed libvirt calls through a null pointer
+SAN_LIBS  := -Wl,--no-as-needed -ltirpc
+CMD_LIBS  += $(if $(filter 1,$(SANITIZE)),$(SAN_LIBS))
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
@@ -68,7 +74,7 @@ $(B)/libsriovctl.a: $(LIB_OBJ)
 CMD_OBJ  := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard cmd/*.c)))
 
 $(B)/sriovctl: $(CMD_OBJ) $(B)/libsriovctl.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMD_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libsriovctl.a
 	@mkdir -p $(@D)

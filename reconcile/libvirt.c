@@ -46,6 +46,7 @@
  * got no answer marks the connection as lost: later actions are not
  * tried on a daemon that hangs.
  */
+#include <dlfcn.h>
 #include <stdarg.h>
 
 #include <libvirt/libvirt.h>
@@ -54,6 +55,73 @@
 #include "domxml.h"
 #include "libvirt.h"
 #include "worker.h"
+
+/*
+ * libvirt is loaded with dlopen() in the worker, never in this process:
+ * sriovctl is linked without it, so a command that needs no guest does not
+ * pay for its 60-odd libraries, and a host without libvirt installed runs
+ * everything but the guests. The headers give the types; this table gives
+ * the functions, and no other file calls libvirt.
+ */
+#define LIBVIRT_SONAME "libvirt.so.0"
+#define LIBVIRT_FUNCS(X)                                                                           \
+	X(virGetLastErrorMessage)                                                                  \
+	X(virGetLastError)                                                                         \
+	X(virSetErrorFunc)                                                                         \
+	X(virConnSetErrorFunc)                                                                     \
+	X(virConnectOpen)                                                                          \
+	X(virConnectOpenReadOnly)                                                                  \
+	X(virConnectClose)                                                                         \
+	X(virConnectIsAlive)                                                                       \
+	X(virConnectListAllDomains)                                                                \
+	X(virDomainLookupByName)                                                                   \
+	X(virDomainGetName)                                                                        \
+	X(virDomainIsActive)                                                                       \
+	X(virDomainIsPersistent)                                                                   \
+	X(virDomainGetXMLDesc)                                                                     \
+	X(virDomainAttachDeviceFlags)                                                              \
+	X(virDomainDetachDeviceFlags)                                                              \
+	X(virDomainFree)
+
+static struct {
+#define LV_FIELD(f) typeof(&f) f;
+	LIBVIRT_FUNCS(LV_FIELD)
+#undef LV_FIELD
+} lv;
+
+/*
+ * In a worker: load libvirt once (a worker is a fresh fork, so once per
+ * worker). On failure, why says so; the handle is kept for the worker's life.
+ */
+static bool lv_load(char *why, size_t why_size)
+{
+	static void *handle;
+	const char *sym;
+
+	if (handle)
+		return true;
+	handle = dlopen(LIBVIRT_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		const char *e = dlerror();
+		snprintf(why, why_size, "libvirt is not installed (" LIBVIRT_SONAME "): %s",
+			 e ? e : "cannot load it");
+		return false;
+	}
+#define LV_SYM(f)                                                                                  \
+	sym = #f;                                                                                  \
+	if (!(lv.f = (typeof(&f))dlsym(handle, sym)))                                              \
+		goto missing;
+	LIBVIRT_FUNCS(LV_SYM)
+#undef LV_SYM
+	return true;
+
+missing:
+	snprintf(why, why_size, "libvirt is not installed (" LIBVIRT_SONAME "): no symbol '%s'",
+		 sym);
+	dlclose(handle);
+	handle = NULL;
+	return false;
+}
 
 struct libvirt {
 	char *uri_arg;	    /* as given; NULL: libvirt's default */
@@ -72,7 +140,7 @@ static void silent_error(void *data, virErrorPtr err)
 
 static const char *last_error(void)
 {
-	const char *m = virGetLastErrorMessage();
+	const char *m = lv.virGetLastErrorMessage();
 	return m ? m : "unknown libvirt error";
 }
 
@@ -84,15 +152,17 @@ static virConnectPtr conn_open(const struct libvirt *c, char *why, size_t why_si
 {
 	virConnectPtr conn;
 
+	if (!lv_load(why, why_size))
+		return NULL;
 	worker_step("connecting to libvirt at '%s'", c->uri);
-	virSetErrorFunc(NULL, silent_error);
-	conn = c->flags & LIBVIRT_READ_ONLY ? virConnectOpenReadOnly(c->uri_arg)
-					    : virConnectOpen(c->uri_arg);
+	lv.virSetErrorFunc(NULL, silent_error);
+	conn = c->flags & LIBVIRT_READ_ONLY ? lv.virConnectOpenReadOnly(c->uri_arg)
+					    : lv.virConnectOpen(c->uri_arg);
 	if (!conn) {
 		snprintf(why, why_size, "%s", last_error());
 		return NULL;
 	}
-	virConnSetErrorFunc(conn, NULL, silent_error);
+	lv.virConnSetErrorFunc(conn, NULL, silent_error);
 	return conn;
 }
 
@@ -100,11 +170,20 @@ static int open_fn(void *arg, struct diag *d, FILE *out)
 {
 	const struct libvirt *c = arg;
 	char why[512];
-	virConnectPtr conn = conn_open(c, why, sizeof(why));
+	virConnectPtr conn;
 
 	(void)out;
+	/* not installed is said as such, without the hint about libvirtd */
+	if (!lv_load(why, sizeof(why))) {
+		if (c->flags & LIBVIRT_OPTIONAL) {
+			diag_warning(d, NULL, "%s", why);
+			return -ENOPKG;
+		}
+		return diag_error(d, NULL, -ENOPKG, "%s", why);
+	}
+	conn = conn_open(c, why, sizeof(why));
 	if (conn) {
-		virConnectClose(conn);
+		lv.virConnectClose(conn);
 		return 0;
 	}
 	if (c->flags & LIBVIRT_OPTIONAL) {
@@ -195,7 +274,7 @@ void domain_states_free(struct domain_state *v, size_t n)
 
 static bool domain_vanished(void)
 {
-	virErrorPtr e = virGetLastError();
+	virErrorPtr e = lv.virGetLastError();
 
 	return e && e->code == VIR_ERR_NO_DOMAIN;
 }
@@ -208,7 +287,7 @@ static bool domain_vanished(void)
  */
 static int domain_send(virDomainPtr dom, struct diag *d, FILE *out)
 {
-	const char *name = virDomainGetName(dom);
+	const char *name = lv.virDomainGetName(dom);
 	_cleanup_(freep) char *xml = NULL, *live = NULL;
 	int active, persistent;
 
@@ -217,19 +296,19 @@ static int domain_send(virDomainPtr dom, struct diag *d, FILE *out)
 					 : diag_error(d, NULL, -EIO, "cannot get a domain name: %s",
 						      last_error());
 	worker_step("reading domain '%s'", name);
-	active = virDomainIsActive(dom);
-	persistent = virDomainIsPersistent(dom);
+	active = lv.virDomainIsActive(dom);
+	persistent = lv.virDomainIsPersistent(dom);
 	if (active < 0 || persistent < 0)
 		goto fail;
 	if (persistent) {
-		xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+		xml = lv.virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
 		if (!xml)
 			goto fail;
 	}
 	if (active) {
-		live = virDomainGetXMLDesc(dom, 0);
+		live = lv.virDomainGetXMLDesc(dom, 0);
 		/* stopped between the two calls: it is not running */
-		if (!live && virDomainIsActive(dom) != 0)
+		if (!live && lv.virDomainIsActive(dom) != 0)
 			goto fail;
 		active = live != NULL;
 	}
@@ -260,7 +339,7 @@ static int list_fn(void *arg, struct diag *d, FILE *out)
 				  "'%s' (%s)",
 				  c->uri, why);
 	worker_step("listing the domains");
-	count = virConnectListAllDomains(conn, &doms, 0);
+	count = lv.virConnectListAllDomains(conn, &doms, 0);
 	if (count < 0)
 		r = diag_error(d, NULL, -EIO, "cannot list the domains of '%s': %s", c->uri,
 			       last_error());
@@ -270,10 +349,10 @@ static int list_fn(void *arg, struct diag *d, FILE *out)
 			if (k < 0)
 				r = k;
 		}
-		virDomainFree(doms[i]);
+		lv.virDomainFree(doms[i]);
 	}
 	free(doms);
-	virConnectClose(conn);
+	lv.virConnectClose(conn);
 	return r;
 }
 
@@ -421,7 +500,7 @@ static _printf_(3, 4) int call_error(struct change *ch, struct diag *d, const ch
 	if (vasprintf(&what, fmt, ap) < 0)
 		what = NULL;
 	va_end(ap);
-	if (virConnectIsAlive(ch->conn) != 1)
+	if (lv.virConnectIsAlive(ch->conn) != 1)
 		return diag_error(
 		    d, NULL, -ENOTCONN,
 		    "guest '%s': cannot %s: lost the connection to libvirt at '%s' (%s)", guest,
@@ -440,7 +519,7 @@ static int detach_scope(struct change *ch, virDomainPtr dom, unsigned scope, str
 	int r;
 
 	announce(a, scope);
-	dom_xml = virDomainGetXMLDesc(
+	dom_xml = lv.virDomainGetXMLDesc(
 	    dom, scope == VIR_DOMAIN_AFFECT_CONFIG ? VIR_DOMAIN_XML_INACTIVE : 0);
 	if (!dom_xml)
 		return call_error(ch, d, "read %s to detach %s", where, a->device);
@@ -453,7 +532,7 @@ static int detach_scope(struct change *ch, virDomainPtr dom, unsigned scope, str
 			  where);
 		return 0;
 	}
-	if (virDomainDetachDeviceFlags(dom, xml, scope) < 0)
+	if (lv.virDomainDetachDeviceFlags(dom, xml, scope) < 0)
 		return call_error(ch, d, "detach %s from %s", a->device, where);
 	return 0;
 }
@@ -487,14 +566,14 @@ static int attach(struct change *ch, virDomainPtr dom, int active, struct diag *
 				  a->target, a->device);
 	if (a->guest.persistent) {
 		announce(a, VIR_DOMAIN_AFFECT_CONFIG);
-		if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_CONFIG) < 0)
+		if (lv.virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_CONFIG) < 0)
 			return call_error(ch, d, "attach %s to the persistent definition",
 					  a->device);
 		scope_done(ch, VIR_DOMAIN_AFFECT_CONFIG);
 	}
 	if (a->guest.live && active == 1) {
 		announce(a, VIR_DOMAIN_AFFECT_LIVE);
-		if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
+		if (lv.virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
 			return call_error(ch, d, "attach %s to the running guest%s", a->device,
 					  a->guest.persistent
 					      ? " (its persistent definition has it now, "
@@ -523,11 +602,11 @@ static int change_fn(void *arg, struct diag *d, FILE *out)
 				  a->device, ch->c->uri, why);
 	worker_step("%s %s: finding guest '%s'",
 		    a->kind == ACTION_ATTACH ? "attaching" : "detaching", a->device, a->target);
-	dom = virDomainLookupByName(ch->conn, a->target);
+	dom = lv.virDomainLookupByName(ch->conn, a->target);
 	if (!dom)
 		r = call_error(ch, d, "find the domain");
 	if (dom && a->guest.live) {
-		active = virDomainIsActive(dom);
+		active = lv.virDomainIsActive(dom);
 		if (active < 0)
 			r = call_error(ch, d, "read its state");
 	}
@@ -535,8 +614,8 @@ static int change_fn(void *arg, struct diag *d, FILE *out)
 		r = a->kind == ACTION_ATTACH ? attach(ch, dom, active, d)
 					     : detach(ch, dom, active, d);
 	if (dom)
-		virDomainFree(dom);
-	virConnectClose(ch->conn);
+		lv.virDomainFree(dom);
+	lv.virConnectClose(ch->conn);
 	return r;
 }
 

@@ -25,7 +25,9 @@ enum {
  * (worker.h), and each libvirt call there is bounded by worker_timeout()
  * (--timeout). On failure records "cannot connect to libvirt at 'URI':
  * reason (is libvirtd running? ...)" in d (an error, or a warning with
- * LIBVIRT_OPTIONAL) and returns a negative errno (-ETIMEDOUT: no answer).
+ * LIBVIRT_OPTIONAL) and returns a negative errno (-ETIMEDOUT: no answer;
+ * -ENOPKG: libvirt.so.0 cannot be loaded, "libvirt is not installed ...").
+ * libvirt is loaded only in the workers, never in the calling process.
  * *ret is owned by the caller.
  */
 int libvirt_open(const char *uri, unsigned flags, struct diag *d, struct libvirt **ret);

@@ -44,7 +44,7 @@ fi
 # the preload for the points the fake kernel does not own
 # shellcheck disable=SC2046
 if cc -O1 -g -Wall -Wextra -shared -fPIC -o "$T/faultinject.so" "$TOP/tests/apply/faultinject.c" \
-	$(pkg-config --cflags --libs libvirt) -ldl 2>"$T/cc.log"; then
+	-Wl,--no-as-needed $(pkg-config --cflags --libs libvirt) -ldl 2>"$T/cc.log"; then
 	ok "the fault injector (tests/apply/faultinject.c) builds"
 else
 	not_ok "the fault injector (tests/apply/faultinject.c) builds"

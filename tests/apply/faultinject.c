@@ -32,6 +32,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "../lib/libvirt-preload.h"
 #include "../lib/pidfile.h"
 
 static const char *env(const char *name)

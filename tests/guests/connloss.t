@@ -19,7 +19,9 @@ interface 0000:0b:10.2 managed=yes mac=52:54:00:00:00:02 vlan=20
 W
 echo "hostdev 0000:0b:10.6 managed=yes" >"$T/want-second"
 
-if ! cc -O1 -g -Wall -Wextra -shared -fPIC -o "$T/killafter.so" "$G/killafter.c" -ldl 2>"$T/cc.log"; then
+# shellcheck disable=SC2046
+if ! cc -O1 -g -Wall -Wextra -shared -fPIC -o "$T/killafter.so" "$G/killafter.c" \
+	-Wl,--no-as-needed $(pkg-config --libs libvirt) -ldl 2>"$T/cc.log"; then
 	sed 's/^/# /' "$T/cc.log"
 fi
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../lib/libvirt-preload.h"
 #include "../lib/pidfile.h"
 
 typedef struct _virDomain *virDomainPtr;
