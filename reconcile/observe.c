@@ -22,7 +22,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,64 +172,36 @@ static int netdev_at(int dfd, char **ret)
 	return 0;
 }
 
-struct link_job {
-	struct pci_dev_state *pf;
-	struct diag scratch;
-	int r;
-	pthread_t tid;
-	bool started;
-};
-
-static void *link_job_run(void *arg)
-{
-	struct link_job *j = arg;
-
-	j->r = vfnet_fill_vf_states(j->pf->interfaces[0], j->pf->sriov.vfs, j->pf->sriov.n_vfs,
-				    &j->scratch);
-	return NULL;
-}
-
 /*
  * The VFs' link settings (MAC, VLAN, spoof-check, ...) as the PF's driver
- * reports them over rtnetlink, every PF's request in its own thread: each
- * waits for its own worker (worker.h), so the PFs' answers overlap. A PF
+ * reports them over rtnetlink, one PF after the other (each request in a
+ * worker, worker.h; no threads here: a worker forked while another thread
+ * holds a lock, the allocator's or a sanitizer's, can hang on it). A PF
  * without a netdev (no driver, or not a NIC) or one the kernel does not
  * know (a simulated host) keeps them unknown, quietly; any other failure
- * is a warning, in the PFs' order, since the PCI view is still right.
+ * is a warning, since the PCI view is still right.
  */
 static int observe_link_settings(struct observer *ob)
 {
 	struct host *h = ob->h;
-	_cleanup_(freep) struct link_job *jobs = calloc(h->n_pci + 1, sizeof(*jobs));
 
-	if (!jobs)
-		return -ENOMEM;
 	for (size_t i = 0; i < h->n_pci; i++) {
 		struct pci_dev_state *pf = &h->pci[i];
+		struct diag scratch;
+		int r;
 
 		for (size_t k = 0; k < pf->sriov.n_vfs; k++)
 			vf_link_init(&pf->sriov.vfs[k].link);
 		if (!pf->is_pf || pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
 			continue;
-		jobs[i].pf = pf;
-		diag_init(&jobs[i].scratch);
-		jobs[i].started = pthread_create(&jobs[i].tid, NULL, link_job_run, &jobs[i]) == 0;
-		if (!jobs[i].started)
-			link_job_run(&jobs[i]);
-	}
-	for (size_t i = 0; i < h->n_pci; i++) {
-		struct link_job *j = &jobs[i];
-
-		if (!j->pf)
-			continue;
-		if (j->started)
-			pthread_join(j->tid, NULL);
-		if (j->r < 0 && j->r != -ENODEV)
+		diag_init(&scratch);
+		r = vfnet_fill_vf_states(pf->interfaces[0], pf->sriov.vfs, pf->sriov.n_vfs,
+					 &scratch);
+		if (r < 0 && r != -ENODEV)
 			diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s",
-				     j->pf->address,
-				     j->scratch.n && j->scratch.v[0].msg ? j->scratch.v[0].msg
-									 : strerror(-j->r));
-		diag_release(&j->scratch);
+				     pf->address,
+				     scratch.n && scratch.v[0].msg ? scratch.v[0].msg : strerror(-r));
+		diag_release(&scratch);
 	}
 	return 0;
 }
