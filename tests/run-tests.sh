@@ -85,7 +85,11 @@ for t in "${tests[@]}"; do
 		done
 		[ "$keep" = 1 ] || continue
 	fi
-	if [ -n "$exclude" ] && [[ "$name" == *"$exclude"* ]]; then
+	skip_it=0
+	for x in $exclude; do
+		[[ "$name" == *"$x"* ]] && skip_it=1
+	done
+	if [ "$skip_it" = 1 ]; then
 		echo "not run here: $name (SRIOVCTL_TEST_EXCLUDE=$exclude)"
 		continue
 	fi
