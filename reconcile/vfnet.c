@@ -240,12 +240,23 @@ static void pf_driver(const char *pf, char *buf, size_t size)
 		memcpy(buf, name, strlen(name) + 1);
 }
 
-/* The PF netdev's operstate is known and not "up". */
+/*
+ * The PF netdev is known to have no link. `carrier` first: it follows the
+ * driver at once, while operstate trails it through linkwatch (up to a
+ * second), so right after igb's reset operstate can still say "up" while
+ * the driver refuses a tx rate. carrier cannot be read while the netdev is
+ * down (EINVAL) or on a fake sysfs: then operstate.
+ */
 static bool pf_link_down(const char *pf)
 {
 	char p[PATH_MAX], st[32] = "";
+	_cleanup_(fclosep) FILE *c = NULL;
 	_cleanup_(fclosep) FILE *f = NULL;
 
+	snprintf(p, sizeof(p), "/sys/class/net/%s/carrier", pf);
+	c = fopen(p, "re");
+	if (c && fgets(st, sizeof(st), c) && (st[0] == '0' || st[0] == '1'))
+		return st[0] == '0';
 	snprintf(p, sizeof(p), "/sys/class/net/%s/operstate", pf);
 	f = fopen(p, "re");
 	if (!f || !fgets(st, sizeof(st), f))
