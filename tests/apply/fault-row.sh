@@ -114,7 +114,11 @@ for fault in "$@"; do
 	# the faulty run
 	start=$EPOCHREALTIME
 	if [ "$fault" = SIGTERM ]; then
-		"${pre[@]}" timeout -s KILL 60 $SC apply -f "$W/T" --timeout 30 >"$W/out1" 2>"$err" &
+		# --foreground: timeout passes the signal on to apply alone, with no
+		# SIGCONT to the process group after it; a SIGCONT that lands while
+		# LeakSanitizer's exit-time tracer stops the process cancels the
+		# tracer's SIGSTOP and both wait for ever (under ASan)
+		"${pre[@]}" timeout --foreground -s KILL 60 $SC apply -f "$W/T" --timeout 30 >"$W/out1" 2>"$err" &
 		apid=$!
 		for _ in $(seq 200); do
 			compgen -G "$UMOCKDEV_DIR/simhost-hanging-*" >/dev/null && break
@@ -122,7 +126,7 @@ for fault in "$@"; do
 			sleep 0.05
 		done
 		sleep 0.2
-		# the timeout(1) wrapper passes the signal on to apply
+		# the timeout(1) wrapper passes the signal on to apply (which ends its workers)
 		kill -TERM $apid
 		wait $apid
 		rc=$?
