@@ -235,7 +235,9 @@ int cmd_apply(struct args *a)
 		ret = load_saved_plan(a, &sc, &h, &p);
 	} else {
 		ret = load_and_plan(a, &s, &h, &p);
-		if (ret < 0 && observe_scope_init(&sc, s, a->root, libvirt_uri(a, s)) < 0) {
+		/* the check after the apply observes as the plan did */
+		if (ret < 0 && observe_scope_init(&sc, s, a->root,
+						  a->libvirt_asked ? libvirt_uri(a, s) : NULL) < 0) {
 			log_error("out of memory");
 			ret = EXIT_ERROR;
 		}

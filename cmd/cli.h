@@ -50,7 +50,8 @@ struct args {
 	/* boot and event runs (cmd/boot.c, doc/boot.md): plan and apply */
 	const char *scope; /* --scope host|guests|all; NULL: all */
 	double wait_pfs;   /* --wait-pfs SEC: wait for the file's PFs first; 0: no */
-	int argc;    /* the arguments after the command that are not options */
+	bool libvirt_asked; /* set by load_and_plan: the plan's host was observed with libvirt */
+	int argc;	    /* the arguments after the command that are not options */
 	char **argv; /* (validate: its files; qemu-args: GUEST) */
 };
 

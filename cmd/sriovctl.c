@@ -165,8 +165,9 @@ const char *libvirt_uri(const struct args *a, const struct spec *s)
 	return scope_libvirt_uri(s, a->libvirt);
 }
 
-/* Observe the host (or load --state). Diagnostics go to d. */
-int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret)
+/* Observe the host (or load --state), with libvirt at uri (NULL: not asked). */
+static int observe_host(const struct args *a, const struct spec *s, const char *uri,
+			struct diag *d, struct host **ret)
 {
 	struct observe_scope sc;
 	int r;
@@ -175,8 +176,8 @@ int get_host(const struct args *a, const struct spec *s, struct diag *d, struct 
 		log_verbose("reading the host-state file %s", a->state);
 		return state_load(a->state, d, ret);
 	}
-	log_verbose("observing the host (libvirt %s)", libvirt_uri(a, s));
-	r = observe_scope_init(&sc, s, a->root, libvirt_uri(a, s));
+	log_verbose("observing the host (libvirt %s)", uri ? uri : "not asked");
+	r = observe_scope_init(&sc, s, a->root, uri);
 	if (r >= 0)
 		r = host_observe(&sc.opts, d, ret);
 	else
@@ -185,7 +186,56 @@ int get_host(const struct args *a, const struct spec *s, struct diag *d, struct 
 	return r;
 }
 
+int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret)
+{
+	return observe_host(a, s, libvirt_uri(a, s), d, ret);
+}
+
 /* ---- plan and apply ---- */
+
+/*
+ * Observe h and plan s on it. A file without guests is planned first
+ * without asking libvirt (a worker, a connection and libvirt's libraries
+ * less on every run): libvirt only tells who uses VFs, and only an action
+ * that takes VFs away asks that; when the plan has one, the host is
+ * observed again with libvirt and planned again. The host: guard of s is
+ * checked before planning. *ret_asked: whether libvirt was asked.
+ */
+static int observe_and_plan(const struct args *a, const struct spec *s, struct diag *d,
+			    struct host **ret_h, struct plan **ret_p, bool *ret_asked)
+{
+	_cleanup_(host_freep) struct host *h = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+	const char *uri = libvirt_uri(a, s);
+	bool lazy = uri && !a->state && s->n_guests == 0;
+	struct plan_opts o = {.force = a->force};
+	struct diag first;
+	int r;
+
+	diag_init(&first);
+	r = observe_host(a, s, lazy ? NULL : uri, lazy ? &first : d, &h);
+	if (r >= 0)
+		r = host_guard_check(s, h, a->state, lazy ? &first : d);
+	if (r >= 0)
+		r = plan_compute(s, h, &o, lazy ? &first : d, &p);
+	if (lazy && r >= 0 && plan_takes_vfs(p)) {
+		log_verbose("a change takes VFs away: asking libvirt who uses them");
+		host_free(TAKE_PTR(h));
+		plan_free(TAKE_PTR(p));
+		diag_release(&first);
+		lazy = false;
+		r = observe_host(a, s, uri, d, &h);
+		if (r >= 0)
+			r = plan_compute(s, h, &o, d, &p);
+	}
+	diag_move_all(d, &first);
+	if (r < 0)
+		return r;
+	*ret_asked = !lazy && uri;
+	*ret_h = TAKE_PTR(h);
+	*ret_p = TAKE_PTR(p);
+	return 0;
+}
 
 /* Load the spec, get the host, compute the plan. Returns an exit code or -1 to go on. */
 int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, struct plan **ret_p)
@@ -205,13 +255,7 @@ int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, stru
 	if (boot_host_only(a))
 		host_side.n_guests = 0;
 	diag_init(&d);
-	r = get_host(a, &host_side, &d, &h);
-	if (r >= 0)
-		r = host_guard_check(s, h, a->state, &d);
-	if (r >= 0) {
-		struct plan_opts o = {.force = a->force};
-		r = plan_compute(&host_side, h, &o, &d, &p);
-	}
+	r = observe_and_plan(a, &host_side, &d, &h, &p, &a->libvirt_asked);
 	if (r >= 0)
 		r = boot_narrow(a, s, h, p, &d);
 	print_diag(&d);

@@ -64,6 +64,16 @@ void diag_add(struct diag *d, enum diag_level level, const struct src_loc *loc, 
 	diag_add1(d, level, loc, "%s", msg ? msg : "(out of memory)");
 }
 
+void diag_move_all(struct diag *dst, struct diag *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct diag_entry *e = &src->v[i];
+		struct src_loc loc = {.file = e->file, .line = e->line, .col = e->col};
+		diag_add(dst, e->level, e->file ? &loc : NULL, e->msg);
+	}
+	diag_release(src);
+}
+
 int diag_error(struct diag *d, const struct src_loc *loc, int err, const char *fmt, ...)
 {
 	va_list ap;

@@ -50,6 +50,9 @@ void diag_note(struct diag *d, const struct src_loc *loc, const char *fmt, ...) 
 /* Record a ready message at loc (may be NULL) with the given level. */
 void diag_add(struct diag *d, enum diag_level level, const struct src_loc *loc, const char *msg);
 
+/* Append every entry of src to dst, in order, and release src. */
+void diag_move_all(struct diag *dst, struct diag *src);
+
 /* Stable sort of the entries by (file, line, col), keeping the rest in order. */
 void diag_sort(struct diag *d);
 

@@ -127,6 +127,7 @@ struct libvirt {
 	char *uri_arg;	    /* as given; NULL: libvirt's default */
 	char *uri;	    /* for messages */
 	unsigned flags;	    /* LIBVIRT_* */
+	bool unchecked;	    /* LIBVIRT_DEFER: no call has connected yet */
 	bool lost;	    /* the connection died; nothing more is tried on it */
 	bool hung;	    /* ... because a call got no answer in time */
 	unsigned last_done; /* LIBVIRT_SCOPE_* changed by the last action */
@@ -166,14 +167,16 @@ static virConnectPtr conn_open(const struct libvirt *c, char *why, size_t why_si
 	return conn;
 }
 
-static int open_fn(void *arg, struct diag *d, FILE *out)
+/*
+ * In a worker: a connection, or why not in d as libvirt_open() says it (a
+ * warning with LIBVIRT_OPTIONAL): -ENOPKG, libvirt not installed (said
+ * without the hint about libvirtd); -ECONNREFUSED, no connection.
+ */
+static int connect_or_say(const struct libvirt *c, struct diag *d, virConnectPtr *ret)
 {
-	const struct libvirt *c = arg;
 	char why[512];
 	virConnectPtr conn;
 
-	(void)out;
-	/* not installed is said as such, without the hint about libvirtd */
 	if (!lv_load(why, sizeof(why))) {
 		if (c->flags & LIBVIRT_OPTIONAL) {
 			diag_warning(d, NULL, "%s", why);
@@ -183,7 +186,7 @@ static int open_fn(void *arg, struct diag *d, FILE *out)
 	}
 	conn = conn_open(c, why, sizeof(why));
 	if (conn) {
-		lv.virConnectClose(conn);
+		*ret = conn;
 		return 0;
 	}
 	if (c->flags & LIBVIRT_OPTIONAL) {
@@ -195,6 +198,19 @@ static int open_fn(void *arg, struct diag *d, FILE *out)
 			  why, open_hint);
 }
 
+static int open_fn(void *arg, struct diag *d, FILE *out)
+{
+	virConnectPtr conn;
+	int r;
+
+	(void)out;
+	r = connect_or_say(arg, d, &conn);
+	if (r < 0)
+		return r;
+	lv.virConnectClose(conn);
+	return 0;
+}
+
 /* A worker that was not done in time (-ETIMEDOUT) or was stopped (-EINTR), in words. */
 static const char *unanswered(int r, char *buf, size_t size)
 {
@@ -204,11 +220,24 @@ static const char *unanswered(int r, char *buf, size_t size)
 	return buf;
 }
 
+/* No answer (-ETIMEDOUT) or stopped (-EINTR) while connecting, in d. */
+static void say_no_answer(const struct libvirt *c, int r, struct diag *d)
+{
+	char buf[96];
+	const char *why = unanswered(r, buf, sizeof(buf));
+
+	if (c->flags & LIBVIRT_OPTIONAL && r == -ETIMEDOUT)
+		diag_warning(d, NULL, "cannot connect to libvirt at '%s': %s%s", c->uri, why,
+			     open_hint);
+	else
+		diag_error(d, NULL, r, "cannot connect to libvirt at '%s': %s%s", c->uri, why,
+			   r == -ETIMEDOUT ? open_hint : "");
+}
+
 int libvirt_open(const char *uri, unsigned flags, struct diag *d, struct libvirt **ret)
 {
 	_cleanup_(libvirt_closep) struct libvirt *c = NULL;
 	_cleanup_(freep) char *step = NULL;
-	char buf[96];
 	int r;
 
 	c = calloc(1, sizeof(*c));
@@ -219,19 +248,15 @@ int libvirt_open(const char *uri, unsigned flags, struct diag *d, struct libvirt
 	c->uri_arg = uri ? strdup(uri) : NULL;
 	if (!c->uri || (uri && !c->uri_arg))
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
-	/* connect once here, so that an unreachable libvirt is said first */
-	r = worker_call_steps(open_fn, c, 0, d, &step, NULL, NULL);
-	if (r == -ETIMEDOUT || r == -EINTR) {
-		const char *why = unanswered(r, buf, sizeof(buf));
-		if (flags & LIBVIRT_OPTIONAL && r == -ETIMEDOUT)
-			diag_warning(d, NULL, "cannot connect to libvirt at '%s': %s%s", c->uri,
-				     why, open_hint);
-		else
-			diag_error(d, NULL, r, "cannot connect to libvirt at '%s': %s%s", c->uri,
-				   why, r == -ETIMEDOUT ? open_hint : "");
+	c->unchecked = flags & LIBVIRT_DEFER;
+	if (!c->unchecked) {
+		/* connect once here, so that an unreachable libvirt is said first */
+		r = worker_call_steps(open_fn, c, 0, d, &step, NULL, NULL);
+		if (r == -ETIMEDOUT || r == -EINTR)
+			say_no_answer(c, r, d);
+		if (r < 0)
+			return r;
 	}
-	if (r < 0)
-		return r;
 	*ret = TAKE_PTR(c);
 	return 0;
 }
@@ -331,9 +356,13 @@ static int list_fn(void *arg, struct diag *d, FILE *out)
 	virDomainPtr *doms = NULL;
 	char why[512];
 	int count, r = 0;
-	virConnectPtr conn = conn_open(c, why, sizeof(why));
+	virConnectPtr conn = NULL;
 
-	if (!conn)
+	if (c->unchecked) {
+		r = connect_or_say(c, d, &conn);
+		if (r < 0)
+			return r;
+	} else if (!(conn = conn_open(c, why, sizeof(why))))
 		return diag_error(d, NULL, -ENOTCONN,
 				  "cannot list the domains: lost the connection to libvirt at "
 				  "'%s' (%s)",
@@ -427,12 +456,19 @@ int libvirt_list_domains(struct libvirt *g, struct diag *d, struct domain_state 
 	int r;
 
 	r = worker_call_steps(list_fn, g, 0, d, &step, &payload, &len);
+	/* a deferred connection that got no answer is said as libvirt_open() says it */
+	if ((r == -ETIMEDOUT || r == -EINTR) && g->unchecked &&
+	    (!step || strncmp(step, "connecting", 10) == 0)) {
+		say_no_answer(g, r, d);
+		return r;
+	}
 	if (r == -ETIMEDOUT || r == -EINTR)
 		return diag_error(d, NULL, r, "libvirt at '%s': %s: %s", g->uri,
 				  step ? step : "listing the domains",
 				  unanswered(r, buf, sizeof(buf)));
 	if (r < 0)
 		return r;
+	g->unchecked = false;
 	for (const char *p = payload, *end = payload ? payload + len : NULL; p && p < end;) {
 		struct domain_state *ds = GROW(v, n, cap);
 		if (ds) {

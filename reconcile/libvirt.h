@@ -17,6 +17,12 @@ struct libvirt;
 enum {
 	LIBVIRT_READ_ONLY = 1 << 0, /* virConnectOpenReadOnly: enough to observe */
 	LIBVIRT_OPTIONAL = 1 << 1,  /* an unreachable libvirt is a warning, not an error */
+	/*
+	 * No connection now: the first call's worker connects and says an
+	 * unreachable libvirt as libvirt_open() would (one process, one
+	 * connection, one load of libvirt less per observation).
+	 */
+	LIBVIRT_DEFER = 1 << 2,
 };
 
 /*

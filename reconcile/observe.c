@@ -173,37 +173,42 @@ static int netdev_at(int dfd, char **ret)
 }
 
 /*
- * The VFs' link settings (MAC, VLAN, spoof-check, ...) as the PF's driver
- * reports them over rtnetlink, one PF after the other (each request in a
- * worker, worker.h; no threads here: a worker forked while another thread
- * holds a lock, the allocator's or a sanitizer's, can hang on it). A PF
- * without a netdev (no driver, or not a NIC) or one the kernel does not
- * know (a simulated host) keeps them unknown, quietly; any other failure
- * is a warning, since the PCI view is still right.
+ * The VFs' link settings (MAC, VLAN, spoof-check, ...) as the PFs' drivers
+ * report them over rtnetlink: every PF's request in one worker (worker.h),
+ * one after the other (no threads here: a worker forked while another
+ * thread holds a lock, the allocator's or a sanitizer's, can hang on it).
+ * A PF without a netdev (no driver, or not a NIC) or one the kernel does
+ * not know (a simulated host) keeps them unknown, quietly; any other
+ * failure is a warning, since the PCI view is still right.
  */
 static int observe_link_settings(struct observer *ob)
 {
 	struct host *h = ob->h;
+	_cleanup_(freep) struct vfnet_pf *v = calloc(h->n_pci ? h->n_pci : 1, sizeof(*v));
+	size_t n = 0;
+	int r;
 
+	if (!v)
+		return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < h->n_pci; i++) {
 		struct pci_dev_state *pf = &h->pci[i];
-		struct diag scratch;
-		int r;
-
 		for (size_t k = 0; k < pf->sriov.n_vfs; k++)
 			vf_link_init(&pf->sriov.vfs[k].link);
-		if (!pf->is_pf || pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
-			continue;
-		diag_init(&scratch);
-		r = vfnet_fill_vf_states(pf->interfaces[0], pf->sriov.vfs, pf->sriov.n_vfs,
-					 &scratch);
-		if (r < 0 && r != -ENODEV)
-			diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s",
-				     pf->address,
-				     scratch.n && scratch.v[0].msg ? scratch.v[0].msg : strerror(-r));
-		diag_release(&scratch);
+		if (pf->is_pf && pf->n_interfaces > 0 && pf->sriov.n_vfs > 0)
+			v[n++] = (struct vfnet_pf){
+			    .ifname = pf->interfaces[0], .vfs = pf->sriov.vfs, .n_vfs = pf->sriov.n_vfs};
 	}
-	return 0;
+	r = vfnet_fill_many(v, n);
+	for (size_t i = 0, k = 0; i < h->n_pci && k < n; i++) {
+		const struct pci_dev_state *pf = &h->pci[i];
+		if (!(pf->is_pf && pf->n_interfaces > 0 && pf->sriov.n_vfs > 0))
+			continue;
+		if (v[k].r < 0 && v[k].r != -ENODEV)
+			diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s",
+				     pf->address, v[k].why ? v[k].why : strerror(-v[k].r));
+		free(v[k++].why);
+	}
+	return r < 0 ? diag_error(ob->d, NULL, r, "out of memory") : 0;
 }
 
 static int vf_cmp(const void *a, const void *b)
@@ -413,35 +418,35 @@ static int observe_hostname(struct observer *ob)
 static int observe_guests(struct observer *ob)
 {
 	_cleanup_(libvirt_closep) struct libvirt *g = NULL;
+	bool optional = !ob->o->libvirt_required;
+	struct diag quiet;
 	int r;
 
 	ob->h->libvirt_ok = false;
 	if (!ob->o->libvirt_uri)
 		return 0;
-	if (!ob->o->libvirt_required) {
-		/*
-		 * A host without libvirt is no news on every run: the reason is
-		 * kept, and the planner says it only where a guest could lose a
-		 * device without being asked (plan.c).
-		 */
-		struct diag quiet;
-		diag_init(&quiet);
-		r = libvirt_open(ob->o->libvirt_uri, LIBVIRT_READ_ONLY, &quiet, &g);
-		if (r < 0) {
-			const char *why = quiet.n ? quiet.v[quiet.n - 1].msg : "unreachable";
-			ob->h->libvirt_error = strdup(why);
-			diag_release(&quiet);
-			return ob->h->libvirt_error
-				   ? 0
-				   : diag_error(ob->d, NULL, -ENOMEM, "out of memory");
-		}
+	/*
+	 * One worker connects and lists. A host without libvirt is no news on
+	 * every run: when libvirt is optional, the reason it cannot be reached
+	 * (said as warnings) is kept, and the planner says it only where a
+	 * guest could lose a device without being asked (plan.c); what goes
+	 * wrong once connected is an error either way.
+	 */
+	diag_init(&quiet);
+	r = libvirt_open(ob->o->libvirt_uri,
+			 LIBVIRT_READ_ONLY | LIBVIRT_DEFER | (optional ? LIBVIRT_OPTIONAL : 0),
+			 optional ? &quiet : ob->d, &g);
+	if (r >= 0)
+		r = libvirt_list_domains(g, optional ? &quiet : ob->d, &ob->h->domains,
+					 &ob->h->n_domains);
+	if (optional && r < 0 && quiet.n_errors == 0) {
+		const char *why = quiet.n ? quiet.v[quiet.n - 1].msg : "unreachable";
+		ob->h->libvirt_error = strdup(why);
 		diag_release(&quiet);
-	} else {
-		r = libvirt_open(ob->o->libvirt_uri, LIBVIRT_READ_ONLY, ob->d, &g);
-		if (r < 0)
-			return r;
+		return ob->h->libvirt_error ? 0
+					    : diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 	}
-	r = libvirt_list_domains(g, ob->d, &ob->h->domains, &ob->h->n_domains);
+	diag_move_all(ob->d, &quiet);
 	if (r < 0)
 		return r;
 	ob->h->libvirt_ok = true;

@@ -33,6 +33,31 @@ static int add_users_of_vfs(const struct host *h, const struct pci_dev_state *pf
 	return 0;
 }
 
+bool action_takes_vfs(const struct action *a)
+{
+	switch (a->kind) {
+	case ACTION_SET_NUM_VFS:
+		return a->num.from > 0;
+	case ACTION_BIND_DRIVER:
+		return !a->vf.is_new && a->device;
+	case ACTION_RELOAD_MODULE:
+		return a->module.loaded;
+	default:
+		return false;
+	}
+}
+
+bool plan_takes_vfs(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_changes; i++)
+		if (action_takes_vfs(&p->changes[i]))
+			return true;
+	for (size_t i = 0; i < p->n_blocked; i++)
+		if (action_takes_vfs(&p->blocked[i]))
+			return true;
+	return false;
+}
+
 int action_users(const struct action *a, const struct host *h, char ***ret, size_t *ret_n)
 {
 	struct strv u = {0};

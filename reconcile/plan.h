@@ -165,6 +165,16 @@ int action_kind_from_string(const char *s);
 /* ---- plan-check.c: an action against a host (pure) ---- */
 
 /*
+ * Whether a can take a VF away from whoever uses it: a VF count change from
+ * a non-zero count, a rebind of an existing VF, a reload of a loaded module.
+ * Only such actions have users (action_users()) or are guarded by them.
+ */
+bool action_takes_vfs(const struct action *a);
+
+/* Whether any action of p (changes or blocked) takes VFs (action_takes_vfs()). */
+bool plan_takes_vfs(const struct plan *p);
+
+/*
  * Who uses what a takes away on h (see struct action's users), sorted.
  * *ret is owned, a strv (NULL-terminated, owned strings; NULL when none).
  */

@@ -173,6 +173,19 @@ static const char *errno_words(int err)
 	}
 }
 
+/* The words of a failed read of pf_ifname's VFs: "cannot read VF settings of PF 'X': ..." */
+static char *get_failed(const char *pf_ifname, int r, const char *extack)
+{
+	return strprintf("cannot read VF settings of PF '%s': %s%s%s%s", pf_ifname,
+			 errno_words(r), *extack ? " (" : "", extack, *extack ? ")" : "");
+}
+
+static char *parse_failed(const char *pf_ifname, int r)
+{
+	return strprintf("cannot read VF settings of PF '%s': %s", pf_ifname,
+			 r == -EBADMSG ? "malformed answer from the kernel" : strerror(-r));
+}
+
 int vfnet_get(const char *pf_ifname, struct vf_info **ret, size_t *ret_n, struct diag *d)
 {
 	uint8_t req[VFNET_REQUEST_SIZE];
@@ -188,15 +201,15 @@ int vfnet_get(const char *pf_ifname, struct vf_info **ret, size_t *ret_n, struct
 	r = rtnl_call(req, (size_t)len, &reply, &reply_len, extack, sizeof(extack));
 	if (r == 0 && !reply)
 		r = -EBADMSG;
-	if (r < 0)
-		return diag_error(d, NULL, r, "cannot read VF settings of PF '%s': %s%s%s%s",
-				  pf_ifname, errno_words(r), *extack ? " (" : "", extack,
-				  *extack ? ")" : "");
+	if (r < 0) {
+		_cleanup_(freep) char *msg = get_failed(pf_ifname, r, extack);
+		return diag_error(d, NULL, r, "%s", msg ? msg : "out of memory");
+	}
 	r = vfnet_parse_link(reply, reply_len, ret, ret_n);
-	if (r < 0)
-		return diag_error(d, NULL, r, "cannot read VF settings of PF '%s': %s", pf_ifname,
-				  r == -EBADMSG ? "malformed answer from the kernel"
-						: strerror(-r));
+	if (r < 0) {
+		_cleanup_(freep) char *msg = parse_failed(pf_ifname, r);
+		return diag_error(d, NULL, r, "%s", msg ? msg : "out of memory");
+	}
 	return 0;
 }
 
@@ -409,6 +422,121 @@ int vfnet_apply(const char *pf_ifname, unsigned vf, enum vf_attr attr, const str
 	return vfnet_set(pf_ifname, &w, d);
 }
 
+static void fill_states(struct vf_state *vfs, size_t n, const struct vf_info *info, size_t n_info)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n_info; j++)
+			if (info[j].id == vfs[i].id)
+				vfs[i].link = info[j].link;
+}
+
+/* The requests of a batch, and in the worker's payload per request: r, extack, reply. */
+struct rtnl_batch {
+	const struct vfnet_pf *pfs;
+	size_t n;
+};
+
+static void put_blob(FILE *out, const void *p, uint32_t len)
+{
+	fwrite(&len, sizeof(len), 1, out);
+	if (len)
+		fwrite(p, 1, len, out);
+}
+
+static int batch_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct rtnl_batch *b = arg;
+
+	(void)d;
+	for (size_t i = 0; i < b->n; i++) {
+		uint8_t req[VFNET_REQUEST_SIZE];
+		_cleanup_(freep) void *reply = NULL;
+		size_t reply_len = 0;
+		char extack[256] = "";
+		int32_t r;
+
+		worker_step("reading the VF settings of PF '%s'", b->pfs[i].ifname);
+		int len = vfnet_build_getlink(req, sizeof(req), b->pfs[i].ifname, new_seq());
+		r = len < 0 ? len
+			    : rtnl_call_here(req, (size_t)len, &reply, &reply_len, extack,
+					     sizeof(extack));
+		fwrite(&r, sizeof(r), 1, out);
+		put_blob(out, extack, (uint32_t)strlen(extack));
+		put_blob(out, reply, reply ? (uint32_t)reply_len : 0);
+	}
+	return 0;
+}
+
+/* The next blob of [*p, end): its start and length, or false when cut short. */
+static bool take_blob(const char **p, const char *end, const char **ret, uint32_t *ret_len)
+{
+	uint32_t len;
+
+	if (end - *p < (ptrdiff_t)sizeof(len))
+		return false;
+	memcpy(&len, *p, sizeof(len));
+	*p += sizeof(len);
+	if ((size_t)(end - *p) < len)
+		return false;
+	*ret = *p;
+	*ret_len = len;
+	*p += len;
+	return true;
+}
+
+int vfnet_fill_many(struct vfnet_pf *v, size_t n)
+{
+	struct rtnl_batch b = {v, n};
+	_cleanup_(freep) char *payload = NULL, *step = NULL;
+	size_t plen = 0, done = 0;
+	struct diag scratch;
+	int r;
+
+	if (n == 0)
+		return 0;
+	diag_init(&scratch);
+	r = worker_call_steps(batch_fn, &b, 0, &scratch, &step, &payload, &plen);
+	diag_release(&scratch);
+	for (const char *p = payload, *end = payload ? payload + plen : NULL; p && done < n;
+	     done++) {
+		struct vfnet_pf *pf = &v[done];
+		const char *ext, *reply;
+		uint32_t elen, rlen;
+		int32_t rr;
+		if (end - p < (ptrdiff_t)sizeof(rr))
+			break;
+		memcpy(&rr, p, sizeof(rr));
+		p += sizeof(rr);
+		if (!take_blob(&p, end, &ext, &elen) || !take_blob(&p, end, &reply, &rlen))
+			break;
+		_cleanup_(freep) struct vf_info *info = NULL;
+		size_t n_info = 0;
+		if (rr == 0 && rlen == 0)
+			rr = -EBADMSG;
+		if (rr < 0) {
+			char extack[256];
+			snprintf(extack, sizeof(extack), "%.*s", (int)elen, ext);
+			pf->r = rr;
+			pf->why = get_failed(pf->ifname, rr, extack);
+		} else if ((pf->r = vfnet_parse_link(reply, rlen, &info, &n_info)) < 0) {
+			pf->why = parse_failed(pf->ifname, pf->r);
+		} else {
+			fill_states(pf->vfs, pf->n_vfs, info, n_info);
+		}
+		if (pf->r < 0 && !pf->why)
+			return -ENOMEM;
+	}
+	/* the worker stopped (no answer, a signal): the one it was at, and those after */
+	for (; done < n; done++) {
+		struct vfnet_pf *pf = &v[done];
+		pf->r = r < 0 ? r : -EBADMSG;
+		pf->why = get_failed(pf->ifname, pf->r, "");
+		if (!pf->why)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, struct diag *d)
 {
 	_cleanup_(freep) struct vf_info *info = NULL;
@@ -418,9 +546,6 @@ int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, 
 	r = vfnet_get(pf_ifname, &info, &n_info, d);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < n_info; j++)
-			if (info[j].id == vfs[i].id)
-				vfs[i].link = info[j].link;
+	fill_states(vfs, n, info, n_info);
 	return 0;
 }

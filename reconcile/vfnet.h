@@ -43,3 +43,20 @@ struct vf_state;
  * (-ENODEV: no such netdev) are recorded in d.
  */
 int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, struct diag *d);
+
+/* One PF of vfnet_fill_many(): its netdev and VFs in; how it went out. */
+struct vfnet_pf {
+	const char *ifname;
+	struct vf_state *vfs;
+	size_t n_vfs;
+	int r;	   /* out: 0, or a negative errno (-ENODEV: no such netdev) */
+	char *why; /* out: with r < 0, the reason in words (owned; free()) */
+};
+
+/*
+ * vfnet_fill_vf_states() for n PFs, every request in one worker (one
+ * process for the whole observation; each request is a step bounded by
+ * the worker timeout). Returns 0 or -ENOMEM; each PF's own result is in
+ * its r and why.
+ */
+int vfnet_fill_many(struct vfnet_pf *v, size_t n);

@@ -316,13 +316,10 @@ static int call(worker_fn fn, void *arg, double timeout, bool per_step, struct d
 		worker_release(&w);
 		return r == -ETIMEDOUT || r == -EINTR ? r : -EIO;
 	}
-	for (size_t i = 0; i < w.d.n; i++) {
-		const struct diag_entry *e = &w.d.v[i];
-		struct src_loc loc = {.file = e->file, .line = e->line, .col = e->col};
-		diag_add(d, e->level, e->file ? &loc : NULL, e->msg);
-	}
+	bool said = w.d.n_errors > 0;
+	diag_move_all(d, &w.d);
 	r = w.r;
-	if (r == -ECHILD && !w.d.n_errors)
+	if (r == -ECHILD && !said)
 		r = diag_error(d, NULL, -ECHILD, "a worker process ended without a result");
 	if (ret_payload) {
 		*ret_payload = TAKE_PTR(w.payload);
