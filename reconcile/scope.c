@@ -139,5 +139,8 @@ int observe_scope_init_plan(struct observe_scope *sc, const struct plan *p, cons
 	}
 	/* the facts of guest actions and users come from libvirt: it must answer */
 	o->libvirt_required = guests;
+	/* nothing of it is a guest's and nothing takes VFs away: libvirt has nothing to say */
+	if (!guests && !plan_takes_vfs(p))
+		o->libvirt_uri = NULL;
 	return 0;
 }

@@ -43,8 +43,9 @@ static inline void observe_scope_releasep(struct observe_scope *sc)
 /*
  * The observation a saved plan's facts need (apply --plan): complete, plus
  * the modules and files its actions name and its guests' devices; libvirt
- * is required when it has guest actions or users. libvirt_uri NULL: the
- * default. p must outlive sc.
+ * is required when it has guest actions or users, and not asked at all when
+ * it has neither nor an action that takes VFs away (plan_takes_vfs()).
+ * libvirt_uri NULL: the default. p must outlive sc.
  */
 int observe_scope_init_plan(struct observe_scope *sc, const struct plan *p, const char *root,
 			    const char *libvirt_uri);
