@@ -27,6 +27,12 @@ STATE="$G/fixtures/five-vfs.state.yaml"
 		echo $? >"$T/$c.rc"
 		connects "$T/$c.tr" >"$T/$c.n"
 	done
+	# a saved plan without guests or VFs taken away: applied without libvirt
+	"$SRIOVCTL" plan -q -o "$T/saved.json" "$G/specs/five.yaml" >/dev/null 2>&1
+	strace -f -qq -e trace=connect -o "$T/saved.tr" "$SRIOVCTL" apply --plan "$T/saved.json" \
+		>"$T/saved.out" 2>"$T/saved.err"
+	echo $? >"$T/saved.rc"
+	connects "$T/saved.tr" >"$T/saved.n"
 	strace -f -qq -e trace=connect -o "$T/shrink.tr" "$SRIOVCTL" plan -v --detailed-exitcode \
 		"$G/specs/shrink.yaml" >"$T/shrink.out" 2>"$T/shrink.err"
 	echo $? >"$T/shrink.rc"
@@ -53,6 +59,10 @@ for c in plan apply; do
 	is 0 "$(cat "$T/$c.n")" "$c: ... and libvirt is not contacted"
 	has "observing the host \(libvirt not asked\)" "$T/$c.err" "$c -v: ... says it"
 done
+
+sed 's/^/# /' "$T/saved.err"
+is 0 "$(cat "$T/saved.rc")" "apply --plan of such a saved plan: exit 0"
+is 0 "$(cat "$T/saved.n")" "... and libvirt is not contacted"
 
 sed 's/^/# /' "$T/shrink.out" "$T/shrink.err"
 is 2 "$(cat "$T/shrink.rc")" "a shrink of held VFs in a file without guests: blocked (exit 2 from plan)"
