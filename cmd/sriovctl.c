@@ -25,22 +25,33 @@ static struct diag_style log_style = {.prefix = "sriovctl", .least = DIAG_NOTE};
 static int log_least = LOG_NOTICE;
 static const struct command *usage_cmd;
 
+/*
+ * One line on stderr: "<N>" under journald, "sriovctl: ", head, msg
+ * escaped (messages carry names from files and the host), tail.
+ */
+static void log_line(int priority, const char *head, const char *msg, const char *tail)
+{
+	if (log_style.priority)
+		fprintf(stderr, "<%d>", priority);
+	fprintf(stderr, "%s: %s", prog, head);
+	fputs_escaped(msg ? msg : "out of memory", stderr);
+	fprintf(stderr, "%s\n", tail);
+}
+
 int usage_error(const char *fmt, ...)
 {
-	_cleanup_(freep) char *msg = NULL;
+	_cleanup_(freep) char *msg = NULL, *head = NULL, *tail = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	if (log_style.priority)
-		fprintf(stderr, "<%d>", LOG_ERR);
 	/* one line, not the whole help */
-	fprintf(stderr, "%s: %s%s", prog, usage_cmd ? usage_cmd->name : "", usage_cmd ? ": " : "");
-	fputs_escaped(msg ? msg : "out of memory", stderr);
-	fprintf(stderr, " (see '%s%s%s --help')\n", prog, usage_cmd ? " " : "",
-		usage_cmd ? usage_cmd->name : "");
+	head = strprintf("%s%s", usage_cmd ? usage_cmd->name : "", usage_cmd ? ": " : "");
+	tail = strprintf(" (see '%s%s%s --help')", prog, usage_cmd ? " " : "",
+			 usage_cmd ? usage_cmd->name : "");
+	log_line(LOG_ERR, head ? head : "", msg, tail ? tail : "");
 	return EXIT_USAGE;
 }
 
@@ -66,15 +77,11 @@ int log_msg(enum log_level level, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	if (log_style.priority)
-		fprintf(stderr, "<%d>", level);
-	fprintf(stderr, "%s: %s", prog,
-		level == LOG_ERR    ? "error: "
-		: level == LOG_WARN ? "warning: "
-				    : "");
-	/* messages carry names from files and the host: escaped */
-	fputs_escaped(msg ? msg : "out of memory", stderr);
-	fputc('\n', stderr);
+	log_line(level,
+		 level == LOG_ERR    ? "error: "
+		 : level == LOG_WARN ? "warning: "
+				     : "",
+		 msg, "");
 	return -1;
 }
 
@@ -159,15 +166,16 @@ int load_desired(const struct args *a, struct spec **ret)
 
 const char *libvirt_uri(const struct args *a, const struct spec *s)
 {
-	/* --scope host: libvirt is not up at boot; asking its socket would start it (doc/boot.md) */
+	/* --scope host: libvirt is not up at boot; asking its socket would start it (doc/boot.md)
+	 */
 	if (boot_host_only(a))
 		return NULL;
 	return scope_libvirt_uri(s, a->libvirt);
 }
 
 /* Observe the host (or load --state), with libvirt at uri (NULL: not asked). */
-static int observe_host(const struct args *a, const struct spec *s, const char *uri,
-			struct diag *d, struct host **ret)
+static int observe_host(const struct args *a, const struct spec *s, const char *uri, struct diag *d,
+			struct host **ret)
 {
 	struct observe_scope sc;
 	int r;
