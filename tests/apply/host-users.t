@@ -6,12 +6,13 @@
 # link-local one, which does not count), VF 1's is a port of bridge br0.
 # A shrink, which destroys both, is blocked: apply exits 3 and writes
 # nothing at all (strace); --force goes through with a warning, and the
-# VFs created again carry nothing, so a second plan is empty.
+# VFs created again carry nothing, so a second plan is empty. A plan saved
+# while VF 0's netdev was down is stale (exit 4) once it is brought up.
 . "$(dirname "$0")/lib.sh"
 need_shim
-echo "1..9"
+echo "1..12"
 if ! command -v strace >/dev/null; then
-	skip_all 9 "host users" "needs strace"
+	skip_all 12 "host users" "needs strace"
 fi
 
 "$PYTHON" - "$TOP/examples/hosts/seed-82576.state.yaml" "$T/state.yaml" <<'PY'
@@ -68,3 +69,26 @@ has '^force: rc=0 numvfs=1$' "$T/out" "--force applies the shrink"
 has 'warning: --force: set-num-vfs 0000:0b:00.0 goes ahead although VF 0000:0b:10.0 \(enp11s16\) is in use on the host' \
 	"$T/err2" "--force warns of the host's use"
 has '^again: rc=0$' "$T/out" "plan again: no changes (the new VF's netdev carries nothing)"
+
+# the saved plan: made while VF 0's netdev is down (its address does not count)
+"$PYTHON" - "$T/state.yaml" "$T/down.yaml" <<'PY'
+import sys, yaml
+s = yaml.safe_load(open(sys.argv[1]))
+vfs = s["pci"][0]["sriov"]["vfs"]
+vfs[0]["netdev"] = {"up": False, "addresses": ["10.0.0.5/24"]}
+del vfs[1]["netdev"]
+yaml.safe_dump(s, open(sys.argv[2], "w"), sort_keys=False)
+PY
+sim "$T/down.yaml" '
+	pf=/sys/bus/pci/devices/0000:0b:00.0
+	$SC plan -o "$T/p.json" -f "$T/spec.yaml" >"$T/out4" 2>&1
+	echo "saved: rc=$?"
+	printf "0x1003\n" >/sys/class/net/enp11s16/flags
+	$SC apply --plan "$T/p.json" >"$T/out5" 2>"$T/err5"
+	echo "stale: rc=$? numvfs=$(cat $pf/sriov_numvfs)"
+' >"$T/out-saved" 2>&1
+sed 's/^/# /' "$T/out-saved" "$T/out4" "$T/err5"
+has '^saved: rc=0$' "$T/out-saved" "plan -o: the shrink is not blocked while the netdev is down"
+has '^stale: rc=4 numvfs=2$' "$T/out-saved" "apply --plan after the netdev came up: stale (exit 4), nothing applied"
+has "the plan is stale: the host's use of 0000:0b:00.0 changed: now host 0000:0b:10.0 \\(enp11s16\\): up with address 10.0.0.5/24, the plan was made when it was none" \
+	"$T/err5" "the stale plan names the host's new use of the VF"
