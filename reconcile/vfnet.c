@@ -660,8 +660,14 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 		if (!take_blob(&p, end, &ext, &elen) || !take_blob(&p, end, &msgs, &mlen))
 			ar = r < 0 ? r : -EBADMSG;
 	}
-	if (ar == 0)
-		ar = fill_addresses(v, n, mlen ? msgs : NULL, mlen);
+	if (ar == 0 && mlen) {
+		/* after the extended ACK's bytes: copied to align its headers */
+		_cleanup_(freep) char *aligned = malloc(mlen);
+		if (!aligned)
+			return -ENOMEM;
+		memcpy(aligned, msgs, mlen);
+		ar = fill_addresses(v, n, aligned, mlen);
+	}
 	if (ar < 0) {
 		snprintf(extack, sizeof(extack), "%.*s", (int)elen, ext);
 		if (!(*ret_addr_why = addr_failed(ar, extack)))
