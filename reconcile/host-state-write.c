@@ -279,6 +279,35 @@ static void w_kv_opt_enum(struct writer *w, const char *k, int v, const char *co
 	w_kv_str(w, k, words[v]);
 }
 
+static void w_kv_strv(struct writer *w, const char *k, char *const *v, size_t n)
+{
+	if (n == 0)
+		return;
+	w_key(w, k);
+	w_seq_start(w, true);
+	for (size_t i = 0; i < n; i++)
+		w_str(w, v[i]);
+	w_seq_end(w);
+}
+
+/*
+ * The host's use of the VF's netdev, when there is any to tell: a netdev
+ * that is down and alone is left out, so that most VFs read as before.
+ */
+static void write_netdev_use(struct writer *w, const struct netdev_use *u)
+{
+	if (u->up <= 0 && !u->n_addresses && !u->master && !u->n_uppers)
+		return;
+	w_key(w, "netdev");
+	w_map_start(w, true);
+	w_kv_opt_bool(w, "up", u->up);
+	w_kv_strv(w, "addresses", u->addresses, u->n_addresses);
+	w_kv_opt_str(w, "master", u->master);
+	w_kv_opt_str(w, "master-kind", u->master_kind);
+	w_kv_strv(w, "uppers", u->uppers, u->n_uppers);
+	w_map_end(w);
+}
+
 static void write_vf(struct writer *w, const struct vf_state *v)
 {
 	w_map_start(w, false);
@@ -297,6 +326,7 @@ static void write_vf(struct writer *w, const struct vf_state *v)
 	w_kv_opt_enum(w, "link-state", v->link.link_state, link_state_names, 3);
 	w_kv_opt_ll(w, "max-tx-rate", v->link.max_tx_rate);
 	w_kv_opt_ll(w, "min-tx-rate", v->link.min_tx_rate);
+	write_netdev_use(w, &v->use);
 	w_map_end(w);
 }
 

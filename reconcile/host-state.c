@@ -16,6 +16,7 @@
 
 #include <libxml/xmlerror.h>
 
+#include "cleanup.h"
 #include "domxml.h"
 #include "host-state.h"
 #include "spec.h"
@@ -268,6 +269,59 @@ static char *dup_or_oom(struct loader *L, const char *s)
 
 /* ---- pci: devices, SR-IOV, VFs ---- */
 
+/*
+ * A VF netdev's use by the host: netdev: {up: true, addresses: [10.0.0.5/24],
+ * master: br0, master-kind: bridge, uppers: [macvlan0]}
+ */
+static void load_netdev(struct loader *L, const struct ynode *key, const struct ynode *map,
+			void *obj)
+{
+	static const char *const keys[] = {"up", "addresses", "master", "master-kind", "uppers"};
+	static const struct field name = {.key = "", .type = F_NAME, .flags = F_NULL};
+	struct netdev_use *u = &((struct vf_state *)obj)->use;
+
+	if (!yexpect(&L->y, key, map, YNODE_MAPPING))
+		return;
+	for (size_t i = 0; i < map->n_pairs; i++) {
+		const struct ynode *k = map->pairs[i].key, *v = map->pairs[i].value;
+		bool addrs = streq(k->text, "addresses");
+		if (streq(k->text, "up")) {
+			yget_bool(&L->y, k, v, &u->up);
+		} else if (streq(k->text, "master") || streq(k->text, "master-kind")) {
+			load_field(L, &name, k, v,
+				   streq(k->text, "master") ? &u->master : &u->master_kind);
+		} else if (addrs || streq(k->text, "uppers")) {
+			struct strv sv = {0};
+			if (!yexpect(&L->y, k, v, YNODE_SEQUENCE))
+				continue;
+			for (size_t j = 0; j < v->n_items; j++) {
+				char *x = NULL;
+				if (addrs && yget_str(&L->y, k, v->items[j], &x) &&
+				    !netdev_address_valid(x)) {
+					yerror(
+					    &L->y, v->items[j],
+					    "malformed address '%s' (expected ADDRESS/PREFIX, e.g. "
+					    "10.0.0.5/24)",
+					    yq(&L->y, x));
+					free(x);
+					continue;
+				}
+				if (!addrs)
+					load_field(L, &name, k, v->items[j], &x);
+				if (x && strv_add_unique(&sv, x) < 0)
+					L->y.oom = true;
+				free(x);
+			}
+			strv_sort(&sv);
+			char ***dst = addrs ? &u->addresses : &u->uppers;
+			strv_free(*dst);
+			*dst = strv_steal(&sv, addrs ? &u->n_addresses : &u->n_uppers);
+		} else {
+			yunknown_key(&L->y, k, keys, ARRAY_SIZE(keys), "in netdev");
+		}
+	}
+}
+
 static const struct field vf_fields[] = {
     FIELD("id", F_UINT, F_REQ, struct vf_state, id, .max = MAX_U16),
     FIELD("address", F_PCI, F_REQ, struct vf_state, address),
@@ -285,6 +339,7 @@ static const struct field vf_fields[] = {
 	  .names = link_state_names, .n_names = 3),
     FIELD("max-tx-rate", F_LL, F_NULL, struct vf_state, link.max_tx_rate, .max = MAX_RATE),
     FIELD("min-tx-rate", F_LL, F_NULL, struct vf_state, link.min_tx_rate, .max = MAX_RATE),
+    SUB("netdev", 0, load_netdev),
 };
 
 static void load_vfs(struct loader *L, const struct ynode *key, const struct ynode *seq, void *obj)

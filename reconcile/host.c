@@ -1,16 +1,89 @@
 /* SPDX-License-Identifier: MIT */
 /* struct host: lifecycle, lookups, VF address arithmetic, sorting. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cleanup.h"
 #include "host.h"
 #include "modconf.h"
 
 void vf_state_init(struct vf_state *v, unsigned id)
 {
-	*v = (struct vf_state){.id = id};
+	*v = (struct vf_state){.id = id, .use.up = -1};
 	vf_link_init(&v->link);
+}
+
+void netdev_use_release(struct netdev_use *u)
+{
+	if (!u)
+		return;
+	strv_free(u->addresses);
+	free(u->master);
+	free(u->master_kind);
+	strv_free(u->uppers);
+	*u = (struct netdev_use){.up = -1};
+}
+
+bool netdev_address_valid(const char *s)
+{
+	char addr[INET6_ADDRSTRLEN];
+	unsigned char bin[16];
+	const char *slash = s ? strchr(s, '/') : NULL;
+	unsigned prefix;
+	int family, n = -1;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
+		return false;
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(family, addr, bin) != 1 || !isdigit((unsigned char)slash[1]) ||
+	    sscanf(slash + 1, "%3u%n", &prefix, &n) != 1 || slash[1 + n] != '\0')
+		return false;
+	return prefix <= (family == AF_INET ? 32u : 128u);
+}
+
+bool netdev_use_busy(const struct netdev_use *u)
+{
+	return (u->up > 0 && u->n_addresses > 0) || u->master || u->n_uppers > 0;
+}
+
+char *netdev_use_describe(const struct netdev_use *u)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	const char *sep = "";
+	FILE *f;
+
+	if (!netdev_use_busy(u))
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	if (u->up > 0 && u->n_addresses > 0) {
+		fprintf(f, "up with address%s ", u->n_addresses > 1 ? "es" : "");
+		for (size_t i = 0; i < u->n_addresses; i++)
+			fprintf(f, "%s%s", i ? ", " : "", u->addresses[i]);
+		sep = "; ";
+	}
+	if (u->master) {
+		fprintf(f, "%senslaved to %s%s%s", sep, u->master_kind ? u->master_kind : "",
+			u->master_kind ? " " : "", u->master);
+		sep = "; ";
+	}
+	if (u->n_uppers > 0) {
+		fprintf(f, "%supper device%s ", sep, u->n_uppers > 1 ? "s" : "");
+		for (size_t i = 0; i < u->n_uppers; i++)
+			fprintf(f, "%s%s", i ? ", " : "", u->uppers[i]);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return buf;
 }
 
 const struct guest_dev_state *guest_dev_find(const struct guest_dev_state *v, size_t n,
@@ -44,6 +117,7 @@ static void vf_state_release(struct vf_state *v)
 	free(v->driver);
 	free(v->driver_override);
 	free(v->interface);
+	netdev_use_release(&v->use);
 }
 
 static void pci_dev_state_release(struct pci_dev_state *p)

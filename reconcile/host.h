@@ -14,6 +14,38 @@
 #include "diag.h"
 #include "spec.h"
 
+/*
+ * How the host itself uses a VF's netdev (sysfs and rtnetlink): a netdev
+ * that is up with an address, enslaved to a bond or bridge, or below an
+ * upper device (macvlan, VLAN) carries host traffic.
+ */
+struct netdev_use {
+	int up;		  /* IFF_UP: -1 unknown, 0, 1 */
+	char **addresses; /* "10.0.0.5/24", IPv4 and IPv6 but link-local fe80::/10; strv, sorted */
+	size_t n_addresses;
+	char *master;	   /* the bond or bridge it is enslaved to; NULL: none */
+	char *master_kind; /* "bond", "bridge"; NULL: another kind or unknown */
+	char **uppers;	   /* upper devices (upper_* links); strv, sorted */
+	size_t n_uppers;
+	unsigned ifindex; /* observed only, to match addresses; 0: unknown; not in the file */
+};
+
+/* s is "ADDRESS/PREFIX" with an IPv4 or IPv6 address, as in netdev_use.addresses. */
+bool netdev_address_valid(const char *s);
+/* Free what u owns and reset it (up unknown). */
+void netdev_use_release(struct netdev_use *u);
+/*
+ * The netdev is in use on the host: up with an address, enslaved, or
+ * with upper devices.
+ */
+bool netdev_use_busy(const struct netdev_use *u);
+/*
+ * The use in words: "up with address 10.0.0.5/24; enslaved to bridge br0;
+ * upper device macvlan0". Owned; NULL when not in use (or out of memory,
+ * with errno ENOMEM).
+ */
+char *netdev_use_describe(const struct netdev_use *u);
+
 struct vf_state {
 	unsigned id;	       /* index N of the PF's virtfnN link */
 	char *address;	       /* "0000:0b:10.0" */
@@ -21,9 +53,10 @@ struct vf_state {
 	char *driver_override; /* NULL: none */
 	char *interface;       /* netdev name; NULL: none */
 	struct vf_link link;   /* as the PF reports it (IFLA_VFINFO_LIST); unset: unknown */
+	struct netdev_use use; /* of interface, when there is one */
 };
 
-/* A VF with every link setting unknown (-1) and no strings. */
+/* A VF with every link setting unknown (-1), no strings and no host use. */
 void vf_state_init(struct vf_state *v, unsigned id);
 
 struct sriov_state {

@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -198,7 +199,11 @@ static int observe_link_settings(struct observer *ob)
 			v[n++] = (struct vfnet_pf){
 			    .ifname = pf->interfaces[0], .vfs = pf->sriov.vfs, .n_vfs = pf->sriov.n_vfs};
 	}
-	r = vfnet_fill_many(v, n);
+	_cleanup_(freep) char *addr_why = NULL;
+	r = vfnet_fill_many(v, n, &addr_why);
+	if (addr_why)
+		diag_warning(ob->d, NULL, "whether the host uses VF netdevs is not fully known: %s",
+			     addr_why);
 	for (size_t i = 0, k = 0; i < h->n_pci && k < n; i++) {
 		const struct pci_dev_state *pf = &h->pci[i];
 		if (!(pf->is_pf && pf->n_interfaces > 0 && pf->sriov.n_vfs > 0))
@@ -216,6 +221,56 @@ static int vf_cmp(const void *a, const void *b)
 	const struct vf_state *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * How the host uses the VF's netdev net/IF (relative to the VF's directory
+ * fd): IFF_UP, the master (its kind from its bonding/ or bridge/
+ * directory) and the upper_* links. Its addresses come over rtnetlink
+ * (vfnet_fill_many), matched by the ifindex read here. Missing attributes
+ * leave the facts unknown or empty, quietly.
+ */
+static int observe_netdev_use(int vf_dfd, const char *ifname, struct netdev_use *u)
+{
+	_cleanup_(closep) int fd = -1;
+	_cleanup_(strv_freep) char **ents = NULL;
+	struct strv up = {0};
+	char path[NAME_MAX + 8], buf[64];
+	unsigned long flags;
+	size_t n_ents;
+	struct stat st;
+	int r;
+
+	snprintf(path, sizeof(path), "net/%s", ifname);
+	fd = openat(vf_dfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* renamed or removed meanwhile */
+	if (read_attr_at(fd, "flags", buf, sizeof(buf)) && sscanf(buf, "%lx", &flags) == 1)
+		u->up = (flags & IFF_UP) != 0;
+	if (read_attr_at(fd, "ifindex", buf, sizeof(buf)) && !parse_uint(buf, &u->ifindex))
+		u->ifindex = 0;
+	u->master = readlinkat_name(fd, "master");
+	if (!u->master && errno == ENOMEM)
+		return -ENOMEM;
+	const char *kind = NULL;
+	if (u->master && fstatat(fd, "master/bonding", &st, 0) == 0 && S_ISDIR(st.st_mode))
+		kind = "bond";
+	else if (u->master && fstatat(fd, "master/bridge", &st, 0) == 0 && S_ISDIR(st.st_mode))
+		kind = "bridge";
+	if (kind && !(u->master_kind = strdup(kind)))
+		return -ENOMEM;
+	r = observe_list_dirat(fd, ".", &ents, &n_ents);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	for (size_t i = 0; i < n_ents; i++)
+		/* a bond's or bridge's port links to its master as an upper too */
+		if (strncmp(ents[i], "upper_", 6) == 0 && ents[i][6] &&
+		    !streq_ptr(ents[i] + 6, u->master) && strv_push(&up, strdup(ents[i] + 6)) < 0) {
+			strv_release(&up);
+			return -ENOMEM;
+		}
+	u->uppers = strv_steal(&up, &u->n_uppers);
+	return 0;
 }
 
 /*
@@ -245,7 +300,11 @@ static int observe_vf(int pf_dfd, unsigned id, struct vf_state *vf)
 	s = read_attr_at(fd, "driver_override", buf, sizeof(buf));
 	if (s && *s && strncmp(s, "(null)", 6) != 0 && !(vf->driver_override = strdup(s)))
 		return -ENOMEM;
-	return netdev_at(fd, &vf->interface);
+	vf->use = (struct netdev_use){.up = -1};
+	int r = netdev_at(fd, &vf->interface);
+	if (r < 0 || !vf->interface)
+		return r;
+	return observe_netdev_use(fd, vf->interface, &vf->use);
 }
 
 /* The VFs of the PF at syspath, from its virtfnN links, sorted by id. */

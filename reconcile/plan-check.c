@@ -9,9 +9,23 @@
 
 #include "plan-internal.h"
 
-/* Every guest scope holding addr: "GUEST ADDR", "GUEST ADDR (live)". */
+/* The host's own use of VF addr's netdev: "host ADDR (IF): USE"; the prefix marks it. */
+#define HOST_USER "host "
+
+/*
+ * Every guest scope holding addr: "GUEST ADDR", "GUEST ADDR (live)"; and
+ * the host's use of the VF's netdev, "host ADDR (IF): up with address ...".
+ */
 static int add_users_of(const struct host *h, const char *addr, struct strv *out)
 {
+	const struct vf_state *vf = host_find_vf(h, addr, NULL);
+
+	if (vf && netdev_use_busy(&vf->use)) {
+		_cleanup_(freep) char *use = netdev_use_describe(&vf->use);
+		if (!use || strv_push(out, strprintf(HOST_USER "%s (%s): %s", addr,
+						     vf->interface ? vf->interface : "-", use)) < 0)
+			return -ENOMEM;
+	}
 	for (size_t i = 0; i < h->n_domains; i++) {
 		const struct domain_state *dom = &h->domains[i];
 		if (guest_dev_find(dom->devs, dom->n_devs, addr) &&
@@ -190,6 +204,55 @@ static char *guest_stale(const struct action *a, const struct host *h)
 	return NULL;
 }
 
+static bool is_host_user(const char *u)
+{
+	return strncmp(u, HOST_USER, strlen(HOST_USER)) == 0;
+}
+
+/* The first host uses of now and then that differ ("none" for one missing). */
+static void first_host_difference(char *const *now, size_t n_now, char *const *then, size_t n_then,
+				  const char **ret_now, const char **ret_then)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < n_now && !is_host_user(now[i]))
+			i++;
+		while (j < n_then && !is_host_user(then[j]))
+			j++;
+		if (i == n_now || j == n_then || !streq(now[i], then[j]))
+			break;
+		i++, j++;
+	}
+	*ret_now = i < n_now ? now[i] : "none";
+	*ret_then = j < n_then ? then[j] : "none";
+}
+
+/*
+ * Whether two user lists (sorted) have the same guests and differ only in
+ * the host's use: then its entries in *ret_now and *ret_then, for words.
+ */
+static bool users_differ_on_host(char *const *now, size_t n_now, char *const *then, size_t n_then,
+				 const char **ret_now, const char **ret_then)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < n_now && is_host_user(now[i]))
+			i++;
+		while (j < n_then && is_host_user(then[j]))
+			j++;
+		if (i == n_now || j == n_then)
+			break;
+		if (!streq(now[i++], then[j++]))
+			return false;
+	}
+	if (i != n_now || j != n_then)
+		return false;
+	first_host_difference(now, n_now, then, n_then, ret_now, ret_then);
+	return true;
+}
+
 static char *users_stale(const struct action *a, const struct host *h)
 {
 	char **v = NULL;
@@ -204,10 +267,16 @@ static char *users_stale(const struct action *a, const struct host *h)
 	if (!same) {
 		const char *what = a->device && a->kind == ACTION_BIND_DRIVER ? a->device
 									       : a->target;
-		msg = strprintf("the guests using %s changed: now %s%s, the plan was made when "
-				"it was %s%s",
-				what, n ? v[0] : "none", n > 1 ? " ..." : "",
-				a->n_users ? a->users[0] : "none", a->n_users > 1 ? " ..." : "");
+		const char *now, *then;
+		bool host = users_differ_on_host(v, n, a->users, a->n_users, &now, &then);
+		if (!host) {
+			now = n ? v[0] : "none";
+			then = a->n_users ? a->users[0] : "none";
+		}
+		msg = strprintf("the %s %s changed: now %s%s, the plan was made when it was %s%s",
+				host ? "host's use of" : "guests using", what, now,
+				!host && n > 1 ? " ..." : "", then,
+				!host && a->n_users > 1 ? " ..." : "");
 	}
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);

@@ -98,9 +98,11 @@ const struct vf_ref *plan_vf_by_address(const struct plan_ctx *c, const char *ad
 const struct holder *plan_holders_of(const struct plan_ctx *c, const char *address, size_t *ret_n);
 bool plan_detached(const struct plan_ctx *c, const char *guest, const char *address, bool live);
 /*
- * Why taking the devices at addrs away would hurt a guest: one phrase per
- * holder not detached by this plan, joined with "; ". NULL when nobody
- * holds them. Owned.
+ * Why taking the devices at addrs away would hurt: one phrase per guest
+ * holder not detached by this plan, and one per VF whose netdev the host
+ * itself uses ("VF 0000:0b:10.0 (enp11s16) is in use on the host: up with
+ * address 10.0.0.5/24"), joined with "; ". NULL when nobody uses them.
+ * Owned.
  */
 char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n);
 

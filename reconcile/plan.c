@@ -402,7 +402,8 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		size_t nh;
 		const struct holder *hv = plan_holders_of(c, addrs[i], &nh);
-		const char *kind = plan_vf_by_address(c, addrs[i]) ? "VF" : "device";
+		const struct vf_ref *ref = plan_vf_by_address(c, addrs[i]);
+		const char *kind = ref ? "VF" : "device";
 		for (size_t j = 0; j < nh;) {
 			/* holders of one domain are adjacent: persistent, then live */
 			const struct domain_state *dom = hv[j].dom;
@@ -431,6 +432,20 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 			else
 				continue;
 			why_add(f, &first, fmt, addrs[i], dom->name);
+		}
+		/* the host's own use of the VF's netdev, observed from sysfs and rtnetlink */
+		const struct vf_state *vf = ref ? ref->vf : NULL;
+		if (vf && netdev_use_busy(&vf->use)) {
+			_cleanup_(freep) char *use = netdev_use_describe(&vf->use);
+			if (!use) {
+				fclose(f);
+				free(buf);
+				return ctx_oom(c);
+			}
+			fprintf(f, "%sVF %s%s%s%s is in use on the host: %s", first ? "" : "; ",
+				addrs[i], vf->interface ? " (" : "",
+				vf->interface ? vf->interface : "", vf->interface ? ")" : "", use);
+			first = false;
 		}
 	}
 	if (fclose(f) != 0) {

@@ -201,14 +201,24 @@ static void pci_row(struct table *t, const struct host *h, const struct pci_dev_
 	table_row(t, cells);
 }
 
+/* The VF's netdev, and how the host uses it: "enp11s16 (in use: enslaved to bridge br0)". */
+static char *vf_netdev_cell(const struct vf_state *v)
+{
+	_cleanup_(freep) char *use = v->interface ? netdev_use_describe(&v->use) : NULL;
+
+	if (!use)
+		return strdup_or_null(v->interface);
+	return strprintf("%s (in use: %s)", v->interface, use);
+}
+
 static void vf_row(struct table *t, const struct host *h, const struct pci_dev_state *pf,
 		   const struct vf_state *v)
 {
-	table_row(t, (char *[]){num_cell(v->id), strdup(v->address), vf_driver_cell(v),
-				strdup_or_null(v->interface),
-				strdup_or_null(v->link.mac[0] ? v->link.mac : NULL),
-				num_cell(v->link.vlan), guests_cell(h, v->address),
-				strdup_or_null(pf->sriov.vf_name)});
+	table_row(t,
+		  (char *[]){num_cell(v->id), strdup(v->address), vf_driver_cell(v),
+			     vf_netdev_cell(v), strdup_or_null(v->link.mac[0] ? v->link.mac : NULL),
+			     num_cell(v->link.vlan), guests_cell(h, v->address),
+			     strdup_or_null(pf->sriov.vf_name)});
 }
 
 static void print_pfs(const struct host *h, FILE *out)

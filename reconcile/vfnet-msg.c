@@ -425,3 +425,59 @@ int vfnet_parse_error(const void *buf, size_t len, char *msg, size_t msg_size)
 	}
 	return e->error;
 }
+
+int vfnet_build_getaddr(void *buf, size_t size, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifa)))
+		return -ENOBUFS;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	return (int)nlh->nlmsg_len;
+}
+
+int vfnet_parse_addr(const void *buf, size_t len, struct vfnet_addr *ret)
+{
+	const struct nlmsghdr *nlh = message(buf, len, sizeof(struct ifaddrmsg));
+	const struct nlattr *a, *local = NULL, *address = NULL, *use;
+	const struct ifaddrmsg *ifa;
+	size_t alen;
+	char text[INET6_ADDRSTRLEN];
+
+	if (!nlh || nlh->nlmsg_type != RTM_NEWADDR)
+		return -EBADMSG;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return 1;
+	alen = ifa->ifa_family == AF_INET ? 4 : 16;
+	if (ifa->ifa_prefixlen > alen * 8)
+		return -EBADMSG;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa))
+	{
+		if (mnl_attr_get_type(a) == IFA_LOCAL)
+			local = a;
+		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
+			address = a;
+	}
+	/* on a point-to-point link IFA_ADDRESS is the peer's, IFA_LOCAL ours */
+	use = local ? local : address;
+	if (!use || mnl_attr_get_payload_len(use) != alen)
+		return -EBADMSG;
+	const uint8_t *b = mnl_attr_get_payload(use);
+	if (!inet_ntop(ifa->ifa_family, b, text, sizeof(text)))
+		return -EBADMSG;
+	*ret = (struct vfnet_addr){
+	    .ifindex = ifa->ifa_index,
+	    .family = ifa->ifa_family,
+	    .prefixlen = ifa->ifa_prefixlen,
+	    .link_local = ifa->ifa_family == AF_INET6 && b[0] == 0xfe && (b[1] & 0xc0) == 0x80,
+	};
+	snprintf(ret->text, sizeof(ret->text), "%s/%u", text, ifa->ifa_prefixlen);
+	return 0;
+}

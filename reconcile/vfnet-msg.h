@@ -70,3 +70,25 @@ int vfnet_parse_error(const void *buf, size_t len, char *msg, size_t msg_size);
 
 /* A name the kernel takes in IFLA_IFNAME: 1..15 bytes, no '/'. */
 bool vfnet_ifname_valid(const char *ifname);
+
+/*
+ * Build the RTM_GETADDR dump request for the addresses of every netdev
+ * (both families). Returns the message length or -ENOBUFS.
+ */
+int vfnet_build_getaddr(void *buf, size_t size, uint32_t seq);
+
+/* An address of a netdev, from an RTM_NEWADDR message. */
+struct vfnet_addr {
+	unsigned ifindex;
+	int family; /* AF_INET, AF_INET6 */
+	unsigned prefixlen;
+	bool link_local; /* IPv6 fe80::/10 */
+	char text[64];	 /* "10.0.0.5/24", "2001:db8::1/64" */
+};
+
+/*
+ * Parse one RTM_NEWADDR message (buf holds exactly one netlink message of
+ * len bytes) into *ret: IFA_LOCAL, else IFA_ADDRESS. Returns 0, 1 for an
+ * address of another family (*ret untouched), or -EBADMSG if malformed.
+ */
+int vfnet_parse_addr(const void *buf, size_t len, struct vfnet_addr *ret);

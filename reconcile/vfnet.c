@@ -91,6 +91,68 @@ static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t 
 	}
 }
 
+/*
+ * Send a dump request and collect the messages of type want it answers
+ * until NLMSG_DONE, concatenated, in *ret_msgs (owned by the caller; NULL
+ * when none). An error answer is returned, with the extended ACK in extack.
+ */
+static int rtnl_dump_here(const void *req, size_t len, uint16_t want, void **ret_msgs,
+			  size_t *ret_len, char *extack, size_t extack_size)
+{
+	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
+	_cleanup_(freep) char *all = NULL;
+	const struct nlmsghdr *rq = req;
+	size_t n = 0;
+	unsigned portid;
+	int r;
+
+	extack[0] = '\0';
+	r = rtnl_open(&nl);
+	if (r < 0)
+		return r;
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, req, len) < 0)
+		return -errno;
+
+	for (;;) {
+		_cleanup_(freep) void *buf = NULL;
+		ssize_t k = recv(mnl_socket_get_fd(nl), NULL, 0, MSG_PEEK | MSG_TRUNC);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		buf = malloc(k > 0 ? (size_t)k : 1);
+		if (!buf)
+			return -ENOMEM;
+		k = recv(mnl_socket_get_fd(nl), buf, (size_t)k, 0);
+		if (k < 0)
+			return -errno;
+
+		const struct nlmsghdr *nlh = buf;
+		int left = (int)k;
+		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (!mnl_nlmsg_portid_ok(nlh, portid) || nlh->nlmsg_seq != rq->nlmsg_seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return vfnet_parse_error(nlh, nlh->nlmsg_len, extack, extack_size);
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				*ret_msgs = TAKE_PTR(all);
+				*ret_len = n;
+				return 0;
+			}
+			if (nlh->nlmsg_type != want)
+				continue;
+			char *grown = realloc(all, n + MNL_ALIGN(nlh->nlmsg_len));
+			if (!grown)
+				return -ENOMEM;
+			all = grown;
+			memset(all + n, 0, MNL_ALIGN(nlh->nlmsg_len));
+			memcpy(all + n, nlh, nlh->nlmsg_len);
+			n += MNL_ALIGN(nlh->nlmsg_len);
+		}
+	}
+}
+
 struct rtnl_req {
 	const void *req;
 	size_t len;
@@ -430,7 +492,11 @@ static void fill_states(struct vf_state *vfs, size_t n, const struct vf_info *in
 				vfs[i].link = info[j].link;
 }
 
-/* The requests of a batch, and in the worker's payload per request: r, extack, reply. */
+/*
+ * The requests of a batch, and in the worker's payload per request: r,
+ * extack, reply. The last request is the address dump, its reply every
+ * RTM_NEWADDR message.
+ */
 struct rtnl_batch {
 	const struct vfnet_pf *pfs;
 	size_t n;
@@ -441,6 +507,13 @@ static void put_blob(FILE *out, const void *p, uint32_t len)
 	fwrite(&len, sizeof(len), 1, out);
 	if (len)
 		fwrite(p, 1, len, out);
+}
+
+static void put_result(FILE *out, int32_t r, const char *extack, const void *reply, size_t len)
+{
+	fwrite(&r, sizeof(r), 1, out);
+	put_blob(out, extack, (uint32_t)strlen(extack));
+	put_blob(out, reply, reply ? (uint32_t)len : 0);
 }
 
 static int batch_fn(void *arg, struct diag *d, FILE *out)
@@ -460,10 +533,19 @@ static int batch_fn(void *arg, struct diag *d, FILE *out)
 		r = len < 0 ? len
 			    : rtnl_call_here(req, (size_t)len, &reply, &reply_len, extack,
 					     sizeof(extack));
-		fwrite(&r, sizeof(r), 1, out);
-		put_blob(out, extack, (uint32_t)strlen(extack));
-		put_blob(out, reply, reply ? (uint32_t)reply_len : 0);
+		put_result(out, r, extack, reply, reply_len);
 	}
+
+	uint8_t req[VFNET_REQUEST_SIZE];
+	_cleanup_(freep) void *msgs = NULL;
+	size_t msgs_len = 0;
+	char extack[256] = "";
+	worker_step("reading the addresses of the netdevs");
+	int len = vfnet_build_getaddr(req, sizeof(req), new_seq());
+	int32_t r = len < 0 ? len
+			    : rtnl_dump_here(req, (size_t)len, RTM_NEWADDR, &msgs, &msgs_len,
+					     extack, sizeof(extack));
+	put_result(out, r, extack, msgs, msgs_len);
 	return 0;
 }
 
@@ -484,21 +566,61 @@ static bool take_blob(const char **p, const char *end, const char **ret, uint32_
 	return true;
 }
 
-int vfnet_fill_many(struct vfnet_pf *v, size_t n)
+/* The addresses of VF netdevs that count (not link-local), from the RTM_NEWADDR messages. */
+static int fill_addresses(struct vfnet_pf *v, size_t n, const char *msgs, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < v[i].n_vfs; k++) {
+			struct netdev_use *u = &v[i].vfs[k].use;
+			struct strv a = {0};
+			const struct nlmsghdr *nlh = (const void *)msgs;
+			int left = (int)len;
+			if (!u->ifindex)
+				continue;
+			for (; msgs && mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+				struct vfnet_addr ad;
+				int r = vfnet_parse_addr(nlh, nlh->nlmsg_len, &ad);
+				if (r < 0) {
+					strv_release(&a);
+					return r;
+				}
+				if (r == 0 && ad.ifindex == u->ifindex && !ad.link_local &&
+				    strv_add_unique(&a, ad.text) < 0) {
+					strv_release(&a);
+					return -ENOMEM;
+				}
+			}
+			strv_sort(&a);
+			strv_free(u->addresses);
+			u->addresses = strv_steal(&a, &u->n_addresses);
+		}
+	return 0;
+}
+
+/* The words of a failed address dump: "cannot read the addresses of the netdevs: ..." */
+static char *addr_failed(int r, const char *extack)
+{
+	return strprintf("cannot read the addresses of the netdevs: %s%s%s%s",
+			 r == -EBADMSG ? "malformed answer from the kernel" : errno_words(r),
+			 *extack ? " (" : "", extack, *extack ? ")" : "");
+}
+
+int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 {
 	struct rtnl_batch b = {v, n};
 	_cleanup_(freep) char *payload = NULL, *step = NULL;
 	size_t plen = 0, done = 0;
+	const char *p = NULL, *end = NULL;
 	struct diag scratch;
 	int r;
 
+	*ret_addr_why = NULL;
 	if (n == 0)
 		return 0;
 	diag_init(&scratch);
 	r = worker_call_steps(batch_fn, &b, 0, &scratch, &step, &payload, &plen);
 	diag_release(&scratch);
-	for (const char *p = payload, *end = payload ? payload + plen : NULL; p && done < n;
-	     done++) {
+	for (p = payload, end = payload ? payload + plen : NULL; p && done < n; done++) {
 		struct vfnet_pf *pf = &v[done];
 		const char *ext, *reply;
 		uint32_t elen, rlen;
@@ -526,6 +648,32 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n)
 		if (pf->r < 0 && !pf->why)
 			return -ENOMEM;
 	}
+
+	/* the address dump, after the PFs' answers */
+	const char *ext = "", *msgs = NULL;
+	uint32_t elen = 0, mlen = 0;
+	int32_t ar = r < 0 ? r : -EBADMSG;
+	char extack[256];
+	if (done == n && p && end - p >= (ptrdiff_t)sizeof(ar)) {
+		memcpy(&ar, p, sizeof(ar));
+		p += sizeof(ar);
+		if (!take_blob(&p, end, &ext, &elen) || !take_blob(&p, end, &msgs, &mlen))
+			ar = r < 0 ? r : -EBADMSG;
+	}
+	if (ar == 0 && mlen) {
+		/* after the extended ACK's bytes: copied to align its headers */
+		_cleanup_(freep) char *aligned = malloc(mlen);
+		if (!aligned)
+			return -ENOMEM;
+		memcpy(aligned, msgs, mlen);
+		ar = fill_addresses(v, n, aligned, mlen);
+	}
+	if (ar < 0) {
+		snprintf(extack, sizeof(extack), "%.*s", (int)elen, ext);
+		if (!(*ret_addr_why = addr_failed(ar, extack)))
+			return -ENOMEM;
+	}
+
 	/* the worker stopped (no answer, a signal): the one it was at, and those after */
 	for (; done < n; done++) {
 		struct vfnet_pf *pf = &v[done];

@@ -56,7 +56,10 @@ struct vfnet_pf {
 /*
  * vfnet_fill_vf_states() for n PFs, every request in one worker (one
  * process for the whole observation; each request is a step bounded by
- * the worker timeout). Returns 0 or -ENOMEM; each PF's own result is in
- * its r and why.
+ * the worker timeout). Then one RTM_GETADDR dump gives the addresses of
+ * the VF netdevs whose use.ifindex is known (use.addresses, link-local
+ * ones left out). Returns 0 or -ENOMEM; each PF's own result is in its r
+ * and why; *ret_addr_why says why the addresses are unknown (owned; NULL
+ * when they were read).
  */
-int vfnet_fill_many(struct vfnet_pf *v, size_t n);
+int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why);

@@ -19,6 +19,7 @@ The VF layout written here must match what fakekernel.c creates when
 sriov_numvfs is written (tests/simhost/layout.t compares the two).
 """
 import argparse
+import ipaddress
 import os
 import re
 import struct
@@ -123,6 +124,7 @@ class Testbed:
         self.root_ports = {}
         self.drivers = set()
         self.modules = {}
+        self.n_virtual = 0
 
     def parent_dir(self, addr):
         dom, bus, _, _ = parse_addr(addr)
@@ -180,12 +182,15 @@ class Testbed:
         symlink(d, os.path.join(path, "driver"))
         symlink(path, os.path.join(d, addr))
 
-    def netdev(self, devpath, name, mac):
+    def netdev(self, devpath, name, mac, use=None):
         nd = os.path.join(devpath, "net", name)
         ifindex = ifindex_for(os.path.basename(devpath))
+        use = use or {}
+        up = bool(use.get("up"))
         files = {"address": mac + "\n", "ifindex": f"{ifindex}\n", "iflink": f"{ifindex}\n",
-                 "addr_len": "6\n", "type": "1\n", "mtu": "1500\n", "operstate": "down\n",
-                 "carrier": "0\n", "flags": "0x1002\n", "tx_queue_len": "1000\n",
+                 "addr_len": "6\n", "type": "1\n", "mtu": "1500\n",
+                 "operstate": "up\n" if up else "down\n", "carrier": f"{int(up)}\n",
+                 "flags": "0x1003\n" if up else "0x1002\n", "tx_queue_len": "1000\n",
                  "uevent": f"INTERFACE={name}\nIFINDEX={ifindex}\n"}
         for f, v in files.items():
             write(os.path.join(nd, f), v)
@@ -193,6 +198,36 @@ class Testbed:
         # as the kernel writes it, not the shortest relative path
         os.symlink(f"../../../{os.path.basename(devpath)}", os.path.join(nd, "device"))
         symlink(nd, os.path.join(self.sys, "class/net", name))
+        # the host's use of it: its bond or bridge, the devices stacked on it
+        master = use.get("master")
+        if master:
+            kind = {"bond": "bonding", "bridge": "bridge"}.get(use.get("master-kind"))
+            md = self.virtual_netdev(master, kind)
+            symlink(md, os.path.join(nd, "master"))
+            symlink(md, os.path.join(nd, f"upper_{master}"))
+            symlink(nd, os.path.join(md, f"lower_{name}"))
+        for upper in use.get("uppers") or []:
+            ud = self.virtual_netdev(upper, None)
+            symlink(ud, os.path.join(nd, f"upper_{upper}"))
+            symlink(nd, os.path.join(ud, f"lower_{name}"))
+
+    def virtual_netdev(self, name, kind_dir):
+        """A software netdev (bridge, bond, macvlan) under devices/virtual/net."""
+        if "/" in str(name) or not name:
+            raise StateError(f"bad netdev name '{name}'")
+        nd = os.path.join(self.sys, "devices/virtual/net", name)
+        if not os.path.isdir(nd):
+            self.n_virtual += 1
+            ifindex = 900 - self.n_virtual
+            for f, v in {"ifindex": f"{ifindex}\n", "iflink": f"{ifindex}\n", "type": "1\n",
+                         "flags": "0x1003\n", "operstate": "up\n",
+                         "uevent": f"INTERFACE={name}\nIFINDEX={ifindex}\n"}.items():
+                write(os.path.join(nd, f), v)
+            symlink(os.path.join(self.sys, "class/net"), os.path.join(nd, "subsystem"))
+            symlink(nd, os.path.join(self.sys, "class/net", name))
+        if kind_dir:
+            os.makedirs(os.path.join(nd, kind_dir), exist_ok=True)
+        return nd
 
     def module(self, name, loaded, params):
         if not loaded:
@@ -244,6 +279,22 @@ def vf_settings(vfdir, pf, n, v):
             f"{1 if spoof is None else int(bool(spoof))} {int(bool(v.get('trust')))} {link} "
             f"{num('min-tx-rate', 0)} {num('max-tx-rate', 0)}\n")
     write(os.path.join(vfdir, pf, str(n)), line)
+
+
+def netdev_addresses(vfdir, ifname, addresses):
+    """The addresses of a netdev, dumped by the fake rtnetlink (RTM_GETADDR)."""
+    if not addresses:
+        return
+    for a in addresses:
+        addr, _, prefix = str(a).partition("/")
+        try:
+            ipaddress.ip_address(addr)
+            ok = prefix.isdigit()
+        except ValueError:
+            ok = False
+        if not ok:
+            raise StateError(f"{ifname}: bad address '{a}'")
+    write(os.path.join(vfdir, "addresses", ifname), "".join(f"{a}\n" for a in addresses))
 
 
 def hexid(v, what):
@@ -321,7 +372,9 @@ def build(state, args):
             if n not in vfs and drv and drv not in NONET_DRIVERS:
                 ifname = netdev_name(template, va, ifs[0] if ifs else None, n)
             if ifname:
-                tb.netdev(vpath, ifname, v.get("mac") or mac_for(va))
+                use = v.get("netdev") or {}
+                tb.netdev(vpath, ifname, v.get("mac") or mac_for(va), use)
+                netdev_addresses(args.vf, ifname, use.get("addresses") or [])
             if n in vfs:
                 vf_settings(args.vf, addr, n, v)
         fail = ps.get("fail") or {}

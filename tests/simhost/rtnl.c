@@ -11,7 +11,10 @@
  * written to the other end, so poll() and blocking reads work. Replies
  * come "from the kernel" (sockaddr_nl pid 0). The settings live in
  * $SIMHOST_WORKDIR/vf/PF/N, one line per VF; mktestbed.py writes those
- * of the state's VFs.
+ * of the state's VFs. RTM_GETADDR dumps the addresses of the netdevs, kept
+ * in $SIMHOST_WORKDIR/vf/addresses/NAME, one ADDRESS/PREFIX a line
+ * (mktestbed.py writes those of the state's VF netdevs; they go when the
+ * netdev is unregistered).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -128,6 +131,25 @@ static int vf_write(const char *pf, unsigned n, const struct vfset *s)
 	return sim_writef(p, "%02x:%02x:%02x:%02x:%02x:%02x %u %u %x %u %u %u %u %u\n", s->mac[0],
 			  s->mac[1], s->mac[2], s->mac[3], s->mac[4], s->mac[5], s->vlan, s->qos,
 			  s->proto, s->spoofchk, s->trust, s->link_state, s->min_rate, s->max_rate);
+}
+
+/* $SIMHOST_WORKDIR/vf/addresses/NAME: the addresses of netdev NAME */
+static void addr_file(const char *name, char *buf, size_t size)
+{
+	char base[PATH_MAX];
+
+	vf_base(base, sizeof(base));
+	snprintf(buf, size, "%s/addresses/%s", base, name);
+}
+
+void sim_rtnl_netdev_removed(const char *name)
+{
+	char p[PATH_MAX];
+
+	if (strchr(name, '/'))
+		return;
+	addr_file(name, p, sizeof(p));
+	unlink(p);
 }
 
 void sim_rtnl_vfs_removed(const char *pfaddr)
@@ -647,6 +669,76 @@ out:
 		send_error(f, h, r < 0 ? -r : 0);
 }
 
+/* One RTM_NEWADDR per address of netdev d, as the kernel dumps them. */
+static void put_addrs(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *req,
+		      const struct netdev *d)
+{
+	char p[PATH_MAX], all[4096], *save = NULL;
+
+	addr_file(d->name, p, sizeof(p));
+	if (sim_read(p, all, sizeof(all)) < 0)
+		return;
+	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *slash = strchr(line, '/');
+		unsigned char bin[16];
+		unsigned prefix;
+		int family;
+
+		if (!slash || sscanf(slash + 1, "%u", &prefix) != 1)
+			continue;
+		*slash = '\0';
+		family = strchr(line, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(family, line, bin) != 1)
+			continue;
+		size_t start = b->len, alen = family == AF_INET ? 4 : 16;
+		struct nlmsghdr *h = put(b, NLMSG_HDRLEN + sizeof(struct ifaddrmsg));
+		struct ifaddrmsg *ifa = NLMSG_DATA(h);
+		h->nlmsg_type = RTM_NEWADDR;
+		h->nlmsg_flags = NLM_F_MULTI;
+		h->nlmsg_seq = req->nlmsg_seq;
+		h->nlmsg_pid = f->pid;
+		ifa->ifa_family = family;
+		ifa->ifa_prefixlen = prefix;
+		ifa->ifa_scope = family == AF_INET6 && bin[0] == 0xfe && (bin[1] & 0xc0) == 0x80
+				     ? RT_SCOPE_LINK
+				     : RT_SCOPE_UNIVERSE;
+		ifa->ifa_index = d->ifindex;
+		attr(b, IFA_ADDRESS, bin, alen);
+		if (family == AF_INET) {
+			attr(b, IFA_LOCAL, bin, alen);
+			attr(b, IFA_LABEL, d->name, strlen(d->name) + 1);
+		}
+		((struct nlmsghdr *)(b->data + start))->nlmsg_len = b->len - start;
+	}
+}
+
+/* RTM_GETADDR dump: the addresses of every netdev, then NLMSG_DONE. */
+static void getaddr(struct nlfake *f, const struct nlmsghdr *h)
+{
+	const struct sim_config *c = sim_config();
+	struct msgbuf b = {0};
+	char p[PATH_MAX];
+	struct dirent *e;
+	struct netdev d;
+	DIR *dir;
+
+	snprintf(p, sizeof(p), "%s/class/net", c->sys);
+	dir = opendir(p);
+	while (dir && (e = readdir(dir)))
+		if (e->d_name[0] != '.' && netdev_load(e->d_name, &d) == 0)
+			put_addrs(&b, f, h, &d);
+	if (dir)
+		closedir(dir);
+	struct nlmsghdr *done = put(&b, NLMSG_HDRLEN + sizeof(int));
+	done->nlmsg_len = NLMSG_HDRLEN + sizeof(int);
+	done->nlmsg_type = NLMSG_DONE;
+	done->nlmsg_flags = NLM_F_MULTI;
+	done->nlmsg_seq = h->nlmsg_seq;
+	done->nlmsg_pid = f->pid;
+	reply(f, &b);
+	free(b.data);
+}
+
 static ssize_t handle(struct nlfake *f, const void *buf, size_t len)
 {
 	const struct nlmsghdr *h = buf;
@@ -660,6 +752,8 @@ static ssize_t handle(struct nlfake *f, const void *buf, size_t len)
 			getlink(f, h);
 		else if (h->nlmsg_type == RTM_SETLINK || h->nlmsg_type == RTM_NEWLINK)
 			setlink(f, h);
+		else if (h->nlmsg_type == RTM_GETADDR && (h->nlmsg_flags & NLM_F_DUMP))
+			getaddr(f, h);
 		else if (h->nlmsg_flags & NLM_F_DUMP) {
 			struct msgbuf b = {0};
 			struct nlmsghdr *done = put(&b, NLMSG_HDRLEN + sizeof(int));

@@ -125,6 +125,8 @@ void sim_uevent_props(const char *action, const char *devpath, const char *subsy
 void sim_rtnl_close(int fd);
 /* Drop the settings of a PF's VFs when they are disabled. */
 void sim_rtnl_vfs_removed(const char *pfaddr);
+/* The netdev name was unregistered: its addresses go with it. */
+void sim_rtnl_netdev_removed(const char *name);
 
 /* ---- attrs.c: the kernel's rules for each writable attribute ---- */
 

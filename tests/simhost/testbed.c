@@ -459,6 +459,7 @@ static void netdevs_remove(const char *devpath)
 		sim_rmtree(nd);
 		snprintf(p, sizeof(p), "%s/class/net/%s", config.sys, e->d_name);
 		unlink(p);
+		sim_rtnl_netdev_removed(e->d_name);
 		sim_uevent_props("remove", nd, "net", props);
 	}
 	closedir(d);

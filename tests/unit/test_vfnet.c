@@ -15,6 +15,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -407,6 +408,122 @@ static void test_apply_unknown_field(void **state)
 	diag_release(&d);
 }
 
+/* ---- addresses (RTM_GETADDR) ---- */
+
+static void test_build_getaddr(void **state)
+{
+	(void)state;
+	uint8_t buf[VFNET_REQUEST_SIZE];
+	int len = vfnet_build_getaddr(buf, sizeof(buf), 7);
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+
+	assert_int_equal(len, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifa)));
+	assert_int_equal(nlh->nlmsg_len, len);
+	assert_int_equal(nlh->nlmsg_type, RTM_GETADDR);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	assert_int_equal(nlh->nlmsg_seq, 7);
+	assert_int_equal(ifa->ifa_family, AF_UNSPEC);
+	assert_int_equal(ifa->ifa_index, 0);
+	assert_int_equal(vfnet_build_getaddr(buf, 8, 7), -ENOBUFS);
+}
+
+/*
+ * An RTM_NEWADDR message into buf: family, prefix, ifindex, and the
+ * IFA_ADDRESS and IFA_LOCAL payloads (NULL: left out; alen bytes each).
+ */
+static size_t newaddr(uint8_t *buf, uint16_t type, int family, unsigned prefix, unsigned ifindex,
+		      const void *address, const void *local, size_t alen)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)family;
+	ifa->ifa_prefixlen = (uint8_t)prefix;
+	ifa->ifa_index = ifindex;
+	if (address)
+		mnl_attr_put(nlh, IFA_ADDRESS, alen, address);
+	if (local)
+		mnl_attr_put(nlh, IFA_LOCAL, alen, local);
+	mnl_attr_put_strz(nlh, IFA_LABEL, "enp11s16");
+	return nlh->nlmsg_len;
+}
+
+static void test_parse_addr(void **state)
+{
+	(void)state;
+	uint8_t buf[256], v4[4], peer[4], v6[16], ll[16];
+	struct vfnet_addr a;
+	size_t len;
+
+	inet_pton(AF_INET, "10.0.0.5", v4);
+	inet_pton(AF_INET, "10.0.0.1", peer);
+	inet_pton(AF_INET6, "2001:db8::5", v6);
+	inet_pton(AF_INET6, "fe80::5054:ff:fe6d:9002", ll);
+
+	len = newaddr(buf, RTM_NEWADDR, AF_INET, 24, 12, v4, NULL, 4);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), 0);
+	assert_int_equal(a.ifindex, 12);
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(a.prefixlen, 24);
+	assert_false(a.link_local);
+	assert_string_equal(a.text, "10.0.0.5/24");
+
+	/* point-to-point: IFA_ADDRESS is the peer, IFA_LOCAL the netdev's own */
+	len = newaddr(buf, RTM_NEWADDR, AF_INET, 32, 12, peer, v4, 4);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), 0);
+	assert_string_equal(a.text, "10.0.0.5/32");
+
+	len = newaddr(buf, RTM_NEWADDR, AF_INET6, 64, 13, v6, NULL, 16);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), 0);
+	assert_int_equal(a.ifindex, 13);
+	assert_int_equal(a.family, AF_INET6);
+	assert_false(a.link_local);
+	assert_string_equal(a.text, "2001:db8::5/64");
+
+	len = newaddr(buf, RTM_NEWADDR, AF_INET6, 64, 13, ll, NULL, 16);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), 0);
+	assert_true(a.link_local);
+	assert_string_equal(a.text, "fe80::5054:ff:fe6d:9002/64");
+
+	/* another family: skipped, *ret untouched */
+	a.ifindex = 99;
+	len = newaddr(buf, RTM_NEWADDR, AF_PACKET, 0, 13, v4, NULL, 4);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), 1);
+	assert_int_equal(a.ifindex, 99);
+}
+
+static void test_parse_addr_malformed(void **state)
+{
+	(void)state;
+	uint8_t buf[256], v4[4] = {10, 0, 0, 5}, v6[16] = {0x20, 0x01, 0x0d, 0xb8};
+	struct vfnet_addr a;
+	size_t len;
+
+	/* not an address message */
+	len = newaddr(buf, RTM_NEWLINK, AF_INET, 24, 1, v4, NULL, 4);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), -EBADMSG);
+	/* no address at all */
+	len = newaddr(buf, RTM_NEWADDR, AF_INET, 24, 1, NULL, NULL, 4);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), -EBADMSG);
+	/* an IPv6 family with an IPv4-sized address, and the other way round */
+	len = newaddr(buf, RTM_NEWADDR, AF_INET6, 64, 1, v4, NULL, 4);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), -EBADMSG);
+	len = newaddr(buf, RTM_NEWADDR, AF_INET, 24, 1, v6, NULL, 16);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), -EBADMSG);
+	/* a prefix longer than the address */
+	len = newaddr(buf, RTM_NEWADDR, AF_INET, 33, 1, v4, NULL, 4);
+	assert_int_equal(vfnet_parse_addr(buf, len, &a), -EBADMSG);
+	/* cut short: the header says more than there is */
+	len = newaddr(buf, RTM_NEWADDR, AF_INET, 24, 1, v4, NULL, 4);
+	assert_int_equal(vfnet_parse_addr(buf, len - 4, &a), -EBADMSG);
+	assert_int_equal(vfnet_parse_addr(buf, 8, &a), -EBADMSG);
+	assert_int_equal(vfnet_parse_addr(NULL, 0, &a), -EBADMSG);
+}
+
 /* ---- the real kernel, in a private network namespace ---- */
 
 static bool netns_ok;
@@ -573,6 +690,41 @@ static void test_kernel_fill_states(void **state)
 	diag_release(&d);
 }
 
+/* The addresses of a netdev up with IPv4 and IPv6 ones: its link-local one is left out. */
+static void test_kernel_fill_addresses(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct vf_state vfs[2];
+	struct vfnet_pf pf = {.ifname = "d0", .vfs = vfs, .n_vfs = 2};
+	char *why = (void *)1;
+
+	assert_int_equal(system("(ip link add a0 type dummy 2>/dev/null || "
+				"ip link add a0 type veth peer name a9) && "
+				"ip addr add 10.0.0.5/24 dev a0 && "
+				"ip -6 addr add 2001:db8::5/64 dev a0 nodad && "
+				"ip -6 addr add fe80::5/64 dev a0 nodad && ip link set a0 up"),
+			 0);
+	vf_state_init(&vfs[0], 0);
+	vf_state_init(&vfs[1], 1);
+	vfs[0].use.ifindex = if_nametoindex("a0");
+	assert_true(vfs[0].use.ifindex > 0);
+	assert_int_equal(vfnet_fill_many(&pf, 1, &why), 0);
+	assert_null(why);
+	assert_int_equal(pf.r, 0);
+	assert_int_equal(vfs[0].use.n_addresses, 2);
+	assert_string_equal(vfs[0].use.addresses[0], "10.0.0.5/24");
+	assert_string_equal(vfs[0].use.addresses[1], "2001:db8::5/64");
+	assert_null(vfs[0].use.addresses[2]);
+	/* no ifindex: not looked up */
+	assert_int_equal(vfs[1].use.n_addresses, 0);
+	assert_null(vfs[1].use.addresses);
+	netdev_use_release(&vfs[0].use);
+	netdev_use_release(&vfs[1].use);
+	free(pf.why);
+	assert_int_equal(system("ip link del a0"), 0);
+}
+
 int main(void)
 {
 	/* one group, one TAP plan */
@@ -584,13 +736,19 @@ int main(void)
 	    cmocka_unit_test(test_build_rates_and_switches),
 	    cmocka_unit_test(test_parse_two_vfs),
 	    cmocka_unit_test(test_parse_without_list),
-	    	    cmocka_unit_test(test_parse_malformed),
+	    cmocka_unit_test(test_parse_malformed),
 	    cmocka_unit_test(test_parse_error),
 	    cmocka_unit_test(test_apply_unknown_field),
+	    cmocka_unit_test(test_build_getaddr),
+	    cmocka_unit_test(test_parse_addr),
+	    cmocka_unit_test(test_parse_addr_malformed),
 	    /* on the kernel, in a private network namespace */
-	    cmocka_unit_test(test_kernel_get_no_vfs),  cmocka_unit_test(test_kernel_get_missing),
-	    cmocka_unit_test(test_kernel_set_refused), cmocka_unit_test(test_kernel_apply_action),
+	    cmocka_unit_test(test_kernel_get_no_vfs),
+	    cmocka_unit_test(test_kernel_get_missing),
+	    cmocka_unit_test(test_kernel_set_refused),
+	    cmocka_unit_test(test_kernel_apply_action),
 	    cmocka_unit_test(test_kernel_fill_states),
+	    cmocka_unit_test(test_kernel_fill_addresses),
 	};
 	return cmocka_run_group_tests_name("vfnet", units, netns_setup, NULL);
 }
