@@ -60,8 +60,10 @@ struct action {
 	/*
 	 * Who uses what this action takes away (set-num-vfs of a PF with VFs,
 	 * bind-driver, reload-module): "GUEST DEVICE" or "GUEST DEVICE (live)",
-	 * sorted; observed facts, so that a guest given a VF after the plan
-	 * was made makes it stale. A strv (NULL-terminated; NULL when none).
+	 * and the host's own use of a VF's netdev, "host DEVICE (IF): USE",
+	 * sorted; observed facts, so that a guest given a VF (or a VF put to
+	 * use on the host) after the plan was made makes it stale. A strv
+	 * (NULL-terminated; NULL when none).
 	 */
 	char **users;
 	size_t n_users;
