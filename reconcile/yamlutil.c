@@ -19,6 +19,7 @@ struct frame {
 	struct ynode *node;
 	char *anchor;	       /* owned; registered when the node ends */
 	struct ynode *pending; /* mapping: key waiting for its value */
+	size_t kids;	       /* where its children start in builder.kids */
 };
 
 struct anchor {
@@ -34,6 +35,8 @@ struct builder {
 	size_t depth, cap_stack;
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
+	struct ynode **kids;	 /* children of the open containers (keys and values), */
+	size_t n_kids, cap_kids; /* moved into the arena when their container ends */
 	size_t alias_nodes;
 	int soft_err;		/* an error after which parsing goes on (duplicate keys) */
 	struct yblocks *blocks; /* NULL: libyaml reads the original input */
@@ -211,15 +214,9 @@ static void *arena_alloc(struct ydoc *doc, size_t size)
 
 static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark_t m)
 {
-	struct ynode **slot = GROW(b->doc->all, b->doc->n_all, b->doc->cap_all);
-	if (!slot)
-		return NULL;
 	struct ynode *n = arena_alloc(b->doc, sizeof(*n));
-	if (!n) {
-		b->doc->n_all--;
+	if (!n)
 		return NULL;
-	}
-	*slot = n;
 	n->kind = kind;
 	n->loc = mark_loc(b->file, m);
 	n->weight = 1;
@@ -245,14 +242,7 @@ static int add_child(struct builder *b, struct ynode *child)
 	p->weight = add_sat(p->weight, child->weight);
 	if (child->height + 1 > p->height)
 		p->height = child->height + 1;
-	if (p->kind == YNODE_SEQUENCE) {
-		struct ynode **it = GROW(p->items, p->n_items, p->cap_items);
-		if (!it)
-			return -ENOMEM;
-		*it = child;
-		return 0;
-	}
-	if (!f->pending) {
+	if (p->kind == YNODE_MAPPING && !f->pending) {
 		if (child->kind != YNODE_SCALAR)
 			return diag_error(b->d, &child->loc, -EINVAL,
 					  "mapping keys must be scalars, got %s",
@@ -260,12 +250,43 @@ static int add_child(struct builder *b, struct ynode *child)
 		f->pending = child;
 		return 0;
 	}
-	struct ypair *pair = GROW(p->pairs, p->n_pairs, p->cap_pairs);
-	if (!pair)
+	if (p->kind == YNODE_MAPPING) {
+		struct ynode **k = GROW(b->kids, b->n_kids, b->cap_kids);
+		if (!k)
+			return -ENOMEM;
+		*k = f->pending;
+		f->pending = NULL;
+	}
+	struct ynode **it = GROW(b->kids, b->n_kids, b->cap_kids);
+	if (!it)
 		return -ENOMEM;
-	pair->key = f->pending;
-	pair->value = child;
-	f->pending = NULL;
+	*it = child;
+	return 0;
+}
+
+/* Move the children of an ending container from the builder into the arena. */
+static int take_kids(struct builder *b, const struct frame *f)
+{
+	struct ynode *p = f->node, **kids = b->kids + f->kids;
+	size_t n = b->n_kids - f->kids;
+
+	b->n_kids = f->kids;
+	if (!n)
+		return 0;
+	if (p->kind == YNODE_SEQUENCE) {
+		p->items = arena_alloc_raw(b->doc, n * sizeof(*p->items));
+		if (!p->items)
+			return -ENOMEM;
+		memcpy(p->items, kids, n * sizeof(*p->items));
+		p->n_items = n;
+		return 0;
+	}
+	p->pairs = arena_alloc_raw(b->doc, n / 2 * sizeof(*p->pairs));
+	if (!p->pairs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n / 2; i++)
+		p->pairs[i] = (struct ypair){.key = kids[2 * i], .value = kids[2 * i + 1]};
+	p->n_pairs = n / 2;
 	return 0;
 }
 
@@ -654,6 +675,7 @@ static int on_start(struct builder *b, yaml_event_t *e, enum ynode_kind kind)
 	if (!f)
 		return -ENOMEM;
 	f->node = n;
+	f->kids = b->n_kids;
 	if (anchor && !(f->anchor = take_anchor(anchor)))
 		return -ENOMEM;
 	return 0;
@@ -662,9 +684,9 @@ static int on_start(struct builder *b, yaml_event_t *e, enum ynode_kind kind)
 static int on_end(struct builder *b)
 {
 	struct frame f = b->stack[--b->depth];
-	int r = 0;
+	int r = take_kids(b, &f);
 
-	if (f.node->kind == YNODE_MAPPING)
+	if (r >= 0 && f.node->kind == YNODE_MAPPING)
 		r = check_duplicates(b, f.node);
 	if (r < 0) {
 		free(f.anchor);
@@ -751,6 +773,7 @@ static void builder_release(struct builder *b)
 	for (size_t i = 0; i < b->n_anchors; i++)
 		free(b->anchors[i].name);
 	free(b->anchors);
+	free(b->kids);
 }
 
 static int run_parser(struct builder *b, yaml_parser_t *p, const char *buf, size_t len)
@@ -869,11 +892,6 @@ void ydoc_free(struct ydoc *doc)
 {
 	if (!doc)
 		return;
-	for (size_t i = 0; i < doc->n_all; i++) {
-		free(doc->all[i]->items);
-		free(doc->all[i]->pairs);
-	}
-	free(doc->all);
 	for (struct yarena *a = doc->arena, *next; a; a = next) {
 		next = a->next;
 		free(a);
