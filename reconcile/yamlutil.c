@@ -151,18 +151,29 @@ static bool match_float(const char *s)
 
 enum yscalar_type yscalar_resolve(const char *s)
 {
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-	static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
-
-	/* every null, bool, int and float starts with one of these */
-	if (*s && !strchr("~nNtTfF+-.0123456789", *s))
+	/* by the first character: every null, bool, int and float starts with one of these */
+	switch (s[0]) {
+	case '\0':
+		return YSCALAR_NULL;
+	case '~':
+		return s[1] ? YSCALAR_STRING : YSCALAR_NULL;
+	case 'n':
+	case 'N':
+		return streq(s, "null") || streq(s, "Null") || streq(s, "NULL") ? YSCALAR_NULL
+										: YSCALAR_STRING;
+	case 't':
+	case 'T':
+		return streq(s, "true") || streq(s, "True") || streq(s, "TRUE") ? YSCALAR_BOOL
+										: YSCALAR_STRING;
+	case 'f':
+	case 'F':
+		return streq(s, "false") || streq(s, "False") || streq(s, "FALSE") ? YSCALAR_BOOL
+										   : YSCALAR_STRING;
+	default:
+		break;
+	}
+	if (!strchr("+-.0123456789", s[0]))
 		return YSCALAR_STRING;
-	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
-		if (streq(s, nulls[i]))
-			return YSCALAR_NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(bools); i++)
-		if (streq(s, bools[i]))
-			return YSCALAR_BOOL;
 	if (match_int(s))
 		return YSCALAR_INT;
 	if (match_float(s))
@@ -419,9 +430,13 @@ static size_t line_indent(const char *p, const char *eol)
 	return (size_t)(q - p);
 }
 
-/* The end of the lines from p indented by n: the first non-blank line indented less, or end. */
-static const char *block_end(const char *p, const char *end, size_t n)
+/*
+ * The end of the lines from p indented by n: the first non-blank line
+ * indented less, or end; *ret_lines: the line breaks before it.
+ */
+static const char *block_end(const char *p, const char *end, size_t n, size_t *ret_lines)
 {
+	*ret_lines = 0;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *e = eol ? eol : end;
@@ -429,7 +444,10 @@ static const char *block_end(const char *p, const char *end, size_t n)
 
 		if (s < n && p + s < e)
 			return p;
-		p = eol ? eol + 1 : end;
+		if (!eol)
+			break;
+		++*ret_lines;
+		p = eol + 1;
 	}
 	return end;
 }
@@ -495,6 +513,7 @@ static int yblocks_find(struct yblocks *bs, const char *buf, size_t len)
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *bar, *q, *eol2, *stop;
+		size_t lines;
 		char chomp;
 
 		if (!eol)
@@ -508,23 +527,21 @@ static int yblocks_find(struct yblocks *bs, const char *buf, size_t len)
 			line++;
 			continue;
 		}
-		stop = block_end(q, end, n);
+		stop = block_end(q, end, n, &lines);
 		if (stop[-1] == '\n' && block_plain(q, stop)) {
 			struct yblock *bl = GROW(bs->v, bs->n, bs->cap);
 			if (!bl)
 				return -ENOMEM;
-			*bl = (struct yblock){
-			    .line = line, .start = q, .end = stop, .indent = n, .chomp = chomp};
+			*bl = (struct yblock){.line = line,
+					      .start = q,
+					      .end = stop,
+					      .indent = n,
+					      .n_lines = lines,
+					      .chomp = chomp};
 			for (const char *c = p; c < bar; c++)
 				bl->col += ((unsigned char)*c & 0xc0) != 0x80;
 		}
-		line++;
-		for (const char *c = q; c < stop; c++)
-			if (*c == '\n') {
-				line++;
-				if (bs->n && bs->v[bs->n - 1].start == q)
-					bs->v[bs->n - 1].n_lines++;
-			}
+		line += 1 + lines;
 		p = stop;
 	}
 	if (!bs->n || other_breaks(buf, len)) {
