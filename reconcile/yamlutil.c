@@ -278,12 +278,13 @@ static int add_child(struct builder *b, struct ynode *child)
 /* Move the children of an ending container from the builder into the arena. */
 static int take_kids(struct builder *b, const struct frame *f)
 {
-	struct ynode *p = f->node, **kids = b->kids + f->kids;
+	struct ynode *p = f->node, **kids;
 	size_t n = b->n_kids - f->kids;
 
 	b->n_kids = f->kids;
 	if (!n)
 		return 0;
+	kids = b->kids + f->kids;
 	if (p->kind == YNODE_SEQUENCE) {
 		p->items = arena_alloc_raw(b->doc, n * sizeof(*p->items));
 		if (!p->items)
