@@ -219,6 +219,7 @@ static void load_map(struct loader *L, const struct ynode *map, const struct fie
 		     size_t n, void *obj, const char *where)
 {
 	const char *names[16];
+	size_t next = 0;
 
 	assert(n <= ARRAY_SIZE(names));
 	for (size_t j = 0; j < n; j++)
@@ -227,8 +228,13 @@ static void load_map(struct loader *L, const struct ynode *map, const struct fie
 		const struct ynode *k = map->pairs[i].key;
 		size_t j = 0;
 
-		while (j < n && !streq(k->text, names[j]))
-			j++;
+		/* a written file has the keys in the table's order: try the next one first */
+		if (next < n && streq(k->text, names[next]))
+			j = next;
+		else
+			while (j < n && !streq(k->text, names[j]))
+				j++;
+		next = j + 1;
 		if (j < n)
 			load_field(L, &fields[j], k, map->pairs[i].value, obj);
 		else

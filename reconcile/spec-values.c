@@ -68,6 +68,20 @@ bool pci_address_valid(const char *s)
 	return s && split_domain(s, &dom, &rest) && bus_slot_fn(rest, &bus, &slot, &fn);
 }
 
+/* v in lowercase hex, at least width digits, at o; returns the end. */
+static char *hex_put(char *o, unsigned v, unsigned width)
+{
+	unsigned n = 1;
+
+	while (n < 8 && v >> (4 * n))
+		n++;
+	if (n < width)
+		n = width;
+	for (unsigned i = n; i > 0; i--, v >>= 4)
+		o[i - 1] = "0123456789abcdef"[v & 0xf];
+	return o + n;
+}
+
 /* Normalise into out (lowercase, with domain); false if s is not an address. */
 bool spec_pci_norm(const char *s, char out[24])
 {
@@ -80,7 +94,15 @@ bool spec_pci_norm(const char *s, char out[24])
 		return false;
 	if (!bus_slot_fn(rest, &bus, &slot, &fn))
 		return false;
-	snprintf(out, 24, "%04x:%02x:%02x.%x", dom, bus, slot, fn);
+	/* "%04x:%02x:%02x.%x" without snprintf: every VF of a spec comes here */
+	out = hex_put(out, dom, 4);
+	*out++ = ':';
+	out = hex_put(out, bus, 2);
+	*out++ = ':';
+	out = hex_put(out, slot, 2);
+	*out++ = '.';
+	out = hex_put(out, fn, 1);
+	*out = '\0';
 	return true;
 }
 

@@ -19,6 +19,7 @@ struct frame {
 	struct ynode *node;
 	char *anchor;	       /* owned; registered when the node ends */
 	struct ynode *pending; /* mapping: key waiting for its value */
+	size_t kids;	       /* where its children start in builder.kids */
 };
 
 struct anchor {
@@ -34,8 +35,11 @@ struct builder {
 	size_t depth, cap_stack;
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
+	struct ynode **kids;	 /* children of the open containers (keys and values), */
+	size_t n_kids, cap_kids; /* moved into the arena when their container ends */
 	size_t alias_nodes;
-	int soft_err; /* an error after which parsing goes on (duplicate keys) */
+	int soft_err;		/* an error after which parsing goes on (duplicate keys) */
+	struct yblocks *blocks; /* NULL: libyaml reads the original input */
 };
 
 static struct src_loc mark_loc(const char *file, yaml_mark_t m)
@@ -147,18 +151,29 @@ static bool match_float(const char *s)
 
 enum yscalar_type yscalar_resolve(const char *s)
 {
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
-	static const char *const bools[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
-
-	/* every null, bool, int and float starts with one of these */
-	if (*s && !strchr("~nNtTfF+-.0123456789", *s))
+	/* by the first character: every null, bool, int and float starts with one of these */
+	switch (s[0]) {
+	case '\0':
+		return YSCALAR_NULL;
+	case '~':
+		return s[1] ? YSCALAR_STRING : YSCALAR_NULL;
+	case 'n':
+	case 'N':
+		return streq(s, "null") || streq(s, "Null") || streq(s, "NULL") ? YSCALAR_NULL
+										: YSCALAR_STRING;
+	case 't':
+	case 'T':
+		return streq(s, "true") || streq(s, "True") || streq(s, "TRUE") ? YSCALAR_BOOL
+										: YSCALAR_STRING;
+	case 'f':
+	case 'F':
+		return streq(s, "false") || streq(s, "False") || streq(s, "FALSE") ? YSCALAR_BOOL
+										   : YSCALAR_STRING;
+	default:
+		break;
+	}
+	if (!strchr("+-.0123456789", s[0]))
 		return YSCALAR_STRING;
-	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
-		if (streq(s, nulls[i]))
-			return YSCALAR_NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(bools); i++)
-		if (streq(s, bools[i]))
-			return YSCALAR_BOOL;
 	if (match_int(s))
 		return YSCALAR_INT;
 	if (match_float(s))
@@ -175,8 +190,8 @@ struct yarena {
 
 #define YARENA_BLOCK (64u << 10)
 
-/* size bytes from the arena, zeroed and aligned for any type; NULL when out of memory. */
-static void *arena_alloc(struct ydoc *doc, size_t size)
+/* size bytes from the arena, aligned for any type; NULL when out of memory. */
+static void *arena_alloc_raw(struct ydoc *doc, size_t size)
 {
 	struct yarena *a = doc->arena;
 
@@ -198,20 +213,21 @@ static void *arena_alloc(struct ydoc *doc, size_t size)
 	}
 	void *p = (char *)a->data + a->used;
 	a->used += size;
-	return memset(p, 0, size);
+	return p;
+}
+
+/* arena_alloc_raw(), zeroed. */
+static void *arena_alloc(struct ydoc *doc, size_t size)
+{
+	void *p = arena_alloc_raw(doc, size);
+	return p ? memset(p, 0, size) : NULL;
 }
 
 static struct ynode *node_new(struct builder *b, enum ynode_kind kind, yaml_mark_t m)
 {
-	struct ynode **slot = GROW(b->doc->all, b->doc->n_all, b->doc->cap_all);
-	if (!slot)
-		return NULL;
 	struct ynode *n = arena_alloc(b->doc, sizeof(*n));
-	if (!n) {
-		b->doc->n_all--;
+	if (!n)
 		return NULL;
-	}
-	*slot = n;
 	n->kind = kind;
 	n->loc = mark_loc(b->file, m);
 	n->weight = 1;
@@ -237,14 +253,7 @@ static int add_child(struct builder *b, struct ynode *child)
 	p->weight = add_sat(p->weight, child->weight);
 	if (child->height + 1 > p->height)
 		p->height = child->height + 1;
-	if (p->kind == YNODE_SEQUENCE) {
-		struct ynode **it = GROW(p->items, p->n_items, p->cap_items);
-		if (!it)
-			return -ENOMEM;
-		*it = child;
-		return 0;
-	}
-	if (!f->pending) {
+	if (p->kind == YNODE_MAPPING && !f->pending) {
 		if (child->kind != YNODE_SCALAR)
 			return diag_error(b->d, &child->loc, -EINVAL,
 					  "mapping keys must be scalars, got %s",
@@ -252,12 +261,44 @@ static int add_child(struct builder *b, struct ynode *child)
 		f->pending = child;
 		return 0;
 	}
-	struct ypair *pair = GROW(p->pairs, p->n_pairs, p->cap_pairs);
-	if (!pair)
+	if (p->kind == YNODE_MAPPING) {
+		struct ynode **k = GROW(b->kids, b->n_kids, b->cap_kids);
+		if (!k)
+			return -ENOMEM;
+		*k = f->pending;
+		f->pending = NULL;
+	}
+	struct ynode **it = GROW(b->kids, b->n_kids, b->cap_kids);
+	if (!it)
 		return -ENOMEM;
-	pair->key = f->pending;
-	pair->value = child;
-	f->pending = NULL;
+	*it = child;
+	return 0;
+}
+
+/* Move the children of an ending container from the builder into the arena. */
+static int take_kids(struct builder *b, const struct frame *f)
+{
+	struct ynode *p = f->node, **kids;
+	size_t n = b->n_kids - f->kids;
+
+	b->n_kids = f->kids;
+	if (!n)
+		return 0;
+	kids = b->kids + f->kids;
+	if (p->kind == YNODE_SEQUENCE) {
+		p->items = arena_alloc_raw(b->doc, n * sizeof(*p->items));
+		if (!p->items)
+			return -ENOMEM;
+		memcpy(p->items, kids, n * sizeof(*p->items));
+		p->n_items = n;
+		return 0;
+	}
+	p->pairs = arena_alloc_raw(b->doc, n / 2 * sizeof(*p->pairs));
+	if (!p->pairs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n / 2; i++)
+		p->pairs[i] = (struct ypair){.key = kids[2 * i], .value = kids[2 * i + 1]};
+	p->n_pairs = n / 2;
 	return 0;
 }
 
@@ -299,7 +340,8 @@ static int check_duplicates(struct builder *b, struct ynode *map)
 		bool dup = false;
 		for (size_t i = 1; i < map->n_pairs && !dup; i++)
 			for (size_t j = 0; j < i && !dup; j++)
-				dup = streq(map->pairs[i].key->text, map->pairs[j].key->text);
+				dup = map->pairs[i].key->len == map->pairs[j].key->len &&
+				      streq(map->pairs[i].key->text, map->pairs[j].key->text);
 		if (!dup)
 			return 0;
 	}
@@ -346,6 +388,245 @@ static char *take_anchor(yaml_char_t *a)
 	return a ? strdup((const char *)a) : NULL;
 }
 
+/*
+ * Literal block scalars ("xml: |" and the lines under it: the domain XMLs
+ * of a host-state file) are most of a large file, and libyaml reads them a
+ * character at a time. Those whose lines are printable ASCII are read here
+ * instead: libyaml parses a copy of the input in which such a block keeps
+ * only its first line's indentation and an "x", on as many lines (every
+ * place after it is unchanged), and the scalar libyaml reports at the
+ * block's '|' takes the text read here. When libyaml does not report
+ * each block so, or finds any error, the original input is parsed again:
+ * results and diagnostics are libyaml's.
+ */
+struct yblock {
+	size_t line, col;	 /* of the '|', from 0, as libyaml marks it */
+	const char *start, *end; /* its lines in the original input, each ending in '\n' */
+	size_t indent;		 /* of its first line */
+	size_t n_lines;
+	char chomp; /* '-' strip, '+' keep, 0 clip */
+};
+
+struct yblocks {
+	struct yblock *v;
+	size_t n, cap;
+	char *buf; /* the input for libyaml; owned */
+	size_t len;
+	size_t next;   /* the next block libyaml should report */
+	bool mismatch; /* libyaml read a block otherwise than here */
+};
+
+static void yblocks_release(struct yblocks *bs)
+{
+	free(bs->v);
+	free(bs->buf);
+}
+
+static size_t line_indent(const char *p, const char *eol)
+{
+	const char *q = p;
+
+	while (q < eol && *q == ' ')
+		q++;
+	return (size_t)(q - p);
+}
+
+/*
+ * The end of the lines from p indented by n: the first non-blank line
+ * indented less, or end; *ret_lines: the line breaks before it.
+ */
+static const char *block_end(const char *p, const char *end, size_t n, size_t *ret_lines)
+{
+	*ret_lines = 0;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *e = eol ? eol : end;
+		size_t s = line_indent(p, e);
+
+		if (s < n && p + s < e)
+			return p;
+		if (!eol)
+			break;
+		++*ret_lines;
+		p = eol + 1;
+	}
+	return end;
+}
+
+/* Only '\n' and printable ASCII: nothing libyaml would refuse or count as a line break. */
+static bool block_plain(const char *p, const char *end)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+
+	/* eight bytes at a time: a word with no byte under 0x20 or over 0x7e passes */
+	for (uint64_t w; end - p >= 8; p += 8) {
+		memcpy(&w, p, 8);
+		if (!(((w | (w + ones)) & high) | ((w - 0x20 * ones) & ~w & high)))
+			continue;
+		for (size_t i = 0; i < 8; i++)
+			if ((p[i] < 0x20 || p[i] > 0x7e) && p[i] != '\n')
+				return false;
+	}
+	for (; p < end; p++)
+		if ((*p < 0x20 || *p > 0x7e) && *p != '\n')
+			return false;
+	return true;
+}
+
+/* libyaml's line breaks besides '\n': CR, and in valid UTF-8 NEL, LS and PS. */
+static bool other_breaks(const char *buf, size_t len)
+{
+	const char *end = buf + len;
+
+	if (memchr(buf, '\r', len))
+		return true;
+	for (const char *c = buf; (c = memchr(c, 0xc2, (size_t)(end - c))); c++)
+		if (end - c >= 2 && (unsigned char)c[1] == 0x85)
+			return true;
+	for (const char *c = buf; (c = memchr(c, 0xe2, (size_t)(end - c))); c++)
+		if (end - c >= 3 && (unsigned char)c[1] == 0x80 &&
+		    ((unsigned char)c[2] == 0xa8 || (unsigned char)c[2] == 0xa9))
+			return true;
+	return false;
+}
+
+/* The '|' of a header line [p, eol) ending in " |", " |-" or " |+"; NULL if none. */
+static const char *block_header(const char *p, const char *eol, char *ret_chomp)
+{
+	const char *bar = eol - 1;
+
+	*ret_chomp = 0;
+	if (eol - p >= 3 && (*bar == '-' || *bar == '+')) {
+		*ret_chomp = *bar;
+		bar--;
+	}
+	if (bar - p < 1 || *bar != '|' || bar[-1] != ' ')
+		return NULL;
+	return bar;
+}
+
+/* Find the blocks to read here; none when the input has other line breaks than '\n'. */
+static int yblocks_find(struct yblocks *bs, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	size_t line = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *bar, *q, *eol2, *stop;
+		size_t lines;
+		char chomp;
+
+		if (!eol)
+			break;
+		q = eol + 1;
+		bar = block_header(p, eol, &chomp);
+		eol2 = bar && q < end ? memchr(q, '\n', (size_t)(end - q)) : NULL;
+		size_t n = eol2 ? line_indent(q, eol2) : 0;
+		if (!n || q + n == eol2) { /* no header, or a first line that is not content */
+			p = q;
+			line++;
+			continue;
+		}
+		stop = block_end(q, end, n, &lines);
+		if (stop[-1] == '\n' && block_plain(q, stop)) {
+			struct yblock *bl = GROW(bs->v, bs->n, bs->cap);
+			if (!bl)
+				return -ENOMEM;
+			*bl = (struct yblock){.line = line,
+					      .start = q,
+					      .end = stop,
+					      .indent = n,
+					      .n_lines = lines,
+					      .chomp = chomp};
+			for (const char *c = p; c < bar; c++)
+				bl->col += ((unsigned char)*c & 0xc0) != 0x80;
+		}
+		line += 1 + lines;
+		p = stop;
+	}
+	if (!bs->n || other_breaks(buf, len)) {
+		bs->n = 0;
+		return 0;
+	}
+	/* the copy for libyaml is never longer: a block's first line has more than its indent */
+	char *o = bs->buf = malloc(len + 1);
+	if (!o)
+		return -ENOMEM;
+	p = buf;
+	for (size_t i = 0; i < bs->n; i++) {
+		const struct yblock *bl = &bs->v[i];
+		memcpy(o, p, (size_t)(bl->start - p));
+		o += bl->start - p;
+		memset(o, ' ', bl->indent);
+		o += bl->indent;
+		*o++ = 'x';
+		memset(o, '\n', bl->n_lines);
+		o += bl->n_lines;
+		p = bl->end;
+	}
+	memcpy(o, p, (size_t)(end - p));
+	o += end - p;
+	*o = '\0';
+	bs->len = (size_t)(o - bs->buf);
+	return 0;
+}
+
+/* The text of a block as libyaml reads a literal scalar, in the arena. */
+static char *block_text(struct ydoc *doc, const struct yblock *bl, size_t *ret_len)
+{
+	char *t = arena_alloc_raw(doc, (size_t)(bl->end - bl->start) + 1);
+	size_t o = 0, breaks = 0;
+	bool first = true;
+
+	if (!t)
+		return NULL;
+	for (const char *p = bl->start, *eol; p < bl->end; p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(bl->end - p));
+		size_t s = line_indent(p, eol);
+		if (p + s == eol && s <= bl->indent) {
+			breaks++;
+			continue;
+		}
+		if (!first)
+			t[o++] = '\n';
+		memset(t + o, '\n', breaks);
+		o += breaks;
+		breaks = 0;
+		memcpy(t + o, p + bl->indent, (size_t)(eol - p) - bl->indent);
+		o += (size_t)(eol - p) - bl->indent;
+		first = false;
+	}
+	if (bl->chomp != '-')
+		t[o++] = '\n';
+	if (bl->chomp == '+') {
+		memset(t + o, '\n', breaks);
+		o += breaks;
+	}
+	t[o] = '\0';
+	*ret_len = o;
+	return t;
+}
+
+/* The block read here for a scalar event, or NULL: libyaml's text is the scalar's. */
+static const struct yblock *block_for(struct builder *b, const yaml_event_t *e)
+{
+	struct yblocks *bs = b->blocks;
+
+	if (!bs || bs->next >= bs->n || e->data.scalar.style != YAML_LITERAL_SCALAR_STYLE)
+		return NULL;
+	const struct yblock *bl = &bs->v[bs->next];
+	if (bl->line != e->start_mark.line || bl->col != e->start_mark.column)
+		return NULL;
+	bs->next++;
+	size_t want = 1 + (bl->chomp != '-') + (bl->chomp == '+' ? bl->n_lines - 1 : 0);
+	if (e->data.scalar.length != want || e->data.scalar.value[0] != 'x') {
+		bs->mismatch = true;
+		return NULL;
+	}
+	return bl;
+}
+
 static int on_scalar(struct builder *b, yaml_event_t *e)
 {
 	struct ynode *n;
@@ -361,11 +642,19 @@ static int on_scalar(struct builder *b, yaml_event_t *e)
 	n = node_new(b, YNODE_SCALAR, e->start_mark);
 	if (!n)
 		return -ENOMEM;
-	n->text = arena_alloc(b->doc, e->data.scalar.length + 1);
-	if (!n->text)
-		return -ENOMEM;
-	memcpy(n->text, e->data.scalar.value, e->data.scalar.length);
-	n->len = e->data.scalar.length;
+	const struct yblock *bl = block_for(b, e);
+	if (bl) {
+		n->text = block_text(b->doc, bl, &n->len);
+		if (!n->text)
+			return -ENOMEM;
+	} else {
+		n->text = arena_alloc_raw(b->doc, e->data.scalar.length + 1);
+		if (!n->text)
+			return -ENOMEM;
+		memcpy(n->text, e->data.scalar.value, e->data.scalar.length);
+		n->text[e->data.scalar.length] = '\0';
+		n->len = e->data.scalar.length;
+	}
 	if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag)
 		n->type = yscalar_resolve(n->text);
 	else
@@ -404,6 +693,7 @@ static int on_start(struct builder *b, yaml_event_t *e, enum ynode_kind kind)
 	if (!f)
 		return -ENOMEM;
 	f->node = n;
+	f->kids = b->n_kids;
 	if (anchor && !(f->anchor = take_anchor(anchor)))
 		return -ENOMEM;
 	return 0;
@@ -412,9 +702,9 @@ static int on_start(struct builder *b, yaml_event_t *e, enum ynode_kind kind)
 static int on_end(struct builder *b)
 {
 	struct frame f = b->stack[--b->depth];
-	int r = 0;
+	int r = take_kids(b, &f);
 
-	if (f.node->kind == YNODE_MAPPING)
+	if (r >= 0 && f.node->kind == YNODE_MAPPING)
 		r = check_duplicates(b, f.node);
 	if (r < 0) {
 		free(f.anchor);
@@ -501,6 +791,7 @@ static void builder_release(struct builder *b)
 	for (size_t i = 0; i < b->n_anchors; i++)
 		free(b->anchors[i].name);
 	free(b->anchors);
+	free(b->kids);
 }
 
 static int run_parser(struct builder *b, yaml_parser_t *p, const char *buf, size_t len)
@@ -549,11 +840,37 @@ static int run_parser(struct builder *b, yaml_parser_t *p, const char *buf, size
 	}
 }
 
+/*
+ * One parse of in (in_len bytes: the input, or the copy of yblocks_find())
+ * into *ret; buf and len are the input, for the places of reader errors.
+ */
+static int parse_pass(const char *file, const char *in, size_t in_len, const char *buf, size_t len,
+		      struct yblocks *blocks, struct diag *d, struct ydoc **ret)
+{
+	_cleanup_(ydoc_freep) struct ydoc *doc = calloc(1, sizeof(*doc));
+	struct builder b = {.file = file, .d = d, .doc = doc, .blocks = blocks};
+	yaml_parser_t parser;
+	int r;
+
+	if (!doc)
+		return -ENOMEM;
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)in, in_len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	r = run_parser(&b, &parser, buf, len);
+	doc->alias_nodes = b.alias_nodes;
+	yaml_parser_delete(&parser);
+	builder_release(&b);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(doc);
+	return 0;
+}
+
 int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, struct ydoc **ret)
 {
-	_cleanup_(ydoc_freep) struct ydoc *doc = NULL;
-	struct builder b = {.file = file, .d = d};
-	yaml_parser_t parser;
+	struct yblocks blocks = {0};
 	size_t bad;
 	int r;
 
@@ -569,33 +886,30 @@ int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, st
 		return diag_error(d, &l, -EINVAL, "invalid UTF-8 byte 0x%02x",
 				  (unsigned char)buf[bad]);
 	}
-	doc = calloc(1, sizeof(*doc));
-	if (!doc)
-		return -ENOMEM;
-	b.doc = doc;
-	if (!yaml_parser_initialize(&parser))
-		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	r = run_parser(&b, &parser, buf, len);
-	doc->alias_nodes = b.alias_nodes;
-	yaml_parser_delete(&parser);
-	builder_release(&b);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(doc);
-	return 0;
+	r = yblocks_find(&blocks, buf, len);
+	if (r >= 0 && blocks.n) {
+		struct ydoc *doc = NULL;
+		struct diag scratch;
+
+		diag_init(&scratch);
+		r = parse_pass(file, blocks.buf, blocks.len, buf, len, &blocks, &scratch, &doc);
+		diag_release(&scratch);
+		if (r >= 0 && !blocks.mismatch && blocks.next == blocks.n) {
+			yblocks_release(&blocks);
+			*ret = doc;
+			return 0;
+		}
+		ydoc_free(doc);
+	}
+	yblocks_release(&blocks);
+	/* no block read here, or a surprise: libyaml reads it all, and says what is wrong */
+	return parse_pass(file, buf, len, buf, len, NULL, d, ret);
 }
 
 void ydoc_free(struct ydoc *doc)
 {
 	if (!doc)
 		return;
-	for (size_t i = 0; i < doc->n_all; i++) {
-		free(doc->all[i]->items);
-		free(doc->all[i]->pairs);
-	}
-	free(doc->all);
 	for (struct yarena *a = doc->arena, *next; a; a = next) {
 		next = a->next;
 		free(a);

@@ -49,10 +49,10 @@ struct ynode {
 	enum yscalar_type type;
 	/* YNODE_SEQUENCE */
 	struct ynode **items;
-	size_t n_items, cap_items;
+	size_t n_items;
 	/* YNODE_MAPPING: keys unique, in file order */
 	struct ypair *pairs;
-	size_t n_pairs, cap_pairs;
+	size_t n_pairs;
 	/* bookkeeping for the alias limits */
 	size_t weight; /* nodes in this subtree, aliases expanded (saturating) */
 	unsigned height;
@@ -69,10 +69,8 @@ struct yalias {
 struct yarena; /* the nodes and their text, allocated in large blocks */
 
 struct ydoc {
-	struct ynode *root; /* NULL: the stream holds no document */
-	struct yarena *arena;
-	struct ynode **all; /* every node, for freeing their arrays */
-	size_t n_all, cap_all;
+	struct ynode *root;	/* NULL: the stream holds no document */
+	struct yarena *arena;	/* the nodes, their arrays and their text */
 	size_t alias_nodes;	/* nodes reached again through aliases; 0: no alias */
 	struct yalias *aliases; /* every alias, in file order */
 	size_t n_aliases, cap_aliases;
