@@ -670,15 +670,23 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 	}
 	if (ar < 0) {
 		snprintf(extack, sizeof(extack), "%.*s", (int)elen, ext);
-		if (!(*ret_addr_why = addr_failed(ar, extack)))
+		/* stopped at a PF: the dump, after them all, was never sent */
+		*ret_addr_why = done < n ? strprintf("cannot read the addresses of the netdevs: not "
+						     "asked (PF '%s' before it did not answer)",
+						     v[done].ifname)
+					 : addr_failed(ar, extack);
+		if (!*ret_addr_why)
 			return -ENOMEM;
 	}
 
 	/* the worker stopped (no answer, a signal): the one it was at, and those after */
-	for (; done < n; done++) {
+	for (size_t stuck = done; done < n; done++) {
 		struct vfnet_pf *pf = &v[done];
 		pf->r = r < 0 ? r : -EBADMSG;
-		pf->why = get_failed(pf->ifname, pf->r, "");
+		pf->why = done == stuck ? get_failed(pf->ifname, pf->r, "")
+					: strprintf("cannot read VF settings of PF '%s': not asked "
+						    "(PF '%s' before it did not answer)",
+						    pf->ifname, v[stuck].ifname);
 		if (!pf->why)
 			return -ENOMEM;
 	}

@@ -4,6 +4,8 @@
 # first: a driver_override write of one VF while binding to vfio-pci, and
 # RTM_SETLINK of per-VF settings. Each: exit 1 with an error naming the
 # device, the other PF converged, a re-run without the fault converges.
+# Then RTM_GETLINK while observing (hang, EIO): a warning naming the PF,
+# bounded by --timeout, and the plan goes on.
 . "$(dirname "$0")/lib.sh"
 need_shim
 
@@ -59,4 +61,31 @@ has "enp11s0f0.*VF 0.*Input/output error" "$T/err1" "setlink: the error names th
 has '^rerun: rc=0 drivers=igbvf igbvf igbvf igbvf igbvf igbvf trust=on on $' \
 	"$T/out" "setlink: a re-run converges"
 has '^plan: rc=0$' "$T/out" "setlink: plan --detailed-exitcode is 0"
+# ---- RTM_GETLINK of the first PF while observing: a warning, no hang ----
+GL='
+	$SC apply -f "$T/spec.yaml" --timeout 2 >"$T/gl.out1" 2>"$T/gl.err1"
+	echo "apply: rc=$?"
+	s=$EPOCHREALTIME
+	$SC plan --detailed-exitcode --timeout 2 -f "$T/spec.yaml" >"$T/gl.out2" 2>"$T/gl.err2"
+	echo "plan: rc=$? took=$(awk -v a=$s -v b=$EPOCHREALTIME "BEGIN { printf \"%d\", b - a }")"
+'
+mkhost "$T/state.yaml" --pfs 2 --spec "$T/spec.yaml" --want-vfs 3 --sim-pf 0:fail.getlink=hang
+sim "$T/state.yaml" "$GL" >"$T/out" 2>&1
+sed 's/^/# /' "$T/out" "$T/gl.err1" "$T/gl.err2"
+has '^apply: rc=0$' "$T/out" "getlink hangs: the apply creates the VFs (its check only warns)"
+has '^plan: rc=0 took=[0-9]$' "$T/out" "getlink hangs: plan finds nothing to do, within --timeout (in seconds: took=)"
+has "^sriovctl: warning: PF '0000:0b:00\.0': VF link settings unknown: cannot read VF settings of PF 'enp11s0f0': no answer within 2 s \(the driver hangs\)$" \
+	"$T/gl.err2" "getlink hangs: the warning names the PF and the bound"
+has "^sriovctl: warning: PF '0000:0c:00\.0': VF link settings unknown: cannot read VF settings of PF 'enp12s0f0': not asked \(PF 'enp11s0f0' before it did not answer\)$" \
+	"$T/gl.err2" "getlink hangs: the PF after it is said unread, and why"
+has "^sriovctl: warning: whether the host uses VF netdevs is not fully known: cannot read the addresses of the netdevs: not asked \(PF 'enp11s0f0' before it did not answer\)$" \
+	"$T/gl.err2" "getlink hangs: so is the address dump after it"
+
+mkhost "$T/state.yaml" --pfs 2 --spec "$T/spec.yaml" --want-vfs 3 --sim-pf 0:fail.getlink=EIO
+sim "$T/state.yaml" "$GL" >"$T/out" 2>&1
+sed 's/^/# /' "$T/out" "$T/gl.err2"
+has '^plan: rc=0 took=[0-9]$' "$T/out" "getlink EIO: plan finds nothing to do"
+has "^sriovctl: warning: PF '0000:0b:00\.0': VF link settings unknown: cannot read VF settings of PF 'enp11s0f0': Input/output error$" \
+	"$T/gl.err2" "getlink EIO: the warning names the PF and the cause"
+lacks "0000:0c:00\.0" "$T/gl.err2" "getlink EIO: the other PF is read"
 echo "1..$n"

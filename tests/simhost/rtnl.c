@@ -434,6 +434,30 @@ static bool wants_vfinfo(const struct nlmsghdr *h)
 	return m && ATTR_LEN(m) >= 4 && (*(const unsigned *)ATTR_DATA(m) & RTEXT_FILTER_VF);
 }
 
+/*
+ * The fault the configuration gives the driver of addr for op ("setlink",
+ * "getlink"): 0 none, a negative errno, or -ETIMEDOUT after a hang (which
+ * blocks this caller only, as attrs.c does: the lock is let go meanwhile).
+ */
+static int driver_fault(const char *addr, const char *op)
+{
+	int fail = sim_find_fail(addr, op);
+
+	if (fail < 0) {
+		const struct sim_pf *pf = sim_find_pf(addr);
+		unsigned ms = pf && pf->hang_ms ? pf->hang_ms : 0;
+		struct timespec ts = {ms ? ms / 1000 : 24 * 3600, (ms % 1000) * 1000000L};
+
+		pthread_mutex_unlock(&lock);
+		sim_hang_mark(addr, true);
+		while (nanosleep(&ts, &ts) == 0 && !ms)
+			ts.tv_sec = 24 * 3600;
+		sim_hang_mark(addr, false);
+		pthread_mutex_lock(&lock);
+	}
+	return fail > 0 ? -fail : fail < 0 ? -ETIMEDOUT : 0;
+}
+
 static void getlink(struct nlfake *f, const struct nlmsghdr *h)
 {
 	struct msgbuf b = {0};
@@ -472,6 +496,8 @@ static void getlink(struct nlfake *f, const struct nlmsghdr *h)
 		return;
 	}
 	r = request_netdev(h, &d);
+	if (r >= 0 && d.is_pf)
+		r = driver_fault(d.addr, "getlink");
 	if (r < 0) {
 		send_error(f, h, -r);
 		return;
@@ -627,29 +653,14 @@ static void setlink(struct nlfake *f, const struct nlmsghdr *h)
 	const struct nlattr *list, *a;
 	struct netdev d;
 	size_t len;
-	int r, fail;
+	int r;
 
 	r = request_netdev(h, &d);
 	if (r < 0)
 		goto out;
-	fail = sim_find_fail(d.addr, "setlink");
-	if (fail < 0) {
-		/* a driver that does not answer: block this writer only, as attrs.c does */
-		const struct sim_pf *pf = sim_find_pf(d.addr);
-		unsigned ms = pf && pf->hang_ms ? pf->hang_ms : 0;
-		struct timespec ts = {ms ? ms / 1000 : 24 * 3600, (ms % 1000) * 1000000L};
-
-		pthread_mutex_unlock(&lock);
-		sim_hang_mark(d.addr, true);
-		while (nanosleep(&ts, &ts) == 0 && !ms)
-			ts.tv_sec = 24 * 3600;
-		sim_hang_mark(d.addr, false);
-		pthread_mutex_lock(&lock);
-	}
-	if (fail) {
-		r = fail > 0 ? -fail : -ETIMEDOUT;
+	r = driver_fault(d.addr, "setlink");
+	if (r < 0)
 		goto out;
-	}
 	list = find_attr((const char *)ifi + NLMSG_ALIGN(sizeof(*ifi)),
 			 h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), IFLA_VFINFO_LIST);
 	if (!list)
