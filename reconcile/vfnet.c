@@ -671,10 +671,11 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 	if (ar < 0) {
 		snprintf(extack, sizeof(extack), "%.*s", (int)elen, ext);
 		/* stopped at a PF: the dump, after them all, was never sent */
-		*ret_addr_why = done < n ? strprintf("cannot read the addresses of the netdevs: not "
-						     "asked (PF '%s' before it did not answer)",
-						     v[done].ifname)
-					 : addr_failed(ar, extack);
+		*ret_addr_why = done < n
+				    ? strprintf("cannot read the addresses of the netdevs: not "
+						"asked (PF '%s' before it did not answer)",
+						v[done].ifname)
+				    : addr_failed(ar, extack);
 		if (!*ret_addr_why)
 			return -ENOMEM;
 	}
