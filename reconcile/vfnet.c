@@ -693,16 +693,3 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 	}
 	return 0;
 }
-
-int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, struct diag *d)
-{
-	_cleanup_(freep) struct vf_info *info = NULL;
-	size_t n_info = 0;
-	int r;
-
-	r = vfnet_get(pf_ifname, &info, &n_info, d);
-	if (r < 0)
-		return r;
-	fill_states(vfs, n, info, n_info);
-	return 0;
-}

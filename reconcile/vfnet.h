@@ -37,13 +37,6 @@ int vfnet_apply(const char *pf_ifname, unsigned vf, enum vf_attr attr, const str
 
 struct vf_state;
 
-/*
- * For the observer: fill the link settings of vfs[0..n), matched by id,
- * from PF pf_ifname. VFs the PF does not report keep their values. Errors
- * (-ENODEV: no such netdev) are recorded in d.
- */
-int vfnet_fill_vf_states(const char *pf_ifname, struct vf_state *vfs, size_t n, struct diag *d);
-
 /* One PF of vfnet_fill_many(): its netdev and VFs in; how it went out. */
 struct vfnet_pf {
 	const char *ifname;
@@ -54,9 +47,10 @@ struct vfnet_pf {
 };
 
 /*
- * vfnet_fill_vf_states() for n PFs, every request in one worker (one
- * process for the whole observation; each request is a step bounded by
- * the worker timeout). Then one RTM_GETADDR dump gives the addresses of
+ * For the observer: the link settings of each PF's VFs (matched by id;
+ * VFs the PF does not report keep their values), every request in one
+ * worker (one process for the whole observation; each request is a step
+ * bounded by the worker timeout). Then one RTM_GETADDR dump gives the addresses of
  * the VF netdevs whose use.ifindex is known (use.addresses, link-local
  * ones left out). Returns 0 or -ENOMEM; each PF's own result is in its r
  * and why; *ret_addr_why says why the addresses are unknown (owned; NULL

@@ -673,21 +673,28 @@ static void test_kernel_fill_states(void **state)
 {
 	(void)state;
 	NEED_NETNS();
-	struct diag d;
 	struct vf_state vfs[2] = {
 	    {.id = 0, .link = {.vlan = 7}},
 	    {.id = 1, .link = {.vlan = -1}},
 	};
+	struct vfnet_pf pfs[2] = {
+	    {.ifname = "d0", .vfs = vfs, .n_vfs = 2},
+	    {.ifname = "nosuch0", .vfs = vfs, .n_vfs = 2},
+	};
+	char *addr_why = NULL;
 
-	diag_init(&d);
-	/* a netdev without VFs reports none: the states keep their values */
-	assert_int_equal(vfnet_fill_vf_states("d0", vfs, 2, &d), 0);
+	/* one worker for both; a netdev without VFs reports none: the states keep their values */
+	assert_int_equal(vfnet_fill_many(pfs, 2, &addr_why), 0);
+	assert_int_equal(pfs[0].r, 0);
+	assert_null(pfs[0].why);
 	assert_int_equal(vfs[0].link.vlan, 7);
 	assert_string_equal(vfs[1].link.mac, "");
-	assert_int_equal(d.n_errors, 0);
-	assert_int_equal(vfnet_fill_vf_states("nosuch0", vfs, 2, &d), -ENODEV);
-	assert_true(diag_has(&d, "cannot read VF settings of PF 'nosuch0': no such interface"));
-	diag_release(&d);
+	/* the next PF is asked all the same */
+	assert_int_equal(pfs[1].r, -ENODEV);
+	assert_non_null(pfs[1].why);
+	assert_string_equal(pfs[1].why, "cannot read VF settings of PF 'nosuch0': no such interface");
+	assert_null(addr_why);
+	free(pfs[1].why);
 }
 
 /* The addresses of a netdev up with IPv4 and IPv6 ones: its link-local one is left out. */
