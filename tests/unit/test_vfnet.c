@@ -692,7 +692,8 @@ static void test_kernel_fill_states(void **state)
 	/* the next PF is asked all the same */
 	assert_int_equal(pfs[1].r, -ENODEV);
 	assert_non_null(pfs[1].why);
-	assert_string_equal(pfs[1].why, "cannot read VF settings of PF 'nosuch0': no such interface");
+	assert_string_equal(pfs[1].why,
+			    "cannot read VF settings of PF 'nosuch0': no such interface");
 	assert_null(addr_why);
 	free(pfs[1].why);
 }
