@@ -36,12 +36,14 @@ static int rtnl_open(struct mnl_socket **ret)
 }
 
 /*
- * Send the request and wait for the answer to it: an RTM_NEWLINK (copied
- * to *ret_reply, owned by the caller) or an error/ACK (returned, with the
- * extended ACK message in extack).
+ * Send the request and hand each message answering it (its port and
+ * sequence number) to take until take returns non-zero: 1 done, or a
+ * negative errno. An error/ACK message ends it: its error is returned, with
+ * the extended ACK message in extack.
  */
-static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t *ret_len,
-			  char *extack, size_t extack_size)
+static int rtnl_exchange(const void *req, size_t len,
+			 int (*take)(const struct nlmsghdr *nlh, void *userdata), void *userdata,
+			 char *extack, size_t extack_size)
 {
 	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	const struct nlmsghdr *rq = req;
@@ -78,17 +80,57 @@ static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t 
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR)
 				return vfnet_parse_error(nlh, nlh->nlmsg_len, extack, extack_size);
-			if (nlh->nlmsg_type == RTM_NEWLINK && ret_reply) {
-				void *copy = malloc(nlh->nlmsg_len);
-				if (!copy)
-					return -ENOMEM;
-				memcpy(copy, nlh, nlh->nlmsg_len);
-				*ret_reply = copy;
-				*ret_len = nlh->nlmsg_len;
-				return 0;
-			}
+			r = take(nlh, userdata);
+			if (r != 0)
+				return r < 0 ? r : 0;
 		}
 	}
+}
+
+/* What a call or a dump collects: the messages of type want. */
+struct collected {
+	uint16_t want;
+	bool dump; /* until NLMSG_DONE, all of them; else the first */
+	char *msgs;
+	size_t len;
+};
+
+static int collect(const struct nlmsghdr *nlh, void *userdata)
+{
+	struct collected *c = userdata;
+
+	if (nlh->nlmsg_type == NLMSG_DONE)
+		return 1;
+	if (nlh->nlmsg_type != c->want)
+		return 0;
+	char *grown = realloc(c->msgs, c->len + MNL_ALIGN(nlh->nlmsg_len));
+	if (!grown)
+		return -ENOMEM;
+	c->msgs = grown;
+	memset(c->msgs + c->len, 0, MNL_ALIGN(nlh->nlmsg_len));
+	memcpy(c->msgs + c->len, nlh, nlh->nlmsg_len);
+	c->len += c->dump ? MNL_ALIGN(nlh->nlmsg_len) : nlh->nlmsg_len;
+	return c->dump ? 0 : 1;
+}
+
+/*
+ * Send the request and wait for the answer to it: an RTM_NEWLINK (copied
+ * to *ret_reply, owned by the caller, when ret_reply is given) or an
+ * error/ACK (returned, with the extended ACK message in extack).
+ */
+static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t *ret_len,
+			  char *extack, size_t extack_size)
+{
+	struct collected c = {.want = ret_reply ? RTM_NEWLINK : 0};
+	int r = rtnl_exchange(req, len, collect, &c, extack, extack_size);
+
+	if (r >= 0 && ret_reply) {
+		*ret_reply = c.msgs;
+		*ret_len = c.len;
+		return 0;
+	}
+	free(c.msgs);
+	return r;
 }
 
 /*
@@ -99,58 +141,16 @@ static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t 
 static int rtnl_dump_here(const void *req, size_t len, uint16_t want, void **ret_msgs,
 			  size_t *ret_len, char *extack, size_t extack_size)
 {
-	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
-	_cleanup_(freep) char *all = NULL;
-	const struct nlmsghdr *rq = req;
-	size_t n = 0;
-	unsigned portid;
-	int r;
+	struct collected c = {.want = want, .dump = true};
+	int r = rtnl_exchange(req, len, collect, &c, extack, extack_size);
 
-	extack[0] = '\0';
-	r = rtnl_open(&nl);
-	if (r < 0)
+	if (r < 0) {
+		free(c.msgs);
 		return r;
-	portid = mnl_socket_get_portid(nl);
-	if (mnl_socket_sendto(nl, req, len) < 0)
-		return -errno;
-
-	for (;;) {
-		_cleanup_(freep) void *buf = NULL;
-		ssize_t k = recv(mnl_socket_get_fd(nl), NULL, 0, MSG_PEEK | MSG_TRUNC);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		buf = malloc(k > 0 ? (size_t)k : 1);
-		if (!buf)
-			return -ENOMEM;
-		k = recv(mnl_socket_get_fd(nl), buf, (size_t)k, 0);
-		if (k < 0)
-			return -errno;
-
-		const struct nlmsghdr *nlh = buf;
-		int left = (int)k;
-		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (!mnl_nlmsg_portid_ok(nlh, portid) || nlh->nlmsg_seq != rq->nlmsg_seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR)
-				return vfnet_parse_error(nlh, nlh->nlmsg_len, extack, extack_size);
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				*ret_msgs = TAKE_PTR(all);
-				*ret_len = n;
-				return 0;
-			}
-			if (nlh->nlmsg_type != want)
-				continue;
-			char *grown = realloc(all, n + MNL_ALIGN(nlh->nlmsg_len));
-			if (!grown)
-				return -ENOMEM;
-			all = grown;
-			memset(all + n, 0, MNL_ALIGN(nlh->nlmsg_len));
-			memcpy(all + n, nlh, nlh->nlmsg_len);
-			n += MNL_ALIGN(nlh->nlmsg_len);
-		}
 	}
+	*ret_msgs = c.msgs;
+	*ret_len = c.len;
+	return 0;
 }
 
 struct rtnl_req {
