@@ -365,10 +365,35 @@ static void write_pci(struct writer *w, const struct pci_dev_state *p)
 			w_str(w, p->interfaces[i]);
 		w_seq_end(w);
 	}
+	w_kv_opt_ll(w, "iommu-group", p->iommu_group);
 	if (p->is_pf) {
 		w_key(w, "sriov");
 		write_sriov(w, &p->sriov);
 	}
+	w_map_end(w);
+}
+
+static void write_iommu_group(struct writer *w, const struct iommu_group *g)
+{
+	w_map_start(w, false);
+	w_key(w, "id");
+	w_ll(w, g->id);
+	w_key(w, "devices");
+	w_seq_start(w, g->n_members == 0);
+	for (size_t i = 0; i < g->n_members; i++) {
+		const struct iommu_member *m = &g->members[i];
+		char class[16];
+
+		w_map_start(w, true);
+		w_kv_str(w, "address", m->address);
+		if (m->class >= 0) {
+			snprintf(class, sizeof(class), "0x%06x", (unsigned)m->class);
+			w_kv_str(w, "class", class);
+		}
+		w_kv_str(w, "driver", m->driver);
+		w_map_end(w);
+	}
+	w_seq_end(w);
 	w_map_end(w);
 }
 
@@ -422,6 +447,15 @@ static void write_host(struct writer *w, const struct host *h)
 	for (size_t i = 0; i < h->n_pci; i++)
 		write_pci(w, &h->pci[i]);
 	w_seq_end(w);
+
+	/* only where the host has an IOMMU: files without one read as before */
+	if (h->n_iommu_groups) {
+		w_key(w, "iommu-groups");
+		w_seq_start(w, false);
+		for (size_t i = 0; i < h->n_iommu_groups; i++)
+			write_iommu_group(w, &h->iommu_groups[i]);
+		w_seq_end(w);
+	}
 
 	w_key(w, "modules");
 	w_map_start(w, h->n_modules == 0);

@@ -417,6 +417,7 @@ static const struct field pci_fields[] = {
     FIELD("name", F_STR, F_NULL, struct pci_dev_state, name),
     FIELD("driver", F_NAME, F_NULL, struct pci_dev_state, driver),
     SUB("interfaces", 0, load_interfaces),
+    FIELD("iommu-group", F_INT, F_NULL, struct pci_dev_state, iommu_group, .max = INT32_MAX),
     SUB("sriov", 0, load_sriov),
 };
 
@@ -459,11 +460,83 @@ static void load_pci(struct loader *L, const struct ynode *key, const struct yno
 		const struct ynode *item = seq->items[i];
 		struct pci_dev_state *p = &h->pci[h->n_pci++];
 
+		p->iommu_group = -1;
 		if (is_map(L, NULL, item, "a pci device"))
 			load_map(L, item, pci_fields, ARRAY_SIZE(pci_fields), p,
 				 "in a pci device");
 	}
 	check_pci(L, seq);
+}
+
+/* ---- iommu-groups: [{id: 14, devices: [{address, class, driver}]}] ---- */
+
+/* class: "0x040300", the class attribute as sysfs has it; null: unknown */
+static void load_class(struct loader *L, const struct ynode *key, const struct ynode *v, void *obj)
+{
+	struct iommu_member *m = obj;
+	_cleanup_(freep) char *s = NULL;
+	char *end;
+
+	m->class = -1;
+	if (ynode_is_null(v) || !yget_str(&L->y, key, v, &s))
+		return;
+	unsigned long x = strtoul(s, &end, 16);
+	if (strncmp(s, "0x", 2) != 0 || strlen(s) != 8 || *end)
+		yerror(&L->y, v,
+		       "malformed class '%s' (expected 0x and six hex digits, e.g. 0x040300)",
+		       yq(&L->y, s));
+	else
+		m->class = (int)x;
+}
+
+static const struct field member_fields[] = {
+    FIELD("address", F_PCI, F_REQ, struct iommu_member, address),
+    SUB("class", 0, load_class),
+    FIELD("driver", F_NAME, F_NULL, struct iommu_member, driver),
+};
+
+static void load_members(struct loader *L, const struct ynode *key, const struct ynode *seq,
+			 void *obj)
+{
+	struct iommu_group *g = obj;
+
+	if (!yexpect(&L->y, key, seq, YNODE_SEQUENCE) ||
+	    !(g->members = alloc_items(L, seq->n_items, sizeof(*g->members))))
+		return;
+	for (size_t i = 0; i < seq->n_items; i++) {
+		struct iommu_member *m = &g->members[g->n_members++];
+
+		m->class = -1;
+		if (is_map(L, NULL, seq->items[i], "an IOMMU group device"))
+			load_map(L, seq->items[i], member_fields, ARRAY_SIZE(member_fields), m,
+				 "in an IOMMU group device");
+	}
+}
+
+static const struct field group_fields[] = {
+    FIELD("id", F_UINT, F_REQ, struct iommu_group, id, .max = INT32_MAX),
+    SUB("devices", F_REQ, load_members),
+};
+
+static void load_groups(struct loader *L, const struct ynode *key, const struct ynode *seq,
+			void *obj)
+{
+	struct host *h = obj;
+
+	if (!yexpect(&L->y, key, seq, YNODE_SEQUENCE) ||
+	    !(h->iommu_groups = alloc_items(L, seq->n_items, sizeof(*h->iommu_groups))))
+		return;
+	for (size_t i = 0; i < seq->n_items; i++) {
+		const struct ynode *item = seq->items[i];
+		struct iommu_group *g = &h->iommu_groups[h->n_iommu_groups++];
+
+		if (is_map(L, NULL, item, "an IOMMU group"))
+			load_map(L, item, group_fields, ARRAY_SIZE(group_fields), g,
+				 "in an IOMMU group");
+		for (size_t j = 0; j < i; j++)
+			if (ynode_get(item, "id") && h->iommu_groups[j].id == g->id)
+				yerror(&L->y, item, "duplicate IOMMU group %u", g->id);
+	}
 }
 
 /* ---- modules, files ---- */
@@ -643,6 +716,7 @@ static const struct field top_fields[] = {
     SUB("kind", F_REQ, load_kind),
     FIELD("hostname", F_STR, F_NULL, struct host, hostname),
     SUB("pci", 0, load_pci),
+    SUB("iommu-groups", 0, load_groups),
     SUB("modules", 0, load_modules),
     SUB("files", 0, load_files),
     FIELD("libvirt", F_FLAG, 0, struct host, libvirt_ok),

@@ -169,6 +169,18 @@ static void domain_state_release(struct domain_state *d)
 	guest_devs_free(d->live_devs, d->n_live_devs);
 }
 
+void iommu_group_release(struct iommu_group *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n_members; i++) {
+		free(g->members[i].address);
+		free(g->members[i].driver);
+	}
+	free(g->members);
+	*g = (struct iommu_group){0};
+}
+
 void host_free(struct host *h)
 {
 	if (!h)
@@ -189,6 +201,9 @@ void host_free(struct host *h)
 	for (size_t i = 0; i < h->n_domains; i++)
 		domain_state_release(&h->domains[i]);
 	free(h->domains);
+	for (size_t i = 0; i < h->n_iommu_groups; i++)
+		iommu_group_release(&h->iommu_groups[i]);
+	free(h->iommu_groups);
 	free(h);
 }
 
@@ -306,6 +321,14 @@ const struct domain_state *host_find_domain(const struct host *h, const char *na
 			   offsetof(struct domain_state, name), name);
 }
 
+const struct iommu_group *host_find_iommu_group(const struct host *h, unsigned id)
+{
+	for (size_t i = 0; h && i < h->n_iommu_groups; i++)
+		if (h->iommu_groups[i].id == id)
+			return &h->iommu_groups[i];
+	return NULL;
+}
+
 /* ---- addresses ---- */
 
 /* Parse exactly "DDDD:BB:SS.F" (hex, either case). */
@@ -407,6 +430,18 @@ static int cmp_domain(const void *a, const void *b)
 		       ((const struct domain_state *)b)->name);
 }
 
+static int cmp_group(const void *a, const void *b)
+{
+	unsigned x = ((const struct iommu_group *)a)->id, y = ((const struct iommu_group *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+	return cmp_str(((const struct iommu_member *)a)->address,
+		       ((const struct iommu_member *)b)->address);
+}
+
 #define SORT(v, n, cmp)                                                                            \
 	do {                                                                                       \
 		if ((n) > 1)                                                                       \
@@ -430,4 +465,7 @@ void host_sort(struct host *h)
 	SORT(h->files, h->n_files, cmp_file);
 	/* a domain's devices keep their XML order */
 	SORT(h->domains, h->n_domains, cmp_domain);
+	SORT(h->iommu_groups, h->n_iommu_groups, cmp_group);
+	for (size_t i = 0; i < h->n_iommu_groups; i++)
+		SORT(h->iommu_groups[i].members, h->iommu_groups[i].n_members, cmp_member);
 }

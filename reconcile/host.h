@@ -82,7 +82,31 @@ struct pci_dev_state {
 	size_t n_interfaces;
 	bool is_pf;		  /* has sriov_totalvfs */
 	struct sriov_state sriov; /* valid when is_pf */
+	int iommu_group;	  /* the iommu_group link's N; -1 unknown (no IOMMU) */
 };
+
+/* A device in an IOMMU group (/sys/kernel/iommu_groups/N/devices/). */
+struct iommu_member {
+	char *address; /* "0000:65:00.1" */
+	int class;     /* the class attribute, 0x040300; -1 unknown */
+	char *driver;  /* NULL: no driver bound */
+};
+
+/*
+ * An IOMMU group: VFIO hands a guest all of it, so each endpoint member
+ * must go to the same guest or be held by vfio-pci or pci-stub.
+ */
+struct iommu_group {
+	unsigned id;
+	struct iommu_member *members; /* sorted by address */
+	size_t n_members;
+};
+
+/* A PCI bridge (class 0x0604xx): harmless in a group given to a guest. */
+static inline bool pci_class_is_bridge(int class)
+{
+	return class >= 0 && (class >> 8) == 0x0604;
+}
 
 struct module_param {
 	char *key;
@@ -153,6 +177,8 @@ struct host {
 	char *libvirt_error;	      /* why not, when libvirt could not be reached; else NULL */
 	struct domain_state *domains; /* sorted by name */
 	size_t n_domains;
+	struct iommu_group *iommu_groups; /* of the devices in pci; sorted by id */
+	size_t n_iommu_groups;
 };
 
 struct host *host_new(void);
@@ -174,6 +200,9 @@ const struct module_state *host_find_module(const struct host *h, const char *na
 const char *module_state_param(const struct module_state *m, const char *key);
 const struct file_state *host_find_file(const struct host *h, const char *path);
 const struct domain_state *host_find_domain(const struct host *h, const char *name);
+const struct iommu_group *host_find_iommu_group(const struct host *h, unsigned id);
+/* Free what g owns. */
+void iommu_group_release(struct iommu_group *g);
 
 /*
  * The address of VF n of a PF from its offset and stride (for VFs not

@@ -391,6 +391,16 @@ static int observe_pci_dev(struct udev_device *dev, bool is_pf, struct pci_dev_s
 	p->n_interfaces = n_ifs;
 	p->interfaces = TAKE_PTR(ifs);
 
+	/* the iommu_group link ends in the group's number; absent without an IOMMU */
+	p->iommu_group = -1;
+	_cleanup_(freep) char *link = strprintf("%s/iommu_group", udev_device_get_syspath(dev));
+	if (!link)
+		return -ENOMEM;
+	_cleanup_(freep) char *group = readlinkat_name(AT_FDCWD, link);
+	unsigned g;
+	if (group && parse_uint(group, &g) && g <= INT_MAX)
+		p->iommu_group = g;
+
 	p->is_pf = is_pf;
 	if (is_pf)
 		return observe_sriov(dev, p);
@@ -449,6 +459,70 @@ static int observe_pci(struct observer *ob)
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot observe PCI device '%s': %s",
 					  names[i], strerror(-r));
+	}
+	return 0;
+}
+
+/* ---- IOMMU groups ---- */
+
+#define IOMMU_GROUPS "/sys/kernel/iommu_groups"
+
+/* The members of group id from IOMMU_GROUPS/N/devices/, with class and driver. */
+static int observe_iommu_group(unsigned id, struct iommu_group *g)
+{
+	_cleanup_(freep) char *dir = strprintf(IOMMU_GROUPS "/%u/devices", id);
+	_cleanup_(closep) int dfd = -1;
+	_cleanup_(strv_freep) char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	g->id = id;
+	if (!dir)
+		return -ENOMEM;
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno; /* gone since the link was read */
+	r = observe_list_dirat(dfd, ".", &names, &n);
+	if (r < 0)
+		return r;
+	g->members = n ? calloc(n, sizeof(*g->members)) : NULL;
+	if (n && !g->members)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct iommu_member *m = &g->members[g->n_members++];
+		char path[NAME_MAX + 16], buf[32];
+		unsigned class;
+
+		m->address = TAKE_PTR(names[i]);
+		snprintf(path, sizeof(path), "%s/class", m->address);
+		m->class = parse_uint(read_attr_at(dfd, path, buf, sizeof(buf)), &class) &&
+				   class <= 0xffffff
+			       ? (int)class
+			       : -1;
+		snprintf(path, sizeof(path), "%s/driver", m->address);
+		m->driver = readlinkat_name(dfd, path);
+	}
+	return 0;
+}
+
+/* Each group a recorded device is in, once. */
+static int observe_iommu_groups(struct observer *ob)
+{
+	struct host *h = ob->h;
+	size_t cap = 0;
+	int r;
+
+	for (size_t i = 0; i < h->n_pci; i++) {
+		int id = h->pci[i].iommu_group;
+		if (id < 0 || host_find_iommu_group(h, id))
+			continue;
+		struct iommu_group *g = GROW(h->iommu_groups, h->n_iommu_groups, cap);
+		if (!g)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		r = observe_iommu_group(id, g);
+		if (r < 0)
+			return diag_error(ob->d, NULL, r, "cannot read IOMMU group %d of '%s': %s",
+					  id, h->pci[i].address, strerror(-r));
 	}
 	return 0;
 }
@@ -539,6 +613,9 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	if (r < 0)
 		return r;
 	r = observe_pci(&ob);
+	if (r < 0)
+		return r;
+	r = observe_iommu_groups(&ob);
 	if (r < 0)
 		return r;
 	if ((r = observe_link_settings(&ob)) < 0)

@@ -389,8 +389,9 @@ static bool held_elsewhere(const struct plan_ctx *c, const struct pending *p,
 
 /*
  * After the counts are known: an attach of a VF that will not be created
- * (its count change is blocked), or of a device another guest holds and
- * keeps, is blocked.
+ * (its count change is blocked), of a device another guest holds and
+ * keeps, or of a whole device whose IOMMU group the guest cannot have
+ * (plan-iommu.c), is blocked.
  */
 int plan_attach_safety(struct plan_ctx *c)
 {
@@ -406,8 +407,10 @@ int plan_attach_safety(struct plan_ctx *c)
 
 		size_t nh;
 		const struct holder *hv = plan_holders_of(c, p->a.device, &nh);
-		if (!held_elsewhere(c, p, hv, nh))
+		if (!held_elsewhere(c, p, hv, nh)) {
+			plan_iommu_check(c, p);
 			continue;
+		}
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);

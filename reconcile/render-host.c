@@ -270,16 +270,62 @@ static void print_table(struct table *t, FILE *out)
 	fputc('\n', out);
 }
 
+/*
+ * The device's IOMMU group and the group's other members, which a guest
+ * given the device must have too: "14 (with 0000:65:00.1)". NULL: unknown.
+ */
+static char *iommu_cell(const struct host *h, const struct pci_dev_state *p)
+{
+	const struct iommu_group *g =
+	    p->iommu_group >= 0 ? host_find_iommu_group(h, p->iommu_group) : NULL;
+	char *buf = NULL;
+	size_t len = 0, k = 0;
+
+	if (p->iommu_group < 0)
+		return NULL;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "%d", p->iommu_group);
+	for (size_t i = 0; g && i < g->n_members; i++)
+		if (!streq_ptr(g->members[i].address, p->address))
+			fprintf(f, "%s%s", k++ ? ", " : " (with ", g->members[i].address);
+	if (k)
+		fputc(')', f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Devices passed through whole; an IOMMU GROUP column where a group is known. */
 static void print_devices(const struct host *h, FILE *out)
 {
 	_cleanup_(table_release) struct table t = {0};
+	bool groups = false;
 
-	table_init(&t, 6);
-	table_row(&t, (char *[]){strdup("DEVICE"), strdup("ID"), strdup("DRIVER"),
-				 strdup("NETDEVS"), strdup("GUESTS"), strdup("NAME")});
 	for (size_t i = 0; i < h->n_pci; i++)
-		if (!h->pci[i].is_pf)
-			pci_row(&t, h, &h->pci[i]);
+		groups |= !h->pci[i].is_pf && h->pci[i].iommu_group >= 0;
+	table_init(&t, groups ? 7 : 6);
+	table_row(&t,
+		  (char *[]){strdup("DEVICE"), strdup("ID"), strdup("DRIVER"), strdup("NETDEVS"),
+			     strdup("GUESTS"), strdup(groups ? "IOMMU GROUP" : "NAME"),
+			     groups ? strdup("NAME") : NULL});
+	for (size_t i = 0; i < h->n_pci; i++) {
+		const struct pci_dev_state *p = &h->pci[i];
+		if (p->is_pf)
+			continue;
+		if (!groups) {
+			pci_row(&t, h, p);
+			continue;
+		}
+		table_row(&t, (char *[]){strdup(p->address), vendor_device(p),
+					 strdup_or_null(p->driver),
+					 joined(p->interfaces, p->n_interfaces),
+					 guests_cell(h, p->address), iommu_cell(h, p),
+					 strdup_or_null(p->name)});
+	}
 	print_table(&t, out);
 }
 

@@ -242,6 +242,26 @@ class Testbed:
             write(os.path.join(m, "parameters", str(k)), f"{v}\n")
         self.modules[name] = m
 
+    def iommu_groups(self, groups, paths):
+        """/sys/kernel/iommu_groups/N/devices/ADDR and each device's iommu_group link.
+
+        A member that is not a pci: device of the state is made here, with
+        its class and driver and IDs 0000:0000 (the state does not say them).
+        """
+        for gid, members in sorted(groups.items()):
+            gdir = os.path.join(self.sys, "kernel/iommu_groups", str(gid))
+            os.makedirs(os.path.join(gdir, "devices"), exist_ok=True)
+            write(os.path.join(gdir, "type"), "DMA\n", 0o444)
+            for addr, m in sorted(members.items()):
+                path = paths.get(addr)
+                if path is None:
+                    cls = hexid(m.get("class") or "0", "class")
+                    path = self.pci_device(addr, self.parent_dir(addr), 0, 0, cls,
+                                           m.get("driver"))
+                    paths[addr] = path
+                symlink(path, os.path.join(gdir, "devices", addr))
+                symlink(gdir, os.path.join(path, "iommu_group"))
+
     def finish(self):
         bus_pci = os.path.join(self.sys, "bus/pci")
         write(os.path.join(bus_pci, "drivers_probe"), "", 0o200)
@@ -297,6 +317,19 @@ def netdev_addresses(vfdir, ifname, addresses):
     write(os.path.join(vfdir, "addresses", ifname), "".join(f"{a}\n" for a in addresses))
 
 
+def iommu_groups(state):
+    """{id: {address: member}} from iommu-groups: and the pci devices' iommu-group."""
+    groups = {}
+    for g in state.get("iommu-groups") or []:
+        members = groups.setdefault(int(g["id"]), {})
+        for m in g.get("devices") or []:
+            members[str(m["address"]).lower()] = m
+    for p in state.get("pci") or []:
+        if p.get("iommu-group") is not None:
+            groups.setdefault(int(p["iommu-group"]), {}).setdefault(p["address"], {})
+    return groups
+
+
 def hexid(v, what):
     try:
         return int(str(v), 16)
@@ -322,6 +355,10 @@ def build(state, args):
     tb.driver_dir("vfio-pci")  # always there to bind VFs to
 
     pcis = state.get("pci") or []
+    groups = iommu_groups(state)
+    member_class = {a: m.get("class") for g in groups.values() for a, m in g.items()
+                    if m.get("class")}
+    paths = {}
     functions = {}
     for p in pcis:
         d, b, s, _ = parse_addr(p.get("address"))
@@ -331,7 +368,7 @@ def build(state, args):
         d, b, s, _ = parse_addr(addr)
         vendor, device = hexid(p.get("vendor"), "vendor"), hexid(p.get("device"), "device")
         ps = sim.get(addr) or {}
-        cls = hexid(ps.get("class", "020000"), "class")
+        cls = hexid(ps.get("class", member_class.get(addr, "020000")), "class")
         sub = (hexid(ps["subsystem-vendor"], "subsystem-vendor"),
                hexid(ps["subsystem-device"], "subsystem-device")) if "subsystem-vendor" in ps else None
         sr = p.get("sriov")
@@ -342,6 +379,7 @@ def build(state, args):
         parent = tb.parent_dir(addr)
         path = tb.pci_device(addr, parent, vendor, device, cls, p.get("driver"), sub,
                              functions[(d, b, s)] > 1, sriov, p.get("driver-override"))
+        paths[addr] = path
         ifs = p.get("interfaces") or []
         for i, ifname in enumerate(ifs):
             tb.netdev(path, ifname, mac_for(addr) if i == 0 else f"02:00:01:{b:02x}:{s:02x}:{i:02x}")
@@ -397,6 +435,7 @@ def build(state, args):
             for attr, err in sorted(((ps or {}).get("fail") or {}).items()):
                 if err is not None:
                     conf.append(f"fail {addr} {attr} {err}")
+    tb.iommu_groups(groups, paths)
     tb.finish()
     conf.append("nonet " + " ".join(sorted(NONET_DRIVERS)))
     write(args.conf, "".join(c + "\n" for c in conf))

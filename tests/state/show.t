@@ -16,7 +16,8 @@ trap 'rm -rf "$tmp"' EXIT
 fixtures="examples/hosts/seed-82576.state.yaml:seed-82576
 examples/hosts/seed-82576-applied.state.yaml:seed-82576-applied
 tests/state/rich.state.yaml:rich
-tests/state/nolibvirt.state.yaml:nolibvirt"
+tests/state/nolibvirt.state.yaml:nolibvirt
+tests/state/iommu.state.yaml:iommu"
 bad=$(ls tests/state/bad/*.yaml)
 echo "1..$(($(echo "$fixtures" | wc -l) * 4 + $(echo "$bad" | wc -l) + 7))"
 
