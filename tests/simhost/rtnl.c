@@ -358,19 +358,36 @@ static void put_vfinfo(struct msgbuf *b, const struct netdev *d)
 	nest_end(b, list);
 }
 
+/* A message header of type answering req, with room for payload bytes after it. */
+static struct nlmsghdr *put_header(struct msgbuf *b, const struct nlfake *f,
+				   const struct nlmsghdr *req, unsigned short type, unsigned flags,
+				   size_t payload)
+{
+	struct nlmsghdr *h = put(b, NLMSG_HDRLEN + payload);
+
+	h->nlmsg_len = NLMSG_HDRLEN + payload;
+	h->nlmsg_type = type;
+	h->nlmsg_flags = flags;
+	h->nlmsg_seq = req->nlmsg_seq;
+	h->nlmsg_pid = f->pid;
+	return h;
+}
+
+/* The NLMSG_DONE that ends a dump answering req. */
+static void put_done(struct msgbuf *b, const struct nlfake *f, const struct nlmsghdr *req)
+{
+	put_header(b, f, req, NLMSG_DONE, NLM_F_MULTI, sizeof(int));
+}
+
 static void put_link(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *req,
 		     const struct netdev *d, bool vfinfo, unsigned flags)
 {
 	size_t start = b->len;
-	struct nlmsghdr *h = put(b, NLMSG_HDRLEN + sizeof(struct ifinfomsg));
+	struct nlmsghdr *h = put_header(b, f, req, RTM_NEWLINK, flags, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = NLMSG_DATA(h);
 	unsigned char bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	unsigned mtu = 1500, u32;
 
-	h->nlmsg_type = RTM_NEWLINK;
-	h->nlmsg_flags = flags;
-	h->nlmsg_seq = req->nlmsg_seq;
-	h->nlmsg_pid = f->pid;
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_type = ARPHRD_ETHER;
 	ifi->ifi_index = d->ifindex;
@@ -482,15 +499,7 @@ static void getlink(struct nlfake *f, const struct nlmsghdr *h)
 		if (dir)
 			closedir(dir);
 		b.len = 0;
-		{
-			struct nlmsghdr *done = put(&b, NLMSG_HDRLEN + sizeof(int));
-
-			done->nlmsg_len = b.len;
-			done->nlmsg_type = NLMSG_DONE;
-			done->nlmsg_flags = NLM_F_MULTI;
-			done->nlmsg_seq = h->nlmsg_seq;
-			done->nlmsg_pid = f->pid;
-		}
+		put_done(&b, f, h);
 		reply(f, &b);
 		free(b.data);
 		return;
@@ -702,12 +711,9 @@ static void put_addrs(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr 
 		if (inet_pton(family, line, bin) != 1)
 			continue;
 		size_t start = b->len, alen = family == AF_INET ? 4 : 16;
-		struct nlmsghdr *h = put(b, NLMSG_HDRLEN + sizeof(struct ifaddrmsg));
+		struct nlmsghdr *h =
+		    put_header(b, f, req, RTM_NEWADDR, NLM_F_MULTI, sizeof(struct ifaddrmsg));
 		struct ifaddrmsg *ifa = NLMSG_DATA(h);
-		h->nlmsg_type = RTM_NEWADDR;
-		h->nlmsg_flags = NLM_F_MULTI;
-		h->nlmsg_seq = req->nlmsg_seq;
-		h->nlmsg_pid = f->pid;
 		ifa->ifa_family = family;
 		ifa->ifa_prefixlen = prefix;
 		ifa->ifa_scope = family == AF_INET6 && bin[0] == 0xfe && (bin[1] & 0xc0) == 0x80
@@ -740,12 +746,7 @@ static void getaddr(struct nlfake *f, const struct nlmsghdr *h)
 			put_addrs(&b, f, h, &d);
 	if (dir)
 		closedir(dir);
-	struct nlmsghdr *done = put(&b, NLMSG_HDRLEN + sizeof(int));
-	done->nlmsg_len = NLMSG_HDRLEN + sizeof(int);
-	done->nlmsg_type = NLMSG_DONE;
-	done->nlmsg_flags = NLM_F_MULTI;
-	done->nlmsg_seq = h->nlmsg_seq;
-	done->nlmsg_pid = f->pid;
+	put_done(&b, f, h);
 	reply(f, &b);
 	free(b.data);
 }
@@ -767,14 +768,9 @@ static ssize_t handle(struct nlfake *f, const void *buf, size_t len)
 			getaddr(f, h);
 		else if (h->nlmsg_flags & NLM_F_DUMP) {
 			struct msgbuf b = {0};
-			struct nlmsghdr *done = put(&b, NLMSG_HDRLEN + sizeof(int));
 
 			/* nothing else exists here: an empty dump */
-			done->nlmsg_len = b.len;
-			done->nlmsg_type = NLMSG_DONE;
-			done->nlmsg_flags = NLM_F_MULTI;
-			done->nlmsg_seq = h->nlmsg_seq;
-			done->nlmsg_pid = f->pid;
+			put_done(&b, f, h);
 			reply(f, &b);
 			free(b.data);
 		} else
