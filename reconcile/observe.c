@@ -186,32 +186,33 @@ static int observe_link_settings(struct observer *ob)
 {
 	struct host *h = ob->h;
 	_cleanup_(freep) struct vfnet_pf *v = calloc(h->n_pci ? h->n_pci : 1, sizeof(*v));
+	/* the PF of each v[k], for its warning */
+	_cleanup_(freep) const char **pf_addr = calloc(h->n_pci ? h->n_pci : 1, sizeof(*pf_addr));
 	size_t n = 0;
 	int r;
 
-	if (!v)
+	if (!v || !pf_addr)
 		return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < h->n_pci; i++) {
 		struct pci_dev_state *pf = &h->pci[i];
 		for (size_t k = 0; k < pf->sriov.n_vfs; k++)
 			vf_link_init(&pf->sriov.vfs[k].link);
-		if (pf->is_pf && pf->n_interfaces > 0 && pf->sriov.n_vfs > 0)
-			v[n++] = (struct vfnet_pf){
-			    .ifname = pf->interfaces[0], .vfs = pf->sriov.vfs, .n_vfs = pf->sriov.n_vfs};
+		if (!pf->is_pf || pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
+			continue;
+		pf_addr[n] = pf->address;
+		v[n++] = (struct vfnet_pf){
+		    .ifname = pf->interfaces[0], .vfs = pf->sriov.vfs, .n_vfs = pf->sriov.n_vfs};
 	}
 	_cleanup_(freep) char *addr_why = NULL;
 	r = vfnet_fill_many(v, n, &addr_why);
 	if (addr_why)
 		diag_warning(ob->d, NULL, "whether the host uses VF netdevs is not fully known: %s",
 			     addr_why);
-	for (size_t i = 0, k = 0; i < h->n_pci && k < n; i++) {
-		const struct pci_dev_state *pf = &h->pci[i];
-		if (!(pf->is_pf && pf->n_interfaces > 0 && pf->sriov.n_vfs > 0))
-			continue;
+	for (size_t k = 0; k < n; k++) {
 		if (v[k].r < 0 && v[k].r != -ENODEV)
 			diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s",
-				     pf->address, v[k].why ? v[k].why : strerror(-v[k].r));
-		free(v[k++].why);
+				     pf_addr[k], v[k].why ? v[k].why : strerror(-v[k].r));
+		free(v[k].why);
 	}
 	return r < 0 ? diag_error(ob->d, NULL, r, "out of memory") : 0;
 }
