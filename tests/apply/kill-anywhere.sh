@@ -11,6 +11,9 @@
 set -u
 iters=$1 seed=$2 spec=$3 out=$4
 SC=$SRIOVCTL
+# every command but the killed one is bounded: a hang fails a round (rc
+# 124), it does not stop the test
+T_SC="timeout -k 5 90 $SC"
 D=$SRIOVCTL_ROOT/etc/modprobe.d
 RANDOM=$seed
 mkdir -p "$out"
@@ -37,6 +40,17 @@ for i in $(seq "$iters"); do
 	pid=$!
 	sleep "$(printf '0.%03d' "$delay")"
 	kill -$sig $pid 2>/dev/null
+	# a stopped run ends at once (SIGTERM: within its running step's
+	# --timeout); one still there after 60 s is a defect, shown as such
+	for _ in $(seq 600); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 $pid 2>/dev/null; then
+		echo "round $i: the apply (pid $pid) did not end within 60 s of SIG$sig:"
+		ps -o pid,ppid,stat,wchan:20,args --ppid $pid -p $pid | sed 's/^/    /'
+		kill -KILL $pid 2>/dev/null
+	fi
 	wait $pid
 	rc=$?
 	# the file: whole (old or new), right after the kill
@@ -44,11 +58,11 @@ for i in $(seq "$iters"); do
 	if flock -n /run/sriovctl.lock true; then lock=free; else lock=held; fi
 	# a VF change the killed run started may still be under way (for up to
 	# vf-delay-ms): the re-run, at once, waits for it (tests/apply/pending.t)
-	$SC apply -f "$spec" --lock-timeout 2 >"$out/$i.rerun" 2>&1
+	$T_SC apply -f "$spec" --lock-timeout 2 >"$out/$i.rerun" 2>&1
 	rerun=$?
 	temps=$(ls -A "$D" | grep -c '^\.')
-	$SC plan --detailed-exitcode -f "$spec" >/dev/null 2>&1
+	$T_SC plan --detailed-exitcode -f "$spec" >/dev/null 2>&1
 	plan=$?
 	echo "round $i $sig ${delay}ms rc=$rc whole=$whole lock=$lock rerun=$rerun temps=$temps plan=$plan"
-	$SC apply -f "$out/reset.yaml" >"$out/$i.reset" 2>&1 || echo "reset $i failed: $(grep -m1 error "$out/$i.reset")"
+	$T_SC apply -f "$out/reset.yaml" >"$out/$i.reset" 2>&1 || echo "reset $i failed: $(grep -m1 error "$out/$i.reset")"
 done

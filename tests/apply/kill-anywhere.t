@@ -20,9 +20,8 @@ variant "$T/state.yaml" "$TOP/examples/hosts/seed-82576.state.yaml" \
 start=$EPOCHREALTIME
 "$RUN" "$T/state.yaml" -- env SRIOVCTL="$SRIOVCTL" \
 	bash "$TOP/tests/apply/kill-anywhere.sh" "$ITER" "$SEED" "$TOP/examples/seed-82576.yaml" "$T/w" \
-	>"$T/out" 2>&1
+	2>&1 | tee "$T/out" | sed -u 's/^/# /'
 echo "# took $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }') s"
-sed 's/^/# /' "$T/out"
 if grep -q "^new: options igb max_vfs=7  old: options igb max_vfs=0$" "$T/out"; then
 	ok "the seed apply writes igb.conf, the reset another content (the two whole files)"
 else

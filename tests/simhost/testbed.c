@@ -907,7 +907,7 @@ int sim_set_numvfs(const char *pfpath, unsigned n, unsigned delay_ms)
 {
 	extern char **environ;
 	const char *dir = getenv("SIMHOST_WORKDIR");
-	char p[PATH_MAX], workers[PATH_MAX] = "", job[PATH_MAX + 64];
+	char p[PATH_MAX], workers[PATH_MAX] = "", job[PATH_MAX + 64], marker[64];
 	char *argv[] = {"true", NULL}, **envp;
 	size_t nenv = 0, k = 0;
 	pid_t pid;
@@ -930,22 +930,32 @@ int sim_set_numvfs(const char *pfpath, unsigned n, unsigned delay_ms)
 	envp[k] = job;
 	pending_path(pfpath, p, sizeof(p));
 	/* the target, and the writer: it holds the device lock, and does not wait for itself */
-	sim_writef(p, "%u %d\n", n, (int)getpid());
+	snprintf(marker, sizeof(marker), "%u %d\n", n, (int)getpid());
 	pid = fork();
 	if (pid < 0) {
 		free(envp);
-		unlink(p);
 		return -errno;
 	}
 	if (pid == 0) {
-		pid_t worker = fork();
+		/*
+		 * The marker is written here, by the process that starts the
+		 * worker: a writer killed at any point (kill -9 of a run) leaves
+		 * no change or a whole one, as a real write cannot be cut in
+		 * half; never a marker that no worker will clear, on which every
+		 * later reader of sriov_numvfs would wait for ever.
+		 */
+		pid_t worker;
 
+		sim_write(p, marker, 0644);
+		worker = fork();
 		if (worker == 0) {
 			execve("/bin/true", argv, envp);
 			_exit(127);
 		}
 		if (worker > 0)
 			record_worker(workers, worker);
+		else
+			unlink(p);
 		_exit(worker > 0 ? 0 : 1);
 	}
 	free(envp);
