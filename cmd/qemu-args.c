@@ -51,6 +51,40 @@ static void note_driver(const struct host *h, const char *addr, struct diag *d)
 }
 
 /*
+ * The MAC and VLAN the file gives a guest's VF are set by libvirt when it
+ * attaches the VF (on the PF, through rtnetlink); QEMU alone sets nothing:
+ * say so, with the ip(8) command that would, so the intent is not lost.
+ */
+static void note_vf_intent(const struct spec *s, const struct host *h, const struct guest_spec *g,
+			   const struct guest_device *gd, const char *addr, struct diag *d)
+{
+	const struct pci_dev_state *pf = NULL;
+	unsigned id = gd->vf_id;
+	char vlan[24] = "";
+
+	if (!gd->mac && gd->vlan < 0)
+		return;
+	if (gd->vf_pf) {
+		const struct pf_spec *ps = spec_find_pf(s, gd->vf_pf);
+		pf = host_find_pf(h, ps ? (ps->pci ? ps->pci : ps->interface) : gd->vf_pf);
+	} else {
+		const struct vf_state *vf = host_find_vf(h, addr, &pf);
+		if (!vf) /* a whole device: no PF to set them on */
+			return;
+		id = vf->id;
+	}
+	if (gd->vlan >= 0)
+		snprintf(vlan, sizeof(vlan), " vlan %d", gd->vlan);
+	diag_note(d, &gd->loc,
+		  "guest '%s': QEMU without libvirt does not set %s's %s%s%s; this would: ip link "
+		  "set %s vf %u%s%s%s",
+		  g->name, addr, gd->mac ? "MAC" : "", gd->mac && gd->vlan >= 0 ? " and " : "",
+		  gd->vlan >= 0 ? "VLAN" : "",
+		  pf && pf->n_interfaces ? pf->interfaces[0] : "PF-INTERFACE", id,
+		  gd->mac ? " mac " : "", gd->mac ? gd->mac : "", vlan);
+}
+
+/*
  * The QEMU arguments of a guest's devices: from the file's guest (-f),
  * else from the guest's libvirt definition (live when it runs).
  */
@@ -75,6 +109,7 @@ static int args_from_file(const struct args *a, const struct spec *s, const stru
 		}
 		fprintf(f, "-device vfio-pci,host=%s\n", addr);
 		note_driver(h, addr, d);
+		note_vf_intent(s, h, g, &g->devices[i], addr, d);
 	}
 	return r;
 }

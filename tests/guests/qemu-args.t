@@ -21,6 +21,11 @@ lacks "0000:0b:10\.4" "$T/f.err" "-f: no note for the VF already on vfio-pci"
 "$SRIOVCTL" qemu-args MyGuest -f "$TOP/examples/seed-82576.yaml" --state "$TOP/examples/hosts/seed-82576.state.yaml" >"$T/seed.out" 2>"$T/seed.err"
 is "-device vfio-pci,host=0000:0b:10.0" "$(cat "$T/seed.out")" "-f on the seed: the VF that VF 0 will be"
 has "VF 0 of '0000:0b:00\.0' does not exist yet; it will be 0000:0b:10\.0" "$T/seed.err" "-f on the seed: says the VF does not exist yet"
+has "seed-82576\.yaml:44:9: note: guest 'MyGuest': QEMU without libvirt does not set 0000:0b:10\.0's MAC and VLAN; this would: ip link set enp11s0f0 vf 0 mac 52:54:00:6d:90:02 vlan 42\$" \
+	"$T/seed.err" "-f on the seed: the MAC and VLAN intent kept, with the ip link command that sets them"
+has "does not set 0000:0b:10\.2's MAC and VLAN; this would: ip link set [a-z0-9]* vf 1 mac 52:54:00:00:00:02 vlan 20\$" \
+	"$T/f.err" "-f: each VF with a MAC/VLAN gets its ip link command"
+is 2 "$(grep -c "QEMU without libvirt" "$T/f.err")" "-f: only the two devices with a MAC or VLAN get one"
 
 "$SRIOVCTL" qemu-args Other -f "$SPEC" --state "$STATE" >"$T/other.out" 2>"$T/other.err"
 is 1 $? "-f: a guest the file does not name is an error"
