@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libxml/xmlerror.h>
-
 #include "cleanup.h"
 #include "domxml.h"
 #include "host-state.h"
@@ -632,20 +630,20 @@ static void load_files(struct loader *L, const struct ynode *key, const struct y
 static void parse_xml(struct loader *L, const struct ynode *n, const char *xml,
 		      struct guest_dev_state **devs, size_t *n_devs)
 {
-	int r;
+	int r, line;
 
 	if (!xml)
 		return;
-	xmlResetLastError();
 	r = domain_xml_parse_devices(xml, devs, n_devs);
 	if (r == -ENOMEM) {
 		L->y.oom = true;
+	} else if (r == -ELIBACC) {
+		yerror(&L->y, n, "cannot read domain XML: %s", domain_xml_error(&line));
 	} else if (r < 0) {
-		/* libxml2 keeps the parser's last error even when told not to print it */
-		const xmlError *e = xmlGetLastError();
-		if (e && e->level >= XML_ERR_ERROR && e->message)
-			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", e->line,
-			       (int)strcspn(e->message, "\n"), e->message);
+		const char *e = domain_xml_error(&line);
+		if (e)
+			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", line,
+			       (int)strcspn(e, "\n"), e);
 		else
 			yerror(&L->y, n,
 			       "invalid domain XML: not a <domain>, or a PCI hostdev without a "
