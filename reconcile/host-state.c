@@ -760,8 +760,13 @@ static void refuse_aliases(struct loader *L, const struct ydoc *doc)
 	}
 }
 
-int state_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
-		      struct host **ret)
+/*
+ * state_load_buffer(); when owned is given, it is buf, and it is freed as
+ * soon as the tree is built (nothing in the tree points into it): a large
+ * file is not held while the host is loaded from the tree.
+ */
+static int load_buffer(const char *name, const char *buf, size_t len, char **owned, struct diag *d,
+		       struct host **ret)
 {
 	_cleanup_(ydoc_freep) struct ydoc *doc = NULL;
 	_cleanup_(host_freep) struct host *h = NULL;
@@ -771,6 +776,10 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 
 	name = name ? name : "<state>";
 	r = ydoc_parse(name, buf, len, d, &doc);
+	if (owned) {
+		free(*owned);
+		*owned = NULL;
+	}
 	if (r < 0)
 		return r;
 	h = host_new();
@@ -790,6 +799,12 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 	return 0;
 }
 
+int state_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
+		      struct host **ret)
+{
+	return load_buffer(name, buf, len, NULL, d, ret);
+}
+
 int state_load(const char *path, struct diag *d, struct host **ret)
 {
 	_cleanup_(freep) char *buf = NULL;
@@ -799,5 +814,5 @@ int state_load(const char *path, struct diag *d, struct host **ret)
 	r = yfile_read(path, d, &buf, &len);
 	if (r < 0)
 		return r;
-	return state_load_buffer(path, buf, len, d, ret);
+	return load_buffer(path, buf, len, &buf, d, ret);
 }
