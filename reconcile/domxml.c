@@ -115,6 +115,11 @@ static int lx_load(void)
 	return lx_error[0] ? -ELIBACC : 0;
 }
 
+int domain_xml_load(void)
+{
+	return lx_load();
+}
+
 static void lx_freep(xmlChar **p)
 {
 	if (*p)

@@ -17,6 +17,13 @@
 int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n);
 
 /*
+ * Load libxml2 now rather than on first use: a process about to fork
+ * workers that will need it (libvirt's) loads it once, before, so that
+ * they share it. 0, or -ELIBACC (see domain_xml_error()).
+ */
+int domain_xml_load(void);
+
+/*
  * Why the last domain_xml_parse_devices() of this thread failed, for a
  * message: libxml2's error (its first line may be followed by more) and
  * its line in *ret_line, or why libxml2 cannot be loaded (*ret_line 0);
