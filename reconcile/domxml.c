@@ -16,8 +16,133 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include <dlfcn.h>
+#include <pthread.h>
+
 #include "cleanup.h"
 #include "domxml.h"
+
+/*
+ * libxml2 is loaded with dlopen() when a domain XML is first read or
+ * built, never at start: with ICU and libstdc++ behind it, it is the
+ * largest part of the dynamic loader's work, and most commands (validate,
+ * --version, apply or plan of a file without guests) never read one. The
+ * headers give the types; this table gives the functions, and no other
+ * file calls libxml2.
+ */
+#define LIBXML2_SONAME "libxml2.so.2"
+#define LIBXML2_FUNCS(X)                                                                           \
+	X(xmlBufferContent)                                                                        \
+	X(xmlBufferCreate)                                                                         \
+	X(xmlBufferFree)                                                                           \
+	X(xmlBufferLength)                                                                         \
+	X(xmlCreateMemoryParserCtxt)                                                               \
+	X(xmlCtxtUseOptions)                                                                       \
+	X(xmlDocGetRootElement)                                                                    \
+	X(xmlDocSetRootElement)                                                                    \
+	X(xmlFreeDoc)                                                                              \
+	X(xmlFreeNode)                                                                             \
+	X(xmlFreeParserCtxt)                                                                       \
+	X(xmlGetLastError)                                                                         \
+	X(xmlGetProp)                                                                              \
+	X(xmlInitParser)                                                                           \
+	X(xmlNewChild)                                                                             \
+	X(xmlNewDoc)                                                                               \
+	X(xmlNewNode)                                                                              \
+	X(xmlNewProp)                                                                              \
+	X(xmlNodeDump)                                                                             \
+	X(xmlNodeGetContent)                                                                       \
+	X(xmlParseDocument)                                                                        \
+	X(xmlReadMemory)                                                                           \
+	X(xmlResetLastError)                                                                       \
+	X(xmlSAX2CDataBlock)                                                                       \
+	X(xmlSAX2Characters)                                                                       \
+	X(xmlSAX2Comment)                                                                          \
+	X(xmlSAX2EndElementNs)                                                                     \
+	X(xmlSAX2ProcessingInstruction)                                                            \
+	X(xmlSAX2Reference)                                                                        \
+	X(xmlSAX2StartElementNs)                                                                   \
+	X(xmlStopParser)                                                                           \
+	X(xmlStrdup)                                                                               \
+	X(xmlUnlinkNode)                                                                           \
+	X(xmlXPathEvalExpression)                                                                  \
+	X(xmlXPathFreeContext)                                                                     \
+	X(xmlXPathFreeObject)                                                                      \
+	X(xmlXPathNewContext)
+
+static struct {
+#define LX_FIELD(f) typeof(&f) f;
+	LIBXML2_FUNCS(LX_FIELD)
+#undef LX_FIELD
+	xmlFreeFunc *free; /* the variable xmlFree */
+} lx;
+
+static pthread_once_t lx_once = PTHREAD_ONCE_INIT;
+static char lx_error[256]; /* why it cannot be loaded; "": loaded */
+
+static void lx_load_once(void)
+{
+	void *handle = dlopen(LIBXML2_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *sym = NULL;
+
+	if (!handle) {
+		const char *e = dlerror();
+		snprintf(lx_error, sizeof(lx_error), "cannot load " LIBXML2_SONAME ": %s",
+			 e ? e : "not found");
+		return;
+	}
+#define LX_SYM(f)                                                                                  \
+	if (!sym && !(lx.f = (typeof(&f))dlsym(handle, #f)))                                       \
+		sym = #f;
+	LIBXML2_FUNCS(LX_SYM)
+#undef LX_SYM
+	if (!sym && !(lx.free = (xmlFreeFunc *)dlsym(handle, "xmlFree")))
+		sym = "xmlFree";
+	if (sym) {
+		snprintf(lx_error, sizeof(lx_error),
+			 "cannot load " LIBXML2_SONAME ": no symbol '%s'", sym);
+		dlclose(handle);
+		return;
+	}
+	lx.xmlInitParser();
+	/* the handle is kept for the life of the process */
+}
+
+/* 0 once libxml2 is loaded (the first call loads it); -ELIBACC: see domain_xml_error(). */
+static int lx_load(void)
+{
+	pthread_once(&lx_once, lx_load_once);
+	return lx_error[0] ? -ELIBACC : 0;
+}
+
+int domain_xml_load(void)
+{
+	return lx_load();
+}
+
+static void lx_freep(xmlChar **p)
+{
+	if (*p)
+		(*lx.free)(*p);
+}
+
+static void lx_free_docp(xmlDoc **p)
+{
+	if (*p)
+		lx.xmlFreeDoc(*p);
+}
+
+static void lx_free_xpath_contextp(xmlXPathContext **p)
+{
+	if (*p)
+		lx.xmlXPathFreeContext(*p);
+}
+
+static void lx_free_xpath_objectp(xmlXPathObject **p)
+{
+	if (*p)
+		lx.xmlXPathFreeObject(*p);
+}
 
 static bool name_is(const xmlNode *n, const char *name)
 {
@@ -36,11 +161,11 @@ static xmlNode *child(const xmlNode *n, const char *name)
 /* An attribute as an owned malloc'd string (not xmlChar-owned); NULL if absent. */
 static char *attr(const xmlNode *n, const char *name, bool *oom)
 {
-	_cleanup_(xmlFreep) xmlChar *v = NULL;
+	_cleanup_(lx_freep) xmlChar *v = NULL;
 
 	if (!n)
 		return NULL;
-	v = xmlGetProp(n, (const xmlChar *)name);
+	v = lx.xmlGetProp(n, (const xmlChar *)name);
 	if (!v)
 		return NULL;
 	char *s = strdup((const char *)v);
@@ -55,7 +180,7 @@ static char *attr(const xmlNode *n, const char *name, bool *oom)
  */
 static int attr_uint(const xmlNode *n, const char *name, long def, unsigned long max, unsigned *ret)
 {
-	_cleanup_(xmlFreep) xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	_cleanup_(lx_freep) xmlChar *v = lx.xmlGetProp(n, (const xmlChar *)name);
 	char *end;
 
 	if (!v) {
@@ -95,7 +220,7 @@ static int source_address(const xmlNode *dev, char **ret)
 
 static bool attr_yes(const xmlNode *n, const char *name)
 {
-	_cleanup_(xmlFreep) xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	_cleanup_(lx_freep) xmlChar *v = lx.xmlGetProp(n, (const xmlChar *)name);
 	return v && streq((const char *)v, "yes");
 }
 
@@ -123,7 +248,7 @@ static int parse_device(const xmlNode *n, struct guest_dev_state *g)
 	const xmlNode *tag = child(child(n, "vlan"), "tag");
 	if (tag) {
 		unsigned id;
-		_cleanup_(xmlFreep) xmlChar *v = xmlGetProp(tag, (const xmlChar *)"id");
+		_cleanup_(lx_freep) xmlChar *v = lx.xmlGetProp(tag, (const xmlChar *)"id");
 		char *end;
 
 		if (!v || !isdigit(*v))
@@ -158,8 +283,8 @@ static void guest_devs_freep(struct guest_dev_state **v, size_t n)
  */
 static int select_pci_devices(const char *xml, xmlDoc **ret_doc, xmlXPathObject **ret_obj)
 {
-	_cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
-	_cleanup_(xmlXPathFreeContextp) xmlXPathContext *ctx = NULL;
+	_cleanup_(lx_free_docp) xmlDoc *doc = NULL;
+	_cleanup_(lx_free_xpath_contextp) xmlXPathContext *ctx = NULL;
 	xmlXPathObject *obj;
 
 	if (!xml)
@@ -167,17 +292,19 @@ static int select_pci_devices(const char *xml, xmlDoc **ret_doc, xmlXPathObject 
 	size_t len = strlen(xml);
 	if (len > INT_MAX)
 		return -E2BIG;
-	xmlInitParser();
-	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	int r = lx_load();
+	if (r < 0)
+		return r;
+	doc = lx.xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+			       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc)
 		return -EINVAL;
-	if (!name_is(xmlDocGetRootElement(doc), "domain"))
+	if (!name_is(lx.xmlDocGetRootElement(doc), "domain"))
 		return -EINVAL;
-	ctx = xmlXPathNewContext(doc);
+	ctx = lx.xmlXPathNewContext(doc);
 	if (!ctx)
 		return -ENOMEM;
-	obj = xmlXPathEvalExpression(
+	obj = lx.xmlXPathEvalExpression(
 	    (const xmlChar *)"/domain/devices/hostdev[@mode='subsystem' and @type='pci']"
 			     " | /domain/devices/interface[@type='hostdev']",
 	    ctx);
@@ -241,7 +368,7 @@ static bool xpath_attr_is(const xmlNode *n, const char *name, const char *value)
 		if ((a->ns && a->ns->prefix) || !streq((const char *)a->name, name) ||
 		    !xpath_hash_matches(a, value))
 			continue;
-		_cleanup_(xmlFreep) xmlChar *v = xmlNodeGetContent((xmlNode *)a);
+		_cleanup_(lx_freep) xmlChar *v = lx.xmlNodeGetContent((xmlNode *)a);
 		if (v && streq((const char *)v, value))
 			return true;
 	}
@@ -258,8 +385,8 @@ static void device_ended(struct devices_parse *P, xmlNode *n)
 		struct guest_dev_state *g = GROW(P->v, P->n, P->cap);
 		P->err = g ? parse_device(n, g) : -ENOMEM;
 	}
-	xmlUnlinkNode(n);
-	xmlFreeNode(n);
+	lx.xmlUnlinkNode(n);
+	lx.xmlFreeNode(n);
 }
 
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
@@ -272,8 +399,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	bool build;
 
 	if (!P) {
-		xmlSAX2StartElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted,
-				      attrs);
+		lx.xmlSAX2StartElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted,
+					 attrs);
 		return;
 	}
 	if (P->skip) {
@@ -302,11 +429,11 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		return;
 	}
 	xmlNode *parent = ctxt->node;
-	xmlSAX2StartElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted, attrs);
+	lx.xmlSAX2StartElementNs(ctx, name, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted, attrs);
 	if (ctxt->node == parent) { /* out of memory: nothing to pop at its end */
 		P->err = -ENOMEM;
 		P->skip = P->depth;
-		xmlStopParser(ctxt);
+		lx.xmlStopParser(ctxt);
 	}
 }
 
@@ -316,7 +443,7 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
 	xmlParserCtxt *ctxt = ctx;
 
 	if (!P) {
-		xmlSAX2EndElementNs(ctx, name, prefix, uri);
+		lx.xmlSAX2EndElementNs(ctx, name, prefix, uri);
 		return;
 	}
 	if (P->skip) {
@@ -325,7 +452,7 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
 		return;
 	}
 	xmlNode *n = ctxt->node;
-	xmlSAX2EndElementNs(ctx, name, prefix, uri);
+	lx.xmlSAX2EndElementNs(ctx, name, prefix, uri);
 	if (--P->depth == 2)
 		device_ended(P, n);
 }
@@ -334,31 +461,31 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
 static void on_characters(void *ctx, const xmlChar *ch, int len)
 {
 	if (!main_parse(ctx))
-		xmlSAX2Characters(ctx, ch, len);
+		lx.xmlSAX2Characters(ctx, ch, len);
 }
 
 static void on_reference(void *ctx, const xmlChar *name)
 {
 	if (!main_parse(ctx))
-		xmlSAX2Reference(ctx, name);
+		lx.xmlSAX2Reference(ctx, name);
 }
 
 static void on_comment(void *ctx, const xmlChar *value)
 {
 	if (!main_parse(ctx))
-		xmlSAX2Comment(ctx, value);
+		lx.xmlSAX2Comment(ctx, value);
 }
 
 static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 {
 	if (!main_parse(ctx))
-		xmlSAX2ProcessingInstruction(ctx, target, data);
+		lx.xmlSAX2ProcessingInstruction(ctx, target, data);
 }
 
 static void on_cdata(void *ctx, const xmlChar *value, int len)
 {
 	if (!main_parse(ctx))
-		xmlSAX2CDataBlock(ctx, value, len);
+		lx.xmlSAX2CDataBlock(ctx, value, len);
 }
 
 /* Run the parse of xml as xmlReadMemory(xml, "domain.xml", NULL, opts) would. */
@@ -368,8 +495,7 @@ static int devices_run(struct devices_parse *P, const char *xml)
 
 	if (len > INT_MAX)
 		return -E2BIG;
-	xmlInitParser();
-	xmlParserCtxt *ctxt = xmlCreateMemoryParserCtxt(xml, (int)len);
+	xmlParserCtxt *ctxt = lx.xmlCreateMemoryParserCtxt(xml, (int)len);
 	if (!ctxt)
 		return -EINVAL; /* as xmlReadMemory: empty input, or out of memory */
 	xmlSAXHandler *sax = ctxt->sax;
@@ -382,14 +508,14 @@ static int devices_run(struct devices_parse *P, const char *xml)
 	sax->cdataBlock = on_cdata;
 	ctxt->_private = P;
 	P->ctxt = ctxt;
-	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	lx.xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (ctxt->input && !ctxt->input->filename)
-		ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)"domain.xml");
-	xmlParseDocument(ctxt);
+		ctxt->input->filename = (char *)lx.xmlStrdup((const xmlChar *)"domain.xml");
+	lx.xmlParseDocument(ctxt);
 	bool ok = ctxt->wellFormed;
-	xmlFreeDoc(ctxt->myDoc);
+	lx.xmlFreeDoc(ctxt->myDoc);
 	ctxt->myDoc = NULL;
-	xmlFreeParserCtxt(ctxt);
+	lx.xmlFreeParserCtxt(ctxt);
 	if (!ok || P->err == -ENOMEM)
 		return ok ? -ENOMEM : -EINVAL;
 	if (!P->root_domain)
@@ -406,6 +532,10 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 		return -EINVAL;
 	if (!xml)
 		return -EINVAL;
+	r = lx_load();
+	if (r < 0)
+		return r;
+	lx.xmlResetLastError();
 	r = devices_run(&P, xml);
 	if (r < 0) {
 		guest_devs_freep(&P.v, P.n);
@@ -416,24 +546,39 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 	return 0;
 }
 
+const char *domain_xml_error(int *ret_line)
+{
+	const xmlError *e;
+
+	*ret_line = 0;
+	if (lx_load() < 0)
+		return lx_error;
+	/* libxml2 keeps the parser's last error even when told not to print it */
+	e = lx.xmlGetLastError();
+	if (!e || e->level < XML_ERR_ERROR || !e->message)
+		return NULL;
+	*ret_line = e->line;
+	return e->message;
+}
+
 /* One element, no XML declaration, as an owned string. */
 static char *node_dump(xmlDoc *doc, xmlNode *node)
 {
-	xmlBuffer *buf = xmlBufferCreate();
+	xmlBuffer *buf = lx.xmlBufferCreate();
 	char *ret = NULL;
 
 	if (!buf)
 		return NULL;
-	if (xmlNodeDump(buf, doc, node, 0, 1) >= 0)
-		ret = strndup((const char *)xmlBufferContent(buf), xmlBufferLength(buf));
-	xmlBufferFree(buf);
+	if (lx.xmlNodeDump(buf, doc, node, 0, 1) >= 0)
+		ret = strndup((const char *)lx.xmlBufferContent(buf), lx.xmlBufferLength(buf));
+	lx.xmlBufferFree(buf);
 	return ret;
 }
 
 int domain_xml_find_device(const char *xml, const char *addr, char **ret)
 {
-	_cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
-	_cleanup_(xmlXPathFreeObjectp) xmlXPathObject *obj = NULL;
+	_cleanup_(lx_free_docp) xmlDoc *doc = NULL;
+	_cleanup_(lx_free_xpath_objectp) xmlXPathObject *obj = NULL;
 	int r;
 
 	*ret = NULL;
@@ -467,18 +612,18 @@ static int add_pci_address(xmlNodePtr source, const char *addr, bool with_type)
 			return -EINVAL;
 	if (sscanf(addr, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4 || slot > 0x1f || fn > 7)
 		return -EINVAL;
-	xmlNodePtr a = xmlNewChild(source, NULL, BAD_CAST "address", NULL);
+	xmlNodePtr a = lx.xmlNewChild(source, NULL, BAD_CAST "address", NULL);
 	if (!a)
 		return -ENOMEM;
 	snprintf(buf[0], sizeof(buf[0]), "0x%04x", dom);
 	snprintf(buf[1], sizeof(buf[1]), "0x%02x", bus);
 	snprintf(buf[2], sizeof(buf[2]), "0x%02x", slot);
 	snprintf(buf[3], sizeof(buf[3]), "0x%x", fn);
-	if ((with_type && !xmlNewProp(a, BAD_CAST "type", BAD_CAST "pci")) ||
-	    !xmlNewProp(a, BAD_CAST "domain", BAD_CAST buf[0]) ||
-	    !xmlNewProp(a, BAD_CAST "bus", BAD_CAST buf[1]) ||
-	    !xmlNewProp(a, BAD_CAST "slot", BAD_CAST buf[2]) ||
-	    !xmlNewProp(a, BAD_CAST "function", BAD_CAST buf[3]))
+	if ((with_type && !lx.xmlNewProp(a, BAD_CAST "type", BAD_CAST "pci")) ||
+	    !lx.xmlNewProp(a, BAD_CAST "domain", BAD_CAST buf[0]) ||
+	    !lx.xmlNewProp(a, BAD_CAST "bus", BAD_CAST buf[1]) ||
+	    !lx.xmlNewProp(a, BAD_CAST "slot", BAD_CAST buf[2]) ||
+	    !lx.xmlNewProp(a, BAD_CAST "function", BAD_CAST buf[3]))
 		return -ENOMEM;
 	return 0;
 }
@@ -488,15 +633,15 @@ static int build_interface(xmlNodePtr root, const struct guest_dev_state *dev)
 {
 	xmlNodePtr source;
 
-	if (!xmlNewProp(root, BAD_CAST "type", BAD_CAST "hostdev") ||
-	    !xmlNewProp(root, BAD_CAST "managed", BAD_CAST(dev->managed ? "yes" : "no")))
+	if (!lx.xmlNewProp(root, BAD_CAST "type", BAD_CAST "hostdev") ||
+	    !lx.xmlNewProp(root, BAD_CAST "managed", BAD_CAST(dev->managed ? "yes" : "no")))
 		return -ENOMEM;
 	if (dev->mac) {
-		xmlNodePtr m = xmlNewChild(root, NULL, BAD_CAST "mac", NULL);
-		if (!m || !xmlNewProp(m, BAD_CAST "address", BAD_CAST dev->mac))
+		xmlNodePtr m = lx.xmlNewChild(root, NULL, BAD_CAST "mac", NULL);
+		if (!m || !lx.xmlNewProp(m, BAD_CAST "address", BAD_CAST dev->mac))
 			return -ENOMEM;
 	}
-	source = xmlNewChild(root, NULL, BAD_CAST "source", NULL);
+	source = lx.xmlNewChild(root, NULL, BAD_CAST "source", NULL);
 	if (!source)
 		return -ENOMEM;
 	int r = add_pci_address(source, dev->address, true);
@@ -505,20 +650,21 @@ static int build_interface(xmlNodePtr root, const struct guest_dev_state *dev)
 	if (dev->vlan >= 0) {
 		char id[16];
 		snprintf(id, sizeof(id), "%d", dev->vlan);
-		xmlNodePtr v = xmlNewChild(root, NULL, BAD_CAST "vlan", NULL);
-		xmlNodePtr t = v ? xmlNewChild(v, NULL, BAD_CAST "tag", NULL) : NULL;
-		if (!t || !xmlNewProp(t, BAD_CAST "id", BAD_CAST id))
+		xmlNodePtr v = lx.xmlNewChild(root, NULL, BAD_CAST "vlan", NULL);
+		xmlNodePtr t = v ? lx.xmlNewChild(v, NULL, BAD_CAST "tag", NULL) : NULL;
+		if (!t || !lx.xmlNewProp(t, BAD_CAST "id", BAD_CAST id))
 			return -ENOMEM;
 	}
 	/* libvirt infers a missing type: a profileid alone is still kept */
 	if (dev->virtualport_type || dev->profileid) {
-		xmlNodePtr vp = xmlNewChild(root, NULL, BAD_CAST "virtualport", NULL);
+		xmlNodePtr vp = lx.xmlNewChild(root, NULL, BAD_CAST "virtualport", NULL);
 		if (!vp || (dev->virtualport_type &&
-			    !xmlNewProp(vp, BAD_CAST "type", BAD_CAST dev->virtualport_type)))
+			    !lx.xmlNewProp(vp, BAD_CAST "type", BAD_CAST dev->virtualport_type)))
 			return -ENOMEM;
 		if (dev->profileid) {
-			xmlNodePtr pa = xmlNewChild(vp, NULL, BAD_CAST "parameters", NULL);
-			if (!pa || !xmlNewProp(pa, BAD_CAST "profileid", BAD_CAST dev->profileid))
+			xmlNodePtr pa = lx.xmlNewChild(vp, NULL, BAD_CAST "parameters", NULL);
+			if (!pa ||
+			    !lx.xmlNewProp(pa, BAD_CAST "profileid", BAD_CAST dev->profileid))
 				return -ENOMEM;
 		}
 	}
@@ -527,28 +673,29 @@ static int build_interface(xmlNodePtr root, const struct guest_dev_state *dev)
 
 char *domain_xml_device(const struct guest_dev_state *dev)
 {
-	_cleanup_(xmlFreeDocp) xmlDoc *doc = NULL;
+	_cleanup_(lx_free_docp) xmlDoc *doc = NULL;
 	xmlNodePtr root;
 	int r;
 
-	if (!dev || !dev->address)
+	if (!dev || !dev->address || lx_load() < 0)
 		return NULL;
-	doc = xmlNewDoc(BAD_CAST "1.0");
+	doc = lx.xmlNewDoc(BAD_CAST "1.0");
 	if (!doc)
 		return NULL;
-	root = xmlNewNode(NULL, BAD_CAST(dev->type == DEVICE_INTERFACE ? "interface" : "hostdev"));
+	root =
+	    lx.xmlNewNode(NULL, BAD_CAST(dev->type == DEVICE_INTERFACE ? "interface" : "hostdev"));
 	if (!root)
 		return NULL;
-	xmlDocSetRootElement(doc, root);
+	lx.xmlDocSetRootElement(doc, root);
 	if (dev->type == DEVICE_INTERFACE) {
 		r = build_interface(root, dev);
 	} else {
 		xmlNodePtr source;
-		if (!xmlNewProp(root, BAD_CAST "mode", BAD_CAST "subsystem") ||
-		    !xmlNewProp(root, BAD_CAST "type", BAD_CAST "pci") ||
-		    !xmlNewProp(root, BAD_CAST "managed", BAD_CAST(dev->managed ? "yes" : "no")))
+		if (!lx.xmlNewProp(root, BAD_CAST "mode", BAD_CAST "subsystem") ||
+		    !lx.xmlNewProp(root, BAD_CAST "type", BAD_CAST "pci") ||
+		    !lx.xmlNewProp(root, BAD_CAST "managed", BAD_CAST(dev->managed ? "yes" : "no")))
 			return NULL;
-		source = xmlNewChild(root, NULL, BAD_CAST "source", NULL);
+		source = lx.xmlNewChild(root, NULL, BAD_CAST "source", NULL);
 		r = source ? add_pci_address(source, dev->address, false) : -ENOMEM;
 	}
 	if (r < 0)

@@ -10,9 +10,27 @@
 /*
  * Parse the PCI hostdevs and type='hostdev' interfaces of a domain XML
  * into *ret (an owned array of *ret_n). Accepts addresses in hex ("0x0b")
- * or decimal ("11"); the domain is optional. -EINVAL: not a domain XML.
+ * or decimal ("11"); the domain is optional. -EINVAL: not a domain XML;
+ * -ELIBACC: libxml2 cannot be loaded (every function here loads it
+ * with dlopen() on first use).
  */
 int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n);
+
+/*
+ * Load libxml2 now rather than on first use: a process about to fork
+ * workers that will need it (libvirt's) loads it once, before, so that
+ * they share it. 0, or -ELIBACC (see domain_xml_error()).
+ */
+int domain_xml_load(void);
+
+/*
+ * Why the last domain_xml_parse_devices() of this thread failed, for a
+ * message: libxml2's error (its first line may be followed by more) and
+ * its line in *ret_line, or why libxml2 cannot be loaded (*ret_line 0);
+ * NULL when libxml2 reported no error (the XML parsed but is not a
+ * domain, or a device in it is malformed). Not owned.
+ */
+const char *domain_xml_error(int *ret_line);
 
 /*
  * The <hostdev> or <interface type='hostdev'> element of a domain XML

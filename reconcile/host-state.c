@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libxml/xmlerror.h>
-
 #include "cleanup.h"
 #include "domxml.h"
 #include "host-state.h"
@@ -632,20 +630,20 @@ static void load_files(struct loader *L, const struct ynode *key, const struct y
 static void parse_xml(struct loader *L, const struct ynode *n, const char *xml,
 		      struct guest_dev_state **devs, size_t *n_devs)
 {
-	int r;
+	int r, line;
 
 	if (!xml)
 		return;
-	xmlResetLastError();
 	r = domain_xml_parse_devices(xml, devs, n_devs);
 	if (r == -ENOMEM) {
 		L->y.oom = true;
+	} else if (r == -ELIBACC) {
+		yerror(&L->y, n, "cannot read domain XML: %s", domain_xml_error(&line));
 	} else if (r < 0) {
-		/* libxml2 keeps the parser's last error even when told not to print it */
-		const xmlError *e = xmlGetLastError();
-		if (e && e->level >= XML_ERR_ERROR && e->message)
-			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", e->line,
-			       (int)strcspn(e->message, "\n"), e->message);
+		const char *e = domain_xml_error(&line);
+		if (e)
+			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", line,
+			       (int)strcspn(e, "\n"), e);
 		else
 			yerror(&L->y, n,
 			       "invalid domain XML: not a <domain>, or a PCI hostdev without a "
@@ -762,8 +760,13 @@ static void refuse_aliases(struct loader *L, const struct ydoc *doc)
 	}
 }
 
-int state_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
-		      struct host **ret)
+/*
+ * state_load_buffer(); when owned is given, it is buf, and it is freed as
+ * soon as the tree is built (nothing in the tree points into it): a large
+ * file is not held while the host is loaded from the tree.
+ */
+static int load_buffer(const char *name, const char *buf, size_t len, char **owned, struct diag *d,
+		       struct host **ret)
 {
 	_cleanup_(ydoc_freep) struct ydoc *doc = NULL;
 	_cleanup_(host_freep) struct host *h = NULL;
@@ -773,6 +776,10 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 
 	name = name ? name : "<state>";
 	r = ydoc_parse(name, buf, len, d, &doc);
+	if (owned) {
+		free(*owned);
+		*owned = NULL;
+	}
 	if (r < 0)
 		return r;
 	h = host_new();
@@ -792,6 +799,12 @@ int state_load_buffer(const char *name, const char *buf, size_t len, struct diag
 	return 0;
 }
 
+int state_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
+		      struct host **ret)
+{
+	return load_buffer(name, buf, len, NULL, d, ret);
+}
+
 int state_load(const char *path, struct diag *d, struct host **ret)
 {
 	_cleanup_(freep) char *buf = NULL;
@@ -801,5 +814,5 @@ int state_load(const char *path, struct diag *d, struct host **ret)
 	r = yfile_read(path, d, &buf, &len);
 	if (r < 0)
 		return r;
-	return state_load_buffer(path, buf, len, d, ret);
+	return load_buffer(path, buf, len, &buf, d, ret);
 }

@@ -42,11 +42,11 @@ struct ypair {
 
 struct ynode {
 	enum ynode_kind kind;
-	struct src_loc loc; /* where the node starts (for an alias: its anchor) */
+	enum yscalar_type type; /* YNODE_SCALAR */
+	struct src_loc loc;	/* where the node starts (for an alias: its anchor) */
 	/* YNODE_SCALAR */
 	char *text; /* NUL-terminated, never contains NUL */
 	size_t len;
-	enum yscalar_type type;
 	/* YNODE_SEQUENCE */
 	struct ynode **items;
 	size_t n_items;
@@ -54,7 +54,7 @@ struct ynode {
 	struct ypair *pairs;
 	size_t n_pairs;
 	/* bookkeeping for the alias limits */
-	size_t weight; /* nodes in this subtree, aliases expanded (saturating) */
+	unsigned weight; /* nodes in this subtree, aliases expanded (saturating) */
 	unsigned height;
 };
 
