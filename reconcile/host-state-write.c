@@ -347,6 +347,8 @@ static void write_sriov(struct writer *w, const struct sriov_state *s)
 	for (size_t i = 0; i < s->n_vfs; i++)
 		write_vf(w, &s->vfs[i]);
 	w_seq_end(w);
+	if (s->has_vf_total_msix)
+		w_kv_opt_ll(w, "vf-total-msix", s->vf_total_msix);
 	w_map_end(w);
 }
 
@@ -403,6 +405,10 @@ static void write_module(struct writer *w, const struct module_state *m)
 	w_map_start(w, m->n_conf == 0);
 	w_key(w, "loaded");
 	w_bool(w, m->loaded);
+	if (m->presence != MODULE_PRESENCE_UNKNOWN) {
+		w_key(w, "available");
+		w_bool(w, m->presence == MODULE_PRESENCE_FOUND);
+	}
 	w_key(w, "parameters");
 	w_map_start(w, true);
 	for (size_t j = 0; j < m->n_params; j++)
@@ -471,11 +477,20 @@ static void write_host(struct writer *w, const struct host *h)
 
 	w_key(w, "libvirt");
 	w_bool(w, h->libvirt_ok);
+	w_kv_opt_str(w, "libvirt-version", h->libvirt_version);
 	w_key(w, "domains");
 	w_seq_start(w, h->n_domains == 0);
 	for (size_t i = 0; i < h->n_domains; i++)
 		write_domain(w, &h->domains[i]);
 	w_seq_end(w);
+	/* what a preflight observed (doctor); files without it read as before */
+	if (h->kernel.cmdline || h->kernel.iommu >= 0) {
+		w_key(w, "kernel");
+		w_map_start(w, false);
+		w_kv_opt_str(w, "cmdline", h->kernel.cmdline);
+		w_kv_opt_bool(w, "iommu", h->kernel.iommu);
+		w_map_end(w);
+	}
 	w_map_end(w);
 }
 

@@ -371,6 +371,18 @@ static void load_vfs(struct loader *L, const struct ynode *key, const struct yno
 	}
 }
 
+/* vf-total-msix: N (sriov_vf_total_msix), absent or null when the kernel does not show it */
+static void load_msix(struct loader *L, const struct ynode *key, const struct ynode *v, void *obj)
+{
+	struct sriov_state *s = obj;
+	long long x;
+
+	if (!ynode_is_null(v) && yget_int(&L->y, key, v, 0, UINT32_MAX, &x)) {
+		s->has_vf_total_msix = true;
+		s->vf_total_msix = (unsigned)x;
+	}
+}
+
 static const struct field sriov_fields[] = {
     FIELD("total-vfs", F_UINT, F_REQ, struct sriov_state, total_vfs, .max = MAX_U16),
     FIELD("num-vfs", F_UINT, F_REQ, struct sriov_state, num_vfs, .max = MAX_U16),
@@ -380,6 +392,7 @@ static const struct field sriov_fields[] = {
     FIELD("vf-device", F_HEX4, F_NULL, struct sriov_state, vf_device),
     FIELD("vf-name", F_STR, F_NULL, struct sriov_state, vf_name),
     SUB("vfs", 0, load_vfs),
+    SUB("vf-total-msix", 0, load_msix),
 };
 
 static void load_sriov(struct loader *L, const struct ynode *key, const struct ynode *map,
@@ -583,8 +596,20 @@ static void load_conf(struct loader *L, const struct ynode *key, const struct yn
 	}
 }
 
+/* available: true|false (kmod finds the module), absent or null: not looked up */
+static void load_available(struct loader *L, const struct ynode *key, const struct ynode *v,
+			   void *obj)
+{
+	struct module_state *m = obj;
+	int b;
+
+	if (!ynode_is_null(v) && yget_bool(&L->y, key, v, &b))
+		m->presence = b ? MODULE_PRESENCE_FOUND : MODULE_PRESENCE_MISSING;
+}
+
 static const struct field module_fields[] = {
     FIELD("loaded", F_FLAG, F_REQ, struct module_state, loaded),
+    SUB("available", 0, load_available),
     SUB("parameters", 0, load_params),
     SUB("config", 0, load_conf),
 };
@@ -711,6 +736,21 @@ static void load_kind(struct loader *L, const struct ynode *key, const struct yn
 		yerror(&L->y, v, "unsupported kind '%s' (expected host-state)", yq(&L->y, t));
 }
 
+static const struct field kernel_fields[] = {
+    FIELD("cmdline", F_STR, F_NULL, struct kernel_state, cmdline),
+    FIELD("iommu", F_TRI, F_NULL, struct kernel_state, iommu),
+};
+
+/* kernel: {cmdline: "...", iommu: true}: what a preflight (doctor) reads */
+static void load_kernel(struct loader *L, const struct ynode *key, const struct ynode *map,
+			void *obj)
+{
+	struct host *h = obj;
+
+	if (yexpect(&L->y, key, map, YNODE_MAPPING))
+		load_map(L, map, kernel_fields, ARRAY_SIZE(kernel_fields), &h->kernel, "in kernel");
+}
+
 static const struct field top_fields[] = {
     SUB("version", F_REQ, load_version),
     SUB("kind", F_REQ, load_kind),
@@ -722,6 +762,8 @@ static const struct field top_fields[] = {
     FIELD("libvirt", F_FLAG, 0, struct host, libvirt_ok),
     SUB("domains", 0, load_domains),
     SUB("simulate", 0, NULL), /* for the simulated host only */
+    SUB("kernel", 0, load_kernel),
+    FIELD("libvirt-version", F_STR, F_NULL, struct host, libvirt_version),
 };
 
 #define TOP_EXPECTED "a mapping with 'version: 1' and 'kind: host-state'"

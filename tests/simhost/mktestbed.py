@@ -394,6 +394,8 @@ def build(state, args):
                      ("sriov_stride", stride)):
             write(os.path.join(path, f), f"{v}\n")
         write(os.path.join(path, "sriov_vf_device"), f"{vfdev:x}\n")
+        if sr.get("vf-total-msix") is not None:
+            write(os.path.join(path, "sriov_vf_total_msix"), f"{int(sr['vf-total-msix'])}\n")
         vfs = {int(v["id"]): v for v in (sr.get("vfs") or [])}
         template = ps.get("vf-netdev")
         for n in range(num):
@@ -444,6 +446,9 @@ def build(state, args):
     os.makedirs(os.path.join(root, "etc/modprobe.d"), exist_ok=True)
     os.makedirs(os.path.join(root, "run"), exist_ok=True)
     write(os.path.join(root, "etc/hostname"), f"{state.get('hostname') or 'localhost'}\n")
+    cmdline = (state.get("kernel") or {}).get("cmdline")
+    if cmdline is not None:
+        write(os.path.join(root, "proc/cmdline"), f"{cmdline}\n")
     for fpath, content in (state.get("files") or {}).items():
         if not str(fpath).startswith("/") or ".." in str(fpath).split("/"):
             raise StateError(f"bad file path '{fpath}'")
