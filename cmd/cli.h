@@ -152,4 +152,5 @@ int cmd_show(struct args *a);
 int cmd_plan(struct args *a);
 int cmd_apply(struct args *a);
 int cmd_qemu_args(struct args *a);
+int cmd_doctor(struct args *a);
 int cmd_help(struct args *a);

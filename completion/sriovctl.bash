@@ -5,7 +5,7 @@
 # the libvirt domains (virsh list --all --name, quietly). Self-contained:
 # bash-completion's helpers are not needed.
 
-_sriovctl_commands="validate show plan apply qemu-args help"
+_sriovctl_commands="validate show plan apply qemu-args doctor help"
 # options every command takes
 _sriovctl_global="--quiet -q --verbose -v --help -h --version -V"
 # options that take an argument (the word after them is not the command)
@@ -22,6 +22,7 @@ _sriovctl_options()
 	plan) own="$host --json --format --detailed-exitcode --out -o --only --scope --wait-pfs --force --color" ;;
 	apply) own="$host --json --format --plan --only --scope --wait-pfs --dry-run --force --lock-timeout --color" ;;
 	qemu-args) own="$host" ;;
+	doctor) own="$host --json --format" ;;
 	help) own="" ;;
 	*) own="$host --json --format --detailed-exitcode --out -o --plan --only --scope --wait-pfs --dry-run --force --lock-timeout --color" ;;
 	esac
