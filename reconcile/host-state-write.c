@@ -327,6 +327,14 @@ static void write_vf(struct writer *w, const struct vf_state *v)
 	w_kv_opt_ll(w, "max-tx-rate", v->link.max_tx_rate);
 	w_kv_opt_ll(w, "min-tx-rate", v->link.min_tx_rate);
 	write_netdev_use(w, &v->use);
+	if (v->stats.present) {
+		w_key(w, "stats");
+		w_map_start(w, true);
+		for (unsigned s = 0; s < _VF_STAT_MAX; s++)
+			if (v->stats.present & (1u << s))
+				w_kv_opt_ll(w, vf_stat_to_string(s), (long long)v->stats.v[s]);
+		w_map_end(w);
+	}
 	w_map_end(w);
 }
 

@@ -328,6 +328,31 @@ static void load_netdev(struct loader *L, const struct ynode *key, const struct 
 	}
 }
 
+/* stats: {rx-bytes: N, ...}: the counters the PF reported, each optional */
+static void load_vf_stats(struct loader *L, const struct ynode *key, const struct ynode *map,
+			  void *obj)
+{
+	struct vf_state *v = obj;
+	long long x;
+
+	if (!yexpect(&L->y, key, map, YNODE_MAPPING))
+		return;
+	for (size_t i = 0; i < map->n_pairs; i++) {
+		const struct ynode *k = map->pairs[i].key;
+		int s = k->text ? vf_stat_from_string(k->text) : -EINVAL;
+
+		if (s < 0) {
+			const char *names[_VF_STAT_MAX];
+			for (size_t j = 0; j < _VF_STAT_MAX; j++)
+				names[j] = vf_stat_to_string(j);
+			yunknown_key(&L->y, k, names, _VF_STAT_MAX, "in stats");
+		} else if (yget_int(&L->y, k, map->pairs[i].value, 0, INT64_MAX, &x)) {
+			v->stats.v[s] = (uint64_t)x;
+			v->stats.present |= 1u << s;
+		}
+	}
+}
+
 static const struct field vf_fields[] = {
     FIELD("id", F_UINT, F_REQ, struct vf_state, id, .max = MAX_U16),
     FIELD("address", F_PCI, F_REQ, struct vf_state, address),
@@ -346,6 +371,7 @@ static const struct field vf_fields[] = {
     FIELD("max-tx-rate", F_LL, F_NULL, struct vf_state, link.max_tx_rate, .max = MAX_RATE),
     FIELD("min-tx-rate", F_LL, F_NULL, struct vf_state, link.min_tx_rate, .max = MAX_RATE),
     SUB("netdev", 0, load_netdev),
+    SUB("stats", 0, load_vf_stats),
 };
 
 static void load_vfs(struct loader *L, const struct ynode *key, const struct ynode *seq, void *obj)

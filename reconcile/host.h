@@ -54,6 +54,7 @@ struct vf_state {
 	char *interface;       /* netdev name; NULL: none */
 	struct vf_link link;   /* as the PF reports it (IFLA_VFINFO_LIST); unset: unknown */
 	struct netdev_use use; /* of interface, when there is one */
+	struct vf_stats stats; /* traffic counters from the PF (IFLA_VF_STATS); none: unknown */
 };
 
 /* A VF with every link setting unknown (-1), no strings and no host use. */
