@@ -18,11 +18,12 @@ enum {
 	C_APPLY = 1 << 3,
 	C_QEMU_ARGS = 1 << 4,
 	C_DOCTOR = 1 << 5,
-	C_HELP = 1 << 6,
-	C_NONE = 1 << 7, /* before any command: sriovctl --version */
-	C_ALL = 0xff,
-	C_FILE = C_VALIDATE | C_SHOW | C_PLAN | C_APPLY | C_QEMU_ARGS | C_DOCTOR,
-	C_HOST = C_SHOW | C_PLAN | C_APPLY | C_QEMU_ARGS | C_DOCTOR,
+	C_METRICS = 1 << 6,
+	C_HELP = 1 << 7,
+	C_NONE = 1 << 8, /* before any command: sriovctl --version */
+	C_ALL = 0x1ff,
+	C_FILE = C_VALIDATE | C_SHOW | C_PLAN | C_APPLY | C_QEMU_ARGS | C_DOCTOR | C_METRICS,
+	C_HOST = C_SHOW | C_PLAN | C_APPLY | C_QEMU_ARGS | C_DOCTOR | C_METRICS,
 };
 
 static const struct command commands[] = {
@@ -49,6 +50,10 @@ static const struct command commands[] = {
      "bus room and MSI-X budget, vfio-pci and the VF drivers, libvirt (when FILE has\n"
      "guests), FILE itself. Without FILE (and no default file): every PF of the host.\n"
      "Exit 1 when a check FILE depends on fails, 65 when FILE is invalid."},
+    {"metrics", cmd_metrics, "[FILE]", 0, false, "drift and VF metrics for Prometheus",
+     "Print node_exporter textfile metrics: drift (one series per pending or blocked\n"
+     "change of FILE's plan), VF counts, VF info and per-VF traffic counters, each\n"
+     "labelled with the guest holding the VF."},
     {"help", cmd_help, "[COMMAND]", 1, false, "help on a command", "Print help on COMMAND."},
 };
 
@@ -108,6 +113,9 @@ static const struct opt_def opts[] = {
      "exit 2 when the host does not match (changes or blocked changes)"},
     {"out", 'o', "PLAN", C_PLAN, O_STR, OFF(out), NULL,
      "also save the plan, with what it was made from, for apply --plan"},
+    {"output", 0, "FILE", C_METRICS, O_STR, OFF(out), NULL,
+     "write the metrics to FILE instead of stdout, atomically (a temporary file in\n"
+     "its directory, renamed): for node_exporter's textfile collector"},
     {"plan", 0, "PLAN", C_APPLY, O_STR, OFF(plan), NULL,
      "apply a saved plan exactly, or exit 4 if the host changed since it was made"},
     {"only", 0, "PF", C_PLAN | C_APPLY, O_STR, OFF(only), NULL,
@@ -126,7 +134,8 @@ static const struct opt_def opts[] = {
     {"timeout", 0, "SEC", C_APPLY, O_SECONDS, OFF(timeout), NULL,
      "wait at most SEC for VFs to appear, for each kernel write and each libvirt\n"
      "call (default 120)"},
-    {"timeout", 0, "SEC", C_SHOW | C_PLAN | C_QEMU_ARGS | C_DOCTOR, O_SECONDS, OFF(timeout), NULL,
+    {"timeout", 0, "SEC", C_SHOW | C_PLAN | C_QEMU_ARGS | C_DOCTOR | C_METRICS, O_SECONDS,
+     OFF(timeout), NULL,
      "wait at most SEC for each libvirt call and for a VF count change under way\n"
      "(default 120)"},
     {"lock-timeout", 0, "SEC", C_APPLY, O_SECONDS, OFF(lock_timeout), NULL,

@@ -35,7 +35,7 @@ comp() {
 	printf '%s\n' "${COMPREPLY[@]+"${COMPREPLY[@]}"}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-is "apply doctor help plan qemu-args show validate" "$(comp 'sriovctl ')" "commands"
+is "apply doctor help metrics plan qemu-args show validate" "$(comp 'sriovctl ')" "commands"
 is "plan" "$(comp 'sriovctl pl')" "a command's prefix"
 is "--detailed-exitcode" "$(comp 'sriovctl plan --d')" "plan's options: --detailed-exitcode, not apply's --dry-run"
 is "--dry-run" "$(comp 'sriovctl apply --d')" "apply's options: --dry-run"
