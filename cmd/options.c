@@ -103,12 +103,14 @@ static const struct opt_def opts[] = {
     {"json", 0, NULL, C_DOCTOR, O_CONST, OFF(format), "json",
      "{\"checks\": [{name, status, required, detail, fix}...]}; same as --format json"},
     {"format", 0, "FMT", C_DOCTOR, O_STR, OFF(format), NULL, "text (default) or json"},
-    {"format", 0, "FMT", C_VALIDATE | C_PLAN, O_STR, OFF(format), NULL, "text (default) or json"},
+    {"format", 0, "FMT", C_VALIDATE, O_STR, OFF(format), NULL, "text (default) or json"},
+    {"format", 0, "FMT", C_PLAN, O_STR, OFF(format), NULL,
+     "text (default), json, or dot (Graphviz: the host with the changes marked)"},
     {"format", 0, "FMT", C_APPLY, O_STR, OFF(format), NULL,
      "text (default) or json: JSON lines, the plan, one event per action, a summary"},
     {"format", 0, "FMT", C_SHOW, O_STR, OFF(format), NULL,
-     "text (default), json, state (a host-state file for --state) or spec (the\n"
-     "host as a desired-state file)"},
+     "text (default), json, state (a host-state file for --state), spec (the\n"
+     "host as a desired-state file) or dot (Graphviz: PFs, VFs, guests)"},
     {"detailed-exitcode", 0, NULL, C_PLAN, O_FLAG, OFF(detailed_exitcode), NULL,
      "exit 2 when the host does not match (changes or blocked changes)"},
     {"out", 'o', "PLAN", C_PLAN, O_STR, OFF(out), NULL,

@@ -81,12 +81,16 @@ int cmd_plan(struct args *a)
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	int ret;
 
-	if (a->format && !streq(a->format, "text") && !streq(a->format, "json"))
-		return usage_error("unknown format '%s' (text, json)", a->format);
+	bool dot = a->format && streq(a->format, "dot");
+
+	if (a->format && !streq(a->format, "text") && !streq(a->format, "json") && !dot)
+		return usage_error("unknown format '%s' (text, json, dot)", a->format);
 	ret = load_and_plan(a, &s, &h, &p);
 	if (ret >= 0)
 		return ret;
-	if (print_plan(a, p) < 0)
+	if (dot && (render_host_dot(h, p, stdout) < 0 || fflush(stdout) != 0))
+		return log_error("cannot write output"), EXIT_ERROR;
+	if (!dot && print_plan(a, p) < 0)
 		return EXIT_ERROR;
 	if (a->out && save_plan(a, s, h, p) < 0)
 		return EXIT_ERROR;

@@ -103,7 +103,7 @@ _sriovctl()
 		return 0
 		;;
 	--format)
-		_sriovctl_words "text json$([ "$cmd" = show ] && echo ' state spec')" "$cur"
+		_sriovctl_words "text json$([ "$cmd" = show ] && echo ' state spec dot')$([ "$cmd" = plan ] && echo ' dot')" "$cur"
 		return 0
 		;;
 	--libvirt) _sriovctl_words "qemu:///system qemu:///session" "$cur"; return 0 ;;
