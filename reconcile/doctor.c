@@ -465,9 +465,19 @@ int doctor_check_host(struct doctor *dr, const struct spec *s, const struct host
 	for (size_t i = 0; r >= 0 && s && i < s->n_pfs; i++)
 		r = check_pf(dr, h, s->pfs[i].pci ? s->pfs[i].pci : s->pfs[i].interface, &s->pfs[i],
 			     &modules);
-	for (size_t i = 0; r >= 0 && !s && i < h->n_pci; i++)
-		if (h->pci[i].is_pf)
-			r = check_pf(dr, h, h->pci[i].address, NULL, &modules);
+	size_t n_pfs = 0;
+	for (size_t i = 0; r >= 0 && !s && i < h->n_pci; i++) {
+		if (!h->pci[i].is_pf)
+			continue;
+		n_pfs++;
+		r = check_pf(dr, h, h->pci[i].address, NULL, &modules);
+	}
+	if (r >= 0 && !s && n_pfs == 0)
+		r = doctor_add(
+		    dr, "sriov", DOCTOR_FAIL, true,
+		    "enable SR-IOV in the BIOS/UEFI setup and the adapter's firmware; 'lspci "
+		    "-vv' lists 'Single Root I/O Virtualization' for a capable device",
+		    "no SR-IOV device: no PCI device has sriov_totalvfs");
 	if (r >= 0 && vfio)
 		r = check_module(dr, h, "vfio-pci", true);
 	for (size_t i = 0; r >= 0 && i < modules.n; i++)

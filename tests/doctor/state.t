@@ -19,6 +19,11 @@ doc --state "$D/fine.state.yaml"
 is 0 "$rc" "no file: the host's every PF, exit 0"
 has "^ok   sriov 0000:3b:00.0: SR-IOV capable, sriov_totalvfs 8, 0 VFs now, driver mlx5_core$" "$T/out" "no file: each PF by address"
 
+printf 'version: 1\nkind: host-state\npci: []\nmodules: {}\nfiles: {}\n' >"$T/empty.state.yaml"
+doc --state "$T/empty.state.yaml"
+is 1 "$rc" "no file, no SR-IOV device: exit 1"
+has "^fail sriov: no SR-IOV device: no PCI device has sriov_totalvfs; fix: enable SR-IOV in the BIOS" "$T/out" "a host without any PF says so"
+
 # no IOMMU
 doc --state "$D/noiommu.state.yaml" "$D/guests.yaml"
 is 1 "$rc" "no IOMMU and a file with guests: exit 1"
