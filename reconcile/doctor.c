@@ -200,9 +200,10 @@ static int check_cmdline(struct doctor *dr, const struct host *h, bool required)
 				  "no iommu=pt: the host's own devices pay for IOMMU translation%s",
 				  intel && value_has(intel, "on") ? " (intel_iommu=on is set)"
 								  : "");
-	return doctor_add(dr, "kernel-cmdline", DOCTOR_OK, required, NULL, "%s%siommu=pt",
+	return doctor_add(dr, "kernel-cmdline", DOCTOR_OK, required, NULL, "%s%s%s%siommu=pt",
 			  intel && value_has(intel, "on") ? "intel_iommu=on " : "",
-			  amd && *amd ? "amd_iommu set, " : "");
+			  amd && *amd ? "amd_iommu=" : "", amd && *amd ? b2 : "",
+			  amd && *amd ? " " : "");
 }
 
 /* ---- IOMMU ---- */
@@ -419,6 +420,25 @@ static int check_libvirt(struct doctor *dr, const struct host *h)
 			  h->libvirt_error ? h->libvirt_error : "the guests were not observed");
 }
 
+/* The file's host: guard against the host's name: a file for another host plans nothing here. */
+static int check_hostname(struct doctor *dr, const struct spec *s, const struct host *h)
+{
+	_cleanup_(freep) char *fix = NULL;
+
+	if (!s || !s->host)
+		return 0;
+	if (streq_ptr(s->host, h->hostname))
+		return doctor_add(dr, "hostname", DOCTOR_OK, true, NULL,
+				  "this host is '%s', as the file's host: says", h->hostname);
+	fix = strprintf("run it on '%s', or change the file's host: (plan and apply refuse it "
+			"here)",
+			s->host);
+	return fix ? doctor_add(dr, "hostname", DOCTOR_FAIL, true, fix,
+				"this host is '%s', the file is for '%s'",
+				h->hostname ? h->hostname : "unknown", s->host)
+		   : -ENOMEM;
+}
+
 /* ---- all ---- */
 
 /* The checks of one PF: key names it as the file does; ps NULL without a file. */
@@ -459,7 +479,9 @@ int doctor_check_host(struct doctor *dr, const struct spec *s, const struct host
 	bool vfio = needs_vfio(s);
 	int r;
 
-	r = check_iommu(dr, h, vfio);
+	r = check_hostname(dr, s, h);
+	if (r >= 0)
+		r = check_iommu(dr, h, vfio);
 	if (r >= 0)
 		r = check_cmdline(dr, h, vfio);
 	for (size_t i = 0; r >= 0 && s && i < s->n_pfs; i++)

@@ -24,6 +24,20 @@ doc --state "$T/empty.state.yaml"
 is 1 "$rc" "no file, no SR-IOV device: exit 1"
 has "^fail sriov: no SR-IOV device: no PCI device has sriov_totalvfs; fix: enable SR-IOV in the BIOS" "$T/out" "a host without any PF says so"
 
+# the file's host: guard
+printf 'version: 1\nhost: kvm-99\npfs:\n  - pci: "0000:0b:00.0"\n    num-vfs: 2\n' >"$T/other.yaml"
+doc --state "$D/fine.state.yaml" "$T/other.yaml"
+is 1 "$rc" "a file for another host: exit 1"
+has "^fail hostname: this host is 'kvm-07', the file is for 'kvm-99'; fix: run it on 'kvm-99'" "$T/out" "the host: guard is a check"
+sed 's/kvm-99/kvm-07/' "$T/other.yaml" >"$T/same.yaml"
+doc --state "$D/fine.state.yaml" "$T/same.yaml"
+is "ok   hostname: this host is 'kvm-07', as the file's host: says" "$(line hostname)" "the right host"
+
+# AMD: amd_iommu=on with iommu=pt
+sed 's/intel_iommu=on iommu=pt/amd_iommu=on iommu=pt/' "$D/fine.state.yaml" >"$T/amd.state.yaml"
+doc --state "$T/amd.state.yaml"
+is "ok   kernel-cmdline: amd_iommu=on iommu=pt" "$(line kernel-cmdline)" "amd_iommu=on iommu=pt"
+
 # no IOMMU
 doc --state "$D/noiommu.state.yaml" "$D/guests.yaml"
 is 1 "$rc" "no IOMMU and a file with guests: exit 1"
