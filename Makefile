@@ -161,7 +161,7 @@ bench: bench-deps all tests $(BENCH_BIN)
 	@B=$(B) tests/bench/run
 
 # systemd units and udev rules, installed as they are
-UNITS      ?= $(wildcard systemd/*.service systemd/*.path)
+UNITS      ?= $(wildcard systemd/*.service systemd/*.path systemd/*.timer)
 UDEV_RULES ?= $(wildcard udev/*.rules)
 # What make install puts where; uninstall removes exactly these.
 # name:source:destination-directory:mode

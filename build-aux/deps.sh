@@ -7,7 +7,7 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev
 libyaml-dev libudev-dev libpci-dev pci.ids libkmod-dev libvirt-dev libxml2-dev libmnl-dev libjson-c-dev
 libcmocka-dev umockdev libumockdev-dev
-python3 python3-yaml python3-jsonschema libxml2-utils
+python3 python3-yaml python3-jsonschema python3-prometheus-client libxml2-utils graphviz
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
 util-linux strace iproute2 valgrind perl
 clang libclang-rt-14-dev

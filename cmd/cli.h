@@ -7,6 +7,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include "diag.h"
 #include "host.h"
@@ -40,7 +42,7 @@ struct args {
 	const char *root;    /* --root, SRIOVCTL_ROOT */
 	const char *libvirt; /* --libvirt, SRIOVCTL_LIBVIRT_URI */
 	const char *format;  /* --format text|json|state|spec */
-	const char *out;     /* plan -o: save the plan */
+	const char *out;     /* plan -o: save the plan; metrics --output */
 	const char *plan;    /* apply --plan: apply a saved plan */
 	const char *only;    /* plan, apply --only PF: that PF's actions (address or netdev) */
 	const char *color;   /* --color never|auto|always, checked by main */
@@ -121,6 +123,13 @@ const char *libvirt_uri(const struct args *a, const struct spec *s);
 int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret);
 /* Load the spec, get the host, compute the plan. Returns an exit code, or -1 to go on. */
 int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, struct plan **ret_p);
+/*
+ * Write path whole or not at all: fn(f, arg) fills a temporary file in the
+ * same directory, which is synced, given mode and renamed over path, so a
+ * reader (node_exporter, apply --plan) never sees half of it. fn returns
+ * 0 or -errno. Returns 0 or -errno (the temporary file removed).
+ */
+int write_file_atomic(const char *path, mode_t mode, int (*fn)(FILE *f, void *arg), void *arg);
 /* The plan on stdout as text or JSON (--format). */
 int print_plan(const struct args *a, const struct plan *p);
 
@@ -152,4 +161,6 @@ int cmd_show(struct args *a);
 int cmd_plan(struct args *a);
 int cmd_apply(struct args *a);
 int cmd_qemu_args(struct args *a);
+int cmd_doctor(struct args *a);
+int cmd_metrics(struct args *a);
 int cmd_help(struct args *a);

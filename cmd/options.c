@@ -17,11 +17,13 @@ enum {
 	C_PLAN = 1 << 2,
 	C_APPLY = 1 << 3,
 	C_QEMU_ARGS = 1 << 4,
-	C_HELP = 1 << 5,
-	C_NONE = 1 << 6, /* before any command: sriovctl --version */
-	C_ALL = 0x7f,
-	C_FILE = C_VALIDATE | C_SHOW | C_PLAN | C_APPLY | C_QEMU_ARGS,
-	C_HOST = C_SHOW | C_PLAN | C_APPLY | C_QEMU_ARGS,
+	C_DOCTOR = 1 << 5,
+	C_METRICS = 1 << 6,
+	C_HELP = 1 << 7,
+	C_NONE = 1 << 8, /* before any command: sriovctl --version */
+	C_ALL = 0x1ff,
+	C_FILE = C_VALIDATE | C_SHOW | C_PLAN | C_APPLY | C_QEMU_ARGS | C_DOCTOR | C_METRICS,
+	C_HOST = C_SHOW | C_PLAN | C_APPLY | C_QEMU_ARGS | C_DOCTOR | C_METRICS,
 };
 
 static const struct command commands[] = {
@@ -42,6 +44,16 @@ static const struct command commands[] = {
     {"qemu-args", cmd_qemu_args, "GUEST [FILE]", 1, false, "QEMU arguments of a guest",
      "Print QEMU '-device vfio-pci,host=...' arguments of GUEST's devices, one per line:\n"
      "FILE's guest, else its libvirt definition (the running one when it runs)."},
+    {"doctor", cmd_doctor, "[FILE]", 0, false, "why SR-IOV will (not) work here",
+     "Check the host before changing it, each check ok, warn or fail with its fix: the\n"
+     "IOMMU and the kernel command line, each PF's SR-IOV capability, sriov_totalvfs,\n"
+     "bus room and MSI-X budget, vfio-pci and the VF drivers, libvirt (when FILE has\n"
+     "guests), FILE itself. Without FILE (and no default file): every PF of the host.\n"
+     "Exit 1 when a check FILE depends on fails, 65 when FILE is invalid."},
+    {"metrics", cmd_metrics, "[FILE]", 0, false, "drift and VF metrics for Prometheus",
+     "Print node_exporter textfile metrics: drift (one series per pending or blocked\n"
+     "change of FILE's plan), VF counts, VF info and per-VF traffic counters, each\n"
+     "labelled with the guest holding the VF."},
     {"help", cmd_help, "[COMMAND]", 1, false, "help on a command", "Print help on COMMAND."},
 };
 
@@ -88,16 +100,24 @@ static const struct opt_def opts[] = {
      "one JSON object per file and line, {file, valid, diagnostics}; nothing on stderr"},
     {"json", 0, NULL, C_SHOW | C_PLAN | C_APPLY, O_CONST, OFF(format), "json",
      "same as --format json"},
-    {"format", 0, "FMT", C_VALIDATE | C_PLAN, O_STR, OFF(format), NULL, "text (default) or json"},
+    {"json", 0, NULL, C_DOCTOR, O_CONST, OFF(format), "json",
+     "{\"checks\": [{name, status, required, detail, fix}...]}; same as --format json"},
+    {"format", 0, "FMT", C_DOCTOR, O_STR, OFF(format), NULL, "text (default) or json"},
+    {"format", 0, "FMT", C_VALIDATE, O_STR, OFF(format), NULL, "text (default) or json"},
+    {"format", 0, "FMT", C_PLAN, O_STR, OFF(format), NULL,
+     "text (default), json, or dot (Graphviz: the host with the changes marked)"},
     {"format", 0, "FMT", C_APPLY, O_STR, OFF(format), NULL,
      "text (default) or json: JSON lines, the plan, one event per action, a summary"},
     {"format", 0, "FMT", C_SHOW, O_STR, OFF(format), NULL,
-     "text (default), json, state (a host-state file for --state) or spec (the\n"
-     "host as a desired-state file)"},
+     "text (default), json, state (a host-state file for --state), spec (the\n"
+     "host as a desired-state file) or dot (Graphviz: PFs, VFs, guests)"},
     {"detailed-exitcode", 0, NULL, C_PLAN, O_FLAG, OFF(detailed_exitcode), NULL,
      "exit 2 when the host does not match (changes or blocked changes)"},
     {"out", 'o', "PLAN", C_PLAN, O_STR, OFF(out), NULL,
      "also save the plan, with what it was made from, for apply --plan"},
+    {"output", 0, "FILE", C_METRICS, O_STR, OFF(out), NULL,
+     "write the metrics to FILE instead of stdout, atomically (a temporary file in\n"
+     "its directory, renamed): for node_exporter's textfile collector"},
     {"plan", 0, "PLAN", C_APPLY, O_STR, OFF(plan), NULL,
      "apply a saved plan exactly, or exit 4 if the host changed since it was made"},
     {"only", 0, "PF", C_PLAN | C_APPLY, O_STR, OFF(only), NULL,
@@ -116,7 +136,8 @@ static const struct opt_def opts[] = {
     {"timeout", 0, "SEC", C_APPLY, O_SECONDS, OFF(timeout), NULL,
      "wait at most SEC for VFs to appear, for each kernel write and each libvirt\n"
      "call (default 120)"},
-    {"timeout", 0, "SEC", C_SHOW | C_PLAN | C_QEMU_ARGS, O_SECONDS, OFF(timeout), NULL,
+    {"timeout", 0, "SEC", C_SHOW | C_PLAN | C_QEMU_ARGS | C_DOCTOR | C_METRICS, O_SECONDS,
+     OFF(timeout), NULL,
      "wait at most SEC for each libvirt call and for a VF count change under way\n"
      "(default 120)"},
     {"lock-timeout", 0, "SEC", C_APPLY, O_SECONDS, OFF(lock_timeout), NULL,

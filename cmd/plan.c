@@ -37,6 +37,11 @@ static int spec_text(const struct spec *s, char **ret)
 	return r;
 }
 
+static int write_json(FILE *f, void *root)
+{
+	return render_json(root, true, f);
+}
+
 /*
  * plan -o FILE: the plan with what it was computed from, written to a
  * temporary file and renamed, so that a reader never sees half a plan.
@@ -44,10 +49,9 @@ static int spec_text(const struct spec *s, char **ret)
 static int save_plan(const struct args *a, const struct spec *s, const struct host *h,
 		     struct plan *p)
 {
-	_cleanup_(freep) char *text = NULL, *tmp = NULL;
+	_cleanup_(freep) char *text = NULL;
 	char digest[SHA256_HEX_LEN];
 	json_object *root;
-	FILE *f;
 	int r;
 
 	r = spec_text(s, &text);
@@ -63,23 +67,9 @@ static int save_plan(const struct args *a, const struct spec *s, const struct ho
 	    .forced = a->force,
 	};
 	root = render_plan_tree(p, RENDER_PLAN_SAVED);
-	tmp = strprintf("%s.tmpXXXXXX", a->out);
-	int fd = tmp && root ? mkostemp(tmp, O_CLOEXEC) : -1;
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	r = f ? render_json(root, true, f) : -errno;
-	if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0) && r >= 0)
-		r = -errno;
-	if (f && fclose(f) != 0 && r >= 0)
-		r = -errno;
-	else if (!f && fd >= 0)
-		close(fd);
-	if (r >= 0 && rename(tmp, a->out) < 0)
-		r = -errno;
-	if (r < 0) {
-		if (fd >= 0)
-			unlink(tmp);
+	r = root ? write_file_atomic(a->out, 0600, write_json, root) : -ENOMEM;
+	if (r < 0)
 		log_error("cannot write the plan to '%s': %s", a->out, strerror(-r));
-	}
 	json_object_put(root);
 	return r;
 }
@@ -91,12 +81,16 @@ int cmd_plan(struct args *a)
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	int ret;
 
-	if (a->format && !streq(a->format, "text") && !streq(a->format, "json"))
-		return usage_error("unknown format '%s' (text, json)", a->format);
+	bool dot = a->format && streq(a->format, "dot");
+
+	if (a->format && !streq(a->format, "text") && !streq(a->format, "json") && !dot)
+		return usage_error("unknown format '%s' (text, json, dot)", a->format);
 	ret = load_and_plan(a, &s, &h, &p);
 	if (ret >= 0)
 		return ret;
-	if (print_plan(a, p) < 0)
+	if (dot && (render_host_dot(h, p, stdout) < 0 || fflush(stdout) != 0))
+		return log_error("cannot write output"), EXIT_ERROR;
+	if (!dot && print_plan(a, p) < 0)
 		return EXIT_ERROR;
 	if (a->out && save_plan(a, s, h, p) < 0)
 		return EXIT_ERROR;

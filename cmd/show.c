@@ -15,8 +15,8 @@ int cmd_show(struct args *a)
 
 	const char *fmt = a->format ? a->format : "text";
 	if (!streq(fmt, "text") && !streq(fmt, "json") && !streq(fmt, "state") &&
-	    !streq(fmt, "spec"))
-		return usage_error("unknown format '%s' (text, json, state, spec)", fmt);
+	    !streq(fmt, "spec") && !streq(fmt, "dot"))
+		return usage_error("unknown format '%s' (text, json, state, spec, dot)", fmt);
 
 	if (a->file && load_spec(a->file, &s) < 0)
 		return EXIT_INVALID;
@@ -38,6 +38,8 @@ int cmd_show(struct args *a)
 		r = state_write(h, stdout);
 	else if (streq(fmt, "spec"))
 		r = render_host_spec(h, stdout);
+	else if (streq(fmt, "dot"))
+		r = render_host_dot(h, NULL, stdout);
 	else
 		r = render_host_text(h, stdout);
 	if (r < 0 || fflush(stdout) != 0) {

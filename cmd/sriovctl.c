@@ -6,8 +6,10 @@
  * what the commands share (cli.h). The command line's tables are in
  * options.c; each command lives in its own file in cmd/.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -274,6 +276,26 @@ int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, stru
 	*ret_h = TAKE_PTR(h);
 	*ret_p = TAKE_PTR(p);
 	return -1;
+}
+
+int write_file_atomic(const char *path, mode_t mode, int (*fn)(FILE *f, void *arg), void *arg)
+{
+	_cleanup_(freep) char *tmp = strprintf("%s.tmpXXXXXX", path);
+	int fd = tmp ? mkostemp(tmp, O_CLOEXEC) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	int r = f ? fn(f, arg) : tmp ? -errno : -ENOMEM;
+
+	if (f && r >= 0 && (fflush(f) != 0 || fchmod(fd, mode) < 0 || fsync(fd) != 0))
+		r = -errno;
+	if (f && fclose(f) != 0 && r >= 0)
+		r = -errno;
+	else if (!f && fd >= 0)
+		close(fd);
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0 && fd >= 0)
+		unlink(tmp);
+	return r;
 }
 
 int print_plan(const struct args *a, const struct plan *p)

@@ -5,11 +5,11 @@
 # the libvirt domains (virsh list --all --name, quietly). Self-contained:
 # bash-completion's helpers are not needed.
 
-_sriovctl_commands="validate show plan apply qemu-args help"
+_sriovctl_commands="validate show plan apply qemu-args doctor metrics help"
 # options every command takes
 _sriovctl_global="--quiet -q --verbose -v --help -h --version -V"
 # options that take an argument (the word after them is not the command)
-_sriovctl_with_arg="-f --file --state --root --libvirt --format -o --out --plan --timeout --lock-timeout --only --scope --wait-pfs --color"
+_sriovctl_with_arg="-f --file --state --root --libvirt --format -o --out --output --plan --timeout --lock-timeout --only --scope --wait-pfs --color"
 
 # _sriovctl_options COMMAND: the options COMMAND takes
 _sriovctl_options()
@@ -22,6 +22,8 @@ _sriovctl_options()
 	plan) own="$host --json --format --detailed-exitcode --out -o --only --scope --wait-pfs --force --color" ;;
 	apply) own="$host --json --format --plan --only --scope --wait-pfs --dry-run --force --lock-timeout --color" ;;
 	qemu-args) own="$host" ;;
+	doctor) own="$host --json --format" ;;
+	metrics) own="$host --output" ;;
 	help) own="" ;;
 	*) own="$host --json --format --detailed-exitcode --out -o --plan --only --scope --wait-pfs --dry-run --force --lock-timeout --color" ;;
 	esac
@@ -94,13 +96,14 @@ _sriovctl()
 	case $prev in
 	-f | --file | --state) _sriovctl_files "$cur" '*.yaml' '*.yml'; return 0 ;;
 	--plan | -o | --out) _sriovctl_files "$cur" '*.json'; return 0 ;;
+	--output) _sriovctl_files "$cur" '*.prom'; return 0 ;;
 	--root)
 		compopt -o dirnames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0
 		;;
 	--format)
-		_sriovctl_words "text json$([ "$cmd" = show ] && echo ' state spec')" "$cur"
+		_sriovctl_words "text json$([ "$cmd" = show ] && echo ' state spec dot')$([ "$cmd" = plan ] && echo ' dot')" "$cur"
 		return 0
 		;;
 	--libvirt) _sriovctl_words "qemu:///system qemu:///session" "$cur"; return 0 ;;

@@ -327,6 +327,14 @@ static void write_vf(struct writer *w, const struct vf_state *v)
 	w_kv_opt_ll(w, "max-tx-rate", v->link.max_tx_rate);
 	w_kv_opt_ll(w, "min-tx-rate", v->link.min_tx_rate);
 	write_netdev_use(w, &v->use);
+	if (v->stats.present) {
+		w_key(w, "stats");
+		w_map_start(w, true);
+		for (unsigned s = 0; s < _VF_STAT_MAX; s++)
+			if (v->stats.present & (1u << s))
+				w_kv_opt_ll(w, vf_stat_to_string(s), (long long)v->stats.v[s]);
+		w_map_end(w);
+	}
 	w_map_end(w);
 }
 
@@ -347,6 +355,8 @@ static void write_sriov(struct writer *w, const struct sriov_state *s)
 	for (size_t i = 0; i < s->n_vfs; i++)
 		write_vf(w, &s->vfs[i]);
 	w_seq_end(w);
+	if (s->has_vf_total_msix)
+		w_kv_opt_ll(w, "vf-total-msix", s->vf_total_msix);
 	w_map_end(w);
 }
 
@@ -403,6 +413,10 @@ static void write_module(struct writer *w, const struct module_state *m)
 	w_map_start(w, m->n_conf == 0);
 	w_key(w, "loaded");
 	w_bool(w, m->loaded);
+	if (m->presence != MODULE_PRESENCE_UNKNOWN) {
+		w_key(w, "available");
+		w_bool(w, m->presence == MODULE_PRESENCE_FOUND);
+	}
 	w_key(w, "parameters");
 	w_map_start(w, true);
 	for (size_t j = 0; j < m->n_params; j++)
@@ -471,11 +485,20 @@ static void write_host(struct writer *w, const struct host *h)
 
 	w_key(w, "libvirt");
 	w_bool(w, h->libvirt_ok);
+	w_kv_opt_str(w, "libvirt-version", h->libvirt_version);
 	w_key(w, "domains");
 	w_seq_start(w, h->n_domains == 0);
 	for (size_t i = 0; i < h->n_domains; i++)
 		write_domain(w, &h->domains[i]);
 	w_seq_end(w);
+	/* what a preflight observed (doctor); files without it read as before */
+	if (h->kernel.cmdline || h->kernel.iommu >= 0) {
+		w_key(w, "kernel");
+		w_map_start(w, false);
+		w_kv_opt_str(w, "cmdline", h->kernel.cmdline);
+		w_kv_opt_bool(w, "iommu", h->kernel.iommu);
+		w_map_end(w);
+	}
 	w_map_end(w);
 }
 

@@ -326,6 +326,31 @@ static void load_netdev(struct loader *L, const struct ynode *key, const struct 
 	}
 }
 
+/* stats: {rx-bytes: N, ...}: the counters the PF reported, each optional */
+static void load_vf_stats(struct loader *L, const struct ynode *key, const struct ynode *map,
+			  void *obj)
+{
+	struct vf_state *v = obj;
+	long long x;
+
+	if (!yexpect(&L->y, key, map, YNODE_MAPPING))
+		return;
+	for (size_t i = 0; i < map->n_pairs; i++) {
+		const struct ynode *k = map->pairs[i].key;
+		int s = k->text ? vf_stat_from_string(k->text) : -EINVAL;
+
+		if (s < 0) {
+			const char *names[_VF_STAT_MAX];
+			for (size_t j = 0; j < _VF_STAT_MAX; j++)
+				names[j] = vf_stat_to_string(j);
+			yunknown_key(&L->y, k, names, _VF_STAT_MAX, "in stats");
+		} else if (yget_int(&L->y, k, map->pairs[i].value, 0, INT64_MAX, &x)) {
+			v->stats.v[s] = (uint64_t)x;
+			v->stats.present |= 1u << s;
+		}
+	}
+}
+
 static const struct field vf_fields[] = {
     FIELD("id", F_UINT, F_REQ, struct vf_state, id, .max = MAX_U16),
     FIELD("address", F_PCI, F_REQ, struct vf_state, address),
@@ -344,6 +369,7 @@ static const struct field vf_fields[] = {
     FIELD("max-tx-rate", F_LL, F_NULL, struct vf_state, link.max_tx_rate, .max = MAX_RATE),
     FIELD("min-tx-rate", F_LL, F_NULL, struct vf_state, link.min_tx_rate, .max = MAX_RATE),
     SUB("netdev", 0, load_netdev),
+    SUB("stats", 0, load_vf_stats),
 };
 
 static void load_vfs(struct loader *L, const struct ynode *key, const struct ynode *seq, void *obj)
@@ -369,6 +395,18 @@ static void load_vfs(struct loader *L, const struct ynode *key, const struct yno
 	}
 }
 
+/* vf-total-msix: N (sriov_vf_total_msix), absent or null when the kernel does not show it */
+static void load_msix(struct loader *L, const struct ynode *key, const struct ynode *v, void *obj)
+{
+	struct sriov_state *s = obj;
+	long long x;
+
+	if (!ynode_is_null(v) && yget_int(&L->y, key, v, 0, UINT32_MAX, &x)) {
+		s->has_vf_total_msix = true;
+		s->vf_total_msix = (unsigned)x;
+	}
+}
+
 static const struct field sriov_fields[] = {
     FIELD("total-vfs", F_UINT, F_REQ, struct sriov_state, total_vfs, .max = MAX_U16),
     FIELD("num-vfs", F_UINT, F_REQ, struct sriov_state, num_vfs, .max = MAX_U16),
@@ -378,6 +416,7 @@ static const struct field sriov_fields[] = {
     FIELD("vf-device", F_HEX4, F_NULL, struct sriov_state, vf_device),
     FIELD("vf-name", F_STR, F_NULL, struct sriov_state, vf_name),
     SUB("vfs", 0, load_vfs),
+    SUB("vf-total-msix", 0, load_msix),
 };
 
 static void load_sriov(struct loader *L, const struct ynode *key, const struct ynode *map,
@@ -581,8 +620,20 @@ static void load_conf(struct loader *L, const struct ynode *key, const struct yn
 	}
 }
 
+/* available: true|false (kmod finds the module), absent or null: not looked up */
+static void load_available(struct loader *L, const struct ynode *key, const struct ynode *v,
+			   void *obj)
+{
+	struct module_state *m = obj;
+	int b;
+
+	if (!ynode_is_null(v) && yget_bool(&L->y, key, v, &b))
+		m->presence = b ? MODULE_PRESENCE_FOUND : MODULE_PRESENCE_MISSING;
+}
+
 static const struct field module_fields[] = {
     FIELD("loaded", F_FLAG, F_REQ, struct module_state, loaded),
+    SUB("available", 0, load_available),
     SUB("parameters", 0, load_params),
     SUB("config", 0, load_conf),
 };
@@ -709,6 +760,21 @@ static void load_kind(struct loader *L, const struct ynode *key, const struct yn
 		yerror(&L->y, v, "unsupported kind '%s' (expected host-state)", yq(&L->y, t));
 }
 
+static const struct field kernel_fields[] = {
+    FIELD("cmdline", F_STR, F_NULL, struct kernel_state, cmdline),
+    FIELD("iommu", F_TRI, F_NULL, struct kernel_state, iommu),
+};
+
+/* kernel: {cmdline: "...", iommu: true}: what a preflight (doctor) reads */
+static void load_kernel(struct loader *L, const struct ynode *key, const struct ynode *map,
+			void *obj)
+{
+	struct host *h = obj;
+
+	if (yexpect(&L->y, key, map, YNODE_MAPPING))
+		load_map(L, map, kernel_fields, ARRAY_SIZE(kernel_fields), &h->kernel, "in kernel");
+}
+
 static const struct field top_fields[] = {
     SUB("version", F_REQ, load_version),
     SUB("kind", F_REQ, load_kind),
@@ -720,6 +786,8 @@ static const struct field top_fields[] = {
     FIELD("libvirt", F_FLAG, 0, struct host, libvirt_ok),
     SUB("domains", 0, load_domains),
     SUB("simulate", 0, NULL), /* for the simulated host only */
+    SUB("kernel", 0, load_kernel),
+    FIELD("libvirt-version", F_STR, F_NULL, struct host, libvirt_version),
 };
 
 #define TOP_EXPECTED "a mapping with 'version: 1' and 'kind: host-state'"

@@ -108,7 +108,11 @@ void guest_dev_state_release(struct guest_dev_state *g)
 
 struct host *host_new(void)
 {
-	return calloc(1, sizeof(struct host));
+	struct host *h = calloc(1, sizeof(struct host));
+
+	if (h)
+		h->kernel.iommu = -1;
+	return h;
 }
 
 static void vf_state_release(struct vf_state *v)
@@ -187,6 +191,8 @@ void host_free(struct host *h)
 		return;
 	free(h->hostname);
 	free(h->libvirt_error);
+	free(h->libvirt_version);
+	free(h->kernel.cmdline);
 	for (size_t i = 0; i < h->n_pci; i++)
 		pci_dev_state_release(&h->pci[i]);
 	free(h->pci);

@@ -54,6 +54,7 @@ struct vf_state {
 	char *interface;       /* netdev name; NULL: none */
 	struct vf_link link;   /* as the PF reports it (IFLA_VFINFO_LIST); unset: unknown */
 	struct netdev_use use; /* of interface, when there is one */
+	struct vf_stats stats; /* traffic counters from the PF (IFLA_VF_STATS); none: unknown */
 };
 
 /* A VF with every link setting unknown (-1), no strings and no host use. */
@@ -67,6 +68,9 @@ struct sriov_state {
 	int stride;	       /* sriov_stride; -1 unknown */
 	char *vf_device;       /* sriov_vf_device, "10ca"; NULL unknown */
 	char *vf_name;	       /* the VFs' name from pci.ids, informative; NULL unknown */
+	/* sriov_vf_total_msix: the MSI-X vectors the PF can give its VFs (mlx5); preflight */
+	bool has_vf_total_msix; /* false: unknown (the kernel shows it for few drivers) */
+	unsigned vf_total_msix;
 	struct vf_state *vfs;  /* sorted by id */
 	size_t n_vfs;
 };
@@ -120,9 +124,17 @@ struct module_conf {
 	char *source; /* the file's path (without --root), or "kernel command line" */
 };
 
+/* Whether a module can be loaded at all; 0 (not looked up) so that a zeroed state is unknown. */
+enum module_presence {
+	MODULE_PRESENCE_UNKNOWN = 0,
+	MODULE_PRESENCE_FOUND,	 /* kmod finds it (a module file or built in), or it is loaded */
+	MODULE_PRESENCE_MISSING, /* neither: modprobe would fail */
+};
+
 struct module_state {
 	char *name;
 	bool loaded;
+	enum module_presence presence; /* observed for a preflight only */
 	struct module_param *params; /* /sys/module/NAME/parameters, sorted by key */
 	size_t n_params;
 	/*
@@ -165,8 +177,15 @@ struct domain_state {
 	size_t n_live_devs;
 };
 
+/* What the running kernel says of itself: observed for a preflight only (doctor). */
+struct kernel_state {
+	char *cmdline; /* /proc/cmdline (under the file root); NULL unknown */
+	int iommu;     /* /sys/kernel/iommu_groups has groups: -1 unknown, 0, 1 */
+};
+
 struct host {
 	char *hostname;
+	struct kernel_state kernel; /* host_new() sets it unknown */
 	struct pci_dev_state *pci; /* sorted by address */
 	size_t n_pci;
 	struct module_state *modules; /* sorted by name */
@@ -175,12 +194,14 @@ struct host {
 	size_t n_files;
 	bool libvirt_ok;	      /* domains were observed (libvirt reachable) */
 	char *libvirt_error;	      /* why not, when libvirt could not be reached; else NULL */
+	char *libvirt_version;	      /* "9.0.0", preflight only; NULL unknown */
 	struct domain_state *domains; /* sorted by name */
 	size_t n_domains;
 	struct iommu_group *iommu_groups; /* of the devices in pci; sorted by id */
 	size_t n_iommu_groups;
 };
 
+/* An empty host, every fact unknown. */
 struct host *host_new(void);
 void host_free(struct host *h);
 static inline void host_freep(struct host **h)

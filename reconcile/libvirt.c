@@ -81,7 +81,8 @@
 	X(virDomainGetXMLDesc)                                                                     \
 	X(virDomainAttachDeviceFlags)                                                              \
 	X(virDomainDetachDeviceFlags)                                                              \
-	X(virDomainFree)
+	X(virDomainFree)                                                                           \
+	X(virConnectGetLibVersion)
 
 static struct {
 #define LV_FIELD(f) typeof(&f) f;
@@ -500,6 +501,45 @@ int libvirt_list_domains(struct libvirt *g, struct diag *d, struct domain_state 
 	*ret = v;
 	*ret_n = n;
 	return 0;
+}
+
+/* libvirt's version as "MAJOR.MINOR.MICRO", in a worker. */
+static int version_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct libvirt *c = arg;
+	unsigned long v = 0;
+	virConnectPtr conn = NULL;
+	int r;
+
+	r = connect_or_say(c, d, &conn);
+	if (r < 0)
+		return r;
+	worker_step("asking libvirt's version");
+	if (lv.virConnectGetLibVersion(conn, &v) < 0)
+		r = diag_error(d, NULL, -EIO, "cannot get the version of libvirt at '%s': %s",
+			       c->uri, last_error());
+	else
+		fprintf(out, "%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
+	lv.virConnectClose(conn);
+	return r;
+}
+
+int libvirt_version(struct libvirt *c, struct diag *d, char **ret)
+{
+	_cleanup_(freep) char *step = NULL, *payload = NULL;
+	size_t len = 0;
+	char buf[96];
+	int r;
+
+	r = worker_call_steps(version_fn, c, 0, d, &step, &payload, &len);
+	if (r == -ETIMEDOUT || r == -EINTR)
+		return diag_error(d, NULL, r, "libvirt at '%s': %s: %s", c->uri,
+				  step ? step : "asking libvirt's version",
+				  unanswered(r, buf, sizeof(buf)));
+	if (r < 0)
+		return r;
+	*ret = strndup(payload ? payload : "", len);
+	return *ret ? 0 : diag_error(d, NULL, -ENOMEM, "out of memory");
 }
 
 /* ---- attach and detach, in a worker ---- */

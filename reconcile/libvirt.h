@@ -55,6 +55,9 @@ static inline void libvirt_closep(struct libvirt **c)
 int libvirt_list_domains(struct libvirt *c, struct diag *d, struct domain_state **ret,
 			 size_t *ret_n);
 
+/* libvirt's version, "9.0.0", in *ret (owned). */
+int libvirt_version(struct libvirt *c, struct diag *d, char **ret);
+
 /* Free an array of n domain states as libvirt_list_domains() returns it. */
 void domain_states_free(struct domain_state *v, size_t n);
 

@@ -55,6 +55,19 @@ static int module_params(const char *kname, struct module_state *m)
 	return 0;
 }
 
+/*
+ * Whether modprobe would find name: an alias, a module file in modules.dep
+ * or a built-in one, as kmod looks it up.
+ */
+static bool module_findable(struct kmod_ctx *ctx, const char *name)
+{
+	struct kmod_list *list = NULL;
+	bool found = kmod_module_new_from_lookup(ctx, name, &list) >= 0 && list;
+
+	kmod_module_unref_list(list);
+	return found;
+}
+
 static bool listed(const char *const *v, size_t n, const char *s, bool modname)
 {
 	for (size_t i = 0; i < n; i++)
@@ -160,6 +173,10 @@ int observe_modules(struct observer *ob)
 		r = kmod_module_get_initstate(mod);
 		m->loaded =
 		    r == KMOD_MODULE_LIVE || r == KMOD_MODULE_COMING || r == KMOD_MODULE_BUILTIN;
+		if (ob->o->preflight)
+			m->presence = m->loaded || module_findable(ctx, name)
+					  ? MODULE_PRESENCE_FOUND
+					  : MODULE_PRESENCE_MISSING;
 		r = module_params(kmod_module_get_name(mod), m);
 		if (r < 0)
 			return diag_error(ob->d, NULL, r,

@@ -460,6 +460,12 @@ static int observe_pci(struct observer *ob)
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot observe PCI device '%s': %s",
 					  names[i], strerror(-r));
+		unsigned msix;
+		if (ob->o->preflight && is_pf &&
+		    parse_uint(udev_device_get_sysattr_value(dev, "sriov_vf_total_msix"), &msix)) {
+			p->sriov.has_vf_total_msix = true;
+			p->sriov.vf_total_msix = msix;
+		}
 	}
 	return 0;
 }
@@ -528,6 +534,32 @@ static int observe_iommu_groups(struct observer *ob)
 	return 0;
 }
 
+/* ---- the kernel, for a preflight ---- */
+
+/* The command line (under the file root, as modprobe.d) and whether there are IOMMU groups. */
+static int observe_kernel(struct observer *ob)
+{
+	_cleanup_(freep) char *path = root_path(ob->o->root, "/proc/cmdline");
+	_cleanup_(freep) char *cmdline = NULL;
+	_cleanup_(strv_freep) char **groups = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = observe_read_file(path, &cmdline);
+	if (r == -ENOMEM)
+		return r;
+	if (r >= 0 && !(ob->h->kernel.cmdline = strdup_strip(cmdline)))
+		return -ENOMEM;
+	r = observe_list_dir(IOMMU_GROUPS, &groups, &n);
+	if (r == -ENOMEM)
+		return r;
+	/* absent or empty: no IOMMU is enabled */
+	ob->h->kernel.iommu = r >= 0 && n > 0;
+	return 0;
+}
+
 /* ---- hostname ---- */
 
 /*
@@ -584,6 +616,8 @@ static int observe_guests(struct observer *ob)
 	if (r < 0)
 		return r;
 	ob->h->libvirt_ok = true;
+	if (ob->o->preflight)
+		return libvirt_version(g, ob->d, &ob->h->libvirt_version);
 	return 0;
 }
 
@@ -619,6 +653,9 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	r = observe_iommu_groups(&ob);
 	if (r < 0)
 		return r;
+	if (o->preflight && (r = observe_kernel(&ob)) < 0)
+		return diag_error(d, NULL, r, "cannot read the kernel command line: %s",
+				  strerror(-r));
 	if ((r = observe_link_settings(&ob)) < 0)
 		return diag_error(d, NULL, r, "out of memory");
 	if ((r = observe_wanted(&ob)) < 0)

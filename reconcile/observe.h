@@ -31,6 +31,12 @@ struct observe_opts {
 	 * mentions an observed module, and the PCI devices guests hold.
 	 */
 	bool complete;
+	/*
+	 * Also what a preflight (doctor) reads: the kernel command line and
+	 * whether it has IOMMU groups, each PF's sriov_vf_total_msix, whether
+	 * kmod finds each observed module, libvirt's version.
+	 */
+	bool preflight;
 };
 
 /* Observe the live host, without device names. *ret owns the host. */

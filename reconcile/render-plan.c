@@ -450,8 +450,7 @@ json_object *render_action_json(const struct action *a, bool with_facts)
 
 /* ---- whole plans ---- */
 
-/* One action's line, without its prefix, in *ret (owned); returns the prefix or 0. */
-static char action_text(const struct action *a, char **ret)
+char render_action_text(const struct action *a, char **ret)
 {
 	size_t len = 0;
 	struct pr pr = {.f = open_memstream(ret, &len)};
@@ -484,7 +483,7 @@ int render_plan_text_color(const struct plan *p, FILE *out, bool color)
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const struct action *a = &p->changes[i];
 		_cleanup_(freep) char *line = NULL;
-		char c = action_text(a, &line);
+		char c = render_action_text(a, &line);
 		if (!c)
 			return -ENOMEM;
 		fprintf(out, "%s%c ", color ? prefix_color(c) : "", c);
@@ -508,7 +507,7 @@ int render_plan_text_color(const struct plan *p, FILE *out, bool color)
 	for (size_t i = 0; i < p->n_blocked; i++) {
 		const struct action *a = &p->blocked[i];
 		_cleanup_(freep) char *line = NULL;
-		if (!action_text(a, &line))
+		if (!render_action_text(a, &line))
 			return -ENOMEM;
 		fputs(color ? COLOR_RED "! blocked: " : "! blocked: ", out);
 		fputs_escaped(line, out);

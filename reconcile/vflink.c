@@ -37,6 +37,23 @@ static int name_index(const char *const *names, size_t n, const char *s)
 	return -EINVAL;
 }
 
+static const char *const stat_names[_VF_STAT_MAX] = {
+    [VF_STAT_RX_PACKETS] = "rx-packets", [VF_STAT_TX_PACKETS] = "tx-packets",
+    [VF_STAT_RX_BYTES] = "rx-bytes",	 [VF_STAT_TX_BYTES] = "tx-bytes",
+    [VF_STAT_BROADCAST] = "broadcast",	 [VF_STAT_MULTICAST] = "multicast",
+    [VF_STAT_RX_DROPPED] = "rx-dropped", [VF_STAT_TX_DROPPED] = "tx-dropped",
+};
+
+const char *vf_stat_to_string(enum vf_stat s)
+{
+	return (unsigned)s < _VF_STAT_MAX ? stat_names[s] : NULL;
+}
+
+int vf_stat_from_string(const char *s)
+{
+	return name_index(stat_names, _VF_STAT_MAX, s);
+}
+
 const char *vf_attr_to_string(enum vf_attr a)
 {
 	return (unsigned)a < _VF_ATTR_MAX ? attr_names[a] : NULL;

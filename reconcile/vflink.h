@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define VF_MAC_LEN 18 /* "52:54:00:6d:90:02" and NUL */
@@ -53,6 +54,28 @@ struct vf_link {
 
 /* Every field unset. */
 void vf_link_init(struct vf_link *l);
+
+/* A VF's traffic counters as its PF reports them (IFLA_VF_STATS): observed, never desired. */
+enum vf_stat {
+	VF_STAT_RX_PACKETS = 0,
+	VF_STAT_TX_PACKETS,
+	VF_STAT_RX_BYTES,
+	VF_STAT_TX_BYTES,
+	VF_STAT_BROADCAST,
+	VF_STAT_MULTICAST,
+	VF_STAT_RX_DROPPED, /* since Linux 4.19 */
+	VF_STAT_TX_DROPPED,
+	_VF_STAT_MAX,
+};
+
+struct vf_stats {
+	uint64_t v[_VF_STAT_MAX];
+	unsigned present; /* 1 << enum vf_stat for each counter reported; 0: none (igb has none) */
+};
+
+/* "rx-packets", "broadcast", ...: the host-state key; NULL out of range. */
+const char *vf_stat_to_string(enum vf_stat s);
+int vf_stat_from_string(const char *s); /* -EINVAL when unknown */
 
 /* "mac", "vlan", "spoof-check", ...: the desired-state file's key. Static. */
 const char *vf_attr_to_string(enum vf_attr a);

@@ -247,6 +247,33 @@ static void parse_vlan_list(const struct nlattr *list, struct vf_info *v)
 	}
 }
 
+/* IFLA_VF_STATS: u64 counters, each kept when the kernel sends it. */
+static void parse_vf_stats(const struct nlattr *nest, struct vf_stats *st)
+{
+	static const unsigned short types[_VF_STAT_MAX] = {
+	    [VF_STAT_RX_PACKETS] = IFLA_VF_STATS_RX_PACKETS,
+	    [VF_STAT_TX_PACKETS] = IFLA_VF_STATS_TX_PACKETS,
+	    [VF_STAT_RX_BYTES] = IFLA_VF_STATS_RX_BYTES,
+	    [VF_STAT_TX_BYTES] = IFLA_VF_STATS_TX_BYTES,
+	    [VF_STAT_BROADCAST] = IFLA_VF_STATS_BROADCAST,
+	    [VF_STAT_MULTICAST] = IFLA_VF_STATS_MULTICAST,
+	    [VF_STAT_RX_DROPPED] = IFLA_VF_STATS_RX_DROPPED,
+	    [VF_STAT_TX_DROPPED] = IFLA_VF_STATS_TX_DROPPED,
+	};
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest)
+	{
+		for (unsigned i = 0; i < _VF_STAT_MAX; i++) {
+			if (mnl_attr_get_type(a) != types[i] ||
+			    mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				continue;
+			st->v[i] = mnl_attr_get_u64(a);
+			st->present |= 1u << i;
+		}
+	}
+}
+
 /* One IFLA_VF_INFO nest. Every attribute carries the VF index. */
 static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 {
@@ -314,6 +341,9 @@ static void parse_vf_info(const struct nlattr *nest, struct vf_info *v)
 			v->link.trust = setting(t->setting);
 			break;
 		}
+		case IFLA_VF_STATS:
+			parse_vf_stats(a, &v->stats);
+			break;
 		case IFLA_VF_LINK_STATE: {
 			const struct ifla_vf_link_state *l = payload(a, sizeof(*l));
 			if (!l)

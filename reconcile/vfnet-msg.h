@@ -18,6 +18,7 @@
 struct vf_info {
 	unsigned id;	     /* VF index */
 	struct vf_link link; /* unset parts: unknown, or leave as is */
+	struct vf_stats stats; /* IFLA_VF_STATS, when the driver reports them */
 };
 
 /* Mark every field of v unknown, for VF id. */

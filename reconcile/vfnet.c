@@ -488,8 +488,10 @@ static void fill_states(struct vf_state *vfs, size_t n, const struct vf_info *in
 {
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n_info; j++)
-			if (info[j].id == vfs[i].id)
+			if (info[j].id == vfs[i].id) {
 				vfs[i].link = info[j].link;
+				vfs[i].stats = info[j].stats;
+			}
 }
 
 /*

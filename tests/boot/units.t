@@ -10,10 +10,10 @@
 # has a file, by systemd's own evaluation of its conditions.
 . "$(dirname "$0")/lib.sh"
 need_analyze
-echo "1..32"
+echo "1..35"
 unit_root
 for u in sriovctl.service sriovctl-guests.service sriovctl@.service sriovctl.path \
-	sriovctl-reapply.service; do
+	sriovctl-reapply.service sriovctl-metrics.service sriovctl-metrics.timer; do
 	if verify "$u" "$T/verify.log" && [ ! -s "$T/verify.log" ]; then
 		ok "systemd-analyze verify $u: clean"
 	else
@@ -50,6 +50,9 @@ is "sriovctl apply --only 0000:3b:00.0 --wait-pfs 30" \
 	"$(exec_line sriovctl@0000:3b:00.0.service)" "sriovctl@ADDR.service applies that PF only"
 is "sriovctl apply --scope all" "$(exec_line sriovctl-reapply.service)" \
 	"sriovctl-reapply.service applies the whole default set"
+is "sriovctl metrics --output /var/lib/prometheus/node-exporter/sriovctl.prom" \
+	"$(exec_line sriovctl-metrics.service)" \
+	"sriovctl-metrics.service writes the metrics into node_exporter's textfile directory"
 for u in sriovctl.service sriovctl-guests.service; do
 	if grep -q "^Type=oneshot" "$UNITS/$u" && grep -q "^RemainAfterExit=yes" "$UNITS/$u"; then
 		ok "$u: oneshot, remains active"

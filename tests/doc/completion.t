@@ -35,7 +35,7 @@ comp() {
 	printf '%s\n' "${COMPREPLY[@]+"${COMPREPLY[@]}"}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-is "apply help plan qemu-args show validate" "$(comp 'sriovctl ')" "commands"
+is "apply doctor help metrics plan qemu-args show validate" "$(comp 'sriovctl ')" "commands"
 is "plan" "$(comp 'sriovctl pl')" "a command's prefix"
 is "--detailed-exitcode" "$(comp 'sriovctl plan --d')" "plan's options: --detailed-exitcode, not apply's --dry-run"
 is "--dry-run" "$(comp 'sriovctl apply --d')" "apply's options: --dry-run"
@@ -53,11 +53,11 @@ is "host.yaml" "$(comp 'sriovctl apply h')" "a command's FILE argument: desired-
 is "conf.d/ plan.json" "$(comp 'sriovctl apply --plan ')" "--plan: saved plans (*.json)"
 is "plan.json" "$(comp 'sriovctl plan -o p')" "-o: saved plans"
 is "conf.d" "$(comp 'sriovctl --root ')" "--root: directories"
-is "json spec state text" "$(comp 'sriovctl show --format ')" "show --format: text, json, state, spec"
+is "dot json spec state text" "$(comp 'sriovctl show --format ')" "show --format: text, json, state, spec, dot"
 is "all guests host" "$(comp 'sriovctl apply --scope ')" "--scope: host, guests, all"
 is "always auto never" "$(comp 'sriovctl plan --color ')" "--color: auto, always, never"
 is "plan" "$(comp 'sriovctl help pl')" "help COMMAND: command names"
-is "json text" "$(comp 'sriovctl plan --format ')" "plan --format: text, json"
+is "dot json text" "$(comp 'sriovctl plan --format ')" "plan --format: text, json, dot"
 
 # a virsh stand-in: logs its arguments, prints two domains and noise on stderr
 mkdir -p "$tmp/bin"

@@ -33,7 +33,7 @@ expected() {
 }
 files_in() { (cd "$1" && find . -type f -o -type l | sed 's|^\.||' | sort); }
 
-units=$(ls systemd/*.service systemd/*.path 2>/dev/null)
+units=$(ls systemd/*.service systemd/*.path systemd/*.timer 2>/dev/null)
 rules=$(ls udev/*.rules 2>/dev/null)
 
 d=$tmp/default

@@ -282,6 +282,10 @@ LINK_STATES = {"auto": 0, "enable": 1, "disable": 2}
 VLAN_PROTOS = {"802.1Q": 0x8100, "802.1ad": 0x88A8}
 
 
+VF_STATS = ("rx-packets", "tx-packets", "rx-bytes", "tx-bytes", "broadcast", "multicast",
+            "rx-dropped", "tx-dropped")
+
+
 def vf_settings(vfdir, pf, n, v):
     """What the PF driver keeps for VF n, read by the fake rtnetlink."""
     mac = v.get("mac") or "00:00:00:00:00:00"
@@ -299,6 +303,11 @@ def vf_settings(vfdir, pf, n, v):
             f"{1 if spoof is None else int(bool(spoof))} {int(bool(v.get('trust')))} {link} "
             f"{num('min-tx-rate', 0)} {num('max-tx-rate', 0)}\n")
     write(os.path.join(vfdir, pf, str(n)), line)
+    stats = v.get("stats")
+    if stats:
+        # the counters IFLA_VF_STATS reports, in the fake rtnetlink's order; -1: not reported
+        vals = [int(stats.get(k, -1)) for k in VF_STATS]
+        write(os.path.join(vfdir, "stats", pf, str(n)), " ".join(map(str, vals)) + "\n")
 
 
 def netdev_addresses(vfdir, ifname, addresses):
@@ -394,6 +403,8 @@ def build(state, args):
                      ("sriov_stride", stride)):
             write(os.path.join(path, f), f"{v}\n")
         write(os.path.join(path, "sriov_vf_device"), f"{vfdev:x}\n")
+        if sr.get("vf-total-msix") is not None:
+            write(os.path.join(path, "sriov_vf_total_msix"), f"{int(sr['vf-total-msix'])}\n")
         vfs = {int(v["id"]): v for v in (sr.get("vfs") or [])}
         template = ps.get("vf-netdev")
         for n in range(num):
@@ -444,6 +455,9 @@ def build(state, args):
     os.makedirs(os.path.join(root, "etc/modprobe.d"), exist_ok=True)
     os.makedirs(os.path.join(root, "run"), exist_ok=True)
     write(os.path.join(root, "etc/hostname"), f"{state.get('hostname') or 'localhost'}\n")
+    cmdline = (state.get("kernel") or {}).get("cmdline")
+    if cmdline is not None:
+        write(os.path.join(root, "proc/cmdline"), f"{cmdline}\n")
     for fpath, content in (state.get("files") or {}).items():
         if not str(fpath).startswith("/") or ".." in str(fpath).split("/"):
             raise StateError(f"bad file path '{fpath}'")

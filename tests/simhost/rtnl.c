@@ -133,6 +133,22 @@ static int vf_write(const char *pf, unsigned n, const struct vfset *s)
 			  s->proto, s->spoofchk, s->trust, s->link_state, s->min_rate, s->max_rate);
 }
 
+/*
+ * $SIMHOST_WORKDIR/vf/stats/PF/N: VF N's counters for IFLA_VF_STATS, in
+ * the order of the kernel's IFLA_VF_STATS_* (-1: not reported), as the
+ * state's stats: gives them; absent: the driver reports none (as igb).
+ */
+static bool vf_stats_read(const char *pf, unsigned n, long long v[8])
+{
+	char base[PATH_MAX], p[PATH_MAX + 64], line[512];
+
+	vf_base(base, sizeof(base));
+	snprintf(p, sizeof(p), "%s/stats/%s/%u", base, pf, n);
+	return sim_read(p, line, sizeof(line)) >= 0 &&
+	       sscanf(line, "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3],
+		      &v[4], &v[5], &v[6], &v[7]) == 8;
+}
+
 /* $SIMHOST_WORKDIR/vf/addresses/NAME: the addresses of netdev NAME */
 static void addr_file(const char *name, char *buf, size_t size)
 {
@@ -353,6 +369,22 @@ static void put_vfinfo(struct msgbuf *b, const struct netdev *d)
 		attr(b, IFLA_VF_LINK_STATE, &ls, sizeof(ls));
 		attr(b, IFLA_VF_RSS_QUERY_EN, &rss, sizeof(rss));
 		attr(b, IFLA_VF_TRUST, &tr, sizeof(tr));
+		long long st[8];
+		if (vf_stats_read(d->addr, n, st)) {
+			static const unsigned short types[8] = {
+			    IFLA_VF_STATS_RX_PACKETS, IFLA_VF_STATS_TX_PACKETS,
+			    IFLA_VF_STATS_RX_BYTES,   IFLA_VF_STATS_TX_BYTES,
+			    IFLA_VF_STATS_BROADCAST,  IFLA_VF_STATS_MULTICAST,
+			    IFLA_VF_STATS_RX_DROPPED, IFLA_VF_STATS_TX_DROPPED,
+			};
+			size_t sn = nest_start(b, IFLA_VF_STATS);
+			for (int i = 0; i < 8; i++) {
+				uint64_t x = (uint64_t)st[i];
+				if (st[i] >= 0)
+					attr(b, types[i], &x, sizeof(x));
+			}
+			nest_end(b, sn);
+		}
 		nest_end(b, info);
 	}
 	nest_end(b, list);

@@ -252,6 +252,16 @@ static int build_reply(uint8_t *buf, bool with_list, uint32_t num_vf)
 	mnl_attr_put(nlh, IFLA_VF_TRUST, sizeof(tr1), &tr1);
 	struct ifla_vf_link_state l1 = {.vf = 1, .link_state = IFLA_VF_LINK_STATE_DISABLE};
 	mnl_attr_put(nlh, IFLA_VF_LINK_STATE, sizeof(l1), &l1);
+	/* counters as a kernel before 4.19 sends them (no dropped), with its pad attribute */
+	struct nlattr *st = mnl_attr_nest_start(nlh, IFLA_VF_STATS);
+	mnl_attr_put(nlh, IFLA_VF_STATS_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, IFLA_VF_STATS_RX_PACKETS, 1200);
+	mnl_attr_put_u64(nlh, IFLA_VF_STATS_TX_PACKETS, 800);
+	mnl_attr_put_u64(nlh, IFLA_VF_STATS_RX_BYTES, 5000000000ULL);
+	mnl_attr_put_u64(nlh, IFLA_VF_STATS_TX_BYTES, 900000);
+	mnl_attr_put_u64(nlh, IFLA_VF_STATS_BROADCAST, 12);
+	mnl_attr_put_u64(nlh, IFLA_VF_STATS_MULTICAST, 34);
+	mnl_attr_nest_end(nlh, st);
 	mnl_attr_nest_end(nlh, info);
 
 	/* VF 0: an old kernel's view (no VLAN list, no IFLA_VF_RATE), unreported switches */
@@ -304,6 +314,16 @@ static void test_parse_two_vfs(void **state)
 	assert_int_equal(v[1].link.spoof_check, 0);
 	assert_int_equal(v[1].link.trust, 1);
 	assert_int_equal(v[1].link.link_state, LINK_STATE_DISABLE);
+
+	/* IFLA_VF_STATS: what was sent, no more; VF 0 reported none */
+	assert_int_equal(v[0].stats.present, 0);
+	assert_int_equal(v[1].stats.present, (1u << VF_STAT_RX_DROPPED) - 1);
+	assert_true(v[1].stats.v[VF_STAT_RX_BYTES] == 5000000000ULL);
+	assert_int_equal(v[1].stats.v[VF_STAT_RX_PACKETS], 1200);
+	assert_int_equal(v[1].stats.v[VF_STAT_TX_PACKETS], 800);
+	assert_int_equal(v[1].stats.v[VF_STAT_TX_BYTES], 900000);
+	assert_int_equal(v[1].stats.v[VF_STAT_BROADCAST], 12);
+	assert_int_equal(v[1].stats.v[VF_STAT_MULTICAST], 34);
 	free(v);
 }
 
