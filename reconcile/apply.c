@@ -58,6 +58,11 @@ static const char *action_pf(const struct action *a)
 	case ACTION_SET_NUM_VFS:
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		return a->target;
+	case ACTION_DEFINE_NETWORK:
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK:
+	case ACTION_SET_NETWORK_AUTOSTART:
+		return a->net.pf;
 	default:
 		return a->vf.pf;
 	}
@@ -350,6 +355,10 @@ static int run_action(const struct action *a, const struct apply_opts *o,
 		return run_set_vf(a, d);
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
+	case ACTION_DEFINE_NETWORK:
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK:
+	case ACTION_SET_NETWORK_AUTOSTART:
 		if (!*conn) {
 			r = libvirt_open(o->libvirt_uri, 0, d, conn);
 			if (r < 0)
@@ -366,6 +375,8 @@ static int run_action(const struct action *a, const struct apply_opts *o,
 /* Key of a guest device, to skip the attach after a failed detach. */
 static char *guest_key(const struct action *a)
 {
+	if (!a->device && a->guest.dev.network)
+		return strprintf("guest:%s:network:%s", a->target, a->guest.dev.network);
 	return strprintf("guest:%s:%s", a->target, a->device ? a->device : "");
 }
 

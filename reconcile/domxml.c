@@ -50,6 +50,7 @@
 	X(xmlNewDoc)                                                                               \
 	X(xmlNewNode)                                                                              \
 	X(xmlNewProp)                                                                              \
+	X(xmlNodeAddContent)                                                                       \
 	X(xmlNodeDump)                                                                             \
 	X(xmlNodeGetContent)                                                                       \
 	X(xmlParseDocument)                                                                        \
@@ -671,13 +672,19 @@ static int build_interface(xmlNodePtr root, const struct guest_dev_state *dev)
 	return 0;
 }
 
+static char *net_device(const struct guest_dev_state *dev);
+
 char *domain_xml_device(const struct guest_dev_state *dev)
 {
 	_cleanup_(lx_free_docp) xmlDoc *doc = NULL;
 	xmlNodePtr root;
 	int r;
 
-	if (!dev || !dev->address || lx_load() < 0)
+	if (lx_load() < 0)
+		return NULL;
+	if (dev && dev->network)
+		return net_device(dev);
+	if (!dev || !dev->address)
 		return NULL;
 	doc = lx.xmlNewDoc(BAD_CAST "1.0");
 	if (!doc)
@@ -701,4 +708,216 @@ char *domain_xml_device(const struct guest_dev_state *dev)
 	if (r < 0)
 		return NULL;
 	return node_dump(doc, root);
+}
+
+/* ---- libvirt networks: VF pools (<forward mode='hostdev'>) ---- */
+
+static xmlDoc *read_doc(const char *xml)
+{
+	if (!xml || lx_load() < 0)
+		return NULL;
+	return lx.xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
+			     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+}
+
+/* <vlan><tag id='N'/></vlan> under n: *ret N, or -1 when absent. */
+static int vlan_tag(const xmlNode *n, int *ret)
+{
+	const xmlNode *tag = child(child(n, "vlan"), "tag");
+	unsigned id;
+
+	*ret = -1;
+	if (!tag)
+		return 0;
+	if (attr_uint(tag, "id", -1, 4095, &id) < 0)
+		return -EINVAL;
+	*ret = (int)id;
+	return 0;
+}
+
+/* Every <interface> of /domain/devices whose <source> names a network. */
+static int parse_nets(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
+{
+	_cleanup_(lx_free_docp) xmlDoc *doc = NULL;
+	struct guest_dev_state *v = NULL;
+	size_t n = 0, cap = 0;
+	bool oom = false;
+	int r = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	/* most domains have none: no second parse for them */
+	if (!xml || !strstr(xml, "network="))
+		return 0;
+	doc = read_doc(xml);
+	xmlNode *root = doc ? lx.xmlDocGetRootElement(doc) : NULL;
+	if (!name_is(root, "domain"))
+		return -EINVAL;
+	for (xmlNode *c = child(root, "devices") ? child(root, "devices")->children : NULL;
+	     c && r >= 0; c = c->next) {
+		if (!name_is(c, "interface"))
+			continue;
+		_cleanup_(freep) char *net = attr(child(c, "source"), "network", &oom);
+		if (!net)
+			continue;
+		struct guest_dev_state *g = GROW(v, n, cap);
+		if (!g) {
+			r = -ENOMEM;
+			break;
+		}
+		*g = (struct guest_dev_state){.type = DEVICE_INTERFACE, .vlan = -1};
+		g->network = TAKE_PTR(net);
+		g->managed = attr_yes(c, "managed");
+		g->mac = attr(child(c, "mac"), "address", &oom);
+		for (char *p = g->mac; p && *p; p++)
+			*p = tolower((unsigned char)*p);
+		/* live: the VF the pool gave, when libvirt writes it */
+		if (child(child(c, "source"), "address"))
+			r = source_address(c, &g->address);
+		if (r >= 0)
+			r = vlan_tag(c, &g->vlan);
+	}
+	if (oom && r >= 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		guest_devs_freep(&v, n);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int domain_state_parse_nets(struct domain_state *ds)
+{
+	int r = parse_nets(ds->xml, &ds->nets, &ds->n_nets);
+
+	if (r >= 0)
+		r = parse_nets(ds->live_xml, &ds->live_nets, &ds->n_live_nets);
+	return r;
+}
+
+int network_state_parse(struct network_state *ns)
+{
+	_cleanup_(lx_free_docp) xmlDoc *doc = read_doc(ns->live_xml ? ns->live_xml : ns->xml);
+	xmlNode *root = doc ? lx.xmlDocGetRootElement(doc) : NULL;
+	struct strv vfs = {0};
+	_cleanup_(freep) unsigned *conns = NULL;
+	size_t cap = 0, k = 0;
+	bool oom = false;
+	int r;
+
+	if (!name_is(root, "network"))
+		return -EINVAL;
+	xmlNode *fwd = child(root, "forward");
+	_cleanup_(freep) char *mode = attr(fwd, "mode", &oom);
+	ns->hostdev = mode && streq(mode, "hostdev");
+	ns->managed = fwd ? attr_yes(fwd, "managed") : -1;
+	free(ns->pf);
+	ns->pf = attr(child(fwd, "pf"), "dev", &oom);
+	r = vlan_tag(root, &ns->vlan);
+	for (xmlNode *c = fwd ? fwd->children : NULL; c && r >= 0; c = c->next) {
+		unsigned dom, bus, slot, fn, used;
+		if (!name_is(c, "address"))
+			continue;
+		if (attr_uint(c, "domain", 0, 0xffff, &dom) < 0 ||
+		    attr_uint(c, "bus", -1, 0xff, &bus) < 0 ||
+		    attr_uint(c, "slot", -1, 0x1f, &slot) < 0 ||
+		    attr_uint(c, "function", -1, 7, &fn) < 0 ||
+		    attr_uint(c, "connections", 0, UINT_MAX, &used) < 0) {
+			r = -EINVAL;
+			break;
+		}
+		if (strv_push(&vfs, strprintf("%04x:%02x:%02x.%x", dom, bus, slot, fn)) < 0 ||
+		    !GROW(conns, k, cap))
+			r = -ENOMEM;
+		else
+			conns[k - 1] = used;
+	}
+	if (oom && r >= 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		strv_release(&vfs);
+		return r;
+	}
+	strv_free(ns->vfs);
+	free(ns->connections);
+	ns->vfs = strv_steal(&vfs, &ns->n_vfs);
+	ns->connections = TAKE_PTR(conns);
+	return 0;
+}
+
+char *network_xml_build(const char *name, const char *pf_dev, bool managed, int vlan)
+{
+	_cleanup_(lx_free_docp) xmlDoc *doc = lx_load() < 0 ? NULL : lx.xmlNewDoc(BAD_CAST "1.0");
+	xmlNodePtr root = doc ? lx.xmlNewNode(NULL, BAD_CAST "network") : NULL;
+
+	if (!root || !name || !pf_dev)
+		return NULL;
+	lx.xmlDocSetRootElement(doc, root);
+	xmlNodePtr fwd = lx.xmlNewChild(root, NULL, BAD_CAST "name", NULL);
+	if (!fwd)
+		return NULL;
+	lx.xmlNodeAddContent(fwd, BAD_CAST name);
+	fwd = lx.xmlNewChild(root, NULL, BAD_CAST "forward", NULL);
+	if (!fwd || !lx.xmlNewProp(fwd, BAD_CAST "mode", BAD_CAST "hostdev") ||
+	    !lx.xmlNewProp(fwd, BAD_CAST "managed", BAD_CAST(managed ? "yes" : "no")))
+		return NULL;
+	xmlNodePtr pf = lx.xmlNewChild(fwd, NULL, BAD_CAST "pf", NULL);
+	if (!pf || !lx.xmlNewProp(pf, BAD_CAST "dev", BAD_CAST pf_dev))
+		return NULL;
+	if (vlan >= 0) {
+		char id[16];
+		snprintf(id, sizeof(id), "%d", vlan);
+		xmlNodePtr v = lx.xmlNewChild(root, NULL, BAD_CAST "vlan", NULL);
+		xmlNodePtr t = v ? lx.xmlNewChild(v, NULL, BAD_CAST "tag", NULL) : NULL;
+		if (!t || !lx.xmlNewProp(t, BAD_CAST "id", BAD_CAST id))
+			return NULL;
+	}
+	return node_dump(doc, root);
+}
+
+/* <interface type='network'><mac/><source network=/></interface>, as libvirt orders them. */
+static char *net_device(const struct guest_dev_state *dev)
+{
+	_cleanup_(lx_free_docp) xmlDoc *doc = lx.xmlNewDoc(BAD_CAST "1.0");
+	xmlNodePtr root = doc ? lx.xmlNewNode(NULL, BAD_CAST "interface") : NULL;
+
+	if (!root)
+		return NULL;
+	lx.xmlDocSetRootElement(doc, root);
+	if (!lx.xmlNewProp(root, BAD_CAST "type", BAD_CAST "network"))
+		return NULL;
+	if (dev->mac) {
+		xmlNodePtr m = lx.xmlNewChild(root, NULL, BAD_CAST "mac", NULL);
+		if (!m || !lx.xmlNewProp(m, BAD_CAST "address", BAD_CAST dev->mac))
+			return NULL;
+	}
+	xmlNodePtr src = lx.xmlNewChild(root, NULL, BAD_CAST "source", NULL);
+	if (!src || !lx.xmlNewProp(src, BAD_CAST "network", BAD_CAST dev->network))
+		return NULL;
+	return node_dump(doc, root);
+}
+
+int domain_xml_find_net(const char *xml, const char *network, const char *mac, char **ret)
+{
+	_cleanup_(lx_free_docp) xmlDoc *doc = read_doc(xml);
+	xmlNode *root = doc ? lx.xmlDocGetRootElement(doc) : NULL;
+	bool oom = false;
+
+	*ret = NULL;
+	if (!name_is(root, "domain") || !network)
+		return -EINVAL;
+	for (xmlNode *c = child(root, "devices") ? child(root, "devices")->children : NULL; c;
+	     c = c->next) {
+		if (!name_is(c, "interface"))
+			continue;
+		_cleanup_(freep) char *net = attr(child(c, "source"), "network", &oom);
+		_cleanup_(freep) char *m = attr(child(c, "mac"), "address", &oom);
+		if (!net || !streq(net, network) || (mac && (!m || strcasecmp(m, mac) != 0)))
+			continue;
+		*ret = node_dump(doc, c);
+		return *ret ? 0 : -ENOMEM;
+	}
+	return oom ? -ENOMEM : 0;
 }

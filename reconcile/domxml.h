@@ -41,7 +41,21 @@ int domain_xml_find_device(const char *xml, const char *addr, char **ret);
 
 /*
  * The libvirt device XML of a device: <interface type='hostdev'> (MAC,
- * VLAN, virtualport) or <hostdev mode='subsystem' type='pci'>. Owned;
+ * VLAN, virtualport) or <hostdev mode='subsystem' type='pci'>; for a
+ * device with a network, <interface type='network'> (MAC). Owned;
  * NULL for an invalid address or out of memory.
  */
 char *domain_xml_device(const struct guest_dev_state *dev);
+
+/*
+ * The <interface> of a domain XML on network (and with MAC mac, unless
+ * NULL), serialised, in *ret (owned; NULL when there is none).
+ */
+int domain_xml_find_net(const char *xml, const char *network, const char *mac, char **ret);
+
+/*
+ * The XML of a VF pool: <network><name/><forward mode='hostdev'
+ * managed=><pf dev=/></forward>[<vlan><tag id=/></vlan>]</network>.
+ * Owned; NULL on a missing argument or out of memory.
+ */
+char *network_xml_build(const char *name, const char *pf_dev, bool managed, int vlan);

@@ -448,6 +448,21 @@ static void write_domain(struct writer *w, const struct domain_state *dom)
 	w_map_end(w);
 }
 
+static void write_network(struct writer *w, const struct network_state *n)
+{
+	w_map_start(w, false);
+	w_kv_str(w, "name", n->name);
+	w_key(w, "active");
+	w_bool(w, n->active);
+	w_key(w, "persistent");
+	w_bool(w, n->persistent);
+	w_key(w, "autostart");
+	w_bool(w, n->autostart);
+	w_kv_str(w, "xml", n->xml);
+	w_kv_str(w, "live-xml", n->live_xml);
+	w_map_end(w);
+}
+
 static void write_host(struct writer *w, const struct host *h)
 {
 	w_map_start(w, false);
@@ -498,6 +513,14 @@ static void write_host(struct writer *w, const struct host *h)
 		w_kv_opt_str(w, "cmdline", h->kernel.cmdline);
 		w_kv_opt_bool(w, "iommu", h->kernel.iommu);
 		w_map_end(w);
+	}
+	/* only where libvirt has networks: files without them read as before */
+	if (h->n_networks) {
+		w_key(w, "networks");
+		w_seq_start(w, false);
+		for (size_t i = 0; i < h->n_networks; i++)
+			write_network(w, &h->networks[i]);
+		w_seq_end(w);
 	}
 	w_map_end(w);
 }

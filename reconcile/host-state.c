@@ -716,6 +716,8 @@ static void load_domain(struct loader *L, const struct ynode *map, struct domain
 	load_map(L, map, domain_fields, ARRAY_SIZE(domain_fields), dom, "in a domain");
 	parse_xml(L, ynode_get(map, "xml"), dom->xml, &dom->devs, &dom->n_devs);
 	parse_xml(L, live, dom->live_xml, &dom->live_devs, &dom->n_live_devs);
+	if (domain_state_parse_nets(dom) == -ENOMEM)
+		L->y.oom = true;
 	if (dom->live_xml && !dom->running)
 		yerror(&L->y, live, "domain '%s' has live-xml but is not running",
 		       yq(&L->y, dom->name ? dom->name : "?"));
@@ -739,6 +741,53 @@ static void load_domains(struct loader *L, const struct ynode *key, const struct
 		for (size_t j = 0; dom->name && j < i; j++)
 			if (streq_ptr(h->domains[j].name, dom->name))
 				yerror(&L->y, item, "duplicate domain '%s'", yq(&L->y, dom->name));
+	}
+}
+
+/* ---- networks ---- */
+
+static const struct field network_fields[] = {
+    FIELD("name", F_STR, F_REQ, struct network_state, name),
+    FIELD("active", F_FLAG, 0, struct network_state, active),
+    FIELD("persistent", F_FLAG, 0, struct network_state, persistent),
+    FIELD("autostart", F_FLAG, 0, struct network_state, autostart),
+    FIELD("xml", F_STR, F_NULL, struct network_state, xml),
+    FIELD("live-xml", F_STR, F_NULL, struct network_state, live_xml),
+};
+
+static void load_networks(struct loader *L, const struct ynode *key, const struct ynode *seq,
+			  void *obj)
+{
+	struct host *h = obj;
+
+	if (!yexpect(&L->y, key, seq, YNODE_SEQUENCE) ||
+	    !(h->networks = alloc_items(L, seq->n_items, sizeof(*h->networks))))
+		return;
+	for (size_t i = 0; i < seq->n_items; i++) {
+		const struct ynode *item = seq->items[i];
+		struct network_state *n = &h->networks[h->n_networks++];
+		int r;
+
+		*n = (struct network_state){.managed = -1, .vlan = -1};
+		if (!is_map(L, NULL, item, "a network"))
+			continue;
+		load_map(L, item, network_fields, ARRAY_SIZE(network_fields), n, "in a network");
+		if (n->live_xml && !n->active)
+			yerror(&L->y, ynode_get(item, "live-xml"),
+			       "network '%s' has live-xml but is not active",
+			       yq(&L->y, n->name ? n->name : "?"));
+		if (!n->xml && !n->live_xml)
+			yerror(&L->y, item, "network '%s' has neither xml nor live-xml",
+			       yq(&L->y, n->name ? n->name : "?"));
+		else if ((r = network_state_parse(n)) == -ENOMEM)
+			L->y.oom = true;
+		else if (r < 0)
+			yerror(&L->y, ynode_get(item, n->live_xml ? "live-xml" : "xml"),
+			       "invalid network XML: not a <network>, or a forward address "
+			       "that is not a PCI address");
+		for (size_t j = 0; n->name && j < i; j++)
+			if (streq_ptr(h->networks[j].name, n->name))
+				yerror(&L->y, item, "duplicate network '%s'", yq(&L->y, n->name));
 	}
 }
 
@@ -785,6 +834,7 @@ static const struct field top_fields[] = {
     SUB("files", 0, load_files),
     FIELD("libvirt", F_FLAG, 0, struct host, libvirt_ok),
     SUB("domains", 0, load_domains),
+    SUB("networks", 0, load_networks),
     SUB("simulate", 0, NULL), /* for the simulated host only */
     SUB("kernel", 0, load_kernel),
     FIELD("libvirt-version", F_STR, F_NULL, struct host, libvirt_version),

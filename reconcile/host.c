@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <strings.h>
 
 #include "cleanup.h"
 #include "host.h"
@@ -103,7 +104,21 @@ void guest_dev_state_release(struct guest_dev_state *g)
 	free(g->mac);
 	free(g->virtualport_type);
 	free(g->profileid);
+	free(g->network);
 	*g = (struct guest_dev_state){.vlan = -1};
+}
+
+void network_state_release(struct network_state *n)
+{
+	if (!n)
+		return;
+	free(n->name);
+	free(n->xml);
+	free(n->live_xml);
+	free(n->pf);
+	strv_free(n->vfs);
+	free(n->connections);
+	*n = (struct network_state){.managed = -1, .vlan = -1};
 }
 
 struct host *host_new(void)
@@ -171,6 +186,8 @@ static void domain_state_release(struct domain_state *d)
 	free(d->live_xml);
 	guest_devs_free(d->devs, d->n_devs);
 	guest_devs_free(d->live_devs, d->n_live_devs);
+	guest_devs_free(d->nets, d->n_nets);
+	guest_devs_free(d->live_nets, d->n_live_nets);
 }
 
 void iommu_group_release(struct iommu_group *g)
@@ -210,6 +227,9 @@ void host_free(struct host *h)
 	for (size_t i = 0; i < h->n_iommu_groups; i++)
 		iommu_group_release(&h->iommu_groups[i]);
 	free(h->iommu_groups);
+	for (size_t i = 0; i < h->n_networks; i++)
+		network_state_release(&h->networks[i]);
+	free(h->networks);
 	free(h);
 }
 
@@ -327,6 +347,93 @@ const struct domain_state *host_find_domain(const struct host *h, const char *na
 			   offsetof(struct domain_state, name), name);
 }
 
+const struct guest_dev_state *guest_net_find(const struct guest_dev_state *v, size_t n,
+					     const char *network, const char *mac)
+{
+	for (size_t i = 0; network && i < n; i++)
+		if (streq_ptr(v[i].network, network) &&
+		    (!mac || (v[i].mac && strcasecmp(v[i].mac, mac) == 0)))
+			return &v[i];
+	return NULL;
+}
+
+const struct network_state *host_find_network(const struct host *h, const char *name)
+{
+	if (!h || !name)
+		return NULL;
+	return find_sorted(h->networks, h->n_networks, sizeof(*h->networks),
+			   offsetof(struct network_state, name), name);
+}
+
+/* The running guest whose live XML has a network interface given addr (from net, if named). */
+static const struct domain_state *net_holder(const struct host *h, const char *net,
+					     const char *addr)
+{
+	for (size_t i = 0; i < h->n_domains; i++) {
+		const struct domain_state *dom = &h->domains[i];
+		if (!dom->running)
+			continue;
+		for (size_t j = 0; j < dom->n_live_nets; j++) {
+			const struct guest_dev_state *g = &dom->live_nets[j];
+			if (streq_ptr(g->address, addr) && (!net || streq_ptr(g->network, net)))
+				return dom;
+		}
+		/* libvirt may write the VF it gave as <interface type='hostdev'> */
+		if (net && guest_dev_find(dom->live_devs, dom->n_live_devs, addr))
+			return dom;
+	}
+	return NULL;
+}
+
+const struct network_state *host_vf_handed_out(const struct host *h, const char *addr,
+					       const struct domain_state **ret_dom)
+{
+	*ret_dom = NULL;
+	for (size_t i = 0; h && addr && i < h->n_networks; i++) {
+		const struct network_state *n = &h->networks[i];
+		if (!n->active || !n->hostdev)
+			continue;
+		for (size_t j = 0; j < n->n_vfs; j++) {
+			if (!streq(n->vfs[j], addr))
+				continue;
+			*ret_dom = net_holder(h, n->name, addr);
+			if (*ret_dom || (n->connections && n->connections[j] > 0))
+				return n;
+		}
+	}
+	/* a pool that lists no VFs: the guest's interface names the network and the VF */
+	const struct domain_state *dom = h && addr ? net_holder(h, NULL, addr) : NULL;
+	for (size_t j = 0; dom && j < dom->n_live_nets; j++)
+		if (streq_ptr(dom->live_nets[j].address, addr)) {
+			const struct network_state *n =
+			    host_find_network(h, dom->live_nets[j].network);
+			if (n) {
+				*ret_dom = dom;
+				return n;
+			}
+		}
+	return NULL;
+}
+
+const struct guest_dev_state *domain_live_net(const struct host *h, const struct domain_state *dom,
+					      const char *network, const char *mac)
+{
+	const struct guest_dev_state *g;
+
+	if (!dom->running)
+		return NULL;
+	g = guest_net_find(dom->live_nets, dom->n_live_nets, network, mac);
+	for (size_t i = 0; !g && i < dom->n_live_devs; i++) {
+		const struct guest_dev_state *l = &dom->live_devs[i];
+		const struct domain_state *to;
+		const struct network_state *n = host_vf_handed_out(h, l->address, &to);
+		if (n && to == dom && streq(n->name, network) &&
+		    (!mac || (l->mac && strcasecmp(l->mac, mac) == 0)))
+			g = l;
+	}
+	return g;
+}
+
 const struct iommu_group *host_find_iommu_group(const struct host *h, unsigned id)
 {
 	for (size_t i = 0; h && i < h->n_iommu_groups; i++)
@@ -436,6 +543,12 @@ static int cmp_domain(const void *a, const void *b)
 		       ((const struct domain_state *)b)->name);
 }
 
+static int cmp_network(const void *a, const void *b)
+{
+	return cmp_str(((const struct network_state *)a)->name,
+		       ((const struct network_state *)b)->name);
+}
+
 static int cmp_group(const void *a, const void *b)
 {
 	unsigned x = ((const struct iommu_group *)a)->id, y = ((const struct iommu_group *)b)->id;
@@ -472,6 +585,7 @@ void host_sort(struct host *h)
 	/* a domain's devices keep their XML order */
 	SORT(h->domains, h->n_domains, cmp_domain);
 	SORT(h->iommu_groups, h->n_iommu_groups, cmp_group);
+	SORT(h->networks, h->n_networks, cmp_network);
 	for (size_t i = 0; i < h->n_iommu_groups; i++)
 		SORT(h->iommu_groups[i].members, h->iommu_groups[i].n_members, cmp_member);
 }

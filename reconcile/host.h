@@ -161,6 +161,12 @@ struct guest_dev_state {
 	char *virtualport_type; /* NULL: none */
 	char *profileid;	/* NULL: none */
 	bool managed;
+	/*
+	 * <interface type='network'><source network='NAME'/>: a VF taken from
+	 * a libvirt pool (struct network_state); address is then the VF the
+	 * pool handed out (live XML) or NULL. NULL for every other device.
+	 */
+	char *network;
 };
 
 /* Free what g owns and reset it (vlan -1). */
@@ -175,6 +181,10 @@ struct domain_state {
 	size_t n_devs;
 	struct guest_dev_state *live_devs; /* parsed from live_xml */
 	size_t n_live_devs;
+	struct guest_dev_state *nets; /* interfaces on a network (network set), from xml */
+	size_t n_nets;
+	struct guest_dev_state *live_nets; /* the same from live_xml */
+	size_t n_live_nets;
 };
 
 /* What the running kernel says of itself: observed for a preflight only (doctor). */
@@ -182,6 +192,35 @@ struct kernel_state {
 	char *cmdline; /* /proc/cmdline (under the file root); NULL unknown */
 	int iommu;     /* /sys/kernel/iommu_groups has groups: -1 unknown, 0, 1 */
 };
+
+/* Parse the network interfaces of ds's XML texts into nets and live_nets (domxml.c). */
+int domain_state_parse_nets(struct domain_state *ds);
+
+/*
+ * A libvirt network. Those with <forward mode='hostdev'> are VF pools:
+ * libvirt hands one of their VFs to each guest interface of type
+ * 'network' on them. Parsed from live_xml when active, else from xml.
+ */
+struct network_state {
+	char *name;
+	bool active;
+	bool persistent;
+	bool autostart;
+	char *xml;	       /* persistent definition (inactive XML); NULL if transient */
+	char *live_xml;	       /* when active; NULL otherwise */
+	bool hostdev;	       /* <forward mode='hostdev'> */
+	char *pf;	       /* <pf dev='IF'/>; NULL: none */
+	int managed;	       /* <forward managed='yes'>: -1 unknown, 0, 1 */
+	int vlan;	       /* <vlan><tag id=/>; -1 none */
+	char **vfs;	       /* <forward><address/>: the VFs it lists, "0000:0b:10.0" */
+	unsigned *connections; /* per vfs[i]: guests given it (live XML) */
+	size_t n_vfs;
+};
+
+/* Free what n owns and reset it. */
+void network_state_release(struct network_state *n);
+/* Parse n->live_xml (active) or n->xml into its fields (domxml.c). */
+int network_state_parse(struct network_state *n);
 
 struct host {
 	char *hostname;
@@ -199,6 +238,8 @@ struct host {
 	size_t n_domains;
 	struct iommu_group *iommu_groups; /* of the devices in pci; sorted by id */
 	size_t n_iommu_groups;
+	struct network_state *networks; /* libvirt networks, when libvirt_ok; sorted by name */
+	size_t n_networks;
 };
 
 /* An empty host, every fact unknown. */
@@ -222,6 +263,14 @@ const char *module_state_param(const struct module_state *m, const char *key);
 const struct file_state *host_find_file(const struct host *h, const char *path);
 const struct domain_state *host_find_domain(const struct host *h, const char *name);
 const struct iommu_group *host_find_iommu_group(const struct host *h, unsigned id);
+const struct network_state *host_find_network(const struct host *h, const char *name);
+/*
+ * The pool that handed VF addr out, and the running guest it went to
+ * (*ret_dom, NULL when only the network's connection count says so).
+ * NULL when no active pool gave it to anybody.
+ */
+const struct network_state *host_vf_handed_out(const struct host *h, const char *addr,
+					       const struct domain_state **ret_dom);
 /* Free what g owns. */
 void iommu_group_release(struct iommu_group *g);
 
@@ -238,6 +287,16 @@ char *pci_nodedev_name(const char *address);
 /* Sort every array into the documented order (after building a host). */
 void host_sort(struct host *h);
 
+/* The interface on network (with MAC mac unless NULL) among v[0..n), NULL if none. */
+const struct guest_dev_state *guest_net_find(const struct guest_dev_state *v, size_t n,
+					     const char *network, const char *mac);
+/*
+ * dom's interface on network (with MAC mac unless NULL) in its live XML:
+ * one that names the network, or the VF that network handed out to it
+ * (libvirt writes that as <interface type='hostdev'>). NULL if none.
+ */
+const struct guest_dev_state *domain_live_net(const struct host *h, const struct domain_state *dom,
+					      const char *network, const char *mac);
 /* The device with that source address among v[0..n), NULL if none. */
 const struct guest_dev_state *guest_dev_find(const struct guest_dev_state *v, size_t n,
 					     const char *address);

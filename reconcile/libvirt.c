@@ -82,7 +82,19 @@
 	X(virDomainAttachDeviceFlags)                                                              \
 	X(virDomainDetachDeviceFlags)                                                              \
 	X(virDomainFree)                                                                           \
-	X(virConnectGetLibVersion)
+	X(virConnectGetLibVersion)                                                                 \
+	X(virConnectListAllNetworks)                                                               \
+	X(virNetworkGetName)                                                                       \
+	X(virNetworkIsActive)                                                                      \
+	X(virNetworkIsPersistent)                                                                  \
+	X(virNetworkGetAutostart)                                                                  \
+	X(virNetworkGetXMLDesc)                                                                    \
+	X(virNetworkLookupByName)                                                                  \
+	X(virNetworkDefineXML)                                                                     \
+	X(virNetworkCreate)                                                                        \
+	X(virNetworkDestroy)                                                                       \
+	X(virNetworkSetAutostart)                                                                  \
+	X(virNetworkFree)
 
 static struct {
 #define LV_FIELD(f) typeof(&f) f;
@@ -301,6 +313,12 @@ static void domain_state_release(struct domain_state *ds)
 	for (size_t i = 0; i < ds->n_live_devs; i++)
 		guest_dev_state_release(&ds->live_devs[i]);
 	free(ds->live_devs);
+	for (size_t i = 0; i < ds->n_nets; i++)
+		guest_dev_state_release(&ds->nets[i]);
+	free(ds->nets);
+	for (size_t i = 0; i < ds->n_live_nets; i++)
+		guest_dev_state_release(&ds->live_nets[i]);
+	free(ds->live_nets);
 }
 
 void domain_states_free(struct domain_state *v, size_t n)
@@ -363,9 +381,84 @@ fail:
 	return diag_error(d, NULL, -EIO, "cannot read domain '%s': %s", name, last_error());
 }
 
+/*
+ * In the list worker: one network as a record of out, like domain_send():
+ * its name, five flags ('a' active, 'p' persistent, 's' autostart, 'x'
+ * persistent XML follows, 'l' live XML follows; '-' otherwise), the XMLs.
+ * Returns 1 when it vanished meanwhile, 0, or a negative errno.
+ */
+static int network_send(virNetworkPtr net, struct diag *d, FILE *out)
+{
+	const char *name = lv.virNetworkGetName(net);
+	_cleanup_(freep) char *xml = NULL, *live = NULL;
+	int active, persistent, autostart = 0;
+	virErrorPtr e;
+
+	if (!name)
+		goto fail;
+	worker_step("reading network '%s'", name);
+	active = lv.virNetworkIsActive(net);
+	persistent = lv.virNetworkIsPersistent(net);
+	if (active < 0 || persistent < 0 || lv.virNetworkGetAutostart(net, &autostart) < 0)
+		goto fail;
+	if (persistent && !(xml = lv.virNetworkGetXMLDesc(net, VIR_NETWORK_XML_INACTIVE)))
+		goto fail;
+	if (active && !(live = lv.virNetworkGetXMLDesc(net, 0)) && lv.virNetworkIsActive(net) != 0)
+		goto fail;
+	fprintf(out, "%s%c%c%c%c%c%c", name, 0, live ? 'a' : '-', persistent ? 'p' : '-',
+		autostart ? 's' : '-', xml ? 'x' : '-', live ? 'l' : '-');
+	if (xml)
+		fprintf(out, "%s%c", xml, 0);
+	if (live)
+		fprintf(out, "%s%c", live, 0);
+	return 0;
+
+fail:
+	e = lv.virGetLastError();
+	if (e && e->code == VIR_ERR_NO_NETWORK)
+		return 1;
+	return diag_error(d, NULL, -EIO, "cannot read network '%s': %s", name ? name : "?",
+			  last_error());
+}
+
+/* In the list worker: every network after an empty record; none without a network driver. */
+static int networks_send(const struct libvirt *c, virConnectPtr conn, struct diag *d, FILE *out)
+{
+	virNetworkPtr *nets = NULL;
+	int count, r = 0;
+
+	worker_step("listing the networks");
+	count = lv.virConnectListAllNetworks(conn, &nets, 0);
+	if (count < 0) {
+		virErrorPtr e = lv.virGetLastError();
+		if (e && e->code == VIR_ERR_NO_SUPPORT)
+			return 0;
+		return diag_error(d, NULL, -EIO, "cannot list the networks of '%s': %s", c->uri,
+				  last_error());
+	}
+	fputc(0, out);
+	for (int i = 0; i < count; i++) {
+		if (r >= 0) {
+			int k = network_send(nets[i], d, out);
+			if (k < 0)
+				r = k;
+		}
+		lv.virNetworkFree(nets[i]);
+	}
+	free(nets);
+	return r;
+}
+
+/* What a listing worker lists: the domains, and the networks when wanted. */
+struct list_req {
+	const struct libvirt *c;
+	bool networks;
+};
+
 static int list_fn(void *arg, struct diag *d, FILE *out)
 {
-	const struct libvirt *c = arg;
+	const struct list_req *req = arg;
+	const struct libvirt *c = req->c;
 	virDomainPtr *doms = NULL;
 	char why[512];
 	int count, r = 0;
@@ -394,6 +487,8 @@ static int list_fn(void *arg, struct diag *d, FILE *out)
 		lv.virDomainFree(doms[i]);
 	}
 	free(doms);
+	if (r >= 0 && req->networks)
+		r = networks_send(c, conn, d, out);
 	lv.virConnectClose(conn);
 	return r;
 }
@@ -449,6 +544,39 @@ static int domain_recv(const char **p, const char *end, struct diag *d, struct d
 		return r;
 	parse_devices(ds->name, "persistent", ds->xml, d, &ds->devs, &ds->n_devs);
 	parse_devices(ds->name, "live", ds->live_xml, d, &ds->live_devs, &ds->n_live_devs);
+	r = domain_state_parse_nets(ds);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		diag_warning(d, NULL, "cannot parse the network interfaces of domain '%s': %s",
+			     ds->name, strerror(-r));
+	return 0;
+}
+
+/* One record of network_send() into ns. */
+static int network_recv(const char **p, const char *end, struct diag *d, struct network_state *ns)
+{
+	int r = take_str(p, end, &ns->name);
+
+	if (r < 0)
+		return r;
+	if (end - *p < 5)
+		return -EBADMSG;
+	bool has_xml = (*p)[3] == 'x', has_live = (*p)[4] == 'l';
+	ns->active = (*p)[0] == 'a';
+	ns->persistent = (*p)[1] == 'p';
+	ns->autostart = (*p)[2] == 's';
+	*p += 5;
+	if (has_xml && (r = take_str(p, end, &ns->xml)) < 0)
+		return r;
+	if (has_live && (r = take_str(p, end, &ns->live_xml)) < 0)
+		return r;
+	r = network_state_parse(ns);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		diag_warning(d, NULL, "cannot parse the XML of network '%s': %s", ns->name,
+			     strerror(-r));
 	return 0;
 }
 
@@ -459,17 +587,63 @@ static int domain_state_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int libvirt_list_domains(struct libvirt *g, struct diag *d, struct domain_state **ret,
+static int network_state_cmp(const void *a, const void *b)
+{
+	const struct network_state *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+void network_states_free(struct network_state *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		network_state_release(&v[i]);
+	free(v);
+}
+
+/* The network records after the domains' (past the empty record) into *ret. */
+static int networks_recv(const char *p, const char *end, struct diag *d, struct network_state **ret,
 			 size_t *ret_n)
 {
+	struct network_state *v = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	while (p < end) {
+		struct network_state *ns = GROW(v, n, cap);
+		if (!ns) {
+			r = -ENOMEM;
+			break;
+		}
+		*ns = (struct network_state){.managed = -1, .vlan = -1};
+		r = network_recv(&p, end, d, ns);
+		if (r < 0)
+			break;
+	}
+	if (r < 0) {
+		network_states_free(v, n);
+		return r;
+	}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), network_state_cmp);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int libvirt_list(struct libvirt *g, struct diag *d, struct domain_state **ret, size_t *ret_n,
+		 struct network_state **ret_nets, size_t *ret_n_nets)
+{
 	_cleanup_(freep) char *step = NULL, *payload = NULL;
+	struct list_req req = {.c = g, .networks = ret_nets != NULL};
 	struct domain_state *v = NULL;
 	size_t len = 0, n = 0, cap = 0;
+	const char *p, *end;
 	char buf[96];
 	int r;
 
 	lv_share_libxml2();
-	r = worker_call_steps(list_fn, g, 0, d, &step, &payload, &len);
+	r = worker_call_steps(list_fn, &req, 0, d, &step, &payload, &len);
 	/* a deferred connection that got no answer is said as libvirt_open() says it */
 	if ((r == -ETIMEDOUT || r == -EINTR) && g->unchecked &&
 	    (!step || strncmp(step, "connecting", 10) == 0)) {
@@ -483,7 +657,7 @@ int libvirt_list_domains(struct libvirt *g, struct diag *d, struct domain_state 
 	if (r < 0)
 		return r;
 	g->unchecked = false;
-	for (const char *p = payload, *end = payload ? payload + len : NULL; p && p < end;) {
+	for (p = payload, end = payload ? payload + len : NULL; p && p < end && *p;) {
 		struct domain_state *ds = GROW(v, n, cap);
 		if (ds) {
 			*ds = (struct domain_state){0};
@@ -494,6 +668,18 @@ int libvirt_list_domains(struct libvirt *g, struct diag *d, struct domain_state 
 			return diag_error(d, NULL, ds ? r : -ENOMEM,
 					  "cannot read the domains of '%s': %s", g->uri,
 					  strerror(ds ? -r : ENOMEM));
+		}
+	}
+	if (ret_nets) {
+		*ret_nets = NULL;
+		*ret_n_nets = 0;
+		/* past the empty record that ends the domains */
+		if (p && p < end)
+			r = networks_recv(p + 1, end, d, ret_nets, ret_n_nets);
+		if (r < 0) {
+			domain_states_free(v, n);
+			return diag_error(d, NULL, r, "cannot read the networks of '%s': %s",
+					  g->uri, strerror(-r));
 		}
 	}
 	if (n > 0)
@@ -542,7 +728,21 @@ int libvirt_version(struct libvirt *c, struct diag *d, char **ret)
 	return *ret ? 0 : diag_error(d, NULL, -ENOMEM, "out of memory");
 }
 
+int libvirt_list_domains(struct libvirt *g, struct diag *d, struct domain_state **ret,
+			 size_t *ret_n)
+{
+	return libvirt_list(g, d, ret, ret_n, NULL, NULL);
+}
+
 /* ---- attach and detach, in a worker ---- */
+
+/* The device an attach or detach is about, for messages: its address or its network. */
+static const char *dev_name(const struct action *a)
+{
+	if (a->device)
+		return a->device;
+	return a->guest.dev.network ? a->guest.dev.network : "?";
+}
 
 /* What a worker changing one guest works with. */
 struct change {
@@ -556,7 +756,7 @@ struct change {
 static char *scope_step(const struct action *a, unsigned scope)
 {
 	return strprintf("%s %s %s (%s)", a->kind == ACTION_ATTACH ? "attaching" : "detaching",
-			 device_type_to_string(a->guest.dev.type), a->device,
+			 device_type_to_string(a->guest.dev.type), dev_name(a),
 			 scope == VIR_DOMAIN_AFFECT_CONFIG ? "persistent" : "live");
 }
 
@@ -611,18 +811,20 @@ static int detach_scope(struct change *ch, virDomainPtr dom, unsigned scope, str
 	dom_xml = lv.virDomainGetXMLDesc(
 	    dom, scope == VIR_DOMAIN_AFFECT_CONFIG ? VIR_DOMAIN_XML_INACTIVE : 0);
 	if (!dom_xml)
-		return call_error(ch, d, "read %s to detach %s", where, a->device);
-	r = domain_xml_find_device(dom_xml, a->device, &xml);
+		return call_error(ch, d, "read %s to detach %s", where, dev_name(a));
+	r = a->guest.dev.network
+		? domain_xml_find_net(dom_xml, a->guest.dev.network, a->guest.dev.mac, &xml)
+		: domain_xml_find_device(dom_xml, a->device, &xml);
 	if (r < 0)
 		return diag_error(d, NULL, r, "guest '%s': cannot find %s in %s: %s", a->target,
-				  a->device, where, strerror(-r));
+				  dev_name(a), where, strerror(-r));
 	if (!xml) {
-		diag_note(d, NULL, "guest '%s': %s is already gone from %s", a->target, a->device,
+		diag_note(d, NULL, "guest '%s': %s is already gone from %s", a->target, dev_name(a),
 			  where);
 		return 0;
 	}
 	if (lv.virDomainDetachDeviceFlags(dom, xml, scope) < 0)
-		return call_error(ch, d, "detach %s from %s", a->device, where);
+		return call_error(ch, d, "detach %s from %s", dev_name(a), where);
 	return 0;
 }
 
@@ -652,18 +854,18 @@ static int attach(struct change *ch, virDomainPtr dom, int active, struct diag *
 
 	if (!xml)
 		return diag_error(d, NULL, -EINVAL, "guest '%s': cannot build the XML of %s",
-				  a->target, a->device);
+				  a->target, dev_name(a));
 	if (a->guest.persistent) {
 		announce(a, VIR_DOMAIN_AFFECT_CONFIG);
 		if (lv.virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_CONFIG) < 0)
 			return call_error(ch, d, "attach %s to the persistent definition",
-					  a->device);
+					  dev_name(a));
 		scope_done(ch, VIR_DOMAIN_AFFECT_CONFIG);
 	}
 	if (a->guest.live && active == 1) {
 		announce(a, VIR_DOMAIN_AFFECT_LIVE);
 		if (lv.virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
-			return call_error(ch, d, "attach %s to the running guest%s", a->device,
+			return call_error(ch, d, "attach %s to the running guest%s", dev_name(a),
 					  a->guest.persistent
 					      ? " (its persistent definition has it now, "
 						"the guest gets it at its next start)"
@@ -688,9 +890,9 @@ static int change_fn(void *arg, struct diag *d, FILE *out)
 				  "guest '%s': cannot %s %s: lost the connection to libvirt at "
 				  "'%s' (%s)",
 				  a->target, a->kind == ACTION_ATTACH ? "attach" : "detach",
-				  a->device, ch->c->uri, why);
+				  dev_name(a), ch->c->uri, why);
 	worker_step("%s %s: finding guest '%s'",
-		    a->kind == ACTION_ATTACH ? "attaching" : "detaching", a->device, a->target);
+		    a->kind == ACTION_ATTACH ? "attaching" : "detaching", dev_name(a), a->target);
 	dom = lv.virDomainLookupByName(ch->conn, a->target);
 	if (!dom)
 		r = call_error(ch, d, "find the domain");
@@ -722,9 +924,101 @@ static unsigned scopes_done(const struct action *a, const char *payload, const c
 	return done;
 }
 
+/* ---- VF pools, in a worker ---- */
+
+/* In a worker: one network action on its own connection. */
+static int network_fn(void *arg, struct diag *d, FILE *out)
+{
+	struct change *ch = arg;
+	const struct action *a = ch->a;
+	const char *kind = action_kind_to_string(a->kind);
+	virNetworkPtr net = NULL;
+	char why[512];
+	int r = 0;
+
+	(void)out;
+	ch->conn = conn_open(ch->c, why, sizeof(why));
+	if (!ch->conn)
+		return diag_error(d, NULL, -ENOTCONN,
+				  "network '%s': cannot %s: lost the connection to libvirt at "
+				  "'%s' (%s)",
+				  a->target, kind, ch->c->uri, why);
+	switch (a->kind) {
+	case ACTION_DEFINE_NETWORK:
+		worker_step("defining network '%s'", a->target);
+		net = lv.virNetworkDefineXML(ch->conn, a->net.xml);
+		if (!net)
+			r = diag_error(d, NULL, -EIO, "network '%s': cannot define it: %s",
+				       a->target, last_error());
+		break;
+	default:
+		worker_step("finding network '%s'", a->target);
+		net = lv.virNetworkLookupByName(ch->conn, a->target);
+		if (!net) {
+			r = diag_error(d, NULL, -EIO, "network '%s': cannot find it: %s", a->target,
+				       last_error());
+			break;
+		}
+		if (a->kind == ACTION_SET_NETWORK_AUTOSTART) {
+			worker_step("setting autostart of network '%s'", a->target);
+			if (lv.virNetworkSetAutostart(net, a->net.autostart_to > 0) < 0)
+				r = diag_error(d, NULL, -EIO,
+					       "network '%s': cannot set autostart: %s", a->target,
+					       last_error());
+			break;
+		}
+		/* a refresh: libvirt reads the PF's VFs again when the network starts */
+		if (a->kind == ACTION_REFRESH_NETWORK && lv.virNetworkIsActive(net) == 1) {
+			worker_step("stopping network '%s'", a->target);
+			if (lv.virNetworkDestroy(net) < 0) {
+				r = diag_error(d, NULL, -EIO, "network '%s': cannot stop it: %s",
+					       a->target, last_error());
+				break;
+			}
+		}
+		worker_step("starting network '%s'", a->target);
+		if (lv.virNetworkCreate(net) < 0)
+			r = diag_error(d, NULL, -EIO, "network '%s': cannot start it: %s",
+				       a->target, last_error());
+		break;
+	}
+	if (net)
+		lv.virNetworkFree(net);
+	lv.virConnectClose(ch->conn);
+	return r;
+}
+
+static int network_apply(struct libvirt *c, const struct action *a, struct diag *d)
+{
+	struct change ch = {.c = c, .a = a};
+	_cleanup_(freep) char *step = NULL;
+	char buf[96];
+	int r;
+
+	if (c->lost)
+		return diag_error(
+		    d, NULL, -ENOTCONN, "network '%s': %s not done: %s libvirt at '%s'", a->target,
+		    action_kind_to_string(a->kind),
+		    c->hung ? "an earlier call got no answer from" : "lost the connection to",
+		    c->uri);
+	r = worker_call_steps(network_fn, &ch, 0, d, &step, NULL, NULL);
+	if (r == -ETIMEDOUT || r == -EINTR) {
+		c->lost = c->hung = r == -ETIMEDOUT;
+		return diag_error(d, NULL, r, "network '%s': %s: %s", a->target,
+				  step ? step : "connecting to libvirt",
+				  unanswered(r, buf, sizeof(buf)));
+	}
+	if (r == -ENOTCONN)
+		c->lost = true;
+	return r;
+}
+
 int libvirt_apply(struct libvirt *c, const struct action *a, struct diag *d)
 {
 	bool is_attach = a->kind == ACTION_ATTACH;
+
+	if (!is_attach && a->kind != ACTION_DETACH)
+		return network_apply(c, a, d);
 	struct change ch = {.c = c, .a = a};
 	_cleanup_(freep) char *step = NULL, *payload = NULL;
 	size_t len = 0;
@@ -735,10 +1029,10 @@ int libvirt_apply(struct libvirt *c, const struct action *a, struct diag *d)
 	if (c->lost)
 		return diag_error(
 		    d, NULL, -ENOTCONN, "guest '%s': %s of %s not done: %s libvirt at '%s'",
-		    a->target, is_attach ? "attach" : "detach", a->device ? a->device : "?",
+		    a->target, is_attach ? "attach" : "detach", dev_name(a),
 		    c->hung ? "an earlier call got no answer from" : "lost the connection to",
 		    c->uri);
-	if (!a->device)
+	if (!a->device && !a->guest.dev.network)
 		return diag_error(d, NULL, -EINVAL, "guest '%s': no device address", a->target);
 	lv_share_libxml2();
 	r = worker_call_steps(change_fn, &ch, 0, d, &step, &payload, &len);

@@ -57,6 +57,15 @@ int libvirt_list_domains(struct libvirt *c, struct diag *d, struct domain_state 
 
 /* libvirt's version, "9.0.0", in *ret (owned). */
 int libvirt_version(struct libvirt *c, struct diag *d, char **ret);
+/*
+ * The same, and every libvirt network (*ret_nets, sorted by name: state,
+ * autostart, persistent and live XML, parsed into struct network_state)
+ * in the same worker round trip. A libvirt without a network driver has
+ * none. Free them with network_states_free().
+ */
+int libvirt_list(struct libvirt *c, struct diag *d, struct domain_state **ret, size_t *ret_n,
+		 struct network_state **ret_nets, size_t *ret_n_nets);
+void network_states_free(struct network_state *v, size_t n);
 
 /* Free an array of n domain states as libvirt_list_domains() returns it. */
 void domain_states_free(struct domain_state *v, size_t n);

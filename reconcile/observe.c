@@ -603,8 +603,8 @@ static int observe_guests(struct observer *ob)
 			 LIBVIRT_READ_ONLY | LIBVIRT_DEFER | (optional ? LIBVIRT_OPTIONAL : 0),
 			 optional ? &quiet : ob->d, &g);
 	if (r >= 0)
-		r = libvirt_list_domains(g, optional ? &quiet : ob->d, &ob->h->domains,
-					 &ob->h->n_domains);
+		r = libvirt_list(g, optional ? &quiet : ob->d, &ob->h->domains, &ob->h->n_domains,
+				 &ob->h->networks, &ob->h->n_networks);
 	if (optional && r < 0 && quiet.n_errors == 0) {
 		const char *why = quiet.n ? quiet.v[quiet.n - 1].msg : "unreachable";
 		ob->h->libvirt_error = strdup(why);

@@ -26,6 +26,11 @@ static int add_users_of(const struct host *h, const char *addr, struct strv *out
 						     vf->interface ? vf->interface : "-", use)) < 0)
 			return -ENOMEM;
 	}
+	const struct domain_state *by_net;
+	const struct network_state *net = host_vf_handed_out(h, addr, &by_net);
+	if (net && strv_push(out, strprintf("%s %s (network %s)", by_net ? by_net->name : "-", addr,
+					    net->name)) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < h->n_domains; i++) {
 		const struct domain_state *dom = &h->domains[i];
 		if (guest_dev_find(dom->devs, dom->n_devs, addr) &&
@@ -159,6 +164,8 @@ static const struct vf_state *action_vf_on(const struct action *a, const struct 
 static const struct guest_dev_state *dev_in(const struct domain_state *dom, bool live,
 					    const char *addr)
 {
+	if (!addr)
+		return NULL;
 	if (live)
 		return dom->running ? guest_dev_find(dom->live_devs, dom->n_live_devs, addr)
 				    : NULL;
@@ -172,12 +179,43 @@ static char *held_text(const struct domain_state *dom, bool live, const char *ad
 	return g ? plan_describe_dev(g) : strdup("nothing");
 }
 
+/* A device on a network in one scope of dom: the interface on that network with that MAC. */
+static const struct guest_dev_state *net_in(const struct host *h, const struct domain_state *dom,
+					    bool live, const struct guest_dev_state *want)
+{
+	if (live)
+		return domain_live_net(h, dom, want->network, want->mac);
+	return guest_net_find(dom->nets, dom->n_nets, want->network, want->mac);
+}
+
+/* An attach or detach of a device on a network: is it still (not) there? */
+static char *net_check(const struct action *a, const struct host *h, const struct domain_state *dom,
+		       enum side side)
+{
+	bool attach = a->kind == ACTION_ATTACH;
+
+	for (int live = 0; live < 2; live++) {
+		if (!(live ? a->guest.live && dom->running : a->guest.persistent))
+			continue;
+		bool there = net_in(h, dom, live, &a->guest.dev) != NULL;
+		/* before: an attach finds none, a detach finds it; after: the opposite */
+		if (there == (attach == (side == SIDE_TO)))
+			continue;
+		return strprintf("guest %s %s: interface on network %s is %s", a->target,
+				 live ? "live" : "persistent", a->guest.dev.network,
+				 there ? "attached" : "not attached");
+	}
+	return NULL;
+}
+
 static char *guest_stale(const struct action *a, const struct host *h)
 {
 	const struct domain_state *dom = host_find_domain(h, a->target);
 
 	if (!dom)
 		return strprintf("guest %s is not defined", a->target);
+	if (a->guest.dev.network)
+		return net_check(a, h, dom, SIDE_FROM);
 	if (a->guest.live && dom->running != a->guest.running)
 		return differs(SIDE_FROM, a->target, "state", dom->running ? "running" : "shut off",
 			       a->guest.running ? "running" : "shut off");
@@ -401,6 +439,8 @@ static char *guest_unmet(const struct action *a, const struct host *h)
 
 	if (!dom)
 		return strprintf("guest %s is not defined", a->target);
+	if (a->guest.dev.network)
+		return net_check(a, h, dom, SIDE_TO);
 	for (int live = 0; live < 2; live++) {
 		if (!(live ? a->guest.live && dom->running : a->guest.persistent))
 			continue;
@@ -413,6 +453,44 @@ static char *guest_unmet(const struct action *a, const struct host *h)
 								  : "not attached as planned");
 	}
 	return NULL;
+}
+
+/* A pool as the plan found it (from) or leaves it (to). */
+static char *check_network(const struct action *a, const struct host *h, enum side side)
+{
+	const struct network_state *n = host_find_network(h, a->target);
+	bool from = side == SIDE_FROM;
+
+	switch (a->kind) {
+	case ACTION_DEFINE_NETWORK:
+		if (from && !streq_ptr(n ? n->xml : NULL, a->net.old_xml))
+			return strprintf("network %s %s since the plan was made", a->target,
+					 !n || !n->xml	   ? "was undefined"
+					 : !a->net.old_xml ? "was defined"
+							   : "was redefined");
+		if (!from && (!n || !n->persistent || !streq_ptr(n->pf, a->net.pf_interface)))
+			return strprintf("network %s is not defined as planned", a->target);
+		return NULL;
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK: {
+		bool want = from ? a->net.active : true;
+		if ((n && n->active) != want)
+			return differs(side, a->target, "state",
+				       n && n->active ? "active" : "inactive",
+				       want ? "active" : "inactive");
+		if (!from && a->kind == ACTION_REFRESH_NETWORK && n->n_vfs != a->net.vfs_to)
+			return strprintf("network %s lists %zu VFs, not %u", a->target, n->n_vfs,
+					 a->net.vfs_to);
+		return NULL;
+	}
+	default: {
+		int want = from ? a->net.autostart_from : a->net.autostart_to;
+		int now = n ? n->autostart : -1;
+		if (want >= 0 && now != want)
+			return differs(side, a->target, "autostart", tri_str(now), tri_str(want));
+		return NULL;
+	}
+	}
 }
 
 static char *check(const struct action *a, const struct host *h, enum side side)
@@ -432,6 +510,11 @@ static char *check(const struct action *a, const struct host *h, enum side side)
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
 		return side == SIDE_FROM ? guest_stale(a, h) : guest_unmet(a, h);
+	case ACTION_DEFINE_NETWORK:
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK:
+	case ACTION_SET_NETWORK_AUTOSTART:
+		return check_network(a, h, side);
 	default:
 		return strprintf("unknown action %d", (int)a->kind);
 	}

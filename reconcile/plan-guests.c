@@ -149,9 +149,10 @@ static int copy_dev(struct guest_dev_state *to, const struct guest_dev_state *fr
 	    .virtualport_type = strdup_or_null(from->virtualport_type),
 	    .profileid = strdup_or_null(from->profileid),
 	    .managed = from->managed,
+	    .network = strdup_or_null(from->network),
 	};
-	if ((from->address && !to->address) || (from->mac && !to->mac) ||
-	    (from->virtualport_type && !to->virtualport_type) ||
+	if ((from->network && !to->network) || (from->address && !to->address) ||
+	    (from->mac && !to->mac) || (from->virtualport_type && !to->virtualport_type) ||
 	    (from->profileid && !to->profileid))
 		return -ENOMEM;
 	return 0;
@@ -282,6 +283,49 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 		ctx_oom(c);
 }
 
+/*
+ * A VF from a pool: an <interface type='network'> on the network, with the
+ * MAC if the file gives one. libvirt picks the VF when the guest starts
+ * (or at a live attach), so there is no address to plan with.
+ */
+static void plan_net_device(struct plan_ctx *c, const struct guest_spec *g,
+			    const struct domain_state *dom, const struct guest_device *gd)
+{
+	const struct network_state *hn = host_find_network(c->h, gd->network);
+	bool pers, live;
+
+	if (!spec_find_network(c->s, gd->network) && (!hn || !hn->hostdev)) {
+		ctx_error(c, &gd->loc, -ENOENT,
+			  hn ? "network '%s' is not a VF pool (forward mode hostdev)"
+			     : "network '%s' is neither declared in 'networks' nor defined in "
+			       "libvirt",
+			  gd->network);
+		return;
+	}
+	pers = gd->persistent && dom->xml &&
+	       !guest_net_find(dom->nets, dom->n_nets, gd->network, gd->mac);
+	live = gd->live && dom->running && !domain_live_net(c->h, dom, gd->network, gd->mac);
+	if (!pers && !live)
+		return;
+	struct pending *p = ctx_add(c, ACTION_ATTACH, g->name);
+	if (!p)
+		return;
+	p->loc = &gd->loc;
+	p->a.guest.persistent = pers;
+	p->a.guest.live = live;
+	p->a.guest.running = dom->running;
+	p->a.reason = strprintf("no interface on network %s%s%s", gd->network,
+				gd->mac ? " with mac " : "", gd->mac ? gd->mac : "");
+	struct guest_dev_state want = {
+	    .type = DEVICE_INTERFACE,
+	    .mac = gd->mac,
+	    .vlan = -1,
+	    .network = gd->network,
+	};
+	if (copy_dev(&p->a.guest.dev, &want) < 0 || !p->a.reason)
+		ctx_oom(c);
+}
+
 /* A device of a PF the file manages: the PF itself or one of its VFs. */
 static bool managed_address(const struct plan_ctx *c, const char *addr)
 {
@@ -321,6 +365,10 @@ static void prune(struct plan_ctx *c, const struct guest_spec *g, const struct d
 		return;
 	for (size_t i = 0; i < dom->n_live_devs; i++) {
 		const struct guest_dev_state *l = &dom->live_devs[i];
+		const struct domain_state *by_net = NULL;
+		/* a VF a pool gave it goes back with the pool's interface, not alone */
+		if (l->address && host_vf_handed_out(c->h, l->address, &by_net) && by_net == dom)
+			continue;
 		if (!l->address || !managed_address(c, l->address) ||
 		    listed(addrs, g->n_devices, l->address) ||
 		    guest_dev_find(dom->devs, dom->n_devs, l->address))
@@ -355,6 +403,10 @@ int plan_guests(struct plan_ctx *c)
 		for (size_t j = 0; j < g->n_devices; j++) {
 			struct pf_res *res;
 			char *note;
+			if (g->devices[j].network) {
+				plan_net_device(c, g, dom, &g->devices[j]);
+				continue;
+			}
 			addrs[j] = resolve_device(c, names, n_names, &g->devices[j], &res, &note);
 			if (!addrs[j])
 				continue;
@@ -397,8 +449,8 @@ int plan_attach_safety(struct plan_ctx *c)
 {
 	for (size_t i = 0; i < c->n_acts; i++) {
 		struct pending *p = &c->acts[i];
-		if (p->a.kind != ACTION_ATTACH)
-			continue;
+		if (p->a.kind != ACTION_ATTACH || !p->a.device)
+			continue; /* a VF from a pool: libvirt picks a free one */
 		const struct vf_ref *v = plan_vf_by_address(c, p->a.device);
 		if (v && v->res && v->res->count_blocked && (!v->vf || v->id >= v->res->cur)) {
 			ctx_block(c, p, strdup(v->res->count_why));

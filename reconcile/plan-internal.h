@@ -114,6 +114,8 @@ int plan_guests(struct plan_ctx *c);
 int plan_counts(struct plan_ctx *c);
 int plan_vfs(struct plan_ctx *c);
 int plan_attach_safety(struct plan_ctx *c);
+/* VF pools (plan-networks.c): define, start, refresh, autostart. */
+int plan_networks(struct plan_ctx *c);
 /*
  * Block the attach p of a whole device whose IOMMU group holds endpoints
  * that neither go to the same guest nor are held by vfio-pci or pci-stub.

@@ -214,7 +214,8 @@ static void load_dev(struct ld *l, json_object *o, struct guest_dev_state *g)
 	if (type && !streq(type, "hostdev") && !streq(type, "interface"))
 		bad(l, "type", "unknown device type");
 	free(type);
-	g->address = get_pci(l, o, "address", true);
+	g->network = get_name(l, o, "network", false);
+	g->address = get_pci(l, o, "address", !g->network);
 	g->mac = get_str(l, o, "mac", false);
 	if (g->mac && !mac_address_valid(g->mac))
 		bad(l, "mac", "not a MAC address");
@@ -293,7 +294,11 @@ static void load_guest(struct ld *l, json_object *o, struct action *a)
 {
 	json_object *from = get(o, "from"), *to = get(o, "to");
 
-	a->device = get_pci(l, o, "device", true);
+	json_object *dev = a->kind == ACTION_ATTACH ? to : from;
+	/* a device on a network has no address: libvirt picks the VF */
+	bool on_net = dev && json_object_is_type(dev, json_type_object) && get(dev, "network");
+
+	a->device = get_pci(l, o, "device", !on_net);
 	a->guest.live = get_bool(l, o, "live");
 	a->guest.persistent = get_bool(l, o, "persistent");
 	a->guest.running = get_bool(l, o, "running");
@@ -304,6 +309,40 @@ static void load_guest(struct ld *l, json_object *o, struct action *a)
 	}
 	if (a->kind == ACTION_ATTACH && get(o, "vf"))
 		load_vf(l, o, a);
+}
+
+/* define-network, start-network, refresh-network, set-network-autostart */
+static void load_network(struct ld *l, json_object *o, struct action *a)
+{
+	json_object *from = get(o, "from"), *to = get(o, "to");
+
+	a->net.pf = get_pci(l, o, "pf", true);
+	a->net.pf_interface = get_name(l, o, "pf-interface", true);
+	switch (a->kind) {
+	case ACTION_DEFINE_NETWORK:
+		if (!to || !json_object_is_type(to, json_type_object)) {
+			bad(l, "to", "missing");
+			return;
+		}
+		a->net.xml = get_str(l, to, "xml", true);
+		if (from && json_object_is_type(from, json_type_object))
+			a->net.old_xml = get_str(l, from, "xml", true);
+		a->net.active = get_bool(l, o, "active");
+		break;
+	case ACTION_REFRESH_NETWORK:
+		a->net.active = true;
+		a->net.vfs_from = (unsigned)get_num(l, o, "from", 65535);
+		a->net.vfs_to = (unsigned)get_num(l, o, "to", 65535);
+		break;
+	case ACTION_SET_NETWORK_AUTOSTART:
+		a->net.autostart_from = get_tri(l, o, "from");
+		a->net.autostart_to = get_tri(l, o, "to");
+		if (a->net.autostart_to < 0)
+			bad(l, "to", "missing");
+		break;
+	default:
+		break;
+	}
 }
 
 static void load_kind(struct ld *l, json_object *o, struct action *a)
@@ -352,6 +391,12 @@ static void load_kind(struct ld *l, json_object *o, struct action *a)
 	case ACTION_DETACH:
 		load_guest(l, o, a);
 		break;
+	case ACTION_DEFINE_NETWORK:
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK:
+	case ACTION_SET_NETWORK_AUTOSTART:
+		load_network(l, o, a);
+		break;
 	default:
 		break;
 	}
@@ -367,6 +412,7 @@ static int load_action(struct ld *l, json_object *o, struct action *a)
 	vf_link_init(&a->link.from);
 	vf_link_init(&a->link.to);
 	a->guest.dev.vlan = -1;
+	a->net.autostart_from = a->net.autostart_to = -1;
 	if (!json_object_is_type(o, json_type_object)) {
 		bad(l, "changes", "an action is not an object");
 		return l->err;

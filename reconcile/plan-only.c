@@ -32,9 +32,20 @@ int plan_only_resolve(const struct host *h, const char *name, const char **ret)
 	return 0;
 }
 
+/* What libvirt carries out: guests' devices and the VF pools they take VFs from. */
 static bool is_guest_action(const struct action *a)
 {
-	return a->kind == ACTION_ATTACH || a->kind == ACTION_DETACH;
+	switch (a->kind) {
+	case ACTION_ATTACH:
+	case ACTION_DETACH:
+	case ACTION_DEFINE_NETWORK:
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK:
+	case ACTION_SET_NETWORK_AUTOSTART:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool is_module_action(const struct action *a)
@@ -63,6 +74,11 @@ static const char *action_pf(const struct action *a, const struct host *h)
 			return pf->address;
 		/* a whole PF handed to a guest */
 		return a->device && host_find_pf(h, a->device) ? a->device : NULL;
+	case ACTION_DEFINE_NETWORK:
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK:
+	case ACTION_SET_NETWORK_AUTOSTART:
+		return a->net.pf;
 	default:
 		return NULL;
 	}

@@ -15,6 +15,10 @@ static const char *const kind_names[_ACTION_KIND_MAX] = {
     [ACTION_SET_NUM_VFS] = "set-num-vfs",
     [ACTION_BIND_DRIVER] = "bind-driver",
     [ACTION_SET_VF] = "set-vf",
+    [ACTION_DEFINE_NETWORK] = "define-network",
+    [ACTION_START_NETWORK] = "start-network",
+    [ACTION_REFRESH_NETWORK] = "refresh-network",
+    [ACTION_SET_NETWORK_AUTOSTART] = "set-network-autostart",
     [ACTION_ATTACH] = "attach",
 };
 
@@ -59,6 +63,10 @@ void action_release(struct action *a)
 	free(a->module.content);
 	free(a->module.load_options);
 	strv_free(a->module.pfs, a->module.n_pfs);
+	free(a->net.xml);
+	free(a->net.old_xml);
+	free(a->net.pf);
+	free(a->net.pf_interface);
 	guest_dev_state_release(&a->guest.dev);
 	free(a->guest.was.persistent);
 	free(a->guest.was.live);
@@ -103,6 +111,7 @@ struct pending *ctx_add(struct plan_ctx *c, enum action_kind k, const char *targ
 	vf_link_init(&p->a.link.from);
 	vf_link_init(&p->a.link.to);
 	p->a.guest.dev.vlan = -1;
+	p->a.net.autostart_from = p->a.net.autostart_to = -1;
 	p->a.target = strdup_or_null(target);
 	if (target && !p->a.target)
 		ctx_oom(c);
@@ -207,7 +216,11 @@ char *plan_describe_dev(const struct guest_dev_state *g)
 	}
 	if (g->profileid) {
 		n = put(buf, sizeof(buf), n, " profileid ");
-		put(buf, sizeof(buf), n, g->profileid);
+		n = put(buf, sizeof(buf), n, g->profileid);
+	}
+	if (g->network) {
+		n = put(buf, sizeof(buf), n, ", network ");
+		put(buf, sizeof(buf), n, g->network);
 	}
 	return strdup(buf);
 }
@@ -404,10 +417,25 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 		const struct holder *hv = plan_holders_of(c, addrs[i], &nh);
 		const struct vf_ref *ref = plan_vf_by_address(c, addrs[i]);
 		const char *kind = ref ? "VF" : "device";
+		/* a VF a libvirt pool gave to a running guest: named by pool and guest */
+		const struct domain_state *by_net = NULL;
+		const struct network_state *net = host_vf_handed_out(c->h, addrs[i], &by_net);
+		if (net) {
+			fprintf(f, "%sVF %s is handed out by network '%s'", first ? "" : "; ",
+				addrs[i], net->name);
+			if (by_net)
+				fprintf(f, " to guest '%s'", by_net->name);
+			first = false;
+		}
 		for (size_t j = 0; j < nh;) {
 			/* holders of one domain are adjacent: persistent, then live */
 			const struct domain_state *dom = hv[j].dom;
 			bool pers = false, live = false;
+			if (dom == by_net) {
+				for (; j < nh && hv[j].dom == dom; j++)
+					;
+				continue;
+			}
 			for (; j < nh && hv[j].dom == dom; j++) {
 				if (plan_detached(c, dom->name, addrs[i], hv[j].live))
 					continue;
@@ -627,8 +655,9 @@ int plan_compute(const struct spec *s, const struct host *h, const struct plan_o
 	struct plan_ctx c = {.s = s, .h = h, .o = o ? o : &no_opts, .d = d};
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	int (*const passes[])(struct plan_ctx *) = {
-	    resolve_pfs, plan_modules,	 check_counts, build_vf_index, build_holders,
-	    plan_guests, build_detaches, plan_counts,  plan_vfs,       plan_attach_safety,
+	    resolve_pfs,   plan_modules,       check_counts,   build_vf_index,
+	    build_holders, plan_guests,	       build_detaches, plan_counts,
+	    plan_vfs,	   plan_attach_safety, plan_networks,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {

@@ -30,6 +30,10 @@ enum action_kind {
 	ACTION_SET_NUM_VFS,
 	ACTION_BIND_DRIVER,
 	ACTION_SET_VF,
+	ACTION_DEFINE_NETWORK,
+	ACTION_START_NETWORK,
+	ACTION_REFRESH_NETWORK,
+	ACTION_SET_NETWORK_AUTOSTART,
 	ACTION_ATTACH,
 	_ACTION_KIND_MAX,
 };
@@ -99,7 +103,22 @@ struct action {
 		char **pfs;	   /* reload: the PFs of that driver, waited for after the load */
 		size_t n_pfs, cap_pfs;
 	} module;
-	/* attach/detach */
+	/*
+	 * define-network, start-network, refresh-network (destroy and start:
+	 * libvirt reads a <pf> pool's VFs when it starts),
+	 * set-network-autostart; target: the network.
+	 */
+	struct {
+		char *xml;	    /* define: the new definition */
+		char *old_xml;	    /* define: the persistent definition found; NULL: none */
+		char *pf;	    /* the pool's PF address; NULL: unknown */
+		char *pf_interface; /* its <pf dev=> */
+		bool active;	    /* from: the network was active */
+		unsigned vfs_from;  /* refresh: the VFs the running pool lists */
+		unsigned vfs_to;    /* refresh: the PF's VF count after this plan */
+		int autostart_from, autostart_to; /* set-network-autostart: -1, 0, 1 */
+	} net;
+	/* attach/detach (a device on a network: device NULL, guest.dev.network set) */
 	struct {
 		bool live;		     /* affect the running guest */
 		bool persistent;	     /* affect the persistent definition */

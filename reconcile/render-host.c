@@ -481,6 +481,58 @@ static void print_domains(const struct host *h, FILE *out)
 		fputs("(no domains)\n", out);
 }
 
+/* "0000:0b:10.2 MyGuest, 0000:0b:10.4 (a guest)": the VFs pool n handed out, and to whom. */
+static char *handed_out_cell(const struct host *h, const struct network_state *n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool first = true;
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n->n_vfs; i++) {
+		const struct domain_state *dom;
+		if (host_vf_handed_out(h, n->vfs[i], &dom) != n)
+			continue;
+		fprintf(f, "%s%s %s", first ? "" : ", ", n->vfs[i], dom ? dom->name : "(a guest)");
+		first = false;
+	}
+	if (first)
+		fputc('-', f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The libvirt VF pools (hostdev networks) and the VFs they handed out. */
+static void print_pools(const struct host *h, FILE *out)
+{
+	_cleanup_(table_release) struct table t = {0};
+
+	if (!h->libvirt_ok)
+		return;
+	table_init(&t, 7);
+	table_row(&t, (char *[]){strdup("POOL"), strdup("STATE"), strdup("AUTOSTART"), strdup("PF"),
+				 strdup("MANAGED"), strdup("VFS"), strdup("HANDED OUT")});
+	for (size_t i = 0; i < h->n_networks; i++) {
+		const struct network_state *n = &h->networks[i];
+		if (!n->hostdev)
+			continue;
+		table_row(&t, (char *[]){strdup(n->name), strdup(n->active ? "active" : "inactive"),
+					 yes_no(n->autostart), strdup(n->pf ? n->pf : "-"),
+					 yes_no(n->managed), num_cell((long long)n->n_vfs),
+					 handed_out_cell(h, n)});
+	}
+	if (t.oom || t.n_rows == 1)
+		return;
+	fputc('\n', out);
+	for (size_t r = 0; r < t.n_rows; r++)
+		table_print_row(&t, r, "", out);
+}
+
 int render_host_text(const struct host *h, FILE *out)
 {
 	if (!h || !out)
@@ -494,5 +546,6 @@ int render_host_text(const struct host *h, FILE *out)
 	print_module_config(h, out);
 	print_files(h, out);
 	print_domains(h, out);
+	print_pools(h, out);
 	return ferror(out) ? -EIO : 0;
 }

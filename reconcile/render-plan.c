@@ -106,6 +106,8 @@ static json_object *dev_json(const struct guest_dev_state *g)
 	}
 	json_object_object_add(o, "virtualport", vp);
 	json_object_object_add(o, "managed", json_object_new_boolean(g->managed));
+	if (g->network)
+		json_object_object_add(o, "network", jstr(g->network));
 	return o;
 }
 
@@ -256,7 +258,12 @@ static char pr_detach(struct pr *p, const struct action *a)
 
 static char pr_attach(struct pr *p, const struct action *a)
 {
-	pr_str(p, "device", "attach %s", a->device);
+	if (a->guest.dev.network) {
+		pr_str(p, NULL, "attach network %s", a->guest.dev.network);
+		pr_json(p, "device", NULL);
+	} else {
+		pr_str(p, "device", "attach %s", a->device);
+	}
 	pr_str(p, NULL, " to %s", a->target);
 	if (p->o) {
 		json_object *was = json_object_new_object();
@@ -400,6 +407,70 @@ static char pr_set_vf(struct pr *p, const struct action *a)
 	return '~';
 }
 
+/* The pool's PF, in JSON: {"pf": ADDRESS, "pf-interface": IF}. */
+static void pr_net_pf(struct pr *p, const struct action *a)
+{
+	if (!p->o)
+		return;
+	pr_json(p, "pf", jstr(a->net.pf));
+	pr_json(p, "pf-interface", jstr(a->net.pf_interface));
+}
+
+static char pr_define_network(struct pr *p, const struct action *a)
+{
+	pr_str(p, NULL, a->net.old_xml ? "redefine network %s" : "define network %s", a->target);
+	pr_text(p, " (pf %s)", a->net.pf_interface ? a->net.pf_interface : "?");
+	pr_net_pf(p, a);
+	if (p->o) {
+		json_object *from = NULL, *to = json_object_new_object();
+		if (a->net.old_xml) {
+			from = json_object_new_object();
+			json_object_object_add(from, "xml", jstr(a->net.old_xml));
+		}
+		json_object_object_add(to, "xml", jstr(a->net.xml));
+		pr_json(p, "from", from);
+		pr_json(p, "to", to);
+		pr_json(p, "active", json_object_new_boolean(a->net.active));
+	}
+	return a->net.old_xml ? '~' : '+';
+}
+
+static char pr_start_network(struct pr *p, const struct action *a)
+{
+	pr_str(p, NULL, "start network %s", a->target);
+	pr_text(p, " (VFs of %s)", a->net.pf_interface ? a->net.pf_interface : "?");
+	pr_net_pf(p, a);
+	if (p->o) {
+		pr_json(p, "from", json_object_new_boolean(false));
+		pr_json(p, "to", json_object_new_boolean(true));
+	}
+	return '+';
+}
+
+static char pr_refresh_network(struct pr *p, const struct action *a)
+{
+	pr_str(p, NULL, "refresh network %s", a->target);
+	pr_uint(p, "from", ": %u", a->net.vfs_from);
+	pr_uint(p, "to", " -> %u VFs", a->net.vfs_to);
+	pr_text(p, " (destroys and starts it: libvirt reads the VFs of %s at start)",
+		a->net.pf_interface ? a->net.pf_interface : "?");
+	pr_net_pf(p, a);
+	return '~';
+}
+
+static char pr_network_autostart(struct pr *p, const struct action *a)
+{
+	pr_str(p, NULL, "network %s", a->target);
+	pr_text(p, " autostart %s -> %s", tri_text(a->net.autostart_from),
+		tri_text(a->net.autostart_to));
+	pr_net_pf(p, a);
+	if (p->o) {
+		pr_json(p, "from", jtri(a->net.autostart_from));
+		pr_json(p, "to", jtri(a->net.autostart_to));
+	}
+	return '~';
+}
+
 /* The kind-specific part of an action; returns the text prefix. */
 static char pr_action_body(struct pr *p, const struct action *a)
 {
@@ -420,6 +491,14 @@ static char pr_action_body(struct pr *p, const struct action *a)
 		return pr_bind(p, a);
 	case ACTION_SET_VF:
 		return pr_set_vf(p, a);
+	case ACTION_DEFINE_NETWORK:
+		return pr_define_network(p, a);
+	case ACTION_START_NETWORK:
+		return pr_start_network(p, a);
+	case ACTION_REFRESH_NETWORK:
+		return pr_refresh_network(p, a);
+	case ACTION_SET_NETWORK_AUTOSTART:
+		return pr_network_autostart(p, a);
 	default:
 		pr_str(p, NULL, "%s", a->target);
 		return '~';

@@ -286,4 +286,5 @@ void spec_check_across(struct loader *ld)
 	check_vfs(ld);
 	check_devs(ld);
 	check_macs(ld);
+	spec_check_networks(ld);
 }

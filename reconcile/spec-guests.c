@@ -16,7 +16,7 @@ const char *device_type_to_string(enum device_type t)
 }
 
 static const char *const guest_keys[] = {"prune", "devices"};
-static const char *const device_keys[] = {"vf",	  "pci",	 "type",       "mac",
+static const char *const device_keys[] = {"vf",	  "pci",	 "network",    "type", "mac",
 					  "vlan", "virtualport", "persistent", "live"};
 static const char *const vfsel_keys[] = {"pf", "id"};
 static const char *const vport_keys[] = {"type", "profileid"};
@@ -109,6 +109,23 @@ static void check_device_type(struct loader *ld, const struct guest_device *dev,
 	}
 }
 
+/* A VF from a pool is an interface with a MAC at most: libvirt's network sets the rest. */
+static void check_network_device(struct loader *ld, const struct ynode *item, int type)
+{
+	static const char *const not_on_network[] = {"vlan", "virtualport"};
+
+	if (type == DEVICE_HOSTDEV)
+		yerror(&ld->y, ynode_get_pair(item, "type")->value,
+		       "a 'network' device is an interface, not a hostdev");
+	for (size_t i = 0; i < ARRAY_SIZE(not_on_network); i++) {
+		const struct ypair *p = ynode_get_pair(item, not_on_network[i]);
+		if (p)
+			yerror(&ld->y, p->key,
+			       "'%s' is not valid for a 'network' device: the network sets it",
+			       not_on_network[i]);
+	}
+}
+
 static void add_dev_ref(struct loader *ld, const struct dev_ref *r)
 {
 	struct dev_ref *n;
@@ -139,7 +156,7 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 		const struct ynode *k = item->pairs[i].key, *v = item->pairs[i].value;
 		const char *key = k->text;
 
-		if (streq(key, "vf") || streq(key, "pci")) {
+		if (streq(key, "vf") || streq(key, "pci") || streq(key, "network")) {
 			if (sel_key) {
 				yerror(&ld->y, k,
 				       "guest device has both '%s' and '%s': give exactly one",
@@ -147,7 +164,15 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 				continue;
 			}
 			sel_key = k;
-			if (streq(key, "pci")) {
+			if (streq(key, "network")) {
+				const char *t = yget_text(&ld->y, k, v);
+				const char *bad = t ? spec_guest_name_refusal(t) : NULL;
+				if (t && bad)
+					yerror(&ld->y, v, "network name '%s' %s", yq(&ld->y, t),
+					       bad);
+				else if (t)
+					yget_str(&ld->y, k, v, &dev->network);
+			} else if (streq(key, "pci")) {
 				if (spec_get_pci(ld, k, v, &dev->pci)) {
 					r.pci = dev->pci;
 					r.node = v;
@@ -179,7 +204,9 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 		}
 	}
 	if (!sel_key)
-		yerror(&ld->y, item, "missing key 'vf' or 'pci' in guest device");
+		yerror(&ld->y, item, "missing key 'vf', 'pci' or 'network' in guest device");
+	if (sel_key && streq(sel_key->text, "network"))
+		check_network_device(ld, item, type);
 	if (type >= 0)
 		dev->type = (enum device_type)type;
 	else

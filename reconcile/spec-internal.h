@@ -104,6 +104,11 @@ void spec_load_module(struct loader *ld, const struct ynode *key, const struct y
 /* Read guest key: v into the next of ld->s->guests (allocated by the caller). */
 void spec_load_guest(struct loader *ld, const struct ynode *key, const struct ynode *v);
 
+/* Read network key: v into the next of ld->s->networks (allocated by the caller). */
+void spec_load_network(struct loader *ld, const struct ynode *key, const struct ynode *v);
+/* Each network's pf: a PF declared in 'pfs'. Errors go to ld->y. */
+void spec_check_networks(struct loader *ld);
+
 /*
  * The checks that relate several places: duplicate PFs, VFs that do not
  * exist or are listed twice, a VF or device given to two guests, a MAC on

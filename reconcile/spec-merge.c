@@ -296,6 +296,24 @@ static int merge_guests(struct spec *into, struct spec *from, struct diag *d)
 	return 0;
 }
 
+/* A network is declared by one file: another declaring it is a conflict. */
+static int merge_networks(struct spec *into, struct spec *from, struct diag *d)
+{
+	for (size_t i = 0; i < from->n_networks; i++) {
+		struct network_spec *nf = &from->networks[i];
+		const struct network_spec *ni = spec_find_network(into, nf->name);
+		if (ni) {
+			_cleanup_(freep) char *key = strprintf("networks.%s", nf->name);
+			conflict(d, &nf->loc, &ni->loc, key);
+			continue;
+		}
+		if (append(&into->networks, &into->n_networks, nf, 1, sizeof(*nf)) < 0)
+			return -ENOMEM;
+		*nf = (struct network_spec){0};
+	}
+	return 0;
+}
+
 /* ---- checks across files ---- */
 
 /* A VF listed or given to a guest in one file beyond num-vfs set in another. */
@@ -360,6 +378,8 @@ int spec_merge(struct spec *into, struct spec *from, struct diag *d)
 		r = merge_pfs(into, from, d);
 	if (r >= 0)
 		r = merge_guests(into, from, d);
+	if (r >= 0)
+		r = merge_networks(into, from, d);
 	spec_free(from);
 	if (r < 0)
 		return diag_error(d, NULL, r, "out of memory");

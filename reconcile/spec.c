@@ -11,7 +11,8 @@
 #include "modconf.h"
 #include "spec-internal.h"
 
-static const char *const top_keys[] = {"version", "host", "libvirt", "modules", "pfs", "guests"};
+static const char *const top_keys[] = {"version", "host",   "libvirt", "modules",
+				       "pfs",	  "guests", "networks"};
 static const char *const libvirt_keys[] = {"uri"};
 
 static void load_libvirt(struct loader *ld, const struct ynode *v)
@@ -58,6 +59,12 @@ static void load_lists(struct loader *ld, const struct ynode *k, const struct yn
 			goto oom;
 		for (size_t i = 0; i < v->n_pairs; i++)
 			spec_load_guest(ld, v->pairs[i].key, v->pairs[i].value);
+	} else if (streq(k->text, "networks") && yexpect(&ld->y, k, v, YNODE_MAPPING) &&
+		   v->n_pairs) {
+		if (!(s->networks = calloc(v->n_pairs, sizeof(*s->networks))))
+			goto oom;
+		for (size_t i = 0; i < v->n_pairs; i++)
+			spec_load_network(ld, v->pairs[i].key, v->pairs[i].value);
 	}
 	return;
 oom:
@@ -96,7 +103,7 @@ static void load_top(struct loader *ld, const struct ynode *root)
 			if (yexpect(&ld->y, k, v, YNODE_MAPPING))
 				load_libvirt(ld, v);
 		} else if (streq(k->text, "modules") || streq(k->text, "pfs") ||
-			   streq(k->text, "guests")) {
+			   streq(k->text, "guests") || streq(k->text, "networks")) {
 			load_lists(ld, k, v);
 		} else {
 			UNKNOWN(ld, k, top_keys, "at top level");
@@ -124,6 +131,12 @@ static int guest_cmp(const void *x, const void *y)
 	return strcmp(((const struct guest_spec *)x)->name, ((const struct guest_spec *)y)->name);
 }
 
+static int network_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct network_spec *)x)->name,
+		      ((const struct network_spec *)y)->name);
+}
+
 static void sort_spec(struct spec *s)
 {
 	for (size_t i = 0; i < s->n_pfs; i++)
@@ -133,6 +146,8 @@ static void sort_spec(struct spec *s)
 		qsort(s->modules, s->n_modules, sizeof(*s->modules), module_cmp);
 	if (s->n_guests)
 		qsort(s->guests, s->n_guests, sizeof(*s->guests), guest_cmp);
+	if (s->n_networks)
+		qsort(s->networks, s->n_networks, sizeof(*s->networks), network_cmp);
 }
 
 /* ---- public entry points ---- */
@@ -275,11 +290,17 @@ void spec_free(struct spec *s)
 			free(dev->mac);
 			free(dev->virtualport_type);
 			free(dev->profileid);
+			free(dev->network);
 		}
 		free(g->devices);
 		free(g->name);
 	}
 	free(s->guests);
+	for (size_t i = 0; i < s->n_networks; i++) {
+		free(s->networks[i].name);
+		free(s->networks[i].pf);
+	}
+	free(s->networks);
 	free(s->host);
 	free(s->libvirt_uri);
 	free(s->path);

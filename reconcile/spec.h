@@ -75,6 +75,7 @@ struct guest_device {
 	int vlan;		/* -1 unset, 0..4095 (interface only) */
 	char *virtualport_type; /* "802.1Qbh"; NULL unset */
 	char *profileid;	/* virtualport parameters profileid; NULL unset */
+	char *network;		/* network: a libvirt VF pool's name; NULL if vf or pci */
 	bool persistent;	/* default true: --config */
 	bool live;		/* default true: --live when the guest runs */
 	struct src_loc loc;	/* the list item */
@@ -88,6 +89,21 @@ struct guest_spec {
 	struct src_loc loc;
 };
 
+/*
+ * A libvirt VF pool: networks.NAME, a network with <forward mode='hostdev'>
+ * and <pf dev='...'/> that hands a VF of the PF to each guest interface
+ * on it.
+ */
+struct network_spec {
+	char *name;
+	char *pf;	/* a declared PF's pci or interface (normalised) */
+	bool managed;	/* default true: libvirt binds vfio-pci as it hands a VF out */
+	int vlan;	/* -1 unset, 0..4095 */
+	bool autostart; /* default true */
+	struct src_loc loc;
+	struct src_loc pf_loc;
+};
+
 struct spec {
 	char *path;		     /* as given to spec_load; src_loc.file points here */
 	unsigned version;	     /* always 1 once loaded */
@@ -99,6 +115,8 @@ struct spec {
 	size_t n_pfs;
 	struct guest_spec *guests; /* sorted by name */
 	size_t n_guests;
+	struct network_spec *networks; /* sorted by name */
+	size_t n_networks;
 	struct src_loc host_loc;
 	char **merged; /* paths of the files merged into this one (spec-merge.h); owned */
 	size_t n_merged;
@@ -126,6 +144,7 @@ static inline void spec_freep(struct spec **s)
 const struct pf_spec *spec_find_pf(const struct spec *s, const char *pci_or_interface);
 const struct module_spec *spec_find_module(const struct spec *s, const char *name);
 const struct vf_spec *pf_spec_find_vf(const struct pf_spec *pf, unsigned id);
+const struct network_spec *spec_find_network(const struct spec *s, const char *name);
 
 /* Syntax checks shared with the host-state loader. */
 bool pci_address_valid(const char *s); /* DDDD:BB:SS.F, lowercase or upper hex */
