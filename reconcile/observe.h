@@ -31,6 +31,12 @@ struct observe_opts {
 	 * mentions an observed module, and the PCI devices guests hold.
 	 */
 	bool complete;
+	/*
+	 * The netdevs' MTUs: every PF's netdev is asked (also one without
+	 * VFs), and the VF netdevs' come from one RTM_GETLINK dump. Without
+	 * it the MTUs of PFs with VFs are still known (their answer has it).
+	 */
+	bool mtu;
 };
 
 /* Observe the live host, without device names. *ret owns the host. */
