@@ -360,6 +360,8 @@ static void plan_vf_mtu(struct plan_ctx *c, const struct vf_ctx *v, const struct
 
 	if (!want || (hv && !drv && hv->mtu.mtu == want))
 		return;
+	if (driver_is_passthrough(now_drv) && !(vs && vs->mtu))
+		return; /* vf-mtu is for the VFs that have a netdev */
 	if (driver_is_passthrough(now_drv)) {
 		ctx_error(c, loc, -EINVAL,
 			  "VF %u of %s has mtu %u but its driver %s gives it no netdev on the host",
