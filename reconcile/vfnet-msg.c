@@ -60,9 +60,9 @@ static int parse_mac(const char *s, uint8_t mac[ETH_ALEN])
 	return 0;
 }
 
-/* nlmsghdr + ifinfomsg + IFLA_IFNAME; NULL if buf is too small. */
-static struct nlmsghdr *put_link_header(void *buf, size_t size, const char *ifname, uint16_t type,
-					uint16_t flags, uint32_t seq)
+/* nlmsghdr + ifinfomsg of netdev ifindex; NULL if buf is too small. */
+static struct nlmsghdr *put_index_header(void *buf, size_t size, unsigned ifindex, uint16_t type,
+					 uint16_t flags, uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
@@ -75,7 +75,17 @@ static struct nlmsghdr *put_link_header(void *buf, size_t size, const char *ifna
 	nlh->nlmsg_seq = seq;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	if (!mnl_attr_put_strz_check(nlh, size, IFLA_IFNAME, ifname))
+	ifi->ifi_index = (int)ifindex;
+	return nlh;
+}
+
+/* nlmsghdr + ifinfomsg + IFLA_IFNAME; NULL if buf is too small. */
+static struct nlmsghdr *put_link_header(void *buf, size_t size, const char *ifname, uint16_t type,
+					uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = put_index_header(buf, size, 0, type, flags, seq);
+
+	if (!nlh || !mnl_attr_put_strz_check(nlh, size, IFLA_IFNAME, ifname))
 		return NULL;
 	return nlh;
 }
@@ -480,25 +490,6 @@ int vfnet_parse_addr(const void *buf, size_t len, struct vfnet_addr *ret)
 	};
 	snprintf(ret->text, sizeof(ret->text), "%s/%u", text, ifa->ifa_prefixlen);
 	return 0;
-}
-
-/* nlmsghdr + ifinfomsg of netdev ifindex; NULL if buf is too small. */
-static struct nlmsghdr *put_index_header(void *buf, size_t size, unsigned ifindex, uint16_t type,
-					 uint16_t flags, uint32_t seq)
-{
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
-
-	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifi)))
-		return NULL;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = flags;
-	nlh->nlmsg_seq = seq;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = (int)ifindex;
-	return nlh;
 }
 
 int vfnet_build_getlink_index(void *buf, size_t size, unsigned ifindex, uint32_t seq)
