@@ -57,6 +57,7 @@ static const char *action_pf(const struct action *a)
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
 	case ACTION_SET_DRIVERS_AUTOPROBE:
+	case ACTION_SET_MTU:
 		return a->target;
 	case ACTION_DEFINE_NETWORK:
 	case ACTION_START_NETWORK:
@@ -93,6 +94,9 @@ static char *action_describe(const struct action *a)
 	case ACTION_SET_VF:
 		fputs(" -> ", f);
 		vf_link_print_attr(&a->link.to, &a->link.to, a->link.attr, f);
+		break;
+	case ACTION_SET_MTU:
+		fprintf(f, " mtu -> %u", a->mtu.to);
 		break;
 	case ACTION_WRITE_MODPROBE_CONF:
 	case ACTION_RELOAD_MODULE:
@@ -289,6 +293,34 @@ static int run_set_vf(const struct action *a, struct diag *d)
 	return vfnet_apply(a->vf.pf_interface, a->vf.id, a->link.attr, &a->link.to, d);
 }
 
+/*
+ * The netdev is found by the device's address (a VF bound by this plan
+ * registers it meanwhile: waited for up to --timeout) and set by index.
+ */
+static int run_set_mtu(const struct action *a, const struct apply_opts *o, struct diag *d)
+{
+	_cleanup_(freep) char *name = NULL;
+	struct netdev_mtu now;
+	unsigned ifindex;
+	int r;
+
+	if (!a->device)
+		return diag_error(d, NULL, -EADDRNOTAVAIL, "set-mtu of '%s': address unknown",
+				  a->target);
+	r = sysfs_device_netdev(a->device, o->timeout, &name, &ifindex, d);
+	if (r < 0)
+		return r;
+	r = vfnet_get_mtu(ifindex, name, &now, d);
+	if (r < 0)
+		return r;
+	if (!a->vf.is_new && a->mtu.from && now.mtu != a->mtu.from)
+		return changed(d, "%s (%s) mtu is %u, the plan was made when it was %u", a->device,
+			       name, now.mtu, a->mtu.from);
+	if (now.mtu == a->mtu.to)
+		return 0;
+	return vfnet_set_mtu(ifindex, name, a->mtu.to, d);
+}
+
 static int run_bind(const struct action *a, struct diag *d)
 {
 	if (!a->device)
@@ -353,6 +385,8 @@ static int run_action(const struct action *a, const struct apply_opts *o,
 		return run_bind(a, d);
 	case ACTION_SET_VF:
 		return run_set_vf(a, d);
+	case ACTION_SET_MTU:
+		return run_set_mtu(a, o, d);
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
 	case ACTION_DEFINE_NETWORK:
@@ -519,11 +553,13 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 			failed_add(&failed, gkey);
 			if (a->kind == ACTION_ATTACH)
 				restore_detached(p, i, conn, d);
-		} else if (r < 0 && a->kind != ACTION_SET_VF) {
+		} else if (r < 0 && a->kind != ACTION_SET_VF &&
+			   !(a->kind == ACTION_SET_MTU && a->vf.pf)) {
 			/*
 			 * A driver refusing one VF setting (igb: link-state, 802.1ad,
-			 * min-tx-rate) says nothing about the others: those are still
-			 * applied, and the refusal is reported with the rest.
+			 * min-tx-rate) or one VF's MTU says nothing about the others:
+			 * those are still applied, and the refusal is reported with the
+			 * rest. A PF's MTU refused stops its VFs' (they need it).
 			 */
 			failed_add(&failed, pf);
 		}

@@ -290,16 +290,28 @@ static void w_kv_strv(struct writer *w, const char *k, char *const *v, size_t n)
 	w_seq_end(w);
 }
 
-/*
- * The host's use of the VF's netdev, when there is any to tell: a netdev
- * that is down and alone is left out, so that most VFs read as before.
- */
-static void write_netdev_use(struct writer *w, const struct netdev_use *u)
+/* A netdev's MTU and its range, those that are known. */
+static void w_mtu(struct writer *w, const struct netdev_mtu *m)
 {
-	if (u->up <= 0 && !u->n_addresses && !u->master && !u->n_uppers)
+	w_kv_opt_ll(w, "mtu", m->mtu ? (long long)m->mtu : -1);
+	w_kv_opt_ll(w, "min-mtu", m->min ? (long long)m->min : -1);
+	w_kv_opt_ll(w, "max-mtu", m->max ? (long long)m->max : -1);
+}
+
+/*
+ * The host's use of the VF's netdev and its MTU, when there is any to
+ * tell: a netdev that is down and alone, of unknown MTU, is left out, so
+ * that most VFs read as before.
+ */
+static void write_netdev_use(struct writer *w, const struct netdev_use *u,
+			     const struct netdev_mtu *m)
+{
+	if (u->up <= 0 && !u->n_addresses && !u->master && !u->n_uppers && !m->mtu && !m->min &&
+	    !m->max)
 		return;
 	w_key(w, "netdev");
 	w_map_start(w, true);
+	w_mtu(w, m);
 	w_kv_opt_bool(w, "up", u->up);
 	w_kv_strv(w, "addresses", u->addresses, u->n_addresses);
 	w_kv_opt_str(w, "master", u->master);
@@ -326,7 +338,7 @@ static void write_vf(struct writer *w, const struct vf_state *v)
 	w_kv_opt_enum(w, "link-state", v->link.link_state, link_state_names, 3);
 	w_kv_opt_ll(w, "max-tx-rate", v->link.max_tx_rate);
 	w_kv_opt_ll(w, "min-tx-rate", v->link.min_tx_rate);
-	write_netdev_use(w, &v->use);
+	write_netdev_use(w, &v->use, &v->mtu);
 	if (v->stats.present) {
 		w_key(w, "stats");
 		w_map_start(w, true);
@@ -376,6 +388,7 @@ static void write_pci(struct writer *w, const struct pci_dev_state *p)
 		w_seq_end(w);
 	}
 	w_kv_opt_ll(w, "iommu-group", p->iommu_group);
+	w_mtu(w, &p->mtu);
 	if (p->is_pf) {
 		w_key(w, "sriov");
 		write_sriov(w, &p->sriov);

@@ -274,15 +274,35 @@ static char *dup_or_oom(struct loader *L, const char *s)
 /* ---- pci: devices, SR-IOV, VFs ---- */
 
 /*
- * A VF netdev's use by the host: netdev: {up: true, addresses: [10.0.0.5/24],
- * master: br0, master-kind: bridge, uppers: [macvlan0]}
+ * A VF netdev's use by the host and its MTU: netdev: {mtu: 1500, min-mtu: 68,
+ * max-mtu: 9216, up: true, addresses: [10.0.0.5/24], master: br0,
+ * master-kind: bridge, uppers: [macvlan0]}
  */
+/* mtu:, min-mtu: or max-mtu: into m; false for another key. */
+static bool load_mtu_key(struct loader *L, const struct ynode *k, const struct ynode *v,
+			 struct netdev_mtu *m)
+{
+	unsigned *p = streq(k->text, "mtu")	  ? &m->mtu
+		      : streq(k->text, "min-mtu") ? &m->min
+		      : streq(k->text, "max-mtu") ? &m->max
+						  : NULL;
+	long long x;
+
+	if (!p)
+		return false;
+	if (yget_int(&L->y, k, v, 1, INT32_MAX, &x))
+		*p = (unsigned)x;
+	return true;
+}
+
 static void load_netdev(struct loader *L, const struct ynode *key, const struct ynode *map,
 			void *obj)
 {
-	static const char *const keys[] = {"up", "addresses", "master", "master-kind", "uppers"};
+	static const char *const keys[] = {"mtu",	"min-mtu", "max-mtu",	  "up",
+					   "addresses", "master",  "master-kind", "uppers"};
 	static const struct field name = {.key = "", .type = F_NAME, .flags = F_NULL};
 	struct netdev_use *u = &((struct vf_state *)obj)->use;
+	struct netdev_mtu *m = &((struct vf_state *)obj)->mtu;
 
 	if (!yexpect(&L->y, key, map, YNODE_MAPPING))
 		return;
@@ -291,6 +311,8 @@ static void load_netdev(struct loader *L, const struct ynode *key, const struct 
 		bool addrs = streq(k->text, "addresses");
 		if (streq(k->text, "up")) {
 			yget_bool(&L->y, k, v, &u->up);
+		} else if (load_mtu_key(L, k, v, m)) {
+			continue;
 		} else if (streq(k->text, "master") || streq(k->text, "master-kind")) {
 			load_field(L, &name, k, v,
 				   streq(k->text, "master") ? &u->master : &u->master_kind);
@@ -455,6 +477,9 @@ static const struct field pci_fields[] = {
     FIELD("driver", F_NAME, F_NULL, struct pci_dev_state, driver),
     SUB("interfaces", 0, load_interfaces),
     FIELD("iommu-group", F_INT, F_NULL, struct pci_dev_state, iommu_group, .max = INT32_MAX),
+    FIELD("mtu", F_UINT, F_NULL, struct pci_dev_state, mtu.mtu, .max = INT32_MAX),
+    FIELD("min-mtu", F_UINT, F_NULL, struct pci_dev_state, mtu.min, .max = INT32_MAX),
+    FIELD("max-mtu", F_UINT, F_NULL, struct pci_dev_state, mtu.max, .max = INT32_MAX),
     SUB("sriov", 0, load_sriov),
 };
 

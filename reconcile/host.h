@@ -46,6 +46,12 @@ bool netdev_use_busy(const struct netdev_use *u);
  */
 char *netdev_use_describe(const struct netdev_use *u);
 
+/* A netdev's MTU and the range its driver takes (IFLA_MTU, IFLA_MIN_MTU, IFLA_MAX_MTU); 0: unknown.
+ */
+struct netdev_mtu {
+	unsigned mtu, min, max;
+};
+
 struct vf_state {
 	unsigned id;	       /* index N of the PF's virtfnN link */
 	char *address;	       /* "0000:0b:10.0" */
@@ -55,6 +61,7 @@ struct vf_state {
 	struct vf_link link;   /* as the PF reports it (IFLA_VFINFO_LIST); unset: unknown */
 	struct netdev_use use; /* of interface, when there is one */
 	struct vf_stats stats; /* traffic counters from the PF (IFLA_VF_STATS); none: unknown */
+	struct netdev_mtu mtu; /* of interface, when there is one */
 };
 
 /* A VF with every link setting unknown (-1), no strings and no host use. */
@@ -87,6 +94,7 @@ struct pci_dev_state {
 	bool is_pf;		  /* has sriov_totalvfs */
 	struct sriov_state sriov; /* valid when is_pf */
 	int iommu_group;	  /* the iommu_group link's N; -1 unknown (no IOMMU) */
+	struct netdev_mtu mtu;	  /* of interfaces[0] (a PF's netdev) */
 };
 
 /* A device in an IOMMU group (/sys/kernel/iommu_groups/N/devices/). */

@@ -60,6 +60,16 @@ static char *action_field(const struct action *a)
 		return strprintf("options %s", a->module.module ? a->module.module : "");
 	case ACTION_RELOAD_MODULE:
 		return strdup("loaded");
+	case ACTION_SET_MTU:
+		return a->vf.pf ? strprintf("vf %u mtu", a->vf.id) : strdup("mtu");
+	case ACTION_DEFINE_NETWORK:
+		return strdup("definition");
+	case ACTION_START_NETWORK:
+		return strdup("active");
+	case ACTION_REFRESH_NETWORK:
+		return strdup("vfs");
+	case ACTION_SET_NETWORK_AUTOSTART:
+		return strdup("autostart");
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
 		return strdup(a->device ? a->device : "");

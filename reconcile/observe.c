@@ -103,11 +103,6 @@ int observe_read_file(const char *path, char **ret)
 
 /* ---- PCI ---- */
 
-static bool is_passthrough_driver(const char *driver)
-{
-	return driver && (streq(driver, "vfio-pci") || streq(driver, "pci-stub"));
-}
-
 static bool held_by_guest(const struct host *h, const char *address)
 {
 	for (size_t i = 0; i < h->n_domains; i++) {
@@ -197,11 +192,14 @@ static int observe_link_settings(struct observer *ob)
 		struct pci_dev_state *pf = &h->pci[i];
 		for (size_t k = 0; k < pf->sriov.n_vfs; k++)
 			vf_link_init(&pf->sriov.vfs[k].link);
-		if (!pf->is_pf || pf->n_interfaces == 0 || pf->sriov.n_vfs == 0)
+		if (!pf->is_pf || pf->n_interfaces == 0 || (pf->sriov.n_vfs == 0 && !ob->o->mtu))
 			continue;
 		pf_addr[n] = pf->address;
-		v[n++] = (struct vfnet_pf){
-		    .ifname = pf->interfaces[0], .vfs = pf->sriov.vfs, .n_vfs = pf->sriov.n_vfs};
+		v[n++] = (struct vfnet_pf){.ifname = pf->interfaces[0],
+					   .vfs = pf->sriov.vfs,
+					   .n_vfs = pf->sriov.n_vfs,
+					   .mtu = &pf->mtu,
+					   .vf_mtus = ob->o->mtu && pf->sriov.n_vfs > 0};
 	}
 	_cleanup_(freep) char *addr_why = NULL;
 	r = vfnet_fill_many(v, n, &addr_why);
@@ -428,7 +426,7 @@ static bool pci_entry_wanted(struct observer *ob, int dfd, const char *name, boo
 		return true;
 	snprintf(path, sizeof(path), "%s/driver", name);
 	_cleanup_(freep) char *driver = readlinkat_name(dfd, path);
-	return is_passthrough_driver(driver) || wanted_address(ob, name);
+	return driver_is_passthrough(driver) || wanted_address(ob, name);
 }
 
 static int observe_pci(struct observer *ob)

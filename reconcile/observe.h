@@ -37,6 +37,12 @@ struct observe_opts {
 	 * kmod finds each observed module, libvirt's version.
 	 */
 	bool preflight;
+	/*
+	 * The netdevs' MTUs: every PF's netdev is asked (also one without
+	 * VFs), and the VF netdevs' come from one RTM_GETLINK dump. Without
+	 * it the MTUs of PFs with VFs are still known (their answer has it).
+	 */
+	bool mtu;
 };
 
 /* Observe the live host, without device names. *ret owns the host. */

@@ -743,3 +743,60 @@ int sysfs_wait_pfs(const char *const *names, size_t n, double timeout_s, struct 
 	}
 	return -ETIMEDOUT;
 }
+
+struct netdev_req {
+	const char *dev;
+	char *name;
+	unsigned ifindex;
+};
+
+/* The device's first netdev with a readable ifindex, into q. */
+static bool netdev_ready(void *arg)
+{
+	struct netdev_req *q = arg;
+	char path[PATH_MAX];
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/net", q->dev);
+	_cleanup_(closedirp) DIR *dir = opendir(path);
+	while (dir && (de = readdir(dir))) {
+		_cleanup_(freep) char *text = NULL;
+		unsigned long idx;
+		char *end;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/net/%s/ifindex", q->dev, de->d_name);
+		if (read_text_file(path, 64, &text) < 0)
+			continue;
+		errno = 0;
+		idx = strtoul(text, &end, 10);
+		if (errno || end == text || idx == 0 || idx > INT32_MAX)
+			continue;
+		q->ifindex = (unsigned)idx;
+		q->name = strdup(de->d_name);
+		return true;
+	}
+	return false;
+}
+
+int sysfs_device_netdev(const char *dev, double timeout_s, char **ret_name, unsigned *ret_ifindex,
+			struct diag *d)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = NULL;
+	struct netdev_req q = {.dev = dev};
+
+	if (!netdev_ready(&q)) {
+		udev = udev_new();
+		if (!udev)
+			return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+		if (wait_udev(udev, monotonic_now() + timeout_s, netdev_ready, &q) < 0)
+			return diag_error(d, NULL, -ENODEV,
+					  "'%s': no netdev after %g s (driver %s)", dev, timeout_s,
+					  "without one, or not bound");
+	}
+	if (!q.name)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	*ret_name = q.name;
+	*ret_ifindex = q.ifindex;
+	return 0;
+}

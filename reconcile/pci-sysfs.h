@@ -72,3 +72,11 @@ void sysfs_set_progress(sysfs_progress_fn fn, void *userdata);
  * there; else -ETIMEDOUT with a warning in d naming each one missing.
  */
 int sysfs_wait_pfs(const char *const *names, size_t n, double timeout_s, struct diag *d);
+
+/*
+ * The netdev of PCI device dev (its first net/ entry) and its ifindex,
+ * waiting up to timeout_s for a driver just bound to register it. *ret_name
+ * owned. -ENODEV (with an error in d) when none came.
+ */
+int sysfs_device_netdev(const char *dev, double timeout_s, char **ret_name, unsigned *ret_ifindex,
+			struct diag *d);

@@ -406,6 +406,37 @@ static char *check_vf(const struct action *a, const struct host *h, enum side si
 			  : NULL;
 }
 
+static char *check_mtu(const struct action *a, const struct host *h, enum side side)
+{
+	unsigned want = side == SIDE_FROM ? a->mtu.from : a->mtu.to, now;
+	char *msg = NULL;
+	const struct netdev_mtu *m;
+	_cleanup_(freep) char *subject = NULL;
+	char now_s[16], want_s[16];
+
+	if (side == SIDE_FROM && (a->vf.is_new || !want))
+		return NULL; /* nothing was known of it */
+	if (a->vf.pf) {
+		const struct vf_state *vf = action_vf_on(a, h, &msg);
+		if (!vf)
+			return msg;
+		m = &vf->mtu;
+		subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);
+	} else {
+		const struct pci_dev_state *pf = host_find_pci(h, a->device);
+		if (!pf)
+			return strprintf("%s is not on this host", or_none(a->device));
+		m = &pf->mtu;
+		subject = strdup(a->device);
+	}
+	now = m->mtu;
+	if (!subject || now == want)
+		return NULL;
+	snprintf(now_s, sizeof(now_s), now ? "%u" : "unknown", now);
+	snprintf(want_s, sizeof(want_s), "%u", want);
+	return differs(side, subject, "mtu", now_s, want_s);
+}
+
 static char *check_conf(const struct action *a, const struct host *h, enum side side)
 {
 	const struct file_state *fs = host_find_file(h, a->target);
@@ -503,6 +534,8 @@ static char *check(const struct action *a, const struct host *h, enum side side)
 	case ACTION_BIND_DRIVER:
 	case ACTION_SET_VF:
 		return check_vf(a, h, side);
+	case ACTION_SET_MTU:
+		return check_mtu(a, h, side);
 	case ACTION_WRITE_MODPROBE_CONF:
 		return check_conf(a, h, side);
 	case ACTION_RELOAD_MODULE:

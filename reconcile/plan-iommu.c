@@ -11,11 +11,6 @@
 
 #include "plan-internal.h"
 
-static bool is_vfio_driver(const char *driver)
-{
-	return driver && (streq(driver, "vfio-pci") || streq(driver, "pci-stub"));
-}
-
 /* The file gives address to guest: a pci: device of it, or another attach to it. */
 static bool given_to(const struct plan_ctx *c, const char *guest, const char *address)
 {
@@ -40,7 +35,7 @@ static bool given_to(const struct plan_ctx *c, const char *guest, const char *ad
 static bool blocks(const struct plan_ctx *c, const struct pending *p, const struct iommu_member *m)
 {
 	return m->address && strcasecmp(m->address, p->a.device) != 0 &&
-	       !pci_class_is_bridge(m->class) && !is_vfio_driver(m->driver) &&
+	       !pci_class_is_bridge(m->class) && !driver_is_passthrough(m->driver) &&
 	       !given_to(c, p->a.target, m->address);
 }
 

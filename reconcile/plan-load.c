@@ -345,6 +345,34 @@ static void load_network(struct ld *l, json_object *o, struct action *a)
 	}
 }
 
+/* An MTU or a bound of one; 0 when null (unknown) */
+static unsigned mtu_num(struct ld *l, json_object *o, const char *key, long long max)
+{
+	long long x = get_num(l, o, key, max);
+	return x < 0 ? 0 : (unsigned)x;
+}
+
+/* set-mtu: a PF's netdev (device), or a VF's (vf) */
+static void load_mtu(struct ld *l, json_object *o, struct action *a)
+{
+	if (!pci_address_valid(a->target))
+		bad(l, "target", "not a PCI address");
+	if (get(o, "vf")) {
+		load_vf(l, o, a);
+		if (a->vf.pf && !streq(a->vf.pf, a->target))
+			bad(l, "vf", "not a VF of the target");
+	} else {
+		a->device = get_pci(l, o, "device", true);
+	}
+	a->mtu.interface = get_name(l, o, "interface", false);
+	a->mtu.from = mtu_num(l, o, "from", INT32_MAX);
+	a->mtu.to = mtu_num(l, o, "to", SPEC_MTU_MAX);
+	a->mtu.min = mtu_num(l, o, "min-mtu", INT32_MAX);
+	a->mtu.max = mtu_num(l, o, "max-mtu", INT32_MAX);
+	if (a->mtu.to < SPEC_MTU_MIN)
+		bad(l, "to", "not an MTU");
+}
+
 static void load_kind(struct ld *l, json_object *o, struct action *a)
 {
 	json_object *from = get(o, "from"), *to = get(o, "to");
@@ -382,6 +410,9 @@ static void load_kind(struct ld *l, json_object *o, struct action *a)
 		load_link(l, to, a->link.attr, &a->link.to, "to");
 		if (!vf_link_has(&a->link.to, a->link.attr))
 			bad(l, "to", "missing");
+		break;
+	case ACTION_SET_MTU:
+		load_mtu(l, o, a);
 		break;
 	case ACTION_WRITE_MODPROBE_CONF:
 	case ACTION_RELOAD_MODULE:
@@ -433,8 +464,10 @@ static int load_action(struct ld *l, json_object *o, struct action *a)
 		return l->err;
 	load_kind(l, o, a);
 	load_strv(l, o, "users", false, &a->users, &a->n_users);
-	a->show_reason = (a->kind == ACTION_RELOAD_MODULE) ||
-			 (a->kind == ACTION_ATTACH && a->reason && strstr(a->reason, " once created"));
+	a->show_reason =
+	    (a->kind == ACTION_RELOAD_MODULE) ||
+	    (a->kind == ACTION_SET_MTU && a->reason && !strncmp(a->reason, "raised ", 7)) ||
+	    (a->kind == ACTION_ATTACH && a->reason && strstr(a->reason, " once created"));
 	return l->err;
 }
 

@@ -61,6 +61,7 @@ static const char *action_pf(const struct action *a, const struct host *h)
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
 	case ACTION_SET_DRIVERS_AUTOPROBE:
+	case ACTION_SET_MTU:
 		return a->target;
 	case ACTION_BIND_DRIVER:
 	case ACTION_SET_VF:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * PFs and their VFs: drivers autoprobe, the VF count (and what it would
- * take from guests), VF drivers and per-VF settings.
+ * take from guests), VF drivers, per-VF settings and netdev MTUs.
  */
 #include <strings.h>
 
@@ -242,12 +242,167 @@ static void plan_settings(struct plan_ctx *c, const struct vf_ctx *v, const stru
 		set_vf(c, v, vs, a);
 }
 
+/* ---- MTU ---- */
+
+/* The MTU a VF's netdev should have (its own or the PF's vf-mtu); 0: none asked. */
+static unsigned vf_mtu_want(const struct pf_spec *ps, const struct vf_spec *vs,
+			    const struct src_loc **ret_loc)
+{
+	if (vs && vs->mtu) {
+		*ret_loc = &vs->mtu_loc;
+		return vs->mtu;
+	}
+	*ret_loc = &ps->vf_mtu_loc;
+	return ps->vf_mtu;
+}
+
+/* An MTU outside the range the netdev's driver reported is refused now, not halfway. */
+static bool mtu_in_range(struct plan_ctx *c, const struct src_loc *loc, const char *what,
+			 unsigned want, const struct netdev_mtu *m)
+{
+	if ((!m->min || want >= m->min) && (!m->max || want <= m->max))
+		return true;
+	ctx_error(c, loc, -ERANGE, "mtu %u of %s is outside the range its driver takes (%u..%u)",
+		  want, what, m->min, m->max);
+	return false;
+}
+
+/*
+ * set-mtu action of a netdev: target is the PF's address (so that the PF's
+ * own, without vf, is ordered before its VFs'), device the netdev's.
+ */
+static struct pending *mtu_action(struct plan_ctx *c, const struct pf_res *r, const char *device,
+				  const char *interface, const struct netdev_mtu *have,
+				  unsigned want, const struct src_loc *loc)
+{
+	struct pending *p = ctx_add(c, ACTION_SET_MTU, r->host->address);
+
+	if (!p)
+		return NULL;
+	p->loc = loc;
+	p->a.device = strdup_or_null(device);
+	p->a.mtu.interface = strdup_or_null(interface);
+	p->a.mtu.from = have ? have->mtu : 0;
+	p->a.mtu.to = want;
+	p->a.mtu.min = have ? have->min : 0;
+	p->a.mtu.max = have ? have->max : 0;
+	if ((device && !p->a.device) || (interface && !p->a.mtu.interface))
+		ctx_oom(c);
+	return p;
+}
+
+/*
+ * The PF's MTU: as the file says, or raised to the largest MTU its VFs
+ * ask when that is above the PF's (a VF above its PF is refused by igb,
+ * ixgbe and i40e, or drops what the PF cannot carry); never lowered
+ * below a VF's.
+ */
+static void plan_pf_mtu(struct plan_ctx *c, struct pf_res *r)
+{
+	const struct pf_spec *ps = r->spec;
+	const struct pci_dev_state *pf = r->host;
+	const struct src_loc *loc = &ps->mtu_loc, *vloc;
+	unsigned want = ps->mtu, vf_max = 0, vf_id = 0;
+	size_t j = 0;
+
+	for (unsigned id = 0; id < r->want; id++) {
+		while (j < ps->n_vfs && ps->vfs[j].id < id)
+			j++;
+		const struct vf_spec *vs =
+		    j < ps->n_vfs && ps->vfs[j].id == id ? &ps->vfs[j] : NULL;
+		unsigned m = vf_mtu_want(ps, vs, &vloc);
+		if (ps->mtu && m > ps->mtu) {
+			ctx_error(c, vloc, -ERANGE,
+				  "VF %u mtu %u exceeds the PF's mtu %u: raise the PF's mtu to at "
+				  "least %u",
+				  id, m, ps->mtu, m);
+			return;
+		}
+		if (m > vf_max) {
+			vf_max = m;
+			vf_id = id;
+			if (!ps->mtu)
+				loc = vloc;
+		}
+	}
+	if (!want && vf_max > pf->mtu.mtu && pf->mtu.mtu)
+		want = vf_max;
+	if (!want || want == pf->mtu.mtu)
+		return;
+	if (pf->n_interfaces == 0) {
+		ctx_error(c, loc, -ENODEV, "PF %s has no netdev to set mtu %u on", pf->address,
+			  want);
+		return;
+	}
+	if (!mtu_in_range(c, loc, pf->interfaces[0], want, &pf->mtu))
+		return;
+	struct pending *p = mtu_action(c, r, pf->address, pf->interfaces[0], &pf->mtu, want, loc);
+	if (!p)
+		return;
+	p->a.reason = ps->mtu ? strdup("the PF's MTU differs")
+			      : strprintf("raised for VF %u's mtu %u: a VF's MTU is never above "
+					  "its PF's",
+					  vf_id, vf_max);
+	p->a.show_reason = !ps->mtu; /* a change the file does not name is explained */
+	if (!p->a.reason)
+		ctx_oom(c);
+}
+
+/* The VF netdev's MTU; drv is the driver the plan binds (NULL: as found). */
+static void plan_vf_mtu(struct plan_ctx *c, const struct vf_ctx *v, const struct vf_spec *vs,
+			const char *drv)
+{
+	const struct pf_spec *ps = v->r->spec;
+	const struct src_loc *loc;
+	unsigned want = vf_mtu_want(ps, vs, &loc);
+	const struct vf_state *hv = v->is_new ? NULL : v->hv;
+	const char *now_drv = drv ? drv : hv ? hv->driver : NULL;
+
+	if (!want || (hv && !drv && hv->mtu.mtu == want))
+		return;
+	if (driver_is_passthrough(now_drv) && !(vs && vs->mtu))
+		return; /* vf-mtu is for the VFs that have a netdev */
+	if (driver_is_passthrough(now_drv)) {
+		ctx_error(c, loc, -EINVAL,
+			  "VF %u of %s has mtu %u but its driver %s gives it no netdev on the host",
+			  v->id, v->r->host->address, want, now_drv);
+		return;
+	}
+	if (hv && !drv && !hv->driver) {
+		ctx_error(c, loc, -EINVAL,
+			  "VF %u of %s has mtu %u but no driver, so no netdev on the host (give it "
+			  "one with driver:)",
+			  v->id, v->r->host->address, want);
+		return;
+	}
+	if (hv &&
+	    !mtu_in_range(c, loc, hv->interface ? hv->interface : hv->address, want, &hv->mtu))
+		return;
+	/* a rebound VF gets a new netdev: its name and MTU are known only then */
+	bool known = hv && !drv;
+	struct pending *p = mtu_action(c, v->r, v->address, known ? hv->interface : NULL,
+				       known ? &hv->mtu : NULL, want, loc);
+	if (!p)
+		return;
+	if (v->is_new || (hv && drv && !streq_ptr(drv, hv->driver)) || !hv)
+		p->a.vf.is_new = true;
+	p->a.vf.pf = strdup(v->r->host->address);
+	p->a.vf.id = v->id;
+	p->a.reason = strdup(p->a.vf.is_new ? "the VF's netdev is created by this plan"
+					    : "the VF netdev's MTU differs");
+	if (!p->a.vf.pf || !p->a.reason)
+		ctx_oom(c);
+	if (v->dep_why)
+		ctx_block(c, p, strdup(v->dep_why));
+}
+
 static void plan_pf_vfs(struct plan_ctx *c, struct pf_res *r)
 {
 	const struct pf_spec *ps = r->spec;
 	size_t j = 0;
 
-	if (!ps->vf_driver && ps->n_vfs == 0)
+	plan_pf_mtu(c, r);
+	if (!ps->vf_driver && !ps->vf_mtu && ps->n_vfs == 0)
 		return;
 	for (unsigned id = 0; id < r->want; id++) {
 		const struct vf_spec *vs = NULL;
@@ -256,7 +411,7 @@ static void plan_pf_vfs(struct plan_ctx *c, struct pf_res *r)
 		if (j < ps->n_vfs && ps->vfs[j].id == id)
 			vs = &ps->vfs[j];
 		const char *drv = vs && vs->driver ? vs->driver : ps->vf_driver;
-		if (!drv && !vs)
+		if (!drv && !vs && !ps->vf_mtu)
 			continue;
 
 		struct vf_ctx v = {.r = r, .id = id, .hv = plan_host_vf(r->host, id)};
@@ -269,6 +424,8 @@ static void plan_pf_vfs(struct plan_ctx *c, struct pf_res *r)
 			plan_driver(c, &v, drv, vs && vs->driver ? &vs->loc : &ps->loc);
 		if (vs)
 			plan_settings(c, &v, vs);
+		plan_vf_mtu(c, &v, vs,
+			    drv && (v.is_new || !streq_ptr(v.hv->driver, drv)) ? drv : NULL);
 		free(v.address);
 	}
 }

@@ -15,6 +15,7 @@ static const char *const kind_names[_ACTION_KIND_MAX] = {
     [ACTION_SET_NUM_VFS] = "set-num-vfs",
     [ACTION_BIND_DRIVER] = "bind-driver",
     [ACTION_SET_VF] = "set-vf",
+    [ACTION_SET_MTU] = "set-mtu",
     [ACTION_DEFINE_NETWORK] = "define-network",
     [ACTION_START_NETWORK] = "start-network",
     [ACTION_REFRESH_NETWORK] = "refresh-network",
@@ -54,6 +55,7 @@ void action_release(struct action *a)
 	free(a->num.pf_driver);
 	free(a->vf.pf);
 	free(a->vf.pf_interface);
+	free(a->mtu.interface);
 	free(a->driver.from);
 	free(a->driver.to);
 	free(a->module.module);

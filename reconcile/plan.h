@@ -30,6 +30,7 @@ enum action_kind {
 	ACTION_SET_NUM_VFS,
 	ACTION_BIND_DRIVER,
 	ACTION_SET_VF,
+	ACTION_SET_MTU,
 	ACTION_DEFINE_NETWORK,
 	ACTION_START_NETWORK,
 	ACTION_REFRESH_NETWORK,
@@ -92,6 +93,16 @@ struct action {
 		enum vf_attr attr;
 		struct vf_link from, to;
 	} link;
+	/*
+	 * set-mtu: target and device are the netdev's PCI address (a PF, or a
+	 * VF with vf set); interface its name when known (NULL: a VF this plan
+	 * creates or binds, whose netdev the applier finds by address). from:
+	 * 0 when unknown; min and max: the driver's range, 0 when unknown.
+	 */
+	struct {
+		char *interface;
+		unsigned from, to, min, max;
+	} mtu;
 	/* write-modprobe-conf (target: the file) and reload-module (target: the module) */
 	struct {
 		char *module;

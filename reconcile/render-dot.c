@@ -95,6 +95,11 @@ static char *action_node(const struct host *h, const struct action *a)
 	case ACTION_SET_VF:
 		return a->device ? strprintf("vf:%s", a->device)
 				 : strprintf("vf:%s#%u", a->vf.pf, a->vf.id);
+	case ACTION_SET_MTU: /* a PF's netdev, or a VF's */
+		if (!a->vf.pf)
+			return strprintf("pf:%s", a->target);
+		return a->device ? strprintf("vf:%s", a->device)
+				 : strprintf("vf:%s#%u", a->vf.pf, a->vf.id);
 	case ACTION_WRITE_MODPROBE_CONF:
 		return strprintf("file:%s", a->target);
 	case ACTION_RELOAD_MODULE:

@@ -471,6 +471,36 @@ static char pr_network_autostart(struct pr *p, const struct action *a)
 	return '~';
 }
 
+/*
+ * set-mtu: "0000:0b:00.0 (enp11s0f0) mtu 1500 -> 9000" for a PF,
+ * "0000:0b:00.0 vf 3 (enp11s16) mtu 1500 -> 9000" for a VF; "(new)"
+ * for a netdev this plan creates, "?" for an unknown MTU.
+ */
+static char pr_set_mtu(struct pr *p, const struct action *a)
+{
+	if (a->vf.pf)
+		pr_vf(p, a);
+	else
+		pr_str(p, "device", "%s", a->device);
+	if (a->mtu.interface)
+		pr_text(p, " (%s)", a->mtu.interface);
+	if (a->vf.is_new)
+		pr_text(p, " mtu (new)");
+	else if (a->mtu.from)
+		pr_text(p, " mtu %u", a->mtu.from);
+	else
+		pr_text(p, " mtu ?");
+	pr_text(p, " -> %u", a->mtu.to);
+	if (p->o) {
+		pr_json(p, "interface", jstr(a->mtu.interface));
+		pr_json(p, "from", a->mtu.from && !a->vf.is_new ? jint(a->mtu.from) : NULL);
+		pr_json(p, "to", jint(a->mtu.to));
+		pr_json(p, "min-mtu", a->mtu.min ? jint(a->mtu.min) : NULL);
+		pr_json(p, "max-mtu", a->mtu.max ? jint(a->mtu.max) : NULL);
+	}
+	return '~';
+}
+
 /* The kind-specific part of an action; returns the text prefix. */
 static char pr_action_body(struct pr *p, const struct action *a)
 {
@@ -491,6 +521,8 @@ static char pr_action_body(struct pr *p, const struct action *a)
 		return pr_bind(p, a);
 	case ACTION_SET_VF:
 		return pr_set_vf(p, a);
+	case ACTION_SET_MTU:
+		return pr_set_mtu(p, a);
 	case ACTION_DEFINE_NETWORK:
 		return pr_define_network(p, a);
 	case ACTION_START_NETWORK:

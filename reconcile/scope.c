@@ -27,6 +27,19 @@ void observe_scope_release(struct observe_scope *sc)
 	*sc = (struct observe_scope){0};
 }
 
+/* The file asks an MTU somewhere (so the VF netdevs' MTUs are read). */
+static bool spec_asks_mtu(const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_pfs; i++) {
+		if (s->pfs[i].mtu || s->pfs[i].vf_mtu)
+			return true;
+		for (size_t j = 0; j < s->pfs[i].n_vfs; j++)
+			if (s->pfs[i].vfs[j].mtu)
+				return true;
+	}
+	return false;
+}
+
 int observe_scope_init(struct observe_scope *sc, const struct spec *s, const char *root,
 		       const char *libvirt_uri)
 {
@@ -53,6 +66,7 @@ int observe_scope_init(struct observe_scope *sc, const struct spec *s, const cha
 	    .pci = sc->pci,
 	    .module_pfs = sc->module_pfs,
 	    .complete = true,
+	    .mtu = !s || spec_asks_mtu(s), /* show prints them */
 	};
 	/* the observer drops duplicates */
 	for (size_t i = 0; i < n_mod; i++) {
@@ -119,6 +133,9 @@ int observe_scope_init_plan(struct observe_scope *sc, const struct plan *p, cons
 		const struct action *a =
 		    i < p->n_changes ? &p->changes[i] : &p->blocked[i - p->n_changes];
 		switch (a->kind) {
+		case ACTION_SET_MTU:
+			o->mtu = true;
+			break;
 		case ACTION_RELOAD_MODULE:
 			sc->modules[o->n_modules++] = a->target;
 			break;

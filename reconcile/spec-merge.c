@@ -128,6 +128,20 @@ static int merge_modules(struct spec *into, struct spec *from, struct diag *d)
 
 /* ---- PFs and their VFs ---- */
 
+/* An MTU given in both files is a conflict; one given in the merged file is taken. */
+static void merge_mtu(unsigned *into, struct src_loc *into_loc, unsigned from,
+		      const struct src_loc *from_loc, const char *pf, const char *key,
+		      struct diag *d)
+{
+	if (from && *into) {
+		_cleanup_(freep) char *k = strprintf("pfs[%s].%s", pf, key);
+		conflict(d, from_loc, into_loc, k);
+	} else if (from) {
+		*into = from;
+		*into_loc = *from_loc;
+	}
+}
+
 static void merge_vf(const struct pf_spec *pf, struct vf_spec *vi, struct vf_spec *vf,
 		     struct diag *d)
 {
@@ -144,6 +158,9 @@ static void merge_vf(const struct pf_spec *pf, struct vf_spec *vi, struct vf_spe
 	}
 	_cleanup_(freep) char *key = strprintf("pfs[%s].vfs[%u].driver", pf_label(pf), vi->id);
 	merge_str(&vi->driver, &vf->driver, &vi->loc, &vf->loc, key, d);
+	_cleanup_(freep) char *vf_label = strprintf("%s].vfs[%u", pf_label(pf), vi->id);
+	if (vf_label)
+		merge_mtu(&vi->mtu, &vi->mtu_loc, vf->mtu, &vf->mtu_loc, vf_label, "mtu", d);
 }
 
 static int vf_cmp(const void *x, const void *y)
@@ -196,6 +213,8 @@ static int merge_pf(struct pf_spec *pi, struct pf_spec *pf, struct diag *d)
 	else if (pf->drivers_autoprobe >= 0)
 		pi->drivers_autoprobe = pf->drivers_autoprobe;
 	merge_str(&pi->vf_driver, &pf->vf_driver, &pi->loc, &pf->loc, k_drv, d);
+	merge_mtu(&pi->mtu, &pi->mtu_loc, pf->mtu, &pf->mtu_loc, l, "mtu", d);
+	merge_mtu(&pi->vf_mtu, &pi->vf_mtu_loc, pf->vf_mtu, &pf->vf_mtu_loc, l, "vf-mtu", d);
 	return merge_vfs(pi, pf, d);
 }
 

@@ -11,10 +11,11 @@
 static const char *const method_names[] = {"sysfs", "module"};
 static const char *const module_keys[] = {"options", "file", "reload"};
 static const char *const pf_keys[] = {
-    "pci", "interface", "num-vfs", "method", "drivers-autoprobe", "vf-driver", "vfs"};
-static const char *const vf_keys[] = {"id",	     "mac",	    "vlan",  "vlan-proto",
-				      "qos",	     "spoof-check", "trust", "link-state",
-				      "max-tx-rate", "min-tx-rate", "driver"};
+    "pci",	 "interface", "num-vfs", "method", "drivers-autoprobe",
+    "vf-driver", "mtu",	      "vf-mtu",	 "vfs"};
+static const char *const vf_keys[] = {"id",	     "mac",	    "vlan",   "vlan-proto",
+				      "qos",	     "spoof-check", "trust",  "link-state",
+				      "max-tx-rate", "min-tx-rate", "driver", "mtu"};
 
 static void vf_rates(struct loader *ld, const struct vf_spec *vf, const struct ynode *min_node)
 {
@@ -23,6 +24,40 @@ static void vf_rates(struct loader *ld, const struct vf_spec *vf, const struct y
 	if (l->min_tx_rate > 0 && l->max_tx_rate > 0 && l->min_tx_rate > l->max_tx_rate)
 		yerror(&ld->y, min_node, "min-tx-rate %lld exceeds max-tx-rate %lld",
 		       l->min_tx_rate, l->max_tx_rate);
+}
+
+/* An mtu: or vf-mtu: value into *out, its place into *loc. */
+static void get_mtu(struct loader *ld, const struct ynode *k, const struct ynode *v, unsigned *out,
+		    struct src_loc *loc)
+{
+	long long x;
+
+	if (yget_int(&ld->y, k, v, SPEC_MTU_MIN, SPEC_MTU_MAX, &x)) {
+		*out = (unsigned)x;
+		*loc = v->loc;
+	}
+}
+
+/*
+ * A VF's MTU (its own or the PF's vf-mtu) needs a netdev, and never lowers
+ * the PF's: a VF above the PF's mtu: would make the PF's a lie or be refused.
+ */
+static void vf_mtu_check(struct loader *ld, const struct pf_spec *pf, const struct vf_spec *vf)
+{
+	const char *drv = vf->driver ? vf->driver : pf->vf_driver;
+
+	if (!vf->mtu)
+		return;
+	if (driver_is_passthrough(drv))
+		diag_error(ld->y.d, &vf->mtu_loc, -EINVAL,
+			   "VF %u has mtu %u but its driver %s gives it no netdev on the host "
+			   "(set the MTU in the guest)",
+			   vf->id, vf->mtu, drv);
+	else if (pf->mtu && vf->mtu > pf->mtu)
+		diag_error(ld->y.d, &vf->mtu_loc, -ERANGE,
+			   "VF %u mtu %u exceeds the PF's mtu %u: raise the PF's mtu to at least "
+			   "%u",
+			   vf->id, vf->mtu, pf->mtu, vf->mtu);
 }
 
 static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
@@ -83,12 +118,15 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 			}
 		} else if (streq(key, "driver")) {
 			spec_get_driver(ld, k, v, &vf->driver);
+		} else if (streq(key, "mtu")) {
+			get_mtu(ld, k, v, &vf->mtu, &vf->mtu_loc);
 		} else {
 			UNKNOWN(ld, k, vf_keys, "in VF");
 		}
 	}
 	ymissing(&ld->y, item, "id", "in VF");
 	vf_rates(ld, vf, min_node);
+	vf_mtu_check(ld, pf, vf);
 	if (ref.id_node) {
 		struct vf_ref *r = GROW(ld->vfs, ld->n_vfs, ld->cap_vfs);
 		if (r)
@@ -96,6 +134,22 @@ static void load_vf(struct loader *ld, size_t pfi, const struct ynode *item)
 		else
 			ld->y.oom = true;
 	}
+}
+
+static void pf_vf_mtu_check(struct loader *ld, const struct pf_spec *pf)
+{
+	if (!pf->vf_mtu)
+		return;
+	if (driver_is_passthrough(pf->vf_driver))
+		diag_error(
+		    ld->y.d, &pf->vf_mtu_loc, -EINVAL,
+		    "vf-mtu %u but vf-driver %s gives the VFs no netdev on the host (set the "
+		    "MTU in the guests)",
+		    pf->vf_mtu, pf->vf_driver);
+	else if (pf->mtu && pf->vf_mtu > pf->mtu)
+		diag_error(ld->y.d, &pf->vf_mtu_loc, -ERANGE,
+			   "vf-mtu %u exceeds the PF's mtu %u: raise the PF's mtu to at least %u",
+			   pf->vf_mtu, pf->mtu, pf->vf_mtu);
 }
 
 static void load_pf_name(struct loader *ld, size_t pfi, const struct ynode *k,
@@ -149,6 +203,10 @@ void spec_load_pf(struct loader *ld, const struct ynode *item)
 				pf->drivers_autoprobe = b;
 		} else if (streq(key, "vf-driver")) {
 			spec_get_driver(ld, k, v, &pf->vf_driver);
+		} else if (streq(key, "mtu")) {
+			get_mtu(ld, k, v, &pf->mtu, &pf->mtu_loc);
+		} else if (streq(key, "vf-mtu")) {
+			get_mtu(ld, k, v, &pf->vf_mtu, &pf->vf_mtu_loc);
 		} else if (streq(key, "vfs")) {
 			if (yexpect(&ld->y, k, v, YNODE_SEQUENCE))
 				vfs = v;
@@ -160,6 +218,7 @@ void spec_load_pf(struct loader *ld, const struct ynode *item)
 		yerror(&ld->y, item, "missing key 'pci' or 'interface' in PF");
 	if (!pf->pci && !pf->interface)
 		ld->broken_pf = true;
+	pf_vf_mtu_check(ld, pf);
 	if (!vfs || vfs->n_items == 0)
 		return;
 	pf->vfs = calloc(vfs->n_items, sizeof(*pf->vfs));

@@ -124,6 +124,11 @@ bool mac_address_valid(const char *s)
 	return true;
 }
 
+bool driver_is_passthrough(const char *driver)
+{
+	return driver && (streq(driver, "vfio-pci") || streq(driver, "pci-stub"));
+}
+
 bool mac_address_multicast(const char *s)
 {
 	return mac_address_valid(s) && (hexval(s[1]) & 1);

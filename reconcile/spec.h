@@ -31,7 +31,9 @@ struct vf_spec {
 	unsigned id;	       /* VF index, < num-vfs of the PF */
 	struct vf_link link; /* the link settings asked; unset parts are left as found */
 	char *driver;	       /* NULL unset; overrides the PF's vf-driver */
+	unsigned mtu; /* the VF netdev's MTU, SPEC_MTU_MIN..MAX; 0 unset (overrides vf-mtu) */
 	struct src_loc loc;    /* the list item */
+	struct src_loc mtu_loc;
 };
 
 /* A physical function: pfs[]. Exactly one of pci, interface is set. */
@@ -42,11 +44,24 @@ struct pf_spec {
 	enum pf_method method;
 	int drivers_autoprobe; /* -1 unset, 0, 1 */
 	char *vf_driver;       /* NULL unset; driver for every VF */
+	unsigned mtu;	       /* the PF netdev's MTU; 0 unset */
+	unsigned vf_mtu;       /* the MTU of every VF netdev; 0 unset */
 	struct vf_spec *vfs;   /* sorted by id */
 	size_t n_vfs;
 	struct src_loc loc; /* the list item */
 	struct src_loc num_vfs_loc;
+	struct src_loc mtu_loc, vf_mtu_loc;
 };
+
+/* MTUs a file may ask: IPv4's minimum to the largest the kernel takes (ETH_MAX_MTU). */
+#define SPEC_MTU_MIN 68
+#define SPEC_MTU_MAX 65535
+
+/*
+ * vfio-pci or pci-stub: a driver that holds a device for a guest and gives
+ * it no netdev on the host (so no MTU either).
+ */
+bool driver_is_passthrough(const char *driver);
 
 struct module_option {
 	char *key;   /* e.g. "max_vfs" */

@@ -60,9 +60,9 @@ static int parse_mac(const char *s, uint8_t mac[ETH_ALEN])
 	return 0;
 }
 
-/* nlmsghdr + ifinfomsg + IFLA_IFNAME; NULL if buf is too small. */
-static struct nlmsghdr *put_link_header(void *buf, size_t size, const char *ifname, uint16_t type,
-					uint16_t flags, uint32_t seq)
+/* nlmsghdr + ifinfomsg of netdev ifindex; NULL if buf is too small. */
+static struct nlmsghdr *put_index_header(void *buf, size_t size, unsigned ifindex, uint16_t type,
+					 uint16_t flags, uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
@@ -75,7 +75,17 @@ static struct nlmsghdr *put_link_header(void *buf, size_t size, const char *ifna
 	nlh->nlmsg_seq = seq;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	if (!mnl_attr_put_strz_check(nlh, size, IFLA_IFNAME, ifname))
+	ifi->ifi_index = (int)ifindex;
+	return nlh;
+}
+
+/* nlmsghdr + ifinfomsg + IFLA_IFNAME; NULL if buf is too small. */
+static struct nlmsghdr *put_link_header(void *buf, size_t size, const char *ifname, uint16_t type,
+					uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = put_index_header(buf, size, 0, type, flags, seq);
+
+	if (!nlh || !mnl_attr_put_strz_check(nlh, size, IFLA_IFNAME, ifname))
 		return NULL;
 	return nlh;
 }
@@ -509,5 +519,48 @@ int vfnet_parse_addr(const void *buf, size_t len, struct vfnet_addr *ret)
 	    .link_local = ifa->ifa_family == AF_INET6 && b[0] == 0xfe && (b[1] & 0xc0) == 0x80,
 	};
 	snprintf(ret->text, sizeof(ret->text), "%s/%u", text, ifa->ifa_prefixlen);
+	return 0;
+}
+
+int vfnet_build_getlink_index(void *buf, size_t size, unsigned ifindex, uint32_t seq)
+{
+	struct nlmsghdr *nlh = put_index_header(buf, size, ifindex, RTM_GETLINK,
+						NLM_F_REQUEST | (ifindex ? 0 : NLM_F_DUMP), seq);
+
+	if (!nlh || !mnl_attr_put_u32_check(nlh, size, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS))
+		return -ENOBUFS;
+	return (int)nlh->nlmsg_len;
+}
+
+int vfnet_build_setmtu(void *buf, size_t size, unsigned ifindex, uint32_t seq, unsigned mtu)
+{
+	struct nlmsghdr *nlh;
+
+	if (!ifindex || !mtu || ifindex > INT32_MAX)
+		return -EINVAL;
+	nlh = put_index_header(buf, size, ifindex, RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
+	if (!nlh || !mnl_attr_put_u32_check(nlh, size, IFLA_MTU, mtu))
+		return -ENOBUFS;
+	return (int)nlh->nlmsg_len;
+}
+
+int vfnet_parse_mtu(const void *buf, size_t len, struct vfnet_mtu *ret)
+{
+	const struct nlmsghdr *nlh = message(buf, len, sizeof(struct ifinfomsg));
+	const struct nlattr *a;
+
+	if (!nlh || nlh->nlmsg_type != RTM_NEWLINK)
+		return -EBADMSG;
+	*ret = (struct vfnet_mtu){
+	    .ifindex = (unsigned)((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index};
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
+	{
+		unsigned *p = mnl_attr_get_type(a) == IFLA_MTU	     ? &ret->mtu
+			      : mnl_attr_get_type(a) == IFLA_MIN_MTU ? &ret->min
+			      : mnl_attr_get_type(a) == IFLA_MAX_MTU ? &ret->max
+								     : NULL;
+		if (p && payload(a, sizeof(uint32_t)))
+			*p = mnl_attr_get_u32(a);
+	}
 	return 0;
 }

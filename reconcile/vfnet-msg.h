@@ -93,3 +93,28 @@ struct vfnet_addr {
  * address of another family (*ret untouched), or -EBADMSG if malformed.
  */
 int vfnet_parse_addr(const void *buf, size_t len, struct vfnet_addr *ret);
+
+/* ---- netdev MTU ---- */
+
+/* A netdev's MTU and its driver's range, from an RTM_NEWLINK; 0: not in it. */
+struct vfnet_mtu {
+	unsigned ifindex;
+	unsigned mtu, min, max; /* IFLA_MTU, IFLA_MIN_MTU, IFLA_MAX_MTU */
+};
+
+/*
+ * Build the RTM_GETLINK request for netdev ifindex (without VF info and
+ * statistics), or with ifindex 0 the dump of every netdev. Returns the
+ * message length or -ENOBUFS.
+ */
+int vfnet_build_getlink_index(void *buf, size_t size, unsigned ifindex, uint32_t seq);
+
+/*
+ * Build the RTM_SETLINK request (with NLM_F_ACK) setting IFLA_MTU of netdev
+ * ifindex. Returns the message length or -errno (-EINVAL for index 0 or
+ * MTU 0, -ENOBUFS).
+ */
+int vfnet_build_setmtu(void *buf, size_t size, unsigned ifindex, uint32_t seq, unsigned mtu);
+
+/* Parse one RTM_NEWLINK message's index and MTUs into *ret. -EBADMSG if malformed. */
+int vfnet_parse_mtu(const void *buf, size_t len, struct vfnet_mtu *ret);

@@ -484,6 +484,62 @@ int vfnet_apply(const char *pf_ifname, unsigned vf, enum vf_attr attr, const str
 	return vfnet_set(pf_ifname, &w, d);
 }
 
+static int get_mtu(unsigned ifindex, struct netdev_mtu *ret, char *extack, size_t size)
+{
+	uint8_t req[VFNET_REQUEST_SIZE];
+	_cleanup_(freep) void *reply = NULL;
+	size_t len = 0;
+	struct vfnet_mtu m;
+	int r = vfnet_build_getlink_index(req, sizeof(req), ifindex, new_seq());
+
+	if (r < 0)
+		return r;
+	r = rtnl_call(req, (size_t)r, &reply, &len, extack, size);
+	if (r >= 0 && !reply)
+		r = -EBADMSG;
+	if (r >= 0)
+		r = vfnet_parse_mtu(reply, len, &m);
+	if (r < 0)
+		return r;
+	*ret = (struct netdev_mtu){m.mtu, m.min, m.max};
+	return 0;
+}
+
+int vfnet_get_mtu(unsigned ifindex, const char *ifname, struct netdev_mtu *ret, struct diag *d)
+{
+	char extack[256];
+	int r = get_mtu(ifindex, ret, extack, sizeof(extack));
+
+	if (r < 0)
+		return diag_error(d, NULL, r, "netdev '%s': cannot read its mtu: %s%s%s%s", ifname,
+				  r == -EBADMSG ? "malformed answer from the kernel"
+						: errno_words(r),
+				  *extack ? " (" : "", extack, *extack ? ")" : "");
+	return 0;
+}
+
+int vfnet_set_mtu(unsigned ifindex, const char *ifname, unsigned mtu, struct diag *d)
+{
+	uint8_t req[VFNET_REQUEST_SIZE];
+	char extack[256], range[64] = "";
+	struct netdev_mtu m;
+	int len = vfnet_build_setmtu(req, sizeof(req), ifindex, new_seq(), mtu);
+	int r;
+
+	if (len < 0)
+		return diag_error(d, NULL, len, "netdev '%s': invalid mtu %u", ifname, mtu);
+	r = rtnl_call(req, (size_t)len, NULL, NULL, extack, sizeof(extack));
+	if (r == 0)
+		return 0;
+	/* the range the kernel checked against, in the refusal */
+	if (r == -EINVAL && get_mtu(ifindex, &m, range, sizeof(range)) == 0 && (m.min || m.max))
+		snprintf(range, sizeof(range), "; it takes %u..%u", m.min, m.max);
+	else
+		range[0] = '\0';
+	return diag_error(d, NULL, r, "netdev '%s': cannot set mtu %u: %s%s%s%s%s", ifname, mtu,
+			  errno_words(r), *extack ? " (" : "", extack, *extack ? ")" : "", range);
+}
+
 static void fill_states(struct vf_state *vfs, size_t n, const struct vf_info *info, size_t n_info)
 {
 	for (size_t i = 0; i < n; i++)
@@ -548,6 +604,40 @@ static int batch_fn(void *arg, struct diag *d, FILE *out)
 			    : rtnl_dump_here(req, (size_t)len, RTM_NEWADDR, &msgs, &msgs_len,
 					     extack, sizeof(extack));
 	put_result(out, r, extack, msgs, msgs_len);
+
+	bool links = false;
+	for (size_t i = 0; i < b->n; i++)
+		links |= b->pfs[i].vf_mtus;
+	if (!links)
+		return 0;
+	_cleanup_(freep) void *lmsgs = NULL;
+	size_t lmsgs_len = 0;
+	char lextack[256] = "";
+	worker_step("reading the MTUs of the netdevs");
+	len = vfnet_build_getlink_index(req, sizeof(req), 0, new_seq());
+	r = len < 0 ? len
+		    : rtnl_dump_here(req, (size_t)len, RTM_NEWLINK, &lmsgs, &lmsgs_len, lextack,
+				     sizeof(lextack));
+	put_result(out, r, lextack, lmsgs, lmsgs_len);
+	return 0;
+}
+
+/* The MTUs of the VF netdevs of the PFs that asked, from the RTM_NEWLINK messages. */
+static int fill_vf_mtus(struct vfnet_pf *v, size_t n, const char *msgs, size_t len)
+{
+	const struct nlmsghdr *nlh = (const void *)msgs;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		struct vfnet_mtu m;
+		int r = vfnet_parse_mtu(nlh, nlh->nlmsg_len, &m);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; m.ifindex && i < n; i++)
+			for (size_t k = 0; v[i].vf_mtus && k < v[i].n_vfs; k++)
+				if (v[i].vfs[k].use.ifindex == m.ifindex)
+					v[i].vfs[k].mtu = (struct netdev_mtu){m.mtu, m.min, m.max};
+	}
 	return 0;
 }
 
@@ -646,6 +736,9 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 			pf->why = parse_failed(pf->ifname, pf->r);
 		} else {
 			fill_states(pf->vfs, pf->n_vfs, info, n_info);
+			struct vfnet_mtu m;
+			if (pf->mtu && vfnet_parse_mtu(reply, rlen, &m) == 0)
+				*pf->mtu = (struct netdev_mtu){m.mtu, m.min, m.max};
 		}
 		if (pf->r < 0 && !pf->why)
 			return -ENOMEM;
@@ -680,6 +773,24 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 				    : addr_failed(ar, extack);
 		if (!*ret_addr_why)
 			return -ENOMEM;
+	}
+
+	/* the VF netdevs' MTUs, after the addresses; left unknown when not answered */
+	int32_t lr = -1;
+	uint32_t lelen, llen = 0;
+	const char *lext, *lmsgs = NULL;
+	if (ar >= 0 && p && end - p >= (ptrdiff_t)sizeof(lr)) {
+		memcpy(&lr, p, sizeof(lr));
+		p += sizeof(lr);
+		if (!take_blob(&p, end, &lext, &lelen) || !take_blob(&p, end, &lmsgs, &llen))
+			lr = -1;
+	}
+	if (lr == 0 && llen) {
+		_cleanup_(freep) char *aligned = malloc(llen);
+		if (!aligned)
+			return -ENOMEM;
+		memcpy(aligned, lmsgs, llen);
+		fill_vf_mtus(v, n, aligned, llen);
 	}
 
 	/* the worker stopped (no answer, a signal): the one it was at, and those after */

@@ -36,12 +36,29 @@ int vfnet_apply(const char *pf_ifname, unsigned vf, enum vf_attr attr, const str
 		struct diag *d);
 
 struct vf_state;
+struct netdev_mtu;
+
+/*
+ * The MTU of netdev ifindex (named ifname in messages) and its driver's
+ * range, read with RTM_GETLINK by index; parts the kernel does not give
+ * are 0.
+ */
+int vfnet_get_mtu(unsigned ifindex, const char *ifname, struct netdev_mtu *ret, struct diag *d);
+
+/*
+ * Set netdev ifindex's MTU (RTM_SETLINK IFLA_MTU by index), in a worker
+ * bounded by its timeout. A refusal names the netdev, the driver's answer
+ * and, for EINVAL, the range the kernel reports for it.
+ */
+int vfnet_set_mtu(unsigned ifindex, const char *ifname, unsigned mtu, struct diag *d);
 
 /* One PF of vfnet_fill_many(): its netdev and VFs in; how it went out. */
 struct vfnet_pf {
 	const char *ifname;
 	struct vf_state *vfs;
 	size_t n_vfs;
+	struct netdev_mtu *mtu; /* out: the PF netdev's MTU, from the same answer; NULL: unwanted */
+	bool vf_mtus; /* also the VF netdevs' MTUs (by use.ifindex): one link dump for all PFs */
 	int r;	   /* out: 0, or a negative errno (-ENODEV: no such netdev) */
 	char *why; /* out: with r < 0, the reason in words (owned; free()) */
 };
@@ -52,7 +69,9 @@ struct vfnet_pf {
  * worker (one process for the whole observation; each request is a step
  * bounded by the worker timeout). Then one RTM_GETADDR dump gives the addresses of
  * the VF netdevs whose use.ifindex is known (use.addresses, link-local
- * ones left out). Returns 0 or -ENOMEM; each PF's own result is in its r
+ * ones left out). When a PF asks vf_mtus, one RTM_GETLINK dump after it
+ * gives the MTU of those VF netdevs (vf_state.mtu; unknown when it fails).
+ * Returns 0 or -ENOMEM; each PF's own result is in its r
  * and why; *ret_addr_why says why the addresses are unknown (owned; NULL
  * when they were read).
  */

@@ -187,8 +187,9 @@ class Testbed:
         ifindex = ifindex_for(os.path.basename(devpath))
         use = use or {}
         up = bool(use.get("up"))
+        mtu = int(use.get("mtu") or 1500)
         files = {"address": mac + "\n", "ifindex": f"{ifindex}\n", "iflink": f"{ifindex}\n",
-                 "addr_len": "6\n", "type": "1\n", "mtu": "1500\n",
+                 "addr_len": "6\n", "type": "1\n", "mtu": f"{mtu}\n",
                  "operstate": "up\n" if up else "down\n", "carrier": f"{int(up)}\n",
                  "flags": "0x1003\n" if up else "0x1002\n", "tx_queue_len": "1000\n",
                  "uevent": f"INTERFACE={name}\nIFINDEX={ifindex}\n"}
@@ -310,6 +311,13 @@ def vf_settings(vfdir, pf, n, v):
         write(os.path.join(vfdir, "stats", pf, str(n)), " ".join(map(str, vals)) + "\n")
 
 
+def netdev_mtu_range(vfdir, ifname, m):
+    """The MTU range the fake rtnetlink gives a netdev (default 68..9216, igb's)."""
+    if m.get("min-mtu") or m.get("max-mtu"):
+        write(os.path.join(vfdir, "mtu-range", ifname),
+              f"{int(m.get('min-mtu') or 68)} {int(m.get('max-mtu') or 9216)}\n")
+
+
 def netdev_addresses(vfdir, ifname, addresses):
     """The addresses of a netdev, dumped by the fake rtnetlink (RTM_GETADDR)."""
     if not addresses:
@@ -391,7 +399,10 @@ def build(state, args):
         paths[addr] = path
         ifs = p.get("interfaces") or []
         for i, ifname in enumerate(ifs):
-            tb.netdev(path, ifname, mac_for(addr) if i == 0 else f"02:00:01:{b:02x}:{s:02x}:{i:02x}")
+            tb.netdev(path, ifname, mac_for(addr) if i == 0 else f"02:00:01:{b:02x}:{s:02x}:{i:02x}",
+                      {"mtu": p.get("mtu")} if i == 0 else None)
+            if i == 0:
+                netdev_mtu_range(args.vf, ifname, p)
         if not sr:
             continue
         total, num, offset, stride, vfdev = sriov
@@ -424,6 +435,7 @@ def build(state, args):
                 use = v.get("netdev") or {}
                 tb.netdev(vpath, ifname, v.get("mac") or mac_for(va), use)
                 netdev_addresses(args.vf, ifname, use.get("addresses") or [])
+                netdev_mtu_range(args.vf, ifname, use)
             if n in vfs:
                 vf_settings(args.vf, addr, n, v)
         fail = ps.get("fail") or {}

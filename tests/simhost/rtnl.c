@@ -14,7 +14,9 @@
  * of the state's VFs. RTM_GETADDR dumps the addresses of the netdevs, kept
  * in $SIMHOST_WORKDIR/vf/addresses/NAME, one ADDRESS/PREFIX a line
  * (mktestbed.py writes those of the state's VF netdevs; they go when the
- * netdev is unregistered).
+ * netdev is unregistered). IFLA_MTU is the netdev's sysfs mtu attribute,
+ * which RTM_SETLINK with IFLA_MTU writes (within IFLA_MIN_MTU..IFLA_MAX_MTU:
+ * $SIMHOST_WORKDIR/vf/mtu-range/NAME, "MIN MAX", default 68 9216 as igb).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -160,11 +162,14 @@ static void addr_file(const char *name, char *buf, size_t size)
 
 void sim_rtnl_netdev_removed(const char *name)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], base[PATH_MAX];
 
 	if (strchr(name, '/'))
 		return;
 	addr_file(name, p, sizeof(p));
+	unlink(p);
+	vf_base(base, sizeof(base));
+	snprintf(p, sizeof(p), "%s/mtu-range/%s", base, name);
 	unlink(p);
 }
 
@@ -186,9 +191,23 @@ struct netdev {
 	unsigned ifindex;
 	unsigned char mac[6];
 	unsigned numvfs; /* the owner is a PF with this many VFs */
+	unsigned mtu, min_mtu, max_mtu;
 	bool is_pf;
 	bool igb; /* the PF's driver is igb: its refusals, measured in the VM tier */
 };
+
+/* $SIMHOST_WORKDIR/vf/mtu-range/NAME: "MIN MAX"; igb's 68 9216 when absent */
+static void mtu_range(const char *name, unsigned *min, unsigned *max)
+{
+	char base[PATH_MAX], p[PATH_MAX], line[64];
+
+	*min = 68;
+	*max = 9216;
+	vf_base(base, sizeof(base));
+	snprintf(p, sizeof(p), "%s/mtu-range/%s", base, name);
+	if (sim_read(p, line, sizeof(line)) >= 0)
+		sscanf(line, "%u %u", min, max);
+}
 
 static int netdev_load(const char *name, struct netdev *d)
 {
@@ -211,6 +230,10 @@ static int netdev_load(const char *name, struct netdev *d)
 		sscanf(buf, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]);
 	for (int i = 0; i < 6; i++)
 		d->mac[i] = m[i];
+	snprintf(p, sizeof(p), "%s/mtu", real);
+	if (sim_read_uint(p, &d->mtu) < 0)
+		d->mtu = 1500;
+	mtu_range(name, &d->min_mtu, &d->max_mtu);
 	/* .../0000:0b:00.0/net/NAME */
 	s = strrchr(real, '/');
 	*s = '\0';
@@ -418,7 +441,7 @@ static void put_link(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *
 	struct nlmsghdr *h = put_header(b, f, req, RTM_NEWLINK, flags, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = NLMSG_DATA(h);
 	unsigned char bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	unsigned mtu = 1500, u32;
+	unsigned u32;
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_type = ARPHRD_ETHER;
@@ -427,7 +450,9 @@ static void put_link(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *
 	attr(b, IFLA_IFNAME, d->name, strlen(d->name) + 1);
 	attr(b, IFLA_ADDRESS, d->mac, 6);
 	attr(b, IFLA_BROADCAST, bc, 6);
-	attr(b, IFLA_MTU, &mtu, sizeof(mtu));
+	attr(b, IFLA_MTU, &d->mtu, sizeof(u32));
+	attr(b, IFLA_MIN_MTU, &d->min_mtu, sizeof(u32));
+	attr(b, IFLA_MAX_MTU, &d->max_mtu, sizeof(u32));
 	if (d->is_pf) {
 		attr(b, IFLA_NUM_VF, &d->numvfs, sizeof(u32));
 		if (vfinfo)
@@ -688,6 +713,26 @@ static int set_vf(const struct netdev *d, const struct nlattr *info)
 	return 0;
 }
 
+/* IFLA_MTU of a SETLINK: checked as dev_validate_mtu() does, kept in sysfs mtu. */
+static int set_mtu(const struct netdev *d, const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct nlattr *a = find_attr((const char *)ifi + NLMSG_ALIGN(sizeof(*ifi)),
+					   h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), IFLA_MTU);
+	char p[PATH_MAX];
+	unsigned mtu;
+
+	if (!a)
+		return 0;
+	if (ATTR_LEN(a) < sizeof(mtu))
+		return -EINVAL;
+	memcpy(&mtu, ATTR_DATA(a), sizeof(mtu));
+	if (mtu < d->min_mtu || mtu > d->max_mtu)
+		return -EINVAL;
+	snprintf(p, sizeof(p), "%s/net/%s/mtu", d->devdir, d->name);
+	return sim_writef(p, "%u\n", mtu) < 0 ? -EIO : 0;
+}
+
 static void setlink(struct nlfake *f, const struct nlmsghdr *h)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
@@ -700,6 +745,9 @@ static void setlink(struct nlfake *f, const struct nlmsghdr *h)
 	if (r < 0)
 		goto out;
 	r = driver_fault(d.addr, "setlink");
+	if (r < 0)
+		goto out;
+	r = set_mtu(&d, h);
 	if (r < 0)
 		goto out;
 	list = find_attr((const char *)ifi + NLMSG_ALIGN(sizeof(*ifi)),

@@ -544,6 +544,66 @@ static void test_parse_addr_malformed(void **state)
 	assert_int_equal(vfnet_parse_addr(NULL, 0, &a), -EBADMSG);
 }
 
+/* ---- netdev MTU ---- */
+
+static void test_build_setmtu(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	int len = vfnet_build_setmtu(buf, sizeof(buf), 7, 42, 9000);
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	assert_true(len > 0);
+	assert_int_equal(nlh->nlmsg_len, len);
+	assert_int_equal(nlh->nlmsg_type, RTM_SETLINK);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	assert_int_equal(ifi->ifi_index, 7);
+	assert_int_equal(mnl_attr_get_u32(find_attr(nlh, IFLA_MTU)), 9000);
+	assert_null(find_attr(nlh, IFLA_IFNAME));
+	assert_int_equal(vfnet_build_setmtu(buf, sizeof(buf), 0, 42, 9000), -EINVAL);
+	assert_int_equal(vfnet_build_setmtu(buf, sizeof(buf), 7, 42, 0), -EINVAL);
+	assert_int_equal(vfnet_build_setmtu(buf, 8, 7, 42, 9000), -ENOBUFS);
+
+	len = vfnet_build_getlink_index(buf, sizeof(buf), 0, 43);
+	assert_true(len > 0);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	len = vfnet_build_getlink_index(buf, sizeof(buf), 7, 44);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST);
+	assert_int_equal(ifi->ifi_index, 7);
+}
+
+static void test_parse_mtu(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct vfnet_mtu m;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi->ifi_index = 12;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "enp11s16");
+	mnl_attr_put_u32(nlh, IFLA_MTU, 1500);
+	mnl_attr_put_u32(nlh, IFLA_MIN_MTU, 68);
+	mnl_attr_put_u32(nlh, IFLA_MAX_MTU, 9216);
+	assert_int_equal(vfnet_parse_mtu(buf, nlh->nlmsg_len, &m), 0);
+	assert_int_equal(m.ifindex, 12);
+	assert_int_equal(m.mtu, 1500);
+	assert_int_equal(m.min, 68);
+	assert_int_equal(m.max, 9216);
+	/* a short MTU attribute is left unknown, not read past its end */
+	nlh = mnl_nlmsg_put_header(buf);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	nlh->nlmsg_type = RTM_NEWLINK;
+	mnl_attr_put_u16(nlh, IFLA_MTU, 1500);
+	assert_int_equal(vfnet_parse_mtu(buf, nlh->nlmsg_len, &m), 0);
+	assert_int_equal(m.mtu, 0);
+	nlh->nlmsg_type = RTM_NEWADDR;
+	assert_int_equal(vfnet_parse_mtu(buf, nlh->nlmsg_len, &m), -EBADMSG);
+	assert_int_equal(vfnet_parse_mtu(buf, 8, &m), -EBADMSG);
+}
+
 /* ---- the real kernel, in a private network namespace ---- */
 
 static bool netns_ok;
@@ -582,6 +642,30 @@ static bool diag_has(const struct diag *d, const char *needle)
 		if (d->v[i].msg && strstr(d->v[i].msg, needle))
 			return true;
 	return false;
+}
+
+/* set-mtu's requests against the kernel's own netdev: set by index, read back */
+static void test_kernel_mtu(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct diag d;
+	struct netdev_mtu m = {0};
+	unsigned idx = if_nametoindex("d0");
+
+	diag_init(&d);
+	assert_true(idx > 0);
+	assert_int_equal(vfnet_set_mtu(idx, "d0", 1400, &d), 0);
+	assert_int_equal(vfnet_get_mtu(idx, "d0", &m, &d), 0);
+	assert_int_equal(m.mtu, 1400);
+	assert_int_equal(vfnet_set_mtu(idx, "d0", 1500, &d), 0);
+	assert_int_equal(vfnet_get_mtu(idx, "d0", &m, &d), 0);
+	assert_int_equal(m.mtu, 1500);
+	assert_int_equal(d.n_errors, 0);
+	/* gone: the error names the netdev */
+	assert_true(vfnet_set_mtu(999999, "gone0", 1500, &d) < 0);
+	assert_true(diag_has(&d, "netdev 'gone0': cannot set mtu 1500: "));
+	diag_release(&d);
 }
 
 static void test_kernel_get_no_vfs(void **state)
@@ -770,6 +854,8 @@ int main(void)
 	    cmocka_unit_test(test_build_getaddr),
 	    cmocka_unit_test(test_parse_addr),
 	    cmocka_unit_test(test_parse_addr_malformed),
+	    cmocka_unit_test(test_build_setmtu),
+	    cmocka_unit_test(test_parse_mtu),
 	    /* on the kernel, in a private network namespace */
 	    cmocka_unit_test(test_kernel_get_no_vfs),
 	    cmocka_unit_test(test_kernel_get_missing),
@@ -777,6 +863,7 @@ int main(void)
 	    cmocka_unit_test(test_kernel_apply_action),
 	    cmocka_unit_test(test_kernel_fill_states),
 	    cmocka_unit_test(test_kernel_fill_addresses),
+	    cmocka_unit_test(test_kernel_mtu),
 	};
 	return cmocka_run_group_tests_name("vfnet", units, netns_setup, NULL);
 }
