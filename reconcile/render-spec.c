@@ -261,6 +261,41 @@ static bool render_device(const struct host *h, const struct domain_state *dom,
 	return true;
 }
 
+/*
+ * An interface on a libvirt VF pool: `- network: NAME` with its MAC. One
+ * on another kind of network (NAT, bridge) is not a device a file holds.
+ */
+static bool render_net_device(const struct host *h, const struct guest_dev_state *g,
+			      bool persistent, FILE *out)
+{
+	const struct network_state *ns = g->network ? host_find_network(h, g->network) : NULL;
+
+	if (!ns || !ns->hostdev)
+		return false;
+	if (!g->network || spec_guest_name_refusal(g->network) || !utf8_valid(g->network)) {
+		fputs("      # an interface on a network whose name a file cannot hold, not written\n",
+		      out);
+		return false;
+	}
+	put_key_str(out, "      - ", "network", g->network);
+	if (g->mac && mac_address_valid(g->mac) && !mac_address_multicast(g->mac))
+		put_key_str(out, "        ", "mac", g->mac);
+	if (!persistent)
+		fputs("        persistent: false\n", out);
+	return true;
+}
+
+/* The interface on the same network with the same MAC among v, or NULL. */
+static const struct guest_dev_state *net_device_find(const struct guest_dev_state *v, size_t n,
+						     const struct guest_dev_state *g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].network && g->network && streq(v[i].network, g->network) &&
+		    (v[i].mac && g->mac ? strcasecmp(v[i].mac, g->mac) == 0 : v[i].mac == g->mac))
+			return &v[i];
+	return NULL;
+}
+
 /* Whether the running guest has the device as its definition does. */
 static bool same_settings(const struct guest_dev_state *a, const struct guest_dev_state *b)
 {
@@ -300,9 +335,18 @@ static size_t render_guest(const struct host *h, const struct domain_state *dom,
 	}
 	for (size_t i = 0; dom->running && i < dom->n_live_devs; i++) {
 		const struct guest_dev_state *g = &dom->live_devs[i];
+		const struct domain_state *to = NULL;
+		/* a VF a pool handed this guest: its interface on the network is written */
+		if (host_vf_handed_out(h, g->address, &to) && to == dom)
+			continue;
 		if (!guest_dev_find(dom->devs, dom->n_devs, g->address))
 			n += render_device(h, dom, g, false, true, w, f);
 	}
+	for (size_t i = 0; i < dom->n_nets; i++)
+		n += render_net_device(h, &dom->nets[i], true, f);
+	for (size_t i = 0; dom->running && i < dom->n_live_nets; i++)
+		if (!net_device_find(dom->nets, dom->n_nets, &dom->live_nets[i]))
+			n += render_net_device(h, &dom->live_nets[i], false, f);
 	if (fclose(f) != 0)
 		return 0;
 	fputs("  ", out);
@@ -326,7 +370,8 @@ static int render_guests(const struct host *h, FILE *out)
 		return -ENOMEM;
 	for (size_t i = 0; i < h->n_domains; i++) {
 		const struct domain_state *dom = &h->domains[i];
-		if (dom->n_devs || (dom->running && dom->n_live_devs))
+		if (dom->n_devs || dom->n_nets ||
+		    (dom->running && (dom->n_live_devs || dom->n_live_nets)))
 			n += render_guest(h, dom, &w, f);
 	}
 	free(w.dom);
@@ -339,6 +384,42 @@ static int render_guests(const struct host *h, FILE *out)
 	return 0;
 }
 
+/* networks: the persistent VF pools on a PF of this host, as the file declares them. */
+static void render_networks(const struct host *h, FILE *out)
+{
+	bool head = false;
+
+	for (size_t i = 0; i < h->n_networks; i++) {
+		const struct network_state *ns = &h->networks[i];
+		const struct pci_dev_state *pf = ns->pf ? host_find_pf(h, ns->pf) : NULL;
+		if (!ns->hostdev || !ns->persistent)
+			continue;
+		if (!ns->active && !str_needs_escape(ns->name)) {
+			/* the file has no "defined but stopped": a pool in it is started */
+			fprintf(out, "# VF pool '%s' is defined but not active, not written\n",
+				ns->name);
+			continue;
+		}
+		if (!pf || spec_guest_name_refusal(ns->name) || !utf8_valid(ns->name)) {
+			fputs("# a VF pool whose PF is not an SR-IOV PF of this host or whose name a "
+			      "file cannot hold, not written\n",
+			      out);
+			continue;
+		}
+		if (!head)
+			fputs("networks:\n", out);
+		head = true;
+		fputs("  ", out);
+		put_str(out, ns->name);
+		fputs(":\n", out);
+		put_key_str(out, "    ", "pf", pf->address);
+		fprintf(out, "    managed: %s\n", ns->managed == 0 ? "false" : "true");
+		if (ns->vlan >= 0)
+			fprintf(out, "    vlan: %d\n", ns->vlan);
+		fprintf(out, "    autostart: %s\n", ns->autostart ? "true" : "false");
+	}
+}
+
 int render_host_spec(const struct host *h, FILE *out)
 {
 	fputs("# The host as sriovctl observed it (show --format spec).\n"
@@ -349,6 +430,8 @@ int render_host_spec(const struct host *h, FILE *out)
 	if (render_modules(h, out) < 0)
 		return -ENOMEM;
 	render_pfs(h, out);
+	if (h->libvirt_ok)
+		render_networks(h, out);
 	if (h->libvirt_ok) {
 		if (render_guests(h, out) < 0)
 			return -ENOMEM;
