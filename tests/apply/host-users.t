@@ -48,9 +48,9 @@ STRACE="$STRACE" sim "$T/state.yaml" '
 	echo "again: rc=$?"
 ' >"$T/out" 2>&1
 sed 's/^/# /' "$T/out" "$T/state.err" "$T/out1" "$T/err1" "$T/err2" "$T/out3"
-has '^      netdev: {up: true, addresses: \["10.0.0.5/24", "2001:db8::5/64"\]}$' "$T/state.out" \
+has '^      netdev: {mtu: 1500, min-mtu: 68, max-mtu: 9216, up: true, addresses: \["10.0.0.5/24", "2001:db8::5/64"\]}$' "$T/state.out" \
 	"show --format state: VF 0 up with its addresses, the link-local one left out"
-has '^      netdev: {up: true, master: br0, master-kind: bridge}$' "$T/state.out" \
+has '^      netdev: {mtu: 1500, min-mtu: 68, max-mtu: 9216, up: true, master: br0, master-kind: bridge}$' "$T/state.out" \
 	"show --format state: VF 1 enslaved to bridge br0"
 has 'enp11s16 \(in use: up with addresses 10.0.0.5/24, 2001:db8::5/64\)' "$T/show.out" \
 	"show names the host use of VF 0"
