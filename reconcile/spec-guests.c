@@ -222,6 +222,26 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 	add_dev_ref(ld, &r);
 }
 
+bool spec_libvirt_name(struct loader *ld, const char *kind, const struct ynode *key,
+		       const struct ynode *v, char **ret)
+{
+	*ret = strdup(key->text);
+	if (!*ret) {
+		ld->y.oom = true;
+		return false;
+	}
+	if (key->len == 0 || key->type == YSCALAR_NULL) {
+		yerror(&ld->y, key, "%s name is empty", kind);
+		return false;
+	}
+	const char *bad = spec_guest_name_refusal(key->text);
+	if (bad) {
+		yerror(&ld->y, key, "%s name '%s' %s", kind, yq(&ld->y, key->text), bad);
+		return false;
+	}
+	return yexpect(&ld->y, key, v, YNODE_MAPPING);
+}
+
 void spec_load_guest(struct loader *ld, const struct ynode *key, const struct ynode *v)
 {
 	struct guest_spec *g = &ld->s->guests[ld->s->n_guests++];
@@ -230,21 +250,7 @@ void spec_load_guest(struct loader *ld, const struct ynode *key, const struct yn
 	int b;
 
 	*g = (struct guest_spec){.loc = key->loc};
-	g->name = strdup(key->text);
-	if (!g->name) {
-		ld->y.oom = true;
-		return;
-	}
-	if (key->len == 0 || key->type == YSCALAR_NULL) {
-		yerror(&ld->y, key, "guest name is empty");
-		return;
-	}
-	const char *bad = spec_guest_name_refusal(key->text);
-	if (bad) {
-		yerror(&ld->y, key, "guest name '%s' %s", yq(&ld->y, key->text), bad);
-		return;
-	}
-	if (!yexpect(&ld->y, key, v, YNODE_MAPPING))
+	if (!spec_libvirt_name(ld, "guest", key, v, &g->name))
 		return;
 	snprintf(where, sizeof(where), "in guest '%s'", yq(&ld->y, g->name));
 	for (size_t i = 0; i < v->n_pairs; i++) {

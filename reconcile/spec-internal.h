@@ -102,6 +102,13 @@ void spec_load_pf(struct loader *ld, const struct ynode *item);
 /* Read module key: v into the next of ld->s->modules (allocated by the caller). */
 void spec_load_module(struct loader *ld, const struct ynode *key, const struct ynode *v);
 /* Read guest key: v into the next of ld->s->guests (allocated by the caller). */
+/*
+ * The name of a guest or network (kind) in key, into *ret (kept even when
+ * refused, so that the spec frees it): true when it follows libvirt's
+ * rules and v is a mapping to read; an error at key otherwise.
+ */
+bool spec_libvirt_name(struct loader *ld, const char *kind, const struct ynode *key,
+		       const struct ynode *v, char **ret);
 void spec_load_guest(struct loader *ld, const struct ynode *key, const struct ynode *v);
 
 /* Read network key: v into the next of ld->s->networks (allocated by the caller). */

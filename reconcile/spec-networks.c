@@ -17,22 +17,8 @@ void spec_load_network(struct loader *ld, const struct ynode *key, const struct 
 	int b;
 
 	*n = (struct network_spec){.managed = true, .vlan = -1, .autostart = true, .loc = key->loc};
-	n->name = strdup(key->text);
-	if (!n->name) {
-		ld->y.oom = true;
-		return;
-	}
-	if (key->len == 0 || key->type == YSCALAR_NULL) {
-		yerror(&ld->y, key, "network name is empty");
-		return;
-	}
 	/* libvirt's rules for a network name are those for a domain name */
-	const char *bad = spec_guest_name_refusal(key->text);
-	if (bad) {
-		yerror(&ld->y, key, "network name '%s' %s", yq(&ld->y, key->text), bad);
-		return;
-	}
-	if (!yexpect(&ld->y, key, v, YNODE_MAPPING))
+	if (!spec_libvirt_name(ld, "network", key, v, &n->name))
 		return;
 	snprintf(where, sizeof(where), "in network '%s'", yq(&ld->y, n->name));
 	for (size_t i = 0; i < v->n_pairs; i++) {
