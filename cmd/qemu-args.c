@@ -5,6 +5,13 @@
 #include "observe.h"
 #include "scope.h"
 
+/* How the file names the PF of a vf: device (its pci or interface), for host_find_pf(). */
+static const char *device_pf_name(const struct spec *s, const struct guest_device *gd)
+{
+	const struct pf_spec *ps = spec_find_pf(s, gd->vf_pf);
+	return ps ? (ps->pci ? ps->pci : ps->interface) : gd->vf_pf;
+}
+
 /* The address of a guest device of the file; NULL with an error in d. */
 static const char *spec_device_address(const struct spec *s, const struct host *h,
 				       const struct guest_device *gd, char **owned, struct diag *d)
@@ -12,8 +19,7 @@ static const char *spec_device_address(const struct spec *s, const struct host *
 	*owned = NULL;
 	if (gd->pci)
 		return gd->pci;
-	const struct pf_spec *ps = spec_find_pf(s, gd->vf_pf);
-	const char *name = ps ? (ps->pci ? ps->pci : ps->interface) : gd->vf_pf;
+	const char *name = device_pf_name(s, gd);
 	const struct pci_dev_state *pf = host_find_pf(h, name);
 	if (!pf) {
 		diag_error(d, &gd->loc, -ENODEV, "PF '%s' not found on this host", name);
@@ -65,8 +71,7 @@ static void note_vf_intent(const struct spec *s, const struct host *h, const str
 	if (!gd->mac && gd->vlan < 0)
 		return;
 	if (gd->vf_pf) {
-		const struct pf_spec *ps = spec_find_pf(s, gd->vf_pf);
-		pf = host_find_pf(h, ps ? (ps->pci ? ps->pci : ps->interface) : gd->vf_pf);
+		pf = host_find_pf(h, device_pf_name(s, gd));
 	} else {
 		const struct vf_state *vf = host_find_vf(h, addr, &pf);
 		if (!vf) /* a whole device: no PF to set them on */
