@@ -54,15 +54,24 @@ vfs_seen=$(grep -c '^  *[0-9]\+  *0000:' "$T/show.txt")
 t=$(median <"$T/big.times")
 # one line a call ("<... openat resumed>" lines continue a call another thread interrupted)
 opens=$(grep -cE '(^|[^a-z_])open(at)?\(' "$T/big.strace")
-# the simulated rtnetlink (rtnl.c, in the process) reads each VF's settings
-# from a file where the kernel would answer a netlink dump: counted too
-sim_opens=$(grep -cF "\"$(cat "$T/workdir")/vf/" "$T/big.strace")
+# The simulated rtnetlink (rtnl.c, preloaded into the process) answers the
+# link dump by reading files where the kernel answers from memory: each VF's
+# settings under the work directory's vf/, each netdev's mtu, ifindex and
+# address under the testbed's sys. sriovctl sends that dump from a worker
+# process that does nothing else, so every open of a process that read the
+# simulator's vf/ files is the simulator's, not sriovctl's (on a real kernel
+# that process opens nothing).
+sim_opens=$(awk -v vf="\"$(cat "$T/workdir")/vf/" '
+	{ n[$1] += ($0 ~ /(^|[^a-z_])open(at)?\(/) }
+	index($0, vf) { sim[$1] = 1 }
+	END { s = 0; for (p in sim) s += n[p]; print s }' "$T/big.strace")
+opens=$((opens - sim_opens))
 per_dev=$(awk -v a="$opens" -v b="$devs" 'BEGIN { printf "%.1f", a / b }')
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 figure "live show of $PFS x $VFS VFs ($devs PCI devices), median of $N" "$(ms "$t") ms" "<= 150 ms" \
 	"$(awk -v a="$t" 'BEGIN { print (a <= 0.150) ? 1 : 0 }')"
 figure "live show of $PFS x $VFS VFs, openat per PCI device" \
-	"$per_dev ($opens in all, $sim_opens of them by the simulated rtnetlink)" "<= 12" \
+	"$per_dev ($opens in all; the simulated rtnetlink made $sim_opens more)" "<= 12" \
 	"$(awk -v a="$per_dev" 'BEGIN { print (a <= 12) ? 1 : 0 }')"
 
 # ---- 2. the seed host: show vs the manual routine ----
