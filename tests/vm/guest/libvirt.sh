@@ -19,13 +19,15 @@ lv_virsh() { virsh -q -c "$LV_URI" "$@"; }
 
 # lv_start GUEST [fresh]: libvirtd up with GUEST running (paused); one
 # check each. fresh: a GUEST already running is destroyed (libvirt gives
-# its VFs back), defined again from its file and started again.
+# its VFs back) and undefined, defined again from its file and started.
 lv_start() {
 	local t=$(now_us) sock=/run/libvirt/libvirt-sock
 	if [ "$LV_GUEST" = "$1" ]; then
 		[ "${2:-}" = fresh ] || return 0
 		note "libvirt: restarting guest $1"
+		# define would refuse the file (no uuid) while the old one is defined
 		lv_virsh destroy "$1" >"$LOGS/lv-destroy.out" 2>&1
+		lv_virsh undefine "$1" >>"$LOGS/lv-destroy.out" 2>&1
 		lv_guest_start "$1"
 		return
 	fi
@@ -72,8 +74,10 @@ lv_guest_start() {
 	note "  defined in $(since "$t") s"
 	t=$(now_us)
 	lv_virsh start --paused "$1" >"$LOGS/lv-start.out" 2>&1
+	# check reports, it does not fail: test the state again for the note
 	check "libvirt: guest $1 running (paused) after $(since "$t") s" \
-		is "$(lv_virsh domstate "$1" 2>&1)" paused ||
+		is "$(lv_virsh domstate "$1" 2>&1)" paused
+	[ "$(lv_virsh domstate "$1" 2>&1)" = paused ] ||
 		note "  virsh said: $(head -n 3 "$LOGS/lv-start.out" | tr '\n' ' ')"
 }
 

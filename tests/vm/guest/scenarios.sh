@@ -61,6 +61,10 @@
 #                                        instead (3: blocked changes)
 #   # vm-file: PATH LINE                 the modprobe.d file PATH (under
 #                                        SRIOVCTL_ROOT) has the line LINE
+#   # vm-offline: yes                    after apply, the host as `show --format
+#                                        state` captures it, planned offline
+#                                        (plan --state), gives the plan that
+#                                        planning the live host gives
 #   # vm-vf: PF ID TEXT[|TEXT...]        (any number) `ip link show` of the
 #                                        PF's netdev shows each TEXT on VF ID
 #   # vm-vf-addrs: PF ADDR,...           (any number) the PF's VFs 0, 1, ...
@@ -306,6 +310,23 @@ plan_after() {
 	while IFS= read -r l; do note "  second apply said: $l"; done < <(head -n 3 "$LOGS/$1.again.err")
 }
 
+# offline_plan NAME FILE APPLIED: with "# vm-offline: yes", the captured
+# host (show --format state, libvirt's own XML in it) planned offline gives
+# what the live host gives
+offline_plan() {
+	local o=$LOGS/$1
+	[ "$(hdr "$2" offline)" = yes ] || return 0
+	"$SRIOVCTL" show --format state >"$o.state.yaml" 2>"$o.state.err"
+	"$SRIOVCTL" plan -f "$3" >"$o.live.plan" 2>"$o.live.err"
+	"$SRIOVCTL" plan --state "$o.state.yaml" -f "$3" >"$o.offline.plan" 2>"$o.offline.err"
+	if cmp -s "$o.live.plan" "$o.offline.plan"; then
+		ok "$1: plan --state of the captured host prints what plan prints live"
+	else
+		fail "$1: plan --state of the captured host prints what plan prints live" \
+			"$({ diff "$o.live.plan" "$o.offline.plan"; cat "$o.offline.err"; } | head -n 8)"
+	fi
+}
+
 # plan_before NAME FILE APPLIED: with "# vm-plan-exit: EXIT", what plan
 # says before apply (its "# vm-plan-text:" lines)
 plan_before() {
@@ -395,6 +416,7 @@ scenario_run() {
 		[ "$rc" = 0 ] || note "  apply said: $(head -n 3 "$out.apply.err" | tr '\n' ' ')"
 	fi
 	after_checks "$name" "$f"
+	offline_plan "$name" "$f" "$af"
 	[ -z "$LV_GUEST" ] || note "  ${PFS%% *}: $(ip link show dev "$(pf_netdev "${PFS%% *}")" | grep -E '^ +vf 0 ' | tr -s ' ')"
 	while IFS= read -r l; do
 		[ -n "$l" ] || continue
