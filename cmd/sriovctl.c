@@ -204,9 +204,9 @@ int get_host(const struct args *a, const struct spec *s, struct diag *d, struct 
 /* ---- plan and apply ---- */
 
 /*
- * Observe h and plan s on it. A file without guests is planned first
- * without asking libvirt (a worker, a connection and libvirt's libraries
- * less on every run): libvirt only tells who uses VFs, and only an action
+ * Observe h and plan s on it. A file without guests or VF pools is planned
+ * first without asking libvirt (a worker, a connection and libvirt's
+ * libraries less on every run): libvirt only tells who uses VFs, and only an action
  * that takes VFs away asks that; when the plan has one, the host is
  * observed again with libvirt and planned again. The host: guard of s is
  * checked before planning. *ret_asked: whether libvirt was asked.
@@ -217,7 +217,7 @@ static int observe_and_plan(const struct args *a, const struct spec *s, struct d
 	_cleanup_(host_freep) struct host *h = NULL;
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	const char *uri = libvirt_uri(a, s);
-	bool lazy = uri && !a->state && s->n_guests == 0;
+	bool lazy = uri && !a->state && s->n_guests == 0 && s->n_networks == 0;
 	struct plan_opts o = {.force = a->force};
 	struct diag first;
 	int r;
@@ -260,10 +260,10 @@ int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, stru
 	if (r >= 0)
 		return r;
 	boot_wait_pfs(a, s);
-	/* --scope host plans without the guests (libvirt is not asked) */
+	/* --scope host plans without the guests and pools (libvirt is not asked) */
 	struct spec host_side = *s;
 	if (boot_host_only(a))
-		host_side.n_guests = 0;
+		host_side.n_guests = host_side.n_networks = 0;
 	diag_init(&d);
 	r = observe_and_plan(a, &host_side, &d, &h, &p, &a->libvirt_asked);
 	if (r >= 0)

@@ -12,13 +12,28 @@
 #                                        the PFs' netdevs up)
 #   # vm-apply: PATH                     apply this file of the source tree
 #                                        (examples/...) instead of this one
-#   # vm-libvirt: GUEST                  libvirtd runs with GUEST running
-#                                        (paused; see guest/libvirt.sh)
+#   # vm-libvirt: GUEST [fresh]          libvirtd runs with GUEST running
+#                                        (paused; see guest/libvirt.sh);
+#                                        fresh: GUEST started again first
 #   # vm-guest: SCOPE ADDR present|absent [ERE]
 #                                        (any number) the guest's live or
 #                                        persistent XML has a device at ADDR
 #                                        (matching ERE), or has none
+#   # vm-guest-net: SCOPE NETWORK present|absent [ERE]
+#                                        (any number) the guest's live or
+#                                        persistent XML has an interface on
+#                                        the libvirt network NETWORK (matching
+#                                        ERE), or has none
+#   # vm-net: NAME KEY=VALUE...          (any number) the libvirt network NAME:
+#                                        active=, persistent=, autostart=
+#                                        yes|no; vfs=N (its VF list is VFs
+#                                        0..N-1 of its PF); connections=N
+#                                        (see guest/libvirt.sh)
+#   # vm-net-xml: NAME SCOPE ERE         (any number) the network's live or
+#                                        persistent XML matches ERE
 #   # vm-driver: ADDR DRIVER             (any number) ADDR is bound to DRIVER
+#   # vm-show: ERE                       (any number) `sriovctl show` prints a
+#                                        line matching ERE
 #   # vm-plan-after: EXIT [ERE]          after a failed apply: plan
 #                                        --detailed-exitcode exits EXIT and
 #                                        its output matches ERE
@@ -42,8 +57,14 @@
 #   # vm-apply-error: ERE                (any number) apply exits 1 and its
 #                                        stderr matches each ERE; the rest of
 #                                        the file is still applied
+#   # vm-apply-exit: EXIT                with vm-apply-error: apply exits EXIT
+#                                        instead (3: blocked changes)
 #   # vm-file: PATH LINE                 the modprobe.d file PATH (under
 #                                        SRIOVCTL_ROOT) has the line LINE
+#   # vm-offline: yes                    after apply, the host as `show --format
+#                                        state` captures it, planned offline
+#                                        (plan --state), gives the plan that
+#                                        planning the live host gives
 #   # vm-vf: PF ID TEXT[|TEXT...]        (any number) `ip link show` of the
 #                                        PF's netdev shows each TEXT on VF ID
 #   # vm-vf-addrs: PF ADDR,...           (any number) the PF's VFs 0, 1, ...
@@ -232,6 +253,25 @@ after_checks() {
 		[ -n "$pf" ] || continue
 		check "$name: $pf is bound to $want" is "$(driver_of "$pf")" "$want"
 	done < <(hdrs "$f" driver)
+	while read -r pf l; do
+		[ -n "$pf" ] || continue
+		check "$name: network $pf: $l" lv_net_is "$pf" "$l"
+	done < <(hdrs "$f" net)
+	while read -r pf scope l; do
+		[ -n "$pf" ] || continue
+		check "$name: network $pf's $scope XML matches /$l/" lv_net_xml "$pf" "$scope" "$l"
+	done < <(hdrs "$f" net-xml)
+	while read -r scope pf want l; do
+		[ -n "$pf" ] || continue
+		check "$name: guest $LV_GUEST's $scope XML: an interface on network $pf $want${l:+ /$l/}" \
+			lv_guest_net "$scope" "$pf" "$want" "$l"
+	done < <(hdrs "$f" guest-net)
+	if [ -n "$(hdr "$f" show)" ]; then
+		"$SRIOVCTL" show >"$LOGS/$name.show.out" 2>&1
+		while IFS= read -r l; do
+			check "$name: show has /$l/" grep -qE -- "$l" "$LOGS/$name.show.out"
+		done < <(hdrs "$f" show)
+	fi
 	while read -r scope pf want l; do
 		[ -n "$pf" ] || continue
 		check "$name: guest $LV_GUEST's $scope XML: $pf $want${l:+ /$l/}" \
@@ -270,6 +310,23 @@ plan_after() {
 	while IFS= read -r l; do note "  second apply said: $l"; done < <(head -n 3 "$LOGS/$1.again.err")
 }
 
+# offline_plan NAME FILE APPLIED: with "# vm-offline: yes", the captured
+# host (show --format state, libvirt's own XML in it) planned offline gives
+# what the live host gives
+offline_plan() {
+	local o=$LOGS/$1
+	[ "$(hdr "$2" offline)" = yes ] || return 0
+	"$SRIOVCTL" show --format state >"$o.state.yaml" 2>"$o.state.err"
+	"$SRIOVCTL" plan -f "$3" >"$o.live.plan" 2>"$o.live.err"
+	"$SRIOVCTL" plan --state "$o.state.yaml" -f "$3" >"$o.offline.plan" 2>"$o.offline.err"
+	if cmp -s "$o.live.plan" "$o.offline.plan"; then
+		ok "$1: plan --state of the captured host prints what plan prints live"
+	else
+		fail "$1: plan --state of the captured host prints what plan prints live" \
+			"$({ diff "$o.live.plan" "$o.offline.plan"; cat "$o.offline.err"; } | head -n 8)"
+	fi
+}
+
 # plan_before NAME FILE APPLIED: with "# vm-plan-exit: EXIT", what plan
 # says before apply (its "# vm-plan-text:" lines)
 plan_before() {
@@ -297,7 +354,8 @@ scenario_run() {
 	note "scenario $name"
 	l=$(hdr "$f" libvirt)
 	if [ -n "$l" ]; then
-		lv_start "$l" || return
+		# shellcheck disable=SC2086 # GUEST [fresh]
+		lv_start $l || return
 	else
 		lv_stop
 	fi
@@ -346,7 +404,8 @@ scenario_run() {
 	if [ -n "$refused" ]; then
 		check "$name: apply refuses (exit 1)" is "$rc" 1
 	elif [ -n "$(hdr "$f" apply-error)" ]; then
-		check "$name: apply exits 1" is "$rc" 1
+		w=$(hdr "$f" apply-exit)
+		check "$name: apply exits ${w:-1}" is "$rc" "${w:-1}"
 		while IFS= read -r l; do
 			check "$name: apply's message matches /$l/" grep -qE -- "$l" "$out.apply.err"
 		done < <(hdrs "$f" apply-error)
@@ -357,6 +416,7 @@ scenario_run() {
 		[ "$rc" = 0 ] || note "  apply said: $(head -n 3 "$out.apply.err" | tr '\n' ' ')"
 	fi
 	after_checks "$name" "$f"
+	offline_plan "$name" "$f" "$af"
 	[ -z "$LV_GUEST" ] || note "  ${PFS%% *}: $(ip link show dev "$(pf_netdev "${PFS%% *}")" | grep -E '^ +vf 0 ' | tr -s ' ')"
 	while IFS= read -r l; do
 		[ -n "$l" ] || continue
