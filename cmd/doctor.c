@@ -68,7 +68,8 @@ static int load_file(const struct args *a, struct doctor *dr, struct spec **ret,
 /*
  * The live host with what a preflight reads: every PF, the file's PFs also
  * when they have no SR-IOV (to say so), vfio-pci and the VF drivers, and
- * libvirt only when the file has guests, unreachable being a check.
+ * libvirt only when the file has guests or VF pools, unreachable being a
+ * check.
  */
 static int observe(const struct args *a, const struct spec *s, struct diag *d, struct host **ret)
 {
@@ -76,7 +77,7 @@ static int observe(const struct args *a, const struct spec *s, struct diag *d, s
 	_cleanup_(strv_release) struct strv mods = {0}, pci = {0};
 	int r;
 
-	r = observe_scope_init(&sc, s, a->root, s && s->n_guests ? libvirt_uri(a, s) : NULL);
+	r = observe_scope_init(&sc, s, a->root, s && (s->n_guests || s->n_networks) ? libvirt_uri(a, s) : NULL);
 	for (size_t i = 0; r >= 0 && i < sc.opts.n_modules; i++)
 		r = strv_add_unique(&mods, sc.opts.modules[i]);
 	if (r >= 0)

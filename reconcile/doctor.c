@@ -92,10 +92,13 @@ static bool is_vfio(const char *driver)
 	return driver && modname_eq(driver, "vfio-pci");
 }
 
-/* The file gives devices to guests or binds VFs to vfio-pci: it needs the IOMMU and vfio-pci. */
+/*
+ * The file gives devices to guests, declares VF pools (libvirt hands their
+ * VFs to vfio-pci) or binds VFs to vfio-pci: it needs the IOMMU and vfio-pci.
+ */
 static bool needs_vfio(const struct spec *s)
 {
-	if (!s || s->n_guests > 0)
+	if (!s || s->n_guests > 0 || s->n_networks > 0)
 		return true;
 	for (size_t i = 0; i < s->n_pfs; i++) {
 		const struct pf_spec *pf = &s->pfs[i];
@@ -504,7 +507,7 @@ int doctor_check_host(struct doctor *dr, const struct spec *s, const struct host
 		r = check_module(dr, h, "vfio-pci", true);
 	for (size_t i = 0; r >= 0 && i < modules.n; i++)
 		r = check_module(dr, h, modules.v[i], true);
-	if (r >= 0 && s && s->n_guests > 0)
+	if (r >= 0 && s && (s->n_guests > 0 || s->n_networks > 0))
 		r = check_libvirt(dr, h);
 	return r;
 }

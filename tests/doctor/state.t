@@ -100,6 +100,13 @@ doc --state "$D/fine.state.yaml" "$D/guests.yaml"
 is "ok   libvirt: reachable, version 9.0.0" "$(line libvirt)" "a file with guests: libvirt and its version"
 doc --state "$D/fine.state.yaml" "$D/fine.yaml"
 lacks "libvirt" "$T/out" "a file without guests: libvirt is not checked"
+# a VF pool without guests: libvirt hands its VFs out, to vfio-pci
+printf 'version: 1\npfs:\n  - pci: "0000:0b:00.0"\n    num-vfs: 2\nnetworks:\n  pool:\n    pf: "0000:0b:00.0"\n' >"$T/pool.yaml"
+doc --state "$D/fine.state.yaml" "$T/pool.yaml"
+is "ok   libvirt: reachable, version 9.0.0" "$(line libvirt)" "a file with a VF pool and no guests: libvirt is checked"
+has "^ok   module vfio-pci: " "$T/out" "a file with a VF pool: vfio-pci is looked for"
+doc --state "$D/noiommu.state.yaml" "$T/pool.yaml"
+is fail "$(status libvirt)" "a VF pool on a host-state without libvirt: the libvirt check fails"
 
 # an invalid file: said with its place, the host still checked, exit 65
 doc --state "$D/fine.state.yaml" "$D/invalid.yaml"
