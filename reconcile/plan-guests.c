@@ -119,7 +119,7 @@ static bool same_text(const char *a, const char *b)
 /* Does the existing device satisfy the file? Unset fields of the file match anything. */
 static bool dev_matches(const struct guest_device *gd, const struct guest_dev_state *ex)
 {
-	if (gd->type != ex->type)
+	if (gd->type != ex->type || gd->managed != ex->managed)
 		return false;
 	if (gd->mac && !same_text(gd->mac, ex->mac))
 		return false;
@@ -242,7 +242,7 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 	    .vlan = gd->vlan,
 	    .virtualport_type = gd->virtualport_type,
 	    .profileid = gd->profileid,
-	    .managed = true,
+	    .managed = gd->managed,
 	};
 	if (pers || live) {
 		_cleanup_(freep) char *desc = plan_describe_dev(&want);
@@ -441,9 +441,10 @@ static bool held_elsewhere(const struct plan_ctx *c, const struct pending *p,
 
 /*
  * After the counts are known: an attach of a VF that will not be created
- * (its count change is blocked), of a device another guest holds and
- * keeps, or of a whole device whose IOMMU group the guest cannot have
- * (plan-iommu.c), is blocked.
+ * (its count change is blocked), of a device whose driver binding is
+ * blocked, of a VF whose netdev the host uses, of a device another guest
+ * holds and keeps, or of a whole device whose IOMMU group the guest
+ * cannot have (plan-iommu.c), is blocked.
  */
 int plan_attach_safety(struct plan_ctx *c)
 {
@@ -454,6 +455,18 @@ int plan_attach_safety(struct plan_ctx *c)
 		const struct vf_ref *v = plan_vf_by_address(c, p->a.device);
 		if (v && v->res && v->res->count_blocked && (!v->vf || v->id >= v->res->cur)) {
 			ctx_block(c, p, strdup(v->res->count_why));
+			continue;
+		}
+		const struct pending *bind = plan_bind_of(c, p->a.device);
+		if (bind && bind->blocked) {
+			ctx_block(c, p,
+				  strprintf("needs the blocked bind-driver of %s", p->a.device));
+			continue;
+		}
+		/* libvirt takes the VF from its host driver, and the host's use of it with it */
+		char *host_use = v && !bind ? plan_host_use_why(c, p->a.device, v->vf) : NULL;
+		if (host_use) {
+			ctx_block(c, p, host_use);
 			continue;
 		}
 

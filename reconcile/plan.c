@@ -223,6 +223,8 @@ char *plan_describe_dev(const struct guest_dev_state *g)
 	if (g->network) {
 		n = put(buf, sizeof(buf), n, ", network ");
 		put(buf, sizeof(buf), n, g->network);
+	} else if (!g->managed) {
+		put(buf, sizeof(buf), n, ", managed no");
 	}
 	return strdup(buf);
 }
@@ -405,6 +407,18 @@ static void why_add(FILE *f, bool *first, const char *fmt, const char *addr, con
 	fprintf(f, fmt, addr, name);
 }
 
+char *plan_host_use_why(struct plan_ctx *c, const char *addr, const struct vf_state *vf)
+{
+	if (!vf || !netdev_use_busy(&vf->use))
+		return NULL;
+	_cleanup_(freep) char *use = netdev_use_describe(&vf->use);
+	char *why = use ? strprintf("VF %s%s%s%s is in use on the host: %s", addr,
+				    vf->interface ? " (" : "", vf->interface ? vf->interface : "",
+				    vf->interface ? ")" : "", use)
+			: NULL;
+	return why ? why : ctx_oom(c);
+}
+
 char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 {
 	char *buf = NULL;
@@ -466,15 +480,13 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 		/* the host's own use of the VF's netdev, observed from sysfs and rtnetlink */
 		const struct vf_state *vf = ref ? ref->vf : NULL;
 		if (vf && netdev_use_busy(&vf->use)) {
-			_cleanup_(freep) char *use = netdev_use_describe(&vf->use);
+			_cleanup_(freep) char *use = plan_host_use_why(c, addrs[i], vf);
 			if (!use) {
 				fclose(f);
 				free(buf);
-				return ctx_oom(c);
+				return NULL;
 			}
-			fprintf(f, "%sVF %s%s%s%s is in use on the host: %s", first ? "" : "; ",
-				addrs[i], vf->interface ? " (" : "",
-				vf->interface ? vf->interface : "", vf->interface ? ")" : "", use);
+			fprintf(f, "%s%s", first ? "" : "; ", use);
 			first = false;
 		}
 	}
@@ -637,7 +649,7 @@ static void unguarded_warning(struct plan_ctx *c, const struct action *a)
 	if (a->kind == ACTION_SET_NUM_VFS && a->num.from > 0)
 		what = "the VFs this plan removes";
 	else if (a->kind == ACTION_BIND_DRIVER && !a->vf.is_new)
-		what = "the VF this plan rebinds";
+		what = a->vf.pf ? "the VF this plan rebinds" : "the device this plan rebinds";
 	else if (a->kind == ACTION_RELOAD_MODULE && a->module.loaded)
 		what = "the VFs this module reload destroys";
 	else
@@ -657,9 +669,9 @@ int plan_compute(const struct spec *s, const struct host *h, const struct plan_o
 	struct plan_ctx c = {.s = s, .h = h, .o = o ? o : &no_opts, .d = d};
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	int (*const passes[])(struct plan_ctx *) = {
-	    resolve_pfs,   plan_modules,       check_counts,   build_vf_index,
-	    build_holders, plan_guests,	       build_detaches, plan_counts,
-	    plan_vfs,	   plan_attach_safety, plan_networks,
+	    resolve_pfs,   plan_modules, check_counts,	     build_vf_index,
+	    build_holders, plan_guests,	 build_detaches,     plan_counts,
+	    plan_vfs,	   plan_devices, plan_attach_safety, plan_networks,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {
