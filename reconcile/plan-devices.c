@@ -51,15 +51,7 @@ static char *others_why(struct plan_ctx *c, const char *guest, const char *addr,
 		fprintf(f, "%s%s", first ? "" : "; ", use);
 		first = false;
 	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return ctx_oom(c);
-	}
-	if (first) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return plan_why_finish(c, f, &buf, first);
 }
 
 /* driver: on a pci: device: bind it before the attach, unless it is bound so already. */

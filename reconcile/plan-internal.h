@@ -111,6 +111,11 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n);
  * when it does not (or out of memory, noted in c). Owned.
  */
 char *plan_host_use_why(struct plan_ctx *c, const char *addr, const struct vf_state *vf);
+/*
+ * Close f, a memstream into *buf of "; "-joined phrases: the text (owned),
+ * or NULL when empty or out of memory (noted in c).
+ */
+char *plan_why_finish(struct plan_ctx *c, FILE *f, char **buf, bool empty);
 
 /* Value rendering shared by the planner files. */
 

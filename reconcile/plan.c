@@ -372,17 +372,19 @@ static int build_detaches(struct plan_ctx *c)
 {
 	for (size_t i = 0; i < c->n_acts; i++) {
 		const struct action *a = &c->acts[i].a;
-		if (a->kind != ACTION_DETACH || !a->device)
+		/* an interface on a pool frees the VF it was handed in the running guest */
+		const char *addr = a->device ? a->device : a->guest.dev.address;
+		if (a->kind != ACTION_DETACH || !addr)
 			continue;
 		for (int live = 0; live < 2; live++) {
-			if (!(live ? a->guest.live : a->guest.persistent))
+			if (!(live ? a->guest.live : a->guest.persistent) || (!a->device && !live))
 				continue;
 			struct detach_key *k = GROW(c->detaches, c->n_detaches, c->cap_detaches);
 			if (!k) {
 				ctx_oom(c);
 				return -ENOMEM;
 			}
-			*k = (struct detach_key){a->device, a->target, live};
+			*k = (struct detach_key){addr, a->target, live};
 		}
 	}
 	if (c->n_detaches)
@@ -436,6 +438,8 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 		/* a VF a libvirt pool gave to a running guest: named by pool and guest */
 		const struct domain_state *by_net = NULL;
 		const struct network_state *net = host_vf_handed_out(c->h, addrs[i], &by_net);
+		if (net && by_net && plan_detached(c, by_net->name, addrs[i], true))
+			net = NULL; /* this plan detaches the guest's interface on the pool first */
 		if (net) {
 			fprintf(f, "%sVF %s is handed out by network '%s'", first ? "" : "; ",
 				addrs[i], net->name);
@@ -490,15 +494,20 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 			first = false;
 		}
 	}
+	return plan_why_finish(c, f, &buf, first);
+}
+
+char *plan_why_finish(struct plan_ctx *c, FILE *f, char **buf, bool empty)
+{
 	if (fclose(f) != 0) {
-		free(buf);
+		free(*buf);
 		return ctx_oom(c);
 	}
-	if (first) {
-		free(buf);
+	if (empty) {
+		free(*buf);
 		return NULL;
 	}
-	return buf;
+	return *buf;
 }
 
 /* ---- PFs ---- */

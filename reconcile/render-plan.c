@@ -245,7 +245,12 @@ static void pr_file_diff(struct pr *p, const char *before, const char *after, bo
 
 static char pr_detach(struct pr *p, const struct action *a)
 {
-	pr_str(p, "device", "detach %s", a->device);
+	if (!a->device && a->guest.dev.network) {
+		pr_str(p, NULL, "detach network %s", a->guest.dev.network);
+		pr_json(p, "device", NULL);
+	} else {
+		pr_str(p, "device", "detach %s", a->device);
+	}
 	pr_str(p, NULL, " from %s", a->target);
 	pr_dev(p, "from", " (%s)", &a->guest.dev);
 	pr_json(p, "to", NULL);
