@@ -33,17 +33,18 @@ static char *others_why(struct plan_ctx *c, const char *guest, const char *addr,
 	size_t len = 0, nh;
 	bool first = true;
 	const struct holder *hv = plan_holders_of(c, addr, &nh);
+	const struct domain_state *said = NULL;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return ctx_oom(c);
 	for (size_t j = 0; j < nh; j++) {
-		if (streq(hv[j].dom->name, guest) ||
-		    plan_detached(c, hv[j].dom->name, addr, hv[j].live) ||
-		    (j > 0 && hv[j - 1].dom == hv[j].dom))
+		if (hv[j].dom == said || streq(hv[j].dom->name, guest) ||
+		    plan_detached(c, hv[j].dom->name, addr, hv[j].live))
 			continue;
-		fprintf(f, "%sdevice %s is used by %sguest %s", first ? "" : "; ", addr,
-			hv[j].live ? "running " : "", hv[j].dom->name);
+		fprintf(f, "%sdevice %s is used by guest %s", first ? "" : "; ", addr,
+			hv[j].dom->name);
+		said = hv[j].dom;
 		first = false;
 	}
 	_cleanup_(freep) char *use = plan_host_use_why(c, addr, vf);
