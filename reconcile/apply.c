@@ -64,6 +64,10 @@ static const char *action_pf(const struct action *a)
 	case ACTION_REFRESH_NETWORK:
 	case ACTION_SET_NETWORK_AUTOSTART:
 		return a->net.pf;
+	case ACTION_BIND_DRIVER:
+	case ACTION_ATTACH:
+		/* a whole device's attach waits for its own binding */
+		return a->vf.pf ? a->vf.pf : a->device;
 	default:
 		return a->vf.pf;
 	}

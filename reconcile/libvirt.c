@@ -820,6 +820,10 @@ static int detach_scope(struct change *ch, virDomainPtr dom, unsigned scope, str
 	r = a->guest.dev.network
 		? domain_xml_find_net(dom_xml, a->guest.dev.network, a->guest.dev.mac, &xml)
 		: domain_xml_find_device(dom_xml, a->device, &xml);
+	/* a running guest's interface on a pool may be written as the VF it was handed */
+	if (r >= 0 && !xml && a->guest.dev.network && a->guest.dev.address &&
+	    scope == VIR_DOMAIN_AFFECT_LIVE)
+		r = domain_xml_find_device(dom_xml, a->guest.dev.address, &xml);
 	if (r < 0)
 		return diag_error(d, NULL, r, "guest '%s': cannot find %s in %s: %s", a->target,
 				  dev_name(a), where, strerror(-r));

@@ -53,7 +53,7 @@ static char *action_field(const struct action *a)
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		return strdup("drivers-autoprobe");
 	case ACTION_BIND_DRIVER:
-		return strprintf("vf %u driver", a->vf.id);
+		return a->vf.pf ? strprintf("vf %u driver", a->vf.id) : strdup("driver");
 	case ACTION_SET_VF:
 		return strprintf("vf %u %s", a->vf.id, vf_attr_to_string(a->link.attr));
 	case ACTION_WRITE_MODPROBE_CONF:

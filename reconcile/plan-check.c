@@ -325,7 +325,7 @@ static char *users_stale(const struct action *a, const struct host *h)
 /* The parts of a guest device the plan sets are as wanted. */
 static bool dev_satisfies(const struct guest_dev_state *have, const struct guest_dev_state *want)
 {
-	if (have->type != want->type)
+	if (have->type != want->type || (!want->network && have->managed != want->managed))
 		return false;
 	if (want->mac && !(have->mac && strcasecmp(have->mac, want->mac) == 0))
 		return false;
@@ -379,6 +379,21 @@ static char *check_autoprobe(const struct action *a, const struct host *h, enum 
 	return NULL;
 }
 
+/* bind-driver of a whole device (or a VF no declared PF has): its driver by address. */
+static char *check_whole_driver(const struct action *a, const struct host *h, enum side side)
+{
+	const struct pci_dev_state *dev = host_find_pci(h, a->device);
+	const struct vf_state *vf = dev ? NULL : host_find_vf(h, a->device, NULL);
+	const char *want = side == SIDE_FROM ? a->driver.from : a->driver.to;
+
+	if (!dev && !vf)
+		return strprintf("%s is not on this host", or_none(a->device));
+	const char *now = dev ? dev->driver : vf->driver;
+	if (streq_ptr(now, want))
+		return NULL;
+	return differs(side, a->device, "driver", or_none(now), or_none(want));
+}
+
 static char *check_vf(const struct action *a, const struct host *h, enum side side)
 {
 	char *msg = NULL;
@@ -386,6 +401,8 @@ static char *check_vf(const struct action *a, const struct host *h, enum side si
 
 	if (side == SIDE_FROM && a->vf.is_new)
 		return NULL; /* nothing was known of it */
+	if (a->kind == ACTION_BIND_DRIVER && !a->vf.pf)
+		return check_whole_driver(a, h, side);
 	if (!(vf = action_vf_on(a, h, &msg)))
 		return msg;
 	_cleanup_(freep) char *subject = strprintf("%s vf %u", a->vf.pf, a->vf.id);

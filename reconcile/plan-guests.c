@@ -119,7 +119,7 @@ static bool same_text(const char *a, const char *b)
 /* Does the existing device satisfy the file? Unset fields of the file match anything. */
 static bool dev_matches(const struct guest_device *gd, const struct guest_dev_state *ex)
 {
-	if (gd->type != ex->type)
+	if (gd->type != ex->type || gd->managed != ex->managed)
 		return false;
 	if (gd->mac && !same_text(gd->mac, ex->mac))
 		return false;
@@ -242,7 +242,7 @@ static void plan_device(struct plan_ctx *c, const struct guest_spec *g,
 	    .vlan = gd->vlan,
 	    .virtualport_type = gd->virtualport_type,
 	    .profileid = gd->profileid,
-	    .managed = true,
+	    .managed = gd->managed,
 	};
 	if (pers || live) {
 		_cleanup_(freep) char *desc = plan_describe_dev(&want);
@@ -346,10 +346,128 @@ static bool listed(const char *const *addrs, size_t n, const char *addr)
 	return false;
 }
 
+/* A VF pool of the file: declared in networks:, or observed on a declared PF. */
+static bool managed_network(const struct plan_ctx *c, const char *name)
+{
+	const struct network_state *hn = host_find_network(c->h, name);
+
+	if (spec_find_network(c->s, name))
+		return true;
+	if (!hn || !hn->hostdev)
+		return false;
+	for (size_t i = 0; i < c->s->n_pfs; i++) {
+		const struct pci_dev_state *pf = c->pfs[i].host;
+		for (size_t j = 0; pf && hn->pf && j < pf->n_interfaces; j++)
+			if (streq(pf->interfaces[j], hn->pf))
+				return true;
+	}
+	for (size_t i = 0; i < hn->n_vfs; i++) /* a pool listing VF addresses */
+		if (hn->vfs[i] && managed_address(c, hn->vfs[i]))
+			return true;
+	return false;
+}
+
+/* The file lists an interface on that network (with that MAC, when it gives one). */
+static bool net_listed(const struct guest_spec *g, const char *network, const char *mac)
+{
+	for (size_t i = 0; i < g->n_devices; i++) {
+		const struct guest_device *gd = &g->devices[i];
+		if (gd->network && streq(gd->network, network) &&
+		    (!gd->mac || same_text(gd->mac, mac)))
+			return true;
+	}
+	return false;
+}
+
+/* The VF network handed dom for its interface with that MAC (live XML); NULL if none. */
+static const char *handed_vf(const struct plan_ctx *c, const struct domain_state *dom,
+			     const char *network, const char *mac)
+{
+	for (size_t i = 0; dom && i < dom->n_live_devs; i++) {
+		const struct guest_dev_state *l = &dom->live_devs[i];
+		const struct domain_state *to = NULL;
+		const struct network_state *n =
+		    l->address ? host_vf_handed_out(c->h, l->address, &to) : NULL;
+		if (n && to == dom && streq(n->name, network) && (!mac || same_text(l->mac, mac)))
+			return l->address;
+	}
+	return NULL;
+}
+
+/*
+ * Detach a guest's interface on a pool from the scopes that hold it: pers
+ * (its persistent interface) and live (in the running guest: the
+ * interface, or the VF the pool handed out, whose address the action
+ * keeps so that the VF counts as freed).
+ */
+static void add_net_detach(struct plan_ctx *c, const struct guest_spec *g, const char *network,
+			   const struct guest_dev_state *pers, const struct guest_dev_state *live,
+			   const char *reason)
+{
+	const struct guest_dev_state *from = pers ? pers : live;
+	const struct domain_state *dom = host_find_domain(c->h, g->name);
+	struct guest_dev_state dev = {
+	    .type = DEVICE_INTERFACE,
+	    .address = live ? (live->address ? live->address
+					     : (char *)handed_vf(c, dom, network, from->mac))
+			    : NULL,
+	    .mac = from->mac,
+	    .vlan = -1,
+	    .managed = from->managed,
+	    .network = (char *)network,
+	};
+	struct pending *p = ctx_add(c, ACTION_DETACH, g->name);
+
+	if (!p)
+		return;
+	p->loc = &g->loc;
+	p->a.guest.persistent = pers != NULL;
+	p->a.guest.live = live != NULL;
+	p->a.guest.running = dom_running(c, g->name);
+	p->a.reason = strdup(reason);
+	if (copy_dev(&p->a.guest.dev, &dev) < 0 || !p->a.reason)
+		ctx_oom(c);
+}
+
+/* The interfaces on the file's pools that the file does not list. */
+static void prune_nets(struct plan_ctx *c, const struct guest_spec *g,
+		       const struct domain_state *dom, const char *reason)
+{
+	for (size_t i = 0; i < dom->n_nets; i++) {
+		const struct guest_dev_state *e = &dom->nets[i];
+		if (!managed_network(c, e->network) || net_listed(g, e->network, e->mac))
+			continue;
+		add_net_detach(c, g, e->network, e, domain_live_net(c->h, dom, e->network, e->mac),
+			       reason);
+	}
+	if (!dom->running)
+		return;
+	/* only in the running guest: an interface naming the pool, or a VF it handed out */
+	for (size_t i = 0; i < dom->n_live_nets; i++) {
+		const struct guest_dev_state *l = &dom->live_nets[i];
+		if (managed_network(c, l->network) && !net_listed(g, l->network, l->mac) &&
+		    !guest_net_find(dom->nets, dom->n_nets, l->network, l->mac))
+			add_net_detach(c, g, l->network, NULL, l, reason);
+	}
+	for (size_t i = 0; i < dom->n_live_devs; i++) {
+		const struct guest_dev_state *l = &dom->live_devs[i];
+		const struct domain_state *to = NULL;
+		const struct network_state *n =
+		    l->address ? host_vf_handed_out(c->h, l->address, &to) : NULL;
+		if (n && to == dom && managed_network(c, n->name) &&
+		    !net_listed(g, n->name, l->mac) &&
+		    !guest_net_find(dom->nets, dom->n_nets, n->name, l->mac) &&
+		    !guest_net_find(dom->live_nets, dom->n_live_nets, n->name, l->mac))
+			add_net_detach(c, g, n->name, NULL, l, reason);
+	}
+}
+
 static void prune(struct plan_ctx *c, const struct guest_spec *g, const struct domain_state *dom,
 		  const char *const *addrs)
 {
 	const char *reason = "not in the file, and prune: true";
+
+	prune_nets(c, g, dom, reason);
 
 	for (size_t i = 0; i < dom->n_devs; i++) {
 		const struct guest_dev_state *d = &dom->devs[i];
@@ -441,9 +559,10 @@ static bool held_elsewhere(const struct plan_ctx *c, const struct pending *p,
 
 /*
  * After the counts are known: an attach of a VF that will not be created
- * (its count change is blocked), of a device another guest holds and
- * keeps, or of a whole device whose IOMMU group the guest cannot have
- * (plan-iommu.c), is blocked.
+ * (its count change is blocked), of a device whose driver binding is
+ * blocked, of a VF whose netdev the host uses, of a device another guest
+ * holds and keeps, or of a whole device whose IOMMU group the guest
+ * cannot have (plan-iommu.c), is blocked.
  */
 int plan_attach_safety(struct plan_ctx *c)
 {
@@ -454,6 +573,18 @@ int plan_attach_safety(struct plan_ctx *c)
 		const struct vf_ref *v = plan_vf_by_address(c, p->a.device);
 		if (v && v->res && v->res->count_blocked && (!v->vf || v->id >= v->res->cur)) {
 			ctx_block(c, p, strdup(v->res->count_why));
+			continue;
+		}
+		const struct pending *bind = plan_bind_of(c, p->a.device);
+		if (bind && bind->blocked) {
+			ctx_block(c, p,
+				  strprintf("needs the blocked bind-driver of %s", p->a.device));
+			continue;
+		}
+		/* libvirt takes the VF from its host driver, and the host's use of it with it */
+		char *host_use = v && !bind ? plan_host_use_why(c, p->a.device, v->vf) : NULL;
+		if (host_use) {
+			ctx_block(c, p, host_use);
 			continue;
 		}
 

@@ -105,6 +105,17 @@ bool plan_detached(const struct plan_ctx *c, const char *guest, const char *addr
  * Owned.
  */
 char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n);
+/*
+ * "VF 0000:0b:10.0 (enp11s16) is in use on the host: up with address
+ * 10.0.0.5/24" when the host uses vf's netdev (addr is its address); NULL
+ * when it does not (or out of memory, noted in c). Owned.
+ */
+char *plan_host_use_why(struct plan_ctx *c, const char *addr, const struct vf_state *vf);
+/*
+ * Close f, a memstream into *buf of "; "-joined phrases: the text (owned),
+ * or NULL when empty or out of memory (noted in c).
+ */
+char *plan_why_finish(struct plan_ctx *c, FILE *f, char **buf, bool empty);
 
 /* Value rendering shared by the planner files. */
 
@@ -114,6 +125,14 @@ int plan_guests(struct plan_ctx *c);
 int plan_counts(struct plan_ctx *c);
 int plan_vfs(struct plan_ctx *c);
 int plan_attach_safety(struct plan_ctx *c);
+/*
+ * Whole devices (plan-devices.c): bind-driver of a pci: device with
+ * driver:, and a device with managed: false that would not be on
+ * vfio-pci (an error: libvirt would not bind it, the guest would not start).
+ */
+int plan_devices(struct plan_ctx *c);
+/* The bind-driver planned for the device at addr; NULL when none. */
+const struct pending *plan_bind_of(const struct plan_ctx *c, const char *addr);
 /* VF pools (plan-networks.c): define, start, refresh, autostart. */
 int plan_networks(struct plan_ctx *c);
 /*

@@ -395,7 +395,13 @@ static void load_kind(struct ld *l, json_object *o, struct action *a)
 			bad(l, "to", "missing");
 		break;
 	case ACTION_BIND_DRIVER:
-		load_vf(l, o, a);
+		if (get(o, "vf")) {
+			load_vf(l, o, a);
+		} else { /* a whole device */
+			a->device = get_pci(l, o, "device", true);
+			if (a->device && !streq(a->device, a->target))
+				bad(l, "device", "not the target");
+		}
 		a->driver.from = get_name(l, o, "from", false);
 		a->driver.to = get_name(l, o, "to", true);
 		break;

@@ -43,8 +43,8 @@ static char *handed_out_why(const struct plan_ctx *c, const struct network_state
 	for (size_t i = 0; i < hn->n_vfs; i++) {
 		const struct domain_state *dom;
 		const struct network_state *by = host_vf_handed_out(c->h, hn->vfs[i], &dom);
-		if (by != hn)
-			continue;
+		if (by != hn || (dom && plan_detached(c, dom->name, hn->vfs[i], true)))
+			continue; /* not handed out, or given back by a detach of this plan */
 		if (dom)
 			fprintf(f, "%sVF %s is handed out by network '%s' to guest '%s'",
 				first ? "" : "; ", hn->vfs[i], hn->name, dom->name);

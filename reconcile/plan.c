@@ -223,6 +223,8 @@ char *plan_describe_dev(const struct guest_dev_state *g)
 	if (g->network) {
 		n = put(buf, sizeof(buf), n, ", network ");
 		put(buf, sizeof(buf), n, g->network);
+	} else if (!g->managed) {
+		put(buf, sizeof(buf), n, ", managed no");
 	}
 	return strdup(buf);
 }
@@ -370,17 +372,19 @@ static int build_detaches(struct plan_ctx *c)
 {
 	for (size_t i = 0; i < c->n_acts; i++) {
 		const struct action *a = &c->acts[i].a;
-		if (a->kind != ACTION_DETACH || !a->device)
+		/* an interface on a pool frees the VF it was handed in the running guest */
+		const char *addr = a->device ? a->device : a->guest.dev.address;
+		if (a->kind != ACTION_DETACH || !addr)
 			continue;
 		for (int live = 0; live < 2; live++) {
-			if (!(live ? a->guest.live : a->guest.persistent))
+			if (!(live ? a->guest.live : a->guest.persistent) || (!a->device && !live))
 				continue;
 			struct detach_key *k = GROW(c->detaches, c->n_detaches, c->cap_detaches);
 			if (!k) {
 				ctx_oom(c);
 				return -ENOMEM;
 			}
-			*k = (struct detach_key){a->device, a->target, live};
+			*k = (struct detach_key){addr, a->target, live};
 		}
 	}
 	if (c->n_detaches)
@@ -405,6 +409,18 @@ static void why_add(FILE *f, bool *first, const char *fmt, const char *addr, con
 	fprintf(f, fmt, addr, name);
 }
 
+char *plan_host_use_why(struct plan_ctx *c, const char *addr, const struct vf_state *vf)
+{
+	if (!vf || !netdev_use_busy(&vf->use))
+		return NULL;
+	_cleanup_(freep) char *use = netdev_use_describe(&vf->use);
+	char *why = use ? strprintf("VF %s%s%s%s is in use on the host: %s", addr,
+				    vf->interface ? " (" : "", vf->interface ? vf->interface : "",
+				    vf->interface ? ")" : "", use)
+			: NULL;
+	return why ? why : ctx_oom(c);
+}
+
 char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 {
 	char *buf = NULL;
@@ -422,6 +438,8 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 		/* a VF a libvirt pool gave to a running guest: named by pool and guest */
 		const struct domain_state *by_net = NULL;
 		const struct network_state *net = host_vf_handed_out(c->h, addrs[i], &by_net);
+		if (net && by_net && plan_detached(c, by_net->name, addrs[i], true))
+			net = NULL; /* this plan detaches the guest's interface on the pool first */
 		if (net) {
 			fprintf(f, "%sVF %s is handed out by network '%s'", first ? "" : "; ",
 				addrs[i], net->name);
@@ -466,27 +484,30 @@ char *plan_holders_why(struct plan_ctx *c, const char *const *addrs, size_t n)
 		/* the host's own use of the VF's netdev, observed from sysfs and rtnetlink */
 		const struct vf_state *vf = ref ? ref->vf : NULL;
 		if (vf && netdev_use_busy(&vf->use)) {
-			_cleanup_(freep) char *use = netdev_use_describe(&vf->use);
+			_cleanup_(freep) char *use = plan_host_use_why(c, addrs[i], vf);
 			if (!use) {
 				fclose(f);
 				free(buf);
-				return ctx_oom(c);
+				return NULL;
 			}
-			fprintf(f, "%sVF %s%s%s%s is in use on the host: %s", first ? "" : "; ",
-				addrs[i], vf->interface ? " (" : "",
-				vf->interface ? vf->interface : "", vf->interface ? ")" : "", use);
+			fprintf(f, "%s%s", first ? "" : "; ", use);
 			first = false;
 		}
 	}
+	return plan_why_finish(c, f, &buf, first);
+}
+
+char *plan_why_finish(struct plan_ctx *c, FILE *f, char **buf, bool empty)
+{
 	if (fclose(f) != 0) {
-		free(buf);
+		free(*buf);
 		return ctx_oom(c);
 	}
-	if (first) {
-		free(buf);
+	if (empty) {
+		free(*buf);
 		return NULL;
 	}
-	return buf;
+	return *buf;
 }
 
 /* ---- PFs ---- */
@@ -637,7 +658,7 @@ static void unguarded_warning(struct plan_ctx *c, const struct action *a)
 	if (a->kind == ACTION_SET_NUM_VFS && a->num.from > 0)
 		what = "the VFs this plan removes";
 	else if (a->kind == ACTION_BIND_DRIVER && !a->vf.is_new)
-		what = "the VF this plan rebinds";
+		what = a->vf.pf ? "the VF this plan rebinds" : "the device this plan rebinds";
 	else if (a->kind == ACTION_RELOAD_MODULE && a->module.loaded)
 		what = "the VFs this module reload destroys";
 	else
@@ -657,9 +678,9 @@ int plan_compute(const struct spec *s, const struct host *h, const struct plan_o
 	struct plan_ctx c = {.s = s, .h = h, .o = o ? o : &no_opts, .d = d};
 	_cleanup_(plan_freep) struct plan *p = NULL;
 	int (*const passes[])(struct plan_ctx *) = {
-	    resolve_pfs,   plan_modules,       check_counts,   build_vf_index,
-	    build_holders, plan_guests,	       build_detaches, plan_counts,
-	    plan_vfs,	   plan_attach_safety, plan_networks,
+	    resolve_pfs,   plan_modules, check_counts,	     build_vf_index,
+	    build_holders, plan_guests,	 build_detaches,     plan_counts,
+	    plan_vfs,	   plan_devices, plan_attach_safety, plan_networks,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(passes); i++) {

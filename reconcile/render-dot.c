@@ -92,6 +92,9 @@ static char *action_node(const struct host *h, const struct action *a)
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		return strprintf("pf:%s", a->target);
 	case ACTION_BIND_DRIVER:
+		if (!a->vf.pf) /* a whole device a guest gets */
+			return device_node(h, a->device);
+		/* fall through */
 	case ACTION_SET_VF:
 		return a->device ? strprintf("vf:%s", a->device)
 				 : strprintf("vf:%s#%u", a->vf.pf, a->vf.id);

@@ -245,7 +245,12 @@ static void pr_file_diff(struct pr *p, const char *before, const char *after, bo
 
 static char pr_detach(struct pr *p, const struct action *a)
 {
-	pr_str(p, "device", "detach %s", a->device);
+	if (!a->device && a->guest.dev.network) {
+		pr_str(p, NULL, "detach network %s", a->guest.dev.network);
+		pr_json(p, "device", NULL);
+	} else {
+		pr_str(p, "device", "detach %s", a->device);
+	}
 	pr_str(p, NULL, " from %s", a->target);
 	pr_dev(p, "from", " (%s)", &a->guest.dev);
 	pr_json(p, "to", NULL);
@@ -371,11 +376,14 @@ static char pr_autoprobe(struct pr *p, const struct action *a)
 /*
  * bind-driver's text names what is there now: "(new)" for a VF this plan
  * creates, "(none)" when it has no driver; its JSON "from" is null for both
- * (vf.new tells them apart).
+ * (vf.new tells them apart). A whole device has "device" instead of "vf".
  */
 static char pr_bind(struct pr *p, const struct action *a)
 {
-	pr_vf(p, a);
+	if (a->vf.pf)
+		pr_vf(p, a);
+	else /* a whole device a guest gets (driver: on a pci: device) */
+		pr_str(p, "device", "%s", a->device);
 	pr_text(p, " driver %s",
 		a->vf.is_new ? "(new)" : a->driver.from ? a->driver.from : "(none)");
 	if (p->o)

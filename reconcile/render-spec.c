@@ -254,6 +254,9 @@ static bool render_device(const struct host *h, const struct domain_state *dom,
 			fputs("}\n", out);
 		}
 	}
+	/* <hostdev managed='no'>: the host binds it (a whole device: vfio-pci, as found) */
+	if (!g->managed)
+		fputs("        managed: false\n", out);
 	if (!persistent)
 		fputs("        persistent: false\n", out);
 	if (!live)

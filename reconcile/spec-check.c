@@ -152,6 +152,26 @@ static void check_devs(struct loader *ld)
 	}
 }
 
+/* Order by the device a MAC is for; each device on a network is its own, after the rest. */
+static int mac_key_cmp(const struct mac_ref *a, const struct mac_ref *b)
+{
+	if (a->network || b->network) {
+		if (!a->network || !b->network)
+			return a->network ? 1 : -1;
+		return a->seq < b->seq ? -1 : a->seq > b->seq;
+	}
+	return dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci);
+}
+
+/* Who a MAC is given to, for messages. Owned. */
+static char *mac_owner(struct loader *ld, const struct mac_ref *m)
+{
+	if (m->network)
+		return strprintf("the interface of guest '%s' on network '%s'",
+				 yq(&ld->y, m->guest), yq(&ld->y, m->network));
+	return device_name(ld->s, m->pf, m->id, m->pci);
+}
+
 static int mac_ref_cmp(const void *x, const void *y)
 {
 	const struct mac_ref *a = x, *b = y;
@@ -165,7 +185,7 @@ static int mac_ref_cmp(const void *x, const void *y)
 static int mac_dev_cmp(const void *x, const void *y)
 {
 	const struct mac_ref *a = x, *b = y;
-	int r = dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci);
+	int r = mac_key_cmp(a, b);
 
 	if (r)
 		return r;
@@ -182,10 +202,10 @@ static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
 			first = i;
 			continue;
 		}
-		if (!dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci))
+		if (!mac_key_cmp(a, b))
 			continue;
-		_cleanup_(freep) char *da = device_name(ld->s, a->pf, a->id, a->pci);
-		_cleanup_(freep) char *db = device_name(ld->s, b->pf, b->id, b->pci);
+		_cleanup_(freep) char *da = mac_owner(ld, a);
+		_cleanup_(freep) char *db = mac_owner(ld, b);
 		if (!da || !db) {
 			ld->y.oom = true;
 			return;
@@ -196,10 +216,9 @@ static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
 	sort_n(m, n, sizeof(*m), mac_dev_cmp);
 	for (size_t i = 1; i < n; i++) {
 		const struct mac_ref *a = &m[i - 1], *b = &m[i];
-		if (dev_key_cmp(a->pf, a->id, a->pci, b->pf, b->id, b->pci) ||
-		    streq(a->mac, b->mac))
+		if (mac_key_cmp(a, b) || streq(a->mac, b->mac))
 			continue;
-		_cleanup_(freep) char *db = device_name(ld->s, b->pf, b->id, b->pci);
+		_cleanup_(freep) char *db = mac_owner(ld, b);
 		if (!db) {
 			ld->y.oom = true;
 			return;
@@ -212,7 +231,8 @@ static void check_macs_of(struct loader *ld, struct mac_ref *m, size_t n)
 
 static void check_macs(struct loader *ld)
 {
-	_cleanup_(freep) struct mac_ref *m = calloc(ld->n_vfs + ld->n_devs + 1, sizeof(*m));
+	_cleanup_(freep) struct mac_ref *m =
+	    calloc(ld->n_vfs + ld->n_devs + ld->n_net_macs + 1, sizeof(*m));
 	size_t n = 0;
 
 	if (!m) {
@@ -238,6 +258,8 @@ static void check_macs(struct loader *ld)
 						  .id = r->id,
 						  .pci = r->pci};
 	}
+	for (size_t i = 0; i < ld->n_net_macs; i++)
+		m[n++] = ld->net_macs[i];
 	check_macs_of(ld, m, n);
 }
 

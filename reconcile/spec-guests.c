@@ -16,8 +16,9 @@ const char *device_type_to_string(enum device_type t)
 }
 
 static const char *const guest_keys[] = {"prune", "devices"};
-static const char *const device_keys[] = {"vf",	  "pci",	 "network",    "type", "mac",
-					  "vlan", "virtualport", "persistent", "live"};
+static const char *const device_keys[] = {"vf",	     "pci",	   "network",	  "type",
+					  "mac",     "vlan",	   "virtualport", "driver",
+					  "managed", "persistent", "live"};
 static const char *const vfsel_keys[] = {"pf", "id"};
 static const char *const vport_keys[] = {"type", "profileid"};
 
@@ -112,7 +113,7 @@ static void check_device_type(struct loader *ld, const struct guest_device *dev,
 /* A VF from a pool is an interface with a MAC at most: libvirt's network sets the rest. */
 static void check_network_device(struct loader *ld, const struct ynode *item, int type)
 {
-	static const char *const not_on_network[] = {"vlan", "virtualport"};
+	static const char *const not_on_network[] = {"vlan", "virtualport", "driver", "managed"};
 
 	if (type == DEVICE_HOSTDEV)
 		yerror(&ld->y, ynode_get_pair(item, "type")->value,
@@ -124,6 +125,52 @@ static void check_network_device(struct loader *ld, const struct ynode *item, in
 			       "'%s' is not valid for a 'network' device: the network sets it",
 			       not_on_network[i]);
 	}
+}
+
+/*
+ * driver: binds a whole device (pci:) before it is attached; a VF's driver
+ * is its PF's business (pfs[].vfs[].driver). With managed: false libvirt
+ * leaves the binding to the host, and QEMU opens only a device on vfio-pci.
+ */
+static void check_device_driver(struct loader *ld, const struct guest_device *dev,
+				const struct ynode *item)
+{
+	const struct ypair *drv = ynode_get_pair(item, "driver");
+
+	if (!drv || dev->network)
+		return;
+	if (!dev->pci) {
+		yerror(&ld->y, drv->key,
+		       "'driver' is for a pci: device; a VF's driver is set in its PF's "
+		       "'vfs' (driver:) or 'vf-driver'");
+		return;
+	}
+	if (!dev->managed && dev->driver && !streq(dev->driver, "vfio-pci"))
+		yerror(&ld->y, drv->value,
+		       "driver '%s' with managed: false: libvirt then leaves the device on the "
+		       "driver it has, and QEMU can only open a device bound to vfio-pci",
+		       yq(&ld->y, dev->driver));
+}
+
+/* A MAC of a device on a pool, for the MAC checks across places (each such device is its own). */
+static void add_net_mac(struct loader *ld, const char *guest, const struct guest_device *dev,
+			const struct ynode *mac_node, size_t seq)
+{
+	struct mac_ref *m;
+
+	if (!dev->mac || !mac_node)
+		return;
+	m = GROW(ld->net_macs, ld->n_net_macs, ld->cap_net_macs);
+	if (!m) {
+		ld->y.oom = true;
+		return;
+	}
+	*m = (struct mac_ref){.seq = seq,
+			      .mac = dev->mac,
+			      .node = mac_node,
+			      .pf = SIZE_MAX,
+			      .network = dev->network,
+			      .guest = guest};
 }
 
 static void add_dev_ref(struct loader *ld, const struct dev_ref *r)
@@ -151,7 +198,7 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 	if (!spec_item_is_mapping(ld, item, "guest device"))
 		return;
 	struct guest_device *dev = &g->devices[g->n_devices++];
-	*dev = (struct guest_device){.vlan = -1, .loc = item->loc};
+	*dev = (struct guest_device){.vlan = -1, .managed = true, .loc = item->loc};
 	for (size_t i = 0; i < item->n_pairs; i++) {
 		const struct ynode *k = item->pairs[i].key, *v = item->pairs[i].value;
 		const char *key = k->text;
@@ -193,6 +240,13 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 		} else if (streq(key, "virtualport")) {
 			if (yexpect(&ld->y, k, v, YNODE_MAPPING))
 				load_virtualport(ld, v, dev);
+		} else if (streq(key, "driver")) {
+			spec_get_driver(ld, k, v, &dev->driver);
+		} else if (streq(key, "managed")) {
+			if (yget_bool(&ld->y, k, v, &b)) {
+				dev->managed = b;
+				dev->managed_loc = v->loc;
+			}
 		} else if (streq(key, "persistent")) {
 			if (yget_bool(&ld->y, k, v, &b))
 				persistent = b;
@@ -213,12 +267,15 @@ static void load_device(struct loader *ld, struct guest_spec *g, const char *gna
 		dev->type =
 		    sel_key && streq(sel_key->text, "pci") ? DEVICE_HOSTDEV : DEVICE_INTERFACE;
 	check_device_type(ld, dev, item);
+	check_device_driver(ld, dev, item);
 	dev->persistent = persistent;
 	dev->live = live;
 	if (!persistent && !live)
 		yerror(
 		    &ld->y, item,
 		    "guest device has 'persistent' and 'live' both false: it would change nothing");
+	if (dev->network)
+		add_net_mac(ld, gname, dev, r.mac_node, r.seq);
 	add_dev_ref(ld, &r);
 }
 

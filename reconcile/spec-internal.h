@@ -43,9 +43,11 @@ struct mac_ref {
 	size_t seq;
 	const char *mac;
 	const struct ynode *node;
-	size_t pf; /* SIZE_MAX for a pci: device */
+	size_t pf; /* SIZE_MAX for a pci: device or a device on a network */
 	unsigned id;
 	const char *pci;
+	const char *network; /* a device on this VF pool: each is a device of its own */
+	const char *guest;   /* with network: the guest it is given to */
 };
 
 struct loader {
@@ -55,6 +57,8 @@ struct loader {
 	size_t n_vfs, cap_vfs;
 	struct dev_ref *devs;
 	size_t n_devs, cap_devs;
+	struct mac_ref *net_macs; /* the MACs of devices on a network (network: NAME) */
+	size_t n_net_macs, cap_net_macs;
 	size_t seq;
 	const struct ynode **pf_nodes;	   /* per PF: its pci/interface value, else the item */
 	const struct ynode **module_keys;  /* per module: its name (key) */

@@ -228,6 +228,7 @@ int spec_load_buffer(const char *name, const char *buf, size_t len, struct diag 
 	}
 	free(ld.vfs);
 	free(ld.devs);
+	free(ld.net_macs);
 	free(ld.pf_nodes);
 	free(ld.module_keys);
 	free(ld.module_files);
@@ -291,6 +292,7 @@ void spec_free(struct spec *s)
 			free(dev->virtualport_type);
 			free(dev->profileid);
 			free(dev->network);
+			free(dev->driver);
 		}
 		free(g->devices);
 		free(g->name);

@@ -91,9 +91,12 @@ struct guest_device {
 	char *virtualport_type; /* "802.1Qbh"; NULL unset */
 	char *profileid;	/* virtualport parameters profileid; NULL unset */
 	char *network;		/* network: a libvirt VF pool's name; NULL if vf or pci */
+	char *driver;		/* pci: only: the driver to bind it to first; NULL unset */
+	bool managed;		/* default true: libvirt binds vfio-pci (managed='yes') */
 	bool persistent;	/* default true: --config */
 	bool live;		/* default true: --live when the guest runs */
 	struct src_loc loc;	/* the list item */
+	struct src_loc managed_loc; /* managed: false; line 0 when not given */
 };
 
 struct guest_spec {

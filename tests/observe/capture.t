@@ -131,7 +131,7 @@ for c in "$P"/cases/*/; do
 	flags=-
 	# whole devices that only the file names (a GPU and its audio function
 	# with their driver): the capture without -f lacks them by design
-	case $(basename "$c") in iommu-group-*) flags=-f ;; esac
+	case $(basename "$c") in iommu-group-* | unmanaged-whole-bind | unmanaged-not-vfio) flags=-f ;; esac
 	scenarios+=("case-$(basename "$c") $to $c/spec.yaml $flags")
 done
 

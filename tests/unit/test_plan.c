@@ -177,6 +177,7 @@ static struct guest_device *spec_guest_vf(struct fx *f, int i, unsigned id)
 				   .vf_id = id,
 				   .type = DEVICE_INTERFACE,
 				   .vlan = -1,
+				   .managed = true,
 				   .persistent = true,
 				   .live = true,
 				   .loc = {"spec.yaml", 52 + 10 * i + (unsigned)g->n_devices, 11}};
