@@ -106,16 +106,18 @@ int observe_wanted(struct observer *ob)
 
 /*
  * The modules to observe: the ones asked for and, for a complete
- * observation, the drivers bound to every observed device and VF.
+ * observation (unless named_modules_only), the drivers bound to every
+ * observed device and VF.
  */
 static int module_names(struct observer *ob, char ***ret, size_t *ret_n)
 {
 	_cleanup_(strv_release) struct strv v = {0};
+	bool bound = ob->o->complete && !ob->o->named_modules_only;
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < ob->n_modules; i++)
 		r = strv_add_unique(&v, ob->modules[i]);
-	for (size_t i = 0; r >= 0 && ob->o->complete && i < ob->h->n_pci; i++) {
+	for (size_t i = 0; r >= 0 && bound && i < ob->h->n_pci; i++) {
 		const struct pci_dev_state *p = &ob->h->pci[i];
 		if (p->driver)
 			r = strv_add_unique(&v, p->driver);
@@ -251,7 +253,8 @@ int observe_files(struct observer *ob)
 	size_t n_scanned = 0;
 	int r;
 
-	if (ob->o->complete) {
+	/* no module observed: no file can mention one */
+	if (ob->o->complete && ob->h->n_modules > 0) {
 		r = modprobe_d_files(ob, &scanned, &n_scanned);
 		if (r < 0)
 			return r;
