@@ -41,8 +41,9 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
             -MD -MP $(SANFLAGS) $(if $(filter 1,$(WERROR)),-Werror)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
-# sriovctl itself: libvirt is dlopen()ed by its workers (reconcile/libvirt.c)
-CMD_LIBS   = -Wl,--as-needed $(shell pkg-config --libs $(filter-out libvirt,$(PKGS)) 2>/dev/null) -lpthread
+# sriovctl itself: libvirt is dlopen()ed by its workers (reconcile/libvirt.c),
+# libkmod when a module is looked at (reconcile/kmodlib.c)
+CMD_LIBS   = -Wl,--as-needed $(shell pkg-config --libs $(filter-out libvirt libkmod,$(PKGS)) 2>/dev/null) -lpthread
 # ASan binds its XDR interceptors at start-up: libvirt's libtirpc must be
 # there then, or the dlopen()ed libvirt calls through a null pointer
 SAN_LIBS  := -Wl,--no-as-needed -ltirpc

@@ -240,6 +240,8 @@ int cmd_apply(struct args *a)
 						  a->libvirt_asked ? libvirt_uri(a, s) : NULL) < 0) {
 			log_error("out of memory");
 			ret = EXIT_ERROR;
+		} else if (ret < 0) {
+			observe_scope_for_plan(&sc, s);
 		}
 	}
 	if (ret >= 0)

@@ -175,9 +175,12 @@ const char *libvirt_uri(const struct args *a, const struct spec *s)
 	return scope_libvirt_uri(s, a->libvirt);
 }
 
-/* Observe the host (or load --state), with libvirt at uri (NULL: not asked). */
-static int observe_host(const struct args *a, const struct spec *s, const char *uri, struct diag *d,
-			struct host **ret)
+/*
+ * Observe the host (or load --state), with libvirt at uri (NULL: not
+ * asked); for planning s only what its plan reads (observe_scope_for_plan()).
+ */
+static int observe_host(const struct args *a, const struct spec *s, const char *uri, bool planning,
+			struct diag *d, struct host **ret)
 {
 	struct observe_scope sc;
 	int r;
@@ -188,6 +191,8 @@ static int observe_host(const struct args *a, const struct spec *s, const char *
 	}
 	log_verbose("observing the host (libvirt %s)", uri ? uri : "not asked");
 	r = observe_scope_init(&sc, s, a->root, uri);
+	if (r >= 0 && planning)
+		observe_scope_for_plan(&sc, s);
 	if (r >= 0)
 		r = host_observe(&sc.opts, d, ret);
 	else
@@ -198,7 +203,7 @@ static int observe_host(const struct args *a, const struct spec *s, const char *
 
 int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret)
 {
-	return observe_host(a, s, libvirt_uri(a, s), d, ret);
+	return observe_host(a, s, libvirt_uri(a, s), false, d, ret);
 }
 
 /* ---- plan and apply ---- */
@@ -223,7 +228,7 @@ static int observe_and_plan(const struct args *a, const struct spec *s, struct d
 	int r;
 
 	diag_init(&first);
-	r = observe_host(a, s, lazy ? NULL : uri, lazy ? &first : d, &h);
+	r = observe_host(a, s, lazy ? NULL : uri, true, lazy ? &first : d, &h);
 	if (r >= 0)
 		r = host_guard_check(s, h, a->state, lazy ? &first : d);
 	if (r >= 0)
@@ -234,7 +239,7 @@ static int observe_and_plan(const struct args *a, const struct spec *s, struct d
 		plan_free(TAKE_PTR(p));
 		diag_release(&first);
 		lazy = false;
-		r = observe_host(a, s, uri, d, &h);
+		r = observe_host(a, s, uri, true, d, &h);
 		if (r >= 0)
 			r = plan_compute(s, h, &o, d, &p);
 	}

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <libkmod.h>
 #include <libmnl/libmnl.h>
 #include <libudev.h>
 #include <libxml/tree.h>
@@ -32,8 +31,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_monitor *, udev_monitor_unref)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmod_ctx *, kmod_unref)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct kmod_module *, kmod_module_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct pci_access *, pci_cleanup)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct mnl_socket *, mnl_socket_close)

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "kmodlib.h"
 #include "modprobe.h"
 
 bool modprobe_path_valid(const char *path)
@@ -242,13 +242,6 @@ int modprobe_write_file(const char *root, const char *path, const char *content,
 	return fsync_dir(dir, d);
 }
 
-/* libkmod logs to stderr by default; library code never prints. */
-static void kmod_log_silent(void *data, int priority, const char *file, int line, const char *fn,
-			    const char *format, va_list args)
-{
-	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
-}
-
 enum module_presence {
 	MODULE_ABSENT,
 	MODULE_LOADED,
@@ -262,11 +255,11 @@ enum module_presence {
  */
 static enum module_presence module_presence(struct kmod_module *m)
 {
-	_cleanup_(freep) char *dir = strprintf("/sys/module/%s", kmod_module_get_name(m));
+	_cleanup_(freep) char *dir = strprintf("/sys/module/%s", kmodlib.kmod_module_get_name(m));
 	_cleanup_(freep) char *initstate = strprintf("%s/initstate", dir ? dir : "");
 	struct stat st;
 
-	if (kmod_module_get_initstate(m) == KMOD_MODULE_BUILTIN)
+	if (kmodlib.kmod_module_get_initstate(m) == KMOD_MODULE_BUILTIN)
 		return MODULE_BUILTIN;
 	if (!dir || !initstate)
 		return MODULE_ABSENT;
@@ -292,19 +285,18 @@ static const char *remove_error(int err)
 
 int modprobe_reload_module(const char *name, const char *options, struct diag *d)
 {
-	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
-	_cleanup_(kmod_module_unrefp) struct kmod_module *m = NULL;
+	_cleanup_(kmodlib_unrefp) struct kmod_ctx *ctx = NULL;
+	_cleanup_(kmodlib_module_unrefp) struct kmod_module *m = NULL;
 	int r;
 
 	if (!name || !*name || strchr(name, '/'))
 		return diag_error(d, NULL, -EINVAL, "invalid module name '%s'",
 				  name ? name : "(null)");
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return diag_error(d, NULL, -ENOMEM,
-				  "cannot reload module '%s': cannot set up libkmod", name);
-	kmod_set_log_fn(ctx, kmod_log_silent, NULL);
-	r = kmod_module_new_from_name(ctx, name, &m);
+	r = kmodlib_new(&ctx);
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot reload module '%s': %s", name,
+				  r == -ELIBACC ? kmodlib_error() : "cannot set up libkmod");
+	r = kmodlib.kmod_module_new_from_name(ctx, name, &m);
 	if (r < 0)
 		return diag_error(d, NULL, r, "cannot reload module '%s': %s", name, strerror(-r));
 
@@ -313,7 +305,7 @@ int modprobe_reload_module(const char *name, const char *options, struct diag *d
 		return diag_error(d, NULL, -EPERM,
 				  "cannot reload module '%s': it is built into the kernel", name);
 	case MODULE_LOADED:
-		r = kmod_module_remove_module(m, 0);
+		r = kmodlib.kmod_module_remove_module(m, 0);
 		if (r < 0)
 			return diag_error(d, NULL, r, "cannot unload module '%s': %s", name,
 					  remove_error(r));
@@ -322,7 +314,7 @@ int modprobe_reload_module(const char *name, const char *options, struct diag *d
 		break;
 	}
 
-	r = kmod_module_probe_insert_module(
+	r = kmodlib.kmod_module_probe_insert_module(
 	    m, KMOD_PROBE_IGNORE_COMMAND | KMOD_PROBE_FAIL_ON_LOADED, options, NULL, NULL, NULL);
 	if (r == -ENOENT)
 		return diag_error(

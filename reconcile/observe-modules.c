@@ -7,19 +7,12 @@
  */
 #include <sys/stat.h>
 
-#include <libkmod.h>
-
 #include "cleanup.h"
+#include "kmodlib.h"
 #include "modconf.h"
 #include "observe-internal.h"
 
 /* ---- modules ---- */
-
-static void kmod_silent(void *data, int priority, const char *file, int line, const char *fn,
-			const char *format, va_list args)
-{
-	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
-}
 
 static int module_params(const char *kname, struct module_state *m)
 {
@@ -61,11 +54,9 @@ static int module_params(const char *kname, struct module_state *m)
  */
 static bool module_findable(struct kmod_ctx *ctx, const char *name)
 {
-	struct kmod_list *list = NULL;
-	bool found = kmod_module_new_from_lookup(ctx, name, &list) >= 0 && list;
+	_cleanup_(kmodlib_module_unref_listp) struct kmod_list *list = NULL;
 
-	kmod_module_unref_list(list);
-	return found;
+	return kmodlib.kmod_module_new_from_lookup(ctx, name, &list) >= 0 && list;
 }
 
 static bool listed(const char *const *v, size_t n, const char *s, bool modname)
@@ -115,16 +106,18 @@ int observe_wanted(struct observer *ob)
 
 /*
  * The modules to observe: the ones asked for and, for a complete
- * observation, the drivers bound to every observed device and VF.
+ * observation (unless named_modules_only), the drivers bound to every
+ * observed device and VF.
  */
 static int module_names(struct observer *ob, char ***ret, size_t *ret_n)
 {
 	_cleanup_(strv_release) struct strv v = {0};
+	bool bound = ob->o->complete && !ob->o->named_modules_only;
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < ob->n_modules; i++)
 		r = strv_add_unique(&v, ob->modules[i]);
-	for (size_t i = 0; r >= 0 && ob->o->complete && i < ob->h->n_pci; i++) {
+	for (size_t i = 0; r >= 0 && bound && i < ob->h->n_pci; i++) {
 		const struct pci_dev_state *p = &ob->h->pci[i];
 		if (p->driver)
 			r = strv_add_unique(&v, p->driver);
@@ -140,7 +133,7 @@ static int module_names(struct observer *ob, char ***ret, size_t *ret_n)
 
 int observe_modules(struct observer *ob)
 {
-	_cleanup_(kmod_unrefp) struct kmod_ctx *ctx = NULL;
+	_cleanup_(kmodlib_unrefp) struct kmod_ctx *ctx = NULL;
 	_cleanup_(strv_freep) char **names = NULL;
 	size_t n_names = 0;
 	int r;
@@ -150,13 +143,15 @@ int observe_modules(struct observer *ob)
 		return diag_error(ob->d, NULL, r, "out of memory");
 	if (n_names == 0)
 		return 0;
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return diag_error(ob->d, NULL, -ENOMEM, "cannot initialise libkmod");
-	kmod_set_log_fn(ctx, kmod_silent, NULL);
+	r = kmodlib_new(&ctx);
+	if (r == -ELIBACC)
+		return diag_error(ob->d, NULL, r, "cannot look up module '%s': %s", names[0],
+				  kmodlib_error());
+	if (r < 0)
+		return diag_error(ob->d, NULL, r, "cannot initialise libkmod");
 
 	for (size_t i = 0; i < n_names; i++) {
-		_cleanup_(kmod_module_unrefp) struct kmod_module *mod = NULL;
+		_cleanup_(kmodlib_module_unrefp) struct kmod_module *mod = NULL;
 		const char *name = names[i];
 
 		struct module_state *m = GROW(ob->h->modules, ob->h->n_modules, ob->cap_modules);
@@ -165,19 +160,19 @@ int observe_modules(struct observer *ob)
 		m->name = strdup(name);
 		if (!m->name)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
-		r = kmod_module_new_from_name(ctx, name, &mod);
+		r = kmodlib.kmod_module_new_from_name(ctx, name, &mod);
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot look up module '%s': %s", name,
 					  strerror(-r));
 		/* built in counts as loaded: its parameters are live, it cannot be loaded again */
-		r = kmod_module_get_initstate(mod);
+		r = kmodlib.kmod_module_get_initstate(mod);
 		m->loaded =
 		    r == KMOD_MODULE_LIVE || r == KMOD_MODULE_COMING || r == KMOD_MODULE_BUILTIN;
 		if (ob->o->preflight)
 			m->presence = m->loaded || module_findable(ctx, name)
 					  ? MODULE_PRESENCE_FOUND
 					  : MODULE_PRESENCE_MISSING;
-		r = module_params(kmod_module_get_name(mod), m);
+		r = module_params(kmodlib.kmod_module_get_name(mod), m);
 		if (r < 0)
 			return diag_error(ob->d, NULL, r,
 					  "cannot read the parameters of module '%s': %s", name,
@@ -258,7 +253,8 @@ int observe_files(struct observer *ob)
 	size_t n_scanned = 0;
 	int r;
 
-	if (ob->o->complete) {
+	/* no module observed: no file can mention one */
+	if (ob->o->complete && ob->h->n_modules > 0) {
 		r = modprobe_d_files(ob, &scanned, &n_scanned);
 		if (r < 0)
 			return r;

@@ -28,7 +28,6 @@
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
-#include <libkmod.h>
 #include <libudev.h>
 #include <pci/pci.h>
 

@@ -32,6 +32,13 @@ struct observe_opts {
 	 */
 	bool complete;
 	/*
+	 * Of a complete observation, leave out the modules no one asked for
+	 * (the bound drivers'): a plan of a file reads only the modules it
+	 * names, and a file that names none then looks at no module at all
+	 * (libkmod is not loaded).
+	 */
+	bool named_modules_only;
+	/*
 	 * Also what a preflight (doctor) reads: the kernel command line and
 	 * whether it has IOMMU groups, each PF's sriov_vf_total_msix, whether
 	 * kmod finds each observed module, libvirt's version.

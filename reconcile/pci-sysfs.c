@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <fcntl.h>
-#include <libkmod.h>
 #include <libudev.h>
 #include <limits.h>
 #include <poll.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "kmodlib.h"
 #include "pci-sysfs.h"
 #include "worker.h"
 
@@ -545,28 +545,27 @@ static bool driver_present(const char *driver)
 /* Load the module of a PCI driver (vfio-pci -> vfio_pci) through libkmod. */
 static int load_driver_module(const char *driver, struct diag *d)
 {
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
-	struct kmod_list *list = NULL, *it;
+	_cleanup_(kmodlib_unrefp) struct kmod_ctx *ctx = NULL;
+	_cleanup_(kmodlib_module_unref_listp) struct kmod_list *list = NULL;
+	struct kmod_list *it;
 	int r;
 
-	if (!ctx)
-		return diag_error(d, NULL, -ENOMEM, "cannot create a kmod context");
-	r = kmod_module_new_from_lookup(ctx, driver, &list);
-	if (r < 0 || !list) {
-		kmod_unref(ctx);
+	r = kmodlib_new(&ctx);
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot load the module of driver '%s': %s", driver,
+				  r == -ELIBACC ? kmodlib_error() : "cannot create a kmod context");
+	r = kmodlib.kmod_module_new_from_lookup(ctx, driver, &list);
+	if (r < 0 || !list)
 		return diag_error(d, NULL, r < 0 ? r : -ENOENT,
 				  "driver '%s' is not loaded and no module provides it", driver);
-	}
-	kmod_list_foreach(it, list)
+	kmodlib_list_foreach(it, list)
 	{
-		struct kmod_module *m = kmod_module_get_module(it);
-		r = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
-		kmod_module_unref(m);
+		_cleanup_(kmodlib_module_unrefp) struct kmod_module *m =
+		    kmodlib.kmod_module_get_module(it);
+		r = kmodlib.kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
 		if (r < 0)
 			break;
 	}
-	kmod_module_unref_list(list);
-	kmod_unref(ctx);
 	if (r < 0)
 		return diag_error(d, NULL, r, "cannot load the module of driver '%s': %s", driver,
 				  strerror(-r));

@@ -88,6 +88,13 @@ int observe_scope_init(struct observe_scope *sc, const struct spec *s, const cha
 	return 0;
 }
 
+void observe_scope_for_plan(struct observe_scope *sc, const struct spec *s)
+{
+	/* the file's own modules come first in sc->modules */
+	sc->opts.n_modules = s ? s->n_modules : 0;
+	sc->opts.named_modules_only = true;
+}
+
 int host_guard_check(const struct spec *s, const struct host *h, const char *state_path,
 		     struct diag *d)
 {

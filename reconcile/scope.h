@@ -41,6 +41,15 @@ static inline void observe_scope_releasep(struct observe_scope *sc)
 }
 
 /*
+ * Narrow sc (observe_scope_init() of s) to what planning s reads, for
+ * plan and apply (and its check after): of the modules only s's modules:
+ * and the drivers of its method: module PFs, not vfio-pci, the VF-count
+ * modules and every bound driver, which a capture holds for the plans of
+ * other files. A file without either looks at no module (no libkmod).
+ */
+void observe_scope_for_plan(struct observe_scope *sc, const struct spec *s);
+
+/*
  * The observation a saved plan's facts need (apply --plan): complete, plus
  * the modules and files its actions name and its guests' devices; libvirt
  * is required when it has guest actions or users, and not asked at all when

@@ -13,7 +13,8 @@
 # strace counts the apply's writes to files under /sys and /etc (the lock
 # in /run is not counted; the fake kernel runs in the writer and its own
 # writes, the files of VFs it creates, would count too, but it only makes
-# them after a write of the apply's).
+# them after a write of the apply's). The shared libraries the apply loads
+# are listed (LD_DEBUG=files): start-up is part of what it costs.
 #   tests/bench/noop-read.sh [PFS [VFS]]
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -59,6 +60,10 @@ inside() {
 	n=$(grep -E '^[0-9]+ +(write|pwrite64|writev)\([0-9]+<' "$w/writes" |
 		grep -cE "\(([0-9]+)<($UMOCKDEV_DIR/sys/|$SRIOVCTL_ROOT/etc/|/sys/|/etc/)")
 	echo "writes $n"
+	# the shared libraries it loads (start-up cost), less the simulation's preloads
+	LD_DEBUG=files LD_DEBUG_OUTPUT="$w/ld" "$SRIOVCTL" apply -q -f "$w/spec.yaml" >/dev/null 2>&1
+	echo "libs $(sed -n 's/.*file=\([^ ]*\) *\[[0-9]*\]; *\(needed\|dynamically loaded\) by.*/\1/p' "$w"/ld.* |
+		sed 's|.*/||' | grep -v -e umockdev -e fakekernel | sort -u | tr '\n' ' ')"
 	"$w/bareread" "$w/attrs" || { echo "error: the bare read failed"; return 1; }
 	bench_time "$SRIOVCTL" apply -q -f "$w/spec.yaml" >/dev/null
 	for _ in $(seq "$BENCH_REPEAT"); do
@@ -129,6 +134,7 @@ main() {
 	r=$(grep '^read ' <<<"$out" | awk '{ print $2 }' | bench_median)
 	printf 'no-op apply of %d PFs x %d VFs: median %s; bare read of its %d files, %d links, %d directories: median %s (%d runs each)\n' \
 		"$PFS" "$VFS" "$(bench_ms "$a")" "$nf" "$nl" "$nd" "$(bench_ms "$r")" "$BENCH_REPEAT"
+	printf 'shared libraries the no-op apply loads: %s\n' "$(grep '^libs ' <<<"$out" | sed 's/^libs //')"
 	bench_load
 	bench_figure "no-op apply time / bare read time ($PFS PFs x $VFS VFs)" \
 		"$(bench_div "$a" "$r")x ($(bench_ms "$a") / $(bench_ms "$r"))" "<= ${RATIO_GOAL}x" \
