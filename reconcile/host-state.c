@@ -703,14 +703,17 @@ static void load_files(struct loader *L, const struct ynode *key, const struct y
 
 /* ---- domains ---- */
 
+/* The devices of a domain XML, and its interfaces on a network unless nets is NULL. */
 static void parse_xml(struct loader *L, const struct ynode *n, const char *xml,
-		      struct guest_dev_state **devs, size_t *n_devs)
+		      struct guest_dev_state **devs, size_t *n_devs, struct guest_dev_state **nets,
+		      size_t *n_nets, int *ret_nets_r)
 {
 	int r, line;
 
+	*ret_nets_r = 0;
 	if (!xml)
 		return;
-	r = domain_xml_parse_devices(xml, devs, n_devs);
+	r = domain_xml_parse(xml, devs, n_devs, nets, n_nets, nets ? ret_nets_r : NULL);
 	if (r == -ENOMEM) {
 		L->y.oom = true;
 	} else if (r == -ELIBACC) {
@@ -737,11 +740,15 @@ static const struct field domain_fields[] = {
 static void load_domain(struct loader *L, const struct ynode *map, struct domain_state *dom)
 {
 	const struct ynode *live = ynode_get(map, "live-xml");
+	int nets_r, live_nets_r;
 
 	load_map(L, map, domain_fields, ARRAY_SIZE(domain_fields), dom, "in a domain");
-	parse_xml(L, ynode_get(map, "xml"), dom->xml, &dom->devs, &dom->n_devs);
-	parse_xml(L, live, dom->live_xml, &dom->live_devs, &dom->n_live_devs);
-	if (domain_state_parse_nets(dom) == -ENOMEM)
+	parse_xml(L, ynode_get(map, "xml"), dom->xml, &dom->devs, &dom->n_devs, &dom->nets,
+		  &dom->n_nets, &nets_r);
+	/* as domain_state_parse_nets(): no live interfaces when the others cannot be read */
+	parse_xml(L, live, dom->live_xml, &dom->live_devs, &dom->n_live_devs,
+		  nets_r < 0 ? NULL : &dom->live_nets, &dom->n_live_nets, &live_nets_r);
+	if (nets_r == -ENOMEM || live_nets_r == -ENOMEM)
 		L->y.oom = true;
 	if (dom->live_xml && !dom->running)
 		yerror(&L->y, live, "domain '%s' has live-xml but is not running",
