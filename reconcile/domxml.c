@@ -323,18 +323,31 @@ static int select_pci_devices(const char *xml, xmlDoc **ret_doc, xmlXPathObject 
  * and the hostdev and interface elements under it, each with everything
  * in it (libxml2's own SAX2 tree builder makes those nodes, so their
  * attributes, namespaces, entities and DTD defaults are what the whole
- * tree would hold). Every other element is skipped, and each device is
- * read and freed when it ends: the cost is the parse, not a tree.
+ * tree would hold). The same parse reads the interfaces on a network
+ * (read_net()): those of the first element called devices under the
+ * root, whatever its namespace, as a walk of the whole tree finds them.
+ * Every other element is skipped, and each device is read and freed when
+ * it ends: the cost is the parse, not a tree.
  */
 struct devices_parse {
 	xmlParserCtxt *ctxt; /* the document's context (entity content has its own) */
 	unsigned depth;	     /* elements open */
 	unsigned skip;	     /* depth of the skipped element we are in; 0: none */
-	bool root_domain;    /* the root is called domain */
-	bool root_no_ns;     /* ... and has no namespace, as XPath's /domain needs */
+	bool root_domain;    /* the root's local name is domain */
+	bool root_no_ns;     /* ... and it has no namespace, as XPath's /domain needs */
+	bool root_named;     /* the root's name in the tree is domain (what the nets need) */
+	bool want_nets;	     /* read the interfaces on a network */
+	bool devices_seen;   /* an element named devices began under the root */
+	bool in_xpath;	     /* the open element under the root is XPath's /domain/devices */
+	bool in_first;	     /* ... is the first one named devices (the nets') */
+	bool dev_xpath;	     /* the open element under that is one the XPath may select */
+	bool dev_net;	     /* ... is an interface of the first devices */
 	struct guest_dev_state *v;
 	size_t n, cap;
 	int err; /* the first device error */
+	struct guest_dev_state *nets;
+	size_t n_nets, cap_nets;
+	int nets_err; /* the first error reading the nets */
 };
 
 /* The current parse when ctx is the document's context; NULL for entity content. */
@@ -376,16 +389,21 @@ static bool xpath_attr_is(const xmlNode *n, const char *name, const char *value)
 	return false;
 }
 
+static int read_net(const xmlNode *c, struct guest_dev_state **v, size_t *n, size_t *cap);
+
 static void device_ended(struct devices_parse *P, xmlNode *n)
 {
-	bool selected = !n->ns && (name_is(n, "hostdev") ? xpath_attr_is(n, "mode", "subsystem") &&
-								 xpath_attr_is(n, "type", "pci")
-						       : xpath_attr_is(n, "type", "hostdev"));
+	bool selected = P->dev_xpath && !n->ns &&
+			(name_is(n, "hostdev") ? xpath_attr_is(n, "mode", "subsystem") &&
+						     xpath_attr_is(n, "type", "pci")
+					       : xpath_attr_is(n, "type", "hostdev"));
 
 	if (selected && !P->err) {
 		struct guest_dev_state *g = GROW(P->v, P->n, P->cap);
 		P->err = g ? parse_device(n, g) : -ENOMEM;
 	}
+	if (P->dev_net && !P->nets_err && name_is(n, "interface"))
+		P->nets_err = read_net(n, &P->nets, &P->n_nets, &P->cap_nets);
 	lx.xmlUnlinkNode(n);
 	lx.xmlFreeNode(n);
 }
@@ -408,6 +426,8 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		P->depth++;
 		return;
 	}
+	/* the nets' devices: the first element under the root whose name in the tree is devices */
+	bool net_devices = false;
 	switch (P->depth) {
 	case 0:
 		P->root_domain = streq(local, "domain");
@@ -415,10 +435,17 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		build = true;
 		break;
 	case 1:
-		build = P->root_domain && P->root_no_ns && !uri && streq(local, "devices");
+		P->in_xpath = P->root_domain && P->root_no_ns && !uri && streq(local, "devices");
+		net_devices =
+		    P->want_nets && P->root_named && !P->devices_seen && streq(local, "devices");
+		P->in_first = false;
+		build = P->in_xpath || net_devices;
 		break;
 	case 2:
-		build = !uri && (streq(local, "hostdev") || streq(local, "interface"));
+		P->dev_xpath =
+		    P->in_xpath && !uri && (streq(local, "hostdev") || streq(local, "interface"));
+		P->dev_net = P->in_first && streq(local, "interface");
+		build = P->dev_xpath || P->dev_net;
 		break;
 	default:
 		build = true;
@@ -435,7 +462,13 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		P->err = -ENOMEM;
 		P->skip = P->depth;
 		lx.xmlStopParser(ctxt);
+		return;
 	}
+	/* the tree names an element with an undeclared prefix prefix:name */
+	if (P->depth == 1)
+		P->root_named = name_is(ctxt->node, "domain");
+	else if (net_devices && name_is(ctxt->node, "devices"))
+		P->in_first = P->devices_seen = true;
 }
 
 static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
@@ -489,7 +522,10 @@ static void on_cdata(void *ctx, const xmlChar *value, int len)
 		lx.xmlSAX2CDataBlock(ctx, value, len);
 }
 
-/* Run the parse of xml as xmlReadMemory(xml, "domain.xml", NULL, opts) would. */
+/*
+ * Run the parse of xml as xmlReadMemory(xml, "domain.xml", NULL, opts)
+ * would; the devices' result. The nets' result is in P->nets_err.
+ */
 static int devices_run(struct devices_parse *P, const char *xml)
 {
 	size_t len = strlen(xml);
@@ -517,27 +553,52 @@ static int devices_run(struct devices_parse *P, const char *xml)
 	lx.xmlFreeDoc(ctxt->myDoc);
 	ctxt->myDoc = NULL;
 	lx.xmlFreeParserCtxt(ctxt);
-	if (!ok || P->err == -ENOMEM)
-		return ok ? -ENOMEM : -EINVAL;
+	if (!ok || P->err == -ENOMEM || P->nets_err == -ENOMEM) {
+		P->nets_err = ok ? -ENOMEM : -EINVAL;
+		return P->nets_err;
+	}
+	if (!P->root_named)
+		P->nets_err = -EINVAL;
 	if (!P->root_domain)
 		return -EINVAL;
 	return P->err;
 }
 
-int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
+int domain_xml_parse(const char *xml, struct guest_dev_state **ret, size_t *ret_n,
+		     struct guest_dev_state **ret_nets, size_t *ret_n_nets, int *ret_nets_r)
 {
-	struct devices_parse P = {0};
+	/* most domains have no interface on a network: no need to look for one */
+	struct devices_parse P = {.want_nets = ret_nets && xml && strstr(xml, "network=")};
 	int r;
 
+	if (ret_nets) {
+		*ret_nets = NULL;
+		*ret_n_nets = 0;
+		*ret_nets_r = 0;
+	}
 	if (!ret || !ret_n)
 		return -EINVAL;
-	if (!xml)
+	if (!xml) {
+		if (ret_nets)
+			*ret_nets_r = -EINVAL;
 		return -EINVAL;
+	}
 	r = lx_load();
-	if (r < 0)
+	if (r < 0) {
+		if (ret_nets)
+			*ret_nets_r = -EINVAL;
 		return r;
+	}
 	lx.xmlResetLastError();
 	r = devices_run(&P, xml);
+	if (!P.want_nets || P.nets_err < 0)
+		guest_devs_freep(&P.nets, P.n_nets);
+	else if (ret_nets) {
+		*ret_nets = TAKE_PTR(P.nets);
+		*ret_n_nets = P.n_nets;
+	}
+	if (ret_nets)
+		*ret_nets_r = P.want_nets ? P.nets_err : 0;
 	if (r < 0) {
 		guest_devs_freep(&P.v, P.n);
 		return r;
@@ -545,6 +606,65 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 	*ret = P.v;
 	*ret_n = P.n;
 	return 0;
+}
+
+int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
+{
+	return domain_xml_parse(xml, ret, ret_n, NULL, NULL, NULL);
+}
+
+/* The jobs of one domain_xml_parse_many() and the next one to take. */
+struct parse_many {
+	struct domain_xml_job *jobs;
+	size_t n;
+	size_t next; /* atomic */
+};
+
+static void parse_job(struct domain_xml_job *j)
+{
+	j->r = domain_xml_parse(j->xml, &j->devs, &j->n_devs, &j->nets, &j->n_nets, &j->nets_r);
+	if (j->r < 0 && j->r != -ENOMEM) {
+		const char *e = domain_xml_error(&j->line);
+		if (e && !(j->error = strdup(e)))
+			j->r = -ENOMEM;
+	}
+}
+
+static void *parse_many_run(void *arg)
+{
+	struct parse_many *M = arg;
+
+	for (size_t i; (i = __atomic_fetch_add(&M->next, 1, __ATOMIC_RELAXED)) < M->n;)
+		parse_job(&M->jobs[i]);
+	return NULL;
+}
+
+void domain_xml_parse_many(struct domain_xml_job *jobs, size_t n, unsigned max_threads)
+{
+	struct parse_many M = {.jobs = jobs, .n = n};
+	pthread_t threads[8];
+	size_t started = 0;
+
+	/* libxml2 is initialised here, before a thread uses it */
+	if (lx_load() < 0)
+		max_threads = 1;
+	if (max_threads > ARRAY_SIZE(threads) + 1)
+		max_threads = ARRAY_SIZE(threads) + 1;
+	/* a thread costs more than a few small documents: one per 8 beyond the first 8 */
+	while (started + 1 < max_threads && (started + 1) * 8 < n &&
+	       pthread_create(&threads[started], NULL, parse_many_run, &M) == 0)
+		started++;
+	parse_many_run(&M);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
+void domain_xml_job_release(struct domain_xml_job *j)
+{
+	guest_devs_freep(&j->devs, j->n_devs);
+	guest_devs_freep(&j->nets, j->n_nets);
+	free(j->error);
+	*j = (struct domain_xml_job){0};
 }
 
 const char *domain_xml_error(int *ret_line)
@@ -735,57 +855,50 @@ static int vlan_tag(const xmlNode *n, int *ret)
 	return 0;
 }
 
-/* Every <interface> of /domain/devices whose <source> names a network. */
-static int parse_nets(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
+/*
+ * An <interface> c of a domain's devices: when its <source> names a
+ * network, one more in *v (*n of *cap); 0, or -EINVAL (a malformed
+ * address or VLAN tag), -ENOMEM.
+ */
+static int read_net(const xmlNode *c, struct guest_dev_state **v, size_t *n, size_t *cap)
 {
-	_cleanup_(lx_free_docp) xmlDoc *doc = NULL;
-	struct guest_dev_state *v = NULL;
-	size_t n = 0, cap = 0;
 	bool oom = false;
 	int r = 0;
 
+	_cleanup_(freep) char *net = attr(child(c, "source"), "network", &oom);
+	if (!net)
+		return oom ? -ENOMEM : 0;
+	struct guest_dev_state *g = GROW(*v, *n, *cap);
+	if (!g)
+		return -ENOMEM;
+	*g = (struct guest_dev_state){.type = DEVICE_INTERFACE, .vlan = -1};
+	g->network = TAKE_PTR(net);
+	g->managed = attr_yes(c, "managed");
+	g->mac = attr(child(c, "mac"), "address", &oom);
+	for (char *p = g->mac; p && *p; p++)
+		*p = tolower((unsigned char)*p);
+	/* live: the VF the pool gave, when libvirt writes it */
+	if (child(child(c, "source"), "address"))
+		r = source_address(c, &g->address);
+	if (r >= 0)
+		r = vlan_tag(c, &g->vlan);
+	return oom && r >= 0 ? -ENOMEM : r;
+}
+
+/* The interfaces on a network of xml (none for NULL), as domain_xml_parse() reads them. */
+static int parse_nets(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
+{
+	struct guest_dev_state *devs = NULL;
+	size_t n = 0;
+	int r;
+
 	*ret = NULL;
 	*ret_n = 0;
-	/* most domains have none: no second parse for them */
 	if (!xml || !strstr(xml, "network="))
 		return 0;
-	doc = read_doc(xml);
-	xmlNode *root = doc ? lx.xmlDocGetRootElement(doc) : NULL;
-	if (!name_is(root, "domain"))
-		return -EINVAL;
-	for (xmlNode *c = child(root, "devices") ? child(root, "devices")->children : NULL;
-	     c && r >= 0; c = c->next) {
-		if (!name_is(c, "interface"))
-			continue;
-		_cleanup_(freep) char *net = attr(child(c, "source"), "network", &oom);
-		if (!net)
-			continue;
-		struct guest_dev_state *g = GROW(v, n, cap);
-		if (!g) {
-			r = -ENOMEM;
-			break;
-		}
-		*g = (struct guest_dev_state){.type = DEVICE_INTERFACE, .vlan = -1};
-		g->network = TAKE_PTR(net);
-		g->managed = attr_yes(c, "managed");
-		g->mac = attr(child(c, "mac"), "address", &oom);
-		for (char *p = g->mac; p && *p; p++)
-			*p = tolower((unsigned char)*p);
-		/* live: the VF the pool gave, when libvirt writes it */
-		if (child(child(c, "source"), "address"))
-			r = source_address(c, &g->address);
-		if (r >= 0)
-			r = vlan_tag(c, &g->vlan);
-	}
-	if (oom && r >= 0)
-		r = -ENOMEM;
-	if (r < 0) {
-		guest_devs_freep(&v, n);
-		return r;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	(void)domain_xml_parse(xml, &devs, &n, ret, ret_n, &r);
+	guest_devs_freep(&devs, n);
+	return r;
 }
 
 int domain_state_parse_nets(struct domain_state *ds)

@@ -11,6 +11,7 @@
  * host reads that section. The writer is host-state-write.c.
  */
 #include <assert.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,10 @@
 struct loader {
 	struct ycheck y;
 	struct host *h;
+	/* the domain XMLs, read ahead (parse_ahead()), in file order */
+	struct domain_xml_job *jobs;
+	const struct ynode **job_nodes; /* the scalar each job's text is */
+	size_t n_jobs, next_job;
 };
 
 enum ftype {
@@ -703,28 +708,95 @@ static void load_files(struct loader *L, const struct ynode *key, const struct y
 
 /* ---- domains ---- */
 
-static void parse_xml(struct loader *L, const struct ynode *n, const char *xml,
-		      struct guest_dev_state **devs, size_t *n_devs)
+/*
+ * The domain XMLs of the list seq, read before the domains are loaded,
+ * on as many threads as there are processors to run on (up to 4):
+ * reading them is most of the loader's work on a host with many guests.
+ * Only what looks like a domain's xml or live-xml text; parse_xml()
+ * takes each result when its domain has that text, and reads anything
+ * else itself.
+ */
+static void parse_ahead(struct loader *L, const struct ynode *seq)
 {
-	int r, line;
+	static const char *const keys[] = {"xml", "live-xml"};
+	size_t n = 0;
 
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < seq->n_items; i++)
+			for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+				const struct ynode *v = ynode_get(seq->items[i], keys[k]);
+				if (!v || v->kind != YNODE_SCALAR || v->type != YSCALAR_STRING)
+					continue;
+				if (pass) {
+					L->jobs[L->n_jobs].xml = v->text;
+					L->job_nodes[L->n_jobs++] = v;
+				} else {
+					n++;
+				}
+			}
+		if (!pass && !((L->jobs = alloc_items(L, n, sizeof(*L->jobs))) &&
+			       (L->job_nodes = alloc_items(L, n, sizeof(*L->job_nodes)))))
+			return;
+	}
+	/* the processors this process may run on (taskset, cgroups' cpusets) */
+	cpu_set_t cpus;
+	int n_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+	domain_xml_parse_many(L->jobs, L->n_jobs, n_cpus < 1 ? 1 : n_cpus > 4 ? 4 : (unsigned)n_cpus);
+}
+
+static void release_jobs(struct loader *L)
+{
+	for (size_t i = 0; i < L->n_jobs; i++)
+		domain_xml_job_release(&L->jobs[i]);
+	free(L->jobs);
+	free(L->job_nodes);
+}
+
+/*
+ * The devices of the domain XML xml (the text of n), and its interfaces
+ * on a network unless nets is NULL (*ret_nets_r: as domain_xml_parse()).
+ */
+static void parse_xml(struct loader *L, const struct ynode *n, const char *xml,
+		      struct guest_dev_state **devs, size_t *n_devs, struct guest_dev_state **nets,
+		      size_t *n_nets, int *ret_nets_r)
+{
+	struct domain_xml_job own = {.xml = xml}, *j = &own;
+
+	*ret_nets_r = 0;
 	if (!xml)
 		return;
-	r = domain_xml_parse_devices(xml, devs, n_devs);
-	if (r == -ENOMEM) {
+	size_t k = L->next_job;
+	while (k < L->n_jobs && L->job_nodes[k] != n)
+		k++;
+	if (k < L->n_jobs && streq(L->jobs[k].xml, xml)) {
+		j = &L->jobs[k];
+		L->next_job = k + 1;
+	} else {
+		domain_xml_parse_many(j, 1, 1);
+	}
+	*devs = TAKE_PTR(j->devs);
+	*n_devs = j->n_devs;
+	j->n_devs = 0;
+	if (nets) {
+		*nets = TAKE_PTR(j->nets);
+		*n_nets = j->n_nets;
+		j->n_nets = 0;
+		*ret_nets_r = j->nets_r;
+	}
+	if (j->r == -ENOMEM) {
 		L->y.oom = true;
-	} else if (r == -ELIBACC) {
-		yerror(&L->y, n, "cannot read domain XML: %s", domain_xml_error(&line));
-	} else if (r < 0) {
-		const char *e = domain_xml_error(&line);
-		if (e)
-			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", line,
-			       (int)strcspn(e, "\n"), e);
+	} else if (j->r == -ELIBACC) {
+		yerror(&L->y, n, "cannot read domain XML: %s", j->error);
+	} else if (j->r < 0) {
+		if (j->error)
+			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", j->line,
+			       (int)strcspn(j->error, "\n"), j->error);
 		else
 			yerror(&L->y, n,
 			       "invalid domain XML: not a <domain>, or a PCI hostdev without a "
 			       "valid source address or VLAN tag");
 	}
+	domain_xml_job_release(j);
 }
 
 static const struct field domain_fields[] = {
@@ -737,11 +809,15 @@ static const struct field domain_fields[] = {
 static void load_domain(struct loader *L, const struct ynode *map, struct domain_state *dom)
 {
 	const struct ynode *live = ynode_get(map, "live-xml");
+	int nets_r, live_nets_r;
 
 	load_map(L, map, domain_fields, ARRAY_SIZE(domain_fields), dom, "in a domain");
-	parse_xml(L, ynode_get(map, "xml"), dom->xml, &dom->devs, &dom->n_devs);
-	parse_xml(L, live, dom->live_xml, &dom->live_devs, &dom->n_live_devs);
-	if (domain_state_parse_nets(dom) == -ENOMEM)
+	parse_xml(L, ynode_get(map, "xml"), dom->xml, &dom->devs, &dom->n_devs, &dom->nets,
+		  &dom->n_nets, &nets_r);
+	/* as domain_state_parse_nets(): no live interfaces when the others cannot be read */
+	parse_xml(L, live, dom->live_xml, &dom->live_devs, &dom->n_live_devs,
+		  nets_r < 0 ? NULL : &dom->live_nets, &dom->n_live_nets, &live_nets_r);
+	if (nets_r == -ENOMEM || live_nets_r == -ENOMEM)
 		L->y.oom = true;
 	if (dom->live_xml && !dom->running)
 		yerror(&L->y, live, "domain '%s' has live-xml but is not running",
@@ -756,6 +832,7 @@ static void load_domains(struct loader *L, const struct ynode *key, const struct
 	if (!yexpect(&L->y, key, seq, YNODE_SEQUENCE) ||
 	    !(h->domains = alloc_items(L, seq->n_items, sizeof(*h->domains))))
 		return;
+	parse_ahead(L, seq);
 	for (size_t i = 0; i < seq->n_items; i++) {
 		const struct ynode *item = seq->items[i];
 		struct domain_state *dom = &h->domains[h->n_domains++];
@@ -933,6 +1010,7 @@ static int load_buffer(const char *name, const char *buf, size_t len, char **own
 	refuse_aliases(&L, doc);
 	if (d->n_errors == errors)
 		load_top(&L, doc->root);
+	release_jobs(&L);
 	if (L.y.oom)
 		return diag_error(d, NULL, -ENOMEM, "out of memory while loading '%s'", name);
 	if (d->n_errors > errors)

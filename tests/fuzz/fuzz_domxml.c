@@ -2,7 +2,9 @@
 /*
  * libFuzzer target for the domain-XML reader: any input parses or is
  * refused; each device parsed is found again by its address, and the
- * device XML built from it parses back to the same device.
+ * device XML built from it parses back to the same device; each interface
+ * on a network read in the same parse is found again by a walk of the
+ * whole tree (domain_xml_find_net()).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,13 +50,27 @@ static void round_trip(const struct guest_dev_state *dev)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct guest_dev_state *devs = NULL;
-	size_t n = 0;
+	struct guest_dev_state *devs = NULL, *nets = NULL;
+	size_t n = 0, n_nets = 0;
+	int nets_r;
 	char *xml = strndup((const char *)data, size);
 
 	if (!xml)
 		return 0;
-	if (domain_xml_parse_devices(xml, &devs, &n) == 0) {
+	int r = domain_xml_parse(xml, &devs, &n, &nets, &n_nets, &nets_r);
+	for (size_t i = 0; i < n_nets; i++) {
+		char *found = NULL;
+
+		if (domain_xml_find_net(xml, nets[i].network, nets[i].mac, &found) < 0 || !found) {
+			fprintf(stderr, "interface on network '%s' parsed but not found\n",
+				nets[i].network);
+			__builtin_trap();
+		}
+		free(found);
+		guest_dev_state_release(&nets[i]);
+	}
+	free(nets);
+	if (r == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char *found = NULL;
 

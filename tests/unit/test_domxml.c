@@ -225,6 +225,108 @@ static void test_entities(void **state)
 	guest_dev_state_release(NULL);
 }
 
+/* The devices and the interfaces on a network, in one parse: nets as domain_state_parse_nets(). */
+static struct parsed parse_nets_ok(const char *xml, struct parsed *devs)
+{
+	struct parsed nets = {0};
+	int nets_r = 1;
+
+	assert_int_equal(domain_xml_parse(xml, &devs->v, &devs->n, &nets.v, &nets.n, &nets_r), 0);
+	assert_int_equal(nets_r, 0);
+
+	struct domain_state ds = {.xml = (char *)xml};
+	assert_int_equal(domain_state_parse_nets(&ds), 0);
+	assert_int_equal(ds.n_nets, nets.n);
+	for (size_t i = 0; i < nets.n; i++) {
+		assert_string_equal(ds.nets[i].network, nets.v[i].network);
+		guest_dev_state_release(&ds.nets[i]);
+	}
+	free(ds.nets);
+	return nets;
+}
+
+static void test_nets_with_devices(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed devs = {0};
+	_cleanup_(parsed_release) struct parsed nets = parse_nets_ok(
+	    DOMAIN("<interface type='network'><mac address='52:54:00:AA:BB:01'/>"
+		   "<source network='pool'/><model type='virtio'/></interface>"
+		   "<interface type='hostdev'><source><address bus='0x0b' slot='0x10' "
+		   "function='0x1'/></source></interface>"
+		   "<interface type='network' managed='yes'><source network='pool2'>"
+		   "<address type='pci' domain='0x0000' bus='0x0b' slot='0x10' function='0x2'/>"
+		   "</source><vlan><tag id='42'/></vlan></interface>"),
+	    &devs);
+
+	assert_int_equal(devs.n, 1);
+	assert_string_equal(devs.v[0].address, "0000:0b:10.1");
+	assert_int_equal(nets.n, 2);
+	assert_string_equal(nets.v[0].network, "pool");
+	assert_string_equal(nets.v[0].mac, "52:54:00:aa:bb:01");
+	assert_null(nets.v[0].address);
+	assert_int_equal(nets.v[0].vlan, -1);
+	assert_false(nets.v[0].managed);
+	assert_string_equal(nets.v[1].network, "pool2");
+	assert_string_equal(nets.v[1].address, "0000:0b:10.2");
+	assert_int_equal(nets.v[1].vlan, 42);
+	assert_true(nets.v[1].managed);
+}
+
+/*
+ * The nets come from the first element named devices whatever its
+ * namespace (a walk of the tree), the devices from every /domain/devices
+ * without one (the XPath).
+ */
+static void test_nets_first_devices_only(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed devs = {0};
+	_cleanup_(parsed_release) struct parsed nets = parse_nets_ok(
+	    "<domain><devices xmlns='urn:x'><interface type='network'><source network='a'/>"
+	    "</interface><interface type='hostdev'><source><address bus='1' slot='0' "
+	    "function='0'/></source></interface></devices>"
+	    "<devices><interface type='network'><source network='b'/></interface>"
+	    "<hostdev mode='subsystem' type='pci'><source><address bus='2' slot='0' "
+	    "function='0'/></source></hostdev></devices></domain>",
+	    &devs);
+
+	assert_int_equal(nets.n, 1);
+	assert_string_equal(nets.v[0].network, "a");
+	assert_int_equal(devs.n, 1);
+	assert_string_equal(devs.v[0].address, "0000:02:00.0");
+}
+
+/* A malformed VLAN tag on a network interface: no nets, the devices still read. */
+static void test_nets_malformed(void **state)
+{
+	(void)state;
+	_cleanup_(parsed_release) struct parsed devs = {0};
+	struct guest_dev_state *nets = NULL;
+	size_t n_nets = 7;
+	int nets_r = 0;
+
+	assert_int_equal(
+	    domain_xml_parse(DOMAIN("<hostdev mode='subsystem' type='pci'><source><address "
+				    "bus='2' slot='0' function='0'/></source></hostdev>"
+				    "<interface type='network'><source network='a'/></interface>"
+				    "<interface type='network'><source network='b'/>"
+				    "<vlan><tag id='4096'/></vlan></interface>"),
+			     &devs.v, &devs.n, &nets, &n_nets, &nets_r),
+	    0);
+	assert_int_equal(nets_r, -EINVAL);
+	assert_null(nets);
+	assert_int_equal(n_nets, 0);
+	assert_int_equal(devs.n, 1);
+
+	/* not well-formed: neither */
+	assert_int_equal(domain_xml_parse("<domain><devices><interface type='network'><source "
+					  "network='a'/></interface></devices>",
+					  &devs.v, &devs.n, &nets, &n_nets, &nets_r),
+			 -EINVAL);
+	assert_int_equal(nets_r, -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +339,9 @@ int main(void)
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_virtualport_without_type_round_trips),
 	    cmocka_unit_test(test_entities),
+	    cmocka_unit_test(test_nets_with_devices),
+	    cmocka_unit_test(test_nets_first_devices_only),
+	    cmocka_unit_test(test_nets_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
