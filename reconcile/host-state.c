@@ -11,9 +11,9 @@
  * host reads that section. The writer is host-state-write.c.
  */
 #include <assert.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "domxml.h"
@@ -710,11 +710,10 @@ static void load_files(struct loader *L, const struct ynode *key, const struct y
 
 /*
  * The domain XMLs of the list seq, read before the domains are loaded,
- * on as many threads as there are processors to run on (up to 4):
- * reading them is most of the loader's work on a host with many guests.
- * Only what looks like a domain's xml or live-xml text; parse_xml()
- * takes each result when its domain has that text, and reads anything
- * else itself.
+ * on as many threads as there are processors (up to 4): reading them is
+ * most of the loader's work on a host with many guests. Only what looks
+ * like a domain's xml or live-xml text; parse_xml() takes each result
+ * when its domain has that text, and reads anything else itself.
  */
 static void parse_ahead(struct loader *L, const struct ynode *seq)
 {
@@ -738,10 +737,8 @@ static void parse_ahead(struct loader *L, const struct ynode *seq)
 			       (L->job_nodes = alloc_items(L, n, sizeof(*L->job_nodes)))))
 			return;
 	}
-	/* the processors this process may run on (taskset, cgroups' cpusets) */
-	cpu_set_t cpus;
-	int n_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-	domain_xml_parse_many(L->jobs, L->n_jobs, n_cpus < 1 ? 1 : n_cpus > 4 ? 4 : (unsigned)n_cpus);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	domain_xml_parse_many(L->jobs, L->n_jobs, cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus);
 }
 
 static void release_jobs(struct loader *L)
