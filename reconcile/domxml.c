@@ -613,60 +613,6 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 	return domain_xml_parse(xml, ret, ret_n, NULL, NULL, NULL);
 }
 
-/* The jobs of one domain_xml_parse_many() and the next one to take. */
-struct parse_many {
-	struct domain_xml_job *jobs;
-	size_t n;
-	size_t next; /* atomic */
-};
-
-static void parse_job(struct domain_xml_job *j)
-{
-	j->r = domain_xml_parse(j->xml, &j->devs, &j->n_devs, &j->nets, &j->n_nets, &j->nets_r);
-	if (j->r < 0 && j->r != -ENOMEM) {
-		const char *e = domain_xml_error(&j->line);
-		if (e && !(j->error = strdup(e)))
-			j->r = -ENOMEM;
-	}
-}
-
-static void *parse_many_run(void *arg)
-{
-	struct parse_many *M = arg;
-
-	for (size_t i; (i = __atomic_fetch_add(&M->next, 1, __ATOMIC_RELAXED)) < M->n;)
-		parse_job(&M->jobs[i]);
-	return NULL;
-}
-
-void domain_xml_parse_many(struct domain_xml_job *jobs, size_t n, unsigned max_threads)
-{
-	struct parse_many M = {.jobs = jobs, .n = n};
-	pthread_t threads[8];
-	size_t started = 0;
-
-	/* libxml2 is initialised here, before a thread uses it */
-	if (lx_load() < 0)
-		max_threads = 1;
-	if (max_threads > ARRAY_SIZE(threads) + 1)
-		max_threads = ARRAY_SIZE(threads) + 1;
-	/* a thread costs more than a few small documents: one per 8 beyond the first 8 */
-	while (started + 1 < max_threads && (started + 1) * 8 < n &&
-	       pthread_create(&threads[started], NULL, parse_many_run, &M) == 0)
-		started++;
-	parse_many_run(&M);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-}
-
-void domain_xml_job_release(struct domain_xml_job *j)
-{
-	guest_devs_freep(&j->devs, j->n_devs);
-	guest_devs_freep(&j->nets, j->n_nets);
-	free(j->error);
-	*j = (struct domain_xml_job){0};
-}
-
 const char *domain_xml_error(int *ret_line)
 {
 	const xmlError *e;

@@ -28,27 +28,6 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 int domain_xml_parse(const char *xml, struct guest_dev_state **ret, size_t *ret_n,
 		     struct guest_dev_state **ret_nets, size_t *ret_n_nets, int *ret_nets_r);
 
-/* One domain XML for domain_xml_parse_many(). */
-struct domain_xml_job {
-	const char *xml; /* in: the text (not owned) */
-	/* out, owned by the job: domain_xml_parse()'s results */
-	struct guest_dev_state *devs, *nets;
-	size_t n_devs, n_nets;
-	int r, nets_r;
-	char *error; /* domain_xml_error() after a failed parse, or NULL */
-	int line;    /* ... and its line */
-};
-
-/*
- * domain_xml_parse() of every job's xml, with the nets, on up to
- * max_threads threads (this one included): the results are those of one
- * thread, and a parse error's message is kept with its job.
- */
-void domain_xml_parse_many(struct domain_xml_job *jobs, size_t n, unsigned max_threads);
-
-/* Free what a job holds (its results not taken), and reset it. */
-void domain_xml_job_release(struct domain_xml_job *j);
-
 /*
  * Load libxml2 now rather than on first use: a process about to fork
  * workers that will need it (libvirt's) loads it once, before, so that

@@ -13,7 +13,6 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <unistd.h>
 
 #include "cleanup.h"
 #include "domxml.h"
@@ -27,10 +26,6 @@
 struct loader {
 	struct ycheck y;
 	struct host *h;
-	/* the domain XMLs, read ahead (parse_ahead()), in file order */
-	struct domain_xml_job *jobs;
-	const struct ynode **job_nodes; /* the scalar each job's text is */
-	size_t n_jobs, next_job;
 };
 
 enum ftype {
@@ -708,92 +703,31 @@ static void load_files(struct loader *L, const struct ynode *key, const struct y
 
 /* ---- domains ---- */
 
-/*
- * The domain XMLs of the list seq, read before the domains are loaded,
- * on as many threads as there are processors (up to 4): reading them is
- * most of the loader's work on a host with many guests. Only what looks
- * like a domain's xml or live-xml text; parse_xml() takes each result
- * when its domain has that text, and reads anything else itself.
- */
-static void parse_ahead(struct loader *L, const struct ynode *seq)
-{
-	static const char *const keys[] = {"xml", "live-xml"};
-	size_t n = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < seq->n_items; i++)
-			for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-				const struct ynode *v = ynode_get(seq->items[i], keys[k]);
-				if (!v || v->kind != YNODE_SCALAR || v->type != YSCALAR_STRING)
-					continue;
-				if (pass) {
-					L->jobs[L->n_jobs].xml = v->text;
-					L->job_nodes[L->n_jobs++] = v;
-				} else {
-					n++;
-				}
-			}
-		if (!pass && !((L->jobs = alloc_items(L, n, sizeof(*L->jobs))) &&
-			       (L->job_nodes = alloc_items(L, n, sizeof(*L->job_nodes)))))
-			return;
-	}
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	domain_xml_parse_many(L->jobs, L->n_jobs, cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus);
-}
-
-static void release_jobs(struct loader *L)
-{
-	for (size_t i = 0; i < L->n_jobs; i++)
-		domain_xml_job_release(&L->jobs[i]);
-	free(L->jobs);
-	free(L->job_nodes);
-}
-
-/*
- * The devices of the domain XML xml (the text of n), and its interfaces
- * on a network unless nets is NULL (*ret_nets_r: as domain_xml_parse()).
- */
+/* The devices of a domain XML, and its interfaces on a network unless nets is NULL. */
 static void parse_xml(struct loader *L, const struct ynode *n, const char *xml,
 		      struct guest_dev_state **devs, size_t *n_devs, struct guest_dev_state **nets,
 		      size_t *n_nets, int *ret_nets_r)
 {
-	struct domain_xml_job own = {.xml = xml}, *j = &own;
+	int r, line;
 
 	*ret_nets_r = 0;
 	if (!xml)
 		return;
-	size_t k = L->next_job;
-	while (k < L->n_jobs && L->job_nodes[k] != n)
-		k++;
-	if (k < L->n_jobs && streq(L->jobs[k].xml, xml)) {
-		j = &L->jobs[k];
-		L->next_job = k + 1;
-	} else {
-		domain_xml_parse_many(j, 1, 1);
-	}
-	*devs = TAKE_PTR(j->devs);
-	*n_devs = j->n_devs;
-	j->n_devs = 0;
-	if (nets) {
-		*nets = TAKE_PTR(j->nets);
-		*n_nets = j->n_nets;
-		j->n_nets = 0;
-		*ret_nets_r = j->nets_r;
-	}
-	if (j->r == -ENOMEM) {
+	r = domain_xml_parse(xml, devs, n_devs, nets, n_nets, nets ? ret_nets_r : NULL);
+	if (r == -ENOMEM) {
 		L->y.oom = true;
-	} else if (j->r == -ELIBACC) {
-		yerror(&L->y, n, "cannot read domain XML: %s", j->error);
-	} else if (j->r < 0) {
-		if (j->error)
-			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", j->line,
-			       (int)strcspn(j->error, "\n"), j->error);
+	} else if (r == -ELIBACC) {
+		yerror(&L->y, n, "cannot read domain XML: %s", domain_xml_error(&line));
+	} else if (r < 0) {
+		const char *e = domain_xml_error(&line);
+		if (e)
+			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", line,
+			       (int)strcspn(e, "\n"), e);
 		else
 			yerror(&L->y, n,
 			       "invalid domain XML: not a <domain>, or a PCI hostdev without a "
 			       "valid source address or VLAN tag");
 	}
-	domain_xml_job_release(j);
 }
 
 static const struct field domain_fields[] = {
@@ -829,7 +763,6 @@ static void load_domains(struct loader *L, const struct ynode *key, const struct
 	if (!yexpect(&L->y, key, seq, YNODE_SEQUENCE) ||
 	    !(h->domains = alloc_items(L, seq->n_items, sizeof(*h->domains))))
 		return;
-	parse_ahead(L, seq);
 	for (size_t i = 0; i < seq->n_items; i++) {
 		const struct ynode *item = seq->items[i];
 		struct domain_state *dom = &h->domains[h->n_domains++];
@@ -1007,7 +940,6 @@ static int load_buffer(const char *name, const char *buf, size_t len, char **own
 	refuse_aliases(&L, doc);
 	if (d->n_errors == errors)
 		load_top(&L, doc->root);
-	release_jobs(&L);
 	if (L.y.oom)
 		return diag_error(d, NULL, -ENOMEM, "out of memory while loading '%s'", name);
 	if (d->n_errors > errors)
