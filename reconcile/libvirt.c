@@ -498,17 +498,24 @@ static int list_fn(void *arg, struct diag *d, FILE *out)
 	return r;
 }
 
-/* Parse one XML; a failure is a warning naming the domain, not fatal. */
+/*
+ * Parse one XML, its devices and (when nets is not NULL) its interfaces on
+ * a network in one pass; a failure of the devices is a warning naming the
+ * domain, not fatal. *nets_r: whether the interfaces could be read (0
+ * without an XML).
+ */
 static void parse_devices(const char *name, const char *what, const char *xml, struct diag *d,
-			  struct guest_dev_state **ret, size_t *ret_n)
+			  struct guest_dev_state **ret, size_t *ret_n, struct guest_dev_state **nets,
+			  size_t *n_nets, int *nets_r)
 {
 	int r;
 
 	*ret = NULL;
 	*ret_n = 0;
+	*nets_r = 0;
 	if (!xml)
 		return;
-	r = domain_xml_parse_devices(xml, ret, ret_n);
+	r = domain_xml_parse(xml, ret, ret_n, nets, n_nets, nets ? nets_r : NULL);
 	if (r < 0) {
 		diag_warning(d, NULL, "cannot parse the %s XML of domain '%s': %s", what, name,
 			     strerror(-r));
@@ -547,9 +554,13 @@ static int domain_recv(const char **p, const char *end, struct diag *d, struct d
 		return r;
 	if (has_live && (r = take_str(p, end, &ds->live_xml)) < 0)
 		return r;
-	parse_devices(ds->name, "persistent", ds->xml, d, &ds->devs, &ds->n_devs);
-	parse_devices(ds->name, "live", ds->live_xml, d, &ds->live_devs, &ds->n_live_devs);
-	r = domain_state_parse_nets(ds);
+	int nets_r, live_nets_r;
+	parse_devices(ds->name, "persistent", ds->xml, d, &ds->devs, &ds->n_devs, &ds->nets,
+		      &ds->n_nets, &nets_r);
+	/* as domain_state_parse_nets(): no live interfaces when the others cannot be read */
+	parse_devices(ds->name, "live", ds->live_xml, d, &ds->live_devs, &ds->n_live_devs,
+		      nets_r < 0 ? NULL : &ds->live_nets, &ds->n_live_nets, &live_nets_r);
+	r = nets_r < 0 ? nets_r : live_nets_r;
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
