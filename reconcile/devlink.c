@@ -14,7 +14,7 @@
 
 #include "cleanup.h"
 #include "devlink.h"
-#include "vfnet-msg.h"
+#include "vfnet.h"
 #include "worker.h"
 
 const char *const eswitch_mode_names[_ESWITCH_MODE_MAX] = {
@@ -176,69 +176,8 @@ static uint32_t new_seq(void)
 	return (uint32_t)time(NULL) + __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 }
 
-/*
- * Send the request on nl and wait for its answer: an error/ACK (its error
- * returned, its extended ACK in extack) or a message (when ret_reply is
- * given: a copy in *ret_reply, owned, its length in *ret_len).
- */
-static int genl_call(struct mnl_socket *nl, const void *req, size_t len, void **ret_reply,
-		     size_t *ret_len, char *extack, size_t extack_size)
-{
-	const struct nlmsghdr *rq = req;
-	unsigned portid = mnl_socket_get_portid(nl);
-
-	extack[0] = '\0';
-	if (mnl_socket_sendto(nl, req, len) < 0)
-		return -errno;
-	for (;;) {
-		_cleanup_(freep) char *buf = NULL;
-		/* peek for the size: the family's answer lists all its operations (KiBs) */
-		ssize_t k = recv(mnl_socket_get_fd(nl), NULL, 0, MSG_PEEK | MSG_TRUNC);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		buf = malloc(k > 0 ? (size_t)k : 1);
-		if (!buf)
-			return -ENOMEM;
-		k = recv(mnl_socket_get_fd(nl), buf, (size_t)k, 0);
-		if (k < 0)
-			return -errno;
-		const struct nlmsghdr *nlh = (const void *)buf;
-		int left = (int)k;
-		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (!mnl_nlmsg_portid_ok(nlh, portid) || nlh->nlmsg_seq != rq->nlmsg_seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR)
-				return vfnet_parse_error(nlh, nlh->nlmsg_len, extack, extack_size);
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return -EBADMSG;
-			if (!ret_reply)
-				continue;
-			if (!(*ret_reply = malloc(nlh->nlmsg_len)))
-				return -ENOMEM;
-			memcpy(*ret_reply, nlh, nlh->nlmsg_len);
-			*ret_len = nlh->nlmsg_len;
-			return 0;
-		}
-	}
-}
-
-static int genl_open(struct mnl_socket **ret)
-{
-	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
-	int on = 1;
-
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
-	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &on, sizeof(on));
-	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &on, sizeof(on));
-	*ret = TAKE_PTR(nl);
-	return 0;
-}
-
 /* The devlink family's id. A kernel without devlink: -EPROTONOSUPPORT. */
-static int resolve_family(struct mnl_socket *nl, uint16_t *ret, char *extack, size_t extack_size)
+static int resolve_family(uint16_t *ret, char *extack, size_t extack_size)
 {
 	uint8_t req[DEVLINK_REQUEST_SIZE];
 	_cleanup_(freep) void *reply = NULL;
@@ -247,7 +186,8 @@ static int resolve_family(struct mnl_socket *nl, uint16_t *ret, char *extack, si
 
 	if (r < 0)
 		return r;
-	r = genl_call(nl, req, (size_t)r, &reply, &len, extack, extack_size);
+	r = vfnet_nl_call(NETLINK_GENERIC, req, (size_t)r, GENL_ID_CTRL, &reply, &len, extack,
+			  extack_size);
 	if (r == -ENOENT)
 		return -EPROTONOSUPPORT;
 	if (r < 0)
@@ -272,9 +212,8 @@ static void put_result(FILE *out, int32_t r, int32_t mode, const char *extack)
 	fwrite(extack, 1, elen, out);
 }
 
-static int one_request(struct mnl_socket *nl, uint16_t family, const struct devlink_dev *v,
-		       enum eswitch_mode set, enum eswitch_mode *ret_mode, char *extack,
-		       size_t extack_size)
+static int one_request(uint16_t family, const struct devlink_dev *v, enum eswitch_mode set,
+		       enum eswitch_mode *ret_mode, char *extack, size_t extack_size)
 {
 	uint8_t req[DEVLINK_REQUEST_SIZE];
 	_cleanup_(freep) void *reply = NULL;
@@ -284,11 +223,14 @@ static int one_request(struct mnl_socket *nl, uint16_t family, const struct devl
 	if (set != ESWITCH_MODE_UNSET) {
 		r = devlink_build_eswitch_set(req, sizeof(req), family, new_seq(), v->bus, v->dev,
 					      set);
-		return r < 0 ? r : genl_call(nl, req, (size_t)r, NULL, NULL, extack, extack_size);
+		return r < 0 ? r
+			     : vfnet_nl_call(NETLINK_GENERIC, req, (size_t)r, 0, NULL, NULL, extack,
+					     extack_size);
 	}
 	r = devlink_build_eswitch_get(req, sizeof(req), family, new_seq(), v->bus, v->dev);
 	if (r >= 0)
-		r = genl_call(nl, req, (size_t)r, &reply, &len, extack, extack_size);
+		r = vfnet_nl_call(NETLINK_GENERIC, req, (size_t)r, family, &reply, &len, extack,
+				  extack_size);
 	if (r >= 0)
 		r = devlink_parse_eswitch(reply, len, ret_mode);
 	return r;
@@ -297,16 +239,13 @@ static int one_request(struct mnl_socket *nl, uint16_t family, const struct devl
 static int job_fn(void *arg, struct diag *d, FILE *out)
 {
 	const struct devlink_job *j = arg;
-	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	char extack[256] = "";
 	uint16_t family = 0;
 	int fr;
 
 	(void)d;
 	worker_step("asking generic netlink for the devlink family");
-	fr = genl_open(&nl);
-	if (fr >= 0)
-		fr = resolve_family(nl, &family, extack, sizeof(extack));
+	fr = resolve_family(&family, extack, sizeof(extack));
 	for (size_t i = 0; i < j->n; i++) {
 		enum eswitch_mode mode = ESWITCH_MODE_UNSET;
 		int r = fr;
@@ -314,8 +253,7 @@ static int job_fn(void *arg, struct diag *d, FILE *out)
 			worker_step("%s the eswitch mode of %s/%s",
 				    j->set == ESWITCH_MODE_UNSET ? "reading" : "setting",
 				    j->devs[i].bus, j->devs[i].dev);
-			r = one_request(nl, family, &j->devs[i], j->set, &mode, extack,
-					sizeof(extack));
+			r = one_request(family, &j->devs[i], j->set, &mode, extack, sizeof(extack));
 		}
 		put_result(out, r, mode, extack);
 	}
