@@ -60,6 +60,9 @@ SHIM_SO  := $(if $(SHIM_SRC),$(B)/tests/simhost/fakekernel.so)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+# programs the VM tier runs in the guest (tests/vm/*.c)
+VM_SRC   := $(sort $(wildcard tests/vm/*.c))
+VM_BIN   := $(VM_SRC:tests/vm/%.c=$(B)/tests/vm/%)
 
 .PHONY: all check check-vm demo deps deb install uninstall man clean fmt bench bench-deps fuzz fuzz-build
 all: $(B)/sriovctl
@@ -82,6 +85,10 @@ $(B)/tests/%: tests/unit/%.c $(B)/libsriovctl.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Ireconcile -o $@ $< $(B)/libsriovctl.a $(PKG_LIBS) $(TEST_LIBS)
 
 $(B)/bench/%: tests/bench/%.c $(B)/libsriovctl.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ireconcile -o $@ $< $(B)/libsriovctl.a $(PKG_LIBS)
+
+$(B)/tests/vm/%: tests/vm/%.c $(B)/libsriovctl.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ireconcile -o $@ $< $(B)/libsriovctl.a $(PKG_LIBS)
 
@@ -140,7 +147,7 @@ check: deps
 	@$(MAKE) --no-print-directory all tests
 	@B=$(B) SANITIZE=$(SANITIZE) VALGRIND=$(VALGRIND) SRIOVCTL_TESTS="$(TESTS)" tests/run-tests.sh
 
-tests: $(B)/sriovctl $(TEST_BIN) $(SHIM_SO) $(BENCH_BIN) $(MAN_OUT)
+tests: $(B)/sriovctl $(TEST_BIN) $(SHIM_SO) $(BENCH_BIN) $(VM_BIN) $(MAN_OUT)
 
 check-vm: deps all
 	@tests/vm/run

@@ -4,6 +4,8 @@
 # Needs root to install; without root it lists what is missing and fails.
 #   build-aux/deps.sh bench: only what `make bench` adds (see bench_deps)
 set -eu
+# linux-headers-amd64 and linux-source: the VM tier builds netdevsim.ko for
+# the installed kernel (tests/vm/netdevsim-build; Debian does not ship it)
 PKGS="gcc make pkg-config libc6-dev
 libyaml-dev libudev-dev libpci-dev pci.ids libkmod-dev libvirt-dev libxml2-dev libmnl-dev libjson-c-dev
 libcmocka-dev umockdev libumockdev-dev
@@ -12,6 +14,7 @@ libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-u
 util-linux strace iproute2 valgrind perl
 clang libclang-rt-14-dev
 linux-image-amd64 busybox-static udev xz-utils kmod
+linux-headers-amd64 linux-source
 scdoc man-db dpkg-dev debhelper lintian
 ansible-core"
 

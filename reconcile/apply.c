@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "devlink.h"
 #include "libvirt.h"
 #include "modprobe.h"
 #include "pci-sysfs.h"
@@ -57,6 +58,7 @@ static const char *action_pf(const struct action *a)
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
 	case ACTION_SET_DRIVERS_AUTOPROBE:
+	case ACTION_SET_ESWITCH_MODE:
 	case ACTION_SET_MTU:
 		return a->target;
 	case ACTION_DEFINE_NETWORK:
@@ -91,6 +93,9 @@ static char *action_describe(const struct action *a)
 		break;
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		fprintf(f, " -> %s", a->autoprobe.to ? "true" : "false");
+		break;
+	case ACTION_SET_ESWITCH_MODE:
+		fprintf(f, " eswitch-mode -> %s", eswitch_mode_name(a->eswitch.to));
 		break;
 	case ACTION_BIND_DRIVER:
 		fprintf(f, " -> %s", a->driver.to ? a->driver.to : "?");
@@ -174,6 +179,16 @@ static void numvfs_unfinished(const struct action *a, int why, double timeout, s
 			   a->target, a->num.to, timeout);
 }
 
+/* A set-eswitch-mode of this plan removed pf's VFs (before its set-num-vfs). */
+static bool plan_empties(const struct plan *p, const char *pf)
+{
+	for (size_t i = 0; i < p->n_changes; i++)
+		if (p->changes[i].kind == ACTION_SET_ESWITCH_MODE &&
+		    p->changes[i].eswitch.vfs > 0 && streq(p->changes[i].target, pf))
+			return true;
+	return false;
+}
+
 static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 			     struct failed *failed, struct diag *d)
 {
@@ -208,7 +223,8 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 					      ? "PF '%s': num-vfs not set, the run was stopped"
 					      : "PF '%s': num-vfs not set, an earlier step failed",
 					  a->target);
-		} else if (sysfs_num_vfs(a->target, &now) >= 0 && now != a->num.from) {
+		} else if (sysfs_num_vfs(a->target, &now) >= 0 && now != a->num.from &&
+			   !(now == 0 && plan_empties(p, a->target))) {
 			*j = (struct worker){.pid = -1, .fd = -1, .done = true};
 			diag_init(&j->d);
 			j->r = changed(&j->d, "%s num-vfs is %u, the plan was made when it was %u",
@@ -373,6 +389,51 @@ static int run_reload(const struct action *a, const struct apply_opts *o, struct
 	return r;
 }
 
+/* A PF's VFs removed, in a worker bounded by --timeout: the eswitch-mode change's first step. */
+static int empty_fn(void *arg, struct diag *d, FILE *out)
+{
+	const struct action *a = arg;
+
+	(void)out;
+	return sysfs_set_num_vfs(a->target, 0, worker_timeout(), NULL, d);
+}
+
+/*
+ * set-eswitch-mode: the mode and the VF count still as planned, the VFs
+ * removed (mlx5 and ice change the mode only without them), then the mode
+ * through devlink; set-num-vfs creates the VFs again.
+ */
+static int run_eswitch(const struct action *a, const struct apply_opts *o, struct diag *d)
+{
+	enum eswitch_mode now = ESWITCH_MODE_UNSET;
+	unsigned n;
+	int r;
+
+	r = devlink_eswitch_get("pci", a->target, &now, d);
+	if (r < 0)
+		return r;
+	if (now != a->eswitch.from)
+		return changed(d, "%s eswitch-mode is %s, the plan was made when it was %s",
+			       a->target, eswitch_mode_name(now),
+			       eswitch_mode_name(a->eswitch.from));
+	if (a->eswitch.vfs > 0) {
+		r = sysfs_num_vfs(a->target, &n);
+		if (r >= 0 && n != a->eswitch.vfs)
+			return changed(d, "%s num-vfs is %u, the plan was made when it was %u",
+				       a->target, n, a->eswitch.vfs);
+		worker_set_timeout(o->timeout);
+		r = worker_call(empty_fn, (void *)a, o->timeout + NUMVFS_JOIN_GRACE_S, d, NULL,
+				NULL, NULL);
+		if (r == -ETIMEDOUT || r == -EINTR) {
+			numvfs_unfinished(a, r, o->timeout, d); /* a->num.to: 0 */
+			return r;
+		}
+		if (r < 0)
+			return r;
+	}
+	return devlink_eswitch_set("pci", a->target, a->eswitch.to, d);
+}
+
 static int run_action(const struct action *a, const struct apply_opts *o,
 		      struct libvirt **conn, struct diag *d)
 {
@@ -385,6 +446,8 @@ static int run_action(const struct action *a, const struct apply_opts *o,
 		return run_reload(a, o, d);
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		return sysfs_set_drivers_autoprobe(a->target, a->autoprobe.to > 0, d);
+	case ACTION_SET_ESWITCH_MODE:
+		return run_eswitch(a, o, d);
 	case ACTION_BIND_DRIVER:
 		return run_bind(a, d);
 	case ACTION_SET_VF:

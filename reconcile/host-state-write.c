@@ -369,6 +369,7 @@ static void write_sriov(struct writer *w, const struct sriov_state *s)
 	w_seq_end(w);
 	if (s->has_vf_total_msix)
 		w_kv_opt_ll(w, "vf-total-msix", s->vf_total_msix);
+	w_kv_opt_str(w, "eswitch-mode", eswitch_mode_name(s->eswitch_mode));
 	w_map_end(w);
 }
 

@@ -429,6 +429,20 @@ static void load_msix(struct loader *L, const struct ynode *key, const struct yn
 	}
 }
 
+/* eswitch-mode: legacy | switchdev; absent or null when the PF's driver has none */
+static void load_eswitch(struct loader *L, const struct ynode *key, const struct ynode *v,
+			 void *obj)
+{
+	struct sriov_state *s = obj;
+	int m;
+
+	if (ynode_is_null(v))
+		return;
+	m = yget_enum(&L->y, key, v, eswitch_mode_names + 1, _ESWITCH_MODE_MAX - 1);
+	if (m >= 0)
+		s->eswitch_mode = (enum eswitch_mode)(m + 1);
+}
+
 static const struct field sriov_fields[] = {
     FIELD("total-vfs", F_UINT, F_REQ, struct sriov_state, total_vfs, .max = MAX_U16),
     FIELD("num-vfs", F_UINT, F_REQ, struct sriov_state, num_vfs, .max = MAX_U16),
@@ -439,6 +453,7 @@ static const struct field sriov_fields[] = {
     FIELD("vf-name", F_STR, F_NULL, struct sriov_state, vf_name),
     SUB("vfs", 0, load_vfs),
     SUB("vf-total-msix", 0, load_msix),
+    SUB("eswitch-mode", 0, load_eswitch),
 };
 
 static void load_sriov(struct loader *L, const struct ynode *key, const struct ynode *map,

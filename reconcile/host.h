@@ -78,6 +78,8 @@ struct sriov_state {
 	/* sriov_vf_total_msix: the MSI-X vectors the PF can give its VFs (mlx5); preflight */
 	bool has_vf_total_msix; /* false: unknown (the kernel shows it for few drivers) */
 	unsigned vf_total_msix;
+	/* devlink's eswitch mode; ESWITCH_MODE_UNSET: not asked, or the driver has none */
+	enum eswitch_mode eswitch_mode;
 	struct vf_state *vfs;  /* sorted by id */
 	size_t n_vfs;
 };

@@ -52,6 +52,8 @@ static char *action_field(const struct action *a)
 		return strdup("num-vfs");
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		return strdup("drivers-autoprobe");
+	case ACTION_SET_ESWITCH_MODE:
+		return strdup("eswitch-mode");
 	case ACTION_BIND_DRIVER:
 		return a->vf.pf ? strprintf("vf %u driver", a->vf.id) : strdup("driver");
 	case ACTION_SET_VF:

@@ -32,6 +32,7 @@
 #include <pci/pci.h>
 
 #include "cleanup.h"
+#include "devlink.h"
 #include "host.h"
 #include "libvirt.h"
 #include "modconf.h"
@@ -212,6 +213,37 @@ static int observe_link_settings(struct observer *ob)
 		free(v[k].why);
 	}
 	return r < 0 ? diag_error(ob->d, NULL, r, "out of memory") : 0;
+}
+
+/*
+ * The eswitch mode of every PF through devlink, in one worker. A driver
+ * without one (most: igb, ixgbe; or no devlink in the kernel) leaves it
+ * unknown quietly; any other failure is a warning.
+ */
+static int observe_eswitch(struct observer *ob)
+{
+	struct host *h = ob->h;
+	_cleanup_(freep) struct devlink_dev *v = calloc(h->n_pci ? h->n_pci : 1, sizeof(*v));
+	_cleanup_(freep) struct pci_dev_state **pfs = calloc(h->n_pci ? h->n_pci : 1, sizeof(*pfs));
+	size_t n = 0;
+	int r;
+
+	if (!v || !pfs)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n_pci; i++)
+		if (h->pci[i].is_pf && h->pci[i].driver) {
+			pfs[n] = &h->pci[i];
+			v[n++] = (struct devlink_dev){.bus = "pci", .dev = h->pci[i].address};
+		}
+	r = devlink_eswitch_get_many(v, n);
+	for (size_t k = 0; k < n; k++) {
+		if (v[k].r == 0)
+			pfs[k]->sriov.eswitch_mode = v[k].mode;
+		else if (r >= 0 && !devlink_unsupported(v[k].r))
+			diag_warning(ob->d, NULL, "%s", v[k].why);
+		free(v[k].why);
+	}
+	return r;
 }
 
 static int vf_cmp(const void *a, const void *b)
@@ -654,6 +686,8 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 		return diag_error(d, NULL, r, "cannot read the kernel command line: %s",
 				  strerror(-r));
 	if ((r = observe_link_settings(&ob)) < 0)
+		return diag_error(d, NULL, r, "out of memory");
+	if (o->eswitch && (r = observe_eswitch(&ob)) < 0)
 		return diag_error(d, NULL, r, "out of memory");
 	if ((r = observe_wanted(&ob)) < 0)
 		r = diag_error(d, NULL, r, "out of memory");

@@ -50,6 +50,11 @@ struct observe_opts {
 	 * it the MTUs of PFs with VFs are still known (their answer has it).
 	 */
 	bool mtu;
+	/*
+	 * Each PF's devlink eswitch mode (one worker asks them all); a PF
+	 * whose driver has none keeps it unknown, quietly.
+	 */
+	bool eswitch;
 };
 
 /* Observe the live host, without device names. *ret owns the host. */

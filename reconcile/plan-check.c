@@ -57,6 +57,8 @@ bool action_takes_vfs(const struct action *a)
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
 		return a->num.from > 0;
+	case ACTION_SET_ESWITCH_MODE:
+		return a->eswitch.vfs > 0;
 	case ACTION_BIND_DRIVER:
 		return !a->vf.is_new && a->device;
 	case ACTION_RELOAD_MODULE:
@@ -85,6 +87,10 @@ int action_users(const struct action *a, const struct host *h, char ***ret, size
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
 		r = add_users_of_vfs(h, host_find_pci(h, a->target), &u);
+		break;
+	case ACTION_SET_ESWITCH_MODE:
+		if (a->eswitch.vfs > 0)
+			r = add_users_of_vfs(h, host_find_pci(h, a->target), &u);
 		break;
 	case ACTION_BIND_DRIVER:
 		if (!a->vf.is_new && a->device)
@@ -394,6 +400,30 @@ static char *check_whole_driver(const struct action *a, const struct host *h, en
 	return differs(side, a->device, "driver", or_none(now), or_none(want));
 }
 
+/* The mode; and when planned, the VFs it removes first (their users are checked apart). */
+static char *check_eswitch(const struct action *a, const struct host *h, enum side side)
+{
+	enum eswitch_mode want = side == SIDE_FROM ? a->eswitch.from : a->eswitch.to;
+	const char *now;
+	char *msg = NULL;
+	char n[16], val[16];
+	const struct pci_dev_state *pf = pf_on(a, h, &msg);
+
+	if (!pf)
+		return msg;
+	if (pf->sriov.eswitch_mode != want) {
+		now = eswitch_mode_name(pf->sriov.eswitch_mode);
+		return differs(side, a->target, "eswitch-mode", now ? now : "unknown",
+			       eswitch_mode_name(want) ? eswitch_mode_name(want) : "unknown");
+	}
+	if (side == SIDE_FROM && pf->sriov.num_vfs != a->eswitch.vfs) {
+		snprintf(n, sizeof(n), "%u", pf->sriov.num_vfs);
+		snprintf(val, sizeof(val), "%u", a->eswitch.vfs);
+		return differs(side, a->target, "num-vfs", n, val);
+	}
+	return NULL;
+}
+
 static char *check_vf(const struct action *a, const struct host *h, enum side side)
 {
 	char *msg = NULL;
@@ -548,6 +578,8 @@ static char *check(const struct action *a, const struct host *h, enum side side)
 		return check_num_vfs(a, h, side);
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		return check_autoprobe(a, h, side);
+	case ACTION_SET_ESWITCH_MODE:
+		return check_eswitch(a, h, side);
 	case ACTION_BIND_DRIVER:
 	case ACTION_SET_VF:
 		return check_vf(a, h, side);

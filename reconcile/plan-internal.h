@@ -15,6 +15,7 @@ struct pf_res {
 	unsigned want;	    /* the count the spec asks for (or cur when unset) */
 	bool by_reload;	    /* a module reload sets the count, no set-num-vfs */
 	bool recreate;	    /* the existing VFs are destroyed and created again */
+	bool emptied;	    /* a set-eswitch-mode removes the VFs first: they are created again */
 	bool count_blocked; /* the count change is blocked (and not forced) */
 	char *count_why;    /* when count_blocked: why; owned */
 };

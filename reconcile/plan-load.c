@@ -376,6 +376,7 @@ static void load_mtu(struct ld *l, json_object *o, struct action *a)
 static void load_kind(struct ld *l, json_object *o, struct action *a)
 {
 	json_object *from = get(o, "from"), *to = get(o, "to");
+	long long n;
 	char *s;
 
 	switch (a->kind) {
@@ -393,6 +394,24 @@ static void load_kind(struct ld *l, json_object *o, struct action *a)
 		a->autoprobe.to = get_tri(l, o, "to");
 		if (a->autoprobe.to < 0)
 			bad(l, "to", "missing");
+		break;
+	case ACTION_SET_ESWITCH_MODE:
+		if (!pci_address_valid(a->target))
+			bad(l, "target", "not a PCI address");
+		s = get_str(l, o, "from", true);
+		a->eswitch.from = eswitch_mode_from_name(s);
+		free(s);
+		s = get_str(l, o, "to", true);
+		a->eswitch.to = eswitch_mode_from_name(s);
+		free(s);
+		if (!a->eswitch.from)
+			bad(l, "from", "not an eswitch mode");
+		if (!a->eswitch.to)
+			bad(l, "to", "not an eswitch mode");
+		n = get_num(l, o, "removes-vfs", 65535);
+		if (n < 0)
+			bad(l, "removes-vfs", "missing");
+		a->eswitch.vfs = n < 0 ? 0 : (unsigned)n;
 		break;
 	case ACTION_BIND_DRIVER:
 		if (get(o, "vf")) {

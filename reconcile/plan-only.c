@@ -61,6 +61,7 @@ static const char *action_pf(const struct action *a, const struct host *h)
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
 	case ACTION_SET_DRIVERS_AUTOPROBE:
+	case ACTION_SET_ESWITCH_MODE:
 	case ACTION_SET_MTU:
 		return a->target;
 	case ACTION_BIND_DRIVER:
@@ -122,6 +123,8 @@ static const char *takes_vfio_vf(const struct action *a, const struct host *h)
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
 		return a->num.from > 0 ? vfio_vf(h, a->target) : NULL;
+	case ACTION_SET_ESWITCH_MODE:
+		return a->eswitch.vfs > 0 ? vfio_vf(h, a->target) : NULL;
 	case ACTION_BIND_DRIVER:
 		return a->driver.from && streq(a->driver.from, "vfio-pci") ? a->device : NULL;
 	case ACTION_RELOAD_MODULE:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PFs and their VFs: drivers autoprobe, the VF count (and what it would
- * take from guests), VF drivers, per-VF settings and netdev MTUs.
+ * PFs and their VFs: drivers autoprobe, the eswitch mode, the VF count
+ * (and what it would take from guests), VF drivers, per-VF settings and netdev MTUs.
  */
 #include <strings.h>
 
@@ -40,11 +40,81 @@ static const char **existing_vfs(const struct pci_dev_state *pf, size_t *n)
 	return v;
 }
 
+/*
+ * p takes the PF's VFs away (set-num-vfs, set-eswitch-mode): blocked when
+ * someone uses one of them. Blocked, the PF keeps them, and whatever needs
+ * the new ones is blocked with it.
+ */
+static void guard_vfs(struct plan_ctx *c, struct pf_res *r, struct pending *p)
+{
+	size_t n;
+	_cleanup_(freep) const char **addrs = existing_vfs(r->host, &n);
+
+	if (!addrs)
+		return (void)ctx_oom(c);
+	char *why = plan_holders_why(c, addrs, n);
+	if (!why)
+		return;
+	ctx_block(c, p, why);
+	if (!p->blocked)
+		return;
+	r->emptied = false;
+	r->count_blocked = true;
+	r->recreate = false;
+	free(r->count_why); /* an earlier change's, blocked by the same users */
+	r->count_why = strprintf("needs the blocked %s change of %s",
+				 p->a.kind == ACTION_SET_ESWITCH_MODE ? "eswitch-mode" : "num-vfs",
+				 r->host->address);
+	if (!r->count_why)
+		ctx_oom(c);
+}
+
+/*
+ * The eswitch mode. mlx5 and ice refuse to change it while VFs exist, so a
+ * PF with VFs loses them first (the applier writes 0) and set-num-vfs
+ * creates them again: disruptive, and guarded like a smaller VF count.
+ */
+static void plan_eswitch(struct plan_ctx *c, struct pf_res *r)
+{
+	enum eswitch_mode want = r->spec->eswitch_mode, have = r->host->sriov.eswitch_mode;
+	const char *addr = r->host->address;
+
+	if (!want || want == have)
+		return;
+	if (!have) {
+		ctx_error(c, &r->spec->eswitch_mode_loc, -EOPNOTSUPP,
+			  "eswitch-mode %s: PF '%s' has no eswitch mode (driver %s: not supported "
+			  "through devlink)",
+			  eswitch_mode_name(want), addr,
+			  r->host->driver ? r->host->driver : "(none)");
+		return;
+	}
+	struct pending *p = ctx_add(c, ACTION_SET_ESWITCH_MODE, addr);
+	if (!p)
+		return;
+	p->loc = &r->spec->eswitch_mode_loc;
+	p->a.eswitch.from = have;
+	p->a.eswitch.to = want;
+	p->a.eswitch.vfs = r->cur;
+	p->a.disruptive = r->cur > 0;
+	p->a.reason = r->cur ? strprintf("the eswitch mode changes only without VFs (mlx5, ice): "
+					 "all %u VFs are removed first",
+					 r->cur)
+			     : strdup("the PF has no VFs: the mode changes before any is created");
+	if (!p->a.reason)
+		ctx_oom(c);
+	if (r->cur == 0)
+		return;
+	r->emptied = true;
+	r->recreate = r->want > 0;
+	guard_vfs(c, r, p);
+}
+
 static void plan_num_vfs(struct plan_ctx *c, struct pf_res *r)
 {
 	const char *addr = r->host->address;
 
-	if (r->by_reload || r->want == r->cur)
+	if (r->by_reload || (r->want == r->cur && !r->emptied))
 		return;
 	struct pending *p = ctx_add(c, ACTION_SET_NUM_VFS, addr);
 	if (!p)
@@ -60,33 +130,23 @@ static void plan_num_vfs(struct plan_ctx *c, struct pf_res *r)
 		: "";
 	if (r->cur == 0)
 		p->a.reason = strprintf("create %u VFs%s", r->want, how);
+	else if (r->emptied && r->want > 0)
+		p->a.reason = strprintf("set-eswitch-mode removes all %u VFs first: %u are created "
+					"in the new mode%s",
+					r->cur, r->want, how);
 	else if (r->want == 0)
 		p->a.reason = strprintf("remove all %u VFs%s", r->cur, how);
 	else
 		p->a.reason = strprintf("the kernel changes a non-zero VF count only through 0: "
 					"all %u VFs are removed and %u created%s",
 					r->cur, r->want, how);
+	p->a.show_reason = r->emptied; /* a count the file may not change is explained */
 	if (!p->a.reason || (r->host->driver && !p->a.num.pf_driver))
 		ctx_oom(c);
 	if (r->cur == 0)
 		return;
 	r->recreate = r->want > 0;
-
-	size_t n;
-	_cleanup_(freep) const char **addrs = existing_vfs(r->host, &n);
-	if (!addrs)
-		return (void)ctx_oom(c);
-	char *why = plan_holders_why(c, addrs, n);
-	if (!why)
-		return;
-	ctx_block(c, p, why);
-	if (p->blocked) {
-		r->count_blocked = true;
-		r->recreate = false;
-		r->count_why = strprintf("needs the blocked num-vfs change of %s", addr);
-		if (!r->count_why)
-			ctx_oom(c);
-	}
+	guard_vfs(c, r, p);
 }
 
 /* A blocked module reload keeps every PF of that driver as it is. */
@@ -137,6 +197,7 @@ int plan_counts(struct plan_ctx *c)
 		if (!r->host)
 			continue;
 		plan_autoprobe(c, r);
+		plan_eswitch(c, r);
 		plan_num_vfs(c, r);
 	}
 	for (size_t i = 0; i < c->n_acts; i++)

@@ -12,6 +12,7 @@ static const char *const kind_names[_ACTION_KIND_MAX] = {
     [ACTION_WRITE_MODPROBE_CONF] = "write-modprobe-conf",
     [ACTION_RELOAD_MODULE] = "reload-module",
     [ACTION_SET_DRIVERS_AUTOPROBE] = "set-drivers-autoprobe",
+    [ACTION_SET_ESWITCH_MODE] = "set-eswitch-mode",
     [ACTION_SET_NUM_VFS] = "set-num-vfs",
     [ACTION_BIND_DRIVER] = "bind-driver",
     [ACTION_SET_VF] = "set-vf",
@@ -657,6 +658,8 @@ static void unguarded_warning(struct plan_ctx *c, const struct action *a)
 		return;
 	if (a->kind == ACTION_SET_NUM_VFS && a->num.from > 0)
 		what = "the VFs this plan removes";
+	else if (a->kind == ACTION_SET_ESWITCH_MODE && a->eswitch.vfs > 0)
+		what = "the VFs this eswitch-mode change removes";
 	else if (a->kind == ACTION_BIND_DRIVER && !a->vf.is_new)
 		what = a->vf.pf ? "the VF this plan rebinds" : "the device this plan rebinds";
 	else if (a->kind == ACTION_RELOAD_MODULE && a->module.loaded)

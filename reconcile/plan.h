@@ -20,13 +20,16 @@
 /*
  * In the order they are applied. set-drivers-autoprobe comes before
  * set-num-vfs (unlike DESIGN.md's first list): sriov_drivers_autoprobe only
- * affects VFs created after it is written.
+ * affects VFs created after it is written. set-eswitch-mode comes before
+ * set-num-vfs too: mlx5 and ice change the mode only without VFs, so it
+ * removes a PF's VFs first and set-num-vfs creates them in the new mode.
  */
 enum action_kind {
 	ACTION_DETACH = 0,
 	ACTION_WRITE_MODPROBE_CONF,
 	ACTION_RELOAD_MODULE,
 	ACTION_SET_DRIVERS_AUTOPROBE,
+	ACTION_SET_ESWITCH_MODE,
 	ACTION_SET_NUM_VFS,
 	ACTION_BIND_DRIVER,
 	ACTION_SET_VF,
@@ -78,6 +81,15 @@ struct action {
 		unsigned from, to;
 		char *pf_driver; /* the PF's driver when planned (VFs need one); NULL: none */
 	} num;
+	/*
+	 * set-eswitch-mode: the mode as observed and as wanted, and the PF's VF
+	 * count when planned: those VFs are removed before the switch (a
+	 * set-num-vfs of the same PF creates them again).
+	 */
+	struct {
+		enum eswitch_mode from, to;
+		unsigned vfs;
+	} eswitch;
 	/* set-drivers-autoprobe: -1 unknown, 0, 1 */
 	struct {
 		int from, to;

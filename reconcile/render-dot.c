@@ -90,6 +90,7 @@ static char *action_node(const struct host *h, const struct action *a)
 	switch (a->kind) {
 	case ACTION_SET_NUM_VFS:
 	case ACTION_SET_DRIVERS_AUTOPROBE:
+	case ACTION_SET_ESWITCH_MODE:
 		return strprintf("pf:%s", a->target);
 	case ACTION_BIND_DRIVER:
 		if (!a->vf.pf) /* a whole device a guest gets */

@@ -373,6 +373,23 @@ static char pr_autoprobe(struct pr *p, const struct action *a)
 	return '~';
 }
 
+static char pr_eswitch(struct pr *p, const struct action *a)
+{
+	const char *from = eswitch_mode_name(a->eswitch.from),
+		   *to = eswitch_mode_name(a->eswitch.to);
+
+	pr_str(p, NULL, "%s", a->target);
+	pr_text(p, " eswitch-mode %s -> %s", from ? from : "?", to ? to : "?");
+	if (a->eswitch.vfs > 0)
+		pr_text(p, " (disruptive: removes %u VFs first)", a->eswitch.vfs);
+	if (p->o) {
+		pr_json(p, "from", jstr(from));
+		pr_json(p, "to", jstr(to));
+		pr_json(p, "removes-vfs", jint(a->eswitch.vfs));
+	}
+	return '~';
+}
+
 /*
  * bind-driver's text names what is there now: "(new)" for a VF this plan
  * creates, "(none)" when it has no driver; its JSON "from" is null for both
@@ -525,6 +542,8 @@ static char pr_action_body(struct pr *p, const struct action *a)
 		return pr_num_vfs(p, a);
 	case ACTION_SET_DRIVERS_AUTOPROBE:
 		return pr_autoprobe(p, a);
+	case ACTION_SET_ESWITCH_MODE:
+		return pr_eswitch(p, a);
 	case ACTION_BIND_DRIVER:
 		return pr_bind(p, a);
 	case ACTION_SET_VF:

@@ -180,6 +180,9 @@ static void render_pfs(const struct host *h, FILE *out)
 		if (pf->sriov.drivers_autoprobe >= 0)
 			fprintf(out, "    drivers-autoprobe: %s\n",
 				pf->sriov.drivers_autoprobe ? "true" : "false");
+		if (eswitch_mode_name(pf->sriov.eswitch_mode))
+			fprintf(out, "    eswitch-mode: %s\n",
+				eswitch_mode_name(pf->sriov.eswitch_mode));
 		if (pf->sriov.n_vfs)
 			fputs("    vfs:\n", out);
 		for (size_t j = 0; j < pf->sriov.n_vfs; j++)

@@ -40,6 +40,15 @@ static bool spec_asks_mtu(const struct spec *s)
 	return false;
 }
 
+/* The file asks an eswitch mode (so devlink is asked for every PF's). */
+static bool spec_asks_eswitch(const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_pfs; i++)
+		if (s->pfs[i].eswitch_mode)
+			return true;
+	return false;
+}
+
 int observe_scope_init(struct observe_scope *sc, const struct spec *s, const char *root,
 		       const char *libvirt_uri)
 {
@@ -67,6 +76,7 @@ int observe_scope_init(struct observe_scope *sc, const struct spec *s, const cha
 	    .module_pfs = sc->module_pfs,
 	    .complete = true,
 	    .mtu = !s || spec_asks_mtu(s), /* show prints them */
+	    .eswitch = !s || spec_asks_eswitch(s),
 	};
 	/* the observer drops duplicates */
 	for (size_t i = 0; i < n_mod; i++) {
@@ -142,6 +152,9 @@ int observe_scope_init_plan(struct observe_scope *sc, const struct plan *p, cons
 		switch (a->kind) {
 		case ACTION_SET_MTU:
 			o->mtu = true;
+			break;
+		case ACTION_SET_ESWITCH_MODE:
+			o->eswitch = true;
 			break;
 		case ACTION_RELOAD_MODULE:
 			sc->modules[o->n_modules++] = a->target;

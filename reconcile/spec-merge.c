@@ -215,6 +215,13 @@ static int merge_pf(struct pf_spec *pi, struct pf_spec *pf, struct diag *d)
 	merge_str(&pi->vf_driver, &pf->vf_driver, &pi->loc, &pf->loc, k_drv, d);
 	merge_mtu(&pi->mtu, &pi->mtu_loc, pf->mtu, &pf->mtu_loc, l, "mtu", d);
 	merge_mtu(&pi->vf_mtu, &pi->vf_mtu_loc, pf->vf_mtu, &pf->vf_mtu_loc, l, "vf-mtu", d);
+	if (pf->eswitch_mode && pi->eswitch_mode) {
+		_cleanup_(freep) char *k = strprintf("pfs[%s].eswitch-mode", l);
+		conflict(d, &pf->eswitch_mode_loc, &pi->eswitch_mode_loc, k);
+	} else if (pf->eswitch_mode) {
+		pi->eswitch_mode = pf->eswitch_mode;
+		pi->eswitch_mode_loc = pf->eswitch_mode_loc;
+	}
 	return merge_vfs(pi, pf, d);
 }
 

@@ -11,8 +11,8 @@
 static const char *const method_names[] = {"sysfs", "module"};
 static const char *const module_keys[] = {"options", "file", "reload"};
 static const char *const pf_keys[] = {
-    "pci",	 "interface", "num-vfs", "method", "drivers-autoprobe",
-    "vf-driver", "mtu",	      "vf-mtu",	 "vfs"};
+    "pci",	 "interface", "num-vfs", "method",	 "drivers-autoprobe",
+    "vf-driver", "mtu",	      "vf-mtu",	 "eswitch-mode", "vfs"};
 static const char *const vf_keys[] = {"id",	     "mac",	    "vlan",   "vlan-proto",
 				      "qos",	     "spoof-check", "trust",  "link-state",
 				      "max-tx-rate", "min-tx-rate", "driver", "mtu"};
@@ -207,6 +207,13 @@ void spec_load_pf(struct loader *ld, const struct ynode *item)
 			get_mtu(ld, k, v, &pf->mtu, &pf->mtu_loc);
 		} else if (streq(key, "vf-mtu")) {
 			get_mtu(ld, k, v, &pf->vf_mtu, &pf->vf_mtu_loc);
+		} else if (streq(key, "eswitch-mode")) {
+			/* the names after ESWITCH_MODE_UNSET's NULL */
+			b = yget_enum(&ld->y, k, v, eswitch_mode_names + 1, _ESWITCH_MODE_MAX - 1);
+			if (b >= 0) {
+				pf->eswitch_mode = (enum eswitch_mode)(b + 1);
+				pf->eswitch_mode_loc = v->loc;
+			}
 		} else if (streq(key, "vfs")) {
 			if (yexpect(&ld->y, k, v, YNODE_SEQUENCE))
 				vfs = v;

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "devlink.h"
 #include "diag.h"
 #include "vflink.h"
 
@@ -46,11 +47,13 @@ struct pf_spec {
 	char *vf_driver;       /* NULL unset; driver for every VF */
 	unsigned mtu;	       /* the PF netdev's MTU; 0 unset */
 	unsigned vf_mtu;       /* the MTU of every VF netdev; 0 unset */
+	enum eswitch_mode eswitch_mode; /* devlink's; ESWITCH_MODE_UNSET: leave as found */
 	struct vf_spec *vfs;   /* sorted by id */
 	size_t n_vfs;
 	struct src_loc loc; /* the list item */
 	struct src_loc num_vfs_loc;
 	struct src_loc mtu_loc, vf_mtu_loc;
+	struct src_loc eswitch_mode_loc;
 };
 
 /* MTUs a file may ask: IPv4's minimum to the largest the kernel takes (ETH_MAX_MTU). */

@@ -21,9 +21,9 @@
 #include "vfnet.h"
 #include "worker.h"
 
-static int rtnl_open(struct mnl_socket **ret)
+static int nl_open(int protocol, struct mnl_socket **ret)
 {
-	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = mnl_socket_open(protocol);
 	int on = 1;
 
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -41,9 +41,9 @@ static int rtnl_open(struct mnl_socket **ret)
  * negative errno. An error/ACK message ends it: its error is returned, with
  * the extended ACK message in extack.
  */
-static int rtnl_exchange(const void *req, size_t len,
-			 int (*take)(const struct nlmsghdr *nlh, void *userdata), void *userdata,
-			 char *extack, size_t extack_size)
+static int nl_exchange(int protocol, const void *req, size_t len,
+		       int (*take)(const struct nlmsghdr *nlh, void *userdata), void *userdata,
+		       char *extack, size_t extack_size)
 {
 	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	const struct nlmsghdr *rq = req;
@@ -51,7 +51,7 @@ static int rtnl_exchange(const void *req, size_t len,
 	int r;
 
 	extack[0] = '\0';
-	r = rtnl_open(&nl);
+	r = nl_open(protocol, &nl);
 	if (r < 0)
 		return r;
 	portid = mnl_socket_get_portid(nl);
@@ -118,11 +118,11 @@ static int collect(const struct nlmsghdr *nlh, void *userdata)
  * to *ret_reply, owned by the caller, when ret_reply is given) or an
  * error/ACK (returned, with the extended ACK message in extack).
  */
-static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t *ret_len,
-			  char *extack, size_t extack_size)
+int vfnet_nl_call(int protocol, const void *req, size_t len, uint16_t want, void **ret_reply,
+		  size_t *ret_len, char *extack, size_t extack_size)
 {
-	struct collected c = {.want = ret_reply ? RTM_NEWLINK : 0};
-	int r = rtnl_exchange(req, len, collect, &c, extack, extack_size);
+	struct collected c = {.want = ret_reply ? want : 0};
+	int r = nl_exchange(protocol, req, len, collect, &c, extack, extack_size);
 
 	if (r >= 0 && ret_reply) {
 		*ret_reply = c.msgs;
@@ -131,6 +131,13 @@ static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t 
 	}
 	free(c.msgs);
 	return r;
+}
+
+static int rtnl_call_here(const void *req, size_t len, void **ret_reply, size_t *ret_len,
+			  char *extack, size_t extack_size)
+{
+	return vfnet_nl_call(NETLINK_ROUTE, req, len, RTM_NEWLINK, ret_reply, ret_len, extack,
+			     extack_size);
 }
 
 /*
@@ -142,7 +149,7 @@ static int rtnl_dump_here(const void *req, size_t len, uint16_t want, void **ret
 			  size_t *ret_len, char *extack, size_t extack_size)
 {
 	struct collected c = {.want = want, .dump = true};
-	int r = rtnl_exchange(req, len, collect, &c, extack, extack_size);
+	int r = nl_exchange(NETLINK_ROUTE, req, len, collect, &c, extack, extack_size);
 
 	if (r < 0) {
 		free(c.msgs);

@@ -20,6 +20,16 @@
 int vfnet_get(const char *pf_ifname, struct vf_info **ret, size_t *ret_n, struct diag *d);
 
 /*
+ * Send one request on a socket of its own of protocol (NETLINK_ROUTE,
+ * NETLINK_GENERIC) and wait for the answer to it: the first message of type
+ * want (a copy in *ret_reply, owned by the caller, when ret_reply is given)
+ * or an error/ACK (returned, with the extended ACK message in extack). In
+ * the calling process, unbounded: callers run it in a worker.
+ */
+int vfnet_nl_call(int protocol, const void *req, size_t len, uint16_t want, void **ret_reply,
+		  size_t *ret_len, char *extack, size_t extack_size);
+
+/*
  * Set every field that is set in want on VF want->id of PF pf_ifname, one
  * request per field (a VLAN without qos/protocol, or a min rate alone,
  * completes the rest from the current values). Stops at the first

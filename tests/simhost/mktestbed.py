@@ -416,6 +416,11 @@ def build(state, args):
         write(os.path.join(path, "sriov_vf_device"), f"{vfdev:x}\n")
         if sr.get("vf-total-msix") is not None:
             write(os.path.join(path, "sriov_vf_total_msix"), f"{int(sr['vf-total-msix'])}\n")
+        # the fake devlink's eswitch mode (tests/simhost/genl.c); none: no devlink instance
+        if sr.get("eswitch-mode") is not None:
+            if sr["eswitch-mode"] not in ("legacy", "switchdev"):
+                raise StateError(f"{addr}: unknown eswitch-mode '{sr['eswitch-mode']}'")
+            write(os.path.join(args.vf, "eswitch", addr), f"{sr['eswitch-mode']}\n")
         vfs = {int(v["id"]): v for v in (sr.get("vfs") or [])}
         template = ps.get("vf-netdev")
         for n in range(num):

@@ -17,6 +17,8 @@
  * netdev is unregistered). IFLA_MTU is the netdev's sysfs mtu attribute,
  * which RTM_SETLINK with IFLA_MTU writes (within IFLA_MIN_MTU..IFLA_MAX_MTU:
  * $SIMHOST_WORKDIR/vf/mtu-range/NAME, "MIN MAX", default 68 9216 as igb).
+ * NETLINK_GENERIC sockets are faked the same way; genl.c answers them
+ * (the devlink family only).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -45,6 +47,7 @@
 struct nlfake {
 	int peer; /* the end replies are written to; 0: not a fake socket */
 	unsigned pid;
+	int protocol; /* NETLINK_ROUTE, NETLINK_GENERIC */
 };
 
 static struct nlfake fakes[MAX_FDS];
@@ -84,7 +87,7 @@ struct vfset {
 };
 
 /* $SIMHOST_WORKDIR/vf (or the testbed's), where VF settings are kept */
-static void vf_base(char *buf, size_t size)
+void sim_vf_base(char *buf, size_t size)
 {
 	const char *w = getenv("SIMHOST_WORKDIR");
 
@@ -98,7 +101,7 @@ static void vf_file(const char *pf, unsigned n, char *buf, size_t size)
 {
 	char base[PATH_MAX];
 
-	vf_base(base, sizeof(base));
+	sim_vf_base(base, sizeof(base));
 	snprintf(buf, size, "%s/%s/%u", base, pf, n);
 }
 
@@ -125,7 +128,7 @@ static int vf_write(const char *pf, unsigned n, const struct vfset *s)
 {
 	char p[PATH_MAX], base[PATH_MAX];
 
-	vf_base(base, sizeof(base));
+	sim_vf_base(base, sizeof(base));
 	mkdir(base, 0755);
 	snprintf(p, sizeof(p), "%s/%s", base, pf);
 	mkdir(p, 0755);
@@ -144,7 +147,7 @@ static bool vf_stats_read(const char *pf, unsigned n, long long v[8])
 {
 	char base[PATH_MAX], p[PATH_MAX + 64], line[512];
 
-	vf_base(base, sizeof(base));
+	sim_vf_base(base, sizeof(base));
 	snprintf(p, sizeof(p), "%s/stats/%s/%u", base, pf, n);
 	return sim_read(p, line, sizeof(line)) >= 0 &&
 	       sscanf(line, "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3],
@@ -156,7 +159,7 @@ static void addr_file(const char *name, char *buf, size_t size)
 {
 	char base[PATH_MAX];
 
-	vf_base(base, sizeof(base));
+	sim_vf_base(base, sizeof(base));
 	snprintf(buf, size, "%s/addresses/%s", base, name);
 }
 
@@ -168,7 +171,7 @@ void sim_rtnl_netdev_removed(const char *name)
 		return;
 	addr_file(name, p, sizeof(p));
 	unlink(p);
-	vf_base(base, sizeof(base));
+	sim_vf_base(base, sizeof(base));
 	snprintf(p, sizeof(p), "%s/mtu-range/%s", base, name);
 	unlink(p);
 }
@@ -177,7 +180,7 @@ void sim_rtnl_vfs_removed(const char *pfaddr)
 {
 	char p[PATH_MAX], base[PATH_MAX];
 
-	vf_base(base, sizeof(base));
+	sim_vf_base(base, sizeof(base));
 	snprintf(p, sizeof(p), "%s/%s", base, pfaddr);
 	sim_rmtree(p);
 }
@@ -203,7 +206,7 @@ static void mtu_range(const char *name, unsigned *min, unsigned *max)
 
 	*min = 68;
 	*max = 9216;
-	vf_base(base, sizeof(base));
+	sim_vf_base(base, sizeof(base));
 	snprintf(p, sizeof(p), "%s/mtu-range/%s", base, name);
 	if (sim_read(p, line, sizeof(line)) >= 0)
 		sscanf(line, "%u %u", min, max);
@@ -840,7 +843,9 @@ static ssize_t handle(struct nlfake *f, const void *buf, size_t len)
 	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 		if (!(h->nlmsg_flags & NLM_F_REQUEST))
 			continue;
-		if (h->nlmsg_type == RTM_GETLINK)
+		if (f->protocol == NETLINK_GENERIC)
+			sim_genl_handle(f->peer, f->pid, h);
+		else if (h->nlmsg_type == RTM_GETLINK)
 			getlink(f, h);
 		else if (h->nlmsg_type == RTM_SETLINK || h->nlmsg_type == RTM_NEWLINK)
 			setlink(f, h);
@@ -867,7 +872,8 @@ int socket(int domain, int type, int protocol)
 	NEXT(socket, int, int, int, int);
 	int sv[2], one = 1 << 20;
 
-	if (domain != AF_NETLINK || protocol != NETLINK_ROUTE || !sim_config())
+	if (domain != AF_NETLINK || (protocol != NETLINK_ROUTE && protocol != NETLINK_GENERIC) ||
+	    !sim_config())
 		return next_socket(domain, type, protocol);
 	if (socketpair(AF_UNIX, SOCK_DGRAM | (type & (SOCK_CLOEXEC | SOCK_NONBLOCK)), 0, sv) < 0)
 		return -1;
@@ -881,6 +887,7 @@ int socket(int domain, int type, int protocol)
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &one, sizeof(one));
 	fakes[sv[0]].peer = sv[1];
 	fakes[sv[0]].pid = getpid();
+	fakes[sv[0]].protocol = protocol;
 	return sv[0];
 }
 

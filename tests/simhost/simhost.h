@@ -152,3 +152,14 @@ ssize_t sim_attr_write(const char *path, const char *buf, size_t len);
  * holds its device's lock, not every device's).
  */
 ssize_t sim_attr_hang(const char *path, const char *buf, size_t len);
+
+/* ---- rtnl.c, genl.c: the fake netlink ---- */
+
+/* $SIMHOST_WORKDIR/vf (or the testbed's): where the fake netlink keeps its state. */
+void sim_vf_base(char *buf, size_t size);
+/*
+ * Answer one generic netlink request h of a fake socket, writing the
+ * answer to peer (as from the kernel, to port pid).
+ */
+struct nlmsghdr;
+void sim_genl_handle(int peer, unsigned pid, const struct nlmsghdr *h);

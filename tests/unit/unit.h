@@ -145,6 +145,15 @@ static inline struct host *unit_state_text(const char *name, const char *text)
 	return h;
 }
 
+/* Whether an entry of d (any level) holds needle. */
+static inline bool unit_diag_has(const struct diag *d, const char *needle)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].msg && strstr(d->v[i].msg, needle))
+			return true;
+	return false;
+}
+
 /* ---- a host against a table ---- */
 
 #define UNIT_PF (-1) /* a row about the device itself, not one of its VFs */

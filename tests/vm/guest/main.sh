@@ -9,6 +9,7 @@ G=$TOP/tests/vm/guest
 . "$G/kernel.sh"
 . "$G/scenarios.sh"
 . "$G/libvirt.sh"
+. "$G/netdevsim.sh"
 
 # QEMU puts the NVMe controller behind the first root port: bus 1.
 PF_ADDR=0000:01:00.0
@@ -33,6 +34,12 @@ if [ "$KERNEL_CHECKS" = 1 ]; then
 	t=$(now_us)
 	kernel_checks
 	note "kernel checks took $(since "$t") s"
+fi
+
+if [ "${NETDEVSIM_CHECKS:-0}" = 1 ]; then
+	t=$(now_us)
+	netdevsim_checks
+	note "netdevsim checks took $(since "$t") s"
 fi
 
 if [ -n "$SCENARIOS" ]; then
