@@ -4,8 +4,9 @@
 # Needs root to install; without root it lists what is missing and fails.
 #   build-aux/deps.sh bench: only what `make bench` adds (see bench_deps)
 set -eu
-# linux-headers-amd64 and linux-source: the VM tier builds netdevsim.ko for
-# the installed kernel (tests/vm/netdevsim-build; Debian does not ship it)
+# linux-source: the VM tier builds netdevsim.ko for the kernel it boots
+# (tests/vm/netdevsim-build; Debian does not ship it), against that
+# kernel's headers (vm_headers below)
 PKGS="gcc make pkg-config libc6-dev
 libyaml-dev libudev-dev libpci-dev pci.ids libkmod-dev libvirt-dev libxml2-dev libmnl-dev libjson-c-dev
 libcmocka-dev umockdev libumockdev-dev
@@ -14,7 +15,7 @@ libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-u
 util-linux strace iproute2 valgrind perl
 clang libclang-rt-14-dev
 linux-image-amd64 busybox-static udev xz-utils kmod
-linux-headers-amd64 linux-source
+linux-source
 scdoc man-db dpkg-dev debhelper lintian
 ansible-core"
 
@@ -103,6 +104,33 @@ if [ "${1:-}" = bench ]; then
 	exit 0
 fi
 
+# The kernel the VM tier boots (as tests/vm/run picks it: the newest in /boot
+# with its modules), or nothing.
+vm_kver() {
+	local k kv=
+	for k in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V); do
+		[ -f "/lib/modules/$k/modules.dep" ] && kv=$k
+	done
+	echo "$kv"
+}
+
+# That kernel's headers, for netdevsim: linux-headers-amd64 may name a newer
+# kernel than the one installed, so they are asked for by its version; when
+# the archive no longer has them, the kernel and its headers are brought to
+# the archive's current ones together (the VM tier then boots that kernel).
+vm_headers() {
+	local kv
+	kv=$(vm_kver)
+	[ -n "$kv" ] && [ -f "/lib/modules/$kv/build/Makefile" ] && return 0
+	[ "$(id -u)" = 0 ] || { echo "deps: no headers for kernel ${kv:-?} (apt-get install linux-headers-$kv)" >&2; return 1; }
+	apt-get update -qq
+	if [ -z "$kv" ] || ! apt-get install -y -qq --no-install-recommends "linux-headers-$kv" >/dev/null; then
+		apt-get install -y -qq --no-install-recommends linux-image-amd64 linux-headers-amd64 >/dev/null
+	fi
+	kv=$(vm_kver)
+	[ -f "/lib/modules/$kv/build/Makefile" ] || { echo "deps: no headers for kernel $kv" >&2; return 1; }
+}
+
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -111,7 +139,7 @@ for p in $PKGS; do
 	*) missing="$missing $p" ;;
 	esac
 done
-if [ -z "$missing" ] && have_qemu10; then
+if [ -z "$missing" ] && have_qemu10 && [ -f "/lib/modules/$(vm_kver)/build/Makefile" ]; then
 	exit 0
 fi
 
@@ -121,7 +149,10 @@ if [ "$(id -u)" != 0 ]; then
 		echo "deps: run 'make deps' as root, or: apt-get install$missing" >&2
 		exit 1
 	fi
-	echo "deps: no QEMU 10 in $QEMU_DIR: the VM tier skips the igb scenarios (run 'make deps' as root)" >&2
+	have_qemu10 ||
+		echo "deps: no QEMU 10 in $QEMU_DIR: the VM tier skips the igb scenarios (run 'make deps' as root)" >&2
+	[ -f "/lib/modules/$(vm_kver)/build/Makefile" ] ||
+		echo "deps: no headers for kernel $(vm_kver): the VM tier skips netdevsim (run 'make deps' as root)" >&2
 	exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
@@ -131,4 +162,5 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+vm_headers
 qemu_backports
