@@ -69,6 +69,15 @@
 #                                        PF's netdev shows each TEXT on VF ID
 #   # vm-vf-addrs: PF ADDR,...           (any number) the PF's VFs 0, 1, ...
 #                                        are at these addresses
+#   # vm-mtu: PF pf|ID N                 (any number) `ip link show` of the
+#                                        PF's netdev (pf) or of VF ID's shows
+#                                        mtu N (the driver's range is noted)
+#   # vm-metrics-lines: N ERE            (any number) after the second apply:
+#                                        `sriovctl metrics FILE` exits 0 and
+#                                        exactly N of its lines match ERE
+#                                        (its VF counter lines, and VF 0's
+#                                        counters as `ip -s link` shows
+#                                        them, are noted)
 #   # vm-reloaded: MODULE                apply unloaded and loaded MODULE
 #   # vm-capture: NAME                   save `sriovctl show` outputs afterwards,
 #                                        the transcript of numvfs-seq.sh and,
@@ -287,6 +296,41 @@ after_checks() {
 		read -r pf id want <<<"$l"
 		check "$name: $pf VF $id reads back $want" vf_shows "$pf" "$id" "$want"
 	done < <(hdrs "$f" vf)
+	while read -r pf id want; do
+		[ -n "$pf" ] || continue
+		l=$pf
+		[ "$id" = pf ] || l="$pf VF $id"
+		check "$name: $l has mtu $want" mtu_is "$pf" "$id" "$want"
+	done < <(hdrs "$f" mtu)
+}
+
+# mtu_is PF pf|ID N: the netdev of the PF (pf) or of its VF ID has MTU N
+mtu_is() {
+	local a=$1 dev l
+	[ "$2" = pf ] || a=$(vf_addr "$1" "$2")
+	dev=$(pf_netdev "$a")
+	l=$(ip -d link show dev "$dev" 2>&1 | head -n 3 | tr -s ' \n' ' ')
+	note "  $a ($dev): $(grep -oE '(^| )(mtu|minmtu|maxmtu) [0-9]+' <<<"$l" | tr -d '\n')"
+	[[ $l == *" mtu $3 "* ]]
+}
+
+# metrics_check NAME FILE APPLIED: with "# vm-metrics-lines: N ERE", what
+# `sriovctl metrics` prints of the host as it is now
+metrics_check() {
+	local o=$LOGS/$1.metrics want ere rc l
+	[ -n "$(hdr "$2" metrics-lines)" ] || return 0
+	"$SRIOVCTL" metrics "$3" >"$o.out" 2>"$o.err"
+	rc=$?
+	check "$1: sriovctl metrics exits 0" is "$rc" 0
+	[ "$rc" = 0 ] || note "  metrics said: $(head -n 3 "$o.err" | tr '\n' ' ')"
+	while read -r want ere; do
+		[ -n "$want" ] || continue
+		check "$1: metrics has $want line(s) matching /$ere/" \
+			is "$(grep -cE -- "$ere" "$o.out")" "$want"
+	done < <(hdrs "$2" metrics-lines)
+	while IFS= read -r l; do note "  metrics: $l"; done < <(grep -E '^sriovctl_vf_[a-z_]+_total\{' "$o.out" | head -n 16)
+	# what the kernel sends when asked without RTEXT_FILTER_SKIP_STATS
+	while IFS= read -r l; do note "  ip -s link: $l"; done < <(ip -s link show dev "$(pf_netdev "${PFS%% *}")" | grep -A 4 -E '^ +vf 0 ' | tr -s ' ')
 }
 
 # plan_after NAME FILE APPLIED: with "# vm-plan-after: EXIT ERE", what
@@ -468,6 +512,7 @@ scenario_run() {
 			grep -qx 'No changes: the host matches the desired state.' "$out.again.out"
 		after_checks "$name (second apply)" "$f"
 	fi
+	metrics_check "$name" "$f" "$af"
 	scenario_capture "$name" "$f"
 }
 
