@@ -119,8 +119,12 @@ int load_desired(const struct args *a, struct spec **ret);
 int default_files(const struct args *a, char ***ret, size_t *ret_n);
 /* The libvirt URI: --libvirt, else the file's, else the default. */
 const char *libvirt_uri(const struct args *a, const struct spec *s);
-/* Observe the host for s (or load --state). Diagnostics go to d. */
-int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret);
+/*
+ * Observe the host for s (or load --state). Diagnostics go to d. vf_stats:
+ * also the VFs' counters, from the drivers that keep them (metrics).
+ */
+int get_host(const struct args *a, const struct spec *s, bool vf_stats, struct diag *d,
+	     struct host **ret);
 /* Load the spec, get the host, compute the plan. Returns an exit code, or -1 to go on. */
 int load_and_plan(struct args *a, struct spec **ret_s, struct host **ret_h, struct plan **ret_p);
 /*

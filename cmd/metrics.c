@@ -58,7 +58,7 @@ int cmd_metrics(struct args *a)
 		return ret;
 	diag_init(&d);
 	/* libvirt is asked whatever the file says: the guests label the VFs */
-	r = get_host(a, s, &d, &h);
+	r = get_host(a, s, true, &d, &h);
 	if (r >= 0 && s && host_guard_check(s, h, a->state, &d) >= 0 &&
 	    plan_compute(s, h, &o, &d, &p) < 0)
 		ret = EXIT_ERROR; /* said on stderr, and as sriovctl_plan_ok 0 */

@@ -21,7 +21,7 @@ int cmd_show(struct args *a)
 	if (a->file && load_spec(a->file, &s) < 0)
 		return EXIT_INVALID;
 	diag_init(&d);
-	r = get_host(a, s, &d, &h);
+	r = get_host(a, s, false, &d, &h);
 	/* names are read from pci.ids only for the formats that print them */
 	if (r >= 0 && !a->state && !streq(fmt, "spec") && host_lookup_names(h) < 0)
 		r = diag_error(&d, NULL, -ENOMEM, "out of memory");

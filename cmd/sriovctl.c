@@ -177,10 +177,11 @@ const char *libvirt_uri(const struct args *a, const struct spec *s)
 
 /*
  * Observe the host (or load --state), with libvirt at uri (NULL: not
- * asked); for planning s only what its plan reads (observe_scope_for_plan()).
+ * asked); for planning s only what its plan reads (observe_scope_for_plan());
+ * with vf_stats the VFs' counters too.
  */
 static int observe_host(const struct args *a, const struct spec *s, const char *uri, bool planning,
-			struct diag *d, struct host **ret)
+			bool vf_stats, struct diag *d, struct host **ret)
 {
 	struct observe_scope sc;
 	int r;
@@ -193,6 +194,7 @@ static int observe_host(const struct args *a, const struct spec *s, const char *
 	r = observe_scope_init(&sc, s, a->root, uri);
 	if (r >= 0 && planning)
 		observe_scope_for_plan(&sc, s);
+	sc.opts.vf_stats = vf_stats;
 	if (r >= 0)
 		r = host_observe(&sc.opts, d, ret);
 	else
@@ -201,9 +203,10 @@ static int observe_host(const struct args *a, const struct spec *s, const char *
 	return r;
 }
 
-int get_host(const struct args *a, const struct spec *s, struct diag *d, struct host **ret)
+int get_host(const struct args *a, const struct spec *s, bool vf_stats, struct diag *d,
+	     struct host **ret)
 {
-	return observe_host(a, s, libvirt_uri(a, s), false, d, ret);
+	return observe_host(a, s, libvirt_uri(a, s), false, vf_stats, d, ret);
 }
 
 /* ---- plan and apply ---- */
@@ -228,7 +231,7 @@ static int observe_and_plan(const struct args *a, const struct spec *s, struct d
 	int r;
 
 	diag_init(&first);
-	r = observe_host(a, s, lazy ? NULL : uri, true, lazy ? &first : d, &h);
+	r = observe_host(a, s, lazy ? NULL : uri, true, false, lazy ? &first : d, &h);
 	if (r >= 0)
 		r = host_guard_check(s, h, a->state, lazy ? &first : d);
 	if (r >= 0)
@@ -239,7 +242,7 @@ static int observe_and_plan(const struct args *a, const struct spec *s, struct d
 		plan_free(TAKE_PTR(p));
 		diag_release(&first);
 		lazy = false;
-		r = observe_host(a, s, uri, true, d, &h);
+		r = observe_host(a, s, uri, true, false, d, &h);
 		if (r >= 0)
 			r = plan_compute(s, h, &o, d, &p);
 	}

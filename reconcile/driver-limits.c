@@ -41,3 +41,16 @@ const struct driver_limit *driver_limit_find(const char *driver, enum vf_attr a,
 			return &limits[i];
 	return NULL;
 }
+
+bool driver_has_vf_stats(const char *driver)
+{
+	/* the drivers whose net_device_ops have ndo_get_vf_stats, by PF driver name */
+	static const char *const with[] = {
+	    "mlx5_core", "mlx4_core", "ice", "i40e", "ixgbe", "fm10k", "ionic", "liquidio",
+	};
+
+	for (size_t i = 0; driver && i < ARRAY_SIZE(with); i++)
+		if (streq(driver, with[i]))
+			return true;
+	return false;
+}

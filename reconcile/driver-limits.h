@@ -22,3 +22,12 @@ struct driver_limit {
  */
 const struct driver_limit *driver_limit_find(const char *driver, enum vf_attr a,
 					     const struct vf_link *to);
+
+/*
+ * Whether PF driver fills the VFs' counters (IFLA_VF_STATS). The kernel
+ * sends them for every PF when asked, zeroed for a driver without
+ * ndo_get_vf_stats (igb: no traffic counted reads as none), so they are
+ * believed only from the drivers that implement it (Linux 6.1: mlx5_core,
+ * mlx4_core, ice, i40e, ixgbe, fm10k, ionic, liquidio). Static facts, pure.
+ */
+bool driver_has_vf_stats(const char *driver);

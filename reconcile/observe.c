@@ -33,6 +33,7 @@
 
 #include "cleanup.h"
 #include "devlink.h"
+#include "driver-limits.h"
 #include "host.h"
 #include "libvirt.h"
 #include "modconf.h"
@@ -199,7 +200,8 @@ static int observe_link_settings(struct observer *ob)
 					   .vfs = pf->sriov.vfs,
 					   .n_vfs = pf->sriov.n_vfs,
 					   .mtu = &pf->mtu,
-					   .vf_mtus = ob->o->mtu && pf->sriov.n_vfs > 0};
+					   .vf_mtus = ob->o->mtu && pf->sriov.n_vfs > 0,
+					   .stats = ob->o->vf_stats && driver_has_vf_stats(pf->driver)};
 	}
 	_cleanup_(freep) char *addr_why = NULL;
 	r = vfnet_fill_many(v, n, &addr_why);

@@ -51,6 +51,11 @@ struct observe_opts {
 	 */
 	bool mtu;
 	/*
+	 * The VFs' counters (IFLA_VF_STATS), asked only of the PFs whose
+	 * driver keeps them (driver_has_vf_stats()): the others' would read 0.
+	 */
+	bool vf_stats;
+	/*
 	 * Each PF's devlink eswitch mode (one worker asks them all); a PF
 	 * whose driver has none keeps it unknown, quietly.
 	 */

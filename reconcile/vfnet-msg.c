@@ -90,15 +90,16 @@ static struct nlmsghdr *put_link_header(void *buf, size_t size, const char *ifna
 	return nlh;
 }
 
-int vfnet_build_getlink(void *buf, size_t size, const char *ifname, uint32_t seq)
+int vfnet_build_getlink(void *buf, size_t size, const char *ifname, uint32_t seq, bool stats)
 {
 	struct nlmsghdr *nlh;
 
 	if (!vfnet_ifname_valid(ifname))
 		return -EINVAL;
 	nlh = put_link_header(buf, size, ifname, RTM_GETLINK, NLM_F_REQUEST, seq);
-	if (!nlh || !mnl_attr_put_u32_check(nlh, size, IFLA_EXT_MASK,
-					    RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS))
+	if (!nlh ||
+	    !mnl_attr_put_u32_check(nlh, size, IFLA_EXT_MASK,
+				    RTEXT_FILTER_VF | (stats ? 0 : RTEXT_FILTER_SKIP_STATS)))
 		return -ENOBUFS;
 	return (int)nlh->nlmsg_len;
 }

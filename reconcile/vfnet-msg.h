@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "spec.h"
@@ -41,10 +42,11 @@ const char *vfnet_field_name(enum vfnet_field f);
 
 /*
  * Build the RTM_GETLINK request for ifname (IFLA_EXT_MASK with
- * RTEXT_FILTER_VF) into buf. Returns the message length or -errno
- * (-EINVAL bad name, -ENOBUFS buf too small).
+ * RTEXT_FILTER_VF; with RTEXT_FILTER_SKIP_STATS too unless stats: the VFs'
+ * counters cost the driver a query per VF) into buf. Returns the message
+ * length or -errno (-EINVAL bad name, -ENOBUFS buf too small).
  */
-int vfnet_build_getlink(void *buf, size_t size, const char *ifname, uint32_t seq);
+int vfnet_build_getlink(void *buf, size_t size, const char *ifname, uint32_t seq, bool stats);
 
 /*
  * Build the RTM_SETLINK request (with NLM_F_ACK) setting field f of VF

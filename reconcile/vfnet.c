@@ -263,7 +263,7 @@ int vfnet_get(const char *pf_ifname, struct vf_info **ret, size_t *ret_n, struct
 	char extack[256];
 	int len, r;
 
-	len = vfnet_build_getlink(req, sizeof(req), pf_ifname, new_seq());
+	len = vfnet_build_getlink(req, sizeof(req), pf_ifname, new_seq(), false);
 	if (len < 0)
 		return diag_error(d, NULL, len, "invalid interface name '%s'",
 				  pf_ifname ? pf_ifname : "(null)");
@@ -594,7 +594,8 @@ static int batch_fn(void *arg, struct diag *d, FILE *out)
 		int32_t r;
 
 		worker_step("reading the VF settings of PF '%s'", b->pfs[i].ifname);
-		int len = vfnet_build_getlink(req, sizeof(req), b->pfs[i].ifname, new_seq());
+		int len = vfnet_build_getlink(req, sizeof(req), b->pfs[i].ifname, new_seq(),
+					      b->pfs[i].stats);
 		r = len < 0 ? len
 			    : rtnl_call_here(req, (size_t)len, &reply, &reply_len, extack,
 					     sizeof(extack));

@@ -69,6 +69,7 @@ struct vfnet_pf {
 	size_t n_vfs;
 	struct netdev_mtu *mtu; /* out: the PF netdev's MTU, from the same answer; NULL: unwanted */
 	bool vf_mtus; /* also the VF netdevs' MTUs (by use.ifindex): one link dump for all PFs */
+	bool stats;   /* also the VFs' counters (IFLA_VF_STATS) */
 	int r;	   /* out: 0, or a negative errno (-ENODEV: no such netdev) */
 	char *why; /* out: with r < 0, the reason in words (owned; free()) */
 };

@@ -141,7 +141,9 @@ static int vf_write(const char *pf, unsigned n, const struct vfset *s)
 /*
  * $SIMHOST_WORKDIR/vf/stats/PF/N: VF N's counters for IFLA_VF_STATS, in
  * the order of the kernel's IFLA_VF_STATS_* (-1: not reported), as the
- * state's stats: gives them; absent: the driver reports none (as igb).
+ * state's stats: gives them; absent: the driver keeps none (igb has no
+ * ndo_get_vf_stats), and the kernel sends them all the same, zeroed, unless
+ * the request has RTEXT_FILTER_SKIP_STATS (rtnl_fill_vfinfo, Linux 6.1).
  */
 static bool vf_stats_read(const char *pf, unsigned n, long long v[8])
 {
@@ -350,7 +352,7 @@ static void send_error(struct nlfake *f, const struct nlmsghdr *req, int err)
 	free(b.data);
 }
 
-static void put_vfinfo(struct msgbuf *b, const struct netdev *d)
+static void put_vfinfo(struct msgbuf *b, const struct netdev *d, bool stats)
 {
 	size_t list = nest_start(b, IFLA_VFINFO_LIST);
 
@@ -396,7 +398,10 @@ static void put_vfinfo(struct msgbuf *b, const struct netdev *d)
 		attr(b, IFLA_VF_RSS_QUERY_EN, &rss, sizeof(rss));
 		attr(b, IFLA_VF_TRUST, &tr, sizeof(tr));
 		long long st[8];
-		if (vf_stats_read(d->addr, n, st)) {
+		/* as the kernel: no IFLA_VF_STATS when asked with RTEXT_FILTER_SKIP_STATS */
+		if (stats) {
+			if (!vf_stats_read(d->addr, n, st))
+				memset(st, 0, sizeof(st));
 			static const unsigned short types[8] = {
 			    IFLA_VF_STATS_RX_PACKETS, IFLA_VF_STATS_TX_PACKETS,
 			    IFLA_VF_STATS_RX_BYTES,   IFLA_VF_STATS_TX_BYTES,
@@ -438,7 +443,7 @@ static void put_done(struct msgbuf *b, const struct nlfake *f, const struct nlms
 }
 
 static void put_link(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *req,
-		     const struct netdev *d, bool vfinfo, unsigned flags)
+		     const struct netdev *d, unsigned ext_mask, unsigned flags)
 {
 	size_t start = b->len;
 	struct nlmsghdr *h = put_header(b, f, req, RTM_NEWLINK, flags, sizeof(struct ifinfomsg));
@@ -458,8 +463,8 @@ static void put_link(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *
 	attr(b, IFLA_MAX_MTU, &d->max_mtu, sizeof(u32));
 	if (d->is_pf) {
 		attr(b, IFLA_NUM_VF, &d->numvfs, sizeof(u32));
-		if (vfinfo)
-			put_vfinfo(b, d);
+		if (ext_mask & RTEXT_FILTER_VF)
+			put_vfinfo(b, d, !(ext_mask & RTEXT_FILTER_SKIP_STATS));
 	}
 	((struct nlmsghdr *)(b->data + start))->nlmsg_len = b->len - start;
 }
@@ -499,16 +504,17 @@ static int request_netdev(const struct nlmsghdr *h, struct netdev *d)
 	return netdev_load(n, d);
 }
 
-static bool wants_vfinfo(const struct nlmsghdr *h)
+/* The request's IFLA_EXT_MASK (RTEXT_FILTER_*), 0 without one. */
+static unsigned ext_mask(const struct nlmsghdr *h)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	const struct nlattr *m;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return false;
+		return 0;
 	m = find_attr((const char *)ifi + NLMSG_ALIGN(sizeof(*ifi)),
 		      h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), IFLA_EXT_MASK);
-	return m && ATTR_LEN(m) >= 4 && (*(const unsigned *)ATTR_DATA(m) & RTEXT_FILTER_VF);
+	return m && ATTR_LEN(m) >= 4 ? *(const unsigned *)ATTR_DATA(m) : 0;
 }
 
 /*
@@ -553,7 +559,7 @@ static void getlink(struct nlfake *f, const struct nlmsghdr *h)
 			if (e->d_name[0] == '.' || netdev_load(e->d_name, &d) < 0)
 				continue;
 			b.len = 0;
-			put_link(&b, f, h, &d, wants_vfinfo(h), NLM_F_MULTI);
+			put_link(&b, f, h, &d, ext_mask(h), NLM_F_MULTI);
 			reply(f, &b);
 		}
 		if (dir)
@@ -571,7 +577,7 @@ static void getlink(struct nlfake *f, const struct nlmsghdr *h)
 		send_error(f, h, -r);
 		return;
 	}
-	put_link(&b, f, h, &d, wants_vfinfo(h), 0);
+	put_link(&b, f, h, &d, ext_mask(h), 0);
 	reply(f, &b);
 	free(b.data);
 }

@@ -80,7 +80,7 @@ static void test_build_getlink(void **state)
 {
 	(void)state;
 	uint8_t buf[256];
-	int len = vfnet_build_getlink(buf, sizeof(buf), "enp11s0f0", 77);
+	int len = vfnet_build_getlink(buf, sizeof(buf), "enp11s0f0", 77, false);
 	const struct nlmsghdr *nlh = (const void *)buf;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
@@ -91,7 +91,12 @@ static void test_build_getlink(void **state)
 	assert_int_equal(nlh->nlmsg_seq, 77);
 	assert_int_equal(ifi->ifi_index, 0);
 	assert_string_equal(mnl_attr_get_str(find_attr(nlh, IFLA_IFNAME)), "enp11s0f0");
-	assert_true(mnl_attr_get_u32(find_attr(nlh, IFLA_EXT_MASK)) & RTEXT_FILTER_VF);
+	assert_int_equal(mnl_attr_get_u32(find_attr(nlh, IFLA_EXT_MASK)),
+			 RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
+	/* the counters only when asked: the kernel queries the driver per VF */
+	len = vfnet_build_getlink(buf, sizeof(buf), "enp11s0f0", 78, true);
+	assert_true(len > 0);
+	assert_int_equal(mnl_attr_get_u32(find_attr(nlh, IFLA_EXT_MASK)), RTEXT_FILTER_VF);
 }
 
 static void test_build_bad_input(void **state)
@@ -100,10 +105,10 @@ static void test_build_bad_input(void **state)
 	uint8_t buf[256];
 	struct vf_info w = want(0);
 
-	assert_int_equal(vfnet_build_getlink(buf, sizeof(buf), "", 1), -EINVAL);
-	assert_int_equal(vfnet_build_getlink(buf, sizeof(buf), "a-name-longer-than-15", 1),
+	assert_int_equal(vfnet_build_getlink(buf, sizeof(buf), "", 1, false), -EINVAL);
+	assert_int_equal(vfnet_build_getlink(buf, sizeof(buf), "a-name-longer-than-15", 1, false),
 			 -EINVAL);
-	assert_int_equal(vfnet_build_getlink(buf, 20, "eth0", 1), -ENOBUFS);
+	assert_int_equal(vfnet_build_getlink(buf, 20, "eth0", 1, false), -ENOBUFS);
 	/* a field that want does not set cannot be sent */
 	for (int f = 0; f < _VFNET_FIELD_MAX; f++)
 		assert_int_equal(vfnet_build_setlink(buf, sizeof(buf), "eth0", 1, f, &w), -EINVAL);
