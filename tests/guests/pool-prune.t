@@ -40,25 +40,7 @@ has "^ *sriov-pool +inactive" "$T/net-list" "the pool itself stays"
 is 0 "$(cat "$T/plan3.rc")" "planning again: no changes"
 
 # the captured host, running: the pool lists the 4 VFs and handed VF 1 to MyGuest
-$PYTHON - "$T/capture.yaml" "$T" <<'PY'
-import sys, yaml
-s = yaml.safe_load(open(sys.argv[1]))
-addr = "".join("<address type='pci' domain='0x0000' bus='0x0b' slot='0x10' function='0x%d'%s/>"
-               % (2 * i, " connections='1'" if i == 1 else "") for i in range(4))
-for n in s["networks"]:
-    if n["name"] == "sriov-pool":
-        n["active"] = True
-        n["live-xml"] = n["xml"].replace("</forward>", addr + "</forward>")
-for d in s["domains"]:
-    if d["name"] == "MyGuest":
-        d["running"] = True
-        d["live-xml"] = d["xml"].replace(
-            "</devices>",
-            "<interface type='hostdev' managed='yes'><mac address='52:54:00:6d:90:03'/>"
-            "<source><address type='pci' domain='0x0000' bus='0x0b' slot='0x10' function='0x2'/>"
-            "</source></interface></devices>")
-yaml.safe_dump(s, open(sys.argv[2] + "/held.yaml", "w"))
-PY
+$PYTHON "$(dirname "$0")/pool-running.py" "$T/capture.yaml" "$T"
 # the pool declared too, so that the shrink refreshes it
 cat >"$T/shrink-prune.yaml" <<'Y'
 version: 1

@@ -56,30 +56,7 @@ has "is not an SR-IOV Virtual Function" "$T/list.out" \
 
 # the captured host, the pool running with the 4 VFs libvirt would list
 # and VF 1 handed to MyGuest, running: what the planner makes of it
-$PYTHON - "$T/capture.yaml" "$T" <<'PY'
-import sys, yaml
-s = yaml.safe_load(open(sys.argv[1]))
-T = sys.argv[2]
-def running(held):
-    addr = "".join("<address type='pci' domain='0x0000' bus='0x0b' slot='0x10' function='0x%d'%s/>"
-                   % (2 * i, " connections='1'" if held and i == 1 else "") for i in range(4))
-    for n in s["networks"]:
-        if n["name"] == "sriov-pool":
-            n["active"] = True
-            n["live-xml"] = n["xml"].replace("</forward>", addr + "</forward>")
-running(False)
-yaml.safe_dump(s, open(T + "/idle.yaml", "w"))
-running(True)
-for d in s["domains"]:
-    if d["name"] == "MyGuest":
-        d["running"] = True
-        d["live-xml"] = d["xml"].replace(
-            "</devices>",
-            "<interface type='hostdev' managed='yes'><mac address='52:54:00:6d:90:03'/>"
-            "<source><address type='pci' domain='0x0000' bus='0x0b' slot='0x10' function='0x2'/>"
-            "</source></interface></devices>")
-yaml.safe_dump(s, open(T + "/held.yaml", "w"))
-PY
+$PYTHON "$(dirname "$0")/pool-running.py" "$T/capture.yaml" "$T"
 sed -e 's/num-vfs: 4/num-vfs: 7/' "$SPEC" >"$T/grow.yaml"
 sed -e 's/num-vfs: 4/num-vfs: 2/' "$SPEC" >"$T/shrink.yaml"
 "$SRIOVCTL" plan --state "$T/idle.yaml" -f "$T/grow.yaml" >"$T/grow.out" 2>&1
