@@ -831,31 +831,6 @@ static int read_net(const xmlNode *c, struct guest_dev_state **v, size_t *n, siz
 	return oom && r >= 0 ? -ENOMEM : r;
 }
 
-/* The interfaces on a network of xml (none for NULL), as domain_xml_parse() reads them. */
-static int parse_nets(const char *xml, struct guest_dev_state **ret, size_t *ret_n)
-{
-	struct guest_dev_state *devs = NULL;
-	size_t n = 0;
-	int r;
-
-	*ret = NULL;
-	*ret_n = 0;
-	if (!xml || !strstr(xml, "network="))
-		return 0;
-	(void)domain_xml_parse(xml, &devs, &n, ret, ret_n, &r);
-	guest_devs_freep(&devs, n);
-	return r;
-}
-
-int domain_state_parse_nets(struct domain_state *ds)
-{
-	int r = parse_nets(ds->xml, &ds->nets, &ds->n_nets);
-
-	if (r >= 0)
-		r = parse_nets(ds->live_xml, &ds->live_nets, &ds->n_live_nets);
-	return r;
-}
-
 int network_state_parse(struct network_state *ns)
 {
 	_cleanup_(lx_free_docp) xmlDoc *doc = read_doc(ns->live_xml ? ns->live_xml : ns->xml);

@@ -18,8 +18,8 @@ int domain_xml_parse_devices(const char *xml, struct guest_dev_state **ret, size
 
 /*
  * domain_xml_parse_devices(), and in the same parse the interfaces on a
- * network as domain_state_parse_nets() reads them (<interface> elements
- * of the first <devices> whose <source> names one) into *ret_nets (owned,
+ * network (<interface> elements of the first <devices> whose <source>
+ * names one) into *ret_nets (owned,
  * *ret_n_nets of them), when ret_nets is not NULL. *ret_nets_r says
  * whether those could be read: 0, -EINVAL (not a domain, or a malformed
  * address or VLAN tag in one of them: then none), -ENOMEM; apart from

@@ -760,7 +760,7 @@ static void load_domain(struct loader *L, const struct ynode *map, struct domain
 	load_map(L, map, domain_fields, ARRAY_SIZE(domain_fields), dom, "in a domain");
 	parse_xml(L, ynode_get(map, "xml"), dom->xml, &dom->devs, &dom->n_devs, &dom->nets,
 		  &dom->n_nets, &nets_r);
-	/* as domain_state_parse_nets(): no live interfaces when the others cannot be read */
+	/* no live interfaces when the persistent ones cannot be read */
 	parse_xml(L, live, dom->live_xml, &dom->live_devs, &dom->n_live_devs,
 		  nets_r < 0 ? NULL : &dom->live_nets, &dom->n_live_nets, &live_nets_r);
 	if (nets_r == -ENOMEM || live_nets_r == -ENOMEM)

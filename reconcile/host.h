@@ -203,9 +203,6 @@ struct kernel_state {
 	int iommu;     /* /sys/kernel/iommu_groups has groups: -1 unknown, 0, 1 */
 };
 
-/* Parse the network interfaces of ds's XML texts into nets and live_nets (domxml.c). */
-int domain_state_parse_nets(struct domain_state *ds);
-
 /*
  * A libvirt network. Those with <forward mode='hostdev'> are VF pools:
  * libvirt hands one of their VFs to each guest interface of type

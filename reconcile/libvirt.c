@@ -557,7 +557,7 @@ static int domain_recv(const char **p, const char *end, struct diag *d, struct d
 	int nets_r, live_nets_r;
 	parse_devices(ds->name, "persistent", ds->xml, d, &ds->devs, &ds->n_devs, &ds->nets,
 		      &ds->n_nets, &nets_r);
-	/* as domain_state_parse_nets(): no live interfaces when the others cannot be read */
+	/* no live interfaces when the persistent ones cannot be read */
 	parse_devices(ds->name, "live", ds->live_xml, d, &ds->live_devs, &ds->n_live_devs,
 		      nets_r < 0 ? NULL : &ds->live_nets, &ds->n_live_nets, &live_nets_r);
 	r = nets_r < 0 ? nets_r : live_nets_r;

@@ -100,18 +100,6 @@ static void plan_whole_driver(struct plan_ctx *c, const struct guest_spec *g,
 		ctx_block(c, p, why);
 }
 
-/* The declared PF a vf: {pf: ...} names: its pci, interface or host address. */
-static const struct pf_res *vf_pf_res(const struct plan_ctx *c, const char *name)
-{
-	for (size_t i = 0; name && i < c->s->n_pfs; i++) {
-		const struct pf_res *r = &c->pfs[i];
-		if (streq_ptr(r->spec->pci, name) || streq_ptr(r->spec->interface, name) ||
-		    (r->host && streq(r->host->address, name)))
-			return r;
-	}
-	return NULL;
-}
-
 /*
  * managed: false: the device must be on vfio-pci when the guest starts,
  * bound by the host or by this plan (driver: on a pci: device, a VF's
@@ -137,7 +125,7 @@ static void check_unmanaged(struct plan_ctx *c, const struct guest_spec *g,
 		what = strprintf("PCI device %s", gd->pci);
 		fix = "give it driver: vfio-pci";
 	} else {
-		const struct pf_res *r = vf_pf_res(c, gd->vf_pf);
+		const struct pf_res *r = plan_pf_named(c, gd->vf_pf);
 		if (!r || !r->host || gd->vf_id >= r->want)
 			return; /* plan_guests said so */
 		const struct vf_spec *vs = pf_spec_find_vf(r->spec, gd->vf_id);
@@ -175,4 +163,15 @@ int plan_devices(struct plan_ctx *c)
 				check_unmanaged(c, g, &g->devices[j]);
 	}
 	return 0;
+}
+
+struct pf_res *plan_pf_named(const struct plan_ctx *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->s->n_pfs; i++) {
+		struct pf_res *r = &c->pfs[i];
+		if (streq_ptr(r->spec->pci, name) || streq_ptr(r->spec->interface, name) ||
+		    (r->host && streq(r->host->address, name)))
+			return r;
+	}
+	return NULL;
 }

@@ -134,6 +134,11 @@ int plan_attach_safety(struct plan_ctx *c);
 int plan_devices(struct plan_ctx *c);
 /* The bind-driver planned for the device at addr; NULL when none. */
 const struct pending *plan_bind_of(const struct plan_ctx *c, const char *addr);
+/*
+ * The declared PF that name (a device's vf: {pf: ...}, a network's pf:)
+ * stands for: its pci, its interface or its host address; NULL if none.
+ */
+struct pf_res *plan_pf_named(const struct plan_ctx *c, const char *name);
 /* VF pools (plan-networks.c): define, start, refresh, autostart. */
 int plan_networks(struct plan_ctx *c);
 /*

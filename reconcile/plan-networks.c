@@ -12,18 +12,6 @@
 #include "domxml.h"
 #include "plan-internal.h"
 
-/* The declared PF a network names: its pci, interface or host address. */
-static struct pf_res *network_pf(struct plan_ctx *c, const struct network_spec *n)
-{
-	for (size_t i = 0; n->pf && i < c->s->n_pfs; i++) {
-		struct pf_res *r = &c->pfs[i];
-		if (streq_ptr(r->spec->pci, n->pf) || streq_ptr(r->spec->interface, n->pf) ||
-		    (r->host && streq(r->host->address, n->pf)))
-			return r;
-	}
-	return NULL;
-}
-
 /* The count the PF will have after this plan: a blocked change leaves it as it is. */
 static unsigned final_count(const struct pf_res *r)
 {
@@ -104,7 +92,7 @@ static char *definition_differs(const struct network_state *hn, const struct net
 
 static void plan_network(struct plan_ctx *c, const struct network_spec *n)
 {
-	struct pf_res *r = network_pf(c, n);
+	struct pf_res *r = plan_pf_named(c, n->pf);
 	const struct network_state *hn = host_find_network(c->h, n->name);
 	struct pending *p;
 

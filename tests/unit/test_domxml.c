@@ -225,7 +225,7 @@ static void test_entities(void **state)
 	guest_dev_state_release(NULL);
 }
 
-/* The devices and the interfaces on a network, in one parse: nets as domain_state_parse_nets(). */
+/* The devices and the interfaces on a network, in one parse. */
 static struct parsed parse_nets_ok(const char *xml, struct parsed *devs)
 {
 	struct parsed nets = {0};
@@ -233,15 +233,6 @@ static struct parsed parse_nets_ok(const char *xml, struct parsed *devs)
 
 	assert_int_equal(domain_xml_parse(xml, &devs->v, &devs->n, &nets.v, &nets.n, &nets_r), 0);
 	assert_int_equal(nets_r, 0);
-
-	struct domain_state ds = {.xml = (char *)xml};
-	assert_int_equal(domain_state_parse_nets(&ds), 0);
-	assert_int_equal(ds.n_nets, nets.n);
-	for (size_t i = 0; i < nets.n; i++) {
-		assert_string_equal(ds.nets[i].network, nets.v[i].network);
-		guest_dev_state_release(&ds.nets[i]);
-	}
-	free(ds.nets);
 	return nets;
 }
 
