@@ -223,7 +223,7 @@ static int netdev_load(const char *name, struct netdev *d)
 	if (strchr(name, '/') || !*name)
 		return -ENODEV;
 	snprintf(p, sizeof(p), "%s/class/net/%s", c->sys, name);
-	if (!realpath(p, real))
+	if (sim_link_target(p, real, sizeof(real)) < 0)
 		return -ENODEV;
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
@@ -249,9 +249,9 @@ static int netdev_load(const char *name, struct netdev *d)
 	snprintf(d->addr, sizeof(d->addr), "%s", s ? s + 1 : "");
 	snprintf(p, sizeof(p), "%s/sriov_numvfs", d->devdir);
 	d->is_pf = sim_read_uint(p, &d->numvfs) == 0;
-	snprintf(p, sizeof(p), "%s/driver", d->devdir);
-	if (realpath(p, real) && (s = strrchr(real, '/')))
-		d->igb = strcmp(s + 1, "igb") == 0;
+	/* only a PF's driver answers for its VFs */
+	d->igb = d->is_pf && sim_dev_driver(d->devdir, buf, sizeof(buf)) == 0 &&
+		 strcmp(buf, "igb") == 0;
 	return 0;
 }
 
@@ -830,9 +830,15 @@ static void getaddr(struct nlfake *f, const struct nlmsghdr *h)
 
 	snprintf(p, sizeof(p), "%s/class/net", c->sys);
 	dir = opendir(p);
-	while (dir && (e = readdir(dir)))
-		if (e->d_name[0] != '.' && netdev_load(e->d_name, &d) == 0)
+	while (dir && (e = readdir(dir))) {
+		/* an address needs only the netdev's name and index */
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(d.name))
+			continue;
+		snprintf(p, sizeof(p), "%s/class/net/%s/ifindex", c->sys, e->d_name);
+		snprintf(d.name, sizeof(d.name), "%s", e->d_name);
+		if (sim_read_uint(p, &d.ifindex) == 0)
 			put_addrs(&b, f, h, &d);
+	}
 	if (dir)
 		closedir(dir);
 	put_done(&b, f, h);

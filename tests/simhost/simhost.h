@@ -76,6 +76,13 @@ int sim_writef(const char *path, const char *fmt, ...) __attribute__((format(pri
 int sim_symlink_rel(const char *target, const char *link);
 int sim_rmtree(const char *path);
 bool sim_exists(const char *path);
+/*
+ * Where the relative symlink link (a sysfs link in the testbed: every
+ * directory on the way is a real one) points, as an absolute path worked
+ * out from the link's text alone: one readlink, where realpath(3) would
+ * read every component of both paths.
+ */
+int sim_link_target(const char *link, char *buf, size_t size);
 /* The device directory of a PCI address (resolved), or -ENODEV. */
 int sim_pci_dev_path(const char *addr, char *buf, size_t size);
 /* The name of a device's bound driver in buf ("" when unbound). */

@@ -283,6 +283,41 @@ int sim_rmtree(const char *path)
 	return rmdir(path) < 0 ? -errno : 0;
 }
 
+int sim_link_target(const char *link, char *buf, size_t size)
+{
+	char target[PATH_MAX], path[PATH_MAX * 2];
+	long n = syscall(SYS_readlink, link, target, sizeof(target) - 1);
+	const char *slash = strrchr(link, '/');
+
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (target[0] == '/' || !slash)
+		return -EINVAL;
+	/* the link's directory, then the target's components, ".." taken back */
+	snprintf(path, sizeof(path), "%.*s", (int)(slash - link), link);
+	for (char *save = NULL, *c = strtok_r(target, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			char *up = strrchr(path, '/');
+			if (!up || up == path)
+				return -EINVAL;
+			*up = '\0';
+			continue;
+		}
+		size_t len = strlen(path);
+		if (len + 1 + strlen(c) >= sizeof(path))
+			return -ENAMETOOLONG;
+		path[len] = '/';
+		strcpy(path + len + 1, c);
+	}
+	if (strlen(path) >= size)
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	return 0;
+}
+
 int sim_pci_dev_path(const char *addr, char *buf, size_t size)
 {
 	char link[PATH_MAX], real[PATH_MAX];
@@ -303,7 +338,7 @@ int sim_dev_driver(const char *devpath, char *buf, size_t size)
 	const char *slash;
 
 	snprintf(link, sizeof(link), "%s/driver", devpath);
-	n = readlink(link, target, sizeof(target) - 1);
+	n = syscall(SYS_readlink, link, target, sizeof(target) - 1);
 	if (n < 0) {
 		buf[0] = '\0';
 		return 0;
