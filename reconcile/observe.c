@@ -70,26 +70,44 @@ static char *hex_id(const char *s, unsigned *ret_v)
 	return strprintf("%04x", v);
 }
 
-/* Names of the entries of name under dfd (sorted, NULL-terminated); empty if absent. */
-int observe_list_dirat(int dfd, const char *name, char ***ret, size_t *ret_n)
+/*
+ * Names of the entries of the directory open as fd, read from where its
+ * offset is, without "." names (sorted, NULL-terminated): getdents64 on
+ * the fd itself, which stays open and usable for *at calls.
+ */
+static int list_fd(int fd, char ***ret, size_t *ret_n)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_(closedirp) DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
 	_cleanup_(strv_release) struct strv v = {0};
-	struct dirent *de;
+	char buf[8192] __attribute__((aligned(8)));
+	ssize_t n;
 
-	if (fd >= 0 && !dp) {
-		close(fd);
+	while ((n = getdents64(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *de = (const void *)(buf + off);
+			if (de->d_name[0] != '.' && strv_push(&v, strdup(de->d_name)) < 0)
+				return -ENOMEM;
+			off += de->d_reclen;
+		}
+	if (n < 0)
 		return -errno;
-	}
-	if (!dp && errno != ENOENT && errno != ENOTDIR)
-		return -errno;
-	while (dp && (de = readdir(dp)))
-		if (de->d_name[0] != '.' && strv_push(&v, strdup(de->d_name)) < 0)
-			return -ENOMEM;
 	strv_sort(&v);
 	*ret = strv_steal(&v, ret_n);
 	return 0;
+}
+
+/* Names of the entries of name under dfd (sorted, NULL-terminated); empty if absent. */
+int observe_list_dirat(int dfd, const char *name, char ***ret, size_t *ret_n)
+{
+	_cleanup_(closep) int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
+		return -errno;
+	if (fd < 0) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	return list_fd(fd, ret, ret_n);
 }
 
 int observe_list_dir(const char *dir, char ***ret, size_t *ret_n)
@@ -153,15 +171,17 @@ static const char *read_attr_at(int dfd, const char *name, char *buf, size_t siz
 	return buf;
 }
 
-/* The first netdev name (sorted) under net/ of the directory fd dfd; NULL when none. */
-static int netdev_at(int dfd, char **ret)
+/* The first netdev name (sorted) under dev/net/ of the directory fd dfd; NULL when none. */
+static int netdev_at(int dfd, const char *dev, char **ret)
 {
 	_cleanup_(strv_freep) char **ifs = NULL;
+	char path[NAME_MAX + 48];
 	size_t n_ifs;
 	int r;
 
 	*ret = NULL;
-	r = observe_list_dirat(dfd, "net", &ifs, &n_ifs);
+	snprintf(path, sizeof(path), "%s/net", dev);
+	r = observe_list_dirat(dfd, path, &ifs, &n_ifs);
 	if (r < 0)
 		return r;
 	if (n_ifs > 0 && !(*ret = strdup(ifs[0])))
@@ -256,34 +276,31 @@ static int vf_cmp(const void *a, const void *b)
 }
 
 /*
- * How the host uses the VF's netdev net/IF (relative to the VF's directory
- * fd): IFF_UP, the master (its kind from its bonding/ or bridge/
- * directory) and the upper_* links. Its addresses come over rtnetlink
- * (vfnet_fill_many), matched by the ifindex read here. Missing attributes
- * leave the facts unknown or empty, quietly.
+ * How the host uses the VF's netdev: its master (the kind from the
+ * master's bonding/ or bridge/ directory) and the upper_* links, from one
+ * listing of the netdev's directory (fd, opened on it). IFF_UP, the index
+ * and the addresses come over rtnetlink (vfnet_fill_many). Missing
+ * attributes leave the facts unknown or empty, quietly.
  */
-static int observe_netdev_use(int vf_dfd, const char *ifname, struct netdev_use *u)
+static int observe_netdev_use(int fd, struct netdev_use *u)
 {
-	_cleanup_(closep) int fd = -1;
 	_cleanup_(strv_freep) char **ents = NULL;
 	struct strv up = {0};
-	char path[NAME_MAX + 8], buf[64];
-	unsigned long flags;
 	size_t n_ents;
 	struct stat st;
+	bool master = false;
 	int r;
 
-	snprintf(path, sizeof(path), "net/%s", ifname);
-	fd = openat(vf_dfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* renamed or removed meanwhile */
-	if (read_attr_at(fd, "flags", buf, sizeof(buf)) && sscanf(buf, "%lx", &flags) == 1)
-		u->up = (flags & IFF_UP) != 0;
-	if (read_attr_at(fd, "ifindex", buf, sizeof(buf)) && !parse_uint(buf, &u->ifindex))
-		u->ifindex = 0;
-	u->master = readlinkat_name(fd, "master");
-	if (!u->master && errno == ENOMEM)
-		return -ENOMEM;
+	r = list_fd(fd, &ents, &n_ents);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	for (size_t i = 0; i < n_ents; i++)
+		master |= streq(ents[i], "master");
+	if (master) {
+		u->master = readlinkat_name(fd, "master");
+		if (!u->master && errno == ENOMEM)
+			return -ENOMEM;
+	}
 	const char *kind = NULL;
 	if (u->master && fstatat(fd, "master/bonding", &st, 0) == 0 && S_ISDIR(st.st_mode))
 		kind = "bond";
@@ -291,9 +308,6 @@ static int observe_netdev_use(int vf_dfd, const char *ifname, struct netdev_use 
 		kind = "bridge";
 	if (kind && !(u->master_kind = strdup(kind)))
 		return -ENOMEM;
-	r = observe_list_dirat(fd, ".", &ents, &n_ents);
-	if (r < 0)
-		return r == -ENOMEM ? r : 0;
 	for (size_t i = 0; i < n_ents; i++)
 		/* a bond's or bridge's port links to its master as an upper too */
 		if (strncmp(ents[i], "upper_", 6) == 0 && ents[i][6] &&
@@ -307,36 +321,40 @@ static int observe_netdev_use(int vf_dfd, const char *ifname, struct netdev_use 
 
 /*
  * VF id of the PF whose directory is pf_dfd: everything read relative to
- * the VF's directory (its virtfnN link), no device object built. 1 when
- * the VF went away meanwhile.
+ * the PF's directory, through the VF's virtfnN link, no device object
+ * built. 1 when the VF went away meanwhile.
  */
 static int observe_vf(int pf_dfd, unsigned id, struct vf_state *vf)
 {
-	_cleanup_(closep) int fd = -1;
-	char link[32], buf[256];
+	char path[NAME_MAX + 32], buf[256];
 	const char *s;
 
-	snprintf(link, sizeof(link), "virtfn%u", id);
+	snprintf(path, sizeof(path), "virtfn%u", id);
 	vf->id = id;
-	vf->address = readlinkat_name(pf_dfd, link);
+	vf->address = readlinkat_name(pf_dfd, path);
 	if (!vf->address)
 		return errno == ENOENT ? 1 : -errno; /* removed meanwhile */
 
-	fd = openat(pf_dfd, link, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* the link is there, the device not (yet): address only */
-	vf->driver = readlinkat_name(fd, "driver");
+	snprintf(path, sizeof(path), "virtfn%u/driver", id);
+	vf->driver = readlinkat_name(pf_dfd, path);
 	if (!vf->driver && errno == ENOMEM)
 		return -ENOMEM;
 	/* the kernel shows an unset override as "(null)" */
-	s = read_attr_at(fd, "driver_override", buf, sizeof(buf));
+	snprintf(path, sizeof(path), "virtfn%u/driver_override", id);
+	s = read_attr_at(pf_dfd, path, buf, sizeof(buf));
 	if (s && *s && strncmp(s, "(null)", 6) != 0 && !(vf->driver_override = strdup(s)))
 		return -ENOMEM;
 	vf->use = (struct netdev_use){.up = -1};
-	int r = netdev_at(fd, &vf->interface);
+	snprintf(path, sizeof(path), "virtfn%u", id);
+	int r = netdev_at(pf_dfd, path, &vf->interface);
 	if (r < 0 || !vf->interface)
 		return r;
-	return observe_netdev_use(fd, vf->interface, &vf->use);
+	if (snprintf(path, sizeof(path), "virtfn%u/net/%s", id, vf->interface) >= (int)sizeof(path))
+		return 0;
+	_cleanup_(closep) int fd = openat(pf_dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* renamed or removed meanwhile */
+	return observe_netdev_use(fd, &vf->use);
 }
 
 /* The VFs of the PF at syspath, from its virtfnN links, sorted by id. */
@@ -439,30 +457,31 @@ static int observe_pci_dev(struct udev_device *dev, bool is_pf, struct pci_dev_s
 	return 0;
 }
 
-/*
- * Is the entry name of /sys/bus/pci/devices (dfd) to be observed, and is it
- * a PF? Decided from the links and attributes alone, without building a
- * device object: VFs are observed under their PF, other devices only when
- * bound to a passthrough driver or asked for.
- */
-static bool pci_entry_wanted(struct observer *ob, int dfd, const char *name, bool *ret_pf)
-{
-	char path[NAME_MAX + 32];
-	struct stat st;
+/* A device of /sys/bus/pci/devices that may be observed: not a VF. */
+struct pci_entry {
+	char *name;
+	bool is_pf;	  /* has SR-IOV (sriov_totalvfs) */
+	bool passthrough; /* bound to a passthrough driver */
+};
 
-	snprintf(path, sizeof(path), "%s/physfn", name);
-	if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-		return false; /* a VF */
-	snprintf(path, sizeof(path), "%s/sriov_totalvfs", name);
-	*ret_pf = faccessat(dfd, path, R_OK, 0) == 0;
-	if (*ret_pf)
-		return true;
-	snprintf(path, sizeof(path), "%s/driver", name);
-	_cleanup_(freep) char *driver = readlinkat_name(dfd, path);
-	return driver_is_passthrough(driver) || wanted_address(ob, name);
+struct pci_scan {
+	struct pci_entry *e;
+	size_t n, cap;
+};
+
+static void pci_scan_release(struct pci_scan *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->e[i].name);
+	free(s->e);
+	*s = (struct pci_scan){0};
 }
 
-static int observe_pci(struct observer *ob)
+/*
+ * The PCI devices but VFs (observed under their PF), each a PF or not,
+ * from the links and attributes alone, without building a device object.
+ */
+static int scan_pci(struct observer *ob, struct pci_scan *s)
 {
 	_cleanup_(closep) int dfd = open(PCI_DEVICES, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_(strv_freep) char **names = NULL;
@@ -474,25 +493,73 @@ static int observe_pci(struct observer *ob)
 	r = dfd < 0 ? -errno : observe_list_dirat(dfd, ".", &names, &n);
 	if (r < 0)
 		return diag_error(ob->d, NULL, r, "cannot enumerate PCI devices: %s", strerror(-r));
-
 	for (size_t i = 0; i < n; i++) {
-		bool is_pf = false;
+		char path[NAME_MAX + 32];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/physfn", names[i]);
+		if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+			continue; /* a VF */
+		struct pci_entry *e = GROW(s->e, s->n, s->cap);
+		if (!e)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+		*e = (struct pci_entry){.name = TAKE_PTR(names[i])};
+		snprintf(path, sizeof(path), "%s/sriov_totalvfs", e->name);
+		e->is_pf = faccessat(dfd, path, R_OK, 0) == 0;
+		if (e->is_pf)
+			continue;
+		snprintf(path, sizeof(path), "%s/driver", e->name);
+		_cleanup_(freep) char *driver = readlinkat_name(dfd, path);
+		e->passthrough = driver_is_passthrough(driver);
+	}
+	return 0;
+}
 
-		if (!pci_entry_wanted(ob, dfd, names[i], &is_pf))
+/* Wait for VF count changes under way on the scanned PFs (bounded). */
+static int settle_pfs(struct observer *ob, const struct pci_scan *s)
+{
+	_cleanup_(freep) const char **pfs = calloc(s->n ? s->n : 1, sizeof(*pfs));
+	size_t n = 0;
+
+	if (!pfs)
+		return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->e[i].is_pf)
+			pfs[n++] = s->e[i].name;
+	return sysfs_wait_numvfs_settled(pfs, n, ob->d);
+}
+
+/*
+ * The scanned devices to observe: PFs, devices bound to a passthrough
+ * driver, and those asked for (or, complete, held by a guest).
+ */
+static int observe_pci(struct observer *ob, const struct pci_scan *s)
+{
+	int r;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct pci_entry *e = &s->e[i];
+
+		if (!e->is_pf && !e->passthrough && !wanted_address(ob, e->name))
+			continue;
+		/* a VF whose physfn link was not there yet when scanned, a change under way */
+		char path[NAME_MAX + 64];
+		struct stat st;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/physfn", e->name);
+		if (!e->is_pf && lstat(path, &st) == 0)
 			continue;
 		_cleanup_(udev_device_unrefp) struct udev_device *dev =
-		    udev_device_new_from_subsystem_sysname(ob->udev, "pci", names[i]);
+		    udev_device_new_from_subsystem_sysname(ob->udev, "pci", e->name);
 		if (!dev)
 			continue; /* removed since the scan */
 		struct pci_dev_state *p = GROW(ob->h->pci, ob->h->n_pci, ob->cap_pci);
 		if (!p)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
-		r = observe_pci_dev(dev, is_pf, p);
+		r = observe_pci_dev(dev, e->is_pf, p);
 		if (r < 0)
 			return diag_error(ob->d, NULL, r, "cannot observe PCI device '%s': %s",
-					  names[i], strerror(-r));
+					  e->name, strerror(-r));
 		unsigned msix;
-		if (ob->o->preflight && is_pf &&
+		if (ob->o->preflight && e->is_pf &&
 		    parse_uint(udev_device_get_sysattr_value(dev, "sriov_vf_total_msix"), &msix)) {
 			p->sriov.has_vf_total_msix = true;
 			p->sriov.vf_total_msix = msix;
@@ -670,15 +737,19 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 		return diag_error(d, NULL, -ENOMEM, "cannot initialise libudev");
 	ob.udev = udev;
 
-	/* a VF count change under way (a stopped run's) is waited for, bounded */
-	r = sysfs_wait_numvfs_settled(d);
-	if (r < 0)
-		return r;
-	/* guests first: a complete observation includes the devices they hold */
-	r = observe_guests(&ob);
-	if (r < 0)
-		return r;
-	r = observe_pci(&ob);
+	/*
+	 * A VF count change under way (a stopped run's) is waited for,
+	 * bounded; guests before the devices: a complete observation includes
+	 * the devices they hold.
+	 */
+	_cleanup_(pci_scan_release) struct pci_scan scan = {0};
+	r = scan_pci(&ob, &scan);
+	if (r >= 0)
+		r = settle_pfs(&ob, &scan);
+	if (r >= 0)
+		r = observe_guests(&ob);
+	if (r >= 0)
+		r = observe_pci(&ob, &scan);
 	if (r < 0)
 		return r;
 	r = observe_iommu_groups(&ob);

@@ -459,24 +459,22 @@ out:
 	return r;
 }
 
-/* In a worker: read every PF's sriov_numvfs, each read announced as a step (the PF). */
+struct settle {
+	const char *const *pfs;
+	size_t n;
+};
+
+/* In a worker: read each PF's sriov_numvfs, each read announced as a step (the PF). */
 static int settle_fn(void *arg, struct diag *d, FILE *out)
 {
-	_cleanup_(closedirp) DIR *dir = opendir("/sys/bus/pci/devices");
-	struct dirent *e;
-	char buf[32];
+	const struct settle *st = arg;
+	char path[PATH_MAX], buf[32];
 
-	(void)arg, (void)d, (void)out;
-	while (dir && (e = readdir(dir))) {
-		if (e->d_name[0] == '.')
-			continue;
-		_cleanup_(freep) char *path =
-		    strprintf("/sys/bus/pci/devices/%s/sriov_numvfs", e->d_name);
-		struct stat st;
-		if (!path || stat(path, &st) < 0)
-			continue;
+	(void)d, (void)out;
+	for (size_t i = 0; i < st->n; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/sriov_numvfs", st->pfs[i]);
 		/* the open or the read is what waits: the PF is named first */
-		worker_step("%s", e->d_name);
+		worker_step("%s", st->pfs[i]);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -487,10 +485,14 @@ static int settle_fn(void *arg, struct diag *d, FILE *out)
 	return 0;
 }
 
-int sysfs_wait_numvfs_settled(struct diag *d)
+int sysfs_wait_numvfs_settled(const char *const *pfs, size_t n, struct diag *d)
 {
 	_cleanup_(freep) char *pf = NULL;
-	int r = worker_call_steps(settle_fn, NULL, 0, d, &pf, NULL, NULL);
+	struct settle st = {pfs, n};
+
+	if (n == 0)
+		return 0;
+	int r = worker_call_steps(settle_fn, &st, 0, d, &pf, NULL, NULL);
 
 	if (r == -ETIMEDOUT)
 		return diag_error(

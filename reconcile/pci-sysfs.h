@@ -24,13 +24,14 @@ int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *r
 		      struct diag *d);
 
 /*
- * Wait until no change of a VF count is under way on any SR-IOV PF: a
- * read of sriov_numvfs waits for the device lock, which the writer of a
- * change (another run, or a worker of a run that was killed) holds until
- * the driver is done. Each PF gets worker_timeout() (--timeout); one that
- * does not answer is an error naming it (-ETIMEDOUT).
+ * Wait until no change of a VF count is under way on the SR-IOV PFs pfs
+ * (PCI addresses): a read of sriov_numvfs waits for the device lock, which
+ * the writer of a change (another run, or a worker of a run that was
+ * killed) holds until the driver is done. Each PF gets worker_timeout()
+ * (--timeout); one that does not answer is an error naming it
+ * (-ETIMEDOUT).
  */
-int sysfs_wait_numvfs_settled(struct diag *d);
+int sysfs_wait_numvfs_settled(const char *const *pfs, size_t n, struct diag *d);
 
 /* sriov_numvfs of PF now, in *ret; -errno when it cannot be read. */
 int sysfs_num_vfs(const char *pf, unsigned *ret);

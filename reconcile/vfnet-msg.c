@@ -545,17 +545,26 @@ int vfnet_build_setmtu(void *buf, size_t size, unsigned ifindex, uint32_t seq, u
 	return (int)nlh->nlmsg_len;
 }
 
-int vfnet_parse_mtu(const void *buf, size_t len, struct vfnet_mtu *ret)
+int vfnet_parse_netdev(const void *buf, size_t len, struct vfnet_netdev *ret)
 {
 	const struct nlmsghdr *nlh = message(buf, len, sizeof(struct ifinfomsg));
 	const struct nlattr *a;
 
 	if (!nlh || nlh->nlmsg_type != RTM_NEWLINK)
 		return -EBADMSG;
-	*ret = (struct vfnet_mtu){
-	    .ifindex = (unsigned)((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index};
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	*ret = (struct vfnet_netdev){.ifindex = (unsigned)ifi->ifi_index, .flags = ifi->ifi_flags};
 	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
 	{
+		if (mnl_attr_get_type(a) == IFLA_IFNAME) {
+			/* NUL-terminated within the attribute, and a name the kernel allows */
+			const char *name = mnl_attr_get_payload(a);
+			size_t n = mnl_attr_get_payload_len(a);
+			size_t k = strnlen(name, n);
+			if (k < n && k < sizeof(ret->ifname))
+				memcpy(ret->ifname, name, k + 1);
+			continue;
+		}
 		unsigned *p = mnl_attr_get_type(a) == IFLA_MTU	     ? &ret->mtu
 			      : mnl_attr_get_type(a) == IFLA_MIN_MTU ? &ret->min
 			      : mnl_attr_get_type(a) == IFLA_MAX_MTU ? &ret->max

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -98,9 +99,14 @@ int vfnet_parse_addr(const void *buf, size_t len, struct vfnet_addr *ret);
 
 /* ---- netdev MTU ---- */
 
-/* A netdev's MTU and its driver's range, from an RTM_NEWLINK; 0: not in it. */
-struct vfnet_mtu {
+/*
+ * A netdev as an RTM_NEWLINK describes it: index, name, flags, MTU and its
+ * driver's range; 0 or "": not in it.
+ */
+struct vfnet_netdev {
 	unsigned ifindex;
+	unsigned flags;		/* ifi_flags: IFF_UP, ... */
+	char ifname[IFNAMSIZ];	/* IFLA_IFNAME */
 	unsigned mtu, min, max; /* IFLA_MTU, IFLA_MIN_MTU, IFLA_MAX_MTU */
 };
 
@@ -118,5 +124,5 @@ int vfnet_build_getlink_index(void *buf, size_t size, unsigned ifindex, uint32_t
  */
 int vfnet_build_setmtu(void *buf, size_t size, unsigned ifindex, uint32_t seq, unsigned mtu);
 
-/* Parse one RTM_NEWLINK message's index and MTUs into *ret. -EBADMSG if malformed. */
-int vfnet_parse_mtu(const void *buf, size_t len, struct vfnet_mtu *ret);
+/* Parse one RTM_NEWLINK message's netdev into *ret. -EBADMSG if malformed. */
+int vfnet_parse_netdev(const void *buf, size_t len, struct vfnet_netdev *ret);

@@ -496,7 +496,7 @@ static int get_mtu(unsigned ifindex, struct netdev_mtu *ret, char *extack, size_
 	uint8_t req[VFNET_REQUEST_SIZE];
 	_cleanup_(freep) void *reply = NULL;
 	size_t len = 0;
-	struct vfnet_mtu m;
+	struct vfnet_netdev m;
 	int r = vfnet_build_getlink_index(req, sizeof(req), ifindex, new_seq());
 
 	if (r < 0)
@@ -505,7 +505,7 @@ static int get_mtu(unsigned ifindex, struct netdev_mtu *ret, char *extack, size_
 	if (r >= 0 && !reply)
 		r = -EBADMSG;
 	if (r >= 0)
-		r = vfnet_parse_mtu(reply, len, &m);
+		r = vfnet_parse_netdev(reply, len, &m);
 	if (r < 0)
 		return r;
 	*ret = (struct netdev_mtu){m.mtu, m.min, m.max};
@@ -565,6 +565,7 @@ static void fill_states(struct vf_state *vfs, size_t n, const struct vf_info *in
 struct rtnl_batch {
 	const struct vfnet_pf *pfs;
 	size_t n;
+	bool links; /* the link dump too (a VF has a netdev, or a PF asks vf_mtus) */
 };
 
 static void put_blob(FILE *out, const void *p, uint32_t len)
@@ -602,49 +603,85 @@ static int batch_fn(void *arg, struct diag *d, FILE *out)
 		put_result(out, r, extack, reply, reply_len);
 	}
 
+	/* the netdevs: the VF netdevs' index, flags and MTU */
 	uint8_t req[VFNET_REQUEST_SIZE];
+	_cleanup_(freep) void *lmsgs = NULL;
+	size_t lmsgs_len = 0;
+	char lextack[256] = "";
+	int32_t r = 0;
+	if (b->links) {
+		worker_step("reading the netdevs");
+		int len = vfnet_build_getlink_index(req, sizeof(req), 0, new_seq());
+		r = len < 0 ? len
+			    : rtnl_dump_here(req, (size_t)len, RTM_NEWLINK, &lmsgs, &lmsgs_len,
+					     lextack, sizeof(lextack));
+	}
+	put_result(out, r, lextack, lmsgs, lmsgs_len);
+
 	_cleanup_(freep) void *msgs = NULL;
 	size_t msgs_len = 0;
 	char extack[256] = "";
 	worker_step("reading the addresses of the netdevs");
 	int len = vfnet_build_getaddr(req, sizeof(req), new_seq());
-	int32_t r = len < 0 ? len
-			    : rtnl_dump_here(req, (size_t)len, RTM_NEWADDR, &msgs, &msgs_len,
-					     extack, sizeof(extack));
-	put_result(out, r, extack, msgs, msgs_len);
-
-	bool links = false;
-	for (size_t i = 0; i < b->n; i++)
-		links |= b->pfs[i].vf_mtus;
-	if (!links)
-		return 0;
-	_cleanup_(freep) void *lmsgs = NULL;
-	size_t lmsgs_len = 0;
-	char lextack[256] = "";
-	worker_step("reading the MTUs of the netdevs");
-	len = vfnet_build_getlink_index(req, sizeof(req), 0, new_seq());
 	r = len < 0 ? len
-		    : rtnl_dump_here(req, (size_t)len, RTM_NEWLINK, &lmsgs, &lmsgs_len, lextack,
-				     sizeof(lextack));
-	put_result(out, r, lextack, lmsgs, lmsgs_len);
+		    : rtnl_dump_here(req, (size_t)len, RTM_NEWADDR, &msgs, &msgs_len, extack,
+				     sizeof(extack));
+	put_result(out, r, extack, msgs, msgs_len);
 	return 0;
 }
 
-/* The MTUs of the VF netdevs of the PFs that asked, from the RTM_NEWLINK messages. */
-static int fill_vf_mtus(struct vfnet_pf *v, size_t n, const char *msgs, size_t len)
+/* A VF netdev by name, for matching the link dump's messages. */
+struct vf_netdev {
+	const char *name;
+	struct vf_state *vf;
+	bool mtu; /* its PF asked vf_mtus */
+};
+
+static int vf_netdev_cmp(const void *a, const void *b)
 {
+	return strcmp(((const struct vf_netdev *)a)->name, ((const struct vf_netdev *)b)->name);
+}
+
+/*
+ * The VF netdevs' index and IFF_UP (and MTU, for the PFs that asked), from
+ * the RTM_NEWLINK messages of the link dump, matched by name.
+ */
+static int fill_vf_netdevs(struct vfnet_pf *v, size_t n, const char *msgs, size_t len)
+{
+	_cleanup_(freep) struct vf_netdev *by_name = NULL;
+	size_t m = 0, cap = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < v[i].n_vfs; k++) {
+			if (!v[i].vfs[k].interface)
+				continue;
+			struct vf_netdev *e = GROW(by_name, m, cap);
+			if (!e)
+				return -ENOMEM;
+			*e = (struct vf_netdev){v[i].vfs[k].interface, &v[i].vfs[k], v[i].vf_mtus};
+		}
+	if (m == 0)
+		return 0;
+	qsort(by_name, m, sizeof(*by_name), vf_netdev_cmp);
+
 	const struct nlmsghdr *nlh = (const void *)msgs;
 	int left = (int)len;
-
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		struct vfnet_mtu m;
-		int r = vfnet_parse_mtu(nlh, nlh->nlmsg_len, &m);
+		struct vfnet_netdev nd;
+		int r = vfnet_parse_netdev(nlh, nlh->nlmsg_len, &nd);
 		if (r < 0)
 			return r;
-		for (size_t i = 0; m.ifindex && i < n; i++)
-			for (size_t k = 0; v[i].vf_mtus && k < v[i].n_vfs; k++)
-				if (v[i].vfs[k].use.ifindex == m.ifindex)
-					v[i].vfs[k].mtu = (struct netdev_mtu){m.mtu, m.min, m.max};
+		struct vf_netdev key = {.name = nd.ifname};
+		struct vf_netdev *e =
+		    nd.ifindex && nd.ifname[0]
+			? bsearch(&key, by_name, m, sizeof(*by_name), vf_netdev_cmp)
+			: NULL;
+		if (!e)
+			continue;
+		e->vf->use.ifindex = nd.ifindex;
+		e->vf->use.up = (nd.flags & IFF_UP) != 0;
+		if (e->mtu)
+			e->vf->mtu = (struct netdev_mtu){nd.mtu, nd.min, nd.max};
 	}
 	return 0;
 }
@@ -666,48 +703,82 @@ static bool take_blob(const char **p, const char *end, const char **ret, uint32_
 	return true;
 }
 
-/* The addresses of VF netdevs that count (not link-local), from the RTM_NEWADDR messages. */
+/* A VF netdev by index, with the addresses found for it. */
+struct vf_addrs {
+	unsigned ifindex;
+	struct netdev_use *use;
+	struct strv a;
+};
+
+static int vf_addrs_cmp(const void *a, const void *b)
+{
+	unsigned x = ((const struct vf_addrs *)a)->ifindex,
+		 y = ((const struct vf_addrs *)b)->ifindex;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The addresses of VF netdevs that count (not link-local), from the
+ * RTM_NEWADDR messages (each read once), matched by index.
+ */
 static int fill_addresses(struct vfnet_pf *v, size_t n, const char *msgs, size_t len)
 {
+	_cleanup_(freep) struct vf_addrs *by_index = NULL;
+	size_t m = 0, cap = 0;
+	int r = 0;
+
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < v[i].n_vfs; k++) {
 			struct netdev_use *u = &v[i].vfs[k].use;
-			struct strv a = {0};
-			const struct nlmsghdr *nlh = (const void *)msgs;
-			int left = (int)len;
 			if (!u->ifindex)
 				continue;
-			for (; msgs && mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-				struct vfnet_addr ad;
-				int r = vfnet_parse_addr(nlh, nlh->nlmsg_len, &ad);
-				if (r < 0) {
-					strv_release(&a);
-					return r;
-				}
-				if (r == 0 && ad.ifindex == u->ifindex && !ad.link_local &&
-				    strv_add_unique(&a, ad.text) < 0) {
-					strv_release(&a);
-					return -ENOMEM;
-				}
-			}
-			strv_sort(&a);
-			strv_free(u->addresses);
-			u->addresses = strv_steal(&a, &u->n_addresses);
+			struct vf_addrs *e = GROW(by_index, m, cap);
+			if (!e)
+				return -ENOMEM;
+			*e = (struct vf_addrs){.ifindex = u->ifindex, .use = u};
 		}
-	return 0;
+	if (m == 0)
+		return 0;
+	qsort(by_index, m, sizeof(*by_index), vf_addrs_cmp);
+
+	const struct nlmsghdr *nlh = (const void *)msgs;
+	int left = (int)len;
+	for (; msgs && r >= 0 && mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		struct vfnet_addr ad;
+		r = vfnet_parse_addr(nlh, nlh->nlmsg_len, &ad);
+		if (r != 0 || ad.link_local)
+			continue;
+		struct vf_addrs key = {.ifindex = ad.ifindex};
+		struct vf_addrs *e = bsearch(&key, by_index, m, sizeof(*by_index), vf_addrs_cmp);
+		if (e && strv_add_unique(&e->a, ad.text) < 0)
+			r = -ENOMEM;
+	}
+	for (size_t i = 0; i < m; i++) {
+		struct netdev_use *u = by_index[i].use;
+		if (r < 0) {
+			strv_release(&by_index[i].a);
+			continue;
+		}
+		strv_sort(&by_index[i].a);
+		strv_free(u->addresses);
+		u->addresses = strv_steal(&by_index[i].a, &u->n_addresses);
+	}
+	return r < 0 ? r : 0;
 }
 
-/* The words of a failed address dump: "cannot read the addresses of the netdevs: ..." */
-static char *addr_failed(int r, const char *extack)
+/* The words of a failed dump: "cannot read the addresses of the netdevs: ..." */
+static char *addr_failed(bool links, int r, const char *extack)
 {
-	return strprintf("cannot read the addresses of the netdevs: %s%s%s%s",
+	return strprintf("cannot read the %s of the netdevs: %s%s%s%s",
+			 links ? "indexes and flags" : "addresses",
 			 r == -EBADMSG ? "malformed answer from the kernel" : errno_words(r),
 			 *extack ? " (" : "", extack, *extack ? ")" : "");
 }
 
 int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 {
-	struct rtnl_batch b = {v, n};
+	struct rtnl_batch b = {v, n, false};
 	_cleanup_(freep) char *payload = NULL, *step = NULL;
 	size_t plen = 0, done = 0;
 	const char *p = NULL, *end = NULL;
@@ -717,6 +788,9 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 	*ret_addr_why = NULL;
 	if (n == 0)
 		return 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; !b.links && k < v[i].n_vfs; k++)
+			b.links = v[i].vf_mtus || v[i].vfs[k].interface;
 	diag_init(&scratch);
 	r = worker_call_steps(batch_fn, &b, 0, &scratch, &step, &payload, &plen);
 	diag_release(&scratch);
@@ -744,61 +818,70 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 			pf->why = parse_failed(pf->ifname, pf->r);
 		} else {
 			fill_states(pf->vfs, pf->n_vfs, info, n_info);
-			struct vfnet_mtu m;
-			if (pf->mtu && vfnet_parse_mtu(reply, rlen, &m) == 0)
+			struct vfnet_netdev m;
+			if (pf->mtu && vfnet_parse_netdev(reply, rlen, &m) == 0)
 				*pf->mtu = (struct netdev_mtu){m.mtu, m.min, m.max};
 		}
 		if (pf->r < 0 && !pf->why)
 			return -ENOMEM;
 	}
 
-	/* the address dump, after the PFs' answers */
+	/*
+	 * The link dump (the VF netdevs' index, flags, MTU), then the address
+	 * dump, matched by index: both after the PFs' answers.
+	 */
+	const char *lext = "", *lmsgs = NULL;
+	uint32_t lelen = 0, llen = 0;
+	int32_t lr = r < 0 ? r : -EBADMSG;
+	if (done == n && p && end - p >= (ptrdiff_t)sizeof(lr)) {
+		memcpy(&lr, p, sizeof(lr));
+		p += sizeof(lr);
+		if (!take_blob(&p, end, &lext, &lelen) || !take_blob(&p, end, &lmsgs, &llen))
+			lr = r < 0 ? r : -EBADMSG;
+	}
+	if (lr == 0 && llen) {
+		/* after the extended ACK's bytes: copied to align its headers */
+		_cleanup_(freep) char *aligned = malloc(llen);
+		if (!aligned)
+			return -ENOMEM;
+		memcpy(aligned, lmsgs, llen);
+		lr = fill_vf_netdevs(v, n, aligned, llen);
+		if (lr == -ENOMEM)
+			return lr;
+	}
+
 	const char *ext = "", *msgs = NULL;
 	uint32_t elen = 0, mlen = 0;
 	int32_t ar = r < 0 ? r : -EBADMSG;
 	char extack[256];
-	if (done == n && p && end - p >= (ptrdiff_t)sizeof(ar)) {
+	if (lr >= 0 && p && end - p >= (ptrdiff_t)sizeof(ar)) {
 		memcpy(&ar, p, sizeof(ar));
 		p += sizeof(ar);
 		if (!take_blob(&p, end, &ext, &elen) || !take_blob(&p, end, &msgs, &mlen))
 			ar = r < 0 ? r : -EBADMSG;
 	}
 	if (ar == 0 && mlen) {
-		/* after the extended ACK's bytes: copied to align its headers */
 		_cleanup_(freep) char *aligned = malloc(mlen);
 		if (!aligned)
 			return -ENOMEM;
 		memcpy(aligned, msgs, mlen);
 		ar = fill_addresses(v, n, aligned, mlen);
 	}
-	if (ar < 0) {
-		snprintf(extack, sizeof(extack), "%.*s", (int)elen, ext);
-		/* stopped at a PF: the dump, after them all, was never sent */
+	if (lr < 0 || ar < 0) {
+		if (lr < 0) {
+			snprintf(extack, sizeof(extack), "%.*s", (int)lelen, lext);
+			ar = lr;
+		} else {
+			snprintf(extack, sizeof(extack), "%.*s", (int)elen, ext);
+		}
+		/* stopped at a PF: the dumps, after them all, were never sent */
 		*ret_addr_why = done < n
 				    ? strprintf("cannot read the addresses of the netdevs: not "
 						"asked (PF '%s' before it did not answer)",
 						v[done].ifname)
-				    : addr_failed(ar, extack);
+				    : addr_failed(lr < 0, ar, extack);
 		if (!*ret_addr_why)
 			return -ENOMEM;
-	}
-
-	/* the VF netdevs' MTUs, after the addresses; left unknown when not answered */
-	int32_t lr = -1;
-	uint32_t lelen, llen = 0;
-	const char *lext, *lmsgs = NULL;
-	if (ar >= 0 && p && end - p >= (ptrdiff_t)sizeof(lr)) {
-		memcpy(&lr, p, sizeof(lr));
-		p += sizeof(lr);
-		if (!take_blob(&p, end, &lext, &lelen) || !take_blob(&p, end, &lmsgs, &llen))
-			lr = -1;
-	}
-	if (lr == 0 && llen) {
-		_cleanup_(freep) char *aligned = malloc(llen);
-		if (!aligned)
-			return -ENOMEM;
-		memcpy(aligned, lmsgs, llen);
-		fill_vf_mtus(v, n, aligned, llen);
 	}
 
 	/* the worker stopped (no answer, a signal): the one it was at, and those after */

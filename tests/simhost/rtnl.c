@@ -14,7 +14,8 @@
  * of the state's VFs. RTM_GETADDR dumps the addresses of the netdevs, kept
  * in $SIMHOST_WORKDIR/vf/addresses/NAME, one ADDRESS/PREFIX a line
  * (mktestbed.py writes those of the state's VF netdevs; they go when the
- * netdev is unregistered). IFLA_MTU is the netdev's sysfs mtu attribute,
+ * netdev is unregistered). ifi_flags is the netdev's sysfs flags
+ * attribute. IFLA_MTU is the netdev's sysfs mtu attribute,
  * which RTM_SETLINK with IFLA_MTU writes (within IFLA_MIN_MTU..IFLA_MAX_MTU:
  * $SIMHOST_WORKDIR/vf/mtu-range/NAME, "MIN MAX", default 68 9216 as igb).
  * NETLINK_GENERIC sockets are faked the same way; genl.c answers them
@@ -197,6 +198,7 @@ struct netdev {
 	unsigned char mac[6];
 	unsigned numvfs; /* the owner is a PF with this many VFs */
 	unsigned mtu, min_mtu, max_mtu;
+	unsigned flags; /* the sysfs flags attribute (IFF_UP, ...) */
 	bool is_pf;
 	bool igb; /* the PF's driver is igb: its refusals, measured in the VM tier */
 };
@@ -238,6 +240,10 @@ static int netdev_load(const char *name, struct netdev *d)
 	snprintf(p, sizeof(p), "%s/mtu", real);
 	if (sim_read_uint(p, &d->mtu) < 0)
 		d->mtu = 1500;
+	/* "0x1003", as the kernel shows dev->flags */
+	snprintf(p, sizeof(p), "%s/flags", real);
+	if (sim_read_uint(p, &d->flags) < 0)
+		d->flags = IFF_BROADCAST | IFF_MULTICAST;
 	mtu_range(name, &d->min_mtu, &d->max_mtu);
 	/* .../0000:0b:00.0/net/NAME */
 	s = strrchr(real, '/');
@@ -454,7 +460,7 @@ static void put_link(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_type = ARPHRD_ETHER;
 	ifi->ifi_index = d->ifindex;
-	ifi->ifi_flags = IFF_BROADCAST | IFF_MULTICAST;
+	ifi->ifi_flags = d->flags;
 	attr(b, IFLA_IFNAME, d->name, strlen(d->name) + 1);
 	attr(b, IFLA_ADDRESS, d->mac, 6);
 	attr(b, IFLA_BROADCAST, bc, 6);
@@ -991,22 +997,32 @@ static void from_kernel(struct sockaddr *sa, socklen_t *len)
 	*len = sizeof(nl);
 }
 
+/*
+ * The socketpair's end is unnamed: the call sets the name's length to 0.
+ * The sender's address ("the kernel") goes into the room the caller gave.
+ */
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	NEXT(recvmsg, ssize_t, int, struct msghdr *, int);
+	socklen_t room = msg ? msg->msg_namelen : 0;
 	ssize_t r = next_recvmsg(fd, msg, flags);
 
-	if (r >= 0 && fake(fd))
+	if (r >= 0 && fake(fd)) {
+		msg->msg_namelen = room;
 		from_kernel(msg->msg_name, &msg->msg_namelen);
+	}
 	return r;
 }
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa, socklen_t *salen)
 {
 	NEXT(recvfrom, ssize_t, int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	socklen_t room = salen ? *salen : 0;
 	ssize_t r = next_recvfrom(fd, buf, len, flags, sa, salen);
 
-	if (r >= 0 && fake(fd))
+	if (r >= 0 && fake(fd) && salen) {
+		*salen = room;
 		from_kernel(sa, salen);
+	}
 	return r;
 }

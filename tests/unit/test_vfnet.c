@@ -578,22 +578,25 @@ static void test_build_setmtu(void **state)
 	assert_int_equal(ifi->ifi_index, 7);
 }
 
-static void test_parse_mtu(void **state)
+static void test_parse_netdev(void **state)
 {
 	(void)state;
 	uint8_t buf[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	struct vfnet_mtu m;
+	struct vfnet_netdev m;
 
 	nlh->nlmsg_type = RTM_NEWLINK;
 	ifi->ifi_index = 12;
+	ifi->ifi_flags = IFF_UP | IFF_BROADCAST;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, "enp11s16");
 	mnl_attr_put_u32(nlh, IFLA_MTU, 1500);
 	mnl_attr_put_u32(nlh, IFLA_MIN_MTU, 68);
 	mnl_attr_put_u32(nlh, IFLA_MAX_MTU, 9216);
-	assert_int_equal(vfnet_parse_mtu(buf, nlh->nlmsg_len, &m), 0);
+	assert_int_equal(vfnet_parse_netdev(buf, nlh->nlmsg_len, &m), 0);
 	assert_int_equal(m.ifindex, 12);
+	assert_string_equal(m.ifname, "enp11s16");
+	assert_int_equal(m.flags, IFF_UP | IFF_BROADCAST);
 	assert_int_equal(m.mtu, 1500);
 	assert_int_equal(m.min, 68);
 	assert_int_equal(m.max, 9216);
@@ -602,11 +605,20 @@ static void test_parse_mtu(void **state)
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	nlh->nlmsg_type = RTM_NEWLINK;
 	mnl_attr_put_u16(nlh, IFLA_MTU, 1500);
-	assert_int_equal(vfnet_parse_mtu(buf, nlh->nlmsg_len, &m), 0);
+	/* a name without its NUL, or longer than the kernel allows, is left out */
+	mnl_attr_put(nlh, IFLA_IFNAME, 4, "eth0");
+	assert_int_equal(vfnet_parse_netdev(buf, nlh->nlmsg_len, &m), 0);
 	assert_int_equal(m.mtu, 0);
+	assert_string_equal(m.ifname, "");
+	nlh = mnl_nlmsg_put_header(buf);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	nlh->nlmsg_type = RTM_NEWLINK;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "a-name-of-twenty-chars");
+	assert_int_equal(vfnet_parse_netdev(buf, nlh->nlmsg_len, &m), 0);
+	assert_string_equal(m.ifname, "");
 	nlh->nlmsg_type = RTM_NEWADDR;
-	assert_int_equal(vfnet_parse_mtu(buf, nlh->nlmsg_len, &m), -EBADMSG);
-	assert_int_equal(vfnet_parse_mtu(buf, 8, &m), -EBADMSG);
+	assert_int_equal(vfnet_parse_netdev(buf, nlh->nlmsg_len, &m), -EBADMSG);
+	assert_int_equal(vfnet_parse_netdev(buf, 8, &m), -EBADMSG);
 }
 
 /* ---- the real kernel, in a private network namespace ---- */
@@ -671,6 +683,71 @@ static void test_kernel_mtu(void **state)
 	assert_true(vfnet_set_mtu(999999, "gone0", 1500, &d) < 0);
 	assert_true(diag_has(&d, "netdev 'gone0': cannot set mtu 1500: "));
 	diag_release(&d);
+}
+
+static void vf_release(struct vf_state *v)
+{
+	free(v->interface);
+	netdev_use_release(&v->use);
+}
+
+/*
+ * The observer's batch against the kernel: the VF netdevs' index, IFF_UP
+ * and MTU come from the link dump by name, their addresses from the address
+ * dump by index. "VFs" here are the namespace's own netdevs under a PF (d0)
+ * that reports none.
+ */
+static void test_kernel_fill_many(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct vf_state vfs[3];
+	struct netdev_mtu pf_mtu = {0};
+	char *why = NULL;
+
+	assert_int_equal(system("ip link add d2 type dummy 2>/dev/null || "
+				"ip link add d2 type veth peer name d3"),
+			 0);
+	assert_int_equal(system("ip link set d2 mtu 1400 up && ip addr add 10.9.8.7/24 dev d2 && "
+				"ip addr add 2001:db8::7/64 dev d2 nodad && "
+				"ip addr add 10.9.9.9/24 dev lo"),
+			 0);
+	for (unsigned i = 0; i < 3; i++)
+		vf_state_init(&vfs[i], i);
+	vfs[0].interface = strdup("d2");    /* up, two addresses */
+	vfs[1].interface = strdup("lo");    /* with 10.9.9.9 */
+	vfs[2].interface = strdup("gone0"); /* no such netdev: stays unknown */
+	struct vfnet_pf pf = {
+	    .ifname = "d0", .vfs = vfs, .n_vfs = 3, .mtu = &pf_mtu, .vf_mtus = true};
+	assert_int_equal(vfnet_fill_many(&pf, 1, &why), 0);
+	assert_null(why);
+	assert_int_equal(pf.r, 0);
+	assert_int_equal(pf_mtu.mtu, 1500);
+	assert_int_equal(vfs[0].use.ifindex, if_nametoindex("d2"));
+	assert_int_equal(vfs[0].use.up, 1);
+	assert_int_equal(vfs[0].mtu.mtu, 1400);
+	assert_int_equal(vfs[0].use.n_addresses, 2);
+	assert_string_equal(vfs[0].use.addresses[0], "10.9.8.7/24");
+	assert_string_equal(vfs[0].use.addresses[1], "2001:db8::7/64");
+	assert_int_equal(vfs[1].use.ifindex, 1);
+	assert_true(vfs[1].use.n_addresses >= 1); /* and 127.0.0.1/8 when lo is up */
+	assert_string_equal(vfs[1].use.addresses[0], "10.9.9.9/24");
+	assert_int_equal(vfs[2].use.ifindex, 0);
+	assert_int_equal(vfs[2].use.up, -1);
+	assert_int_equal(vfs[2].use.n_addresses, 0);
+
+	/* down: the dump says so */
+	assert_int_equal(system("ip link set d2 down"), 0);
+	for (unsigned i = 0; i < 3; i++)
+		vf_release(&vfs[i]);
+	vf_state_init(&vfs[0], 0);
+	vfs[0].interface = strdup("d2");
+	pf = (struct vfnet_pf){.ifname = "d0", .vfs = vfs, .n_vfs = 1};
+	assert_int_equal(vfnet_fill_many(&pf, 1, &why), 0);
+	assert_int_equal(vfs[0].use.up, 0);
+	assert_int_equal(vfs[0].mtu.mtu, 0); /* not asked */
+	vf_release(&vfs[0]);
+	assert_int_equal(system("ip link del d2 && ip addr del 10.9.9.9/24 dev lo"), 0);
 }
 
 static void test_kernel_get_no_vfs(void **state)
@@ -860,7 +937,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_addr),
 	    cmocka_unit_test(test_parse_addr_malformed),
 	    cmocka_unit_test(test_build_setmtu),
-	    cmocka_unit_test(test_parse_mtu),
+	    cmocka_unit_test(test_parse_netdev),
 	    /* on the kernel, in a private network namespace */
 	    cmocka_unit_test(test_kernel_get_no_vfs),
 	    cmocka_unit_test(test_kernel_get_missing),
@@ -869,6 +946,7 @@ int main(void)
 	    cmocka_unit_test(test_kernel_fill_states),
 	    cmocka_unit_test(test_kernel_fill_addresses),
 	    cmocka_unit_test(test_kernel_mtu),
+	    cmocka_unit_test(test_kernel_fill_many),
 	};
 	return cmocka_run_group_tests_name("vfnet", units, netns_setup, NULL);
 }
