@@ -301,7 +301,8 @@ static int add_child(struct builder *b, struct ynode *child)
 	struct frame *f = &b->stack[b->depth - 1];
 	struct ynode *p = f->node;
 
-	p->weight = p->weight > UINT_MAX - child->weight ? UINT_MAX : p->weight + child->weight;
+	unsigned w = p->weight, cw = child->weight;
+	p->weight = w > YNODE_WEIGHT_MAX - cw ? YNODE_WEIGHT_MAX : w + cw;
 	if (child->height + 1 > p->height)
 		p->height = child->height + 1;
 	if (p->kind == YNODE_MAPPING && !f->pending) {
@@ -341,7 +342,7 @@ static int take_kids(struct builder *b, const struct frame *f)
 		if (!p->items)
 			return -ENOMEM;
 		memcpy(p->items, kids, n * sizeof(*p->items));
-		p->n_items = n;
+		p->n_items = (unsigned)n;
 		return 0;
 	}
 	p->pairs = arena_alloc_raw(b->doc, n / 2 * sizeof(*p->pairs));
@@ -349,7 +350,7 @@ static int take_kids(struct builder *b, const struct frame *f)
 		return -ENOMEM;
 	for (size_t i = 0; i < n / 2; i++)
 		p->pairs[i] = (struct ypair){.key = kids[2 * i], .value = kids[2 * i + 1]};
-	p->n_pairs = n / 2;
+	p->n_pairs = (unsigned)(n / 2);
 	return 0;
 }
 
@@ -701,16 +702,18 @@ static int on_scalar(struct builder *b, yaml_event_t *e)
 		return -ENOMEM;
 	const struct yblock *bl = block_for(b, e);
 	if (bl) {
-		n->text = block_text(b->doc, bl, &n->len);
+		size_t len;
+		n->text = block_text(b->doc, bl, &len);
 		if (!n->text)
 			return -ENOMEM;
+		n->len = (unsigned)len;
 	} else {
 		n->text = arena_alloc_raw(b->doc, e->data.scalar.length + 1);
 		if (!n->text)
 			return -ENOMEM;
 		memcpy(n->text, e->data.scalar.value, e->data.scalar.length);
 		n->text[e->data.scalar.length] = '\0';
-		n->len = e->data.scalar.length;
+		n->len = (unsigned)e->data.scalar.length;
 	}
 	if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag)
 		n->type = yscalar_resolve(n->text);

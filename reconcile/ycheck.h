@@ -29,6 +29,8 @@ void ycheck_init(struct ycheck *c, const char *file, struct diag *d);
 
 /* Record an error at node at (NULL: the file, without a line). Returns -EINVAL. */
 int yerror(struct ycheck *c, const struct ynode *at, const char *fmt, ...) _printf_(3, 4);
+/* The same at a place kept from a node (the tree may be gone). */
+int yerror_at(struct ycheck *c, const struct src_loc *at, const char *fmt, ...) _printf_(3, 4);
 
 /* A short printable copy of s for a message; valid until 5 more yq()/ygot() calls. */
 const char *yq(struct ycheck *c, const char *s);
