@@ -31,6 +31,7 @@ struct xml_locs {
 struct loader {
 	struct ycheck y;
 	struct host *h;
+	struct ydoc *doc;	       /* the tree, whose large texts the host may take */
 	struct xml_locs *domain_locs;  /* one per h->domains */
 	struct xml_locs *network_locs; /* one per h->networks */
 };
@@ -43,6 +44,7 @@ enum ftype {
 	F_FLAG, /* bool */
 	F_ENUM, /* int: the index into names; null: -1 */
 	F_STR,	/* char *, may be empty (a record of what was found); null: NULL */
+	F_TEXT, /* F_STR of a large text (an XML): taken from the tree, not copied */
 	F_NAME, /* F_STR of a driver or interface: no '/', no control character */
 	F_PCI,	/* char *: a PCI address, stored lowercase */
 	F_HEX4, /* char *: four hex digits, stored lowercase; null: NULL */
@@ -171,6 +173,9 @@ static void load_field(struct loader *L, const struct field *f, const struct yno
 		break;
 	case F_STR:
 		yget_str_or_empty(c, k, v, p);
+		break;
+	case F_TEXT:
+		yget_str_take(c, L->doc, k, v, p);
 		break;
 	case F_NAME:
 		/* as a saved plan's names (plan-load.c): a path or a terminal could abuse it */
@@ -719,7 +724,7 @@ static void load_files(struct loader *L, const struct ynode *key, const struct y
 		if (f->path && f->path[0] != '/')
 			yerror(&L->y, k, "file path '%s' is not absolute", yq(&L->y, f->path));
 		if (!ynode_is_null(v))
-			yget_str_or_empty(&L->y, k, v, &f->content);
+			yget_str_take(&L->y, L->doc, k, v, &f->content);
 	}
 }
 
@@ -755,8 +760,8 @@ static void parse_xml(struct loader *L, const struct src_loc *at, const char *xm
 static const struct field domain_fields[] = {
     FIELD("name", F_STR, F_REQ, struct domain_state, name),
     FIELD("running", F_FLAG, 0, struct domain_state, running),
-    FIELD("xml", F_STR, F_NULL, struct domain_state, xml),
-    FIELD("live-xml", F_STR, F_NULL, struct domain_state, live_xml),
+    FIELD("xml", F_TEXT, F_NULL, struct domain_state, xml),
+    FIELD("live-xml", F_TEXT, F_NULL, struct domain_state, live_xml),
 };
 
 /* The place of n; without n the file, as yerror() reports at NULL. */
@@ -827,8 +832,8 @@ static const struct field network_fields[] = {
     FIELD("active", F_FLAG, 0, struct network_state, active),
     FIELD("persistent", F_FLAG, 0, struct network_state, persistent),
     FIELD("autostart", F_FLAG, 0, struct network_state, autostart),
-    FIELD("xml", F_STR, F_NULL, struct network_state, xml),
-    FIELD("live-xml", F_STR, F_NULL, struct network_state, live_xml),
+    FIELD("xml", F_TEXT, F_NULL, struct network_state, xml),
+    FIELD("live-xml", F_TEXT, F_NULL, struct network_state, live_xml),
 };
 
 static void load_networks(struct loader *L, const struct ynode *key, const struct ynode *seq,
@@ -970,38 +975,26 @@ static void refuse_aliases(struct loader *L, const struct ydoc *doc)
 	}
 }
 
-/*
- * state_load_buffer(); when owned is given, it is buf, and it is freed as
- * soon as the tree is built (nothing in the tree points into it): a large
- * file is not held while the host is loaded from the tree.
- */
-static int load_buffer(const char *name, const char *buf, size_t len, char **owned, struct diag *d,
-		       struct host **ret)
+/* The host of a parsed file; doc is freed (before the XMLs are read). */
+static int load_doc(const char *name, struct ydoc *doc_in, struct diag *d, struct host **ret)
 {
-	_cleanup_(ydoc_freep) struct ydoc *doc = NULL;
+	_cleanup_(ydoc_freep) struct ydoc *doc = doc_in;
 	_cleanup_(host_freep) struct host *h = NULL;
 	size_t errors = d->n_errors;
 	struct loader L = {0};
-	int r;
 
-	name = name ? name : "<state>";
-	r = ydoc_parse(name, buf, len, d, &doc);
-	if (owned) {
-		free(*owned);
-		*owned = NULL;
-	}
-	if (r < 0)
-		return r;
 	h = host_new();
 	if (!h)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
 	ycheck_init(&L.y, name, d);
 	L.h = h;
+	L.doc = doc;
 	refuse_aliases(&L, doc);
 	if (d->n_errors == errors)
 		load_top(&L, doc->root);
-	/* nothing in the host points into the tree */
+	/* the host points into the tree nowhere (it took some texts, now its own) */
 	ydoc_free(TAKE_PTR(doc));
+	L.doc = NULL;
 	domain_xmls(&L);
 	network_xmls(&L);
 	free(L.domain_locs);
@@ -1018,17 +1011,24 @@ static int load_buffer(const char *name, const char *buf, size_t len, char **own
 int state_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
 		      struct host **ret)
 {
-	return load_buffer(name, buf, len, NULL, d, ret);
-}
-
-int state_load(const char *path, struct diag *d, struct host **ret)
-{
-	_cleanup_(freep) char *buf = NULL;
-	size_t len = 0;
+	struct ydoc *doc = NULL;
 	int r;
 
-	r = yfile_read(path, d, &buf, &len);
+	name = name ? name : "<state>";
+	r = ydoc_parse(name, buf, len, d, &doc);
 	if (r < 0)
 		return r;
-	return load_buffer(path, buf, len, &buf, d, ret);
+	return load_doc(name, doc, d, ret);
+}
+
+/* A large file is not held while the host is loaded (ydoc_parse_file()). */
+int state_load(const char *path, struct diag *d, struct host **ret)
+{
+	struct ydoc *doc = NULL;
+	int r;
+
+	r = ydoc_parse_file(path, d, &doc);
+	if (r < 0)
+		return r;
+	return load_doc(path, doc, d, ret);
 }

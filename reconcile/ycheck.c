@@ -229,6 +229,19 @@ bool yget_str_or_empty(struct ycheck *c, const struct ynode *key, const struct y
 	return copy_text(c, text_of(c, key, v, true), out);
 }
 
+bool yget_str_take(struct ycheck *c, struct ydoc *doc, const struct ynode *key,
+		   const struct ynode *v, char **out)
+{
+	const char *t = text_of(c, key, v, true);
+	char *own = t ? ydoc_take_text(doc, v) : NULL;
+
+	if (!own)
+		return copy_text(c, t, out);
+	free(*out);
+	*out = own;
+	return true;
+}
+
 bool yget_version(struct ycheck *c, const struct ynode *key, const struct ynode *v, long long want)
 {
 	if (v->kind != YNODE_SCALAR || v->type != YSCALAR_INT) {

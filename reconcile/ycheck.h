@@ -61,6 +61,9 @@ bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, 
 /* A string that may be empty, copied into *out (the old *out is freed). */
 bool yget_str_or_empty(struct ycheck *c, const struct ynode *key, const struct ynode *v,
 		       char **out);
+/* yget_str_or_empty(), taking a large text from doc instead of a copy (ydoc_take_text()). */
+bool yget_str_take(struct ycheck *c, struct ydoc *doc, const struct ynode *key,
+		   const struct ynode *v, char **out);
 /* The integer want: "unsupported version 2 (only version 1 is supported)" otherwise. */
 bool yget_version(struct ycheck *c, const struct ynode *key, const struct ynode *v, long long want);
 /* One of names[n]: its index, or -1. */
