@@ -23,9 +23,17 @@
 #define MAX_U16	 65535
 #define MAX_RATE (INT64_MAX / 2)
 
+/* Where a domain's or network's XML texts were, for reading them after the tree is freed. */
+struct xml_locs {
+	struct src_loc xml, live;
+};
+
 struct loader {
 	struct ycheck y;
 	struct host *h;
+	struct ydoc *doc;	       /* the tree, whose large texts the host may take */
+	struct xml_locs *domain_locs;  /* one per h->domains */
+	struct xml_locs *network_locs; /* one per h->networks */
 };
 
 enum ftype {
@@ -36,6 +44,7 @@ enum ftype {
 	F_FLAG, /* bool */
 	F_ENUM, /* int: the index into names; null: -1 */
 	F_STR,	/* char *, may be empty (a record of what was found); null: NULL */
+	F_TEXT, /* F_STR of a large text (an XML): taken from the tree, not copied */
 	F_NAME, /* F_STR of a driver or interface: no '/', no control character */
 	F_PCI,	/* char *: a PCI address, stored lowercase */
 	F_HEX4, /* char *: four hex digits, stored lowercase; null: NULL */
@@ -164,6 +173,9 @@ static void load_field(struct loader *L, const struct field *f, const struct yno
 		break;
 	case F_STR:
 		yget_str_or_empty(c, k, v, p);
+		break;
+	case F_TEXT:
+		yget_str_take(c, L->doc, k, v, p);
 		break;
 	case F_NAME:
 		/* as a saved plan's names (plan-load.c): a path or a terminal could abuse it */
@@ -712,14 +724,14 @@ static void load_files(struct loader *L, const struct ynode *key, const struct y
 		if (f->path && f->path[0] != '/')
 			yerror(&L->y, k, "file path '%s' is not absolute", yq(&L->y, f->path));
 		if (!ynode_is_null(v))
-			yget_str_or_empty(&L->y, k, v, &f->content);
+			yget_str_take(&L->y, L->doc, k, v, &f->content);
 	}
 }
 
 /* ---- domains ---- */
 
 /* The devices of a domain XML, and its interfaces on a network unless nets is NULL. */
-static void parse_xml(struct loader *L, const struct ynode *n, const char *xml,
+static void parse_xml(struct loader *L, const struct src_loc *at, const char *xml,
 		      struct guest_dev_state **devs, size_t *n_devs, struct guest_dev_state **nets,
 		      size_t *n_nets, int *ret_nets_r)
 {
@@ -732,42 +744,63 @@ static void parse_xml(struct loader *L, const struct ynode *n, const char *xml,
 	if (r == -ENOMEM) {
 		L->y.oom = true;
 	} else if (r == -ELIBACC) {
-		yerror(&L->y, n, "cannot read domain XML: %s", domain_xml_error(&line));
+		yerror_at(&L->y, at, "cannot read domain XML: %s", domain_xml_error(&line));
 	} else if (r < 0) {
 		const char *e = domain_xml_error(&line);
 		if (e)
-			yerror(&L->y, n, "invalid domain XML: line %d: %.*s", line,
-			       (int)strcspn(e, "\n"), e);
+			yerror_at(&L->y, at, "invalid domain XML: line %d: %.*s", line,
+				  (int)strcspn(e, "\n"), e);
 		else
-			yerror(&L->y, n,
-			       "invalid domain XML: not a <domain>, or a PCI hostdev without a "
-			       "valid source address or VLAN tag");
+			yerror_at(&L->y, at,
+				  "invalid domain XML: not a <domain>, or a PCI hostdev without a "
+				  "valid source address or VLAN tag");
 	}
 }
 
 static const struct field domain_fields[] = {
     FIELD("name", F_STR, F_REQ, struct domain_state, name),
     FIELD("running", F_FLAG, 0, struct domain_state, running),
-    FIELD("xml", F_STR, F_NULL, struct domain_state, xml),
-    FIELD("live-xml", F_STR, F_NULL, struct domain_state, live_xml),
+    FIELD("xml", F_TEXT, F_NULL, struct domain_state, xml),
+    FIELD("live-xml", F_TEXT, F_NULL, struct domain_state, live_xml),
 };
 
-static void load_domain(struct loader *L, const struct ynode *map, struct domain_state *dom)
+/* The place of n; without n the file, as yerror() reports at NULL. */
+static struct src_loc loc_of(struct loader *L, const struct ynode *n)
 {
-	const struct ynode *live = ynode_get(map, "live-xml");
-	int nets_r, live_nets_r;
+	return n ? n->loc : (struct src_loc){.file = L->y.file};
+}
 
+/* The XMLs are read later (domain_xmls()): only the places are kept. */
+static void load_domain(struct loader *L, const struct ynode *map, struct domain_state *dom,
+			struct xml_locs *locs)
+{
 	load_map(L, map, domain_fields, ARRAY_SIZE(domain_fields), dom, "in a domain");
-	parse_xml(L, ynode_get(map, "xml"), dom->xml, &dom->devs, &dom->n_devs, &dom->nets,
-		  &dom->n_nets, &nets_r);
-	/* no live interfaces when the persistent ones cannot be read */
-	parse_xml(L, live, dom->live_xml, &dom->live_devs, &dom->n_live_devs,
-		  nets_r < 0 ? NULL : &dom->live_nets, &dom->n_live_nets, &live_nets_r);
-	if (nets_r == -ENOMEM || live_nets_r == -ENOMEM)
-		L->y.oom = true;
-	if (dom->live_xml && !dom->running)
-		yerror(&L->y, live, "domain '%s' has live-xml but is not running",
-		       yq(&L->y, dom->name ? dom->name : "?"));
+	locs->xml = loc_of(L, ynode_get(map, "xml"));
+	locs->live = loc_of(L, ynode_get(map, "live-xml"));
+}
+
+/*
+ * The devices in the domains' XMLs, once the tree is freed: libxml2 and
+ * its documents need not share the peak with a large file's tree.
+ */
+static void domain_xmls(struct loader *L)
+{
+	for (size_t i = 0; L->domain_locs && i < L->h->n_domains; i++) {
+		struct domain_state *dom = &L->h->domains[i];
+		const struct xml_locs *locs = &L->domain_locs[i];
+		int nets_r, live_nets_r;
+
+		parse_xml(L, &locs->xml, dom->xml, &dom->devs, &dom->n_devs, &dom->nets,
+			  &dom->n_nets, &nets_r);
+		/* no live interfaces when the persistent ones cannot be read */
+		parse_xml(L, &locs->live, dom->live_xml, &dom->live_devs, &dom->n_live_devs,
+			  nets_r < 0 ? NULL : &dom->live_nets, &dom->n_live_nets, &live_nets_r);
+		if (nets_r == -ENOMEM || live_nets_r == -ENOMEM)
+			L->y.oom = true;
+		if (dom->live_xml && !dom->running)
+			yerror_at(&L->y, &locs->live, "domain '%s' has live-xml but is not running",
+				  yq(&L->y, dom->name ? dom->name : "?"));
+	}
 }
 
 static void load_domains(struct loader *L, const struct ynode *key, const struct ynode *seq,
@@ -776,7 +809,8 @@ static void load_domains(struct loader *L, const struct ynode *key, const struct
 	struct host *h = obj;
 
 	if (!yexpect(&L->y, key, seq, YNODE_SEQUENCE) ||
-	    !(h->domains = alloc_items(L, seq->n_items, sizeof(*h->domains))))
+	    !(h->domains = alloc_items(L, seq->n_items, sizeof(*h->domains))) ||
+	    !(L->domain_locs = alloc_items(L, seq->n_items, sizeof(*L->domain_locs))))
 		return;
 	for (size_t i = 0; i < seq->n_items; i++) {
 		const struct ynode *item = seq->items[i];
@@ -784,7 +818,7 @@ static void load_domains(struct loader *L, const struct ynode *key, const struct
 
 		if (!is_map(L, NULL, item, "a domain"))
 			continue;
-		load_domain(L, item, dom);
+		load_domain(L, item, dom, &L->domain_locs[i]);
 		for (size_t j = 0; dom->name && j < i; j++)
 			if (streq_ptr(h->domains[j].name, dom->name))
 				yerror(&L->y, item, "duplicate domain '%s'", yq(&L->y, dom->name));
@@ -798,8 +832,8 @@ static const struct field network_fields[] = {
     FIELD("active", F_FLAG, 0, struct network_state, active),
     FIELD("persistent", F_FLAG, 0, struct network_state, persistent),
     FIELD("autostart", F_FLAG, 0, struct network_state, autostart),
-    FIELD("xml", F_STR, F_NULL, struct network_state, xml),
-    FIELD("live-xml", F_STR, F_NULL, struct network_state, live_xml),
+    FIELD("xml", F_TEXT, F_NULL, struct network_state, xml),
+    FIELD("live-xml", F_TEXT, F_NULL, struct network_state, live_xml),
 };
 
 static void load_networks(struct loader *L, const struct ynode *key, const struct ynode *seq,
@@ -808,12 +842,12 @@ static void load_networks(struct loader *L, const struct ynode *key, const struc
 	struct host *h = obj;
 
 	if (!yexpect(&L->y, key, seq, YNODE_SEQUENCE) ||
-	    !(h->networks = alloc_items(L, seq->n_items, sizeof(*h->networks))))
+	    !(h->networks = alloc_items(L, seq->n_items, sizeof(*h->networks))) ||
+	    !(L->network_locs = alloc_items(L, seq->n_items, sizeof(*L->network_locs))))
 		return;
 	for (size_t i = 0; i < seq->n_items; i++) {
 		const struct ynode *item = seq->items[i];
 		struct network_state *n = &h->networks[h->n_networks++];
-		int r;
 
 		*n = (struct network_state){.managed = -1, .vlan = -1};
 		if (!is_map(L, NULL, item, "a network"))
@@ -826,15 +860,31 @@ static void load_networks(struct loader *L, const struct ynode *key, const struc
 		if (!n->xml && !n->live_xml)
 			yerror(&L->y, item, "network '%s' has neither xml nor live-xml",
 			       yq(&L->y, n->name ? n->name : "?"));
-		else if ((r = network_state_parse(n)) == -ENOMEM)
-			L->y.oom = true;
-		else if (r < 0)
-			yerror(&L->y, ynode_get(item, n->live_xml ? "live-xml" : "xml"),
-			       "invalid network XML: not a <network>, or a forward address "
-			       "that is not a PCI address");
+		/* the XML is read by network_xmls() */
+		L->network_locs[i].xml = loc_of(L, ynode_get(item, "xml"));
+		L->network_locs[i].live = loc_of(L, ynode_get(item, "live-xml"));
 		for (size_t j = 0; n->name && j < i; j++)
 			if (streq_ptr(h->networks[j].name, n->name))
 				yerror(&L->y, item, "duplicate network '%s'", yq(&L->y, n->name));
+	}
+}
+
+/* The networks' XMLs, once the tree is freed (as domain_xmls()). */
+static void network_xmls(struct loader *L)
+{
+	for (size_t i = 0; L->network_locs && i < L->h->n_networks; i++) {
+		struct network_state *n = &L->h->networks[i];
+		const struct xml_locs *locs = &L->network_locs[i];
+		int r;
+
+		if (!n->xml && !n->live_xml)
+			continue;
+		if ((r = network_state_parse(n)) == -ENOMEM)
+			L->y.oom = true;
+		else if (r < 0)
+			yerror_at(&L->y, n->live_xml ? &locs->live : &locs->xml,
+				  "invalid network XML: not a <network>, or a forward address "
+				  "that is not a PCI address");
 	}
 }
 
@@ -925,36 +975,30 @@ static void refuse_aliases(struct loader *L, const struct ydoc *doc)
 	}
 }
 
-/*
- * state_load_buffer(); when owned is given, it is buf, and it is freed as
- * soon as the tree is built (nothing in the tree points into it): a large
- * file is not held while the host is loaded from the tree.
- */
-static int load_buffer(const char *name, const char *buf, size_t len, char **owned, struct diag *d,
-		       struct host **ret)
+/* The host of a parsed file; doc is freed (before the XMLs are read). */
+static int load_doc(const char *name, struct ydoc *doc_in, struct diag *d, struct host **ret)
 {
-	_cleanup_(ydoc_freep) struct ydoc *doc = NULL;
+	_cleanup_(ydoc_freep) struct ydoc *doc = doc_in;
 	_cleanup_(host_freep) struct host *h = NULL;
 	size_t errors = d->n_errors;
 	struct loader L = {0};
-	int r;
 
-	name = name ? name : "<state>";
-	r = ydoc_parse(name, buf, len, d, &doc);
-	if (owned) {
-		free(*owned);
-		*owned = NULL;
-	}
-	if (r < 0)
-		return r;
 	h = host_new();
 	if (!h)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
 	ycheck_init(&L.y, name, d);
 	L.h = h;
+	L.doc = doc;
 	refuse_aliases(&L, doc);
 	if (d->n_errors == errors)
 		load_top(&L, doc->root);
+	/* the host points into the tree nowhere (it took some texts, now its own) */
+	ydoc_free(TAKE_PTR(doc));
+	L.doc = NULL;
+	domain_xmls(&L);
+	network_xmls(&L);
+	free(L.domain_locs);
+	free(L.network_locs);
 	if (L.y.oom)
 		return diag_error(d, NULL, -ENOMEM, "out of memory while loading '%s'", name);
 	if (d->n_errors > errors)
@@ -967,17 +1011,24 @@ static int load_buffer(const char *name, const char *buf, size_t len, char **own
 int state_load_buffer(const char *name, const char *buf, size_t len, struct diag *d,
 		      struct host **ret)
 {
-	return load_buffer(name, buf, len, NULL, d, ret);
-}
-
-int state_load(const char *path, struct diag *d, struct host **ret)
-{
-	_cleanup_(freep) char *buf = NULL;
-	size_t len = 0;
+	struct ydoc *doc = NULL;
 	int r;
 
-	r = yfile_read(path, d, &buf, &len);
+	name = name ? name : "<state>";
+	r = ydoc_parse(name, buf, len, d, &doc);
 	if (r < 0)
 		return r;
-	return load_buffer(path, buf, len, &buf, d, ret);
+	return load_doc(name, doc, d, ret);
+}
+
+/* A large file is not held while the host is loaded (ydoc_parse_file()). */
+int state_load(const char *path, struct diag *d, struct host **ret)
+{
+	struct ydoc *doc = NULL;
+	int r;
+
+	r = ydoc_parse_file(path, d, &doc);
+	if (r < 0)
+		return r;
+	return load_doc(path, doc, d, ret);
 }

@@ -191,14 +191,18 @@ enum yscalar_type yscalar_resolve(const char *s)
  * done on the page (~10 us on a virtual machine). Only whole pages
  * inside the range; a failure only means the pages fault in as usual.
  */
-static void prefault(void *p, size_t len)
+static long page_size(void)
 {
-#ifdef MADV_POPULATE_WRITE
 	static long page;
 	if (!page)
 		page = sysconf(_SC_PAGESIZE);
-	if (page <= 0)
-		return;
+	return page > 0 ? page : 4096;
+}
+
+static void prefault(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	long page = page_size();
 	uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
 	uintptr_t to = ((uintptr_t)p + len) & ~((uintptr_t)page - 1);
 	if (to > from)
@@ -214,18 +218,56 @@ static void prefault(void *p, size_t len)
  * twice the size of the one before (up to YARENA_MAX_BLOCK): a large
  * block costs only address space until its pages are touched, and they
  * are made present YARENA_PREFAULT bytes ahead of use (prefault()), so
- * that at most that much is present but unused.
+ * that at most that much is present but unused. Blocks are mapped, not
+ * malloc()ed: freed, they go back to the system at once, and never stay
+ * in the heap below what is allocated after them (the domain XMLs are
+ * parsed once the tree is freed). The first block may be the buffer of
+ * the input instead (arena_adopt()).
  */
 struct yarena {
 	struct yarena *next;
 	size_t used, cap;
 	size_t present; /* bytes of data made present */
+	size_t mapped;	/* bytes of the mapping, this header included; 0: malloc()ed */
 	max_align_t data[];
 };
+
+static struct yarena *yarena_map(size_t cap)
+{
+	size_t page = (size_t)page_size(), bytes;
+
+	if (cap > SIZE_MAX - sizeof(struct yarena) - page)
+		return NULL;
+	bytes = (sizeof(struct yarena) + cap + page - 1) / page * page;
+	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	struct yarena *a = m;
+	*a = (struct yarena){.cap = bytes - sizeof(*a), .mapped = bytes};
+	return a;
+}
 
 #define YARENA_BLOCK	 (64u << 10)
 #define YARENA_MAX_BLOCK (8u << 20)
 #define YARENA_PREFAULT	 (256u << 10)
+
+/*
+ * Make buf (size bytes from malloc(), its pages present) the arena's first
+ * block: a large file's input is not needed once its blocks are taken out,
+ * and the tree built next reuses its pages instead of faulting in as many
+ * new ones. Frees buf when it is too small to be worth it.
+ */
+static void arena_adopt(struct ydoc *doc, void *buf, size_t size)
+{
+	if (doc->arena || size < sizeof(struct yarena) + YARENA_BLOCK) {
+		free(buf);
+		return;
+	}
+	struct yarena *a = buf;
+	*a = (struct yarena){.cap = size - sizeof(*a)};
+	a->present = a->cap;
+	doc->arena = a;
+}
 
 /*
  * size bytes from the arena, aligned for the nodes and their arrays (most
@@ -243,10 +285,9 @@ static void *arena_alloc_raw(struct ydoc *doc, size_t size)
 		if (a)
 			block = a->cap < YARENA_MAX_BLOCK / 2 ? a->cap * 2 : YARENA_MAX_BLOCK;
 		size_t cap = size > block / 4 ? size : block;
-		struct yarena *n = malloc(sizeof(*n) + cap);
+		struct yarena *n = yarena_map(cap);
 		if (!n)
 			return NULL;
-		*n = (struct yarena){.cap = cap};
 		/* a large piece gets a block of its own behind the current one */
 		if (a && cap != block) {
 			n->next = a->next;
@@ -301,7 +342,8 @@ static int add_child(struct builder *b, struct ynode *child)
 	struct frame *f = &b->stack[b->depth - 1];
 	struct ynode *p = f->node;
 
-	p->weight = p->weight > UINT_MAX - child->weight ? UINT_MAX : p->weight + child->weight;
+	unsigned w = p->weight, cw = child->weight;
+	p->weight = w > YNODE_WEIGHT_MAX - cw ? YNODE_WEIGHT_MAX : w + cw;
 	if (child->height + 1 > p->height)
 		p->height = child->height + 1;
 	if (p->kind == YNODE_MAPPING && !f->pending) {
@@ -341,7 +383,7 @@ static int take_kids(struct builder *b, const struct frame *f)
 		if (!p->items)
 			return -ENOMEM;
 		memcpy(p->items, kids, n * sizeof(*p->items));
-		p->n_items = n;
+		p->n_items = (unsigned)n;
 		return 0;
 	}
 	p->pairs = arena_alloc_raw(b->doc, n / 2 * sizeof(*p->pairs));
@@ -349,7 +391,7 @@ static int take_kids(struct builder *b, const struct frame *f)
 		return -ENOMEM;
 	for (size_t i = 0; i < n / 2; i++)
 		p->pairs[i] = (struct ypair){.key = kids[2 * i], .value = kids[2 * i + 1]};
-	p->n_pairs = n / 2;
+	p->n_pairs = (unsigned)(n / 2);
 	return 0;
 }
 
@@ -452,10 +494,13 @@ static char *take_anchor(yaml_char_t *a)
  */
 struct yblock {
 	size_t line, col;	 /* of the '|', from 0, as libyaml marks it */
-	const char *start, *end; /* its lines in the original input, each ending in '\n' */
+	const char *start, *end; /* its lines in the original input, each ending in '\n'
+				    (only while yblocks_find() runs) */
 	size_t indent;		 /* of its first line */
 	size_t n_lines;
 	char chomp; /* '-' strip, '+' keep, 0 clip */
+	char *text; /* as libyaml would read it (block_text()); owned until a node takes it */
+	size_t text_len;
 };
 
 struct yblocks {
@@ -465,13 +510,20 @@ struct yblocks {
 	size_t len;
 	size_t next;   /* the next block libyaml should report */
 	bool mismatch; /* libyaml read a block otherwise than here */
+	void *spare;   /* the input's buffer, for the arena (arena_adopt()); owned */
+	size_t spare_size;
 };
 
 static void yblocks_release(struct yblocks *bs)
 {
+	for (size_t i = 0; i < bs->n; i++)
+		free(bs->v[i].text);
 	free(bs->v);
 	free(bs->buf);
+	free(bs->spare);
 }
+
+static char *block_text(const struct yblock *bl, size_t *ret_len);
 
 static size_t line_indent(const char *p, const char *eol)
 {
@@ -556,7 +608,11 @@ static const char *block_header(const char *p, const char *eol, char *ret_chomp)
 	return bar;
 }
 
-/* Find the blocks to read here; none when the input has other line breaks than '\n'. */
+/*
+ * Find the blocks to read here, take their texts out and make the copy of
+ * the input for libyaml: after it, the input is needed only to parse it
+ * again. None when the input has other line breaks than '\n'.
+ */
 static int yblocks_find(struct yblocks *bs, const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len;
@@ -600,6 +656,12 @@ static int yblocks_find(struct yblocks *bs, const char *buf, size_t len)
 		bs->n = 0;
 		return 0;
 	}
+	for (size_t i = 0; i < bs->n; i++) {
+		struct yblock *bl = &bs->v[i];
+		bl->text = block_text(bl, &bl->text_len);
+		if (!bl->text)
+			return -ENOMEM;
+	}
 	/* the copy for libyaml is never longer: a block's first line has more than its indent */
 	size_t copy = len + 1;
 	for (size_t i = 0; i < bs->n; i++)
@@ -629,10 +691,13 @@ static int yblocks_find(struct yblocks *bs, const char *buf, size_t len)
 	return 0;
 }
 
-/* The text of a block as libyaml reads a literal scalar, in the arena. */
-static char *block_text(struct ydoc *doc, const struct yblock *bl, size_t *ret_len)
+/*
+ * The text of a block as libyaml reads a literal scalar, in a buffer of its
+ * own (malloc()): a loader may keep it (ydoc_take_text()) instead of a copy.
+ */
+static char *block_text(const struct yblock *bl, size_t *ret_len)
 {
-	char *t = arena_alloc_raw(doc, (size_t)(bl->end - bl->start) + 1);
+	char *t = malloc((size_t)(bl->end - bl->start) + 1);
 	size_t o = 0, breaks = 0;
 	bool first = true;
 
@@ -662,17 +727,19 @@ static char *block_text(struct ydoc *doc, const struct yblock *bl, size_t *ret_l
 	}
 	t[o] = '\0';
 	*ret_len = o;
-	return t;
+	/* without the indentation: shrinking in place, it cannot fail in effect */
+	char *shrunk = realloc(t, o + 1);
+	return shrunk ? shrunk : t;
 }
 
 /* The block read here for a scalar event, or NULL: libyaml's text is the scalar's. */
-static const struct yblock *block_for(struct builder *b, const yaml_event_t *e)
+static struct yblock *block_for(struct builder *b, const yaml_event_t *e)
 {
 	struct yblocks *bs = b->blocks;
 
 	if (!bs || bs->next >= bs->n || e->data.scalar.style != YAML_LITERAL_SCALAR_STYLE)
 		return NULL;
-	const struct yblock *bl = &bs->v[bs->next];
+	struct yblock *bl = &bs->v[bs->next];
 	if (bl->line != e->start_mark.line || bl->col != e->start_mark.column)
 		return NULL;
 	bs->next++;
@@ -699,18 +766,22 @@ static int on_scalar(struct builder *b, yaml_event_t *e)
 	n = node_new(b, YNODE_SCALAR, e->start_mark);
 	if (!n)
 		return -ENOMEM;
-	const struct yblock *bl = block_for(b, e);
+	struct yblock *bl = block_for(b, e);
 	if (bl) {
-		n->text = block_text(b->doc, bl, &n->len);
-		if (!n->text)
+		struct ynode **o = GROW(b->doc->owning, b->doc->n_owning, b->doc->cap_owning);
+		if (!o)
 			return -ENOMEM;
+		*o = n;
+		n->own = 1;
+		n->text = TAKE_PTR(bl->text);
+		n->len = (unsigned)bl->text_len;
 	} else {
 		n->text = arena_alloc_raw(b->doc, e->data.scalar.length + 1);
 		if (!n->text)
 			return -ENOMEM;
 		memcpy(n->text, e->data.scalar.value, e->data.scalar.length);
 		n->text[e->data.scalar.length] = '\0';
-		n->len = e->data.scalar.length;
+		n->len = (unsigned)e->data.scalar.length;
 	}
 	if (e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag)
 		n->type = yscalar_resolve(n->text);
@@ -911,6 +982,8 @@ static int parse_pass(const char *file, const char *in, size_t in_len, const cha
 
 	if (!doc)
 		return -ENOMEM;
+	if (blocks && blocks->spare)
+		arena_adopt(doc, TAKE_PTR(blocks->spare), blocks->spare_size);
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)in, in_len);
@@ -925,56 +998,134 @@ static int parse_pass(const char *file, const char *in, size_t in_len, const cha
 	return 0;
 }
 
+/* What any parse refuses first: a file too large, invalid UTF-8; skips a BOM. */
+static int input_check(const char *file, const char **buf, size_t *len, struct diag *d)
+{
+	size_t bad;
+
+	if (*len > YAML_MAX_INPUT)
+		return diag_error(d, &(struct src_loc){.file = file}, -EFBIG,
+				  "file is larger than %u MiB", YAML_MAX_INPUT >> 20);
+	size_t bom = yaml_bom_len(*buf, *len);
+	*buf += bom;
+	*len -= bom;
+	bad = utf8_invalid_at((const unsigned char *)*buf, *len);
+	if (bad < *len) {
+		struct src_loc l = offset_loc(file, *buf, *len, bad);
+		return diag_error(d, &l, -EINVAL, "invalid UTF-8 byte 0x%02x",
+				  (unsigned char)(*buf)[bad]);
+	}
+	return 0;
+}
+
+/*
+ * libyaml's parse of the copy of yblocks_find(), its blocks read here; 0
+ * and *ret, or -EAGAIN: the input must be parsed by libyaml alone (an
+ * error, or a block libyaml reads otherwise), and says what is wrong.
+ */
+static int blocks_pass(const char *file, struct yblocks *blocks, struct ydoc **ret)
+{
+	struct ydoc *doc = NULL;
+	struct diag scratch;
+	int r;
+
+	diag_init(&scratch);
+	r = parse_pass(file, blocks->buf, blocks->len, blocks->buf, blocks->len, blocks, &scratch,
+		       &doc);
+	diag_release(&scratch);
+	if (r >= 0 && !blocks->mismatch && blocks->next == blocks->n) {
+		*ret = doc;
+		return 0;
+	}
+	ydoc_free(doc);
+	return -EAGAIN;
+}
+
 int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, struct ydoc **ret)
 {
 	struct yblocks blocks = {0};
-	size_t bad;
 	int r;
 
-	if (len > YAML_MAX_INPUT)
-		return diag_error(d, &(struct src_loc){.file = file}, -EFBIG,
-				  "file is larger than %u MiB", YAML_MAX_INPUT >> 20);
-	size_t bom = yaml_bom_len(buf, len);
-	buf += bom;
-	len -= bom;
-	bad = utf8_invalid_at((const unsigned char *)buf, len);
-	if (bad < len) {
-		struct src_loc l = offset_loc(file, buf, len, bad);
-		return diag_error(d, &l, -EINVAL, "invalid UTF-8 byte 0x%02x",
-				  (unsigned char)buf[bad]);
-	}
+	r = input_check(file, &buf, &len, d);
+	if (r < 0)
+		return r;
 	r = yblocks_find(&blocks, buf, len);
-	if (r >= 0 && blocks.n) {
-		struct ydoc *doc = NULL;
-		struct diag scratch;
-
-		diag_init(&scratch);
-		r = parse_pass(file, blocks.buf, blocks.len, buf, len, &blocks, &scratch, &doc);
-		diag_release(&scratch);
-		if (r >= 0 && !blocks.mismatch && blocks.next == blocks.n) {
-			yblocks_release(&blocks);
-			*ret = doc;
-			return 0;
-		}
-		ydoc_free(doc);
+	if (r >= 0 && blocks.n && blocks_pass(file, &blocks, ret) == 0) {
+		yblocks_release(&blocks);
+		return 0;
 	}
 	yblocks_release(&blocks);
 	/* no block read here, or a surprise: libyaml reads it all, and says what is wrong */
 	return parse_pass(file, buf, len, buf, len, NULL, d, ret);
 }
 
+int ydoc_parse_file(const char *path, struct diag *d, struct ydoc **ret)
+{
+	_cleanup_(freep) char *buf = NULL;
+	struct yblocks blocks = {0};
+	const char *in;
+	size_t len;
+	int r;
+
+	r = yfile_read(path, d, &buf, &len);
+	if (r < 0)
+		return r;
+	in = buf;
+	blocks.spare_size = len + 1; /* yfile_read() allocates at least that */
+	r = input_check(path, &in, &len, d);
+	if (r < 0)
+		return r;
+	r = yblocks_find(&blocks, in, len);
+	if (r >= 0 && blocks.n) {
+		/* the blocks are out, libyaml reads the copy: the input becomes the arena */
+		blocks.spare = TAKE_PTR(buf);
+		r = blocks_pass(path, &blocks, ret);
+		yblocks_release(&blocks);
+		if (r == 0)
+			return 0;
+		/* a surprise: the file is read again, and libyaml reads it all */
+		r = yfile_read(path, d, &buf, &len);
+		if (r < 0)
+			return r;
+		in = buf;
+		r = input_check(path, &in, &len, d);
+		if (r < 0)
+			return r;
+	} else {
+		yblocks_release(&blocks);
+	}
+	return parse_pass(path, in, len, in, len, NULL, d, ret);
+}
+
 void ydoc_free(struct ydoc *doc)
 {
 	if (!doc)
 		return;
+	/* before the arena that holds the nodes */
+	for (size_t i = 0; i < doc->n_owning; i++)
+		if (doc->owning[i]->own)
+			free(doc->owning[i]->text);
+	free(doc->owning);
 	for (struct yarena *a = doc->arena, *next; a; a = next) {
 		next = a->next;
-		free(a);
+		if (a->mapped)
+			munmap(a, a->mapped);
+		else
+			free(a);
 	}
 	for (size_t i = 0; i < doc->n_aliases; i++)
 		free(doc->aliases[i].name);
 	free(doc->aliases);
 	free(doc);
+}
+
+char *ydoc_take_text(struct ydoc *doc, const struct ynode *n)
+{
+	if (!doc || !n || n->kind != YNODE_SCALAR || !n->own)
+		return NULL;
+	/* the node is the document's (in its arena); only the mark changes */
+	((struct ynode *)n)->own = 0;
+	return n->text;
 }
 
 static char *lower_first(char *s)

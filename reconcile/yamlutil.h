@@ -12,6 +12,8 @@
  */
 #pragma once
 
+#include <limits.h>
+
 #include "diag.h"
 
 #define YAML_MAX_INPUT	     (16u << 20) /* bytes */
@@ -40,23 +42,35 @@ struct ypair {
 	struct ynode *value;
 };
 
+/*
+ * A large file has one node per scalar, so the node is kept small (48
+ * bytes): counts that fit the input (YAML_MAX_INPUT), one pointer for a
+ * container's children, and the bookkeeping in bit-fields.
+ */
 struct ynode {
-	enum ynode_kind kind;
-	enum yscalar_type type; /* YNODE_SCALAR */
-	struct src_loc loc;	/* where the node starts (for an alias: its anchor) */
-	/* YNODE_SCALAR */
+	struct src_loc loc; /* where the node starts (for an alias: its anchor) */
+	/* YNODE_SCALAR; NULL for a container */
 	char *text; /* NUL-terminated, never contains NUL */
-	size_t len;
-	/* YNODE_SEQUENCE */
-	struct ynode **items;
-	size_t n_items;
-	/* YNODE_MAPPING: keys unique, in file order */
-	struct ypair *pairs;
-	size_t n_pairs;
+	union {
+		struct ynode **items; /* YNODE_SEQUENCE */
+		struct ypair *pairs;  /* YNODE_MAPPING: keys unique, in file order */
+	};
+	unsigned len;	  /* YNODE_SCALAR; 0 otherwise */
+	unsigned n_items; /* YNODE_SEQUENCE; 0 otherwise */
+	unsigned n_pairs; /* YNODE_MAPPING; 0 otherwise */
+	enum ynode_kind kind : 2;
+	enum yscalar_type type : 3; /* YNODE_SCALAR */
+	unsigned own : 1; /* text is a block of its own (a block scalar): ydoc_take_text() */
 	/* bookkeeping for the alias limits */
-	unsigned weight; /* nodes in this subtree, aliases expanded (saturating) */
-	unsigned height;
+	unsigned height : 7;  /* levels, aliases expanded: at most YAML_MAX_DEPTH + 1 */
+	unsigned weight : 19; /* nodes in this subtree, aliases expanded (saturating at
+				 YNODE_WEIGHT_MAX, beyond YAML_MAX_ALIAS_NODES) */
 };
+
+#define YNODE_WEIGHT_MAX ((1u << 19) - 1)
+_Static_assert(YNODE_WEIGHT_MAX > YAML_MAX_ALIAS_NODES, "weight saturates below the alias limit");
+_Static_assert(YAML_MAX_DEPTH + 1 < (1 << 7), "height does not fit");
+_Static_assert(YAML_MAX_INPUT < UINT_MAX / 2, "lengths and counts do not fit");
 
 /* One use of an alias (*name), for loaders that allow them in one section only. */
 struct yalias {
@@ -74,6 +88,8 @@ struct ydoc {
 	size_t alias_nodes;	/* nodes reached again through aliases; 0: no alias */
 	struct yalias *aliases; /* every alias, in file order */
 	size_t n_aliases, cap_aliases;
+	struct ynode **owning; /* the nodes whose text is a block of its own */
+	size_t n_owning, cap_owning;
 };
 
 /*
@@ -84,7 +100,23 @@ struct ydoc {
  */
 int ydoc_parse(const char *file, const char *buf, size_t len, struct diag *d, struct ydoc **ret);
 
+/*
+ * ydoc_parse() of the file at path, read as yfile_read() does. Its bytes
+ * are not held while the tree is built when its block scalars can be taken
+ * out first; the file is read again when it must be parsed again (an error
+ * or a surprise: see yamlutil.c). path must outlive the document.
+ */
+int ydoc_parse_file(const char *path, struct diag *d, struct ydoc **ret);
+
 void ydoc_free(struct ydoc *doc);
+
+/*
+ * Hand the text of scalar n over to the caller (free()) when it is a block
+ * of its own (a large block scalar, such as a domain XML), so that it need
+ * not be copied; NULL otherwise, or when it was taken already. n->text
+ * stays that pointer: valid while the caller keeps it.
+ */
+char *ydoc_take_text(struct ydoc *doc, const struct ynode *n);
 
 /*
  * Length of a UTF-8 byte order mark at the start of buf (3), or 0. Editors

@@ -80,21 +80,40 @@ const char *yq(struct ycheck *c, const char *s)
 	return out;
 }
 
-int yerror(struct ycheck *c, const struct ynode *n, const char *fmt, ...)
+static int yerror_v(struct ycheck *c, const struct src_loc *at, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg = NULL;
 
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	va_end(ap);
 	if (!msg)
 		c->oom = true;
-	diag_error(c->d, n ? &n->loc : &(struct src_loc){.file = c->file}, -EINVAL, "%s",
+	diag_error(c->d, at ? at : &(struct src_loc){.file = c->file}, -EINVAL, "%s",
 		   msg ? msg : "out of memory");
 	free(msg);
 	return -EINVAL;
+}
+
+int yerror(struct ycheck *c, const struct ynode *n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = yerror_v(c, n ? &n->loc : NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int yerror_at(struct ycheck *c, const struct src_loc *at, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = yerror_v(c, at, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 void yunknown_key(struct ycheck *c, const struct ynode *key, const char *const *known, size_t n,
@@ -208,6 +227,19 @@ bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, 
 bool yget_str_or_empty(struct ycheck *c, const struct ynode *key, const struct ynode *v, char **out)
 {
 	return copy_text(c, text_of(c, key, v, true), out);
+}
+
+bool yget_str_take(struct ycheck *c, struct ydoc *doc, const struct ynode *key,
+		   const struct ynode *v, char **out)
+{
+	const char *t = text_of(c, key, v, true);
+	char *own = t ? ydoc_take_text(doc, v) : NULL;
+
+	if (!own)
+		return copy_text(c, t, out);
+	free(*out);
+	*out = own;
+	return true;
 }
 
 bool yget_version(struct ycheck *c, const struct ynode *key, const struct ynode *v, long long want)

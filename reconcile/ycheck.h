@@ -29,6 +29,8 @@ void ycheck_init(struct ycheck *c, const char *file, struct diag *d);
 
 /* Record an error at node at (NULL: the file, without a line). Returns -EINVAL. */
 int yerror(struct ycheck *c, const struct ynode *at, const char *fmt, ...) _printf_(3, 4);
+/* The same at a place kept from a node (the tree may be gone). */
+int yerror_at(struct ycheck *c, const struct src_loc *at, const char *fmt, ...) _printf_(3, 4);
 
 /* A short printable copy of s for a message; valid until 5 more yq()/ygot() calls. */
 const char *yq(struct ycheck *c, const char *s);
@@ -59,6 +61,9 @@ bool yget_str(struct ycheck *c, const struct ynode *key, const struct ynode *v, 
 /* A string that may be empty, copied into *out (the old *out is freed). */
 bool yget_str_or_empty(struct ycheck *c, const struct ynode *key, const struct ynode *v,
 		       char **out);
+/* yget_str_or_empty(), taking a large text from doc instead of a copy (ydoc_take_text()). */
+bool yget_str_take(struct ycheck *c, struct ydoc *doc, const struct ynode *key,
+		   const struct ynode *v, char **out);
 /* The integer want: "unsupported version 2 (only version 1 is supported)" otherwise. */
 bool yget_version(struct ycheck *c, const struct ynode *key, const struct ynode *v, long long want);
 /* One of names[n]: its index, or -1. */

@@ -261,6 +261,113 @@ static void test_alias_limit(void **state)
 	}
 }
 
+/* One input parsed from a buffer and from a file: the same tree, or the same first error. */
+struct parsed {
+	int r;
+	struct ydoc *doc;
+	struct diag d;
+};
+
+static void parse_both(const char *dir, const char *text, struct parsed out[2])
+{
+	_cleanup_(freep) char *path = strprintf("%s/in.yaml", dir);
+
+	unit_write_file(path, text);
+	for (int i = 0; i < 2; i++) {
+		out[i] = (struct parsed){0};
+		diag_init(&out[i].d);
+	}
+	/* the file's name, as the buffer's: the places compare whole */
+	out[0].r = ydoc_parse(path, text, strlen(text), &out[0].d, &out[0].doc);
+	out[1].r = ydoc_parse_file(path, &out[1].d, &out[1].doc);
+	if (out[0].r < 0) {
+		assert_int_equal(out[1].r, out[0].r);
+		assert_true(out[0].d.n_errors > 0 && out[1].d.n_errors > 0);
+		assert_string_equal(out[1].d.v[0].msg, out[0].d.v[0].msg);
+		assert_int_equal(out[1].d.v[0].line, out[0].d.v[0].line);
+		assert_int_equal(out[1].d.v[0].col, out[0].d.v[0].col);
+	}
+}
+
+static void parsed_release(struct parsed out[2])
+{
+	for (int i = 0; i < 2; i++) {
+		ydoc_free(out[i].doc);
+		diag_release(&out[i].d);
+	}
+}
+
+static void expect_scalar(const struct ydoc *doc, const char *key, const char *text, unsigned line,
+			  unsigned col)
+{
+	const struct ynode *n = ynode_get(doc->root, key);
+
+	assert_non_null(n);
+	assert_int_equal(n->kind, YNODE_SCALAR);
+	assert_string_equal(n->text, text);
+	assert_int_equal(n->len, strlen(text));
+	assert_int_equal(n->loc.line, line);
+	assert_int_equal(n->loc.col, col);
+}
+
+/*
+ * Literal blocks are read apart from libyaml, their texts taken out before
+ * the parse (ydoc_parse_file() frees the input then): texts, chomping and
+ * the places after each block are libyaml's; a block's text can be handed
+ * over once; a surprise or an error reads the file again.
+ */
+static void test_block_scalars(void **state)
+{
+	(void)state;
+	char dir[64];
+	struct parsed p[2];
+
+	assert_int_equal(unit_mkdtemp(dir, "yblocks"), 0);
+	parse_both(dir,
+		   "a: |\n  <domain>\n    <name>x</name>\n\n  </domain>\n"
+		   "b: |-\n    one\n     two\n\n"
+		   "c: |+\n  kept\n\n\n"
+		   "d: plain\n",
+		   p);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(p[i].r, 0);
+		expect_scalar(p[i].doc, "a", "<domain>\n  <name>x</name>\n\n</domain>\n", 1, 4);
+		expect_scalar(p[i].doc, "b", "one\n two", 6, 4);
+		expect_scalar(p[i].doc, "c", "kept\n\n\n", 10, 4);
+		expect_scalar(p[i].doc, "d", "plain", 14, 4);
+		const struct ynode *a = ynode_get(p[i].doc->root, "a");
+		char *t = ydoc_take_text(p[i].doc, a);
+		assert_ptr_equal(t, a->text);
+		assert_null(ydoc_take_text(p[i].doc, a)); /* once only */
+		assert_null(ydoc_take_text(p[i].doc, ynode_get(p[i].doc->root, "d")));
+		ydoc_free(TAKE_PTR(p[i].doc));
+		assert_string_equal(t, "<domain>\n  <name>x</name>\n\n</domain>\n");
+		free(t);
+	}
+	parsed_release(p);
+
+	/* a " |" that ends a line of a quoted scalar: libyaml reads no block there */
+	parse_both(dir, "a: \"x |\n  y\n  z\"\nb: |\n  t\n", p);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(p[i].r, 0);
+		expect_scalar(p[i].doc, "a", "x | y z", 1, 4);
+		expect_scalar(p[i].doc, "b", "t\n", 4, 4);
+	}
+	parsed_release(p);
+
+	/* an error after a block: libyaml's message, at its place in the file */
+	parse_both(dir, "a: |\n  <x/>\n  <y/>\nb: [\n", p);
+	assert_int_equal(p[1].r, -EINVAL);
+	assert_int_equal(p[1].d.v[0].line, 5);
+	parsed_release(p);
+	parse_both(dir, "a: |\n  t\nb: \"\xff\"\n", p);
+	assert_non_null(strstr(p[1].d.v[0].msg, "invalid UTF-8"));
+	assert_int_equal(p[1].d.v[0].line, 3);
+	parsed_release(p);
+
+	unit_rm_rf(dir);
+}
+
 static void test_buffer_not_terminated(void **state)
 {
 	(void)state;
@@ -530,6 +637,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults_and_order),
 	    cmocka_unit_test(test_aliases),
 	    cmocka_unit_test(test_alias_limit),
+	    cmocka_unit_test(test_block_scalars),
 	    cmocka_unit_test(test_buffer_not_terminated),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_file_errors),

@@ -401,6 +401,14 @@ static const struct bad_case bad_cases[] = {
      5, 10, "a PCI hostdev without a valid source address"},
     {HDR "domains:\n  - name: g\n    running: false\n    live-xml: \"<domain/>\"\n", 6, 15,
      "has live-xml but is not running"},
+    /* the XMLs are read after the tree is freed: their places are kept */
+    {HDR "domains:\n  - name: a\n    xml: |\n      <domain>\n      </domain>\n"
+	 "  - name: b\n    xml: |\n      <domain><devices>\n",
+     9, 10, "invalid domain XML: line "},
+    {HDR "domains:\n  - name: g\n    running: false\n    live-xml: \"<domain\"\n", 6, 15,
+     "invalid domain XML: line 1: "},
+    {HDR "networks:\n  - name: n\n    active: true\n    live-xml: \"<net/>\"\n", 6, 15,
+     "invalid network XML: not a <network>"},
     {HDR "domains:\n  - {name: g}\n  - {name: g}\n", 5, 5, "duplicate domain 'g'"},
     {HDR "libvirt: false\ndomains:\n  - {name: g}\n", 3, 10,
      "domains are listed but libvirt is false"},
