@@ -647,19 +647,37 @@ static int networks_recv(const char *p, const char *end, struct diag *d, struct 
 	return 0;
 }
 
+int libvirt_list_begin(struct libvirt *g, bool networks, struct worker *w)
+{
+	struct list_req req = {.c = g, .networks = networks};
+
+	lv_share_libxml2();
+	/* the worker is a fork: req is its own copy from here */
+	return worker_begin(w, list_fn, &req);
+}
+
 int libvirt_list(struct libvirt *g, struct diag *d, struct domain_state **ret, size_t *ret_n,
 		 struct network_state **ret_nets, size_t *ret_n_nets)
 {
+	struct worker w;
+	int r = libvirt_list_begin(g, ret_nets != NULL, &w);
+
+	if (r < 0)
+		return r;
+	return libvirt_list_end(g, &w, d, ret, ret_n, ret_nets, ret_n_nets);
+}
+
+int libvirt_list_end(struct libvirt *g, struct worker *w, struct diag *d, struct domain_state **ret,
+		     size_t *ret_n, struct network_state **ret_nets, size_t *ret_n_nets)
+{
 	_cleanup_(freep) char *step = NULL, *payload = NULL;
-	struct list_req req = {.c = g, .networks = ret_nets != NULL};
 	struct domain_state *v = NULL;
 	size_t len = 0, n = 0, cap = 0;
 	const char *p, *end;
 	char buf[96];
 	int r;
 
-	lv_share_libxml2();
-	r = worker_call_steps(list_fn, &req, 0, d, &step, &payload, &len);
+	r = worker_finish_steps(w, 0, d, &step, &payload, &len);
 	/* a deferred connection that got no answer is said as libvirt_open() says it */
 	if ((r == -ETIMEDOUT || r == -EINTR) && g->unchecked &&
 	    (!step || strncmp(step, "connecting", 10) == 0)) {

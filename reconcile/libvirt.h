@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "host.h"
 #include "plan.h"
+#include "worker.h"
 
 /* An open libvirt connection. Opaque; free with libvirt_close(). */
 struct libvirt;
@@ -66,6 +67,15 @@ int libvirt_version(struct libvirt *c, struct diag *d, char **ret);
 int libvirt_list(struct libvirt *c, struct diag *d, struct domain_state **ret, size_t *ret_n,
 		 struct network_state **ret_nets, size_t *ret_n_nets);
 void network_states_free(struct network_state *v, size_t n);
+/*
+ * libvirt_list() in two halves: the listing worker starts (-EINTR when the
+ * run is asked to stop), the run goes on, libvirt_list_end() waits for it
+ * and takes its result (the networks too when begun with networks). A
+ * listing given up is ended with worker_release(w).
+ */
+int libvirt_list_begin(struct libvirt *c, bool networks, struct worker *w);
+int libvirt_list_end(struct libvirt *c, struct worker *w, struct diag *d, struct domain_state **ret,
+		     size_t *ret_n, struct network_state **ret_nets, size_t *ret_n_nets);
 
 /* Free an array of n domain states as libvirt_list_domains() returns it. */
 void domain_states_free(struct domain_state *v, size_t n);

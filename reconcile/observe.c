@@ -194,44 +194,88 @@ static int netdev_at(int dfd, const char *dev, char **ret)
  * report them over rtnetlink: every PF's request in one worker (worker.h),
  * one after the other (no threads here: a worker forked while another
  * thread holds a lock, the allocator's or a sanitizer's, can hang on it).
+ * The worker starts once the PFs are observed (links_begin()) and runs
+ * while their VFs are read from sysfs; links_end() takes its answers.
  * A PF without a netdev (no driver, or not a NIC) or one the kernel does
  * not know (a simulated host) keeps them unknown, quietly; any other
  * failure is a warning, since the PCI view is still right.
  */
-static int observe_link_settings(struct observer *ob)
+struct links_pending {
+	size_t *pf; /* the PFs asked (indexes into h->pci), in the worker's order */
+	size_t n;
+	struct worker w;
+	int begun; /* what vfnet_fill_begin() returned */
+	bool started;
+};
+
+static void links_pending_release(struct links_pending *p)
+{
+	if (p->started)
+		worker_release(&p->w);
+	free(p->pf);
+	*p = (struct links_pending){0};
+}
+
+/* The request of PF h->pci[i] (its VFs as observed by now). */
+static struct vfnet_pf link_request(const struct observer *ob, size_t i)
+{
+	struct pci_dev_state *pf = &ob->h->pci[i];
+
+	return (struct vfnet_pf){.ifname = pf->interfaces[0],
+				 .vfs = pf->sriov.vfs,
+				 .n_vfs = pf->sriov.n_vfs,
+				 .mtu = &pf->mtu,
+				 .vf_mtus = ob->o->mtu && pf->sriov.num_vfs > 0,
+				 .stats = ob->o->vf_stats && driver_has_vf_stats(pf->driver)};
+}
+
+static int links_begin(struct observer *ob, struct links_pending *p)
 {
 	struct host *h = ob->h;
 	_cleanup_(freep) struct vfnet_pf *v = calloc(h->n_pci ? h->n_pci : 1, sizeof(*v));
-	/* the PF of each v[k], for its warning */
-	_cleanup_(freep) const char **pf_addr = calloc(h->n_pci ? h->n_pci : 1, sizeof(*pf_addr));
-	size_t n = 0;
-	int r;
+	bool links = false;
 
-	if (!v || !pf_addr)
+	*p = (struct links_pending){.pf = calloc(h->n_pci ? h->n_pci : 1, sizeof(*p->pf))};
+	if (!v || !p->pf)
 		return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < h->n_pci; i++) {
-		struct pci_dev_state *pf = &h->pci[i];
-		for (size_t k = 0; k < pf->sriov.n_vfs; k++)
-			vf_link_init(&pf->sriov.vfs[k].link);
-		if (!pf->is_pf || pf->n_interfaces == 0 || (pf->sriov.n_vfs == 0 && !ob->o->mtu))
+		const struct pci_dev_state *pf = &h->pci[i];
+		if (!pf->is_pf || pf->n_interfaces == 0 || (pf->sriov.num_vfs == 0 && !ob->o->mtu))
 			continue;
-		pf_addr[n] = pf->address;
-		v[n++] = (struct vfnet_pf){.ifname = pf->interfaces[0],
-					   .vfs = pf->sriov.vfs,
-					   .n_vfs = pf->sriov.n_vfs,
-					   .mtu = &pf->mtu,
-					   .vf_mtus = ob->o->mtu && pf->sriov.n_vfs > 0,
-					   .stats = ob->o->vf_stats && driver_has_vf_stats(pf->driver)};
+		p->pf[p->n] = i;
+		v[p->n++] = link_request(ob, i);
+		/* VF netdevs may be there: their index, IFF_UP and MTU come from the link dump */
+		links |= pf->sriov.num_vfs > 0;
 	}
+	p->begun = vfnet_fill_begin(v, p->n, links, &p->w);
+	p->started = true;
+	return 0;
+}
+
+static int links_end(struct observer *ob, struct links_pending *p)
+{
+	struct host *h = ob->h;
+	_cleanup_(freep) struct vfnet_pf *v = calloc(p->n ? p->n : 1, sizeof(*v));
+	int r;
+
+	if (!v)
+		return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < h->n_pci; i++)
+		for (size_t k = 0; k < h->pci[i].sriov.n_vfs; k++)
+			vf_link_init(&h->pci[i].sriov.vfs[k].link);
+	for (size_t k = 0; k < p->n; k++)
+		v[k] = link_request(ob, p->pf[k]);
 	_cleanup_(freep) char *addr_why = NULL;
-	r = vfnet_fill_many(v, n, &addr_why);
+	p->started = false;
+	r = vfnet_fill_end(v, p->n, &p->w, p->begun, &addr_why);
 	if (addr_why)
 		diag_warning(ob->d, NULL, "whether the host uses VF netdevs is not fully known: %s",
 			     addr_why);
-	for (size_t k = 0; k < n; k++) {
+	for (size_t k = 0; k < p->n; k++) {
 		if (v[k].r < 0 && v[k].r != -ENODEV)
 			diag_warning(ob->d, NULL, "PF '%s': VF link settings unknown: %s",
-				     pf_addr[k], v[k].why ? v[k].why : strerror(-v[k].r));
+				     h->pci[p->pf[k]].address,
+				     v[k].why ? v[k].why : strerror(-v[k].r));
 		free(v[k].why);
 	}
 	return r < 0 ? diag_error(ob->d, NULL, r, "out of memory") : 0;
@@ -417,7 +461,7 @@ static int observe_sriov(struct udev_device *dev, struct pci_dev_state *p)
 			return -ENOMEM;
 		s->vf_device = hex_id(x, NULL);
 	}
-	return observe_vfs(udev_device_get_syspath(dev), s);
+	return 0; /* the VFs come after (observe_pf_vfs()) */
 }
 
 /* Fill p from dev. */
@@ -529,17 +573,19 @@ static int settle_pfs(struct observer *ob, const struct pci_scan *s)
 }
 
 /*
- * The scanned devices to observe: PFs, devices bound to a passthrough
- * driver, and those asked for (or, complete, held by a guest).
+ * The scanned devices to observe: PFs and devices bound to a passthrough
+ * driver; with wanted, the others asked for (or, complete, held by a
+ * guest: the guests are known by then).
  */
-static int observe_pci(struct observer *ob, const struct pci_scan *s)
+static int observe_pci(struct observer *ob, const struct pci_scan *s, bool wanted)
 {
 	int r;
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct pci_entry *e = &s->e[i];
 
-		if (!e->is_pf && !e->passthrough && !wanted_address(ob, e->name))
+		if (wanted ? e->is_pf || e->passthrough || !wanted_address(ob, e->name)
+			   : !e->is_pf && !e->passthrough)
 			continue;
 		/* a VF whose physfn link was not there yet when scanned, a change under way */
 		char path[NAME_MAX + 64];
@@ -564,6 +610,22 @@ static int observe_pci(struct observer *ob, const struct pci_scan *s)
 			p->sriov.has_vf_total_msix = true;
 			p->sriov.vf_total_msix = msix;
 		}
+	}
+	return 0;
+}
+
+/* The VFs of every PF observed, from their virtfnN links. */
+static int observe_pf_vfs(struct observer *ob)
+{
+	for (size_t i = 0; i < ob->h->n_pci; i++) {
+		struct pci_dev_state *p = &ob->h->pci[i];
+		if (!p->is_pf)
+			continue;
+		_cleanup_(freep) char *dir = strprintf(PCI_DEVICES "/%s", p->address);
+		int r = dir ? observe_vfs(dir, &p->sriov) : -ENOMEM;
+		if (r < 0)
+			return diag_error(ob->d, NULL, r, "cannot observe PCI device '%s': %s",
+					  p->address, strerror(-r));
 	}
 	return 0;
 }
@@ -679,43 +741,73 @@ static int observe_hostname(struct observer *ob)
 
 /* ---- guests ---- */
 
-static int observe_guests(struct observer *ob)
-{
-	_cleanup_(libvirt_closep) struct libvirt *g = NULL;
-	bool optional = !ob->o->libvirt_required;
+/*
+ * The guests, listed by one worker that runs while the PCI devices are
+ * observed: guests_begin() connects (deferred) and starts it,
+ * guests_end() takes its result. A host without libvirt is no news on
+ * every run: when libvirt is optional, the reason it cannot be reached
+ * (said as warnings) is kept, and the planner says it only where a guest
+ * could lose a device without being asked (plan.c); what goes wrong once
+ * connected is an error either way.
+ */
+struct guests_pending {
+	struct libvirt *g;
+	struct worker w;
 	struct diag quiet;
-	int r;
+	int r; /* of the connection, or of the start */
+	bool begun;
+};
 
+static void guests_pending_release(struct guests_pending *p)
+{
+	if (p->begun)
+		worker_release(&p->w);
+	libvirt_close(p->g);
+	diag_release(&p->quiet);
+	*p = (struct guests_pending){0};
+}
+
+static void guests_begin(struct observer *ob, struct guests_pending *p)
+{
+	bool optional = !ob->o->libvirt_required;
+
+	*p = (struct guests_pending){0};
+	diag_init(&p->quiet);
 	ob->h->libvirt_ok = false;
 	if (!ob->o->libvirt_uri)
+		return;
+	p->r = libvirt_open(ob->o->libvirt_uri,
+			    LIBVIRT_READ_ONLY | LIBVIRT_DEFER | (optional ? LIBVIRT_OPTIONAL : 0),
+			    optional ? &p->quiet : ob->d, &p->g);
+	if (p->r >= 0)
+		p->r = libvirt_list_begin(p->g, true, &p->w);
+	p->begun = p->r >= 0;
+}
+
+static int guests_end(struct observer *ob, struct guests_pending *p)
+{
+	bool optional = !ob->o->libvirt_required;
+	int r = p->r;
+
+	if (!ob->o->libvirt_uri)
 		return 0;
-	/*
-	 * One worker connects and lists. A host without libvirt is no news on
-	 * every run: when libvirt is optional, the reason it cannot be reached
-	 * (said as warnings) is kept, and the planner says it only where a
-	 * guest could lose a device without being asked (plan.c); what goes
-	 * wrong once connected is an error either way.
-	 */
-	diag_init(&quiet);
-	r = libvirt_open(ob->o->libvirt_uri,
-			 LIBVIRT_READ_ONLY | LIBVIRT_DEFER | (optional ? LIBVIRT_OPTIONAL : 0),
-			 optional ? &quiet : ob->d, &g);
-	if (r >= 0)
-		r = libvirt_list(g, optional ? &quiet : ob->d, &ob->h->domains, &ob->h->n_domains,
-				 &ob->h->networks, &ob->h->n_networks);
-	if (optional && r < 0 && quiet.n_errors == 0) {
-		const char *why = quiet.n ? quiet.v[quiet.n - 1].msg : "unreachable";
+	if (p->begun) {
+		p->begun = false;
+		r = libvirt_list_end(p->g, &p->w, optional ? &p->quiet : ob->d, &ob->h->domains,
+				     &ob->h->n_domains, &ob->h->networks, &ob->h->n_networks);
+	}
+	if (optional && r < 0 && p->quiet.n_errors == 0) {
+		const char *why = p->quiet.n ? p->quiet.v[p->quiet.n - 1].msg : "unreachable";
 		ob->h->libvirt_error = strdup(why);
-		diag_release(&quiet);
 		return ob->h->libvirt_error ? 0
 					    : diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 	}
-	diag_move_all(ob->d, &quiet);
+	diag_move_all(ob->d, &p->quiet);
 	if (r < 0)
 		return r;
 	ob->h->libvirt_ok = true;
 	if (ob->o->preflight)
-		return libvirt_version(g, ob->d, &ob->h->libvirt_version);
+		return libvirt_version(p->g, ob->d, &ob->h->libvirt_version);
 	return 0;
 }
 
@@ -743,13 +835,28 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	 * the devices they hold.
 	 */
 	_cleanup_(pci_scan_release) struct pci_scan scan = {0};
+	_cleanup_(guests_pending_release) struct guests_pending guests = {0};
 	r = scan_pci(&ob, &scan);
 	if (r >= 0)
 		r = settle_pfs(&ob, &scan);
+	if (r < 0)
+		return r;
+	/*
+	 * The guests are listed meanwhile; the devices they hold are observed
+	 * after. The kernel is asked for the VFs' link settings once the PFs
+	 * are known, and answers while their VFs are read from sysfs.
+	 */
+	_cleanup_(links_pending_release) struct links_pending links = {0};
+	guests_begin(&ob, &guests);
+	r = observe_pci(&ob, &scan, false);
 	if (r >= 0)
-		r = observe_guests(&ob);
+		r = links_begin(&ob, &links);
 	if (r >= 0)
-		r = observe_pci(&ob, &scan);
+		r = observe_pf_vfs(&ob);
+	if (r >= 0)
+		r = guests_end(&ob, &guests);
+	if (r >= 0)
+		r = observe_pci(&ob, &scan, true);
 	if (r < 0)
 		return r;
 	r = observe_iommu_groups(&ob);
@@ -758,8 +865,8 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	if (o->preflight && (r = observe_kernel(&ob)) < 0)
 		return diag_error(d, NULL, r, "cannot read the kernel command line: %s",
 				  strerror(-r));
-	if ((r = observe_link_settings(&ob)) < 0)
-		return diag_error(d, NULL, r, "out of memory");
+	if ((r = links_end(&ob, &links)) < 0)
+		return r;
 	if (o->eswitch && (r = observe_eswitch(&ob)) < 0)
 		return diag_error(d, NULL, r, "out of memory");
 	if ((r = observe_wanted(&ob)) < 0)

@@ -776,23 +776,45 @@ static char *addr_failed(bool links, int r, const char *extack)
 			 *extack ? " (" : "", extack, *extack ? ")" : "");
 }
 
+int vfnet_fill_begin(const struct vfnet_pf *v, size_t n, bool links, struct worker *w)
+{
+	struct rtnl_batch b = {v, n, links};
+
+	if (n == 0) {
+		*w = (struct worker){.pid = -1, .fd = -1};
+		return 0;
+	}
+	/* the worker is a fork: b and v are its own copies from here */
+	return worker_begin(w, batch_fn, &b);
+}
+
 int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 {
-	struct rtnl_batch b = {v, n, false};
+	struct worker w;
+	bool links = false;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; !links && k < v[i].n_vfs; k++)
+			links = v[i].vf_mtus || v[i].vfs[k].interface;
+	int r = vfnet_fill_begin(v, n, links, &w);
+
+	return vfnet_fill_end(v, n, &w, r, ret_addr_why);
+}
+
+int vfnet_fill_end(struct vfnet_pf *v, size_t n, struct worker *w, int begun, char **ret_addr_why)
+{
 	_cleanup_(freep) char *payload = NULL, *step = NULL;
 	size_t plen = 0, done = 0;
 	const char *p = NULL, *end = NULL;
 	struct diag scratch;
-	int r;
+	int r = begun;
 
 	*ret_addr_why = NULL;
 	if (n == 0)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; !b.links && k < v[i].n_vfs; k++)
-			b.links = v[i].vf_mtus || v[i].vfs[k].interface;
 	diag_init(&scratch);
-	r = worker_call_steps(batch_fn, &b, 0, &scratch, &step, &payload, &plen);
+	if (r >= 0)
+		r = worker_finish_steps(w, 0, &scratch, &step, &payload, &plen);
 	diag_release(&scratch);
 	for (p = payload, end = payload ? payload + plen : NULL; p && done < n; done++) {
 		struct vfnet_pf *pf = &v[done];

@@ -87,3 +87,14 @@ struct vfnet_pf {
  * when they were read).
  */
 int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why);
+
+/*
+ * vfnet_fill_many() in two halves, so that the run observes sysfs while
+ * the kernel answers: vfnet_fill_begin() starts the worker with each PF's
+ * ifname, stats and vf_mtus (the VFs are not needed yet) and the link
+ * dump when links; vfnet_fill_end() takes v (the same PFs in the same
+ * order, now with their VFs) and begun, what vfnet_fill_begin() returned.
+ */
+struct worker;
+int vfnet_fill_begin(const struct vfnet_pf *v, size_t n, bool links, struct worker *w);
+int vfnet_fill_end(struct vfnet_pf *v, size_t n, struct worker *w, int begun, char **ret_addr_why);

@@ -97,3 +97,14 @@ int worker_call(worker_fn fn, void *arg, double timeout_s, struct diag *d, char 
  */
 int worker_call_steps(worker_fn fn, void *arg, double timeout_s, struct diag *d, char **ret_step,
 		      char **ret_payload, size_t *ret_len);
+
+/*
+ * worker_call_steps() in two halves, so that the run does other work
+ * meanwhile: worker_begin() starts fn(arg) (-EINTR when the run is asked
+ * to stop; w is then empty), worker_finish_steps() waits for it as
+ * worker_call_steps() does and collects it. A begun worker that is not
+ * finished is killed by worker_release().
+ */
+int worker_begin(struct worker *w, worker_fn fn, void *arg);
+int worker_finish_steps(struct worker *w, double timeout_s, struct diag *d, char **ret_step,
+			char **ret_payload, size_t *ret_len);
