@@ -776,6 +776,35 @@ static char *addr_failed(bool links, int r, const char *extack)
 			 *extack ? " (" : "", extack, *extack ? ")" : "");
 }
 
+/*
+ * The next dump's answer in the worker's payload [*p, end) (with ask: else
+ * it was not asked), given to fill: its result, the worker's r (or
+ * -EBADMSG) when missing, with the extended ACK in *ret_ext.
+ */
+static int32_t take_dump(const char **p, const char *end, bool ask, int r,
+			 int (*fill)(struct vfnet_pf *v, size_t n, const char *msgs, size_t len),
+			 struct vfnet_pf *v, size_t n, const char **ret_ext, uint32_t *ret_elen)
+{
+	const char *msgs = NULL;
+	uint32_t len = 0;
+	int32_t dr = r < 0 ? r : -EBADMSG;
+
+	if (ask && *p && end - *p >= (ptrdiff_t)sizeof(dr)) {
+		memcpy(&dr, *p, sizeof(dr));
+		*p += sizeof(dr);
+		if (!take_blob(p, end, ret_ext, ret_elen) || !take_blob(p, end, &msgs, &len))
+			dr = r < 0 ? r : -EBADMSG;
+	}
+	if (dr != 0 || !len)
+		return dr;
+	/* after the extended ACK's bytes: copied to align its headers */
+	_cleanup_(freep) char *aligned = malloc(len);
+	if (!aligned)
+		return -ENOMEM;
+	memcpy(aligned, msgs, len);
+	return fill(v, n, aligned, len);
+}
+
 int vfnet_fill_begin(const struct vfnet_pf *v, size_t n, bool links, struct worker *w)
 {
 	struct rtnl_batch b = {v, n, links};
@@ -852,43 +881,15 @@ int vfnet_fill_end(struct vfnet_pf *v, size_t n, struct worker *w, int begun, ch
 	 * The link dump (the VF netdevs' index, flags, MTU), then the address
 	 * dump, matched by index: both after the PFs' answers.
 	 */
-	const char *lext = "", *lmsgs = NULL;
-	uint32_t lelen = 0, llen = 0;
-	int32_t lr = r < 0 ? r : -EBADMSG;
-	if (done == n && p && end - p >= (ptrdiff_t)sizeof(lr)) {
-		memcpy(&lr, p, sizeof(lr));
-		p += sizeof(lr);
-		if (!take_blob(&p, end, &lext, &lelen) || !take_blob(&p, end, &lmsgs, &llen))
-			lr = r < 0 ? r : -EBADMSG;
-	}
-	if (lr == 0 && llen) {
-		/* after the extended ACK's bytes: copied to align its headers */
-		_cleanup_(freep) char *aligned = malloc(llen);
-		if (!aligned)
-			return -ENOMEM;
-		memcpy(aligned, lmsgs, llen);
-		lr = fill_vf_netdevs(v, n, aligned, llen);
-		if (lr == -ENOMEM)
-			return lr;
-	}
-
-	const char *ext = "", *msgs = NULL;
-	uint32_t elen = 0, mlen = 0;
-	int32_t ar = r < 0 ? r : -EBADMSG;
+	const char *lext = "", *ext = "";
+	uint32_t lelen = 0, elen = 0;
 	char extack[256];
-	if (lr >= 0 && p && end - p >= (ptrdiff_t)sizeof(ar)) {
-		memcpy(&ar, p, sizeof(ar));
-		p += sizeof(ar);
-		if (!take_blob(&p, end, &ext, &elen) || !take_blob(&p, end, &msgs, &mlen))
-			ar = r < 0 ? r : -EBADMSG;
-	}
-	if (ar == 0 && mlen) {
-		_cleanup_(freep) char *aligned = malloc(mlen);
-		if (!aligned)
-			return -ENOMEM;
-		memcpy(aligned, msgs, mlen);
-		ar = fill_addresses(v, n, aligned, mlen);
-	}
+	int32_t lr = take_dump(&p, end, done == n, r, fill_vf_netdevs, v, n, &lext, &lelen);
+	if (lr == -ENOMEM)
+		return lr;
+	int32_t ar = take_dump(&p, end, lr >= 0, r, fill_addresses, v, n, &ext, &elen);
+	if (ar == -ENOMEM)
+		return ar;
 	if (lr < 0 || ar < 0) {
 		if (lr < 0) {
 			snprintf(extack, sizeof(extack), "%.*s", (int)lelen, lext);
