@@ -546,7 +546,10 @@ static int scan_pci(struct observer *ob, struct pci_scan *s)
 		struct pci_entry *e = GROW(s->e, s->n, s->cap);
 		if (!e)
 			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
-		*e = (struct pci_entry){.name = TAKE_PTR(names[i])};
+		/* a copy: names is freed as a strv, up to its first NULL */
+		*e = (struct pci_entry){.name = strdup(names[i])};
+		if (!e->name)
+			return diag_error(ob->d, NULL, -ENOMEM, "out of memory");
 		snprintf(path, sizeof(path), "%s/sriov_totalvfs", e->name);
 		e->is_pf = faccessat(dfd, path, R_OK, 0) == 0;
 		if (e->is_pf)
