@@ -9,7 +9,10 @@
  * from links and attributes read relative to its directory which entries
  * matter (a libudev device for every entry, as an enumeration with a
  * sysattr match builds, costs more opens than the whole observation), and
- * a VF is read relative to its virtfnN directory under its PF.
+ * a VF is read relative to its PF's directory, through its virtfnN link.
+ * Two workers run meanwhile (host_observe()): libvirt's listing of the
+ * guests, and the rtnetlink requests for the VFs' link settings, which
+ * also give each VF netdev's index, IFF_UP, MTU and addresses.
  *
  * A complete observation (observe_opts.complete) adds what any plan may
  * read, so that a captured host plans as the live one: the modules of
