@@ -295,9 +295,6 @@ void worker_release(struct worker *w)
 	w->buf = w->step = w->payload = NULL;
 }
 
-static int collect(struct worker *wp, int r, struct diag *d, char **ret_step, char **ret_payload,
-		   size_t *ret_len);
-
 int worker_begin(struct worker *w, worker_fn fn, void *arg)
 {
 	*w = (struct worker){.pid = -1, .fd = -1};
@@ -307,19 +304,38 @@ int worker_begin(struct worker *w, worker_fn fn, void *arg)
 	return 0;
 }
 
-/* Wait for w (begun) as worker_call()/worker_call_steps() do, collect it and release it. */
+/*
+ * Wait for w (begun) as worker_call()/worker_call_steps() do, then take its
+ * result, diagnostics and payload; w is released (releasing it again is
+ * harmless).
+ */
 static int finish(struct worker *w, double timeout, bool per_step, struct diag *d, char **ret_step,
 		  char **ret_payload, size_t *ret_len)
 {
-	struct worker wk = *w;
 	int r;
 
-	*w = (struct worker){.pid = -1, .fd = -1};
 	if (timeout <= 0)
 		timeout = timeout_s;
-	r = per_step ? worker_wait_quiet(&wk, timeout)
-		     : worker_wait(&wk, 1, monotonic_now() + timeout);
-	return collect(&wk, r, d, ret_step, ret_payload, ret_len);
+	r = per_step ? worker_wait_quiet(w, timeout) : worker_wait(w, 1, monotonic_now() + timeout);
+	if (r < 0 && !w->done) {
+		/* the step it is stuck in: the last one among what it sent so far */
+		worker_parse(w);
+		if (ret_step)
+			*ret_step = TAKE_PTR(w->step);
+		worker_release(w);
+		return r == -ETIMEDOUT || r == -EINTR ? r : -EIO;
+	}
+	bool said = w->d.n_errors > 0;
+	diag_move_all(d, &w->d);
+	r = w->r;
+	if (r == -ECHILD && !said)
+		r = diag_error(d, NULL, -ECHILD, "a worker process ended without a result");
+	if (ret_payload) {
+		*ret_payload = TAKE_PTR(w->payload);
+		*ret_len = w->payload_len;
+	}
+	worker_release(w);
+	return r;
 }
 
 int worker_finish_steps(struct worker *w, double timeout, struct diag *d, char **ret_step,
@@ -337,33 +353,6 @@ static int call(worker_fn fn, void *arg, double timeout, bool per_step, struct d
 	if (r < 0)
 		return r;
 	return finish(&w, timeout, per_step, d, ret_step, ret_payload, ret_len);
-}
-
-/* The end of a wait (r) on w: its result, diagnostics and payload; w released. */
-static int collect(struct worker *wp, int r, struct diag *d, char **ret_step, char **ret_payload,
-		   size_t *ret_len)
-{
-	struct worker w = *wp;
-
-	if (r < 0 && !w.done) {
-		/* the step it is stuck in: the last one among what it sent so far */
-		worker_parse(&w);
-		if (ret_step)
-			*ret_step = TAKE_PTR(w.step);
-		worker_release(&w);
-		return r == -ETIMEDOUT || r == -EINTR ? r : -EIO;
-	}
-	bool said = w.d.n_errors > 0;
-	diag_move_all(d, &w.d);
-	r = w.r;
-	if (r == -ECHILD && !said)
-		r = diag_error(d, NULL, -ECHILD, "a worker process ended without a result");
-	if (ret_payload) {
-		*ret_payload = TAKE_PTR(w.payload);
-		*ret_len = w.payload_len;
-	}
-	worker_release(&w);
-	return r;
 }
 
 int worker_call(worker_fn fn, void *arg, double timeout, struct diag *d, char **ret_step,
