@@ -68,7 +68,7 @@ struct vfnet_pf {
 	struct vf_state *vfs;
 	size_t n_vfs;
 	struct netdev_mtu *mtu; /* out: the PF netdev's MTU, from the same answer; NULL: unwanted */
-	bool vf_mtus; /* also the VF netdevs' MTUs (by use.ifindex): one link dump for all PFs */
+	bool vf_mtus; /* also the VF netdevs' MTUs, from the link dump */
 	bool stats;   /* also the VFs' counters (IFLA_VF_STATS) */
 	int r;	   /* out: 0, or a negative errno (-ENODEV: no such netdev) */
 	char *why; /* out: with r < 0, the reason in words (owned; free()) */
@@ -78,13 +78,14 @@ struct vfnet_pf {
  * For the observer: the link settings of each PF's VFs (matched by id;
  * VFs the PF does not report keep their values), every request in one
  * worker (one process for the whole observation; each request is a step
- * bounded by the worker timeout). Then one RTM_GETADDR dump gives the addresses of
- * the VF netdevs whose use.ifindex is known (use.addresses, link-local
- * ones left out). When a PF asks vf_mtus, one RTM_GETLINK dump after it
- * gives the MTU of those VF netdevs (vf_state.mtu; unknown when it fails).
- * Returns 0 or -ENOMEM; each PF's own result is in its r
- * and why; *ret_addr_why says why the addresses are unknown (owned; NULL
- * when they were read).
+ * bounded by the worker timeout). When a VF has a netdev (or a PF asks
+ * vf_mtus), one RTM_GETLINK dump gives each VF netdev's use.ifindex and
+ * use.up by name, and for the PFs that ask vf_mtus its vf_state.mtu. Then
+ * one RTM_GETADDR dump gives the addresses of the VF netdevs whose index
+ * is known (use.addresses, link-local ones left out). Returns 0 or
+ * -ENOMEM; each PF's own result is in its r and why; *ret_addr_why says
+ * why the netdevs' use is not fully known (owned; NULL when both dumps
+ * were read).
  */
 int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why);
 
