@@ -132,18 +132,49 @@ int sysfs_num_vfs(const char *pf, unsigned *ret)
 	return read_uint_attr(udev, pf, "sriov_numvfs", ret);
 }
 
-/* How many virtfnN links the PF has, counting up from 0. */
-static unsigned count_virtfn(const char *syspath)
+static bool virtfn_exists(const char *syspath, unsigned n)
 {
-	unsigned n = 0;
+	char path[PATH_MAX];
+	struct stat st;
 
-	for (;; n++) {
-		char path[PATH_MAX];
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/virtfn%u", syspath, n);
-		if (lstat(path, &st) < 0)
-			return n;
-	}
+	snprintf(path, sizeof(path), "%s/virtfn%u", syspath, n);
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * How many virtfnN links the PF has, counting up from 0: the kernel adds
+ * them in order. From hint (the count seen last) when virtfn{hint-1} is
+ * still there, so that waiting for 256 VFs does not stat them all again
+ * on every udev event.
+ */
+static unsigned count_virtfn(const char *syspath, unsigned hint)
+{
+	unsigned n = hint > 0 && virtfn_exists(syspath, hint - 1) ? hint : 0;
+
+	while (virtfn_exists(syspath, n))
+		n++;
+	return n;
+}
+
+/* sriov_numvfs of the PF at syspath, read directly (no libudev object per read). */
+static int read_numvfs(const char *syspath, unsigned *ret)
+{
+	_cleanup_(freep) char *path = strprintf("%s/sriov_numvfs", syspath);
+	_cleanup_(freep) char *v = NULL;
+	char *end;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = read_text_file(path, 64, &v);
+	if (r < 0)
+		return r;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || end == v || n > UINT_MAX)
+		return -EINVAL;
+	*ret = n;
+	return 0;
 }
 
 /* The PCI address ("0000:0b:10.0") of the PF's VF n, NULL if absent. Owned. */
@@ -158,13 +189,15 @@ static char *virtfn_address(const char *syspath, unsigned n)
 /*
  * What udev announced, after its rules ran: add or bind events of PCI
  * devices, add events of netdevs (by their name after udev renamed them).
+ * Every PF's writer hears every PF's events: a set, as a few PFs of 256
+ * VFs bring thousands.
  */
 struct vf_wait {
-	char **announced; /* device names; "bind:ADDR" for bind events */
-	size_t n, cap;
-	unsigned n_ready; /* VFs 0..n_ready-1 were found ready */
-	bool lost;	  /* the monitor's queue overflowed (ENOBUFS): events were lost */
-	unsigned shown;	  /* the count last given to progress_fn; UINT_MAX: none yet */
+	struct strset announced; /* device names; "bind:ADDR" for bind events */
+	unsigned n_ready;	 /* VFs 0..n_ready-1 were found ready */
+	unsigned have;		 /* virtfn links counted last */
+	bool lost;		 /* the monitor's queue overflowed (ENOBUFS): events were lost */
+	unsigned shown;		 /* the count last given to progress_fn; UINT_MAX: none yet */
 };
 
 /* Tell progress_fn how many of want VFs are there, when that changed. */
@@ -178,26 +211,21 @@ static void vf_progress(const char *pf, unsigned have, unsigned want, struct vf_
 
 static void vf_wait_release(struct vf_wait *w)
 {
-	for (size_t i = 0; i < w->n; i++)
-		free(w->announced[i]);
-	free(w->announced);
+	strset_release(&w->announced);
 	*w = (struct vf_wait){0};
 }
 
 static bool announced(const struct vf_wait *w, const char *name)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (streq(w->announced[i], name))
-			return true;
-	return false;
+	return strset_has(&w->announced, name);
 }
 
 static void note_event(struct udev_device *ev, struct vf_wait *w)
 {
 	const char *action = udev_device_get_action(ev);
 	const char *name = udev_device_get_sysname(ev);
-
 	const char *subsystem = udev_device_get_subsystem(ev);
+	char key[NAME_MAX + 8];
 
 	if (!action || !name || !subsystem)
 		return;
@@ -205,13 +233,9 @@ static void note_event(struct udev_device *ev, struct vf_wait *w)
 	    !(streq(subsystem, "net") && streq(action, "add")))
 		return;
 	/* a bind is kept apart from the add of the same device */
-	_cleanup_(freep) char *key =
-	    streq(action, "bind") ? strprintf("bind:%s", name) : strdup(name);
-	if (!key || announced(w, key))
-		return;
-	char **e = GROW(w->announced, w->n, w->cap);
-	if (e)
-		*e = TAKE_PTR(key);
+	snprintf(key, sizeof(key), "%s%s", streq(action, "bind") ? "bind:" : "", name);
+	/* out of memory: the udev database answers for the event */
+	(void)strset_add(&w->announced, key);
 }
 
 /*
@@ -256,34 +280,42 @@ static bool vf_netdevs_ready(struct udev *udev, const char *syspath, unsigned n,
 	return ready;
 }
 
+/* VF n (at addr) was announced added and bound, or the udev database has it so. */
+static bool vf_pci_ready(struct udev *udev, const char *addr, const struct vf_wait *w)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "bind:%s", addr);
+	if (announced(w, addr) && announced(w, key))
+		return true; /* no device object needed */
+	_cleanup_(udev_device_unrefp) struct udev_device *vf =
+	    udev_device_new_from_subsystem_sysname(udev, "pci", addr);
+	if (!vf)
+		return false;
+	if (!announced(w, addr) && udev_device_get_is_initialized(vf) <= 0)
+		return false;
+	return vf_bind_ready(vf, addr, w);
+}
+
 /*
  * Are the PF's VFs in the state we wait for? For `to` == 0: no virtfn link
  * left and sriov_numvfs reads 0. Otherwise: virtfn0..to-1 exist and each VF
  * and its netdevs were announced by udev (an add event, or already
- * initialized in the udev database).
+ * initialized in the udev database). have: the virtfn links counted.
  */
-static bool vfs_ready(struct udev *udev, const char *pf, const char *syspath, unsigned to,
+static bool vfs_ready(struct udev *udev, const char *syspath, unsigned to, unsigned have,
 		      struct vf_wait *w)
 {
-	unsigned have = count_virtfn(syspath), count;
+	unsigned count;
 
 	/* a driver that disables VFs slowly: done once the count reads 0 too */
 	if (to == 0)
-		return have == 0 && read_uint_attr(udev, pf, "sriov_numvfs", &count) >= 0 &&
-		       count == 0;
+		return have == 0 && read_numvfs(syspath, &count) >= 0 && count == 0;
 	if (have < to)
 		return false;
 	for (unsigned i = w->n_ready; i < to; i++, w->n_ready = i) {
 		_cleanup_(freep) char *addr = virtfn_address(syspath, i);
-		if (!addr || !vf_netdevs_ready(udev, syspath, i, w))
-			return false;
-		_cleanup_(udev_device_unrefp) struct udev_device *vf =
-		    udev_device_new_from_subsystem_sysname(udev, "pci", addr);
-		if (!vf)
-			return false;
-		if (!announced(w, addr) && udev_device_get_is_initialized(vf) <= 0)
-			return false;
-		if (!vf_bind_ready(vf, addr, w))
+		if (!addr || !vf_netdevs_ready(udev, syspath, i, w) || !vf_pci_ready(udev, addr, w))
 			return false;
 	}
 	return true;
@@ -299,12 +331,12 @@ static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
 {
 	for (;;) {
 		unsigned now_count;
-		if (to > 0 && read_uint_attr(udev, pf, "sriov_numvfs", &now_count) >= 0 &&
-		    now_count > 0 && now_count < to)
+		if (to > 0 && read_numvfs(syspath, &now_count) >= 0 && now_count > 0 &&
+		    now_count < to)
 			to = now_count;
-		bool ready = vfs_ready(udev, pf, syspath, to, w);
-		unsigned have = count_virtfn(syspath);
-		vf_progress(pf, ready || have > to ? to : have, to, w);
+		w->have = count_virtfn(syspath, to == 0 ? 0 : w->have);
+		bool ready = vfs_ready(udev, syspath, to, w->have, w);
+		vf_progress(pf, ready || w->have > to ? to : w->have, to, w);
 		if (ready)
 			return 0;
 		double left = deadline - monotonic_now();
@@ -350,7 +382,7 @@ static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char 
 	r = wait_vfs(udev, mon, pf, syspath, to, deadline, &w);
 	if (r == -ETIMEDOUT) {
 		/* sysfs once more before failing: the events may have been lost, not the VFs */
-		unsigned have = count_virtfn(syspath), count = 0;
+		unsigned have = count_virtfn(syspath, 0), count = 0;
 		bool counted = read_uint_attr(udev, pf, "sriov_numvfs", &count) >= 0;
 		if (to == 0 && have == 0 && counted && count == 0)
 			r = 0;

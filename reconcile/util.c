@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +49,61 @@ int strv_add_unique(struct strv *s, const char *str)
 		if (streq(s->v[i], str))
 			return 0;
 	return strv_push(s, strdup(str));
+}
+
+/* FNV-1a */
+static size_t str_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot of str, or the free slot where it would go; cap > 0. */
+static size_t strset_find(const struct strset *s, const char *str)
+{
+	size_t i = str_hash(str) & (s->cap - 1);
+
+	while (s->slot[i] && !streq(s->slot[i], str))
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+bool strset_has(const struct strset *s, const char *str)
+{
+	return s->cap && s->slot[strset_find(s, str)];
+}
+
+int strset_add(struct strset *s, const char *str)
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct strset t = {.slot = calloc(cap, sizeof(char *)), .n = s->n, .cap = cap};
+		if (!t.slot)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slot[i])
+				t.slot[strset_find(&t, s->slot[i])] = s->slot[i];
+		free(s->slot);
+		*s = t;
+	}
+	size_t i = strset_find(s, str);
+	if (s->slot[i])
+		return 0;
+	if (!(s->slot[i] = strdup(str)))
+		return -ENOMEM;
+	s->n++;
+	return 1;
+}
+
+void strset_release(struct strset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->slot[i]);
+	free(s->slot);
+	*s = (struct strset){0};
 }
 
 static int strv_cmp(const void *a, const void *b)

@@ -84,6 +84,21 @@ char **strv_steal(struct strv *s, size_t *ret_n);
 void strv_release(struct strv *s);
 
 /*
+ * A set of owned strings with hashed lookup, for sets that grow to
+ * thousands (one key per udev event of a VF count change). Zeroed is empty.
+ */
+struct strset {
+	char **slot; /* open addressing; NULL: free */
+	size_t n, cap; /* cap: 0 or a power of two, kept at most half full */
+};
+
+/* Add a copy of str: 1 if added, 0 if it was there, -ENOMEM. */
+int strset_add(struct strset *s, const char *str);
+bool strset_has(const struct strset *s, const char *str);
+/* Free every string and the table; s is empty again. */
+void strset_release(struct strset *s);
+
+/*
  * The last component of the target of symbolic link path ("igb" for a
  * driver link, "0000:0b:10.0" for a virtfn link); owned. NULL with errno
  * set (readlink's, or ENOMEM).

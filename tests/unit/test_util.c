@@ -93,6 +93,32 @@ static void test_strv_set(void **state)
 	strv_free(v);
 }
 
+/* A hashed set: each key once, found after the table grew, others not. */
+static void test_strset(void **state)
+{
+	_cleanup_(strset_release) struct strset s = {0};
+	char key[32];
+	(void)state;
+
+	assert_false(strset_has(&s, "igb"));
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "0000:%02x:%02x.%u", i / 256, i % 256 / 8, i % 8);
+		assert_int_equal(strset_add(&s, key), 1);
+	}
+	assert_int_equal(s.n, 1000);
+	for (unsigned i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "0000:%02x:%02x.%u", i / 256, i % 256 / 8, i % 8);
+		assert_true(strset_has(&s, key));
+		assert_int_equal(strset_add(&s, key), 0);
+		snprintf(key, sizeof(key), "bind:0000:%02x:%02x.%u", i / 256, i % 256 / 8, i % 8);
+		assert_false(strset_has(&s, key));
+	}
+	assert_int_equal(s.n, 1000);
+	assert_true(s.cap >= 2000);
+	assert_int_equal(strset_add(&s, ""), 1);
+	assert_true(strset_has(&s, ""));
+}
+
 /* Pushed strings are taken over, sorted on request; an empty strv steals as NULL. */
 static void test_strv_push_sort(void **state)
 {
@@ -157,7 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_str_escape),	  cmocka_unit_test(test_diag_print_escapes),
 	    cmocka_unit_test(test_strv_set),	  cmocka_unit_test(test_strv_push_sort),
-	    cmocka_unit_test(test_readlink_name),
+	    cmocka_unit_test(test_readlink_name), cmocka_unit_test(test_strset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
