@@ -19,6 +19,7 @@
 #include "devlink.h"
 #include "libvirt.h"
 #include "modprobe.h"
+#include "observe.h"
 #include "pci-sysfs.h"
 #include "vfnet.h"
 #include "worker.h"
@@ -510,8 +511,13 @@ static void restore_detached(const struct plan *p, size_t attach_idx, struct lib
 	}
 }
 
-/* Observe again: every action holds, and with a spec, planning again finds nothing. */
-static int verify(const struct plan *done, const struct apply_opts *o, struct diag *d)
+/*
+ * Observe again: every action holds, and with a spec, planning again finds
+ * nothing. early: the guests' listing, begun once the last change to
+ * libvirt was made (may be NULL).
+ */
+static int verify(const struct plan *done, const struct apply_opts *o,
+		  struct observe_guests *early, struct diag *d)
 {
 	_cleanup_(host_freep) struct host *h = NULL;
 	_cleanup_(plan_freep) struct plan *p = NULL;
@@ -523,7 +529,7 @@ static int verify(const struct plan *done, const struct apply_opts *o, struct di
 	/* the first observation said its warnings already: keep only errors */
 	struct diag scratch;
 	diag_init(&scratch);
-	r = host_observe(o->observe, &scratch, &h);
+	r = host_observe_with(o->observe, early, &scratch, &h);
 	if (r >= 0 && o->spec)
 		r = plan_compute(o->spec, h, &po, &scratch, &p);
 	merge_diag(d, &scratch, true);
@@ -565,21 +571,48 @@ static void emit(const struct apply_opts *o, const struct plan *p, size_t i, enu
 	o->event(o->userdata, p, i, ev, msg);
 }
 
+static bool changes_libvirt(enum action_kind kind)
+{
+	switch (kind) {
+	case ACTION_ATTACH:
+	case ACTION_DETACH:
+	case ACTION_DEFINE_NETWORK:
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK:
+	case ACTION_SET_NETWORK_AUTOSTART:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 {
 	struct failed failed = {0};
 	struct libvirt *conn = NULL;
+	struct observe_guests *early = NULL;
 	bool numvfs_done = false;
-	size_t errors_before = d->n_errors;
+	size_t errors_before = d->n_errors, guests_final = 0;
 	int r;
 
 	if (p->n_changes == 0)
 		return 0;
+	/*
+	 * The verification's listing of the guests begins as soon as libvirt
+	 * will not be changed any more: it then runs while the host's VF
+	 * counts and settings are carried out (the driver may take seconds).
+	 */
+	for (size_t i = 0; i < p->n_changes; i++)
+		if (changes_libvirt(p->changes[i].kind))
+			guests_final = i + 1;
 
 	for (size_t i = 0; i <= p->n_changes; i++) {
 		/* also after the last change: a signal during it is not lost */
 		if (apply_stopping(p, i, numvfs_done, d) || i == p->n_changes)
 			break;
+		if (i == guests_final && o->observe && o->observe->libvirt_uri &&
+		    observe_guests_begin(o->observe, &early) < 0)
+			early = NULL; /* out of memory: the verification lists them itself */
 		const struct action *a = &p->changes[i];
 		const char *pf = action_pf(a);
 		_cleanup_(freep) char *gkey = NULL;
@@ -634,9 +667,10 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 	libvirt_close(conn);
 
 	if (d->n_errors == errors_before)
-		r = verify(p, o, d);
+		r = verify(p, o, early, d);
 	else
 		r = -EIO;
+	observe_guests_free(early);
 	failed_release(&failed);
 	return d->n_errors > errors_before ? (r < 0 ? r : -EIO) : 0;
 }

@@ -754,9 +754,11 @@ static int observe_hostname(struct observer *ob)
  * every run: when libvirt is optional, the reason it cannot be reached
  * (said as warnings) is kept, and the planner says it only where a guest
  * could lose a device without being asked (plan.c); what goes wrong once
- * connected is an error either way.
+ * connected is an error either way. What the start says is kept in quiet
+ * until the end, so that a listing begun before the observation
+ * (observe_guests_begin()) says it there too.
  */
-struct guests_pending {
+struct observe_guests {
 	struct libvirt *g;
 	struct worker w;
 	struct diag quiet;
@@ -764,37 +766,36 @@ struct guests_pending {
 	bool begun;
 };
 
-static void guests_pending_release(struct guests_pending *p)
+static void guests_pending_release(struct observe_guests *p)
 {
 	if (p->begun)
 		worker_release(&p->w);
 	libvirt_close(p->g);
 	diag_release(&p->quiet);
-	*p = (struct guests_pending){0};
+	*p = (struct observe_guests){0};
 }
 
-static void guests_begin(struct observer *ob, struct guests_pending *p)
+static void guests_begin(const struct observe_opts *o, struct observe_guests *p)
 {
-	bool optional = !ob->o->libvirt_required;
-
-	*p = (struct guests_pending){0};
+	*p = (struct observe_guests){0};
 	diag_init(&p->quiet);
-	ob->h->libvirt_ok = false;
-	if (!ob->o->libvirt_uri)
+	if (!o->libvirt_uri)
 		return;
-	p->r = libvirt_open(ob->o->libvirt_uri,
-			    LIBVIRT_READ_ONLY | LIBVIRT_DEFER | (optional ? LIBVIRT_OPTIONAL : 0),
-			    optional ? &p->quiet : ob->d, &p->g);
+	p->r = libvirt_open(o->libvirt_uri,
+			    LIBVIRT_READ_ONLY | LIBVIRT_DEFER |
+				(o->libvirt_required ? 0 : LIBVIRT_OPTIONAL),
+			    &p->quiet, &p->g);
 	if (p->r >= 0)
 		p->r = libvirt_list_begin(p->g, true, &p->w);
 	p->begun = p->r >= 0;
 }
 
-static int guests_end(struct observer *ob, struct guests_pending *p)
+static int guests_end(struct observer *ob, struct observe_guests *p)
 {
 	bool optional = !ob->o->libvirt_required;
 	int r = p->r;
 
+	ob->h->libvirt_ok = false;
 	if (!ob->o->libvirt_uri)
 		return 0;
 	if (p->begun) {
@@ -817,7 +818,27 @@ static int guests_end(struct observer *ob, struct guests_pending *p)
 	return 0;
 }
 
-int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret)
+int observe_guests_begin(const struct observe_opts *o, struct observe_guests **ret)
+{
+	struct observe_guests *p = malloc(sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	guests_begin(o, p);
+	*ret = p;
+	return 0;
+}
+
+void observe_guests_free(struct observe_guests *p)
+{
+	if (!p)
+		return;
+	guests_pending_release(p);
+	free(p);
+}
+
+int host_observe_with(const struct observe_opts *o, struct observe_guests *early, struct diag *d,
+		      struct host **ret)
 {
 	_cleanup_(host_freep) struct host *h = host_new();
 	_cleanup_(udev_unrefp) struct udev *udev = NULL;
@@ -841,7 +862,7 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	 * the devices they hold.
 	 */
 	_cleanup_(pci_scan_release) struct pci_scan scan = {0};
-	_cleanup_(guests_pending_release) struct guests_pending guests = {0};
+	_cleanup_(guests_pending_release) struct observe_guests guests = {0};
 	r = scan_pci(&ob, &scan);
 	if (r >= 0)
 		r = settle_pfs(&ob, &scan);
@@ -853,7 +874,12 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	 * are known, and answers while their VFs are read from sysfs.
 	 */
 	_cleanup_(links_pending_release) struct links_pending links = {0};
-	guests_begin(&ob, &guests);
+	if (early) {
+		guests = *early;
+		*early = (struct observe_guests){0};
+	} else {
+		guests_begin(o, &guests);
+	}
 	r = observe_pci(&ob, &scan, false);
 	if (r >= 0)
 		r = links_begin(&ob, &links);
@@ -895,6 +921,11 @@ int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret
 	host_sort(h);
 	*ret = TAKE_PTR(h);
 	return 0;
+}
+
+int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret)
+{
+	return host_observe_with(o, NULL, d, ret);
 }
 
 /* ---- names ---- */

@@ -66,6 +66,20 @@ struct observe_opts {
 int host_observe(const struct observe_opts *o, struct diag *d, struct host **ret);
 
 /*
+ * The guests' listing (o->libvirt_uri), begun ahead of an observation:
+ * host_observe_with() takes its result instead of listing them itself.
+ * For a caller that knows the guests will not change any more while it
+ * waits for something else (apply: the VF counts its verification
+ * observes). What the listing says, the observation says. -ENOMEM, or 0
+ * (a failure to list is the observation's, as it would have been).
+ */
+struct observe_guests;
+int observe_guests_begin(const struct observe_opts *o, struct observe_guests **ret);
+void observe_guests_free(struct observe_guests *g);
+int host_observe_with(const struct observe_opts *o, struct observe_guests *early, struct diag *d,
+		      struct host **ret);
+
+/*
  * Fill the names of h's devices and VFs that have none from pci.ids
  * ("82576 Gigabit Network Connection"); unknown ids keep none. Only for
  * output that prints them: reading pci.ids costs more than observing.
