@@ -341,7 +341,47 @@ static bool domain_vanished(void)
  * follows; '-' otherwise), then the XML texts. Returns 1 when the domain
  * vanished meanwhile (no record), 0, or a negative errno.
  */
-static int domain_send(virDomainPtr dom, struct diag *d, FILE *out)
+/*
+ * Which domains run and which are transient, each known from one listing
+ * (a call per domain each would double the calls to libvirtd). A domain
+ * started or stopped since is read as it was listed, or as stopped when
+ * its live XML is gone.
+ */
+struct domain_kinds {
+	struct strset active, transient;
+	bool known; /* both listings answered; else each domain is asked */
+};
+
+static int domain_names(virConnectPtr conn, unsigned flags, struct strset *ret)
+{
+	virDomainPtr *doms = NULL;
+	int count = lv.virConnectListAllDomains(conn, &doms, flags), r = 0;
+
+	for (int i = 0; i < count; i++) {
+		const char *name = lv.virDomainGetName(doms[i]);
+		if (r >= 0 && name && strset_add(ret, name) < 0)
+			r = -ENOMEM;
+		lv.virDomainFree(doms[i]);
+	}
+	free(doms);
+	return count < 0 ? -EIO : r;
+}
+
+static void domain_kinds_init(struct domain_kinds *k, virConnectPtr conn)
+{
+	*k = (struct domain_kinds){0};
+	k->known = domain_names(conn, VIR_CONNECT_LIST_DOMAINS_ACTIVE, &k->active) >= 0 &&
+		   domain_names(conn, VIR_CONNECT_LIST_DOMAINS_TRANSIENT, &k->transient) >= 0;
+}
+
+static void domain_kinds_release(struct domain_kinds *k)
+{
+	strset_release(&k->active);
+	strset_release(&k->transient);
+}
+
+static int domain_send(virDomainPtr dom, const struct domain_kinds *kinds, struct diag *d,
+		       FILE *out)
 {
 	const char *name = lv.virDomainGetName(dom);
 	_cleanup_(freep) char *xml = NULL, *live = NULL;
@@ -352,8 +392,13 @@ static int domain_send(virDomainPtr dom, struct diag *d, FILE *out)
 					 : diag_error(d, NULL, -EIO, "cannot get a domain name: %s",
 						      last_error());
 	worker_step("reading domain '%s'", name);
-	active = lv.virDomainIsActive(dom);
-	persistent = lv.virDomainIsPersistent(dom);
+	if (kinds->known) {
+		active = strset_has(&kinds->active, name);
+		persistent = !strset_has(&kinds->transient, name);
+	} else {
+		active = lv.virDomainIsActive(dom);
+		persistent = lv.virDomainIsPersistent(dom);
+	}
 	if (active < 0 || persistent < 0)
 		goto fail;
 	if (persistent) {
@@ -483,14 +528,18 @@ static int list_fn(void *arg, struct diag *d, FILE *out)
 	if (count < 0)
 		r = diag_error(d, NULL, -EIO, "cannot list the domains of '%s': %s", c->uri,
 			       last_error());
+	struct domain_kinds kinds = {0};
+	if (count > 0)
+		domain_kinds_init(&kinds, conn);
 	for (int i = 0; i < count; i++) {
 		if (r >= 0) {
-			int k = domain_send(doms[i], d, out);
+			int k = domain_send(doms[i], &kinds, d, out);
 			if (k < 0)
 				r = k;
 		}
 		lv.virDomainFree(doms[i]);
 	}
+	domain_kinds_release(&kinds);
 	free(doms);
 	if (r >= 0 && req->networks)
 		r = networks_send(c, conn, d, out);
