@@ -42,6 +42,7 @@
 #include "modconf.h"
 #include "observe-internal.h"
 #include "pci-sysfs.h"
+#include "pciids.h"
 #include "vfnet.h"
 
 static bool parse_uint(const char *s, unsigned *ret)
@@ -960,43 +961,112 @@ static struct pci_access *pci_names_open(void)
 	return pacc;
 }
 
+/* a name already looked up: every VF of a PF has the same ids */
+struct known_name {
+	unsigned vendor, device;
+	char *name;
+};
+
+/* a copy of name (NULL: none, errno 0); NULL with errno ENOMEM out of memory */
+static char *name_dup(const char *name)
+{
+	char *r;
+
+	errno = 0;
+	if (!name)
+		return NULL;
+	if (!(r = strdup(name)))
+		errno = ENOMEM;
+	return r;
+}
+
+/*
+ * Where names come from: pci.ids rather than the udev hwdb: its names are
+ * lspci's, and the hwdb's (an older copy of the list) differ for some
+ * devices. The list libpci would read (its id_file_name) is searched
+ * directly for the few names asked (pciids.h); libpci reads it only when
+ * that cannot (a compressed list).
+ */
+struct names {
+	struct pci_access *pacc;
+	struct pci_ids ids;
+	bool tried; /* ids loaded, or found unreadable */
+	struct known_name *known;
+	size_t n_known;
+};
+
+static void names_release(struct names *n)
+{
+	if (n->pacc)
+		pci_cleanup(n->pacc);
+	pci_ids_release(&n->ids);
+	for (size_t i = 0; i < n->n_known; i++)
+		free(n->known[i].name);
+	free(n->known);
+}
+
+static char *names_lookup(struct names *n, unsigned v, unsigned d)
+{
+	char buf[256];
+	const char *s;
+
+	if (!n->pacc && !(n->pacc = pci_names_open())) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!n->tried) {
+		n->tried = true;
+		pci_ids_load(n->pacc->id_file_name, &n->ids);
+	}
+	if (n->ids.text)
+		return pci_ids_device(&n->ids, v, d);
+	s = pci_lookup_name(n->pacc, buf, sizeof(buf),
+			    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, v, d);
+	return name_dup(s);
+}
+
 /*
  * The name from pci.ids ("82576 Gigabit Network Connection") of two hex
- * ids, opening *pacc on first use; NULL unknown (errno ENOMEM: no memory).
- * pci.ids rather than the udev hwdb: its names are lspci's, and the hwdb's
- * (an older copy of the list) differ for some devices.
+ * ids, owned; NULL unknown (errno ENOMEM: no memory).
  */
-static char *pci_name(struct pci_access **pacc, const char *vendor, const char *device)
+static char *pci_name(struct names *n, const char *vendor, const char *device)
 {
-	char buf[256], *end1, *end2;
+	char *end1, *end2;
 	unsigned long v = strtoul(vendor, &end1, 16), d = strtoul(device, &end2, 16);
-	const char *s;
 
 	errno = 0;
 	if (*end1 || *end2 || v > 0xffff || d > 0xffff)
 		return NULL;
-	if (!*pacc && !(*pacc = pci_names_open()))
+	for (size_t i = 0; i < n->n_known; i++)
+		if (n->known[i].vendor == v && n->known[i].device == d)
+			return name_dup(n->known[i].name);
+	struct known_name *k = reallocarray(n->known, n->n_known + 1, sizeof(*k));
+	if (!k) {
+		errno = ENOMEM;
 		return NULL;
-	s = pci_lookup_name(*pacc, buf, sizeof(buf),
-			    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, v, d);
-	errno = 0;
-	return s ? strdup(s) : NULL;
+	}
+	n->known = k;
+	char *name = names_lookup(n, v, d);
+	if (!name && errno == ENOMEM)
+		return NULL;
+	n->known[n->n_known++] = (struct known_name){.vendor = v, .device = d, .name = name};
+	return name_dup(name);
 }
 
 int host_lookup_names(struct host *h)
 {
-	_cleanup_(pci_cleanupp) struct pci_access *pacc = NULL;
+	_cleanup_(names_release) struct names names = {0};
 
 	for (size_t i = 0; i < h->n_pci; i++) {
 		struct pci_dev_state *p = &h->pci[i];
 
 		if (!p->vendor)
 			continue;
-		if (!p->name && p->device && !(p->name = pci_name(&pacc, p->vendor, p->device)) &&
+		if (!p->name && p->device && !(p->name = pci_name(&names, p->vendor, p->device)) &&
 		    errno == ENOMEM)
 			return -ENOMEM;
 		if (!p->sriov.vf_name && p->sriov.vf_device &&
-		    !(p->sriov.vf_name = pci_name(&pacc, p->vendor, p->sriov.vf_device)) &&
+		    !(p->sriov.vf_name = pci_name(&names, p->vendor, p->sriov.vf_device)) &&
 		    errno == ENOMEM)
 			return -ENOMEM;
 	}

@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/if_arp.h>
 #include <linux/if_link.h>
@@ -32,13 +33,13 @@
 #include <linux/rtnetlink.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "simhost.h"
@@ -106,16 +107,17 @@ static void vf_file(const char *pf, unsigned n, char *buf, size_t size)
 	snprintf(buf, size, "%s/%s/%u", base, pf, n);
 }
 
-static void vf_read(const char *pf, unsigned n, struct vfset *s)
+/* VF n's settings, from dir, the directory of its PF's (vf/PF, else -1: none) */
+static void vf_read_at(int dir, unsigned n, struct vfset *s)
 {
-	char p[PATH_MAX], line[256];
+	char p[16], line[256];
 	unsigned m[6];
 
 	memset(s, 0, sizeof(*s));
 	s->proto = 0x8100;
 	s->spoofchk = 1;
-	vf_file(pf, n, p, sizeof(p));
-	if (sim_read(p, line, sizeof(line)) < 0)
+	snprintf(p, sizeof(p), "%u", n);
+	if (dir < 0 || sim_read_at(dir, p, line, sizeof(line)) < 0)
 		return;
 	if (sscanf(line, "%x:%x:%x:%x:%x:%x %u %u %x %u %u %u %u %u", &m[0], &m[1], &m[2], &m[3],
 		   &m[4], &m[5], &s->vlan, &s->qos, &s->proto, &s->spoofchk, &s->trust,
@@ -123,6 +125,25 @@ static void vf_read(const char *pf, unsigned n, struct vfset *s)
 		return;
 	for (int i = 0; i < 6; i++)
 		s->mac[i] = m[i];
+}
+
+/* The directory of PF pf's VF settings (vf/PF), or -1 when it has none. */
+static int vf_dir_open(const char *pf)
+{
+	char base[PATH_MAX], p[PATH_MAX + 32];
+
+	sim_vf_base(base, sizeof(base));
+	snprintf(p, sizeof(p), "%s/%s", base, pf);
+	return syscall(SYS_openat, AT_FDCWD, p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void vf_read(const char *pf, unsigned n, struct vfset *s)
+{
+	int dir = vf_dir_open(pf);
+
+	vf_read_at(dir, n, s);
+	if (dir >= 0)
+		close_raw(dir);
 }
 
 static int vf_write(const char *pf, unsigned n, const struct vfset *s)
@@ -221,28 +242,31 @@ static int netdev_load(const char *name, struct netdev *d)
 	const struct sim_config *c = sim_config();
 	char p[PATH_MAX], real[PATH_MAX], buf[64], *s;
 	unsigned m[6] = {0};
+	long dir;
 
 	if (strchr(name, '/') || !*name)
 		return -ENODEV;
 	snprintf(p, sizeof(p), "%s/class/net/%s", c->sys, name);
 	if (sim_link_target(p, real, sizeof(real)) < 0)
 		return -ENODEV;
+	/* its attributes relative to it: a dump reads those of every netdev */
+	dir = syscall(SYS_openat, AT_FDCWD, real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -ENODEV;
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	snprintf(p, sizeof(p), "%s/ifindex", real);
-	if (sim_read_uint(p, &d->ifindex) < 0)
+	if (sim_read_uint_at(dir, "ifindex", &d->ifindex) < 0) {
+		close_raw(dir);
 		return -ENODEV;
-	snprintf(p, sizeof(p), "%s/address", real);
-	if (sim_read(p, buf, sizeof(buf)) >= 0)
+	}
+	if (sim_read_at(dir, "address", buf, sizeof(buf)) >= 0)
 		sscanf(buf, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]);
 	for (int i = 0; i < 6; i++)
 		d->mac[i] = m[i];
-	snprintf(p, sizeof(p), "%s/mtu", real);
-	if (sim_read_uint(p, &d->mtu) < 0)
+	if (sim_read_uint_at(dir, "mtu", &d->mtu) < 0)
 		d->mtu = 1500;
 	/* "0x1003", as the kernel shows dev->flags */
-	snprintf(p, sizeof(p), "%s/flags", real);
-	if (sim_read_uint(p, &d->flags) < 0)
+	if (sim_read_uint_at(dir, "flags", &d->flags) < 0)
 		d->flags = IFF_BROADCAST | IFF_MULTICAST;
 	mtu_range(name, &d->min_mtu, &d->max_mtu);
 	/* .../0000:0b:00.0/net/NAME */
@@ -253,11 +277,11 @@ static int netdev_load(const char *name, struct netdev *d)
 	snprintf(d->devdir, sizeof(d->devdir), "%s", real);
 	s = strrchr(real, '/');
 	snprintf(d->addr, sizeof(d->addr), "%s", s ? s + 1 : "");
-	snprintf(p, sizeof(p), "%s/sriov_numvfs", d->devdir);
-	d->is_pf = sim_read_uint(p, &d->numvfs) == 0;
+	d->is_pf = sim_read_uint_at(dir, "../../sriov_numvfs", &d->numvfs) == 0;
 	/* only a PF's driver answers for its VFs */
-	d->igb = d->is_pf && sim_dev_driver(d->devdir, buf, sizeof(buf)) == 0 &&
+	d->igb = d->is_pf && sim_driver_at(dir, "../../driver", buf, sizeof(buf)) == 0 &&
 		 strcmp(buf, "igb") == 0;
+	close_raw(dir);
 	return 0;
 }
 
@@ -361,6 +385,7 @@ static void send_error(struct nlfake *f, const struct nlmsghdr *req, int err)
 static void put_vfinfo(struct msgbuf *b, const struct netdev *d, bool stats)
 {
 	size_t list = nest_start(b, IFLA_VFINFO_LIST);
+	int dir = vf_dir_open(d->addr);
 
 	for (unsigned n = 0; n < d->numvfs; n++) {
 		struct vfset s;
@@ -376,7 +401,7 @@ static void put_vfinfo(struct msgbuf *b, const struct netdev *d, bool stats)
 		struct ifla_vf_rss_query_en rss = {.vf = n};
 		struct ifla_vf_trust tr = {.vf = n};
 
-		vf_read(d->addr, n, &s);
+		vf_read_at(dir, n, &s);
 		memcpy(mac.mac, s.mac, 6);
 		memset(&bc, 0, sizeof(bc));
 		memset(bc.broadcast, 0xff, 6);
@@ -424,6 +449,8 @@ static void put_vfinfo(struct msgbuf *b, const struct netdev *d, bool stats)
 		}
 		nest_end(b, info);
 	}
+	if (dir >= 0)
+		close_raw(dir);
 	nest_end(b, list);
 }
 
@@ -784,15 +811,12 @@ out:
 		send_error(f, h, r < 0 ? -r : 0);
 }
 
-/* One RTM_NEWADDR per address of netdev d, as the kernel dumps them. */
+/* One RTM_NEWADDR per address of netdev d (all: its addresses file), as the kernel dumps them. */
 static void put_addrs(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *req,
-		      const struct netdev *d)
+		      const struct netdev *d, char *all)
 {
-	char p[PATH_MAX], all[4096], *save = NULL;
+	char *save = NULL;
 
-	addr_file(d->name, p, sizeof(p));
-	if (sim_read(p, all, sizeof(all)) < 0)
-		return;
 	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *slash = strchr(line, '/');
 		unsigned char bin[16];
@@ -837,13 +861,19 @@ static void getaddr(struct nlfake *f, const struct nlmsghdr *h)
 	snprintf(p, sizeof(p), "%s/class/net", c->sys);
 	dir = opendir(p);
 	while (dir && (e = readdir(dir))) {
+		char all[4096];
+
 		/* an address needs only the netdev's name and index */
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(d.name))
+			continue;
+		/* most netdevs have none: their index is not read */
+		addr_file(e->d_name, p, sizeof(p));
+		if (sim_read(p, all, sizeof(all)) < 0)
 			continue;
 		snprintf(p, sizeof(p), "%s/class/net/%s/ifindex", c->sys, e->d_name);
 		snprintf(d.name, sizeof(d.name), "%s", e->d_name);
 		if (sim_read_uint(p, &d.ifindex) == 0)
-			put_addrs(&b, f, h, &d);
+			put_addrs(&b, f, h, &d, all);
 	}
 	if (dir)
 		closedir(dir);

@@ -70,6 +70,12 @@ void sim_hang_mark(const char *addr, bool on);
 /* Read a small file into buf (NUL-terminated, trailing newline removed). */
 int sim_read(const char *path, char *buf, size_t size);
 int sim_read_uint(const char *path, unsigned *ret);
+/*
+ * The same relative to directory dfd (or AT_FDCWD): where many files of one
+ * directory are read, the kernel walks its long testbed path once.
+ */
+int sim_read_at(int dfd, const char *path, char *buf, size_t size);
+int sim_read_uint_at(int dfd, const char *path, unsigned *ret);
 /* Replace a file's content (O_TRUNC), creating it with mode. */
 int sim_write(const char *path, const char *content, mode_t mode);
 int sim_writef(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -87,6 +93,8 @@ int sim_link_target(const char *link, char *buf, size_t size);
 int sim_pci_dev_path(const char *addr, char *buf, size_t size);
 /* The name of a device's bound driver in buf ("" when unbound). */
 int sim_dev_driver(const char *devpath, char *buf, size_t size);
+/* The same from the driver link at link, relative to directory dfd. */
+int sim_driver_at(int dfd, const char *link, char *buf, size_t size);
 
 /* VF n's PCI address from the PF address, offset and stride. */
 void sim_vf_addr(const char *pf, unsigned offset, unsigned stride, unsigned n, char *buf,

@@ -161,18 +161,28 @@ bool sim_driver_has_netdev(const char *driver)
 
 int sim_read(const char *path, char *buf, size_t size)
 {
-	long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	return sim_read_at(AT_FDCWD, path, buf, size);
+}
+
+int sim_read_at(int dfd, const char *path, char *buf, size_t size)
+{
+	long fd = syscall(SYS_openat, dfd, path, O_RDONLY | O_CLOEXEC);
 	ssize_t n, total = 0;
 
 	if (fd < 0)
 		return -errno;
 	while ((size_t)total < size - 1) {
-		n = syscall(SYS_read, fd, buf + total, size - 1 - total);
+		size_t want = size - 1 - total;
+
+		n = syscall(SYS_read, fd, buf + total, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		total += n;
+		/* the testbed's files are regular files: a short read is their end */
+		if ((size_t)n < want)
+			break;
 	}
 	syscall(SYS_close, fd);
 	buf[total] = '\0';
@@ -183,9 +193,14 @@ int sim_read(const char *path, char *buf, size_t size)
 
 int sim_read_uint(const char *path, unsigned *ret)
 {
+	return sim_read_uint_at(AT_FDCWD, path, ret);
+}
+
+int sim_read_uint_at(int dfd, const char *path, unsigned *ret)
+{
 	char buf[64], *end;
 	unsigned long v;
-	int r = sim_read(path, buf, sizeof(buf));
+	int r = sim_read_at(dfd, path, buf, sizeof(buf));
 
 	if (r < 0)
 		return r;
@@ -333,12 +348,19 @@ int sim_pci_dev_path(const char *addr, char *buf, size_t size)
 
 int sim_dev_driver(const char *devpath, char *buf, size_t size)
 {
-	char link[PATH_MAX], target[PATH_MAX];
+	char link[PATH_MAX];
+
+	snprintf(link, sizeof(link), "%s/driver", devpath);
+	return sim_driver_at(AT_FDCWD, link, buf, size);
+}
+
+int sim_driver_at(int dfd, const char *link, char *buf, size_t size)
+{
+	char target[PATH_MAX];
 	ssize_t n;
 	const char *slash;
 
-	snprintf(link, sizeof(link), "%s/driver", devpath);
-	n = syscall(SYS_readlink, link, target, sizeof(target) - 1);
+	n = syscall(SYS_readlinkat, dfd, link, target, sizeof(target) - 1);
 	if (n < 0) {
 		buf[0] = '\0';
 		return 0;
