@@ -261,6 +261,13 @@ int worker_wait(struct worker *w, size_t n, double deadline)
 
 int worker_wait_quiet(struct worker *w, double quiet_s)
 {
+	/*
+	 * Silence counts while we listen: a worker begun long before (its
+	 * answer waiting in the pipe meanwhile) is not taken for a hung one.
+	 */
+	double now = monotonic_now();
+	if (w->heard < now)
+		w->heard = now;
 	for (;;) {
 		int r = worker_wait(w, 1, w->heard + quiet_s);
 		/* it may have spoken while we waited: then it has time again */

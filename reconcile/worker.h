@@ -61,7 +61,8 @@ int worker_wait(struct worker *w, size_t n, double deadline);
 
 /*
  * Collect one worker until it is done, the run is asked to stop, or it has
- * sent nothing (no step, no result) for quiet_s seconds: each step it
+ * sent nothing (no step, no result) for quiet_s seconds while waited for
+ * (what it sent before, unread, counts as sent now): each step it
  * announces gets quiet_s of its own. Returns 0, -ETIMEDOUT or -EINTR.
  */
 int worker_wait_quiet(struct worker *w, double quiet_s);

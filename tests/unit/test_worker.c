@@ -98,12 +98,39 @@ static void test_steps_hang_named(void **state)
 	diag_release(&d);
 }
 
+/*
+ * A worker begun ahead, done while no one listened (apply lists the guests
+ * while the VFs are created): its answer is taken, however long it waited
+ * in the pipe, and it is not taken for one that hung.
+ */
+static void test_begun_ahead_not_hung(void **state)
+{
+	struct steps s = {2, 0};
+	struct worker w;
+	char *step = NULL, *payload = NULL;
+	size_t len = 0;
+	struct diag d;
+	int r;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(worker_begin(&w, steps_fn, &s), 0);
+	usleep(1200 * 1000); /* twice the bound below, listening to nothing */
+	r = worker_finish_steps(&w, 0.6, &d, &step, &payload, &len);
+	assert_int_equal(r, 7);
+	assert_null(step);
+	assert_string_equal(payload, "done");
+	free(payload);
+	diag_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_steps_each_bounded),
 	    cmocka_unit_test(test_call_whole_bounded),
 	    cmocka_unit_test(test_steps_hang_named),
+	    cmocka_unit_test(test_begun_ahead_not_hung),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
