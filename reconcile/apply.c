@@ -440,6 +440,14 @@ static int run_action(const struct action *a, const struct apply_opts *o,
 {
 	int r;
 
+	if (action_is_libvirt(a)) {
+		if (!*conn) {
+			r = libvirt_open(o->libvirt_uri, 0, d, conn);
+			if (r < 0)
+				return r;
+		}
+		return libvirt_apply(*conn, a, d);
+	}
 	switch (a->kind) {
 	case ACTION_WRITE_MODPROBE_CONF:
 		return run_write_conf(a, o, d);
@@ -455,18 +463,6 @@ static int run_action(const struct action *a, const struct apply_opts *o,
 		return run_set_vf(a, d);
 	case ACTION_SET_MTU:
 		return run_set_mtu(a, o, d);
-	case ACTION_ATTACH:
-	case ACTION_DETACH:
-	case ACTION_DEFINE_NETWORK:
-	case ACTION_START_NETWORK:
-	case ACTION_REFRESH_NETWORK:
-	case ACTION_SET_NETWORK_AUTOSTART:
-		if (!*conn) {
-			r = libvirt_open(o->libvirt_uri, 0, d, conn);
-			if (r < 0)
-				return r;
-		}
-		return libvirt_apply(*conn, a, d);
 	case ACTION_SET_NUM_VFS:
 	default:
 		return diag_error(d, NULL, -EINVAL, "internal error: unexpected action '%s'",
@@ -571,21 +567,6 @@ static void emit(const struct apply_opts *o, const struct plan *p, size_t i, enu
 	o->event(o->userdata, p, i, ev, msg);
 }
 
-static bool changes_libvirt(enum action_kind kind)
-{
-	switch (kind) {
-	case ACTION_ATTACH:
-	case ACTION_DETACH:
-	case ACTION_DEFINE_NETWORK:
-	case ACTION_START_NETWORK:
-	case ACTION_REFRESH_NETWORK:
-	case ACTION_SET_NETWORK_AUTOSTART:
-		return true;
-	default:
-		return false;
-	}
-}
-
 int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 {
 	struct failed failed = {0};
@@ -603,7 +584,7 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diag *d)
 	 * counts and settings are carried out (the driver may take seconds).
 	 */
 	for (size_t i = 0; i < p->n_changes; i++)
-		if (changes_libvirt(p->changes[i].kind))
+		if (action_is_libvirt(&p->changes[i]))
 			guests_final = i + 1;
 
 	for (size_t i = 0; i <= p->n_changes; i++) {

@@ -72,17 +72,6 @@ void pci_ids_release(struct pci_ids *ids)
 	*ids = (struct pci_ids){0};
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_white(char c)
 {
 	return c == ' ' || c == '\t';

@@ -52,6 +52,21 @@ static int add_users_of_vfs(const struct host *h, const struct pci_dev_state *pf
 	return 0;
 }
 
+bool action_is_libvirt(const struct action *a)
+{
+	switch (a->kind) {
+	case ACTION_ATTACH:
+	case ACTION_DETACH:
+	case ACTION_DEFINE_NETWORK:
+	case ACTION_START_NETWORK:
+	case ACTION_REFRESH_NETWORK:
+	case ACTION_SET_NETWORK_AUTOSTART:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool action_takes_vfs(const struct action *a)
 {
 	switch (a->kind) {

@@ -32,22 +32,6 @@ int plan_only_resolve(const struct host *h, const char *name, const char **ret)
 	return 0;
 }
 
-/* What libvirt carries out: guests' devices and the VF pools they take VFs from. */
-static bool is_guest_action(const struct action *a)
-{
-	switch (a->kind) {
-	case ACTION_ATTACH:
-	case ACTION_DETACH:
-	case ACTION_DEFINE_NETWORK:
-	case ACTION_START_NETWORK:
-	case ACTION_REFRESH_NETWORK:
-	case ACTION_SET_NETWORK_AUTOSTART:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool is_module_action(const struct action *a)
 {
 	return a->kind == ACTION_WRITE_MODPROBE_CONF || a->kind == ACTION_RELOAD_MODULE;
@@ -88,9 +72,9 @@ static const char *action_pf(const struct action *a, const struct host *h)
 
 static bool selected(const struct action *a, const struct host *h, const struct plan_filter *f)
 {
-	if (f->scope == PLAN_SCOPE_HOST && is_guest_action(a))
+	if (f->scope == PLAN_SCOPE_HOST && action_is_libvirt(a))
 		return false;
-	if (f->scope == PLAN_SCOPE_GUESTS && !is_guest_action(a))
+	if (f->scope == PLAN_SCOPE_GUESTS && !action_is_libvirt(a))
 		return false;
 	if (!f->only)
 		return true;
@@ -200,7 +184,7 @@ static size_t host_changes_left(const struct plan *p, const struct host *h,
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->n_changes; i++)
-		n += !is_guest_action(&p->changes[i]) && selected(&p->changes[i], h, &both_sides);
+		n += !action_is_libvirt(&p->changes[i]) && selected(&p->changes[i], h, &both_sides);
 	return n;
 }
 

@@ -215,6 +215,9 @@ int action_kind_from_string(const char *s);
  */
 bool action_takes_vfs(const struct action *a);
 
+/* Whether libvirt carries out a: guests' devices and the VF pools they take VFs from. */
+bool action_is_libvirt(const struct action *a);
+
 /* Whether any action of p (changes or blocked) takes VFs (action_takes_vfs()). */
 bool plan_takes_vfs(const struct plan *p);
 

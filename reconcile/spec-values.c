@@ -9,23 +9,12 @@
 
 /* ---- syntax ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse n hex digits at s into *v. */
 static bool hexn(const char *s, size_t n, unsigned *v)
 {
 	*v = 0;
 	for (size_t i = 0; i < n; i++) {
-		int h = hexval(s[i]);
+		int h = hex_digit(s[i]);
 		if (h < 0)
 			return false;
 		*v = *v * 16 + (unsigned)h;
@@ -118,7 +107,7 @@ bool mac_address_valid(const char *s)
 	if (!s || strlen(s) != 17)
 		return false;
 	for (size_t i = 0; i < 17; i++) {
-		if (i % 3 == 2 ? s[i] != ':' : hexval(s[i]) < 0)
+		if (i % 3 == 2 ? s[i] != ':' : hex_digit(s[i]) < 0)
 			return false;
 	}
 	return true;
@@ -131,7 +120,7 @@ bool driver_is_passthrough(const char *driver)
 
 bool mac_address_multicast(const char *s)
 {
-	return mac_address_valid(s) && (hexval(s[1]) & 1);
+	return mac_address_valid(s) && (hex_digit(s[1]) & 1);
 }
 
 /* [A-Za-z0-9_-]+ (module and driver names); extra adds allowed characters. */

@@ -51,6 +51,17 @@ int strv_add_unique(struct strv *s, const char *str)
 	return strv_push(s, strdup(str));
 }
 
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* FNV-1a */
 static size_t str_hash(const char *s)
 {

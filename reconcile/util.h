@@ -83,6 +83,9 @@ char **strv_steal(struct strv *s, size_t *ret_n);
 /* Free every string and the array; s is empty again. */
 void strv_release(struct strv *s);
 
+/* The value of a hex digit (either case), or -1. */
+int hex_digit(char c);
+
 /*
  * A set of owned strings with hashed lookup, for sets that grow to
  * thousands (one key per udev event of a VF count change). Zeroed is empty.
