@@ -336,12 +336,6 @@ static bool domain_vanished(void)
 }
 
 /*
- * In the list worker: one domain as a record of out, NUL-separated: its
- * name, three flags ('r' running, 'x' persistent XML follows, 'l' live XML
- * follows; '-' otherwise), then the XML texts. Returns 1 when the domain
- * vanished meanwhile (no record), 0, or a negative errno.
- */
-/*
  * Which domains run and which are transient, each known from one listing
  * (a call per domain each would double the calls to libvirtd). A domain
  * started or stopped since is read as it was listed, or as stopped when
@@ -380,6 +374,12 @@ static void domain_kinds_release(struct domain_kinds *k)
 	strset_release(&k->transient);
 }
 
+/*
+ * In the list worker: one domain as a record of out, NUL-separated: its
+ * name, three flags ('r' running, 'x' persistent XML follows, 'l' live XML
+ * follows; '-' otherwise), then the XML texts. Returns 1 when the domain
+ * vanished meanwhile (no record), 0, or a negative errno.
+ */
 static int domain_send(virDomainPtr dom, const struct domain_kinds *kinds, struct diag *d,
 		       FILE *out)
 {

@@ -767,7 +767,7 @@ struct observe_guests {
 	bool begun;
 };
 
-static void guests_pending_release(struct observe_guests *p)
+static void observe_guests_release(struct observe_guests *p)
 {
 	if (p->begun)
 		worker_release(&p->w);
@@ -834,7 +834,7 @@ void observe_guests_free(struct observe_guests *p)
 {
 	if (!p)
 		return;
-	guests_pending_release(p);
+	observe_guests_release(p);
 	free(p);
 }
 
@@ -863,7 +863,7 @@ int host_observe_with(const struct observe_opts *o, struct observe_guests *early
 	 * the devices they hold.
 	 */
 	_cleanup_(pci_scan_release) struct pci_scan scan = {0};
-	_cleanup_(guests_pending_release) struct observe_guests guests = {0};
+	_cleanup_(observe_guests_release) struct observe_guests guests = {0};
 	r = scan_pci(&ob, &scan);
 	if (r >= 0)
 		r = settle_pfs(&ob, &scan);
@@ -970,14 +970,8 @@ struct known_name {
 /* a copy of name (NULL: none, errno 0); NULL with errno ENOMEM out of memory */
 static char *name_dup(const char *name)
 {
-	char *r;
-
 	errno = 0;
-	if (!name)
-		return NULL;
-	if (!(r = strdup(name)))
-		errno = ENOMEM;
-	return r;
+	return strdup_or_null(name);
 }
 
 /*

@@ -104,6 +104,19 @@ static const char *write_strerror(int r)
 	return strerror(-r);
 }
 
+/* A count as sysfs shows it ("7\n"). */
+static int parse_count(const char *v, unsigned *ret)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || end == v || n > UINT_MAX)
+		return -EINVAL;
+	*ret = n;
+	return 0;
+}
+
 static int read_uint_attr(struct udev *udev, const char *addr, const char *attr, unsigned *ret)
 {
 	/* a fresh device object: libudev caches attribute values per object */
@@ -114,13 +127,7 @@ static int read_uint_attr(struct udev *udev, const char *addr, const char *attr,
 	const char *v = udev_device_get_sysattr_value(dev, attr);
 	if (!v)
 		return -ENOENT;
-	char *end;
-	errno = 0;
-	unsigned long n = strtoul(v, &end, 10);
-	if (errno || end == v || n > UINT_MAX)
-		return -EINVAL;
-	*ret = n;
-	return 0;
+	return parse_count(v, ret);
 }
 
 int sysfs_num_vfs(const char *pf, unsigned *ret)
@@ -161,20 +168,12 @@ static int read_numvfs(const char *syspath, unsigned *ret)
 {
 	_cleanup_(freep) char *path = strprintf("%s/sriov_numvfs", syspath);
 	_cleanup_(freep) char *v = NULL;
-	char *end;
 	int r;
 
 	if (!path)
 		return -ENOMEM;
 	r = read_text_file(path, 64, &v);
-	if (r < 0)
-		return r;
-	errno = 0;
-	unsigned long n = strtoul(v, &end, 10);
-	if (errno || end == v || n > UINT_MAX)
-		return -EINVAL;
-	*ret = n;
-	return 0;
+	return r < 0 ? r : parse_count(v, ret);
 }
 
 /* The PCI address ("0000:0b:10.0") of the PF's VF n, NULL if absent. Owned. */
@@ -239,21 +238,6 @@ static void note_event(struct udev_device *ev, struct vf_wait *w)
 }
 
 /*
- * A VF with a driver bound was announced bound (its bind event, or the
- * udev database has it with its driver), so that its netdev, registered
- * while the driver probed, is there to be waited for.
- */
-static bool vf_bind_ready(struct udev_device *vf, const char *addr, const struct vf_wait *w)
-{
-	char key[64];
-
-	if (!udev_device_get_driver(vf))
-		return true;
-	snprintf(key, sizeof(key), "bind:%s", addr);
-	return announced(w, key) || udev_device_get_is_initialized(vf) > 0;
-}
-
-/*
  * The netdevs of VF n (entries of its net/ directory) are all announced by
  * udev, or initialized in its database. The kernel registers a net VF's
  * netdev while its driver probes, before the bind event; udev may rename
@@ -280,21 +264,28 @@ static bool vf_netdevs_ready(struct udev *udev, const char *syspath, unsigned n,
 	return ready;
 }
 
-/* VF n (at addr) was announced added and bound, or the udev database has it so. */
+/*
+ * The VF at addr was announced added (its add event, or the udev database
+ * has it) and, with a driver bound, announced bound (its bind event, or
+ * the database has it with its driver), so that its netdev, registered
+ * while the driver probed, is there to be waited for.
+ */
 static bool vf_pci_ready(struct udev *udev, const char *addr, const struct vf_wait *w)
 {
-	char key[64];
+	char bind[64];
 
-	snprintf(key, sizeof(key), "bind:%s", addr);
-	if (announced(w, addr) && announced(w, key))
+	snprintf(bind, sizeof(bind), "bind:%s", addr);
+	bool added = announced(w, addr), bound = announced(w, bind);
+	if (added && bound)
 		return true; /* no device object needed */
 	_cleanup_(udev_device_unrefp) struct udev_device *vf =
 	    udev_device_new_from_subsystem_sysname(udev, "pci", addr);
 	if (!vf)
 		return false;
-	if (!announced(w, addr) && udev_device_get_is_initialized(vf) <= 0)
+	bool initialized = udev_device_get_is_initialized(vf) > 0;
+	if (!added && !initialized)
 		return false;
-	return vf_bind_ready(vf, addr, w);
+	return !udev_device_get_driver(vf) || bound || initialized;
 }
 
 /*
