@@ -157,12 +157,36 @@ static void merge_diag(struct diag *to, const struct diag *from, bool errors_onl
  */
 #define NUMVFS_JOIN_GRACE_S 2.0
 
+/* What a VF-count writer is given. */
+struct numvfs_job {
+	const struct action *a;
+	double deadline; /* for VFs removed on the way */
+	pid_t parent;
+	int watch_fd; /* the run's udev monitor: a writer has no use for it */
+};
+
+/* The count read back goes to out (the payload). */
 static int numvfs_fn(void *arg, struct diag *d, FILE *out)
 {
-	const struct action *a = arg;
+	const struct numvfs_job *job = arg;
+	unsigned count = UINT_MAX;
 
-	(void)out;
-	return sysfs_set_num_vfs(a->target, a->num.to, worker_timeout(), NULL, d);
+	/* a writer left hanging in the driver must not keep the run's monitor open */
+	if (getpid() != job->parent)
+		close(job->watch_fd);
+	int r = sysfs_write_num_vfs(job->a->target, job->a->num.to, job->deadline, &count, d);
+	fprintf(out, "%u", count);
+	return r;
+}
+
+/* The count a writer read back; UINT_MAX when it did not say. */
+static unsigned numvfs_count(const struct worker *j)
+{
+	unsigned count;
+
+	if (!j->payload || sscanf(j->payload, "%u", &count) != 1)
+		return UINT_MAX;
+	return count;
 }
 
 /* A worker that did not finish: why, in the words of the step. */
@@ -190,68 +214,120 @@ static bool plan_empties(const struct plan *p, const char *pf)
 	return false;
 }
 
+/*
+ * The VF counts of the plan, all PFs at once: each write in a worker (it
+ * blocks in the driver until the VFs are made), one udev monitor for the
+ * VFs of all of them. A PF's writer has --timeout and a grace to end; its
+ * VFs must be there and announced within --timeout of the start.
+ */
 static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 			     struct failed *failed, struct diag *d)
 {
 	size_t n = 0;
+	unsigned n_vfs = 0;
 	for (size_t i = 0; i < p->n_changes; i++)
-		n += p->changes[i].kind == ACTION_SET_NUM_VFS;
+		if (p->changes[i].kind == ACTION_SET_NUM_VFS) {
+			n++;
+			n_vfs += p->changes[i].num.from > p->changes[i].num.to ? p->changes[i].num.from
+										 : p->changes[i].num.to;
+		}
 	_cleanup_(freep) struct worker *jobs = calloc(n ? n : 1, sizeof(*jobs));
-	_cleanup_(freep) const struct action **acts = calloc(n ? n : 1, sizeof(*acts));
-	double deadline = monotonic_now() + o->timeout + NUMVFS_JOIN_GRACE_S;
+	_cleanup_(freep) struct numvfs_job *args = calloc(n ? n : 1, sizeof(*args));
+	_cleanup_(freep) size_t *slot = calloc(n ? n : 1, sizeof(*slot));
+	_cleanup_(freep) bool *seen = calloc(n ? n : 1, sizeof(*seen));
+	_cleanup_(vf_watch_freep) struct vf_watch *watch = NULL;
+	double start = monotonic_now();
+	double ready_by = start + o->timeout, write_by = ready_by + NUMVFS_JOIN_GRACE_S;
 	size_t k = 0;
-	int wr;
 
+	if (!jobs || !args || !slot || !seen) {
+		for (size_t i = 0; i < p->n_changes; i++)
+			if (p->changes[i].kind == ACTION_SET_NUM_VFS) {
+				diag_error(d, NULL, -ENOMEM, "PF '%s': num-vfs not set: out of memory",
+					   p->changes[i].target);
+				failed_add(failed, p->changes[i].target);
+			}
+		return;
+	}
+	/* listen before the first write, so that no event is missed */
+	int wrr = n ? vf_watch_new(n_vfs, &watch, d) : 0;
+	pid_t self = getpid();
 	worker_set_timeout(o->timeout);
 	for (size_t i = 0; i < p->n_changes; i++) {
 		const struct action *a = &p->changes[i];
 		if (a->kind != ACTION_SET_NUM_VFS)
 			continue;
-		if (!jobs || !acts) {
-			diag_error(d, NULL, -ENOMEM, "PF '%s': num-vfs not set: out of memory",
-				   a->target);
-			failed_add(failed, a->target);
-			continue;
-		}
 		struct worker *j = &jobs[k];
-		acts[k++] = a;
+		args[k] = (struct numvfs_job){a, ready_by, self, watch ? vf_watch_fd(watch) : -1};
 		unsigned now;
-		if (failed_has(failed, a->target) || worker_stopped()) {
-			*j = (struct worker){.pid = -1, .fd = -1, .done = true};
-			diag_init(&j->d);
+		*j = (struct worker){.pid = -1, .fd = -1, .done = true};
+		diag_init(&j->d);
+		if (failed_has(failed, a->target) || worker_stopped())
 			j->r = diag_error(&j->d, NULL, -ECANCELED,
 					  worker_stopped()
 					      ? "PF '%s': num-vfs not set, the run was stopped"
 					      : "PF '%s': num-vfs not set, an earlier step failed",
 					  a->target);
-		} else if (sysfs_num_vfs(a->target, &now) >= 0 && now != a->num.from &&
-			   !(now == 0 && plan_empties(p, a->target))) {
-			*j = (struct worker){.pid = -1, .fd = -1, .done = true};
-			diag_init(&j->d);
+		else if (wrr < 0)
+			j->r = diag_error(&j->d, NULL, wrr,
+					  "PF '%s': num-vfs not set: its VFs cannot be waited for",
+					  a->target);
+		else if (sysfs_num_vfs(a->target, &now) >= 0 && now != a->num.from &&
+			 !(now == 0 && plan_empties(p, a->target)))
 			j->r = changed(&j->d, "%s num-vfs is %u, the plan was made when it was %u",
 				       a->target, now, a->num.from);
-		} else {
-			worker_start(j, numvfs_fn, (void *)a);
-		}
+		else if ((j->r = vf_watch_add(watch, a->target, a->num.to, &slot[k], &j->d)) >= 0)
+			worker_start(j, numvfs_fn, &args[k]);
+		seen[k] = j->done && j->r < 0;
+		k++;
 	}
-	wr = worker_wait(jobs, k, deadline);
+
+	/* the writes, then the VFs: events and writers ending wake the wait */
+	for (;;) {
+		bool writing = false;
+		for (size_t i = 0; i < k; i++) {
+			if (jobs[i].done && !seen[i] && jobs[i].r >= 0)
+				vf_watch_written(watch, slot[i], jobs[i].r == 0, numvfs_count(&jobs[i]));
+			seen[i] = seen[i] || jobs[i].done;
+			writing = writing || !jobs[i].done;
+		}
+		bool ready = !watch || vf_watch_update(watch);
+		if (!writing && ready)
+			break;
+		double now = monotonic_now(), by = writing ? write_by : ready_by;
+		if (now >= by)
+			break;
+		/* links are looked at again at least once a second, events or not */
+		int wr = worker_wait_any(jobs, k, by < now + 1.0 ? by : now + 1.0,
+					 watch ? vf_watch_fd(watch) : -1);
+		if (wr == -EINTR || (wr < 0 && wr != -ETIMEDOUT))
+			break;
+	}
 	for (size_t i = 0; i < k; i++) {
 		struct worker *j = &jobs[i];
+		const struct action *a = args[i].a;
 		if (!j->done) {
 			/* hangs in the driver, or the run stops: report it, end the worker */
 			worker_abandon(j);
-			numvfs_unfinished(acts[i], wr == -EINTR ? -EINTR : -ETIMEDOUT, o->timeout,
-					  d);
-			failed_add(failed, acts[i]->target);
-		} else {
-			merge_diag(d, &j->d, false);
-			if (j->r == -ECHILD && !j->d.n_errors)
-				diag_error(d, NULL, -EIO,
-					   "PF '%s': setting num-vfs failed: its worker died",
-					   acts[i]->target);
-			if (j->r < 0)
-				failed_add(failed, acts[i]->target);
+			numvfs_unfinished(a, worker_stopped() ? -EINTR : -ETIMEDOUT, o->timeout, d);
+			failed_add(failed, a->target);
+			worker_release(j);
+			continue;
 		}
+		merge_diag(d, &j->d, false);
+		if (j->r == -ECHILD && !j->d.n_errors)
+			diag_error(d, NULL, -EIO, "PF '%s': setting num-vfs failed: its worker died",
+				   a->target);
+		int r = j->r;
+		if (r >= 0 && worker_stopped() && !vf_watch_ready(watch, slot[i]))
+			r = diag_error(d, NULL, -EINTR,
+				       "PF '%s': setting sriov_numvfs to %u was interrupted (signal "
+				       "%d) while its VFs were waited for",
+				       a->target, a->num.to, worker_stopped());
+		else if (r >= 0)
+			r = vf_watch_finish(watch, slot[i], d);
+		if (r < 0)
+			failed_add(failed, a->target);
 		worker_release(j);
 	}
 }
@@ -394,9 +470,10 @@ static int run_reload(const struct action *a, const struct apply_opts *o, struct
 static int empty_fn(void *arg, struct diag *d, FILE *out)
 {
 	const struct action *a = arg;
+	unsigned count;
 
 	(void)out;
-	return sysfs_set_num_vfs(a->target, 0, worker_timeout(), NULL, d);
+	return sysfs_write_num_vfs(a->target, 0, monotonic_now() + worker_timeout(), &count, d);
 }
 
 /*

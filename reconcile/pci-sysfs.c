@@ -185,41 +185,60 @@ static char *virtfn_address(const char *syspath, unsigned n)
 	return readlink_name(path);
 }
 
+/* The PF's udev device; an error naming it when it is not there. */
+static int pf_device(struct udev *udev, const char *pf, struct diag *d, struct udev_device **ret)
+{
+	if (!udev)
+		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+	*ret = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
+	if (!*ret)
+		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
+	return 0;
+}
+
 /*
- * What udev announced, after its rules ran: add or bind events of PCI
- * devices, add events of netdevs (by their name after udev renamed them).
- * Every PF's writer hears every PF's events: a set, as a few PFs of 256
- * VFs bring thousands.
+ * What udev announced, after its rules ran (add or bind events of PCI
+ * devices, add events of netdevs by their name after udev renamed them),
+ * heard once for all the PFs whose VF counts are set together: a set, as
+ * a few PFs of 256 VFs bring thousands.
  */
-struct vf_wait {
+struct vf_target {
+	char *pf;	 /* PCI address; owned */
+	char *syspath;	 /* owned */
+	unsigned to;	 /* the count written */
+	unsigned got;	 /* the count read back by the writer; UINT_MAX: unknown */
+	unsigned want;	 /* the VFs waited for: to, or fewer when the driver enabled fewer */
+	bool written;	 /* the write returned: the VFs are waited for */
+	bool ready;	 /* they are all there and announced */
+	unsigned n_ready; /* VFs 0..n_ready-1 were found ready */
+	unsigned have;	 /* virtfn links counted last */
+	unsigned shown;	 /* the count last given to progress_fn; UINT_MAX: none yet */
+};
+
+struct vf_watch {
+	struct udev *udev;
+	struct udev_monitor *mon;
 	struct strset announced; /* device names; "bind:ADDR" for bind events */
-	unsigned n_ready;	 /* VFs 0..n_ready-1 were found ready */
-	unsigned have;		 /* virtfn links counted last */
 	bool lost;		 /* the monitor's queue overflowed (ENOBUFS): events were lost */
-	unsigned shown;		 /* the count last given to progress_fn; UINT_MAX: none yet */
+	struct vf_target *pfs;
+	size_t n_pfs;
 };
 
 /* Tell progress_fn how many of want VFs are there, when that changed. */
-static void vf_progress(const char *pf, unsigned have, unsigned want, struct vf_wait *w)
+static void vf_progress(struct vf_target *t, unsigned have)
 {
-	if (!progress_fn || want == 0 || have == w->shown)
+	if (!progress_fn || t->want == 0 || have == t->shown)
 		return;
-	w->shown = have;
-	progress_fn(pf, have, want, progress_userdata);
+	t->shown = have;
+	progress_fn(t->pf, have, t->want, progress_userdata);
 }
 
-static void vf_wait_release(struct vf_wait *w)
-{
-	strset_release(&w->announced);
-	*w = (struct vf_wait){0};
-}
-
-static bool announced(const struct vf_wait *w, const char *name)
+static bool announced(const struct vf_watch *w, const char *name)
 {
 	return strset_has(&w->announced, name);
 }
 
-static void note_event(struct udev_device *ev, struct vf_wait *w)
+static void note_event(struct udev_device *ev, struct vf_watch *w)
 {
 	const char *action = udev_device_get_action(ev);
 	const char *name = udev_device_get_sysname(ev);
@@ -243,8 +262,7 @@ static void note_event(struct udev_device *ev, struct vf_wait *w)
  * netdev while its driver probes, before the bind event; udev may rename
  * it, and announces it under its final name.
  */
-static bool vf_netdevs_ready(struct udev *udev, const char *syspath, unsigned n,
-			     const struct vf_wait *w)
+static bool vf_netdevs_ready(const struct vf_watch *w, const char *syspath, unsigned n)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -258,7 +276,7 @@ static bool vf_netdevs_ready(struct udev *udev, const char *syspath, unsigned n,
 		if (de->d_name[0] == '.' || announced(w, de->d_name))
 			continue;
 		_cleanup_(udev_device_unrefp) struct udev_device *nd =
-		    udev_device_new_from_subsystem_sysname(udev, "net", de->d_name);
+		    udev_device_new_from_subsystem_sysname(w->udev, "net", de->d_name);
 		ready = nd && udev_device_get_is_initialized(nd) > 0;
 	}
 	return ready;
@@ -270,7 +288,7 @@ static bool vf_netdevs_ready(struct udev *udev, const char *syspath, unsigned n,
  * the database has it with its driver), so that its netdev, registered
  * while the driver probed, is there to be waited for.
  */
-static bool vf_pci_ready(struct udev *udev, const char *addr, const struct vf_wait *w)
+static bool vf_pci_ready(const struct vf_watch *w, const char *addr)
 {
 	char bind[64];
 
@@ -279,7 +297,7 @@ static bool vf_pci_ready(struct udev *udev, const char *addr, const struct vf_wa
 	if (added && bound)
 		return true; /* no device object needed */
 	_cleanup_(udev_device_unrefp) struct udev_device *vf =
-	    udev_device_new_from_subsystem_sysname(udev, "pci", addr);
+	    udev_device_new_from_subsystem_sysname(w->udev, "pci", addr);
 	if (!vf)
 		return false;
 	bool initialized = udev_device_get_is_initialized(vf) > 0;
@@ -289,151 +307,244 @@ static bool vf_pci_ready(struct udev *udev, const char *addr, const struct vf_wa
 }
 
 /*
- * Are the PF's VFs in the state we wait for? For `to` == 0: no virtfn link
- * left and sriov_numvfs reads 0. Otherwise: virtfn0..to-1 exist and each VF
- * and its netdevs were announced by udev (an add event, or already
- * initialized in the udev database). have: the virtfn links counted.
+ * Are the PF's VFs there? virtfn0..want-1 exist and each VF and its
+ * netdevs were announced by udev (an add event, or already initialized in
+ * the udev database).
  */
-static bool vfs_ready(struct udev *udev, const char *syspath, unsigned to, unsigned have,
-		      struct vf_wait *w)
+static bool vfs_ready(const struct vf_watch *w, struct vf_target *t)
 {
-	unsigned count;
-
-	/* a driver that disables VFs slowly: done once the count reads 0 too */
-	if (to == 0)
-		return have == 0 && read_numvfs(syspath, &count) >= 0 && count == 0;
-	if (have < to)
+	if (t->have < t->want)
 		return false;
-	for (unsigned i = w->n_ready; i < to; i++, w->n_ready = i) {
-		_cleanup_(freep) char *addr = virtfn_address(syspath, i);
-		if (!addr || !vf_netdevs_ready(udev, syspath, i, w) || !vf_pci_ready(udev, addr, w))
+	for (unsigned i = t->n_ready; i < t->want; i++, t->n_ready = i) {
+		_cleanup_(freep) char *addr = virtfn_address(t->syspath, i);
+		if (!addr || !vf_netdevs_ready(w, t->syspath, i) || !vf_pci_ready(w, addr))
 			return false;
 	}
 	return true;
 }
 
 /*
- * Wait until vfs_ready or the deadline; udev events wake us up. A driver
- * may enable fewer VFs than asked: once sriov_numvfs shows a smaller
- * non-zero count, that many are waited for (the caller reads it back).
+ * Look at a PF whose write returned. sriov_numvfs is not read here: a
+ * read waits for the PF's device lock, for ever when a driver hangs (the
+ * writer reads it back instead).
  */
-static int wait_vfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
-		    const char *syspath, unsigned to, double deadline, struct vf_wait *w)
+static void target_update(const struct vf_watch *w, struct vf_target *t)
 {
-	for (;;) {
-		unsigned now_count;
-		if (to > 0 && read_numvfs(syspath, &now_count) >= 0 && now_count > 0 &&
-		    now_count < to)
-			to = now_count;
-		w->have = count_virtfn(syspath, to == 0 ? 0 : w->have);
-		bool ready = vfs_ready(udev, syspath, to, w->have, w);
-		vf_progress(pf, ready || w->have > to ? to : w->have, to, w);
-		if (ready)
-			return 0;
-		double left = deadline - monotonic_now();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		/* wake on events; re-check at least once a second for links */
-		int ms = left > 1.0 ? 1000 : (int)(left * 1000) + 1;
-		struct pollfd pfd = {.fd = udev_monitor_get_fd(mon), .events = POLLIN};
-		int p = poll(&pfd, 1, ms);
-		if (p < 0 && errno != EINTR)
-			return -errno;
-		if (p > 0) {
-			struct udev_device *ev;
-			errno = 0;
-			while ((ev = udev_monitor_receive_device(mon))) {
-				note_event(ev, w);
-				udev_device_unref(ev);
-				errno = 0;
-			}
-			/* the udev database and sysfs tell what the lost events would have */
-			if (errno == ENOBUFS)
-				w->lost = true;
-		}
-	}
+	t->have = count_virtfn(t->syspath, t->have);
+	t->ready = vfs_ready(w, t);
+	vf_progress(t, t->ready || t->have > t->want ? t->want : t->have);
 }
 
-static int write_numvfs(struct udev *udev, struct udev_monitor *mon, const char *pf,
-			const char *syspath, unsigned to, double deadline, struct diag *d)
+int vf_watch_new(unsigned n_vfs, struct vf_watch **ret, struct diag *d)
 {
-	_cleanup_(udev_device_unrefp) struct udev_device *dev =
-	    udev_device_new_from_subsystem_sysname(udev, "pci", pf);
-	struct vf_wait w = {.shown = UINT_MAX};
+	_cleanup_(vf_watch_freep) struct vf_watch *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w || !(w->udev = udev_new()))
+		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
+	w->mon = udev_monitor_new_from_netlink(w->udev, "udev");
+	if (!w->mon)
+		return diag_error(d, NULL, -errno ? -errno : -ENOMEM,
+				  "cannot listen to udev events");
+	udev_monitor_filter_add_match_subsystem_devtype(w->mon, "pci", NULL);
+	udev_monitor_filter_add_match_subsystem_devtype(w->mon, "net", NULL);
+	/*
+	 * Each VF brings several events (pci add and bind, net add, ...); the
+	 * socket's default queue holds far fewer than 256 VFs send. Room for
+	 * 8 events of 4 KiB (with the kernel's overhead) per VF, at least
+	 * 1 MiB; a failure only makes a loss more likely.
+	 */
+	size_t room = (size_t)n_vfs * 8 * 4096;
+	udev_monitor_set_receive_buffer_size(w->mon, (int)(room < (1u << 20)	? (1u << 20)
+							   : room > (64u << 20) ? (64u << 20)
+										: room));
+	r = udev_monitor_enable_receiving(w->mon);
+	if (r < 0)
+		return diag_error(d, NULL, r, "cannot listen to udev events: %s", strerror(-r));
+	*ret = TAKE_PTR(w);
+	return 0;
+}
+
+void vf_watch_free(struct vf_watch *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n_pfs; i++) {
+		free(w->pfs[i].pf);
+		free(w->pfs[i].syspath);
+	}
+	free(w->pfs);
+	strset_release(&w->announced);
+	udev_monitor_unref(w->mon);
+	udev_unref(w->udev);
+	free(w);
+}
+
+int vf_watch_fd(const struct vf_watch *w)
+{
+	return udev_monitor_get_fd(w->mon);
+}
+
+int vf_watch_add(struct vf_watch *w, const char *pf, unsigned to, size_t *ret, struct diag *d)
+{
+	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
+	int r = pf_device(w->udev, pf, d, &dev);
+
+	if (r < 0)
+		return r;
+	struct vf_target *pfs = reallocarray(w->pfs, w->n_pfs + 1, sizeof(*pfs));
+	if (!pfs)
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	w->pfs = pfs;
+	struct vf_target *t = &pfs[w->n_pfs];
+	*t = (struct vf_target){.pf = strdup(pf),
+				.syspath = strdup(udev_device_get_syspath(dev)),
+				.to = to,
+				.want = to,
+				.shown = UINT_MAX};
+	if (!t->pf || !t->syspath) {
+		free(t->pf);
+		free(t->syspath);
+		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	}
+	*ret = w->n_pfs++;
+	return 0;
+}
+
+void vf_watch_written(struct vf_watch *w, size_t i, bool changed, unsigned count)
+{
+	struct vf_target *t = &w->pfs[i];
+
+	t->written = true;
+	t->got = count;
+	/* a driver may enable fewer VFs than asked: that many are waited for */
+	if (count != UINT_MAX && count > 0 && count < t->want)
+		t->want = count;
+	/* VFs removed were waited for by the writer */
+	t->ready = !changed || t->to == 0;
+}
+
+bool vf_watch_ready(const struct vf_watch *w, size_t i)
+{
+	return w->pfs[i].ready;
+}
+
+bool vf_watch_update(struct vf_watch *w)
+{
+	struct udev_device *ev;
+	bool all = true;
+
+	errno = 0;
+	while ((ev = udev_monitor_receive_device(w->mon))) {
+		note_event(ev, w);
+		udev_device_unref(ev);
+		errno = 0;
+	}
+	/* the udev database and sysfs tell what the lost events would have */
+	if (errno == ENOBUFS)
+		w->lost = true;
+	for (size_t i = 0; i < w->n_pfs; i++) {
+		struct vf_target *t = &w->pfs[i];
+		if (t->written && !t->ready)
+			target_update(w, t);
+		all = all && (!t->written || t->ready);
+	}
+	return all;
+}
+
+int vf_watch_finish(struct vf_watch *w, size_t i, struct diag *d)
+{
+	struct vf_target *t = &w->pfs[i];
+	unsigned have = t->ready ? t->want : count_virtfn(t->syspath, 0), want = t->want;
+	unsigned got = t->got;
+	int r = 0;
+
+	/*
+	 * The count is read back once the VFs are there: the change is over,
+	 * the device lock free. (A driver that makes them after its write
+	 * returned would make the writer's count too early.)
+	 */
+	if (t->to > 0 && have >= want &&
+	    read_uint_attr(w->udev, t->pf, "sriov_numvfs", &got) < 0)
+		got = UINT_MAX;
+	/* not ready: sysfs once more before failing, the events may have been lost, not the VFs */
+	if (t->ready) {
+		/* all there and announced */
+	} else if (have < want) {
+		r = diag_error(d, NULL, -ETIMEDOUT,
+			       "PF '%s': timed out waiting for VFs: %u of %u present", t->pf, have,
+			       want);
+	} else if (w->lost || got == want) {
+		diag_warning(d, NULL,
+			     "PF '%s': the %u VFs exist (sysfs), but udev did not announce "
+			     "them all%s; going on (network interface names may not be "
+			     "final yet)",
+			     t->pf, want,
+			     w->lost ? ": its events were lost" : " (is systemd-udevd running?)");
+	} else {
+		r = diag_error(d, NULL, -ETIMEDOUT,
+			       "PF '%s': the %u VFs exist but udev did not announce them all "
+			       "(is systemd-udevd running?)",
+			       t->pf, want);
+	}
+	if (r >= 0 && got != UINT_MAX && got != t->to)
+		r = diag_error(d, NULL, -EIO, "PF '%s': the driver enabled %u of %u VFs", t->pf,
+			       got, t->to);
+	return r;
+}
+
+/* Write `to` to the PF's sriov_numvfs: the driver makes or removes the VFs meanwhile. */
+static int write_count(struct udev_device *dev, const char *pf, unsigned to, struct diag *d)
+{
 	char val[16];
 	int r;
 
-	if (!dev)
-		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
 	snprintf(val, sizeof(val), "%u", to);
 	r = udev_device_set_sysattr_value(dev, "sriov_numvfs", val);
 	if (r < 0)
 		return diag_error(d, NULL, r, "PF '%s': cannot set sriov_numvfs to %u: %s", pf, to,
 				  sysfs_numvfs_strerror(r));
-	r = wait_vfs(udev, mon, pf, syspath, to, deadline, &w);
-	if (r == -ETIMEDOUT) {
-		/* sysfs once more before failing: the events may have been lost, not the VFs */
-		unsigned have = count_virtfn(syspath, 0), count = 0;
-		bool counted = read_uint_attr(udev, pf, "sriov_numvfs", &count) >= 0;
-		if (to == 0 && have == 0 && counted && count == 0)
-			r = 0;
-		else if (to == 0 || have < to)
-			r = diag_error(d, NULL, r,
-				       "PF '%s': timed out waiting for VFs: %u of %u present", pf,
-				       have, to);
-		else if (w.lost || (counted && count == to))
-			diag_warning(d, NULL,
-				     "PF '%s': the %u VFs exist (sysfs), but udev did not announce "
-				     "them all%s; going on (network interface names may not be "
-				     "final yet)",
-				     pf, to,
-				     w.lost ? ": its events were lost" : " (is systemd-udevd running?)"),
-			    r = 0;
-		else
-			r = diag_error(
-			    d, NULL, r,
-			    "PF '%s': the %u VFs exist but udev did not announce them all "
-			    "(is systemd-udevd running?)",
-			    pf, to);
-	} else if (r < 0) {
-		r = diag_error(d, NULL, r, "PF '%s': waiting for VFs: %s", pf, strerror(-r));
-	}
-	vf_wait_release(&w);
-	return r;
-}
-
-/* The PF's udev device; an error naming it when it is not there. */
-static int pf_device(struct udev *udev, const char *pf, struct diag *d, struct udev_device **ret)
-{
-	if (!udev)
-		return diag_error(d, NULL, -ENOMEM, "cannot create a udev context");
-	*ret = udev_device_new_from_subsystem_sysname(udev, "pci", pf);
-	if (!*ret)
-		return diag_error(d, NULL, -ENODEV, "PF '%s': device not found", pf);
 	return 0;
 }
 
-int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *ret_count,
-		      struct diag *d)
+/*
+ * Wait until the PF's VFs are gone. The kernel removes them before the
+ * write of 0 returns; a driver that does it slowly is looked at again,
+ * less and less often, up to the deadline.
+ */
+static int wait_removed(const char *pf, const char *syspath, double deadline, struct diag *d)
+{
+	unsigned count = UINT_MAX;
+
+	for (long ns = 1000000;; ns = ns < 100000000 ? ns * 2 : ns) {
+		unsigned have = count_virtfn(syspath, 0);
+		if (have == 0 && read_numvfs(syspath, &count) >= 0 && count == 0)
+			return 0;
+		if (monotonic_now() >= deadline)
+			return diag_error(d, NULL, -ETIMEDOUT,
+					  "PF '%s': timed out waiting for its VFs to be removed: %u "
+					  "left",
+					  pf, have ? have : count);
+		nanosleep(&(struct timespec){0, ns}, NULL);
+	}
+}
+
+int sysfs_write_num_vfs(const char *pf, unsigned to, double deadline, unsigned *ret_count,
+			struct diag *d)
 {
 	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
-	_cleanup_(udev_monitor_unrefp) struct udev_monitor *mon = NULL;
 	_cleanup_(udev_device_unrefp) struct udev_device *dev = NULL;
-	unsigned cur, total, got;
-	double deadline = monotonic_now() + timeout_s;
+	unsigned cur, total;
 	int r;
 
 	r = pf_device(udev, pf, d, &dev);
 	if (r < 0)
 		return r;
-	char *syspath = strdupa(udev_device_get_syspath(dev));
-
+	const char *syspath = udev_device_get_syspath(dev);
 	r = read_uint_attr(udev, pf, "sriov_numvfs", &cur);
 	if (r < 0)
 		return diag_error(d, NULL, r, "PF '%s': cannot read sriov_numvfs: %s", pf,
 				  strerror(-r));
-	if (ret_count)
-		*ret_count = cur;
 	r = read_uint_attr(udev, pf, "sriov_totalvfs", &total);
 	if (r < 0)
 		return diag_error(d, NULL, r, "PF '%s': cannot read sriov_totalvfs: %s", pf,
@@ -441,44 +552,23 @@ int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *r
 	if (to > total)
 		return diag_error(d, NULL, -ERANGE, "PF '%s': num-vfs %u exceeds sriov_totalvfs %u",
 				  pf, to, total);
+	*ret_count = cur;
 	if (cur == to)
-		return 0;
-
-	/* listen before writing, so no event is missed */
-	mon = udev_monitor_new_from_netlink(udev, "udev");
-	if (!mon)
-		return diag_error(d, NULL, -errno ? -errno : -ENOMEM,
-				  "cannot listen to udev events");
-	udev_monitor_filter_add_match_subsystem_devtype(mon, "pci", NULL);
-	udev_monitor_filter_add_match_subsystem_devtype(mon, "net", NULL);
-	/*
-	 * Each VF brings several events (pci add and bind, net add, ...); the
-	 * socket's default queue holds far fewer than 256 VFs send. Room for
-	 * 8 events of 4 KiB (with the kernel's overhead) per VF, at least
-	 * 1 MiB; a failure only makes a loss more likely.
-	 */
-	size_t room = (size_t)(to > cur ? to : cur) * 8 * 4096;
-	udev_monitor_set_receive_buffer_size(mon, (int)(room < (1u << 20)	 ? (1u << 20)
-							: room > (64u << 20) ? (64u << 20)
-									     : room));
-	r = udev_monitor_enable_receiving(mon);
-	if (r < 0)
-		return diag_error(d, NULL, r, "cannot listen to udev events: %s", strerror(-r));
-
+		return 1;
+	/* the kernel answers EBUSY to a new count while VFs exist */
 	if (cur != 0 && to != 0) {
-		r = write_numvfs(udev, mon, pf, syspath, 0, deadline, d);
+		r = write_count(dev, pf, 0, d);
+		if (r >= 0)
+			r = wait_removed(pf, syspath, deadline, d);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	r = write_numvfs(udev, mon, pf, syspath, to, deadline, d);
-out:
-	if (read_uint_attr(udev, pf, "sriov_numvfs", &got) >= 0) {
-		if (ret_count)
-			*ret_count = got;
-		if (r >= 0 && got != to)
-			r = diag_error(d, NULL, -EIO, "PF '%s': the driver enabled %u of %u VFs",
-				       pf, got, to);
-	}
+	r = write_count(dev, pf, to, d);
+	if (r >= 0 && to == 0)
+		r = wait_removed(pf, syspath, deadline, d);
+	/* the driver enabled the VFs before the write returned: the count is final */
+	if (r >= 0 && read_numvfs(syspath, ret_count) < 0)
+		*ret_count = UINT_MAX;
 	return r;
 }
 

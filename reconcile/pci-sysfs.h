@@ -11,17 +11,57 @@
 
 #include <stdbool.h>
 
+#include "cleanup.h"
 #include "diag.h"
 
 /*
- * Make PF (a PCI address) have `to` VFs: write 0 first when both the
- * current and the new count are non-zero (the kernel answers EBUSY
- * otherwise), write `to`, wait up to timeout_s for the VFs to appear (or
- * disappear) using a udev monitor, and read the count back. The count
- * reached is stored in *ret_count (may be NULL) even on failure.
+ * Setting VF counts. A write of sriov_numvfs returns once the driver has
+ * made (or removed) the VFs, and blocks until then, forever in a driver
+ * that hangs; udev announces the VFs after. So each write runs in a worker
+ * (sysfs_write_num_vfs()), several PFs at once, while the run listens to
+ * udev once for all of them (struct vf_watch), from before the first
+ * write so that no event is missed.
  */
-int sysfs_set_num_vfs(const char *pf, unsigned to, double timeout_s, unsigned *ret_count,
-		      struct diag *d);
+
+/*
+ * In a worker: make PF (a PCI address) have `to` VFs. Writes 0 first when
+ * both the current and the new count are non-zero (the kernel answers
+ * EBUSY otherwise); VFs removed are waited for up to deadline
+ * (CLOCK_MONOTONIC seconds). Returns 1 when PF had `to` VFs already, 0
+ * when the count was written (the VFs to come are vf_watch's to wait for),
+ * or -errno with an error in d. *ret_count: the count read back after the
+ * write (UINT_MAX when it cannot be read).
+ */
+int sysfs_write_num_vfs(const char *pf, unsigned to, double deadline, unsigned *ret_count,
+			struct diag *d);
+
+/* Listening to udev for the VFs of the PFs being set; n_vfs (their VFs before and after) sizes the queue. */
+struct vf_watch;
+int vf_watch_new(unsigned n_vfs, struct vf_watch **ret, struct diag *d);
+void vf_watch_free(struct vf_watch *w);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct vf_watch *, vf_watch_free)
+
+/* Wait for PF to have `to` VFs once its write returned; its index in *ret. */
+int vf_watch_add(struct vf_watch *w, const char *pf, unsigned to, size_t *ret, struct diag *d);
+/*
+ * PF i's write returned 0 (changed) or 1, and its writer read back count:
+ * its VFs are waited for from now on.
+ */
+void vf_watch_written(struct vf_watch *w, size_t i, bool changed, unsigned count);
+/* The descriptor to poll: readable when events came; then vf_watch_update(). */
+int vf_watch_fd(const struct vf_watch *w);
+/*
+ * Take the events that came and look at each PF written and not ready yet:
+ * true when every PF written is ready (its VFs there and announced by udev).
+ */
+bool vf_watch_update(struct vf_watch *w);
+bool vf_watch_ready(const struct vf_watch *w, size_t i);
+/*
+ * PF i's result once the waiting is over: a PF not ready is looked at in
+ * sysfs once more (VFs there whose events were lost only warn); then the
+ * count is read back (a driver may enable fewer VFs than asked).
+ */
+int vf_watch_finish(struct vf_watch *w, size_t i, struct diag *d);
 
 /*
  * Wait until no change of a VF count is under way on the SR-IOV PFs pfs
@@ -58,9 +98,8 @@ int sysfs_wait_driver(const char *dev, const char *driver, double timeout_s, str
 
 /*
  * Progress while VFs appear: fn(pf, have, want, userdata) is called from
- * sysfs_set_num_vfs() (in the worker that runs it) when the number of a
- * PF's VFs present changes, first with what is there after the write,
- * last with have == want. NULL (the default): no calls. The program
+ * vf_watch_update() when the number of a PF's VFs present changes, first
+ * with what is there after the write, last with have == want. NULL (the default): no calls. The program
  * decides what to show; this library never prints.
  */
 typedef void (*sysfs_progress_fn)(const char *pf, unsigned have, unsigned want, void *userdata);

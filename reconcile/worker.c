@@ -228,10 +228,10 @@ static void worker_read(struct worker *w)
 	w->done = true;
 }
 
-int worker_wait(struct worker *w, size_t n, double deadline)
+int worker_wait_any(struct worker *w, size_t n, double deadline, int fd)
 {
-	_cleanup_(freep) struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
-	_cleanup_(freep) size_t *idx = calloc(n ? n : 1, sizeof(*idx));
+	_cleanup_(freep) struct pollfd *pfd = calloc(n + 1, sizeof(*pfd));
+	_cleanup_(freep) size_t *idx = calloc(n + 1, sizeof(*idx));
 
 	if (!pfd || !idx)
 		return -ENOMEM;
@@ -242,21 +242,37 @@ int worker_wait(struct worker *w, size_t n, double deadline)
 				pfd[k] = (struct pollfd){.fd = w[i].fd, .events = POLLIN};
 				idx[k++] = i;
 			}
-		if (k == 0)
+		if (k == 0 && fd < 0)
 			return 0;
 		if (worker_stopped())
 			return -EINTR;
 		double left = deadline - monotonic_now();
 		if (left <= 0)
 			return -ETIMEDOUT;
+		if (fd >= 0)
+			pfd[k] = (struct pollfd){.fd = fd, .events = POLLIN};
 		/* a signal interrupts poll: the stop is seen at once */
-		int r = poll(pfd, k, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
+		int r = poll(pfd, k + (fd >= 0), left > 1.0 ? 1000 : (int)(left * 1000) + 1);
 		if (r < 0 && errno != EINTR)
 			return -errno;
+		bool ended = false;
 		for (size_t m = 0; r > 0 && m < k; m++)
-			if (pfd[m].revents & (POLLIN | POLLHUP | POLLERR))
+			if (pfd[m].revents & (POLLIN | POLLHUP | POLLERR)) {
 				worker_read(&w[idx[m]]);
+				ended = ended || w[idx[m]].done;
+			}
+		if (ended || (r > 0 && fd >= 0 && pfd[k].revents))
+			return 1;
 	}
+}
+
+int worker_wait(struct worker *w, size_t n, double deadline)
+{
+	int r;
+
+	while ((r = worker_wait_any(w, n, deadline, -1)) == 1)
+		;
+	return r;
 }
 
 int worker_wait_quiet(struct worker *w, double quiet_s)

@@ -60,6 +60,13 @@ void worker_start(struct worker *w, worker_fn fn, void *arg);
 int worker_wait(struct worker *w, size_t n, double deadline);
 
 /*
+ * Like worker_wait(), but returns 1 as soon as one of the workers is done
+ * or fd (when >= 0) is readable, for the caller to look and wait again.
+ * With fd >= 0 it waits for fd also when no worker is left.
+ */
+int worker_wait_any(struct worker *w, size_t n, double deadline, int fd);
+
+/*
  * Collect one worker until it is done, the run is asked to stop, or it has
  * sent nothing (no step, no result) for quiet_s seconds while waited for
  * (what it sent before, unread, counts as sent now): each step it

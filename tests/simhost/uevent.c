@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -91,12 +92,33 @@ static unsigned long long next_seqnum(void)
 	return v;
 }
 
+/*
+ * SIMHOST_UEVENT_LOSE=N: every Nth event this process sends is lost, as if
+ * every monitor's queue were full at that moment; for tests of a run that
+ * must cope with lost events whatever the speed of its reader.
+ */
+static bool lose_event(void)
+{
+	static unsigned every, count;
+	static bool read_env;
+
+	if (!read_env) {
+		const char *v = getenv("SIMHOST_UEVENT_LOSE");
+		every = v ? (unsigned)strtoul(v, NULL, 10) : 0;
+		read_env = true;
+	}
+	return every > 0 && ++count % every == 0;
+}
+
 static void send_all(const struct monitor_header *h, const char *props, size_t len)
 {
 	const struct sim_config *c = sim_config();
 	char pattern[PATH_MAX];
 	glob_t gl;
 	size_t i;
+
+	if (lose_event())
+		return;
 
 	snprintf(pattern, sizeof(pattern), "%s/event[0-9]*", c->tb);
 	if (glob(pattern, GLOB_NOSORT, NULL, &gl) != 0)

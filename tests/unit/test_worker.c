@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Workers with deadlines: worker_call() bounds the whole call,
- * worker_call_steps() each step the worker announces (libvirt.c's calls).
+ * worker_call_steps() each step the worker announces (libvirt.c's calls),
+ * worker_wait_any() wakes for a worker or a descriptor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -124,6 +125,51 @@ static void test_begun_ahead_not_hung(void **state)
 	diag_release(&d);
 }
 
+/*
+ * worker_wait_any() (apply's VF counts: writers and a udev monitor): it
+ * returns 1 when the descriptor has something, 1 when a worker is done,
+ * waits for the descriptor also with no worker left, and 0 without one.
+ */
+static void test_wait_any(void **state)
+{
+	struct steps fast = {1, 0}, slow = {1, 800};
+	struct worker w[2];
+	int p[2];
+	double t0;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	worker_start(&w[0], steps_fn, &slow);
+	worker_start(&w[1], steps_fn, &fast);
+	/* the fast one ends first; the descriptor is quiet */
+	do
+		assert_int_equal(worker_wait_any(w, 2, monotonic_now() + 5, p[0]), 1);
+	while (!w[1].done);
+	assert_false(w[0].done);
+	assert_int_equal(w[1].r, 7);
+	/* the descriptor wakes the wait before the slow one ends */
+	assert_int_equal(write(p[1], "x", 1), 1);
+	t0 = monotonic_now();
+	assert_int_equal(worker_wait_any(w, 2, t0 + 5, p[0]), 1);
+	assert_true(monotonic_now() - t0 < 0.5);
+	assert_false(w[0].done);
+	char c;
+	assert_int_equal(read(p[0], &c, 1), 1);
+	/* then the slow one */
+	while (!w[0].done)
+		assert_int_equal(worker_wait_any(w, 2, monotonic_now() + 5, p[0]), 1);
+	assert_int_equal(w[0].r, 7);
+	/* no worker left: the descriptor is still waited for, up to the deadline */
+	t0 = monotonic_now();
+	assert_int_equal(worker_wait_any(w, 2, t0 + 0.3, p[0]), -ETIMEDOUT);
+	assert_true(monotonic_now() - t0 >= 0.3);
+	assert_int_equal(worker_wait_any(w, 2, t0 + 5, -1), 0);
+	worker_release(&w[0]);
+	worker_release(&w[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +177,7 @@ int main(void)
 	    cmocka_unit_test(test_call_whole_bounded),
 	    cmocka_unit_test(test_steps_hang_named),
 	    cmocka_unit_test(test_begun_ahead_not_hung),
+	    cmocka_unit_test(test_wait_any),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
