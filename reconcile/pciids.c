@@ -4,11 +4,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "pciids.h"
+#include "util.h"
 
 /* path, else path without its ".gz" (libpci's pci_open()); an fd or -errno */
 static int open_list(const char *path)
@@ -29,38 +29,17 @@ int pci_ids_load(const char *path, struct pci_ids *ids)
 {
 	_cleanup_(closep) int fd = open_list(path);
 	_cleanup_(freep) char *text = NULL;
-	struct stat st;
-	size_t n = 0, cap;
+	size_t n = 0;
+	int r;
 
 	*ids = (struct pci_ids){0};
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	/* the size only sizes the buffer: read to the end all the same */
-	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
-	if (!(text = malloc(cap)))
-		return -ENOMEM;
-	for (;;) {
-		if (cap - n < 2) {
-			char *p = realloc(text, cap * 2);
-			if (!p)
-				return -ENOMEM;
-			text = p;
-			cap *= 2;
-		}
-		ssize_t k = read(fd, text + n, cap - n - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
+	r = read_fd_text(fd, SIZE_MAX, &text, &n);
+	if (r < 0)
+		return r;
 	if (n >= 2 && (unsigned char)text[0] == 0x1f && (unsigned char)text[1] == 0x8b)
 		return -EMEDIUMTYPE;
-	text[n] = '\0';
 	ids->text = TAKE_PTR(text);
 	ids->len = n;
 	return 0;

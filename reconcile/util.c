@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,37 +192,59 @@ char *root_path(const char *root, const char *path)
 			 path);
 }
 
-int read_text_file(const char *path, size_t max, char **ret)
+int read_fd_text(int fd, size_t max, char **ret, size_t *ret_len)
 {
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
 	_cleanup_(freep) char *buf = NULL;
-	size_t n = 0, cap = 0;
+	struct stat st;
+	size_t n = 0, cap;
 
-	if (!f)
-		return -errno;
+	/* the size (4096 for a sysfs attribute, 0 for /proc) only sizes the buffer */
+	cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	/* room for one byte more than max, to tell a file that is too big */
+	if (max < SIZE_MAX - 2 && cap > max + 2)
+		cap = max + 2;
+	if (!(buf = malloc(cap)))
+		return -ENOMEM;
 	for (;;) {
-		if (cap - n < 4096) {
-			if (cap > max)
+		if (cap - n < 2) {
+			if (n > max)
 				return -EFBIG;
-			char *p = realloc(buf, cap + 8192);
+			size_t want = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
+			if (max < SIZE_MAX - 2 && want > max + 2)
+				want = max + 2;
+			char *p = realloc(buf, want);
 			if (!p)
 				return -ENOMEM;
 			buf = p;
-			cap += 8192;
+			cap = want;
 		}
-		errno = 0;
-		size_t k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
+		ssize_t k = read(fd, buf + n, cap - n - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
 		if (k == 0)
 			break;
+		n += (size_t)k;
 	}
-	if (ferror(f))
-		return errno > 0 ? -errno : -EIO;
 	if (n > max)
 		return -EFBIG;
 	buf[n] = '\0';
 	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = n;
 	return 0;
+}
+
+int read_text_file(const char *path, size_t max, char **ret)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	int r = read_fd_text(fd, max, ret, NULL);
+	close(fd);
+	return r;
 }
 
 double monotonic_now(void)

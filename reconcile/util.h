@@ -120,6 +120,12 @@ char *strprintf(const char *fmt, ...) _printf_(1, 2);
 char *root_path(const char *root, const char *path);
 /* Read a text file whole into *ret (owned); -ENOENT if absent, -EFBIG over max bytes. */
 int read_text_file(const char *path, size_t max, char **ret);
+/*
+ * Read from fd to its end into *ret (owned, NUL-terminated), its length in
+ * *ret_len (may be NULL); -EFBIG over max bytes. The buffer is sized from
+ * fstat() and doubled as needed.
+ */
+int read_fd_text(int fd, size_t max, char **ret, size_t *ret_len);
 
 /* Seconds on CLOCK_MONOTONIC, for deadlines. */
 double monotonic_now(void);

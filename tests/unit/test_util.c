@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers of util.c: escaping for the terminal (diag_print escapes what it prints), strv. */
+/* Helpers of util.c: escaping for the terminal (diag_print escapes what it prints), strv, whole files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,12 +178,72 @@ static void test_readlink_name(void **state)
 	rmdir(dir);
 }
 
+/* A file of len bytes 'a'..'z' over and over, at path. */
+static void write_bytes(const char *path, size_t len)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	for (size_t i = 0; i < len; i++)
+		fputc('a' + (int)(i % 26), f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * Whole files: the size from fstat() only sizes the buffer (a pipe says
+ * 0, a sysfs attribute 4096 whatever it holds); max bytes pass, one more
+ * is -EFBIG; the length is given.
+ */
+static void test_read_text(void **state)
+{
+	char dir[] = "/tmp/sriovctl-util.XXXXXX";
+	size_t len = 0;
+	int p[2];
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	_cleanup_(freep) char *path = strprintf("%s/f", dir);
+	_cleanup_(freep) char *missing = strprintf("%s/none", dir);
+	char *text = NULL;
+
+	write_bytes(path, 100000);
+	assert_int_equal(read_text_file(path, 100000, &text), 0);
+	assert_int_equal(strlen(text), 100000);
+	assert_int_equal(text[99999], 'a' + 99999 % 26);
+	free(text);
+	assert_int_equal(read_text_file(path, 99999, &text), -EFBIG);
+	write_bytes(path, 0);
+	assert_int_equal(read_text_file(path, 0, &text), 0);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(read_text_file(missing, 10, &text), -ENOENT);
+
+	/* a pipe: no size, grows past its first guess */
+	assert_int_equal(pipe(p), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(write(p[1], "0123456789", 10), 10);
+	static char big[6000];
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(write(p[1], big, sizeof(big)), sizeof(big));
+	close(p[1]);
+	assert_int_equal(read_fd_text(p[0], SIZE_MAX, &text, &len), 0);
+	close(p[0]);
+	assert_int_equal(len, 6100);
+	assert_int_equal(strlen(text), 6100);
+	assert_memory_equal(text, "0123456789", 10);
+	assert_int_equal(text[6099], 'x');
+	free(text);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_str_escape),	  cmocka_unit_test(test_diag_print_escapes),
 	    cmocka_unit_test(test_strv_set),	  cmocka_unit_test(test_strv_push_sort),
 	    cmocka_unit_test(test_readlink_name), cmocka_unit_test(test_strset),
+	    cmocka_unit_test(test_read_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
