@@ -196,12 +196,7 @@ static int pf_device(struct udev *udev, const char *pf, struct diag *d, struct u
 	return 0;
 }
 
-/*
- * What udev announced, after its rules ran (add or bind events of PCI
- * devices, add events of netdevs by their name after udev renamed them),
- * heard once for all the PFs whose VF counts are set together: a set, as
- * a few PFs of 256 VFs bring thousands.
- */
+/* A PF whose VF count is set, and how far its VFs are. */
 struct vf_target {
 	char *pf;	 /* PCI address; owned */
 	char *syspath;	 /* owned */
@@ -215,6 +210,12 @@ struct vf_target {
 	unsigned shown;	 /* the count last given to progress_fn; UINT_MAX: none yet */
 };
 
+/*
+ * The PFs whose VF counts are set together, and what udev announced after
+ * its rules ran (add or bind events of PCI devices, add events of netdevs
+ * by their name after udev renamed them), heard once for all of them: a
+ * set, as a few PFs of 256 VFs bring thousands.
+ */
 struct vf_watch {
 	struct udev *udev;
 	struct udev_monitor *mon;
