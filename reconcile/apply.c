@@ -234,10 +234,9 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 	_cleanup_(freep) struct worker *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	_cleanup_(freep) struct numvfs_job *args = calloc(n ? n : 1, sizeof(*args));
 	_cleanup_(freep) size_t *slot = calloc(n ? n : 1, sizeof(*slot));
-	_cleanup_(freep) bool *seen = calloc(n ? n : 1, sizeof(*seen));
+	_cleanup_(freep) bool *seen = calloc(n ? n : 1, sizeof(*seen)); /* its result was taken */
 	_cleanup_(vf_watch_freep) struct vf_watch *watch = NULL;
-	double start = monotonic_now();
-	double ready_by = start + o->timeout, write_by = ready_by + NUMVFS_JOIN_GRACE_S;
+	double ready_by = monotonic_now() + o->timeout, write_by = ready_by + NUMVFS_JOIN_GRACE_S;
 	size_t k = 0;
 
 	if (!jobs || !args || !slot || !seen) {
@@ -278,7 +277,6 @@ static void run_numvfs_batch(const struct plan *p, const struct apply_opts *o,
 				       a->target, now, a->num.from);
 		else if ((j->r = vf_watch_add(watch, a->target, a->num.to, &slot[k], &j->d)) >= 0)
 			worker_start(j, numvfs_fn, &args[k]);
-		seen[k] = j->done && j->r < 0;
 		k++;
 	}
 

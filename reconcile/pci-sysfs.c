@@ -465,8 +465,7 @@ int vf_watch_finish(struct vf_watch *w, size_t i, struct diag *d)
 	 * the device lock free. (A driver that makes them after its write
 	 * returned would make the writer's count too early.)
 	 */
-	if (t->to > 0 && have >= want &&
-	    read_uint_attr(w->udev, t->pf, "sriov_numvfs", &got) < 0)
+	if (t->to > 0 && have >= want && read_numvfs(t->syspath, &got) < 0)
 		got = UINT_MAX;
 	/* not ready: sysfs once more before failing, the events may have been lost, not the VFs */
 	if (t->ready) {
