@@ -196,22 +196,20 @@ int read_fd_text(int fd, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_(freep) char *buf = NULL;
 	struct stat st;
-	size_t n = 0, cap;
+	/* room for one byte more than max (and the NUL), to tell a file that is too big */
+	size_t n = 0, cap, limit = max < SIZE_MAX - 2 ? max + 2 : SIZE_MAX;
 
 	/* the size (4096 for a sysfs attribute, 0 for /proc) only sizes the buffer */
 	cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-	/* room for one byte more than max, to tell a file that is too big */
-	if (max < SIZE_MAX - 2 && cap > max + 2)
-		cap = max + 2;
+	if (cap > limit)
+		cap = limit;
 	if (!(buf = malloc(cap)))
 		return -ENOMEM;
 	for (;;) {
 		if (cap - n < 2) {
 			if (n > max)
 				return -EFBIG;
-			size_t want = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
-			if (max < SIZE_MAX - 2 && want > max + 2)
-				want = max + 2;
+			size_t want = cap > limit / 2 ? limit : cap * 2;
 			char *p = realloc(buf, want);
 			if (!p)
 				return -ENOMEM;
