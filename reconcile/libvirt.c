@@ -47,6 +47,7 @@
  * tried on a daemon that hangs.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 #include <libvirt/libvirt.h>
@@ -375,55 +376,156 @@ static void domain_kinds_release(struct domain_kinds *k)
 }
 
 /*
- * In the list worker: one domain as a record of out, NUL-separated: its
- * name, three flags ('r' running, 'x' persistent XML follows, 'l' live XML
- * follows; '-' otherwise), then the XML texts. Returns 1 when the domain
- * vanished meanwhile (no record), 0, or a negative errno.
+ * A domain as a reader thread found it (list_fn): r is 0 (read), 1 (it
+ * vanished meanwhile) or -EIO, with libvirt's words in why.
  */
-static int domain_send(virDomainPtr dom, const struct domain_kinds *kinds, struct diag *d,
-		       FILE *out)
+struct domain_read {
+	virDomainPtr dom;
+	const char *name;
+	bool running;
+	char *xml, *live, *why;
+	int r;
+};
+
+static void domain_read_release(struct domain_read *x)
 {
-	const char *name = lv.virDomainGetName(dom);
-	_cleanup_(freep) char *xml = NULL, *live = NULL;
+	free(x->xml);
+	free(x->live);
+	free(x->why);
+}
+
+/* Read x->dom: its name, whether it runs, its XMLs. Safe in any thread. */
+static void domain_read(struct domain_read *x, const struct domain_kinds *kinds)
+{
 	int active, persistent;
 
-	if (!name)
-		return domain_vanished() ? 1
-					 : diag_error(d, NULL, -EIO, "cannot get a domain name: %s",
-						      last_error());
-	worker_step("reading domain '%s'", name);
+	x->name = lv.virDomainGetName(x->dom);
+	if (!x->name)
+		goto fail;
 	if (kinds->known) {
-		active = strset_has(&kinds->active, name);
-		persistent = !strset_has(&kinds->transient, name);
+		active = strset_has(&kinds->active, x->name);
+		persistent = !strset_has(&kinds->transient, x->name);
 	} else {
-		active = lv.virDomainIsActive(dom);
-		persistent = lv.virDomainIsPersistent(dom);
+		active = lv.virDomainIsActive(x->dom);
+		persistent = lv.virDomainIsPersistent(x->dom);
 	}
 	if (active < 0 || persistent < 0)
 		goto fail;
-	if (persistent) {
-		xml = lv.virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-		if (!xml)
-			goto fail;
-	}
+	if (persistent && !(x->xml = lv.virDomainGetXMLDesc(x->dom, VIR_DOMAIN_XML_INACTIVE)))
+		goto fail;
 	if (active) {
-		live = lv.virDomainGetXMLDesc(dom, 0);
+		x->live = lv.virDomainGetXMLDesc(x->dom, 0);
 		/* stopped between the two calls: it is not running */
-		if (!live && lv.virDomainIsActive(dom) != 0)
+		if (!x->live && lv.virDomainIsActive(x->dom) != 0)
 			goto fail;
-		active = live != NULL;
 	}
-	fprintf(out, "%s%c%c%c%c", name, 0, active ? 'r' : '-', xml ? 'x' : '-', live ? 'l' : '-');
-	if (xml)
-		fprintf(out, "%s%c", xml, 0);
-	if (live)
-		fprintf(out, "%s%c", live, 0);
-	return 0;
+	x->running = x->live != NULL;
+	return;
 
 fail:
-	if (domain_vanished())
-		return 1;
-	return diag_error(d, NULL, -EIO, "cannot read domain '%s': %s", name, last_error());
+	/* libvirt's last error is per thread: taken here */
+	x->r = domain_vanished() ? 1 : -EIO;
+	if (x->r < 0 && !(x->why = strdup(last_error())))
+		x->r = -ENOMEM;
+}
+
+/*
+ * In the list worker: one domain as a record of out, NUL-separated: its
+ * name, three flags ('r' running, 'x' persistent XML follows, 'l' live XML
+ * follows; '-' otherwise), then the XML texts. A domain that vanished
+ * meanwhile has no record.
+ */
+static int domain_send(const struct domain_read *x, struct diag *d, FILE *out)
+{
+	if (x->r == 1)
+		return 0;
+	if (x->r == -ENOMEM)
+		return diag_error(d, NULL, x->r, "out of memory");
+	if (x->r < 0 && !x->name)
+		return diag_error(d, NULL, x->r, "cannot get a domain name: %s", x->why);
+	if (x->r < 0)
+		return diag_error(d, NULL, x->r, "cannot read domain '%s': %s", x->name, x->why);
+	fprintf(out, "%s%c%c%c%c", x->name, 0, x->running ? 'r' : '-', x->xml ? 'x' : '-',
+		x->live ? 'l' : '-');
+	if (x->xml)
+		fprintf(out, "%s%c", x->xml, 0);
+	if (x->live)
+		fprintf(out, "%s%c", x->live, 0);
+	return 0;
+}
+
+/*
+ * The domains are read by a few threads on the one connection: libvirtd
+ * answers calls of one client in parallel, and a round trip per domain
+ * (its XML) is most of a listing's time. The worker's step names the
+ * first domain not read yet, so a call that hangs is named, whichever
+ * thread waits for it.
+ */
+#define LIST_THREADS 4
+
+struct domain_readers {
+	struct domain_read *v;
+	const struct domain_kinds *kinds;
+	pthread_mutex_t lock;
+	size_t n, next, first_unread;
+	bool *done;
+	bool failed; /* no domain is taken after a failure */
+};
+
+static void readers_step(struct domain_readers *rd)
+{
+	size_t i = rd->first_unread;
+
+	if (i < rd->n)
+		worker_step("reading domain '%s'", lv.virDomainGetName(rd->v[i].dom));
+}
+
+static void *reader_thread(void *arg)
+{
+	struct domain_readers *rd = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&rd->lock);
+		size_t i = rd->failed ? rd->n : rd->next++;
+		pthread_mutex_unlock(&rd->lock);
+		if (i >= rd->n)
+			return NULL;
+		domain_read(&rd->v[i], rd->kinds);
+		pthread_mutex_lock(&rd->lock);
+		rd->done[i] = true;
+		rd->failed |= rd->v[i].r < 0;
+		bool moved = false;
+		for (; rd->first_unread < rd->n && rd->done[rd->first_unread]; rd->first_unread++)
+			moved = true;
+		if (moved)
+			readers_step(rd);
+		pthread_mutex_unlock(&rd->lock);
+	}
+}
+
+/*
+ * Read the count domains of doms into v: a host with a few guests in this
+ * thread alone, more with one more thread per 8 domains, up to
+ * LIST_THREADS.
+ */
+static void domains_read(virDomainPtr *doms, size_t count, const struct domain_kinds *kinds,
+			 struct domain_read *v, bool *done)
+{
+	struct domain_readers rd = {.v = v, .kinds = kinds, .n = count, .done = done};
+	pthread_t t[LIST_THREADS];
+	size_t n_t = 0;
+
+	for (size_t i = 0; i < count; i++)
+		v[i] = (struct domain_read){.dom = doms[i]};
+	pthread_mutex_init(&rd.lock, NULL);
+	readers_step(&rd);
+	while (n_t < LIST_THREADS && (n_t + 1) * 8 <= count &&
+	       pthread_create(&t[n_t], NULL, reader_thread, &rd) == 0)
+		n_t++;
+	reader_thread(&rd); /* this thread reads too; alone when no thread could start */
+	for (size_t k = 0; k < n_t; k++)
+		pthread_join(t[k], NULL);
+	pthread_mutex_destroy(&rd.lock);
 }
 
 /*
@@ -529,14 +631,23 @@ static int list_fn(void *arg, struct diag *d, FILE *out)
 		r = diag_error(d, NULL, -EIO, "cannot list the domains of '%s': %s", c->uri,
 			       last_error());
 	struct domain_kinds kinds = {0};
-	if (count > 0)
+	_cleanup_(freep) struct domain_read *v = NULL;
+	_cleanup_(freep) bool *done = NULL;
+	if (count > 0) {
 		domain_kinds_init(&kinds, conn);
+		v = calloc(count, sizeof(*v));
+		done = calloc(count, sizeof(*done));
+		if (!v || !done)
+			r = diag_error(d, NULL, -ENOMEM, "out of memory");
+		else
+			domains_read(doms, count, &kinds, v, done);
+	}
 	for (int i = 0; i < count; i++) {
-		if (r >= 0) {
-			int k = domain_send(doms[i], &kinds, d, out);
-			if (k < 0)
-				r = k;
-		}
+		/* in order: the first failure is the one said */
+		if (r >= 0 && v && done[i])
+			r = domain_send(&v[i], d, out);
+		if (v)
+			domain_read_release(&v[i]);
 		lv.virDomainFree(doms[i]);
 	}
 	domain_kinds_release(&kinds);

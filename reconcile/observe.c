@@ -848,6 +848,18 @@ int host_observe_with(const struct observe_opts *o, struct observe_guests *early
 
 	if (!h)
 		return diag_error(d, NULL, -ENOMEM, "out of memory");
+	/*
+	 * The guests are listed first, while everything else is observed
+	 * (libvirtd answers a call per domain); the devices they hold are
+	 * observed after the listing.
+	 */
+	_cleanup_(observe_guests_release) struct observe_guests guests = {0};
+	if (early) {
+		guests = *early;
+		*early = (struct observe_guests){0};
+	} else {
+		guests_begin(o, &guests);
+	}
 	r = observe_hostname(&ob);
 	if (r < 0)
 		return r == -ENOMEM ? diag_error(d, NULL, r, "out of memory") : r;
@@ -857,30 +869,18 @@ int host_observe_with(const struct observe_opts *o, struct observe_guests *early
 		return diag_error(d, NULL, -ENOMEM, "cannot initialise libudev");
 	ob.udev = udev;
 
-	/*
-	 * A VF count change under way (a stopped run's) is waited for,
-	 * bounded; guests before the devices: a complete observation includes
-	 * the devices they hold.
-	 */
+	/* a VF count change under way (a stopped run's) is waited for, bounded */
 	_cleanup_(pci_scan_release) struct pci_scan scan = {0};
-	_cleanup_(observe_guests_release) struct observe_guests guests = {0};
 	r = scan_pci(&ob, &scan);
 	if (r >= 0)
 		r = settle_pfs(&ob, &scan);
 	if (r < 0)
 		return r;
 	/*
-	 * The guests are listed meanwhile; the devices they hold are observed
-	 * after. The kernel is asked for the VFs' link settings once the PFs
-	 * are known, and answers while their VFs are read from sysfs.
+	 * The kernel is asked for the VFs' link settings once the PFs are
+	 * known, and answers while their VFs are read from sysfs.
 	 */
 	_cleanup_(links_pending_release) struct links_pending links = {0};
-	if (early) {
-		guests = *early;
-		*early = (struct observe_guests){0};
-	} else {
-		guests_begin(o, &guests);
-	}
 	r = observe_pci(&ob, &scan, false);
 	if (r >= 0)
 		r = links_begin(&ob, &links);

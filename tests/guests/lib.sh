@@ -24,10 +24,3 @@ need_libvirt() {
 # devs FILE: the PCI devices of a domain XML file, normalised (devs.py)
 devs() { $PYTHON "$G/devs.py" <"$1"; }
 
-# same EXPECTED-FILE ACTUAL-FILE NAME: the files are equal
-same() {
-	if cmp -s "$1" "$2"; then ok "$3"; else
-		not_ok "$3"
-		diff -u "$1" "$2" | sed 's/^/#   /' | head -n 40
-	fi
-}

@@ -29,6 +29,14 @@ fail() {
 	for l in "$@"; do printf '%s\n' "$l" | sed "s/^/${TAP_PREFIX}# /"; done
 }
 
+# same EXPECTED-FILE ACTUAL-FILE NAME: the files are equal; else their diff
+same() {
+	if cmp -s "$1" "$2"; then ok "$3"; else
+		not_ok "$3"
+		diff -u "$1" "$2" | sed "s/^/${TAP_PREFIX}#   /" | head -n 40
+	fi
+}
+
 # ok_if STATUS NAME: passes when STATUS (an exit status) is 0
 ok_if() { if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2"; fi; }
 
