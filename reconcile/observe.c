@@ -203,9 +203,15 @@ static int netdev_at(int dfd, const char *dev, char **ret)
  * A PF without a netdev (no driver, or not a NIC) or one the kernel does
  * not know (a simulated host) keeps them unknown, quietly; any other
  * failure is a warning, since the PCI view is still right.
+ *
+ * The same worker's link dump names the VFs' netdevs by their device
+ * (Linux >= 5.15), with their master and the netdevs stacked on them: two
+ * directory listings per VF fewer than sysfs takes (observe_vf_netdev()),
+ * which remains the way for a PF whose own netdev the dump does not show
+ * on its device, and for a PF without a netdev.
  */
 struct links_pending {
-	size_t *pf; /* the PFs asked (indexes into h->pci), in the worker's order */
+	size_t *pf; /* the PFs asked (indexes into h->pci, ascending), in the worker's order */
 	size_t n;
 	struct worker w;
 	int begun; /* what vfnet_fill_begin() returned */
@@ -226,6 +232,7 @@ static struct vfnet_pf link_request(const struct observer *ob, size_t i)
 	struct pci_dev_state *pf = &ob->h->pci[i];
 
 	return (struct vfnet_pf){.ifname = pf->interfaces[0],
+				 .address = pf->address,
 				 .vfs = pf->sriov.vfs,
 				 .n_vfs = pf->sriov.n_vfs,
 				 .mtu = &pf->mtu,
@@ -256,10 +263,54 @@ static int links_begin(struct observer *ob, struct links_pending *p)
 	return 0;
 }
 
+static int observe_vf_netdev(int pf_dfd, struct vf_state *vf);
+
+/* The netdevs of PF pf's VFs and their use, from sysfs. */
+static int sysfs_vf_netdevs(const struct pci_dev_state *pf)
+{
+	_cleanup_(freep) char *dir = strprintf(PCI_DEVICES "/%s", pf->address);
+	_cleanup_(closep) int dfd = dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+
+	if (!dir)
+		return -ENOMEM;
+	for (size_t k = 0; dfd >= 0 && k < pf->sriov.n_vfs; k++) {
+		int r = observe_vf_netdev(dfd, &pf->sriov.vfs[k]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The PFs whose VF netdevs are read from sysfs, and the one that failed. */
+struct sysfs_names {
+	struct host *h;
+	const size_t *pf; /* the PFs asked, as links_pending */
+	const char *failed;
+};
+
+static int sysfs_names_of(struct sysfs_names *s, const struct pci_dev_state *pf)
+{
+	int r = sysfs_vf_netdevs(pf);
+
+	if (r < 0)
+		s->failed = pf->address;
+	return r;
+}
+
+/* For vfnet_fill_end(): the k-th PF asked, whose VF netdevs the link dump cannot name. */
+static int sysfs_names_asked(void *userdata, size_t k)
+{
+	struct sysfs_names *s = userdata;
+
+	return sysfs_names_of(s, &s->h->pci[s->pf[k]]);
+}
+
 static int links_end(struct observer *ob, struct links_pending *p)
 {
 	struct host *h = ob->h;
 	_cleanup_(freep) struct vfnet_pf *v = calloc(p->n ? p->n : 1, sizeof(*v));
+	struct sysfs_names sn = {h, p->pf, NULL};
+	struct vfnet_names names = {sysfs_names_asked, &sn};
 	int r;
 
 	if (!v)
@@ -271,7 +322,14 @@ static int links_end(struct observer *ob, struct links_pending *p)
 		v[k] = link_request(ob, p->pf[k]);
 	_cleanup_(freep) char *addr_why = NULL;
 	p->started = false;
-	r = vfnet_fill_end(v, p->n, &p->w, p->begun, &addr_why);
+	r = vfnet_fill_end(v, p->n, &p->w, p->begun, &names, &addr_why);
+	/* the VFs of a PF not asked (no netdev): from sysfs, as no dump names them */
+	for (size_t i = 0, k = 0; r >= 0 && i < h->n_pci; i++) {
+		if (k < p->n && p->pf[k] == i)
+			k++;
+		else if (h->pci[i].is_pf && h->pci[i].sriov.n_vfs > 0)
+			r = sysfs_names_of(&sn, &h->pci[i]);
+	}
 	if (addr_why)
 		diag_warning(ob->d, NULL, "whether the host uses VF netdevs is not fully known: %s",
 			     addr_why);
@@ -282,6 +340,9 @@ static int links_end(struct observer *ob, struct links_pending *p)
 				     v[k].why ? v[k].why : strerror(-v[k].r));
 		free(v[k].why);
 	}
+	if (r < 0 && sn.failed)
+		return diag_error(ob->d, NULL, r, "cannot observe PCI device '%s': %s", sn.failed,
+				  strerror(-r));
 	return r < 0 ? diag_error(ob->d, NULL, r, "out of memory") : 0;
 }
 
@@ -324,10 +385,10 @@ static int vf_cmp(const void *a, const void *b)
 }
 
 /*
- * How the host uses the VF's netdev: its master (the kind from the
- * master's bonding/ or bridge/ directory) and the upper_* links, from one
- * listing of the netdev's directory (fd, opened on it). IFF_UP, the index
- * and the addresses come over rtnetlink (vfnet_fill_many). Missing
+ * How the host uses the VF's netdev, from sysfs: its master (the kind from
+ * the master's bonding/ or bridge/ directory) and the upper_* links, from
+ * one listing of the netdev's directory (fd, opened on it). IFF_UP, the
+ * index and the addresses come over rtnetlink (vfnet_fill_end()). Missing
  * attributes leave the facts unknown or empty, quietly.
  */
 static int observe_netdev_use(int fd, struct netdev_use *u)
@@ -393,11 +454,20 @@ static int observe_vf(int pf_dfd, unsigned id, struct vf_state *vf)
 	if (s && *s && strncmp(s, "(null)", 6) != 0 && !(vf->driver_override = strdup(s)))
 		return -ENOMEM;
 	vf->use = (struct netdev_use){.up = -1};
-	snprintf(path, sizeof(path), "virtfn%u", id);
+	return 0; /* its netdev comes with the link dump's answer (links_end()) */
+}
+
+/* The netdev of VF vf of the PF whose directory is pf_dfd, and its use, from sysfs. */
+static int observe_vf_netdev(int pf_dfd, struct vf_state *vf)
+{
+	char path[NAME_MAX + 32];
+
+	snprintf(path, sizeof(path), "virtfn%u", vf->id);
 	int r = netdev_at(pf_dfd, path, &vf->interface);
 	if (r < 0 || !vf->interface)
 		return r;
-	if (snprintf(path, sizeof(path), "virtfn%u/net/%s", id, vf->interface) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "virtfn%u/net/%s", vf->id, vf->interface) >=
+	    (int)sizeof(path))
 		return 0;
 	_cleanup_(closep) int fd = openat(pf_dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

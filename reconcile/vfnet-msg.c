@@ -223,6 +223,20 @@ static const void *payload(const struct nlattr *a, size_t n)
 	return mnl_attr_get_payload_len(a) >= n ? mnl_attr_get_payload(a) : NULL;
 }
 
+/*
+ * A string attribute into buf: only when NUL-terminated within the
+ * attribute and short enough (a name the kernel allows); else left "".
+ */
+static void take_string(const struct nlattr *a, char *buf, size_t size)
+{
+	const char *s = mnl_attr_get_payload(a);
+	size_t n = mnl_attr_get_payload_len(a);
+	size_t k = strnlen(s, n);
+
+	if (k < n && k < size)
+		memcpy(buf, s, k + 1);
+}
+
 /* The kernel reports a setting a driver does not report as (u32)-1. */
 static int setting(uint32_t s)
 {
@@ -556,21 +570,37 @@ int vfnet_parse_netdev(const void *buf, size_t len, struct vfnet_netdev *ret)
 	*ret = (struct vfnet_netdev){.ifindex = (unsigned)ifi->ifi_index, .flags = ifi->ifi_flags};
 	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
 	{
-		if (mnl_attr_get_type(a) == IFLA_IFNAME) {
-			/* NUL-terminated within the attribute, and a name the kernel allows */
-			const char *name = mnl_attr_get_payload(a);
-			size_t n = mnl_attr_get_payload_len(a);
-			size_t k = strnlen(name, n);
-			if (k < n && k < sizeof(ret->ifname))
-				memcpy(ret->ifname, name, k + 1);
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			take_string(a, ret->ifname, sizeof(ret->ifname));
 			continue;
+		case IFLA_PARENT_DEV_NAME:
+			take_string(a, ret->parent, sizeof(ret->parent));
+			continue;
+		case IFLA_PARENT_DEV_BUS_NAME:
+			take_string(a, ret->parent_bus, sizeof(ret->parent_bus));
+			continue;
+		case IFLA_LINK_NETNSID:
+			ret->link_elsewhere = true;
+			continue;
+		case IFLA_LINKINFO: {
+			const struct nlattr *k;
+			mnl_attr_for_each_nested(k, a) if (mnl_attr_get_type(k) == IFLA_INFO_KIND)
+				take_string(k, ret->kind, sizeof(ret->kind));
+			continue;
+		}
 		}
 		unsigned *p = mnl_attr_get_type(a) == IFLA_MTU	     ? &ret->mtu
 			      : mnl_attr_get_type(a) == IFLA_MIN_MTU ? &ret->min
 			      : mnl_attr_get_type(a) == IFLA_MAX_MTU ? &ret->max
+			      : mnl_attr_get_type(a) == IFLA_MASTER  ? &ret->master
+			      : mnl_attr_get_type(a) == IFLA_LINK    ? &ret->link
 								     : NULL;
 		if (p && payload(a, sizeof(uint32_t)))
 			*p = mnl_attr_get_u32(a);
 	}
+	/* a netdev that is not stacked reports itself */
+	if (ret->link == ret->ifindex)
+		ret->link = 0;
 	return 0;
 }

@@ -101,13 +101,20 @@ int vfnet_parse_addr(const void *buf, size_t len, struct vfnet_addr *ret);
 
 /*
  * A netdev as an RTM_NEWLINK describes it: index, name, flags, MTU and its
- * driver's range; 0 or "": not in it.
+ * driver's range, the device it belongs to (Linux >= 5.15), its master and
+ * the netdev it is stacked on; 0, false or "": not in it.
  */
 struct vfnet_netdev {
 	unsigned ifindex;
 	unsigned flags;		/* ifi_flags: IFF_UP, ... */
 	char ifname[IFNAMSIZ];	/* IFLA_IFNAME */
 	unsigned mtu, min, max; /* IFLA_MTU, IFLA_MIN_MTU, IFLA_MAX_MTU */
+	char parent[64];	/* IFLA_PARENT_DEV_NAME: "0000:0b:10.0" */
+	char parent_bus[16];	/* IFLA_PARENT_DEV_BUS_NAME: "pci" */
+	unsigned master;	/* IFLA_MASTER: the bond or bridge it is a port of */
+	unsigned link;		/* IFLA_LINK: the netdev a VLAN or macvlan is on */
+	bool link_elsewhere;	/* IFLA_LINK_NETNSID: that netdev is in another namespace */
+	char kind[16];		/* IFLA_LINKINFO's IFLA_INFO_KIND: "bond", "bridge", "vlan" */
 };
 
 /*

@@ -642,17 +642,203 @@ static int vf_netdev_cmp(const void *a, const void *b)
 	return strcmp(((const struct vf_netdev *)a)->name, ((const struct vf_netdev *)b)->name);
 }
 
+/* The netdevs of the link dump, by index; those stacked on another, by it. */
+struct link_table {
+	struct vfnet_netdev *v;
+	size_t n;
+	const struct vfnet_netdev **stacked;
+	size_t n_stacked;
+	bool parents; /* the kernel names each netdev's device (Linux >= 5.15) */
+};
+
+static void link_table_release(struct link_table *t)
+{
+	free(t->v);
+	free(t->stacked);
+}
+
+static int netdev_index_cmp(const void *a, const void *b)
+{
+	unsigned x = ((const struct vfnet_netdev *)a)->ifindex,
+		 y = ((const struct vfnet_netdev *)b)->ifindex;
+
+	return x < y ? -1 : x > y;
+}
+
+static int netdev_link_cmp(const void *a, const void *b)
+{
+	unsigned x = (*(const struct vfnet_netdev *const *)a)->link,
+		 y = (*(const struct vfnet_netdev *const *)b)->link;
+
+	return x < y ? -1 : x > y;
+}
+
+static int link_table_parse(const char *msgs, size_t len, struct link_table *t)
+{
+	size_t cap = 0, cap_s = 0;
+	const struct nlmsghdr *nlh = (const void *)msgs;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		struct vfnet_netdev nd;
+		int r = vfnet_parse_netdev(nlh, nlh->nlmsg_len, &nd);
+		if (r < 0)
+			return r;
+		if (!nd.ifindex || !nd.ifname[0])
+			continue;
+		struct vfnet_netdev *e = GROW(t->v, t->n, cap);
+		if (!e)
+			return -ENOMEM;
+		*e = nd;
+		t->parents |= nd.parent[0] != '\0';
+	}
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), netdev_index_cmp);
+	for (size_t i = 0; i < t->n; i++) {
+		if (!t->v[i].link || t->v[i].link_elsewhere)
+			continue;
+		const struct vfnet_netdev **e = GROW(t->stacked, t->n_stacked, cap_s);
+		if (!e)
+			return -ENOMEM;
+		*e = &t->v[i];
+	}
+	if (t->n_stacked > 1)
+		qsort(t->stacked, t->n_stacked, sizeof(*t->stacked), netdev_link_cmp);
+	return 0;
+}
+
+static const struct vfnet_netdev *link_table_get(const struct link_table *t, unsigned ifindex)
+{
+	struct vfnet_netdev key = {.ifindex = ifindex};
+
+	return ifindex ? bsearch(&key, t->v, t->n, sizeof(*t->v), netdev_index_cmp) : NULL;
+}
+
 /*
- * The VF netdevs' index and IFF_UP (and MTU, for the PFs that asked), from
- * the RTM_NEWLINK messages of the link dump, matched by name.
+ * How the host uses netdev nd, from the link dump as sysfs would say it
+ * (observe.c): its master, of kind "bond" or "bridge" (else unknown), and
+ * the netdevs stacked on it in this namespace (VLAN, macvlan, ipvlan,
+ * macsec), but its master, sorted. A tunnel bound to it (ip tunnel ... dev)
+ * links to it too and is counted: sysfs has no upper_* link for one, but
+ * the host sends through the netdev all the same.
  */
-static int fill_vf_netdevs(struct vfnet_pf *v, size_t n, const char *msgs, size_t len)
+static int use_from_links(const struct link_table *t, const struct vfnet_netdev *nd,
+			  struct netdev_use *u)
+{
+	const struct vfnet_netdev *m = link_table_get(t, nd->master);
+	struct strv up = {0};
+
+	if (m) {
+		if (!(u->master = strdup(m->ifname)))
+			return -ENOMEM;
+		if ((streq(m->kind, "bond") || streq(m->kind, "bridge")) &&
+		    !(u->master_kind = strdup(m->kind)))
+			return -ENOMEM;
+	}
+	/* the first netdev stacked on nd, then those after it */
+	size_t lo = 0, hi = t->n_stacked;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->stacked[mid]->link < nd->ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < t->n_stacked && t->stacked[lo]->link == nd->ifindex; lo++)
+		if (t->stacked[lo] != m && strv_push(&up, strdup(t->stacked[lo]->ifname)) < 0) {
+			strv_release(&up);
+			return -ENOMEM;
+		}
+	strv_sort(&up);
+	strv_free(u->uppers);
+	u->uppers = strv_steal(&up, &u->n_uppers);
+	return 0;
+}
+
+/* A VF by its PCI address, for matching the netdevs through their device. */
+struct vf_addr {
+	const char *address;
+	struct vf_state *vf;
+	const struct vfnet_netdev *nd; /* its netdev found in the dump */
+	bool mtu;		       /* its PF asked vf_mtus */
+};
+
+static int vf_addr_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct vf_addr *)a)->address, ((const struct vf_addr *)b)->address);
+}
+
+/* Index, IFF_UP and (when asked) MTU of vf's netdev nd. */
+static void take_netdev(struct vf_state *vf, const struct vfnet_netdev *nd, bool mtu)
+{
+	vf->use.ifindex = nd->ifindex;
+	vf->use.up = (nd->flags & IFF_UP) != 0;
+	if (mtu)
+		vf->mtu = (struct netdev_mtu){nd->mtu, nd->min, nd->max};
+}
+
+/*
+ * The VFs' netdevs by their device (IFLA_PARENT_DEV_NAME): a VF without a
+ * name yet gets its netdev's (the first by name, as sysfs lists them) and
+ * its use from the dump; a VF named already, its netdev's index and flags.
+ */
+static int fill_by_parent(struct vfnet_pf *v, size_t n, const bool *by_parent,
+			  const struct link_table *t)
+{
+	_cleanup_(freep) struct vf_addr *by_addr = NULL;
+	size_t m = 0, cap = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; by_parent[i] && k < v[i].n_vfs; k++) {
+			if (!v[i].vfs[k].address)
+				continue;
+			struct vf_addr *e = GROW(by_addr, m, cap);
+			if (!e)
+				return -ENOMEM;
+			*e = (struct vf_addr){v[i].vfs[k].address, &v[i].vfs[k], NULL, v[i].vf_mtus};
+		}
+	if (m == 0)
+		return 0;
+	qsort(by_addr, m, sizeof(*by_addr), vf_addr_cmp);
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vfnet_netdev *nd = &t->v[i];
+		struct vf_addr key = {.address = nd->parent};
+		struct vf_addr *e = streq(nd->parent_bus, "pci")
+					? bsearch(&key, by_addr, m, sizeof(*by_addr), vf_addr_cmp)
+					: NULL;
+		if (!e)
+			continue;
+		const char *name = e->vf->interface;
+		if (name ? streq(name, nd->ifname)
+			 : !e->nd || strcmp(nd->ifname, e->nd->ifname) < 0)
+			e->nd = nd;
+	}
+	for (size_t i = 0; i < m; i++) {
+		struct vf_addr *e = &by_addr[i];
+		if (!e->nd)
+			continue;
+		if (!e->vf->interface) {
+			if (!(e->vf->interface = strdup(e->nd->ifname)))
+				return -ENOMEM;
+			int r = use_from_links(t, e->nd, &e->vf->use);
+			if (r < 0)
+				return r;
+		}
+		take_netdev(e->vf, e->nd, e->mtu);
+	}
+	return 0;
+}
+
+/* The VF netdevs named already (from sysfs), matched by name. */
+static int fill_by_name(struct vfnet_pf *v, size_t n, const bool *by_parent,
+			const struct link_table *t)
 {
 	_cleanup_(freep) struct vf_netdev *by_name = NULL;
 	size_t m = 0, cap = 0;
 
 	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < v[i].n_vfs; k++) {
+		for (size_t k = 0; !by_parent[i] && k < v[i].n_vfs; k++) {
 			if (!v[i].vfs[k].interface)
 				continue;
 			struct vf_netdev *e = GROW(by_name, m, cap);
@@ -663,27 +849,39 @@ static int fill_vf_netdevs(struct vfnet_pf *v, size_t n, const char *msgs, size_
 	if (m == 0)
 		return 0;
 	qsort(by_name, m, sizeof(*by_name), vf_netdev_cmp);
-
-	const struct nlmsghdr *nlh = (const void *)msgs;
-	int left = (int)len;
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		struct vfnet_netdev nd;
-		int r = vfnet_parse_netdev(nlh, nlh->nlmsg_len, &nd);
-		if (r < 0)
-			return r;
-		struct vf_netdev key = {.name = nd.ifname};
-		struct vf_netdev *e =
-		    nd.ifindex && nd.ifname[0]
-			? bsearch(&key, by_name, m, sizeof(*by_name), vf_netdev_cmp)
-			: NULL;
-		if (!e)
-			continue;
-		e->vf->use.ifindex = nd.ifindex;
-		e->vf->use.up = (nd.flags & IFF_UP) != 0;
-		if (e->mtu)
-			e->vf->mtu = (struct netdev_mtu){nd.mtu, nd.min, nd.max};
+	for (size_t i = 0; i < t->n; i++) {
+		struct vf_netdev key = {.name = t->v[i].ifname};
+		struct vf_netdev *e = bsearch(&key, by_name, m, sizeof(*by_name), vf_netdev_cmp);
+		if (e)
+			take_netdev(e->vf, &t->v[i], e->mtu);
 	}
 	return 0;
+}
+
+/*
+ * The dump names the devices of PF v's netdevs: it has the PF's own, on
+ * the PF's device. (A kernel before 5.15 names none; a simulated sysfs may
+ * not be the kernel's.)
+ */
+static bool names_devices(const struct vfnet_pf *v, const struct link_table *t)
+{
+	for (size_t i = 0; t->parents && v->address && i < t->n; i++)
+		if (streq(t->v[i].ifname, v->ifname))
+			return streq(t->v[i].parent, v->address);
+	return false;
+}
+
+/*
+ * The VF netdevs from the link dump's RTM_NEWLINK messages: by their
+ * device for the PFs where it names the PF's (by_parent[k]), else by the
+ * names read from sysfs.
+ */
+static int fill_vf_netdevs(struct vfnet_pf *v, size_t n, const bool *by_parent,
+			   const struct link_table *t)
+{
+	int r = fill_by_parent(v, n, by_parent, t);
+
+	return r < 0 ? r : fill_by_name(v, n, by_parent, t);
 }
 
 /* The next blob of [*p, end): its start and length, or false when cut short. */
@@ -778,17 +976,19 @@ static char *addr_failed(bool links, int r, const char *extack)
 
 /*
  * The next dump's answer in the worker's payload [*p, end) (with ask: else
- * it was not asked), given to fill: its result, the worker's r (or
- * -EBADMSG) when missing, with the extended ACK in *ret_ext.
+ * it was not asked): its result, the worker's r (or -EBADMSG) when
+ * missing, with the extended ACK in *ret_ext, and its messages in *ret
+ * (copied to align their headers; owned; NULL when none).
  */
-static int32_t take_dump(const char **p, const char *end, bool ask, int r,
-			 int (*fill)(struct vfnet_pf *v, size_t n, const char *msgs, size_t len),
-			 struct vfnet_pf *v, size_t n, const char **ret_ext, uint32_t *ret_elen)
+static int32_t take_dump(const char **p, const char *end, bool ask, int r, char **ret,
+			 uint32_t *ret_len, const char **ret_ext, uint32_t *ret_elen)
 {
 	const char *msgs = NULL;
 	uint32_t len = 0;
 	int32_t dr = r < 0 ? r : -EBADMSG;
 
+	*ret = NULL;
+	*ret_len = 0;
 	if (ask && *p && end - *p >= (ptrdiff_t)sizeof(dr)) {
 		memcpy(&dr, *p, sizeof(dr));
 		*p += sizeof(dr);
@@ -797,12 +997,11 @@ static int32_t take_dump(const char **p, const char *end, bool ask, int r,
 	}
 	if (dr != 0 || !len)
 		return dr;
-	/* after the extended ACK's bytes: copied to align its headers */
-	_cleanup_(freep) char *aligned = malloc(len);
-	if (!aligned)
+	if (!(*ret = malloc(len)))
 		return -ENOMEM;
-	memcpy(aligned, msgs, len);
-	return fill(v, n, aligned, len);
+	memcpy(*ret, msgs, len);
+	*ret_len = len;
+	return 0;
 }
 
 int vfnet_fill_begin(const struct vfnet_pf *v, size_t n, bool links, struct worker *w)
@@ -827,16 +1026,17 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why)
 			links = v[i].vf_mtus || v[i].vfs[k].interface;
 	int r = vfnet_fill_begin(v, n, links, &w);
 
-	return vfnet_fill_end(v, n, &w, r, ret_addr_why);
+	return vfnet_fill_end(v, n, &w, r, NULL, ret_addr_why);
 }
 
-int vfnet_fill_end(struct vfnet_pf *v, size_t n, struct worker *w, int begun, char **ret_addr_why)
+int vfnet_fill_end(struct vfnet_pf *v, size_t n, struct worker *w, int begun,
+		   const struct vfnet_names *names, char **ret_addr_why)
 {
 	_cleanup_(freep) char *payload = NULL, *step = NULL;
 	size_t plen = 0, done = 0;
 	const char *p = NULL, *end = NULL;
 	struct diag scratch;
-	int r = begun;
+	int r = begun, rn;
 
 	*ret_addr_why = NULL;
 	if (n == 0)
@@ -882,12 +1082,31 @@ int vfnet_fill_end(struct vfnet_pf *v, size_t n, struct worker *w, int begun, ch
 	 * dump, matched by index: both after the PFs' answers.
 	 */
 	const char *lext = "", *ext = "";
-	uint32_t lelen = 0, elen = 0;
+	uint32_t lelen = 0, elen = 0, mlen;
 	char extack[256];
-	int32_t lr = take_dump(&p, end, done == n, r, fill_vf_netdevs, v, n, &lext, &lelen);
+	_cleanup_(freep) bool *by_parent = calloc(n, sizeof(*by_parent));
+	_cleanup_(freep) char *lmsgs = NULL, *amsgs = NULL;
+	_cleanup_(link_table_release) struct link_table t = {0};
+	if (!by_parent)
+		return -ENOMEM;
+	int32_t lr = take_dump(&p, end, done == n, r, &lmsgs, &mlen, &lext, &lelen);
+	if (lr >= 0 && lmsgs)
+		lr = link_table_parse(lmsgs, mlen, &t);
 	if (lr == -ENOMEM)
 		return lr;
-	int32_t ar = take_dump(&p, end, lr >= 0, r, fill_addresses, v, n, &ext, &elen);
+	/* where the dump cannot name them (or there is none), sysfs names the VF netdevs */
+	for (size_t k = 0; k < n; k++) {
+		by_parent[k] = lr >= 0 && names_devices(&v[k], &t);
+		if (!by_parent[k] && names && (rn = names->fn(names->userdata, k)) < 0)
+			return rn;
+	}
+	if (lr >= 0)
+		lr = fill_vf_netdevs(v, n, by_parent, &t);
+	if (lr == -ENOMEM)
+		return lr;
+	int32_t ar = take_dump(&p, end, lr >= 0, r, &amsgs, &mlen, &ext, &elen);
+	if (ar >= 0 && amsgs)
+		ar = fill_addresses(v, n, amsgs, mlen);
 	if (ar == -ENOMEM)
 		return ar;
 	if (lr < 0 || ar < 0) {

@@ -65,6 +65,7 @@ int vfnet_set_mtu(unsigned ifindex, const char *ifname, unsigned mtu, struct dia
 /* One PF of vfnet_fill_many(): its netdev and VFs in; how it went out. */
 struct vfnet_pf {
 	const char *ifname;
+	const char *address; /* of the PF's device; NULL: unknown */
 	struct vf_state *vfs;
 	size_t n_vfs;
 	struct netdev_mtu *mtu; /* out: the PF netdev's MTU, from the same answer; NULL: unwanted */
@@ -98,4 +99,19 @@ int vfnet_fill_many(struct vfnet_pf *v, size_t n, char **ret_addr_why);
  */
 struct worker;
 int vfnet_fill_begin(const struct vfnet_pf *v, size_t n, bool links, struct worker *w);
-int vfnet_fill_end(struct vfnet_pf *v, size_t n, struct worker *w, int begun, char **ret_addr_why);
+/*
+ * The VFs may come without their netdevs: the link dump names each VF's
+ * netdev (interface) by its device (IFLA_PARENT_DEV_NAME, Linux >= 5.15),
+ * with its use (master and kind, the netdevs stacked on it), for each PF
+ * whose own netdev it shows on the PF's device (address). For the other
+ * PFs (an older kernel, no dump or a failed one, a sysfs that is not the
+ * kernel's), names->fn(userdata, k) is called first to read PF v[k]'s from
+ * sysfs, and they are matched by name; its error is returned. names NULL:
+ * the VFs come with their netdevs.
+ */
+struct vfnet_names {
+	int (*fn)(void *userdata, size_t k); /* 0 or a negative errno */
+	void *userdata;
+};
+int vfnet_fill_end(struct vfnet_pf *v, size_t n, struct worker *w, int begun,
+		   const struct vfnet_names *names, char **ret_addr_why);

@@ -220,6 +220,10 @@ struct netdev {
 	unsigned numvfs; /* the owner is a PF with this many VFs */
 	unsigned mtu, min_mtu, max_mtu;
 	unsigned flags; /* the sysfs flags attribute (IFF_UP, ...) */
+	bool on_pci;	/* its device is a PCI function (addr): IFLA_PARENT_DEV_NAME */
+	unsigned master; /* the index of its master link's netdev: IFLA_MASTER */
+	unsigned link;	 /* a software netdev on a lower one that is not its port: IFLA_LINK */
+	char kind[16];	 /* a bond or bridge (its bonding/ or bridge/): IFLA_INFO_KIND */
 	bool is_pf;
 	bool igb; /* the PF's driver is igb: its refusals, measured in the VM tier */
 };
@@ -235,6 +239,44 @@ static void mtu_range(const char *name, unsigned *min, unsigned *max)
 	snprintf(p, sizeof(p), "%s/mtu-range/%s", base, name);
 	if (sim_read(p, line, sizeof(line)) >= 0)
 		sscanf(line, "%u %u", min, max);
+}
+
+/*
+ * A software netdev (devices/virtual/net) as the kernel reports it: a bond
+ * or a bridge by its bonding/ or bridge/ directory; one stacked on a lower
+ * netdev that is not its port (a VLAN, a macvlan) links to it.
+ */
+static void software_netdev(int dir, struct netdev *d)
+{
+	struct stat st;
+	struct dirent *e;
+	int fd;
+	DIR *dp;
+
+	if (fstatat(dir, "bonding", &st, 0) == 0 && S_ISDIR(st.st_mode))
+		snprintf(d->kind, sizeof(d->kind), "bond");
+	else if (fstatat(dir, "bridge", &st, 0) == 0 && S_ISDIR(st.st_mode))
+		snprintf(d->kind, sizeof(d->kind), "bridge");
+	if (d->kind[0] || (fd = (int)syscall(SYS_openat, dir, ".", O_RDONLY | O_DIRECTORY |
+							    O_CLOEXEC)) < 0)
+		return;
+	if (!(dp = fdopendir(fd))) {
+		close_raw(fd);
+		return;
+	}
+	while (!d->link && (e = readdir(dp))) {
+		char p[NAME_MAX + 32];
+		unsigned idx, master;
+		if (strncmp(e->d_name, "lower_", 6) != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/master/ifindex", e->d_name);
+		if (sim_read_uint_at(dir, p, &master) == 0 && master == d->ifindex)
+			continue; /* a port */
+		snprintf(p, sizeof(p), "%s/ifindex", e->d_name);
+		if (sim_read_uint_at(dir, p, &idx) == 0)
+			d->link = idx;
+	}
+	closedir(dp);
 }
 
 static int netdev_load(const char *name, struct netdev *d)
@@ -277,6 +319,11 @@ static int netdev_load(const char *name, struct netdev *d)
 	snprintf(d->devdir, sizeof(d->devdir), "%s", real);
 	s = strrchr(real, '/');
 	snprintf(d->addr, sizeof(d->addr), "%s", s ? s + 1 : "");
+	d->on_pci = strstr(d->devdir, "/devices/pci") != NULL;
+	if (sim_read_uint_at(dir, "master/ifindex", &d->master) < 0)
+		d->master = 0;
+	if (!d->on_pci)
+		software_netdev(dir, d);
 	d->is_pf = sim_read_uint_at(dir, "../../sriov_numvfs", &d->numvfs) == 0;
 	/* only a PF's driver answers for its VFs */
 	d->igb = d->is_pf && sim_driver_at(dir, "../../driver", buf, sizeof(buf)) == 0 &&
@@ -494,6 +541,20 @@ static void put_link(struct msgbuf *b, struct nlfake *f, const struct nlmsghdr *
 	attr(b, IFLA_MTU, &d->mtu, sizeof(u32));
 	attr(b, IFLA_MIN_MTU, &d->min_mtu, sizeof(u32));
 	attr(b, IFLA_MAX_MTU, &d->max_mtu, sizeof(u32));
+	/* Linux >= 5.15; SIMHOST_NO_PARENT_DEV=1 answers as an older kernel */
+	if (d->on_pci && !getenv("SIMHOST_NO_PARENT_DEV")) {
+		attr(b, IFLA_PARENT_DEV_NAME, d->addr, strlen(d->addr) + 1);
+		attr(b, IFLA_PARENT_DEV_BUS_NAME, "pci", 4);
+	}
+	if (d->master)
+		attr(b, IFLA_MASTER, &d->master, sizeof(u32));
+	if (d->link)
+		attr(b, IFLA_LINK, &d->link, sizeof(u32));
+	if (d->kind[0]) {
+		size_t info = nest_start(b, IFLA_LINKINFO);
+		attr(b, IFLA_INFO_KIND, d->kind, strlen(d->kind) + 1);
+		nest_end(b, info);
+	}
 	if (d->is_pf) {
 		attr(b, IFLA_NUM_VF, &d->numvfs, sizeof(u32));
 		if (ext_mask & RTEXT_FILTER_VF)

@@ -621,6 +621,50 @@ static void test_parse_netdev(void **state)
 	assert_int_equal(vfnet_parse_netdev(buf, 8, &m), -EBADMSG);
 }
 
+/* A VF's netdev as Linux >= 5.15 dumps it: its device, master, and a VLAN on it. */
+static void test_parse_netdev_relations(void **state)
+{
+	(void)state;
+	uint8_t buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct vfnet_netdev m;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi->ifi_index = 12;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "enp11s16");
+	mnl_attr_put_strz(nlh, IFLA_PARENT_DEV_NAME, "0000:0b:10.0");
+	mnl_attr_put_strz(nlh, IFLA_PARENT_DEV_BUS_NAME, "pci");
+	mnl_attr_put_u32(nlh, IFLA_MASTER, 30);
+	/* a netdev that is not stacked names itself as its link */
+	mnl_attr_put_u32(nlh, IFLA_LINK, 12);
+	assert_int_equal(vfnet_parse_netdev(buf, nlh->nlmsg_len, &m), 0);
+	assert_string_equal(m.parent, "0000:0b:10.0");
+	assert_string_equal(m.parent_bus, "pci");
+	assert_int_equal(m.master, 30);
+	assert_int_equal(m.link, 0);
+	assert_false(m.link_elsewhere);
+	assert_string_equal(m.kind, "");
+
+	nlh = mnl_nlmsg_put_header(buf);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi->ifi_index = 40;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "vlan10");
+	mnl_attr_put_u32(nlh, IFLA_LINK, 12);
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
+	mnl_attr_nest_end(nlh, info);
+	assert_int_equal(vfnet_parse_netdev(buf, nlh->nlmsg_len, &m), 0);
+	assert_int_equal(m.link, 12);
+	assert_string_equal(m.kind, "vlan");
+	assert_string_equal(m.parent, "");
+	/* on a netdev of another namespace */
+	mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, 3);
+	assert_int_equal(vfnet_parse_netdev(buf, nlh->nlmsg_len, &m), 0);
+	assert_true(m.link_elsewhere);
+}
+
 /* ---- the real kernel, in a private network namespace ---- */
 
 static bool netns_ok;
@@ -919,6 +963,46 @@ static void test_kernel_fill_addresses(void **state)
 	assert_int_equal(system("ip link del a0"), 0);
 }
 
+/* The kernel's link answers: a bridge's kind, its port's master, a veth's peer as its link. */
+static void test_kernel_relations(void **state)
+{
+	(void)state;
+	NEED_NETNS();
+	struct vfnet_netdev nd[3];
+	const char *names[3] = {"br9", "p0", "p1"};
+	unsigned idx[3];
+
+	assert_int_equal(system("ip link add br9 type bridge && "
+				"ip link add p0 type veth peer name p1 && ip link set p0 master br9"),
+			 0);
+	for (int i = 0; i < 3; i++) {
+		uint8_t req[VFNET_REQUEST_SIZE];
+		void *reply = NULL;
+		size_t len = 0;
+		char extack[256];
+		idx[i] = if_nametoindex(names[i]);
+		assert_true(idx[i] > 0);
+		int n = vfnet_build_getlink_index(req, sizeof(req), idx[i], 90 + i);
+		assert_true(n > 0);
+		assert_int_equal(vfnet_nl_call(NETLINK_ROUTE, req, (size_t)n, RTM_NEWLINK, &reply,
+					       &len, extack, sizeof(extack)),
+				 0);
+		assert_int_equal(vfnet_parse_netdev(reply, len, &nd[i]), 0);
+		free(reply);
+		assert_string_equal(nd[i].ifname, names[i]);
+		/* software netdevs: no device */
+		assert_string_equal(nd[i].parent, "");
+	}
+	assert_string_equal(nd[0].kind, "bridge");
+	assert_int_equal(nd[0].master, 0);
+	assert_int_equal(nd[1].master, idx[0]);
+	assert_string_equal(nd[1].kind, "veth");
+	assert_int_equal(nd[1].link, idx[2]);
+	assert_int_equal(nd[2].link, idx[1]);
+	assert_false(nd[2].link_elsewhere);
+	assert_int_equal(system("ip link del p0 && ip link del br9"), 0);
+}
+
 int main(void)
 {
 	/* one group, one TAP plan */
@@ -938,6 +1022,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_addr_malformed),
 	    cmocka_unit_test(test_build_setmtu),
 	    cmocka_unit_test(test_parse_netdev),
+	    cmocka_unit_test(test_parse_netdev_relations),
 	    /* on the kernel, in a private network namespace */
 	    cmocka_unit_test(test_kernel_get_no_vfs),
 	    cmocka_unit_test(test_kernel_get_missing),
@@ -945,6 +1030,7 @@ int main(void)
 	    cmocka_unit_test(test_kernel_apply_action),
 	    cmocka_unit_test(test_kernel_fill_states),
 	    cmocka_unit_test(test_kernel_fill_addresses),
+	    cmocka_unit_test(test_kernel_relations),
 	    cmocka_unit_test(test_kernel_mtu),
 	    cmocka_unit_test(test_kernel_fill_many),
 	};

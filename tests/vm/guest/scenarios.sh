@@ -65,6 +65,12 @@
 #                                        state` captures it, planned offline
 #                                        (plan --state), gives the plan that
 #                                        planning the live host gives
+#   # vm-netdevs: yes                    after apply, `show --format state`
+#                                        names each VF's netdev as sysfs does
+#                                        (the link dump names them on this
+#                                        kernel), and sees a bond on VF 0's
+#                                        and a macvlan on VF 1's (made, then
+#                                        removed)
 #   # vm-vf: PF ID TEXT[|TEXT...]        (any number) `ip link show` of the
 #                                        PF's netdev shows each TEXT on VF ID
 #   # vm-vf-addrs: PF ADDR,...           (any number) the PF's VFs 0, 1, ...
@@ -371,6 +377,69 @@ offline_plan() {
 	fi
 }
 
+# state_netdevs STATE: each VF of a `show --format state` output as
+# "ADDRESS interface=NAME netdev={...}" (the first PF's VFs first)
+state_netdevs() {
+	awk 'function out() { if (a) print a " interface=" i " netdev=" nd; a = i = nd = "" }
+	     /^ +- id: / || /^- / { out() }
+	     /^ +address: / { gsub(/"/, "", $2); a = $2 }
+	     /^ +interface: / { i = $2 == "null" ? "" : $2 }
+	     /^ +netdev: / { sub(/^ +netdev: /, ""); nd = $0 }
+	     END { out() }' "$1"
+}
+
+# ipl WHAT ARGS...: ip ARGS, its error after WHAT in $o.netdevs.ip
+ipl() {
+	local what=$1 e
+	shift
+	e=$(ip "$@" 2>&1) && return 0
+	echo "$what: $e" >>"$o.netdevs.ip"
+	return 1
+}
+
+# netdevs_check NAME FILE: with "# vm-netdevs: yes", the VFs' netdevs as
+# show sees them are sysfs's, and a bond and a macvlan on two of them count
+netdevs_check() {
+	local o=$LOGS/$1 pf i nv vf want= got nd0 nd1 l
+	[ "$(hdr "$2" netdevs)" = yes ] || return 0
+	for pf in $PFS; do
+		nv=$(rd "/sys/bus/pci/devices/$pf/sriov_numvfs")
+		for ((i = 0; i < nv; i++)); do
+			vf=$(vf_addr "$pf" "$i")
+			want="$want$vf interface=$(ls "/sys/bus/pci/devices/$vf/net" 2>/dev/null | head -n 1)"$'\n'
+		done
+	done
+	"$SRIOVCTL" show --format state >"$o.netdevs.yaml" 2>"$o.netdevs.err"
+	# the VFs of the scenario's PFs, in their order
+	got=$(state_netdevs "$o.netdevs.yaml" | sed 's/ netdev=.*//' |
+		grep -F -f <(sed 's/ .*/ /' <<<"${want%$'\n'}"))
+	check "$1: show names each VF's netdev as sysfs does" is "$got" "${want%$'\n'}"
+	pf=${PFS%% *}
+	nd0=$(ls "/sys/bus/pci/devices/$(vf_addr "$pf" 0)/net" 2>/dev/null | head -n 1)
+	nd1=$(ls "/sys/bus/pci/devices/$(vf_addr "$pf" 1)/net" 2>/dev/null | head -n 1)
+	if [ -z "$nd0" ] || [ -z "$nd1" ]; then
+		fail "$1: VFs 0 and 1 of $pf have netdevs" "  VF 0: '$nd0', VF 1: '$nd1'"
+		return
+	fi
+	# the kernel cannot load modules itself here (its modprobe is not the chroot's)
+	modprobe bonding 2>"$o.netdevs.ip"
+	modprobe macvlan 2>>"$o.netdevs.ip"
+	if ipl "add bond" link add vmbond9 type bond && ipl "set master" link set "$nd0" master vmbond9 &&
+		ipl "add macvlan" link add link "$nd1" name vmmv5 type macvlan; then
+		"$SRIOVCTL" show --format state >"$o.netdevs2.yaml" 2>"$o.netdevs2.err"
+		l=$(state_netdevs "$o.netdevs2.yaml")
+		check "$1: show sees VF 0's netdev as a port of bond vmbond9" \
+			eval 'grep -qE "^$(vf_addr "$pf" 0) .*master: vmbond9, master-kind: bond" <<<"$l"'
+		check "$1: show sees macvlan vmmv5 on VF 1's netdev" \
+			eval 'grep -qE "^$(vf_addr "$pf" 1) .*uppers: \[vmmv5\]" <<<"$l"'
+	else
+		fail "$1: a bond and a macvlan on the VFs' netdevs" "$(head -n 3 "$o.netdevs.ip")" \
+			"$(ip -br link show dev "$nd0"; ip -br link show dev "$nd1")"
+	fi
+	ip link del vmmv5 2>/dev/null
+	ip link del vmbond9 2>/dev/null
+}
+
 # plan_before NAME FILE APPLIED: with "# vm-plan-exit: EXIT", what plan
 # says before apply (its "# vm-plan-text:" lines)
 plan_before() {
@@ -461,6 +530,7 @@ scenario_run() {
 	fi
 	after_checks "$name" "$f"
 	offline_plan "$name" "$f" "$af"
+	netdevs_check "$name" "$f"
 	[ -z "$LV_GUEST" ] || note "  ${PFS%% *}: $(ip link show dev "$(pf_netdev "${PFS%% *}")" | grep -E '^ +vf 0 ' | tr -s ' ')"
 	while IFS= read -r l; do
 		[ -n "$l" ] || continue
