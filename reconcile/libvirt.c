@@ -382,6 +382,7 @@ static void domain_kinds_release(struct domain_kinds *k)
 struct domain_read {
 	virDomainPtr dom;
 	const char *name;
+	bool done; /* read (under the readers' lock) */
 	bool running;
 	char *xml, *live, *why;
 	int r;
@@ -468,7 +469,6 @@ struct domain_readers {
 	const struct domain_kinds *kinds;
 	pthread_mutex_t lock;
 	size_t n, next, first_unread;
-	bool *done;
 	bool failed; /* no domain is taken after a failure */
 };
 
@@ -492,10 +492,10 @@ static void *reader_thread(void *arg)
 			return NULL;
 		domain_read(&rd->v[i], rd->kinds);
 		pthread_mutex_lock(&rd->lock);
-		rd->done[i] = true;
+		rd->v[i].done = true;
 		rd->failed |= rd->v[i].r < 0;
 		bool moved = false;
-		for (; rd->first_unread < rd->n && rd->done[rd->first_unread]; rd->first_unread++)
+		for (; rd->first_unread < rd->n && rd->v[rd->first_unread].done; rd->first_unread++)
 			moved = true;
 		if (moved)
 			readers_step(rd);
@@ -509,9 +509,9 @@ static void *reader_thread(void *arg)
  * LIST_THREADS.
  */
 static void domains_read(virDomainPtr *doms, size_t count, const struct domain_kinds *kinds,
-			 struct domain_read *v, bool *done)
+			 struct domain_read *v)
 {
-	struct domain_readers rd = {.v = v, .kinds = kinds, .n = count, .done = done};
+	struct domain_readers rd = {.v = v, .kinds = kinds, .n = count};
 	pthread_t t[LIST_THREADS];
 	size_t n_t = 0;
 
@@ -632,19 +632,17 @@ static int list_fn(void *arg, struct diag *d, FILE *out)
 			       last_error());
 	struct domain_kinds kinds = {0};
 	_cleanup_(freep) struct domain_read *v = NULL;
-	_cleanup_(freep) bool *done = NULL;
 	if (count > 0) {
 		domain_kinds_init(&kinds, conn);
 		v = calloc(count, sizeof(*v));
-		done = calloc(count, sizeof(*done));
-		if (!v || !done)
+		if (!v)
 			r = diag_error(d, NULL, -ENOMEM, "out of memory");
 		else
-			domains_read(doms, count, &kinds, v, done);
+			domains_read(doms, count, &kinds, v);
 	}
 	for (int i = 0; i < count; i++) {
 		/* in order: the first failure is the one said */
-		if (r >= 0 && v && done[i])
+		if (r >= 0 && v && v[i].done)
 			r = domain_send(&v[i], d, out);
 		if (v)
 			domain_read_release(&v[i]);

@@ -630,16 +630,48 @@ static int batch_fn(void *arg, struct diag *d, FILE *out)
 	return 0;
 }
 
-/* A VF netdev by name, for matching the link dump's messages. */
-struct vf_netdev {
-	const char *name;
+/*
+ * A VF by a key, for matching the link dump's netdevs: its PCI address (by
+ * their device) or its netdev's name (by theirs).
+ */
+struct vf_key {
+	const char *key;
 	struct vf_state *vf;
-	bool mtu; /* its PF asked vf_mtus */
+	const struct vfnet_netdev *nd; /* its netdev found in the dump */
+	bool mtu;		       /* its PF asked vf_mtus */
 };
 
-static int vf_netdev_cmp(const void *a, const void *b)
+static int vf_key_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct vf_netdev *)a)->name, ((const struct vf_netdev *)b)->name);
+	return strcmp(((const struct vf_key *)a)->key, ((const struct vf_key *)b)->key);
+}
+
+/*
+ * The VFs of the PFs k with by_parent[k] == by_address, keyed by address
+ * (by_address) or by netdev name (those without one left out), sorted.
+ */
+static int vf_keys(struct vfnet_pf *v, size_t n, const bool *by_parent, bool by_address,
+		   struct vf_key **ret, size_t *ret_n)
+{
+	_cleanup_(freep) struct vf_key *keys = NULL;
+	size_t m = 0, cap = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; by_parent[i] == by_address && k < v[i].n_vfs; k++) {
+			struct vf_state *vf = &v[i].vfs[k];
+			const char *key = by_address ? vf->address : vf->interface;
+			if (!key)
+				continue;
+			struct vf_key *e = GROW(keys, m, cap);
+			if (!e)
+				return -ENOMEM;
+			*e = (struct vf_key){key, vf, NULL, v[i].vf_mtus};
+		}
+	if (m > 1)
+		qsort(keys, m, sizeof(*keys), vf_key_cmp);
+	*ret = TAKE_PTR(keys);
+	*ret_n = m;
+	return 0;
 }
 
 /* The netdevs of the link dump, by index; those stacked on another, by it. */
@@ -648,7 +680,6 @@ struct link_table {
 	size_t n;
 	const struct vfnet_netdev **stacked;
 	size_t n_stacked;
-	bool parents; /* the kernel names each netdev's device (Linux >= 5.15) */
 };
 
 static void link_table_release(struct link_table *t)
@@ -690,7 +721,6 @@ static int link_table_parse(const char *msgs, size_t len, struct link_table *t)
 		if (!e)
 			return -ENOMEM;
 		*e = nd;
-		t->parents |= nd.parent[0] != '\0';
 	}
 	if (t->n > 1)
 		qsort(t->v, t->n, sizeof(*t->v), netdev_index_cmp);
@@ -755,19 +785,6 @@ static int use_from_links(const struct link_table *t, const struct vfnet_netdev 
 	return 0;
 }
 
-/* A VF by its PCI address, for matching the netdevs through their device. */
-struct vf_addr {
-	const char *address;
-	struct vf_state *vf;
-	const struct vfnet_netdev *nd; /* its netdev found in the dump */
-	bool mtu;		       /* its PF asked vf_mtus */
-};
-
-static int vf_addr_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct vf_addr *)a)->address, ((const struct vf_addr *)b)->address);
-}
-
 /* Index, IFF_UP and (when asked) MTU of vf's netdev nd. */
 static void take_netdev(struct vf_state *vf, const struct vfnet_netdev *nd, bool mtu)
 {
@@ -785,28 +802,16 @@ static void take_netdev(struct vf_state *vf, const struct vfnet_netdev *nd, bool
 static int fill_by_parent(struct vfnet_pf *v, size_t n, const bool *by_parent,
 			  const struct link_table *t)
 {
-	_cleanup_(freep) struct vf_addr *by_addr = NULL;
-	size_t m = 0, cap = 0;
+	_cleanup_(freep) struct vf_key *by_addr = NULL;
+	size_t m;
+	int r = vf_keys(v, n, by_parent, true, &by_addr, &m);
 
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; by_parent[i] && k < v[i].n_vfs; k++) {
-			if (!v[i].vfs[k].address)
-				continue;
-			struct vf_addr *e = GROW(by_addr, m, cap);
-			if (!e)
-				return -ENOMEM;
-			*e = (struct vf_addr){v[i].vfs[k].address, &v[i].vfs[k], NULL, v[i].vf_mtus};
-		}
-	if (m == 0)
-		return 0;
-	qsort(by_addr, m, sizeof(*by_addr), vf_addr_cmp);
-
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0; r >= 0 && m > 0 && i < t->n; i++) {
 		const struct vfnet_netdev *nd = &t->v[i];
-		struct vf_addr key = {.address = nd->parent};
-		struct vf_addr *e = streq(nd->parent_bus, "pci")
-					? bsearch(&key, by_addr, m, sizeof(*by_addr), vf_addr_cmp)
-					: NULL;
+		struct vf_key key = {.key = nd->parent};
+		struct vf_key *e = streq(nd->parent_bus, "pci")
+				       ? bsearch(&key, by_addr, m, sizeof(*by_addr), vf_key_cmp)
+				       : NULL;
 		if (!e)
 			continue;
 		const char *name = e->vf->interface;
@@ -814,48 +819,35 @@ static int fill_by_parent(struct vfnet_pf *v, size_t n, const bool *by_parent,
 			 : !e->nd || strcmp(nd->ifname, e->nd->ifname) < 0)
 			e->nd = nd;
 	}
-	for (size_t i = 0; i < m; i++) {
-		struct vf_addr *e = &by_addr[i];
+	for (size_t i = 0; r >= 0 && i < m; i++) {
+		struct vf_key *e = &by_addr[i];
 		if (!e->nd)
 			continue;
 		if (!e->vf->interface) {
 			if (!(e->vf->interface = strdup(e->nd->ifname)))
 				return -ENOMEM;
-			int r = use_from_links(t, e->nd, &e->vf->use);
-			if (r < 0)
-				return r;
+			r = use_from_links(t, e->nd, &e->vf->use);
 		}
 		take_netdev(e->vf, e->nd, e->mtu);
 	}
-	return 0;
+	return r;
 }
 
 /* The VF netdevs named already (from sysfs), matched by name. */
 static int fill_by_name(struct vfnet_pf *v, size_t n, const bool *by_parent,
 			const struct link_table *t)
 {
-	_cleanup_(freep) struct vf_netdev *by_name = NULL;
-	size_t m = 0, cap = 0;
+	_cleanup_(freep) struct vf_key *by_name = NULL;
+	size_t m;
+	int r = vf_keys(v, n, by_parent, false, &by_name, &m);
 
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; !by_parent[i] && k < v[i].n_vfs; k++) {
-			if (!v[i].vfs[k].interface)
-				continue;
-			struct vf_netdev *e = GROW(by_name, m, cap);
-			if (!e)
-				return -ENOMEM;
-			*e = (struct vf_netdev){v[i].vfs[k].interface, &v[i].vfs[k], v[i].vf_mtus};
-		}
-	if (m == 0)
-		return 0;
-	qsort(by_name, m, sizeof(*by_name), vf_netdev_cmp);
-	for (size_t i = 0; i < t->n; i++) {
-		struct vf_netdev key = {.name = t->v[i].ifname};
-		struct vf_netdev *e = bsearch(&key, by_name, m, sizeof(*by_name), vf_netdev_cmp);
+	for (size_t i = 0; r >= 0 && m > 0 && i < t->n; i++) {
+		struct vf_key key = {.key = t->v[i].ifname};
+		struct vf_key *e = bsearch(&key, by_name, m, sizeof(*by_name), vf_key_cmp);
 		if (e)
 			take_netdev(e->vf, &t->v[i], e->mtu);
 	}
-	return 0;
+	return r;
 }
 
 /*
@@ -865,7 +857,7 @@ static int fill_by_name(struct vfnet_pf *v, size_t n, const bool *by_parent,
  */
 static bool names_devices(const struct vfnet_pf *v, const struct link_table *t)
 {
-	for (size_t i = 0; t->parents && v->address && i < t->n; i++)
+	for (size_t i = 0; v->address && i < t->n; i++)
 		if (streq(t->v[i].ifname, v->ifname))
 			return streq(t->v[i].parent, v->address);
 	return false;
